@@ -1,0 +1,29 @@
+// Lint rules: typescript-eslint's recommended set, plus the few rules that keep the core honest.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.deckhand/', 'reports/', 'coverage/', 'dist/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'tsyringe', message: 'tsyringe belongs to src/core/compose.ts only.' },
+            { name: 'child_process', message: 'Use node:child_process execFile with an argument array.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/core/compose.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+);

@@ -1,0 +1,180 @@
+/**
+ * deckhand's command line: start | exec | sandbox | config check | config schema.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConsoleAdapter } from './adapters/console/adapter.ts';
+import { execOnce, silentAdapter } from './adapters/console/exec.ts';
+import { runRepl } from './adapters/console/repl.ts';
+import { buildBot, configSchema, loadConfig, VERSION } from './app.ts';
+import { ConfigError } from './core/config/load.ts';
+import { BootError } from './core/errors.ts';
+
+const usage = `deckhand ${VERSION} — ChatOps for Argo CD and Git
+
+Usage:
+  deckhand start [--config F]                      run the bot (console chat in a terminal)
+  deckhand exec [--config F] [--as USER] [--json] "<command line>"
+  deckhand exec [--config F] --as USER --press <action id>
+  deckhand config check [--config F]              validate a config file, naming each error's path
+  deckhand config schema                           print the JSON Schema of the config file
+
+The config file is --config, else $DECKHAND_CONFIG, else ./deckhand.yaml when it exists.`;
+
+function configPath(flag: string | undefined): string | undefined {
+  if (flag) return flag;
+  if (process.env.DECKHAND_CONFIG) return process.env.DECKHAND_CONFIG;
+  return existsSync('deckhand.yaml') ? 'deckhand.yaml' : undefined;
+}
+
+async function cmdExec(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      as: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      press: { type: 'string' },
+    },
+  });
+  const loaded = loadConfig(configPath(values.config));
+  const cfg = loaded.config;
+  const line = positionals.join(' ');
+  if (!values.press && !line.trim()) {
+    process.stderr.write('deckhand exec: give a command line, e.g. deckhand exec "/help"\n');
+    return 2;
+  }
+  const out = { write: (s: string) => process.stdout.write(s) };
+  const adapter = values.json ? silentAdapter() : new ConsoleAdapter(out, { numberButtons: false });
+  // Logs go to a file so stdout carries only the reply.
+  const bot = await buildBot(
+    {
+      ...loaded,
+      config: { ...cfg, log: { ...cfg.log, file: cfg.log.file ?? join(cfg.dataDir, 'deckhand.log') } },
+    },
+    { extraAdapters: [adapter], http: false },
+  );
+  await bot.start();
+  try {
+    const result = await execOnce(bot, adapter, {
+      line,
+      press: values.press,
+      as: values.as ?? cfg.adapters.console.user,
+      channel: cfg.adapters.console.channel,
+      json: values.json,
+      out,
+      settleMs: 0,
+    });
+    if (values.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    return result.ok ? 0 : 1;
+  } finally {
+    await bot.stop(5_000);
+  }
+}
+
+async function cmdStart(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
+  const loaded = loadConfig(configPath(values.config));
+  const cfg = loaded.config;
+  const interactive = cfg.adapters.console.enabled && process.stdin.isTTY;
+  const adapter = new ConsoleAdapter({ write: (s) => process.stdout.write(s) });
+  const bot = await buildBot(
+    interactive
+      ? {
+          ...loaded,
+          config: { ...cfg, log: { ...cfg.log, file: cfg.log.file ?? join(cfg.dataDir, 'deckhand.log') } },
+        }
+      : loaded,
+    { extraAdapters: cfg.adapters.console.enabled ? [adapter] : [] },
+  );
+  let stopping = false;
+  const shutdown = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    bot.log.info({ why }, 'shutting down');
+    await bot.stop(10_000);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  await bot.start();
+  if (interactive) {
+    await runRepl({
+      adapter,
+      user: { platform: 'console', id: cfg.adapters.console.user, name: cfg.adapters.console.user },
+      channel: cfg.adapters.console.channel,
+      historyFile: join(cfg.dataDir, 'console_history'),
+      banner: `deckhand ${VERSION} — type help, a command such as argo status <app>, or exit.${
+        bot.port ? ` HTTP on :${bot.port}.` : ''
+      }`,
+    });
+    await shutdown('console closed');
+  }
+  return new Promise(() => {});
+}
+
+function cmdConfig(argv: string[]): number {
+  const [sub, ...rest] = argv;
+  if (sub === 'schema') {
+    const schema = z.toJSONSchema(configSchema(), {
+      io: 'input',
+      unrepresentable: 'any',
+      target: 'draft-2020-12',
+    });
+    process.stdout.write(JSON.stringify({ title: 'deckhand configuration', ...schema }, null, 2) + '\n');
+    return 0;
+  }
+  if (sub === 'check') {
+    const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
+    const file = configPath(values.config);
+    if (!file) {
+      process.stderr.write('deckhand config check: no config file (use --config F)\n');
+      return 2;
+    }
+    loadConfig(file);
+    process.stdout.write(`${file}: OK\n`);
+    return 0;
+  }
+  process.stderr.write(usage + '\n');
+  return 2;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'start':
+      case undefined:
+        return await cmdStart(rest);
+      case 'exec':
+        return await cmdExec(rest);
+      case 'config':
+        return cmdConfig(rest);
+      case '--version':
+      case 'version':
+        process.stdout.write(VERSION + '\n');
+        return 0;
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(usage + '\n');
+        return 0;
+      default:
+        process.stderr.write(`deckhand: unknown command '${cmd}'\n\n${usage}\n`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof BootError) {
+      process.stderr.write(e.message + '\n');
+      return 1;
+    }
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`deckhand: ${(e as Error).message}\n\n${usage}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

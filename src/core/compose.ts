@@ -1,0 +1,210 @@
+/**
+ * The composition root, and the only place that knows about tsyringe. It registers the core
+ * services under typed tokens, lets plugins add theirs, resolves each plugin's declared
+ * dependencies, and wires the dispatcher, adapters and HTTP server together.
+ */
+import 'reflect-metadata';
+import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
+import { join } from 'node:path';
+import { AccessPolicy } from './access.ts';
+import { ActionService } from './actions.ts';
+import type { AdapterModule } from './adapter.ts';
+import { ChatService, type ChatAdapter } from './chat.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { CommandRegistry } from './commands/registry.ts';
+import type { CoreConfig } from './config/schema.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { BootError } from './errors.ts';
+import { HttpServer } from './http/server.ts';
+import { IdentityResolver } from './identity.ts';
+import { JobRunner } from './jobs.ts';
+import { createLogger, type Logger } from './logging.ts';
+import { PluginHost, type ServiceScope } from './host.ts';
+import type { AnyPlugin } from './plugin.ts';
+import { Redactor, collectSecrets } from './redact.ts';
+import { SqliteStore } from './store/sqlite.ts';
+import type { Store } from './store/types.ts';
+import { TaskTracker } from './tasks.ts';
+import type { Token, TokenMap } from './token.ts';
+import * as T from './tokens.ts';
+
+export interface BotOptions {
+  config: CoreConfig;
+  configPath?: string;
+  plugins: AnyPlugin[];
+  adapters?: AdapterModule[];
+  /** Adapters made by the caller (the console chat of `start`, test adapters). */
+  extraAdapters?: ChatAdapter[];
+  /** Replace core services (a fake clock, an in-memory store, a capturing logger). */
+  overrides?: { clock?: Clock; store?: Store; log?: Logger };
+  version: string;
+  /** Start the HTTP server (default: config.server.enabled). `exec` runs without it. */
+  http?: boolean;
+}
+
+export interface Bot {
+  host: PluginHost;
+  dispatcher: Dispatcher;
+  chat: ChatService;
+  registry: CommandRegistry;
+  jobs: JobRunner;
+  http: HttpServer;
+  tasks: TaskTracker;
+  store: Store;
+  log: Logger;
+  config: CoreConfig;
+  /** The port the HTTP server listens on, once started. */
+  port?: number;
+  start(): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+function scopeFor(root: DependencyContainer): ServiceScope {
+  return {
+    register: (token, value) => {
+      root.register(token.key, { useValue: value });
+    },
+    has: (token) => root.isRegistered(token.key, true),
+    resolveDeps: (plugin: string, deps: TokenMap) => {
+      const scope = root.createChildContainer();
+      const out: Record<string, unknown> = {};
+      for (const [name, t] of Object.entries(deps)) {
+        if (!scope.isRegistered(t.key, true)) {
+          throw new BootError(`Plugin ${plugin} needs ${t.name} (as '${name}'), which nothing provides`);
+        }
+        // The plugin's logger is its own child, so every line names the plugin.
+        out[name] =
+          t.key === T.LoggerToken.key
+            ? (scope.resolve(t.key) as Logger).child({ plugin })
+            : scope.resolve(t.key as symbol);
+      }
+      return out;
+    },
+  };
+}
+
+const factory = <V>(root: DependencyContainer, t: Token<V>, make: () => V) =>
+  root.register(t.key, { useFactory: instanceCachingFactory(make) });
+
+export async function createBot(opts: BotOptions): Promise<Bot> {
+  const { config } = opts;
+  const redactor = new Redactor();
+  redactor.addSecrets(collectSecrets(config));
+  const log =
+    opts.overrides?.log ??
+    createLogger({ level: config.log.level, format: config.log.format, file: config.log.file, redactor });
+  const clock = opts.overrides?.clock ?? systemClock;
+  const root = container.createChildContainer();
+
+  const store =
+    opts.overrides?.store ?? new SqliteStore(config.store.file ?? join(config.dataDir, 'deckhand.db'), clock);
+  const tasks = new TaskTracker();
+  const registry = new CommandRegistry();
+  const access = new AccessPolicy(config.access);
+  const identities = new IdentityResolver(config.identities);
+  const actions = new ActionService(store, clock);
+  const jobs = new JobRunner(log.child({ component: 'jobs' }));
+  const http = new HttpServer(log.child({ component: 'http' }), tasks);
+  const chat = new ChatService();
+
+  root.register(T.ConfigToken.key, { useValue: config });
+  root.register(T.LoggerToken.key, { useValue: log });
+  root.register(T.ClockToken.key, { useValue: clock });
+  root.register(T.StoreToken.key, { useValue: store });
+  root.register(T.TasksToken.key, { useValue: tasks });
+  root.register(T.CommandsToken.key, { useValue: registry });
+  root.register(T.AccessToken.key, { useValue: access });
+  root.register(T.IdentityToken.key, { useValue: identities });
+  root.register(T.ActionsToken.key, { useValue: actions });
+  root.register(T.JobsToken.key, { useValue: jobs });
+  root.register(T.HttpToken.key, { useValue: http });
+  root.register(T.ChatToken.key, { useValue: chat });
+  root.register(T.RedactorToken.key, { useValue: redactor });
+  factory(root, T.BotInfoToken, () => ({
+    version: opts.version,
+    node: process.version,
+    startedAt: clock.now(),
+    configPath: opts.configPath,
+    plugins: () =>
+      opts.plugins.map((p) => ({
+        id: p.id,
+        summary: p.summary,
+        commands: registry.all().filter((c) => c.plugin === p.id).length,
+      })),
+  }));
+
+  const host = new PluginHost({
+    plugins: opts.plugins,
+    pluginConfig: (id) => config.plugins[id] ?? {},
+    services: scopeFor(root),
+    registry,
+    actions,
+    access,
+    jobs,
+    http,
+    tasks,
+    log,
+  });
+  const dispatcher = new Dispatcher({
+    registry,
+    actions,
+    access,
+    identities,
+    audit: store.audit,
+    redactor,
+    tasks,
+    log: log.child({ component: 'dispatch' }),
+    options: {
+      commandTimeoutMs: config.commands.timeoutMs,
+      progressAfterMs: config.commands.progressAfterMs,
+    },
+  });
+
+  const adapters: ChatAdapter[] = [...(opts.extraAdapters ?? [])];
+  for (const m of opts.adapters ?? []) {
+    const section = config.adapters[m.platform];
+    if (section && m.enabled(section)) {
+      adapters.push(
+        m.create(section, { log: log.child({ adapter: m.platform }), http, identities, registry, config }),
+      );
+    }
+  }
+  for (const a of adapters) chat.add(a);
+  for (const a of adapters) {
+    if (a.health) {
+      const check = a.health.bind(a);
+      http.readiness.push({ name: `adapter:${a.platform}`, check: async () => check() });
+    }
+  }
+  http.readiness.push({ name: 'store', check: async () => (store.collection('health').get('x'), null) });
+
+  const bot: Bot = {
+    host,
+    dispatcher,
+    chat,
+    registry,
+    jobs,
+    http,
+    tasks,
+    store,
+    log,
+    config,
+    async start() {
+      await host.init();
+      await host.start();
+      if (opts.http ?? config.server.enabled) {
+        bot.port = await http.listen(config.server.port, config.server.host);
+        log.info({ port: bot.port }, 'http server listening');
+        host.onClose('http', () => http.close());
+      }
+      for (const a of adapters) {
+        await a.start(dispatcher.deliver);
+        host.addAdapterStop(a.platform, () => a.stop());
+      }
+    },
+    stop: (graceMs) => host.stop(graceMs),
+  };
+  // Registered first so it closes last, after every plugin.
+  host.onClose('store', () => store.close());
+  return bot;
+}

@@ -1,0 +1,99 @@
+/**
+ * The configuration schema: the core's own sections, plus one section per plugin
+ * (`plugins.<id>`) and per adapter (`adapters.<platform>`), composed at start-up. Unknown keys
+ * are errors, so a typo is caught by `deckhand config check` rather than silently ignored.
+ */
+import { z } from 'zod';
+import { AccessConfigSchema } from '../access.ts';
+import { IdentitiesSchema } from '../identity.ts';
+
+export const LogConfigSchema = z.strictObject({
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  format: z
+    .enum(['auto', 'json', 'pretty'])
+    .default('auto')
+    .describe('auto: pretty in a terminal, JSON otherwise'),
+  file: z.string().optional().describe('write logs to this file instead of stderr'),
+});
+
+export const ServerConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  host: z.string().default('0.0.0.0'),
+  port: z.number().int().min(0).max(65535).default(8080),
+});
+
+export const CommandsConfigSchema = z.strictObject({
+  timeoutMs: z.number().int().positive().default(30_000).describe('deadline for one command'),
+  progressAfterMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(1500)
+    .describe('show the progress note of slow commands after this long'),
+});
+
+export const StoreConfigSchema = z.strictObject({
+  file: z.string().optional().describe('SQLite file; default <dataDir>/deckhand.db'),
+});
+
+export const ConsoleAdapterSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  user: z.string().default('console').describe('who the console user is (an identity id)'),
+  channel: z.string().default('console'),
+});
+
+export const coreShape = {
+  $schema: z.string().optional(),
+  dataDir: z.string().default('.deckhand').describe('where state (the store, console history) lives'),
+  log: LogConfigSchema.default(LogConfigSchema.parse({})),
+  server: ServerConfigSchema.default(ServerConfigSchema.parse({})),
+  commands: CommandsConfigSchema.default(CommandsConfigSchema.parse({})),
+  store: StoreConfigSchema.default({}),
+  identities: IdentitiesSchema,
+  access: AccessConfigSchema.default(AccessConfigSchema.parse({})),
+};
+
+/** What every part of the bot may read: the core sections, and the plugin/adapter sections as raw values. */
+export type CoreConfig = {
+  dataDir: string;
+  log: z.output<typeof LogConfigSchema>;
+  server: z.output<typeof ServerConfigSchema>;
+  commands: z.output<typeof CommandsConfigSchema>;
+  store: z.output<typeof StoreConfigSchema>;
+  identities: z.output<typeof IdentitiesSchema>;
+  access: z.output<typeof AccessConfigSchema>;
+  adapters: Record<string, unknown> & { console: z.output<typeof ConsoleAdapterSchema> };
+  plugins: Record<string, unknown>;
+};
+
+export interface SchemaPart {
+  id: string;
+  schema?: z.ZodType;
+}
+
+function sectionDefault(s: z.ZodType): unknown {
+  const fromUndefined = s.safeParse(undefined);
+  if (fromUndefined.success && fromUndefined.data !== undefined) return fromUndefined.data;
+  const fromEmpty = s.safeParse({});
+  return fromEmpty.success ? fromEmpty.data : undefined;
+}
+
+/** Compose the full schema from the plugins' and adapters' sections. */
+export function buildConfigSchema(plugins: SchemaPart[], adapters: SchemaPart[]) {
+  const section = (parts: SchemaPart[]) =>
+    z.strictObject(
+      Object.fromEntries(
+        parts.map((p) => {
+          const s = p.schema ?? z.strictObject({});
+          // A section may be omitted: it then takes its defaults (or stays absent if it has none).
+          return [p.id, s.optional().transform((v) => (v === undefined ? sectionDefault(s) : v))];
+        }),
+      ),
+    );
+  const adapterParts = [{ id: 'console', schema: ConsoleAdapterSchema }, ...adapters];
+  return z.strictObject({
+    ...coreShape,
+    adapters: section(adapterParts).default(() => section(adapterParts).parse({})),
+    plugins: section(plugins).default(() => section(plugins).parse({})),
+  });
+}
