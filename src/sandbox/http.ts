@@ -1,0 +1,139 @@
+/**
+ * The shared shell of every sandbox server: a node:http server on loopback that applies the fault
+ * knobs (latency, error rate, down) before the real handler runs. "Down" really stops listening,
+ * so clients see ECONNREFUSED as they would with a dead server; "up" listens on the same port
+ * again.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Faults } from './scenario.ts';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+export interface FaultSource {
+  faults: Faults;
+}
+
+export class SandboxServer {
+  private server?: Server;
+  private port = 0;
+  private readonly sockets = new Set<Socket>();
+  private readonly name: string;
+  private readonly handler: Handler;
+  private readonly faults: FaultSource;
+  /** Answered with 503 in Argo CD's or Kubernetes' own error shape. */
+  private readonly unavailable: (res: ServerResponse) => void;
+
+  constructor(opts: {
+    name: string;
+    handler: Handler;
+    faults: FaultSource;
+    unavailable: (res: ServerResponse) => void;
+  }) {
+    this.name = opts.name;
+    this.handler = opts.handler;
+    this.faults = opts.faults;
+    this.unavailable = opts.unavailable;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async listen(port = 0): Promise<string> {
+    const server = createServer((req, res) => void this.serve(req, res));
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    return this.url;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    try {
+      const f = this.faults.faults;
+      if (f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
+      if (f.errorRate > 0 && Math.random() < f.errorRate) return this.unavailable(res);
+      await this.handler(req, res, url);
+    } catch (err) {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            error: `sandbox ${this.name}: ${(err as Error).message}`,
+            code: 13,
+            message: `sandbox ${this.name}: ${(err as Error).message}`,
+          }),
+        );
+      } else res.destroy();
+    }
+  }
+
+  /** Stop listening and drop open connections (streams included); `up()` restores the same port. */
+  async down(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    this.server = undefined;
+    for (const sock of this.sockets) sock.destroy();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  async up(): Promise<void> {
+    if (this.server) return;
+    await this.listen(this.port);
+  }
+
+  get listening(): boolean {
+    return this.server !== undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.down();
+  }
+}
+
+export function readJson(req: IncomingMessage, maxBytes = 5 * 1024 * 1024): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > maxBytes) {
+        reject(new Error('request body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (!text.trim()) return resolve(undefined);
+      try {
+        resolve(JSON.parse(text));
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+export const json = (
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void => {
+  const s = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(s)),
+    ...headers,
+  });
+  res.end(s);
+};

@@ -1,0 +1,165 @@
+/**
+ * Scenario files: a whole world described as plain API objects — Argo CD Applications as the
+ * Argo CD API returns them, Kubernetes objects as the API server returns them, pod logs, and Git
+ * repositories with their files — so a scenario can be built from a real cluster's
+ * `kubectl get -o yaml` and `argocd app get -o json` and replayed offline.
+ */
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { formatPath } from '../core/config/load.ts';
+
+/** Fault knobs of one sandbox server, settable in the scenario and at run time. */
+export const FaultsSchema = z.strictObject({
+  latencyMs: z.number().int().min(0).max(120_000).default(0).describe('added to every response'),
+  errorRate: z.number().min(0).max(1).default(0).describe('share of requests answered 503'),
+  down: z.boolean().default(false).describe('refuse connections as if the server were gone'),
+});
+export type Faults = z.output<typeof FaultsSchema>;
+
+const KubeObject = z.looseObject({
+  apiVersion: z.string(),
+  kind: z.string(),
+  metadata: z.looseObject({
+    name: z.string().min(1),
+    namespace: z.string().optional(),
+    uid: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+    ownerReferences: z
+      .array(
+        z.looseObject({
+          apiVersion: z.string(),
+          kind: z.string(),
+          name: z.string(),
+          uid: z.string().optional(),
+        }),
+      )
+      .optional(),
+    creationTimestamp: z.string().optional(),
+  }),
+});
+export type KubeObject = z.output<typeof KubeObject> & Record<string, unknown>;
+
+const Application = z.looseObject({
+  apiVersion: z.string().default('argoproj.io/v1alpha1'),
+  kind: z.string().default('Application'),
+  metadata: z.looseObject({ name: z.string().min(1), namespace: z.string().default('argocd') }),
+  spec: z.looseObject({
+    project: z.string().default('default'),
+    destination: z.looseObject({
+      server: z.string().optional(),
+      name: z.string().optional(),
+      namespace: z.string().optional(),
+    }),
+  }),
+  status: z.looseObject({}).optional(),
+});
+export type ScenarioApplication = z.output<typeof Application> & Record<string, unknown>;
+
+export const ScenarioSchema = z.strictObject({
+  apiVersion: z.literal('deckhand.dev/v1alpha1'),
+  kind: z.literal('Scenario'),
+  metadata: z.strictObject({ name: z.string().min(1), description: z.string().optional() }),
+  /** Pretend "now" for the world: timestamps in objects are read relative to it. */
+  now: z.string().datetime({ offset: true }).optional(),
+  argocd: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+        /** The Argo CD UI address used in links; the sandbox's own URL when absent. */
+        url: z.string().optional(),
+        token: z.string().optional(),
+        applications: z.array(Application).default([]),
+        faults: FaultsSchema.optional(),
+      }),
+    )
+    .default([]),
+  clusters: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        /** Matches spec.destination.server of the applications deployed to it. */
+        server: z.string().min(1),
+        token: z.string().optional(),
+        objects: z.array(KubeObject).default([]),
+        logs: z
+          .record(
+            z
+              .string()
+              .regex(/^[^/]+\/[^/]+\/[^/#]+(#previous)?$/, '<namespace>/<pod>/<container>[#previous]'),
+            z.string(),
+          )
+          .default({}),
+        faults: FaultsSchema.optional(),
+      }),
+    )
+    .default([]),
+  git: z
+    .array(
+      z.strictObject({
+        /** Matches spec.source.repoURL of the applications that track it. */
+        url: z.string().min(1),
+        branch: z.string().default('master'),
+        files: z.record(z.string(), z.string()).default({}),
+        /** Earlier commits, oldest first, so history and reverts have something to work with. */
+        history: z
+          .array(
+            z.strictObject({
+              message: z.string(),
+              author: z.string().default('deckhand-sandbox <sandbox@deckhand.dev>'),
+              date: z.string().optional(),
+              files: z.record(z.string(), z.string().nullable()),
+            }),
+          )
+          .default([]),
+      }),
+    )
+    .default([]),
+  /** How the simulated world behaves when Git changes (used by the reconciler). */
+  simulation: z.looseObject({}).default({}),
+});
+
+export type Scenario = z.output<typeof ScenarioSchema>;
+
+export class ScenarioError extends Error {
+  readonly problems: string[];
+  constructor(file: string, problems: string[]) {
+    super(`Invalid scenario ${file}:\n${problems.map((p) => '  ' + p).join('\n')}`);
+    this.name = 'ScenarioError';
+    this.problems = problems;
+  }
+}
+
+export function parseScenario(text: string, file = '(scenario)'): Scenario {
+  const doc = parseDocument(text);
+  if (doc.errors.length)
+    throw new ScenarioError(
+      file,
+      doc.errors.map((e) => e.message.split('\n')[0] ?? 'YAML error'),
+    );
+  const parsed = ScenarioSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    throw new ScenarioError(
+      file,
+      parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`),
+    );
+  }
+  const s = parsed.data;
+  const problems: string[] = [];
+  const servers = new Set(s.clusters.map((c) => c.server));
+  s.argocd.forEach((inst, i) =>
+    inst.applications.forEach((app, j) => {
+      const server = app.spec.destination.server;
+      if (server && servers.size && !servers.has(server)) {
+        problems.push(
+          `argocd.${i}.applications.${j}.spec.destination.server: no cluster with server ${server}`,
+        );
+      }
+    }),
+  );
+  if (problems.length) throw new ScenarioError(file, problems);
+  return s;
+}
+
+export const loadScenario = (file: string): Scenario => parseScenario(readFileSync(file, 'utf8'), file);
