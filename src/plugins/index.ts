@@ -1,5 +1,6 @@
 /** The plugins deckhand ships with, in no particular order (the host orders them by dependency). */
 import { builtinsPlugin } from '../core/builtins/index.ts';
+import { argocdPlugin } from './argocd/index.ts';
 import type { AnyPlugin } from '../core/plugin.ts';
 
-export const bundledPlugins: AnyPlugin[] = [builtinsPlugin as AnyPlugin];
+export const bundledPlugins: AnyPlugin[] = [builtinsPlugin as AnyPlugin, argocdPlugin as AnyPlugin];

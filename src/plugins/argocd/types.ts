@@ -139,7 +139,11 @@ export interface ApplicationStatus {
     status: SyncStatusCode;
     revision?: string;
     revisions?: string[];
-    comparedTo?: { source?: ApplicationSource; sources?: ApplicationSource[]; destination?: ApplicationDestination };
+    comparedTo?: {
+      source?: ApplicationSource;
+      sources?: ApplicationSource[];
+      destination?: ApplicationDestination;
+    };
   };
   health?: HealthStatus;
   operationState?: OperationState;

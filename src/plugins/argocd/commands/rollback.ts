@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { ActionService } from '../../../core/actions.ts';
+import { defineCommand } from '../../../core/commands/define.ts';
+import { InputError } from '../../../core/errors.ts';
+import { code, esc } from '../../../core/message/markup.ts';
+import type { Button } from '../../../core/message/model.ts';
+import { shortSha } from '../render/tone.ts';
+import type { ArgoService } from '../service.ts';
+import { isAutoSync } from '../types.ts';
+import { appArg } from './status.ts';
+import { operationOutcome, waitForOperation } from './sync.ts';
+
+/** The action kind of the GitOps plugin that opens a revert pull request (a public contract). */
+export const REVERT_ACTION = 'gitops.revert';
+
+export const rollbackCommand = (argo: ArgoService, actions: ActionService, opts: { waitMs: number }) =>
+  defineCommand({
+    name: 'argo rollback',
+    summary: 'Go back to an earlier deployment (a revert pull request when auto-sync is on)',
+    args: z.object({
+      app: appArg,
+      id: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe('history id (argo history); default: the previous deployment'),
+    }),
+    positional: ['app', 'id'],
+    examples: ['argo rollback naver-news', 'argo rollback friend-app 12'],
+    permission: 'argo.sync',
+    effect: 'write',
+    progress: 'Rolling back…',
+    async run({ args, signal, authorize, button }) {
+      const r = await argo.resolve(args.app, { signal, fresh: true });
+      authorize('argo.sync', { app: r.app.metadata.name, project: r.app.spec.project });
+      const history = [...(r.app.status?.history ?? [])].sort((a, b) => b.id - a.id);
+      const current = history[0];
+      const target = args.id === undefined ? history[1] : history.find((h) => h.id === args.id);
+      if (!target) {
+        throw new InputError(
+          args.id === undefined
+            ? `${r.ref} has no earlier deployment to go back to.`
+            : `${r.ref} has no deployment with id ${args.id}. \`argo history ${r.ref}\` lists them.`,
+        );
+      }
+      if (isAutoSync(r.app)) {
+        // Argo CD refuses a rollback while auto-sync is on, and it would be undone from Git anyway.
+        const buttons: Button[] = [];
+        if (actions.handler(REVERT_ACTION) && current?.revision) {
+          const id = await button({
+            kind: REVERT_ACTION,
+            params: {
+              app: r.ref,
+              instance: r.instance,
+              toRevision: target.revision,
+              fromRevision: current.revision,
+            },
+            scope: { app: r.app.metadata.name, project: r.app.spec.project },
+          });
+          buttons.push({ actionId: id, label: 'Open revert pull request', style: 'primary' });
+        }
+        return {
+          text: `${r.ref} syncs automatically from Git, so the way back is a revert in Git.`,
+          tone: 'info',
+          blocks: [
+            {
+              type: 'text',
+              text:
+                `${esc(r.ref)} has auto-sync on: Argo CD refuses a rollback ("rollback cannot be initiated when auto-sync is enabled"), ` +
+                `and Git would bring the change back anyway. The GitOps way is to revert the change in Git: ` +
+                `from ${code(shortSha(current?.revision))} back to ${code(shortSha(target.revision))} (deployment ${target.id}).` +
+                (buttons.length
+                  ? ''
+                  : `\nUse ${code(`gitops revert ${r.ref}`)} to open the revert pull request.`),
+            },
+          ],
+          buttons,
+          data: { autoSync: true, from: current?.revision, to: target.revision, historyId: target.id },
+        };
+      }
+      const previous = r.app.status?.operationState;
+      await r.client.rollback(r.locator, target.id, {}, signal);
+      const { app, done } = await waitForOperation(r.client, r.locator, previous, opts.waitMs, signal);
+      return operationOutcome(r.ref, app, done, `Rollback to ${target.id}`);
+    },
+  });

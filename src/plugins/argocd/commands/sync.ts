@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { defineCommand } from '../../../core/commands/define.ts';
+import { code, esc, truncate } from '../../../core/message/markup.ts';
+import type { Message } from '../../../core/message/model.ts';
+import type { ArgoInstanceClient, AppLocator } from '../client.ts';
+import { shortSha } from '../render/tone.ts';
+import type { ArgoService } from '../service.ts';
+import type { Application } from '../types.ts';
+import { appArg } from './status.ts';
+
+const TERMINAL = new Set(['Succeeded', 'Failed', 'Error']);
+
+/**
+ * Wait until a new operation (one that is not `previous`, the operation state seen before asking)
+ * ends, reading the app every half second. Comparing with the previous state rather than a local
+ * clock keeps this right when the clocks of deckhand and Argo CD disagree. Gives up at the
+ * deadline and returns the last state seen.
+ */
+export async function waitForOperation(
+  client: ArgoInstanceClient,
+  locator: AppLocator,
+  previous: { startedAt?: string } | undefined,
+  deadlineMs: number,
+  signal: AbortSignal,
+): Promise<{ app: Application; done: boolean }> {
+  const stop = Date.now() + deadlineMs;
+  let app = await client.get(locator, { signal });
+  while (Date.now() < stop && !signal.aborted) {
+    const op = app.status?.operationState;
+    const ours = op && (!previous?.startedAt || op.startedAt !== previous.startedAt);
+    if (ours && TERMINAL.has(op.phase) && !app.operation) return { app, done: true };
+    await new Promise((r) => setTimeout(r, 500));
+    app = await client.get(locator, { signal });
+  }
+  return { app, done: false };
+}
+
+export function operationOutcome(ref: string, app: Application, done: boolean, verb: string): Message {
+  const op = app.status?.operationState;
+  if (!done || !op) {
+    return {
+      text: `${verb} of ${ref} is still running; Argo CD will finish it. \`argo status ${ref}\` shows where it is.`,
+      tone: 'info',
+      data: { phase: op?.phase ?? 'Running' },
+    };
+  }
+  const rev = shortSha(op.syncResult?.revision ?? app.status?.sync?.revision);
+  const failed = (op.syncResult?.resources ?? []).filter(
+    (r) => r.status === 'SyncFailed' || r.hookPhase === 'Failed',
+  );
+  const ok = op.phase === 'Succeeded';
+  return {
+    text: ok
+      ? `${ref} synced to ${rev}: ${op.message ?? 'succeeded'}`
+      : `${verb} of ${ref} ${op.phase.toLowerCase()}: ${op.message ?? ''}`,
+    tone: ok ? 'ok' : 'danger',
+    blocks: [
+      {
+        type: 'text',
+        text: ok
+          ? `✅ ${esc(ref)} synced to ${code(rev)} — ${esc(op.message ?? 'succeeded')}`
+          : `❌ ${verb} of ${esc(ref)} ${op.phase.toLowerCase()}: ${esc(truncate(op.message ?? '', 1500))}`,
+      },
+      ...(failed.length
+        ? [
+            {
+              type: 'table' as const,
+              title: 'Failed resources',
+              table: {
+                columns: ['resource', 'message'],
+                rows: failed.map((f) => [`${f.kind}/${f.name}`, truncate(f.message ?? '', 200)]),
+              },
+            },
+          ]
+        : []),
+    ],
+    data: { phase: op.phase, message: op.message, revision: op.syncResult?.revision },
+  };
+}
+
+export const syncCommand = (argo: ArgoService, opts: { waitMs: number }) =>
+  defineCommand({
+    name: 'argo sync',
+    summary: 'Ask Argo CD to sync an application to Git',
+    args: z.object({
+      app: appArg,
+      prune: z.boolean().default(false).describe('delete resources that are no longer in Git'),
+      dryRun: z.boolean().default(false).describe('show what would happen, change nothing'),
+    }),
+    positional: ['app'],
+    examples: ['argo sync naver-news', 'argo sync flash-web-dev --prune', 'argo sync naver-news --dry-run'],
+    permission: 'argo.sync',
+    effect: 'write',
+    progress: 'Syncing…',
+    async run({ args, signal, authorize, actor }) {
+      const r = await argo.resolve(args.app, { signal, fresh: true });
+      authorize('argo.sync', { app: r.app.metadata.name, project: r.app.spec.project });
+      const previous = r.app.status?.operationState;
+      await r.client.sync(r.locator, { prune: args.prune, dryRun: args.dryRun }, signal);
+      const { app, done } = await waitForOperation(r.client, r.locator, previous, opts.waitMs, signal);
+      const out = operationOutcome(r.ref, app, done, args.dryRun ? 'Dry-run sync' : 'Sync');
+      return { ...out, data: { ...out.data, requestedBy: actor.id, dryRun: args.dryRun } };
+    },
+  });

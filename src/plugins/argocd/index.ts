@@ -1,0 +1,60 @@
+/**
+ * The argocd plugin: the Argo CD client of every configured instance with its watch cache, the
+ * `/argo` commands, and ArgoToken — Argo CD as a service for the other plugins.
+ */
+import { definePlugin } from '../../core/plugin.ts';
+import { token } from '../../core/token.ts';
+import { ActionsToken, ClockToken, HttpToken, LoggerToken } from '../../core/tokens.ts';
+import { diffCommand } from './commands/diff.ts';
+import { historyCommand } from './commands/history.ts';
+import { listCommand } from './commands/list.ts';
+import { resourcesCommand } from './commands/resources.ts';
+import { rollbackCommand } from './commands/rollback.ts';
+import { statusCommand } from './commands/status.ts';
+import { syncCommand } from './commands/sync.ts';
+import { ArgoConfigSchema } from './config.ts';
+import { ArgoService } from './service.ts';
+
+export type { ArgoService, ResolvedApp } from './service.ts';
+export type { AppChange } from './cache.ts';
+export type * from './types.ts';
+export { isAutoSync } from './types.ts';
+export { REVERT_ACTION } from './commands/rollback.ts';
+
+export const ArgoToken = token<ArgoService>('Argo');
+
+export const argocdPlugin = definePlugin({
+  id: 'argocd',
+  summary: 'Argo CD: status, list, history, diff, resources, sync, rollback',
+  config: ArgoConfigSchema,
+  deps: { log: LoggerToken, clock: ClockToken, actions: ActionsToken, http: HttpToken },
+  provides: [ArgoToken],
+  init({ config, deps, commands, provide, onStart, onClose }) {
+    const argo = new ArgoService(config, deps.log);
+    provide(ArgoToken, argo);
+    const wait = { waitMs: 20_000 };
+    commands.add(
+      statusCommand(argo, deps.clock),
+      listCommand(argo),
+      historyCommand(argo, deps.clock),
+      diffCommand(argo),
+      resourcesCommand(argo),
+      syncCommand(argo, wait),
+      rollbackCommand(argo, deps.actions, wait),
+    );
+    // Each instance is ready when its cache is warm or, without a cache, when it answers.
+    for (const name of argo.names) {
+      deps.http.readiness.push({
+        name: `argocd:${name}`,
+        check: async () => {
+          const cache = argo.cache(name);
+          if (cache) return cache.warm ? null : `cache not warm: ${cache.lastError ?? 'connecting'}`;
+          await argo.client(name).version();
+          return null;
+        },
+      });
+    }
+    onStart(() => argo.start());
+    onClose(() => argo.stop());
+  },
+});
