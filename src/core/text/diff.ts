@@ -16,7 +16,10 @@ export function diffLines(a: string[], b: string[]): Edit[] {
       const down = k === -d || (k !== d && (v.get(k - 1) ?? -1) < (v.get(k + 1) ?? -1));
       let x = down ? (v.get(k + 1) ?? 0) : (v.get(k - 1) ?? 0) + 1;
       let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) (x++, y++);
+      while (x < n && y < m && a[x] === b[y]) {
+        x++;
+        y++;
+      }
       v.set(k, x);
       if (x >= n && y >= m) break outer;
     }
@@ -32,12 +35,18 @@ export function diffLines(a: string[], b: string[]): Edit[] {
     const prevK = down ? k + 1 : k - 1;
     const prevX = vd.get(prevK) ?? 0;
     const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) (edits.push({ op: ' ', line: a[--x] as string }), y--);
+    while (x > prevX && y > prevY) {
+      edits.push({ op: ' ', line: a[--x] as string });
+      y--;
+    }
     if (d === 0) break;
     if (down) edits.push({ op: '+', line: b[--y] as string });
     else edits.push({ op: '-', line: a[--x] as string });
   }
-  while (x > 0 && y > 0) (edits.push({ op: ' ', line: a[--x] as string }), y--);
+  while (x > 0 && y > 0) {
+    edits.push({ op: ' ', line: a[--x] as string });
+    y--;
+  }
   return edits.reverse();
 }
 
