@@ -1,13 +1,36 @@
 #!/usr/bin/env node
-// deckhand's executable. Node 24 runs the TypeScript sources directly (type stripping).
-import { main } from '../src/cli.ts';
+// deckhand's executable. Node 24 runs the TypeScript sources directly (type stripping). On an
+// older Node (the machine's own, when someone runs the script directly), re-run it on the Node 24
+// that the project pins as a devDependency.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    console.error(err);
-    process.exitCode = 1;
-  },
-);
+const [major, minor] = process.versions.node.split('.').map(Number);
+const tooOld = major < 22 || (major === 22 && minor < 18);
+
+if (tooOld) {
+  const pinned = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
+  if (!existsSync(pinned)) {
+    console.error(
+      `deckhand needs Node 22.18 or newer (this is ${process.version}); run 'npm ci' to get the pinned Node 24.`,
+    );
+    process.exit(1);
+  }
+  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else {
+  const { main } = await import('../src/cli.ts');
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,6 +1,11 @@
 /** The plugins deckhand ships with, in no particular order (the host orders them by dependency). */
 import { builtinsPlugin } from '../core/builtins/index.ts';
 import { argocdPlugin } from './argocd/index.ts';
+import { k8sPlugin } from './k8s/index.ts';
 import type { AnyPlugin } from '../core/plugin.ts';
 
-export const bundledPlugins: AnyPlugin[] = [builtinsPlugin as AnyPlugin, argocdPlugin as AnyPlugin];
+export const bundledPlugins: AnyPlugin[] = [
+  builtinsPlugin as AnyPlugin,
+  argocdPlugin as AnyPlugin,
+  k8sPlugin as AnyPlugin,
+];

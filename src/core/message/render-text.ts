@@ -54,9 +54,10 @@ export function renderText(m: Message, opts: TextRenderOptions = {}): string {
   const mark = m.tone ? toneMark[m.tone] + ' ' : '';
   if (m.header) parts.push(`${mark}${stripMarkup(m.header)}`);
   // With blocks, `text` is the notification fallback and the blocks carry the body.
-  if (!m.blocks?.length) parts.push((m.header ? '' : mark) + stripMarkup(m.text));
-  else if (!m.header && mark) parts.push(mark.trim());
+  if (!m.blocks?.length) parts.push(stripMarkup(m.text));
   for (const b of m.blocks ?? []) parts.push(renderBlock(b));
+  // Without a header, the tone mark leads the first line.
+  if (!m.header && mark && parts.length) parts[0] = mark + parts[0];
   for (const a of m.attachments ?? []) parts.push(`📎 ${a.filename}${a.path ? ` (${a.path})` : ''}`);
   if (m.buttons?.length) {
     let n = 0;

@@ -1,0 +1,286 @@
+/**
+ * Read-only access to one cluster. This class is the only door to the Kubernetes API for the
+ * plugin, and it opens for get, list and logs only: the API objects of @kubernetes/client-node
+ * stay private, so no create, patch or delete is reachable from deckhand's plugins.
+ */
+import {
+  AppsV1Api,
+  AutoscalingV2Api,
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  type ApiException,
+  type CoreV1Event,
+  type V1DaemonSet,
+  type V1Deployment,
+  type V1Endpoints,
+  type V1Job,
+  type V1Node,
+  type V1PersistentVolumeClaim,
+  type V1Pod,
+  type V1ReplicaSet,
+  type V1ResourceQuota,
+  type V1Service,
+  type V1StatefulSet,
+  type V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
+import { NotFoundError, UpstreamError, InputError } from '../../core/errors.ts';
+import type { ClusterConfig } from './config.ts';
+
+export interface LogOptions {
+  container?: string;
+  previous?: boolean;
+  tailLines?: number;
+  sinceSeconds?: number;
+}
+
+function kubeConfigFor(c: ClusterConfig): KubeConfig {
+  const kc = new KubeConfig();
+  if (c.inCluster) {
+    kc.loadFromCluster();
+  } else if (c.kubeconfig) {
+    kc.loadFromFile(c.kubeconfig);
+    if (c.context) kc.setCurrentContext(c.context);
+  } else {
+    kc.loadFromOptions({
+      clusters: [
+        { name: c.name, server: c.url ?? c.server, caFile: c.caFile, skipTLSVerify: c.insecureSkipTlsVerify },
+      ],
+      users: [{ name: 'deckhand', token: c.token }],
+      contexts: [{ name: c.name, cluster: c.name, user: 'deckhand' }],
+      currentContext: c.name,
+    });
+  }
+  return kc;
+}
+
+/** Status body of a Kubernetes error, when the server sent one. */
+function statusMessage(body: unknown): string | undefined {
+  try {
+    const b =
+      typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string });
+    return b?.message;
+  } catch {
+    return typeof body === 'string' ? body.slice(0, 300) : undefined;
+  }
+}
+
+export class KubeReader {
+  readonly name: string;
+  readonly server: string;
+  readonly #core: CoreV1Api;
+  readonly #apps: AppsV1Api;
+  readonly #batch: BatchV1Api;
+  readonly #autoscaling: AutoscalingV2Api;
+  readonly #timeoutMs: number;
+
+  constructor(cfg: ClusterConfig) {
+    this.name = cfg.name;
+    this.server = cfg.server;
+    const kc = kubeConfigFor(cfg);
+    this.#core = kc.makeApiClient(CoreV1Api);
+    this.#apps = kc.makeApiClient(AppsV1Api);
+    this.#batch = kc.makeApiClient(BatchV1Api);
+    this.#autoscaling = kc.makeApiClient(AutoscalingV2Api);
+    this.#timeoutMs = cfg.timeoutMs;
+  }
+
+  /** Run one API call under the cluster's deadline and turn failures into deckhand errors. */
+  async #call<T>(what: string, fn: (opts: object) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const deadline = AbortSignal.timeout(this.#timeoutMs);
+    const s = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    const opts = {
+      middleware: [
+        {
+          pre: async (ctx: { setSignal(x: AbortSignal): void }) => (ctx.setSignal(s), ctx),
+          post: async <R>(r: R) => r,
+        },
+      ],
+      middlewareMergeStrategy: 'append',
+    };
+    const backend = `kubernetes@${this.name}`;
+    try {
+      return await fn(opts);
+    } catch (e) {
+      const ex = e as ApiException<unknown> & { cause?: { code?: string } };
+      if (typeof ex.code === 'number') {
+        const msg = statusMessage(ex.body) ?? ex.message;
+        if (ex.code === 404) throw new NotFoundError(`Kubernetes (${this.name}): ${msg}.`);
+        if (ex.code === 400) throw new InputError(`Kubernetes (${this.name}) refused to ${what}: ${msg}`);
+        if (ex.code === 401 || ex.code === 403) {
+          throw new UpstreamError(
+            backend,
+            ex.code === 401 ? 'unauthorized' : 'forbidden',
+            `Kubernetes (${this.name}) refused to ${what}: ${msg}`,
+            {
+              status: ex.code,
+              hint: "deckhand's service account needs get/list on this resource (see deploy/ for the read-only ClusterRole).",
+            },
+          );
+        }
+        throw new UpstreamError(
+          backend,
+          'error',
+          `Kubernetes (${this.name}) failed to ${what} (HTTP ${ex.code}): ${msg}`,
+          { status: ex.code },
+        );
+      }
+      if (deadline.aborted) {
+        throw new UpstreamError(
+          backend,
+          'timeout',
+          `Kubernetes (${this.name}) did not answer within ${this.#timeoutMs / 1000} s (${what}).`,
+        );
+      }
+      if (signal?.aborted) throw e;
+      const reason = ex.cause?.code ?? (e as Error).message;
+      throw new UpstreamError(backend, 'unreachable', `Cannot reach Kubernetes (${this.name}): ${reason}.`, {
+        cause: e,
+      });
+    }
+  }
+
+  async listPods(
+    namespace: string,
+    q: { labelSelector?: string; fieldSelector?: string } = {},
+    signal?: AbortSignal,
+  ): Promise<V1Pod[]> {
+    return (
+      await this.#call(
+        `list pods in ${namespace}`,
+        (o) => this.#core.listNamespacedPod({ namespace, ...q }, o),
+        signal,
+      )
+    ).items;
+  }
+
+  getPod(namespace: string, name: string, signal?: AbortSignal): Promise<V1Pod> {
+    return this.#call(
+      `read pod ${namespace}/${name}`,
+      (o) => this.#core.readNamespacedPod({ namespace, name }, o),
+      signal,
+    );
+  }
+
+  async listEvents(namespace: string, fieldSelector?: string, signal?: AbortSignal): Promise<CoreV1Event[]> {
+    return (
+      await this.#call(
+        `list events in ${namespace}`,
+        (o) => this.#core.listNamespacedEvent({ namespace, fieldSelector }, o),
+        signal,
+      )
+    ).items;
+  }
+
+  readLog(namespace: string, pod: string, opts: LogOptions = {}, signal?: AbortSignal): Promise<string> {
+    return this.#call(
+      `read the log of ${namespace}/${pod}`,
+      (o) => this.#core.readNamespacedPodLog({ namespace, name: pod, ...opts }, o),
+      signal,
+    );
+  }
+
+  async listServices(namespace: string, signal?: AbortSignal): Promise<V1Service[]> {
+    return (
+      await this.#call(
+        `list services in ${namespace}`,
+        (o) => this.#core.listNamespacedService({ namespace }, o),
+        signal,
+      )
+    ).items;
+  }
+
+  async listEndpoints(namespace: string, signal?: AbortSignal): Promise<V1Endpoints[]> {
+    return (
+      await this.#call(
+        `list endpoints in ${namespace}`,
+        (o) => this.#core.listNamespacedEndpoints({ namespace }, o),
+        signal,
+      )
+    ).items;
+  }
+
+  async listPvcs(namespace: string, signal?: AbortSignal): Promise<V1PersistentVolumeClaim[]> {
+    return (
+      await this.#call(
+        `list PVCs in ${namespace}`,
+        (o) => this.#core.listNamespacedPersistentVolumeClaim({ namespace }, o),
+        signal,
+      )
+    ).items;
+  }
+
+  async listQuotas(namespace: string, signal?: AbortSignal): Promise<V1ResourceQuota[]> {
+    return (
+      await this.#call(
+        `list quotas in ${namespace}`,
+        (o) => this.#core.listNamespacedResourceQuota({ namespace }, o),
+        signal,
+      )
+    ).items;
+  }
+
+  async listNodes(signal?: AbortSignal): Promise<V1Node[]> {
+    return (await this.#call('list nodes', (o) => this.#core.listNode({}, o), signal)).items;
+  }
+
+  async listDeployments(namespace: string, signal?: AbortSignal): Promise<V1Deployment[]> {
+    return (
+      await this.#call(
+        `list deployments in ${namespace}`,
+        (o) => this.#apps.listNamespacedDeployment({ namespace }, o),
+        signal,
+      )
+    ).items;
+  }
+
+  async listReplicaSets(namespace: string, signal?: AbortSignal): Promise<V1ReplicaSet[]> {
+    return (
+      await this.#call(
+        `list replica sets in ${namespace}`,
+        (o) => this.#apps.listNamespacedReplicaSet({ namespace }, o),
+        signal,
+      )
+    ).items;
+  }
+
+  async listStatefulSets(namespace: string, signal?: AbortSignal): Promise<V1StatefulSet[]> {
+    return (
+      await this.#call(
+        `list stateful sets in ${namespace}`,
+        (o) => this.#apps.listNamespacedStatefulSet({ namespace }, o),
+        signal,
+      )
+    ).items;
+  }
+
+  async listDaemonSets(namespace: string, signal?: AbortSignal): Promise<V1DaemonSet[]> {
+    return (
+      await this.#call(
+        `list daemon sets in ${namespace}`,
+        (o) => this.#apps.listNamespacedDaemonSet({ namespace }, o),
+        signal,
+      )
+    ).items;
+  }
+
+  async listJobs(namespace: string, signal?: AbortSignal): Promise<V1Job[]> {
+    return (
+      await this.#call(
+        `list jobs in ${namespace}`,
+        (o) => this.#batch.listNamespacedJob({ namespace }, o),
+        signal,
+      )
+    ).items;
+  }
+
+  async listHpas(namespace: string, signal?: AbortSignal): Promise<V2HorizontalPodAutoscaler[]> {
+    return (
+      await this.#call(
+        `list autoscalers in ${namespace}`,
+        (o) => this.#autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }, o),
+        signal,
+      )
+    ).items;
+  }
+}
