@@ -1,0 +1,61 @@
+/** The gitops-pr plugin's configuration: Git hosts, how changes are written, their limits. */
+import { z } from 'zod';
+import { secret } from '../../core/config/secret.ts';
+
+const HostSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('github'),
+    name: z.string().optional().describe('how messages name it; the host name when absent'),
+    host: z.string().default('github.com').describe('the host in repository URLs'),
+    apiUrl: z
+      .url()
+      .optional()
+      .describe('API base; https://api.github.com or https://<host>/api/v3 when absent'),
+    token: secret(z.string().min(1)),
+    timeoutMs: z.number().int().positive().default(10_000),
+  }),
+  z.strictObject({
+    type: z.literal('gitlab'),
+    name: z.string().optional(),
+    host: z.string().describe('the host in repository URLs, e.g. gitlab.com'),
+    apiUrl: z.url().optional().describe('https://<host> when absent'),
+    token: secret(z.string().min(1)),
+    timeoutMs: z.number().int().positive().default(10_000),
+  }),
+]);
+
+/** Where an app's values live when the defaults (image.tag, replicaCount, resources) do not fit. */
+const AppOverrideSchema = z.strictObject({
+  apps: z.array(z.string()).min(1).describe('application name globs'),
+  workload: z.string().optional().describe('the workload to change when the app has several'),
+  helm: z
+    .strictObject({
+      imageTag: z.string().optional(),
+      replicas: z.string().optional(),
+      resources: z.string().optional(),
+      podAnnotations: z.string().optional(),
+    })
+    .optional(),
+});
+
+export const GitOpsConfigSchema = z.strictObject({
+  hosts: z.array(HostSchema).default([]),
+  author: z
+    .strictObject({
+      name: z.string().default('deckhand'),
+      email: z.string().default('deckhand@users.noreply.github.com'),
+    })
+    .default({ name: 'deckhand', email: 'deckhand@users.noreply.github.com' }),
+  labels: z.array(z.string()).default(['deckhand']),
+  mergeMethod: z.enum(['merge', 'squash']).default('merge'),
+  maxReplicas: z
+    .number()
+    .int()
+    .min(1)
+    .default(50)
+    .describe('the largest replica count /gitops scale accepts'),
+  overrides: z.array(AppOverrideSchema).default([]),
+});
+
+export type GitOpsConfig = z.output<typeof GitOpsConfigSchema>;
+export type HostConfig = z.output<typeof HostSchema>;

@@ -1,0 +1,402 @@
+/**
+ * GitHub (and GitHub Enterprise) through @octokit/rest: the git data API for one commit with all
+ * files, pull requests for review and merge.
+ */
+import { Octokit } from '@octokit/rest';
+import { InputError } from '../../../core/errors.ts';
+import { HeadMovedError, NotMergeableError, RevertConflictError, hostError } from './errors.ts';
+import { parseRepoUrl } from './repo-url.ts';
+import type { ChecksSummary, CommitInfo, FileChange, FileTree, GitHost, PullRequest } from './types.ts';
+
+export interface GitHubHostConfig {
+  name: string;
+  /** Host name in repository URLs, e.g. github.com or github.example.com. */
+  host: string;
+  apiUrl?: string;
+  token: string;
+  timeoutMs: number;
+}
+
+type Pull = Awaited<ReturnType<Octokit['pulls']['get']>>['data'];
+
+const toPull = (p: Pull | Awaited<ReturnType<Octokit['pulls']['list']>>['data'][number]): PullRequest => ({
+  number: p.number,
+  url: p.html_url,
+  title: p.title,
+  body: p.body ?? undefined,
+  state: p.merged_at ? 'merged' : p.state === 'open' ? 'open' : 'closed',
+  headBranch: p.head.ref,
+  baseBranch: p.base.ref,
+  headSha: p.head.sha,
+  author: p.user?.login,
+  mergeable: 'mergeable' in p ? p.mergeable : undefined,
+  blockedReason: 'mergeable_state' in p && p.mergeable_state !== 'clean' ? p.mergeable_state : undefined,
+  mergeSha: p.merged_at ? (p.merge_commit_sha ?? undefined) : undefined,
+  labels: p.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
+  createdAt: p.created_at,
+});
+
+export class GitHubHost implements GitHost {
+  readonly kind = 'github' as const;
+  readonly name: string;
+  private readonly host: string;
+  private readonly octokit: Octokit;
+  private readonly timeoutMs: number;
+
+  constructor(cfg: GitHubHostConfig) {
+    this.name = cfg.name;
+    this.host = cfg.host.toLowerCase();
+    this.timeoutMs = cfg.timeoutMs;
+    const baseUrl =
+      cfg.apiUrl ?? (this.host === 'github.com' ? 'https://api.github.com' : `https://${this.host}/api/v3`);
+    this.octokit = new Octokit({
+      auth: cfg.token,
+      baseUrl,
+      userAgent: 'deckhand',
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+  }
+
+  serves(repoURL: string): boolean {
+    return parseRepoUrl(repoURL)?.host === this.host;
+  }
+
+  webUrl(repoURL: string): string {
+    const r = parseRepoUrl(repoURL);
+    return r ? `https://${r.host}/${r.path}` : repoURL;
+  }
+
+  private repo(repoURL: string): { owner: string; repo: string } {
+    const r = parseRepoUrl(repoURL);
+    const [owner, repo, extra] = r?.path.split('/') ?? [];
+    if (!owner || !repo || extra !== undefined)
+      throw new InputError(`${repoURL} is not a GitHub repository URL.`);
+    return { owner, repo };
+  }
+
+  private async call<T>(what: string, fn: (request: { signal: AbortSignal }) => Promise<T>): Promise<T> {
+    try {
+      return await fn({ signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (e) {
+      throw hostError(this.name, what, e);
+    }
+  }
+
+  async branchHead(repoURL: string, branch: string): Promise<string> {
+    const r = this.repo(repoURL);
+    const { data } = await this.call(`read branch ${branch}`, (request) =>
+      this.octokit.git.getRef({ ...r, ref: `heads/${branch}`, request }),
+    );
+    return data.object.sha;
+  }
+
+  /** Every file of the tree at a ref with its blob sha (one recursive call). */
+  private async blobIndex(
+    repoURL: string,
+    ref: string,
+  ): Promise<{ blobs: Map<string, string>; dirs: Map<string, Set<string>> }> {
+    const r = this.repo(repoURL);
+    const { data } = await this.call(`read the tree at ${ref.slice(0, 12)}`, (request) =>
+      this.octokit.git.getTree({ ...r, tree_sha: ref, recursive: 'true', request }),
+    );
+    const blobs = new Map<string, string>();
+    const dirs = new Map<string, Set<string>>([['', new Set()]]);
+    for (const e of data.tree) {
+      if (!e.path) continue;
+      const parent = e.path.includes('/') ? e.path.slice(0, e.path.lastIndexOf('/')) : '';
+      const base = e.path.slice(parent ? parent.length + 1 : 0);
+      if (!dirs.has(parent)) dirs.set(parent, new Set());
+      dirs.get(parent)?.add(base);
+      if (e.type === 'blob' && e.sha) blobs.set(e.path, e.sha);
+      if (e.type === 'tree') dirs.set(e.path, dirs.get(e.path) ?? new Set());
+    }
+    return { blobs, dirs };
+  }
+
+  async tree(repoURL: string, ref: string): Promise<FileTree> {
+    const r = this.repo(repoURL);
+    const { blobs, dirs } = await this.blobIndex(repoURL, ref);
+    const contents = new Map<string, Promise<string>>();
+    const norm = (p: string) =>
+      p
+        .replace(/^\.?\/+/, '')
+        .replace(/\/+$/, '')
+        .replace(/\/\.\//g, '/');
+    return {
+      read: async (path) => {
+        const sha = blobs.get(norm(path));
+        if (!sha) return undefined;
+        let c = contents.get(sha);
+        if (!c) {
+          c = this.call(`read ${path}`, (request) =>
+            this.octokit.git.getBlob({ ...r, file_sha: sha, request }),
+          ).then((b) =>
+            Buffer.from(b.data.content, b.data.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8'),
+          );
+          contents.set(sha, c);
+        }
+        return c;
+      },
+      list: async (dir) => [...(dirs.get(norm(dir)) ?? [])].sort(),
+    };
+  }
+
+  async commitFiles(
+    repoURL: string,
+    opts: {
+      branch: string;
+      baseSha: string;
+      message: string;
+      changes: FileChange[];
+      author?: { name: string; email: string };
+    },
+  ): Promise<{ sha: string }> {
+    const r = this.repo(repoURL);
+    const base = await this.call('read the base commit', (request) =>
+      this.octokit.git.getCommit({ ...r, commit_sha: opts.baseSha, request }),
+    );
+    const tree = await this.call('write the changed files', (request) =>
+      this.octokit.git.createTree({
+        ...r,
+        base_tree: base.data.tree.sha,
+        tree: opts.changes.map((c) =>
+          c.content === null
+            ? { path: c.path, mode: '100644' as const, type: 'blob' as const, sha: null }
+            : { path: c.path, mode: '100644' as const, type: 'blob' as const, content: c.content },
+        ),
+        request,
+      }),
+    );
+    const commit = await this.call('create the commit', (request) =>
+      this.octokit.git.createCommit({
+        ...r,
+        message: opts.message,
+        tree: tree.data.sha,
+        parents: [opts.baseSha],
+        ...(opts.author ? { author: { ...opts.author, date: new Date().toISOString() } } : {}),
+        request,
+      }),
+    );
+    try {
+      await this.octokit.git.createRef({
+        ...r,
+        ref: `refs/heads/${opts.branch}`,
+        sha: commit.data.sha,
+        request: { signal: AbortSignal.timeout(this.timeoutMs) },
+      });
+    } catch (e) {
+      if ((e as { status?: number }).status !== 422)
+        throw hostError(this.name, `create branch ${opts.branch}`, e);
+      // The branch exists (an earlier attempt of the same change): point it at the new commit.
+      await this.call(`update branch ${opts.branch}`, (request) =>
+        this.octokit.git.updateRef({
+          ...r,
+          ref: `heads/${opts.branch}`,
+          sha: commit.data.sha,
+          force: true,
+          request,
+        }),
+      );
+    }
+    return { sha: commit.data.sha };
+  }
+
+  async findOpenPullRequest(repoURL: string, headBranch: string): Promise<PullRequest | undefined> {
+    const r = this.repo(repoURL);
+    const { data } = await this.call('list pull requests', (request) =>
+      this.octokit.pulls.list({ ...r, state: 'open', head: `${r.owner}:${headBranch}`, request }),
+    );
+    const p = data.find((x) => x.head.ref === headBranch);
+    return p ? toPull(p) : undefined;
+  }
+
+  async listPullRequests(
+    repoURL: string,
+    opts: { state: 'open' | 'all'; headPrefix?: string },
+  ): Promise<PullRequest[]> {
+    const r = this.repo(repoURL);
+    const { data } = await this.call('list pull requests', (request) =>
+      this.octokit.pulls.list({
+        ...r,
+        state: opts.state,
+        per_page: 100,
+        sort: 'created',
+        direction: 'desc',
+        request,
+      }),
+    );
+    return data.filter((p) => !opts.headPrefix || p.head.ref.startsWith(opts.headPrefix)).map(toPull);
+  }
+
+  async openPullRequest(
+    repoURL: string,
+    opts: { head: string; base: string; title: string; body: string; labels?: string[] },
+  ): Promise<PullRequest> {
+    const r = this.repo(repoURL);
+    const { data } = await this.call('open the pull request', (request) =>
+      this.octokit.pulls.create({
+        ...r,
+        head: opts.head,
+        base: opts.base,
+        title: opts.title,
+        body: opts.body,
+        request,
+      }),
+    );
+    if (opts.labels?.length) {
+      // Labels are a convenience: a repository without them must not fail the change.
+      await this.octokit.issues
+        .addLabels({
+          ...r,
+          issue_number: data.number,
+          labels: opts.labels,
+          request: { signal: AbortSignal.timeout(this.timeoutMs) },
+        })
+        .catch(() => undefined);
+    }
+    return toPull(data);
+  }
+
+  async getPullRequest(repoURL: string, number: number): Promise<PullRequest> {
+    const r = this.repo(repoURL);
+    const { data } = await this.call(`read pull request #${number}`, (request) =>
+      this.octokit.pulls.get({ ...r, pull_number: number, request }),
+    );
+    return toPull(data);
+  }
+
+  async mergePullRequest(
+    repoURL: string,
+    number: number,
+    opts: { sha: string; method: 'merge' | 'squash'; title?: string },
+  ): Promise<{ sha: string }> {
+    const r = this.repo(repoURL);
+    try {
+      const { data } = await this.octokit.pulls.merge({
+        ...r,
+        pull_number: number,
+        sha: opts.sha,
+        merge_method: opts.method,
+        commit_title: opts.title,
+        request: { signal: AbortSignal.timeout(this.timeoutMs) },
+      });
+      return { sha: data.sha };
+    } catch (e) {
+      const status = (e as { status?: number }).status;
+      const msg = (
+        (e as { response?: { data?: { message?: string } } }).response?.data?.message ?? ''
+      ).trim();
+      if (status === 409)
+        throw new HeadMovedError(
+          `The branch of pull request #${number} moved after it was shown (${msg || 'head changed'}); nothing was merged.`,
+        );
+      if (status === 405) {
+        throw new NotMergeableError(
+          `${this.name} will not merge pull request #${number}: ${msg || 'not mergeable'}.`,
+          {
+            hint: 'Conflicts, failing required checks or branch protection; the pull request page says which.',
+          },
+        );
+      }
+      throw hostError(this.name, `merge pull request #${number}`, e);
+    }
+  }
+
+  async closePullRequest(repoURL: string, number: number): Promise<void> {
+    const r = this.repo(repoURL);
+    await this.call(`close pull request #${number}`, (request) =>
+      this.octokit.pulls.update({ ...r, pull_number: number, state: 'closed', request }),
+    );
+  }
+
+  async comment(repoURL: string, number: number, body: string): Promise<void> {
+    const r = this.repo(repoURL);
+    await this.call(`comment on #${number}`, (request) =>
+      this.octokit.issues.createComment({ ...r, issue_number: number, body, request }),
+    );
+  }
+
+  async pullRequestDiff(repoURL: string, number: number): Promise<{ path: string; patch: string }[]> {
+    const r = this.repo(repoURL);
+    const { data } = await this.call(`read the files of #${number}`, (request) =>
+      this.octokit.pulls.listFiles({ ...r, pull_number: number, per_page: 100, request }),
+    );
+    return data.map((f) => ({ path: f.filename, patch: f.patch ?? '' }));
+  }
+
+  async commit(repoURL: string, sha: string): Promise<CommitInfo> {
+    const r = this.repo(repoURL);
+    const { data } = await this.call(`read commit ${sha.slice(0, 7)}`, (request) =>
+      this.octokit.git.getCommit({ ...r, commit_sha: sha, request }),
+    );
+    return {
+      sha: data.sha,
+      message: data.message,
+      author: `${data.author.name} <${data.author.email}>`,
+      date: data.author.date,
+      parents: data.parents.map((p) => p.sha),
+    };
+  }
+
+  async revertCommit(
+    repoURL: string,
+    opts: { sha: string; base: string; branch: string; message: string },
+  ): Promise<{ sha: string }> {
+    const target = await this.commit(repoURL, opts.sha);
+    // For a merge commit, the first parent is the branch it was merged into: undo what it brought.
+    const parent = target.parents[0];
+    if (!parent) throw new RevertConflictError(`Commit ${opts.sha.slice(0, 7)} has no parent to go back to.`);
+    const [before, after, head] = await Promise.all([
+      this.blobIndex(repoURL, parent),
+      this.blobIndex(repoURL, opts.sha),
+      this.blobIndex(repoURL, opts.base),
+    ]);
+    const touched = new Set<string>();
+    for (const [path, sha] of after.blobs) if (before.blobs.get(path) !== sha) touched.add(path);
+    for (const path of before.blobs.keys()) if (!after.blobs.has(path)) touched.add(path);
+    const moved = [...touched].filter((p) => head.blobs.get(p) !== after.blobs.get(p));
+    if (moved.length) {
+      throw new RevertConflictError(
+        `Cannot revert ${opts.sha.slice(0, 7)} cleanly: ${moved.join(', ')} changed again after it. Revert by hand.`,
+      );
+    }
+    if (touched.size === 0) throw new RevertConflictError(`Commit ${opts.sha.slice(0, 7)} changed no files.`);
+    const parentTree = await this.tree(repoURL, parent);
+    const changes: FileChange[] = await Promise.all(
+      [...touched].map(async (path) => ({
+        path,
+        content: before.blobs.has(path) ? ((await parentTree.read(path)) ?? '') : null,
+      })),
+    );
+    const baseSha = await this.branchHead(repoURL, opts.base);
+    return this.commitFiles(repoURL, { branch: opts.branch, baseSha, message: opts.message, changes });
+  }
+
+  async checks(repoURL: string, sha: string): Promise<ChecksSummary> {
+    const r = this.repo(repoURL);
+    const [status, runs] = await Promise.all([
+      this.call('read commit statuses', (request) =>
+        this.octokit.repos.getCombinedStatusForRef({ ...r, ref: sha, request }),
+      ),
+      this.call('read check runs', (request) =>
+        this.octokit.checks.listForRef({ ...r, ref: sha, request }),
+      ).catch(() => undefined),
+    ]);
+    const failing = [
+      ...status.data.statuses
+        .filter((s) => s.state === 'failure' || s.state === 'error')
+        .map((s) => s.context),
+      ...(runs?.data.check_runs ?? [])
+        .filter(
+          (c) =>
+            c.conclusion && ['failure', 'timed_out', 'cancelled', 'action_required'].includes(c.conclusion),
+        )
+        .map((c) => c.name),
+    ];
+    const pending =
+      status.data.statuses.some((s) => s.state === 'pending') ||
+      (runs?.data.check_runs ?? []).some((c) => c.status !== 'completed');
+    const none = status.data.total_count === 0 && (runs?.data.total_count ?? 0) === 0;
+    return { state: failing.length ? 'failure' : pending ? 'pending' : none ? 'none' : 'success', failing };
+  }
+}

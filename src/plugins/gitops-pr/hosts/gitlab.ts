@@ -1,0 +1,345 @@
+/**
+ * GitLab (gitlab.com and self-managed) through @gitbeaker/rest: one commit with several actions
+ * on a new branch, merge requests for review and merge, GitLab's own revert.
+ */
+import { Gitlab } from '@gitbeaker/rest';
+import { InputError } from '../../../core/errors.ts';
+import { HeadMovedError, NotMergeableError, RevertConflictError, hostError } from './errors.ts';
+import { parseRepoUrl } from './repo-url.ts';
+import type { ChecksSummary, CommitInfo, FileChange, FileTree, GitHost, PullRequest } from './types.ts';
+
+export interface GitLabHostConfig {
+  name: string;
+  host: string;
+  apiUrl: string;
+  token: string;
+  timeoutMs: number;
+}
+
+/** The merge request fields deckhand reads (snake_case, as the API sends them). */
+interface MR {
+  iid: number;
+  web_url: string;
+  title: string;
+  description?: string | null;
+  state: string;
+  source_branch: string;
+  target_branch: string;
+  sha: string;
+  author?: { username?: string };
+  merge_status?: string;
+  detailed_merge_status?: string;
+  merge_commit_sha?: string | null;
+  squash_commit_sha?: string | null;
+  labels?: string[];
+  created_at?: string;
+}
+
+const toPull = (m: MR): PullRequest => ({
+  number: m.iid,
+  url: m.web_url,
+  title: m.title,
+  body: m.description ?? undefined,
+  state: m.state === 'merged' ? 'merged' : m.state === 'opened' ? 'open' : 'closed',
+  headBranch: m.source_branch,
+  baseBranch: m.target_branch,
+  headSha: m.sha,
+  author: m.author?.username,
+  mergeable:
+    m.detailed_merge_status === 'mergeable'
+      ? true
+      : m.detailed_merge_status === 'checking' || m.detailed_merge_status === 'unchecked'
+        ? null
+        : m.detailed_merge_status
+          ? false
+          : m.merge_status === 'can_be_merged'
+            ? true
+            : null,
+  blockedReason:
+    m.detailed_merge_status && m.detailed_merge_status !== 'mergeable' ? m.detailed_merge_status : undefined,
+  mergeSha: m.state === 'merged' ? (m.merge_commit_sha ?? m.squash_commit_sha ?? undefined) : undefined,
+  labels: m.labels,
+  createdAt: m.created_at,
+});
+
+/** gitbeaker errors carry the HTTP response in `cause`; give them the shape hostError reads. */
+function normalize(e: unknown): unknown {
+  const cause = (e as { cause?: { response?: Response; description?: string } }).cause;
+  if (cause?.response instanceof Response) {
+    return {
+      status: cause.response.status,
+      message: cause.description,
+      response: { data: { message: cause.description } },
+    };
+  }
+  return e;
+}
+
+export class GitLabHost implements GitHost {
+  readonly kind = 'gitlab' as const;
+  readonly name: string;
+  private readonly host: string;
+  // gitbeaker's generated types are very wide; deckhand reads the few fields above.
+  private readonly api: InstanceType<typeof Gitlab<false>>;
+
+  constructor(cfg: GitLabHostConfig) {
+    this.name = cfg.name;
+    this.host = cfg.host.toLowerCase();
+    this.api = new Gitlab({ host: cfg.apiUrl, token: cfg.token, queryTimeout: cfg.timeoutMs });
+  }
+
+  serves(repoURL: string): boolean {
+    return parseRepoUrl(repoURL)?.host === this.host;
+  }
+
+  webUrl(repoURL: string): string {
+    const r = parseRepoUrl(repoURL);
+    return r ? `https://${r.host}/${r.path}` : repoURL;
+  }
+
+  private project(repoURL: string): string {
+    const r = parseRepoUrl(repoURL);
+    if (!r) throw new InputError(`${repoURL} is not a GitLab repository URL.`);
+    return r.path;
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw hostError(this.name, what, normalize(e));
+    }
+  }
+
+  async branchHead(repoURL: string, branch: string): Promise<string> {
+    const p = this.project(repoURL);
+    const b = (await this.call(`read branch ${branch}`, () => this.api.Branches.show(p, branch))) as {
+      commit: { id: string };
+    };
+    return b.commit.id;
+  }
+
+  async tree(repoURL: string, ref: string): Promise<FileTree> {
+    const p = this.project(repoURL);
+    const entries = (await this.call(`read the tree at ${ref.slice(0, 12)}`, () =>
+      this.api.Repositories.allRepositoryTrees(p, { ref, recursive: true, perPage: 100 }),
+    )) as { path: string; type: string }[];
+    const files = new Set<string>();
+    const dirs = new Map<string, Set<string>>([['', new Set()]]);
+    for (const e of entries) {
+      const parent = e.path.includes('/') ? e.path.slice(0, e.path.lastIndexOf('/')) : '';
+      if (!dirs.has(parent)) dirs.set(parent, new Set());
+      dirs.get(parent)?.add(e.path.slice(parent ? parent.length + 1 : 0));
+      if (e.type === 'blob') files.add(e.path);
+      else dirs.set(e.path, dirs.get(e.path) ?? new Set());
+    }
+    const norm = (x: string) => x.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+    const cache = new Map<string, Promise<string>>();
+    return {
+      read: async (path) => {
+        const n = norm(path);
+        if (!files.has(n)) return undefined;
+        let c = cache.get(n);
+        if (!c) {
+          c = this.call(`read ${n}`, () => this.api.RepositoryFiles.showRaw(p, n, ref)).then((x) =>
+            typeof x === 'string' ? x : Buffer.from(x as unknown as ArrayBuffer).toString('utf8'),
+          );
+          cache.set(n, c);
+        }
+        return c;
+      },
+      list: async (dir) => [...(dirs.get(norm(dir)) ?? [])].sort(),
+    };
+  }
+
+  async commitFiles(
+    repoURL: string,
+    opts: {
+      branch: string;
+      baseSha: string;
+      message: string;
+      changes: FileChange[];
+      author?: { name: string; email: string };
+    },
+  ): Promise<{ sha: string }> {
+    const p = this.project(repoURL);
+    const base = await this.tree(repoURL, opts.baseSha);
+    const actions = await Promise.all(
+      opts.changes.map(async (c) => {
+        const exists = (await base.read(c.path)) !== undefined;
+        if (c.content === null) return { action: 'delete' as const, filePath: c.path };
+        return {
+          action: exists ? ('update' as const) : ('create' as const),
+          filePath: c.path,
+          content: c.content,
+        };
+      }),
+    );
+    const commit = (await this.call('create the commit', () =>
+      this.api.Commits.create(p, opts.branch, opts.message, actions, {
+        startSha: opts.baseSha,
+        force: true,
+        ...(opts.author ? { authorName: opts.author.name, authorEmail: opts.author.email } : {}),
+      }),
+    )) as { id: string };
+    return { sha: commit.id };
+  }
+
+  async findOpenPullRequest(repoURL: string, headBranch: string): Promise<PullRequest | undefined> {
+    const p = this.project(repoURL);
+    const list = (await this.call('list merge requests', () =>
+      this.api.MergeRequests.all({ projectId: p, sourceBranch: headBranch, state: 'opened' }),
+    )) as MR[];
+    const m = list.find((x) => x.source_branch === headBranch);
+    return m ? toPull(m) : undefined;
+  }
+
+  async listPullRequests(
+    repoURL: string,
+    opts: { state: 'open' | 'all'; headPrefix?: string },
+  ): Promise<PullRequest[]> {
+    const p = this.project(repoURL);
+    const list = (await this.call('list merge requests', () =>
+      this.api.MergeRequests.all({
+        projectId: p,
+        ...(opts.state === 'open' ? { state: 'opened' as const } : {}),
+        perPage: 100,
+        maxPages: 1,
+      }),
+    )) as MR[];
+    return list.filter((m) => !opts.headPrefix || m.source_branch.startsWith(opts.headPrefix)).map(toPull);
+  }
+
+  async openPullRequest(
+    repoURL: string,
+    opts: { head: string; base: string; title: string; body: string; labels?: string[] },
+  ): Promise<PullRequest> {
+    const p = this.project(repoURL);
+    const m = (await this.call('open the merge request', () =>
+      this.api.MergeRequests.create(p, opts.head, opts.base, opts.title, {
+        description: opts.body,
+        ...(opts.labels?.length ? { labels: opts.labels.join(',') } : {}),
+      }),
+    )) as MR;
+    return toPull(m);
+  }
+
+  async getPullRequest(repoURL: string, number: number): Promise<PullRequest> {
+    const p = this.project(repoURL);
+    return toPull(
+      (await this.call(`read merge request !${number}`, () => this.api.MergeRequests.show(p, number))) as MR,
+    );
+  }
+
+  async mergePullRequest(
+    repoURL: string,
+    number: number,
+    opts: { sha: string; method: 'merge' | 'squash'; title?: string },
+  ): Promise<{ sha: string }> {
+    const p = this.project(repoURL);
+    try {
+      const m = (await this.api.MergeRequests.accept(p, number, {
+        sha: opts.sha,
+        squash: opts.method === 'squash',
+        ...(opts.title ? { mergeCommitMessage: opts.title } : {}),
+      })) as MR;
+      return { sha: m.merge_commit_sha ?? m.squash_commit_sha ?? m.sha };
+    } catch (e) {
+      const n = normalize(e) as { status?: number; message?: string };
+      if (n.status === 409)
+        throw new HeadMovedError(
+          `The branch of merge request !${number} moved after it was shown (${n.message ?? 'SHA does not match'}); nothing was merged.`,
+        );
+      if (n.status === 405 || n.status === 406 || n.status === 422) {
+        throw new NotMergeableError(
+          `${this.name} will not merge !${number}: ${n.message ?? 'not mergeable'}.`,
+          {
+            hint: 'Draft, conflicts, a failing pipeline or missing approvals; the merge request page says which.',
+          },
+        );
+      }
+      if (n.status === 401)
+        throw new NotMergeableError(
+          `${this.name} refused the merge of !${number}: deckhand may not push to the target branch.`,
+        );
+      throw hostError(this.name, `merge !${number}`, n);
+    }
+  }
+
+  async closePullRequest(repoURL: string, number: number): Promise<void> {
+    const p = this.project(repoURL);
+    await this.call(`close !${number}`, () =>
+      this.api.MergeRequests.edit(p, number, { stateEvent: 'close' }),
+    );
+  }
+
+  async comment(repoURL: string, number: number, body: string): Promise<void> {
+    const p = this.project(repoURL);
+    await this.call(`comment on !${number}`, () => this.api.MergeRequestNotes.create(p, number, body));
+  }
+
+  async pullRequestDiff(repoURL: string, number: number): Promise<{ path: string; patch: string }[]> {
+    const p = this.project(repoURL);
+    const diffs = (await this.call(`read the changes of !${number}`, () =>
+      this.api.MergeRequests.allDiffs(p, number),
+    )) as {
+      new_path: string;
+      diff: string;
+    }[];
+    return diffs.map((d) => ({ path: d.new_path, patch: d.diff }));
+  }
+
+  async commit(repoURL: string, sha: string): Promise<CommitInfo> {
+    const p = this.project(repoURL);
+    const c = (await this.call(`read commit ${sha.slice(0, 7)}`, () => this.api.Commits.show(p, sha))) as {
+      id: string;
+      message: string;
+      author_name: string;
+      author_email: string;
+      authored_date: string;
+      parent_ids: string[];
+    };
+    return {
+      sha: c.id,
+      message: c.message,
+      author: `${c.author_name} <${c.author_email}>`,
+      date: c.authored_date,
+      parents: c.parent_ids,
+    };
+  }
+
+  async revertCommit(
+    repoURL: string,
+    opts: { sha: string; base: string; branch: string; message: string },
+  ): Promise<{ sha: string }> {
+    const p = this.project(repoURL);
+    await this.call(`create branch ${opts.branch}`, () =>
+      this.api.Branches.create(p, opts.branch, opts.base),
+    );
+    try {
+      const c = (await this.api.Commits.revert(p, opts.sha, opts.branch)) as { id: string };
+      return { sha: c.id };
+    } catch (e) {
+      const n = normalize(e) as { status?: number; message?: string };
+      await this.api.Branches.remove(p, opts.branch).catch(() => undefined);
+      if (n.status === 400)
+        throw new RevertConflictError(
+          `${this.name} cannot revert ${opts.sha.slice(0, 7)} cleanly: ${n.message ?? 'conflict'}. Revert by hand.`,
+        );
+      throw hostError(this.name, `revert ${opts.sha.slice(0, 7)}`, n);
+    }
+  }
+
+  async checks(repoURL: string, sha: string): Promise<ChecksSummary> {
+    const p = this.project(repoURL);
+    const statuses = (await this.call('read commit statuses', () =>
+      this.api.Commits.allStatuses(p, sha),
+    )) as { name: string; status: string }[];
+    const failing = statuses.filter((s) => s.status === 'failed').map((s) => s.name);
+    const pending = statuses.some((s) => ['pending', 'running', 'created'].includes(s.status));
+    return {
+      state: failing.length ? 'failure' : pending ? 'pending' : statuses.length ? 'success' : 'none',
+      failing,
+    };
+  }
+}

@@ -1,0 +1,23 @@
+/** Git remote URLs in their usual spellings, reduced to host and path. */
+export interface RepoPath {
+  host: string;
+  /** `owner/name` on GitHub, `group/subgroup/project` on GitLab. */
+  path: string;
+}
+
+export function parseRepoUrl(url: string): RepoPath | undefined {
+  const u = url.trim();
+  const scp = /^[\w.-]+@([\w.-]+):(.+?)(\.git)?\/?$/.exec(u);
+  if (scp) return { host: (scp[1] as string).toLowerCase(), path: scp[2] as string };
+  try {
+    const p = new URL(u);
+    const path = p.pathname
+      .replace(/^\/+/, '')
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '');
+    if (!path.includes('/')) return undefined;
+    return { host: p.hostname.toLowerCase(), path };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * What deckhand needs from a Git host (GitHub, GitLab): read a repository's files at a ref, put
+ * one commit with several files on a new branch, and manage the pull (merge) request for it.
+ * Each provider turns its API's refusals into deckhand errors that say what the host said.
+ */
+export interface FileTree {
+  /** File content at the tree's ref, or undefined when there is no such file. */
+  read(path: string): Promise<string | undefined>;
+  /** Entries directly under a directory ('' for the root): file and directory names. */
+  list(dir: string): Promise<string[]>;
+}
+
+export interface FileChange {
+  path: string;
+  /** New content; null deletes the file. */
+  content: string | null;
+}
+
+export type PullState = 'open' | 'closed' | 'merged';
+
+export interface PullRequest {
+  number: number;
+  url: string;
+  title: string;
+  body?: string;
+  state: PullState;
+  headBranch: string;
+  baseBranch: string;
+  headSha: string;
+  author?: string;
+  /** true/false once the host has computed it; null while it is still computing. */
+  mergeable?: boolean | null;
+  /** Why it cannot be merged, in the host's words, when known. */
+  blockedReason?: string;
+  mergeSha?: string;
+  labels?: string[];
+  createdAt?: string;
+}
+
+export interface CommitInfo {
+  sha: string;
+  message: string;
+  author: string;
+  date: string;
+  parents: string[];
+}
+
+export interface ChecksSummary {
+  state: 'success' | 'pending' | 'failure' | 'none';
+  failing: string[];
+}
+
+export interface GitHost {
+  readonly kind: 'github' | 'gitlab';
+  /** The configured name of this host entry, for messages. */
+  readonly name: string;
+  /** Whether this host serves the repository (by URL). */
+  serves(repoURL: string): boolean;
+  /** The web URL of the repository (for links). */
+  webUrl(repoURL: string): string;
+  branchHead(repoURL: string, branch: string): Promise<string>;
+  tree(repoURL: string, ref: string): Promise<FileTree>;
+  /** One commit with all changes on top of `baseSha`, on `branch` (created, or moved if it is ours). */
+  commitFiles(
+    repoURL: string,
+    opts: {
+      branch: string;
+      baseSha: string;
+      message: string;
+      changes: FileChange[];
+      author?: { name: string; email: string };
+    },
+  ): Promise<{ sha: string }>;
+  findOpenPullRequest(repoURL: string, headBranch: string): Promise<PullRequest | undefined>;
+  listPullRequests(
+    repoURL: string,
+    opts: { state: 'open' | 'all'; headPrefix?: string },
+  ): Promise<PullRequest[]>;
+  openPullRequest(
+    repoURL: string,
+    opts: { head: string; base: string; title: string; body: string; labels?: string[] },
+  ): Promise<PullRequest>;
+  getPullRequest(repoURL: string, number: number): Promise<PullRequest>;
+  /** Merge at exactly `sha` (the head that was approved); the host refuses if the branch moved. */
+  mergePullRequest(
+    repoURL: string,
+    number: number,
+    opts: { sha: string; method: 'merge' | 'squash'; title?: string },
+  ): Promise<{ sha: string }>;
+  closePullRequest(repoURL: string, number: number): Promise<void>;
+  comment(repoURL: string, number: number, body: string): Promise<void>;
+  pullRequestDiff(repoURL: string, number: number): Promise<{ path: string; patch: string }[]>;
+  commit(repoURL: string, sha: string): Promise<CommitInfo>;
+  /** A commit on `branch` (new, from `base`) that undoes `sha`; refuses when the files changed since. */
+  revertCommit(
+    repoURL: string,
+    opts: { sha: string; base: string; branch: string; message: string },
+  ): Promise<{ sha: string }>;
+  checks(repoURL: string, sha: string): Promise<ChecksSummary>;
+}
