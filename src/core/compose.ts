@@ -8,6 +8,7 @@ import { container, instanceCachingFactory, type DependencyContainer } from 'tsy
 import { join } from 'node:path';
 import { AccessPolicy } from './access.ts';
 import { ActionService } from './actions.ts';
+import { ApprovalService } from './approvals.ts';
 import type { AdapterModule } from './adapter.ts';
 import { ChatService, type ChatAdapter } from './chat.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -116,6 +117,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   root.register(T.AccessToken.key, { useValue: access });
   root.register(T.IdentityToken.key, { useValue: identities });
   root.register(T.ActionsToken.key, { useValue: actions });
+  root.register(T.ApprovalsToken.key, { useValue: new ApprovalService(store, clock, config.approvals) });
   root.register(T.JobsToken.key, { useValue: jobs });
   root.register(T.HttpToken.key, { useValue: http });
   root.register(T.ChatToken.key, { useValue: chat });

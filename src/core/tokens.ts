@@ -1,6 +1,7 @@
 /** Tokens for the services the core provides to every plugin. */
 import type { AccessPolicy } from './access.ts';
 import type { ActionService } from './actions.ts';
+import type { ApprovalService } from './approvals.ts';
 import type { ChatService } from './chat.ts';
 import type { Clock } from './clock.ts';
 import type { CommandRegistry } from './commands/registry.ts';
@@ -21,6 +22,7 @@ export const StoreToken = token<Store>('Store');
 export const AccessToken = token<AccessPolicy>('Access');
 export const IdentityToken = token<IdentityResolver>('Identity');
 export const ActionsToken = token<ActionService>('Actions');
+export const ApprovalsToken = token<ApprovalService>('Approvals');
 export const ChatToken = token<ChatService>('Chat');
 export const CommandsToken = token<CommandRegistry>('Commands');
 export const JobsToken = token<JobRunner>('Jobs');

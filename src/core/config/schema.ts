@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { AccessConfigSchema } from '../access.ts';
+import { ApprovalsConfigSchema } from '../approvals.ts';
 import { IdentitiesSchema } from '../identity.ts';
 
 export const LogConfigSchema = z.strictObject({
@@ -51,6 +52,7 @@ export const coreShape = {
   store: StoreConfigSchema.default({}),
   identities: IdentitiesSchema,
   access: AccessConfigSchema.default(AccessConfigSchema.parse({})),
+  approvals: ApprovalsConfigSchema.default(ApprovalsConfigSchema.parse({})),
 };
 
 /** What every part of the bot may read: the core sections, and the plugin/adapter sections as raw values. */
@@ -62,6 +64,7 @@ export type CoreConfig = {
   store: z.output<typeof StoreConfigSchema>;
   identities: z.output<typeof IdentitiesSchema>;
   access: z.output<typeof AccessConfigSchema>;
+  approvals: z.output<typeof ApprovalsConfigSchema>;
   adapters: Record<string, unknown> & { console: z.output<typeof ConsoleAdapterSchema> };
   plugins: Record<string, unknown>;
 };
