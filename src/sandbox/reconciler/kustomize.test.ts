@@ -60,7 +60,12 @@ describe('kustomize build (sandbox subset)', () => {
 
   it('follows bases, applies images, replicas, patches and namespace', () => {
     const out = build(files, 'overlays/prod/api');
-    const dep = out.find((m) => m.kind === 'Deployment') as Record<string, any>;
+    const dep = out.find((m) => m.kind === 'Deployment') as unknown as {
+      spec: {
+        replicas: number;
+        template: { metadata: { annotations: Record<string, string> }; spec: { containers: unknown[] } };
+      };
+    };
     expect(out.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
       'Deployment/flash-prod/api',
       'Service/flash-prod/api',
