@@ -1,0 +1,306 @@
+/**
+ * The sandbox's GitOps controller, playing Argo CD's part: when the branch an Application tracks
+ * moves (a merged pull request), it reads the new revision from Git, builds the manifests
+ * (kustomize, plain YAML, or the Helm values mapping), applies them to the destination cluster
+ * through the rollout simulation, and records the sync in the Application's status (revision,
+ * history, operation, resources). Apps with auto-sync follow on their own; others turn OutOfSync
+ * until someone syncs. Health is re-assessed whenever the cluster changes.
+ */
+import type { ScenarioApplication } from '../scenario.ts';
+import type { ArgoInstanceState, ClusterState, World } from '../world.ts';
+import { applyValues, mergeValues } from './helm-values.ts';
+import { build, type Manifest, type RepoFiles } from './kustomize.ts';
+import { Rollouts, type SimulationView, type Timing } from './rollout.ts';
+
+export interface GitSnapshotSource {
+  /** Every file of the repository at a revision (path → content). */
+  files(repoURL: string, revision: string): Promise<Map<string, string>>;
+}
+
+export interface AppHealth {
+  status: string;
+  message?: string;
+  /** Per managed resource, keyed `<kind>/<namespace>/<name>`. */
+  resources: Map<string, { status: string; message?: string }>;
+}
+
+export type HealthAssessor = (app: ScenarioApplication, cluster: ClusterState) => AppHealth;
+
+type AppObj = ScenarioApplication & { status?: Record<string, any>; spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const repoFiles = (files: Map<string, string>): RepoFiles => ({
+  read: (p) => files.get(p.replace(/^\.?\/+/, '')),
+  list: (dir) => {
+    const prefix = dir ? `${dir.replace(/\/+$/, '')}/` : '';
+    const names = new Set<string>();
+    for (const f of files.keys())
+      if (f.startsWith(prefix)) names.add(f.slice(prefix.length).split('/')[0] as string);
+    return [...names];
+  },
+});
+
+const normalizeRepo = (u: string) =>
+  u
+    .trim()
+    .replace(/\.git$/, '')
+    .replace(/\/$/, '')
+    .toLowerCase();
+
+export class GitOpsController {
+  private readonly world: World;
+  private readonly git: GitSnapshotSource;
+  private readonly assess: HealthAssessor;
+  private readonly rollouts = new Map<string, Rollouts>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly timing: Timing;
+
+  constructor(deps: {
+    world: World;
+    git: GitSnapshotSource;
+    sim: SimulationView;
+    timing: Timing;
+    assess: HealthAssessor;
+  }) {
+    this.world = deps.world;
+    this.git = deps.git;
+    this.assess = deps.assess;
+    this.timing = deps.timing;
+    for (const c of deps.world.clusters) this.rollouts.set(c.name, new Rollouts(c, deps.sim, deps.timing));
+  }
+
+  /** Re-assess app health when anything in a cluster changes (debounced per cluster). */
+  start(): void {
+    for (const c of this.world.clusters) {
+      c.on('change', () => {
+        if (this.pending.has(c.name)) return;
+        this.pending.set(
+          c.name,
+          setTimeout(() => {
+            this.pending.delete(c.name);
+            this.refreshHealth(c);
+          }, 20),
+        );
+      });
+    }
+  }
+
+  stop(): void {
+    for (const t of this.pending.values()) clearTimeout(t);
+    this.pending.clear();
+  }
+
+  /** The apps (with their instance) that track this repository and branch. */
+  tracking(
+    repoURL: string,
+    branch: string,
+    defaultBranch: string,
+  ): { instance: ArgoInstanceState; app: AppObj }[] {
+    const out: { instance: ArgoInstanceState; app: AppObj }[] = [];
+    for (const instance of this.world.instances) {
+      for (const app of instance.list() as AppObj[]) {
+        const src = app.spec.source ?? app.spec.sources?.[0];
+        if (!src || src.chart || normalizeRepo(src.repoURL ?? '') !== normalizeRepo(repoURL)) continue;
+        const target =
+          !src.targetRevision || src.targetRevision === 'HEAD' ? defaultBranch : src.targetRevision;
+        if (target === branch) out.push({ instance, app });
+      }
+    }
+    return out;
+  }
+
+  /** A tracked branch moved to `sha`: auto-synced apps sync to it, the others turn OutOfSync. */
+  async onBranchMoved(repoURL: string, branch: string, sha: string, defaultBranch: string): Promise<void> {
+    for (const { instance, app } of this.tracking(repoURL, branch, defaultBranch)) {
+      const auto = !!app.spec.syncPolicy?.automated && app.spec.syncPolicy.automated.enabled !== false;
+      if (auto)
+        await this.sync(instance, app.metadata.name, app.metadata.namespace, sha, { automated: true });
+      else {
+        instance.patch(app.metadata.name, app.metadata.namespace, (a) => {
+          const s = ((a as AppObj).status ??= {});
+          s.sync = { ...(s.sync ?? {}), status: 'OutOfSync', revision: sha };
+        });
+      }
+    }
+  }
+
+  /** Desired manifests of an app at a revision. */
+  async desired(app: AppObj, revision: string): Promise<Manifest[]> {
+    const src = app.spec.source ?? app.spec.sources?.[0];
+    const files = await this.git.files(src.repoURL, revision);
+    const path = (src.path ?? '.').replace(/^\.\/?/, '');
+    const destNs = app.spec.destination?.namespace;
+    let manifests: Manifest[];
+    if (src.helm || files.has(`${path}/Chart.yaml`)) {
+      const cluster = this.world.clusterFor(app);
+      const valueFiles: string[] = (src.helm?.valueFiles ?? ['values.yaml']).map(
+        (f: string) => files.get(`${path}/${f}`.replace(/^\/+/, '')) ?? '',
+      );
+      const live = cluster
+        ? ([...cluster.all()].filter(
+            (o) =>
+              o.metadata.labels?.['app.kubernetes.io/instance'] === app.metadata.name &&
+              ['Deployment', 'StatefulSet'].includes(o.kind),
+          ) as unknown as Manifest[])
+        : [];
+      manifests = applyValues(live, mergeValues(valueFiles));
+    } else {
+      manifests = build(repoFiles(files), path, { recurse: src.directory?.recurse });
+    }
+    for (const m of manifests) {
+      if (
+        !m.metadata.namespace &&
+        destNs &&
+        !['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'Node'].includes(m.kind)
+      )
+        m.metadata.namespace = destNs;
+      m.metadata.labels = { ...(m.metadata.labels ?? {}), 'app.kubernetes.io/instance': app.metadata.name };
+    }
+    return manifests;
+  }
+
+  /** Sync one app to a revision, as Argo CD's sync operation does. */
+  async sync(
+    instance: ArgoInstanceState,
+    name: string,
+    namespace: string | undefined,
+    revision: string,
+    initiatedBy: { username?: string; automated?: boolean },
+  ): Promise<{ phase: 'Succeeded' | 'Failed'; message: string }> {
+    const app = instance.get(name, namespace) as AppObj | undefined;
+    if (!app) return { phase: 'Failed', message: `application ${name} not found` };
+    const cluster = this.world.clusterFor(app);
+    const src = app.spec.source ?? app.spec.sources?.[0];
+    const startedAt = new Date(this.timing.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    instance.patch(name, namespace, (a) => {
+      const s = ((a as AppObj).status ??= {});
+      s.operationState = {
+        operation: { sync: { revision }, initiatedBy },
+        phase: 'Running',
+        message: 'one or more tasks are running',
+        startedAt,
+      };
+    });
+    let manifests: Manifest[] = [];
+    let failure: string | undefined;
+    try {
+      if (!cluster)
+        throw new Error(`cluster ${app.spec.destination?.server ?? app.spec.destination?.name} is not known`);
+      manifests = await this.desired(app, revision);
+      const r = this.rollouts.get(cluster.name) as Rollouts;
+      for (const m of manifests) r.apply(m);
+    } catch (e) {
+      failure = (e as Error).message;
+    }
+    const finishedAt = new Date(this.timing.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const images = [
+      ...new Set(
+        manifests.flatMap(
+          (m) =>
+            (((m.spec as Record<string, any>)?.template?.spec?.containers ?? []) as { image?: string }[])
+              .map((c) => c.image)
+              .filter((i): i is string => !!i), // eslint-disable-line @typescript-eslint/no-explicit-any
+        ),
+      ),
+    ];
+    instance.patch(name, namespace, (a) => {
+      const s = ((a as AppObj).status ??= {});
+      const resources = manifests.map((m) => ({
+        group: m.apiVersion.includes('/') ? m.apiVersion.split('/')[0] : '',
+        version: m.apiVersion.split('/').at(-1),
+        kind: m.kind,
+        namespace: m.metadata.namespace,
+        name: m.metadata.name,
+        status: 'Synced',
+      }));
+      if (failure) {
+        s.operationState = { ...s.operationState, phase: 'Failed', message: failure, finishedAt };
+        return;
+      }
+      const history = [...(s.history ?? [])];
+      const id = Math.max(-1, ...history.map((h: { id: number }) => h.id)) + 1;
+      history.push({
+        id,
+        revision,
+        deployedAt: finishedAt,
+        deployStartedAt: startedAt,
+        source: src,
+        initiatedBy,
+      });
+      const limit = (a as AppObj).spec.revisionHistoryLimit ?? 10;
+      s.history = history.slice(-limit);
+      s.sync = {
+        status: 'Synced',
+        revision,
+        comparedTo: { source: src, destination: (a as AppObj).spec.destination },
+      };
+      s.resources = resources;
+      s.summary = { ...(s.summary ?? {}), images };
+      s.operationState = {
+        operation: { sync: { revision }, initiatedBy },
+        phase: 'Succeeded',
+        message: 'successfully synced (all tasks run)',
+        startedAt,
+        finishedAt,
+        syncResult: {
+          revision,
+          source: src,
+          resources: resources.map((r) => ({
+            ...r,
+            message: `${r.kind.toLowerCase()}/${r.name} configured`,
+            syncPhase: 'Sync',
+            hookPhase: 'Running',
+          })),
+        },
+      };
+      s.conditions = (s.conditions ?? []).filter((c: { type: string }) => c.type !== 'SyncError');
+      s.reconciledAt = finishedAt;
+    });
+    if (cluster) this.refreshHealth(cluster);
+    return failure
+      ? { phase: 'Failed', message: failure }
+      : { phase: 'Succeeded', message: 'successfully synced (all tasks run)' };
+  }
+
+  /** Recompute health of every app on a cluster; write only what changed. */
+  refreshHealth(cluster: ClusterState): void {
+    for (const instance of this.world.instances) {
+      for (const app of instance.list() as AppObj[]) {
+        if (this.world.clusterFor(app) !== cluster) continue;
+        const h = this.assess(app, cluster);
+        const cur = app.status?.health;
+        const resources = (app.status?.resources ?? []) as {
+          kind: string;
+          namespace?: string;
+          name: string;
+          health?: unknown;
+        }[];
+        const nextResources = resources.map((r) => {
+          const rh = h.resources.get(`${r.kind}/${r.namespace ?? ''}/${r.name}`);
+          return rh
+            ? {
+                ...r,
+                health: rh.message ? { status: rh.status, message: rh.message } : { status: rh.status },
+              }
+            : r;
+        });
+        const changed =
+          cur?.status !== h.status ||
+          cur?.message !== h.message ||
+          JSON.stringify(resources) !== JSON.stringify(nextResources);
+        if (!changed) continue;
+        instance.patch(app.metadata.name, app.metadata.namespace, (a) => {
+          const s = ((a as AppObj).status ??= {});
+          s.health = {
+            status: h.status,
+            ...(h.message ? { message: h.message } : {}),
+            lastTransitionTime:
+              cur?.status !== h.status
+                ? new Date(this.timing.now()).toISOString().replace(/\.\d{3}Z$/, 'Z')
+                : cur?.lastTransitionTime,
+          };
+          s.resources = nextResources;
+        });
+      }
+    }
+  }
+}
