@@ -26,7 +26,9 @@ export interface AppHealth {
 
 export type HealthAssessor = (app: ScenarioApplication, cluster: ClusterState) => AppHealth;
 
-type AppObj = ScenarioApplication & { status?: Record<string, any>; spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+// Applications are free-form JSON here, as the scenario gives them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AppObj = ScenarioApplication & { status?: Record<string, any>; spec: Record<string, any> };
 
 const repoFiles = (files: Map<string, string>): RepoFiles => ({
   read: (p) => files.get(p.replace(/^\.?\/+/, '')),
@@ -194,11 +196,10 @@ export class GitOpsController {
     const finishedAt = new Date(this.timing.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const images = [
       ...new Set(
-        manifests.flatMap(
-          (m) =>
-            (((m.spec as Record<string, any>)?.template?.spec?.containers ?? []) as { image?: string }[])
-              .map((c) => c.image)
-              .filter((i): i is string => !!i), // eslint-disable-line @typescript-eslint/no-explicit-any
+        manifests.flatMap((m) =>
+          (((m.spec as AppObj['spec'])?.template?.spec?.containers ?? []) as { image?: string }[])
+            .map((c) => c.image)
+            .filter((i): i is string => !!i),
         ),
       ),
     ];
