@@ -55,7 +55,7 @@ async function cmdExec(argv: string[]): Promise<number> {
       ...loaded,
       config: { ...cfg, log: { ...cfg.log, file: cfg.log.file ?? join(cfg.dataDir, 'deckhand.log') } },
     },
-    { extraAdapters: [adapter], http: false },
+    { extraAdapters: [adapter], http: false, background: false },
   );
   await bot.start();
   try {

@@ -19,6 +19,8 @@ import { BootError } from './errors.ts';
 import { HttpServer } from './http/server.ts';
 import { IdentityResolver } from './identity.ts';
 import { JobRunner } from './jobs.ts';
+import { LeaseLeader, SingleProcessLeader, type Leader } from './leader.ts';
+import { CronScheduler } from './scheduler.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { PluginHost, type ServiceScope } from './host.ts';
 import type { AnyPlugin } from './plugin.ts';
@@ -37,10 +39,12 @@ export interface BotOptions {
   /** Adapters made by the caller (the console chat of `start`, test adapters). */
   extraAdapters?: ChatAdapter[];
   /** Replace core services (a fake clock, an in-memory store, a capturing logger). */
-  overrides?: { clock?: Clock; store?: Store; log?: Logger };
+  overrides?: { clock?: Clock; store?: Store; log?: Logger; leader?: Leader };
   version: string;
   /** Start the HTTP server (default: config.server.enabled). `exec` runs without it. */
   http?: boolean;
+  /** Run schedules and leader election (default true). A one-shot `exec` does not. */
+  background?: boolean;
 }
 
 export interface Bot {
@@ -49,6 +53,8 @@ export interface Bot {
   chat: ChatService;
   registry: CommandRegistry;
   jobs: JobRunner;
+  scheduler: CronScheduler;
+  leader: Leader;
   http: HttpServer;
   tasks: TaskTracker;
   store: Store;
@@ -107,6 +113,12 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const jobs = new JobRunner(log.child({ component: 'jobs' }));
   const http = new HttpServer(log.child({ component: 'http' }), tasks);
   const chat = new ChatService();
+  const leader: Leader =
+    opts.overrides?.leader ??
+    (config.leaderElection.enabled
+      ? new LeaseLeader(config.leaderElection, clock, log)
+      : new SingleProcessLeader());
+  const scheduler = new CronScheduler(jobs, leader, log.child({ component: 'scheduler' }));
 
   root.register(T.ConfigToken.key, { useValue: config });
   root.register(T.LoggerToken.key, { useValue: log });
@@ -119,6 +131,8 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   root.register(T.ActionsToken.key, { useValue: actions });
   root.register(T.ApprovalsToken.key, { useValue: new ApprovalService(store, clock, config.approvals) });
   root.register(T.JobsToken.key, { useValue: jobs });
+  root.register(T.LeaderToken.key, { useValue: leader });
+  root.register(T.SchedulerToken.key, { useValue: scheduler });
   root.register(T.HttpToken.key, { useValue: http });
   root.register(T.ChatToken.key, { useValue: chat });
   root.register(T.RedactorToken.key, { useValue: redactor });
@@ -186,6 +200,8 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     chat,
     registry,
     jobs,
+    scheduler,
+    leader,
     http,
     tasks,
     store,
@@ -193,7 +209,16 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     config,
     async start() {
       await host.init();
+      const background = opts.background ?? true;
+      if (background) {
+        await leader.start();
+        host.onClose('leader', () => leader.stop());
+      }
       await host.start();
+      if (background) {
+        scheduler.start();
+        host.onClose('scheduler', () => scheduler.stop());
+      }
       if (opts.http ?? config.server.enabled) {
         bot.port = await http.listen(config.server.port, config.server.host);
         log.info({ port: bot.port }, 'http server listening');

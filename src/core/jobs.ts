@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { BootError, NotFoundError } from './errors.ts';
 import type { Logger } from './logging.ts';
+import { validateSchedule } from './scheduler.ts';
 
 export interface JobRunContext {
   log: Logger;
@@ -45,6 +46,7 @@ export class JobRunner {
 
   add(plugin: string, job: JobSpec): void {
     if (this.jobs.has(job.id)) throw new BootError(`Plugin ${plugin}: job ${job.id} is declared twice`);
+    validateSchedule(job);
     this.jobs.set(job.id, { ...job, plugin });
   }
 

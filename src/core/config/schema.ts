@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AccessConfigSchema } from '../access.ts';
 import { ApprovalsConfigSchema } from '../approvals.ts';
 import { IdentitiesSchema } from '../identity.ts';
+import { LeaderConfigSchema } from '../leader.ts';
 
 export const LogConfigSchema = z.strictObject({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -53,6 +54,7 @@ export const coreShape = {
   identities: IdentitiesSchema,
   access: AccessConfigSchema.default(AccessConfigSchema.parse({})),
   approvals: ApprovalsConfigSchema.default(ApprovalsConfigSchema.parse({})),
+  leaderElection: LeaderConfigSchema.default(LeaderConfigSchema.parse({})),
 };
 
 /** What every part of the bot may read: the core sections, and the plugin/adapter sections as raw values. */
@@ -65,6 +67,7 @@ export type CoreConfig = {
   identities: z.output<typeof IdentitiesSchema>;
   access: z.output<typeof AccessConfigSchema>;
   approvals: z.output<typeof ApprovalsConfigSchema>;
+  leaderElection: z.output<typeof LeaderConfigSchema>;
   adapters: Record<string, unknown> & { console: z.output<typeof ConsoleAdapterSchema> };
   plugins: Record<string, unknown>;
 };
