@@ -22,6 +22,7 @@ import { JobRunner } from './jobs.ts';
 import { LeaseLeader, SingleProcessLeader, type Leader } from './leader.ts';
 import { CronScheduler } from './scheduler.ts';
 import { createLogger, type Logger } from './logging.ts';
+import { Metrics } from './metrics.ts';
 import { PluginHost, type ServiceScope } from './host.ts';
 import type { AnyPlugin } from './plugin.ts';
 import { Redactor, collectSecrets } from './redact.ts';
@@ -56,6 +57,7 @@ export interface Bot {
   scheduler: CronScheduler;
   leader: Leader;
   http: HttpServer;
+  metrics: Metrics;
   tasks: TaskTracker;
   store: Store;
   log: Logger;
@@ -113,6 +115,16 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const jobs = new JobRunner(log.child({ component: 'jobs' }));
   const http = new HttpServer(log.child({ component: 'http' }), tasks);
   const chat = new ChatService();
+  const metrics = new Metrics({ defaults: opts.http ?? config.server.enabled });
+  const approvals = new ApprovalService(store, clock, config.approvals);
+  metrics.gauge('deckhand_approvals_pending', 'Proposed changes waiting for approval', () =>
+    approvals.pendingCount(),
+  );
+  http.route('/metrics', async (_req, res) => {
+    const body = await metrics.text();
+    res.writeHead(200, { 'content-type': metrics.contentType });
+    res.end(body);
+  });
   const leader: Leader =
     opts.overrides?.leader ??
     (config.leaderElection.enabled
@@ -129,7 +141,8 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   root.register(T.AccessToken.key, { useValue: access });
   root.register(T.IdentityToken.key, { useValue: identities });
   root.register(T.ActionsToken.key, { useValue: actions });
-  root.register(T.ApprovalsToken.key, { useValue: new ApprovalService(store, clock, config.approvals) });
+  root.register(T.ApprovalsToken.key, { useValue: approvals });
+  root.register(T.MetricsToken.key, { useValue: metrics });
   root.register(T.JobsToken.key, { useValue: jobs });
   root.register(T.LeaderToken.key, { useValue: leader });
   root.register(T.SchedulerToken.key, { useValue: scheduler });
@@ -169,6 +182,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     audit: store.audit,
     redactor,
     tasks,
+    metrics,
     log: log.child({ component: 'dispatch' }),
     options: {
       commandTimeoutMs: config.commands.timeoutMs,
@@ -203,6 +217,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     scheduler,
     leader,
     http,
+    metrics,
     tasks,
     store,
     log,

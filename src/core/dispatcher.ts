@@ -12,9 +12,10 @@ import type { CommandResult } from './commands/define.ts';
 import { commandList } from './commands/help.ts';
 import type { CommandRegistry } from './commands/registry.ts';
 import { tokenize } from './commands/tokenize.ts';
-import { DeckError, InputError, NotFoundError, isDeckError, newErrorId } from './errors.ts';
+import { DeckError, InputError, NotFoundError, UpstreamError, isDeckError, newErrorId } from './errors.ts';
 import type { IdentityResolver } from './identity.ts';
 import type { Logger } from './logging.ts';
+import type { Metrics } from './metrics.ts';
 import { code } from './message/markup.ts';
 import type { Conversation, Message, MessageRef } from './message/model.ts';
 import type { Redactor } from './redact.ts';
@@ -67,6 +68,7 @@ export class Dispatcher {
     audit: AuditLog;
     redactor: Redactor;
     tasks: TaskTracker;
+    metrics?: Metrics;
     log: Logger;
     options: DispatcherOptions;
   };
@@ -79,6 +81,7 @@ export class Dispatcher {
     audit: AuditLog;
     redactor: Redactor;
     tasks: TaskTracker;
+    metrics?: Metrics;
     log: Logger;
     options: DispatcherOptions;
   }) {
@@ -160,6 +163,7 @@ export class Dispatcher {
           }),
       );
       log.info({ ms: Date.now() - started }, 'command done');
+      this.deps.metrics?.commandSeconds.observe({ command: cmd.name }, (Date.now() - started) / 1000);
       this.audit(actor, e.conversation, 'command', cmd.name, 'ok', scopeApp, { line });
       return { ok: true, messages: collected };
     } catch (err) {
@@ -296,6 +300,8 @@ export class Dispatcher {
     let outcome: string;
     if (isDeckError(err)) {
       log.info({ code: err.code, reason: err.message }, 'command refused');
+      if (err instanceof UpstreamError)
+        this.deps.metrics?.backendErrors.inc({ backend: err.backend, kind: err.failure });
       reply = errorMessage(err);
       outcome = err.code;
     } else {
@@ -325,6 +331,7 @@ export class Dispatcher {
     app?: string,
     detail?: Record<string, unknown>,
   ): void {
+    this.deps.metrics?.commands.inc({ command: name, outcome: outcome === 'ok' ? 'ok' : outcome });
     try {
       this.deps.audit.record({
         actor: actor.id,

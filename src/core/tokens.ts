@@ -12,6 +12,7 @@ import type { JobRunner } from './jobs.ts';
 import type { Leader } from './leader.ts';
 import type { CronScheduler } from './scheduler.ts';
 import type { Logger } from './logging.ts';
+import type { Metrics } from './metrics.ts';
 import type { Redactor } from './redact.ts';
 import type { Store } from './store/types.ts';
 import type { TaskTracker } from './tasks.ts';
@@ -31,6 +32,7 @@ export const JobsToken = token<JobRunner>('Jobs');
 export const LeaderToken = token<Leader>('Leader');
 export const SchedulerToken = token<CronScheduler>('Scheduler');
 export const HttpToken = token<HttpServer>('Http');
+export const MetricsToken = token<Metrics>('Metrics');
 export const TasksToken = token<TaskTracker>('Tasks');
 export const RedactorToken = token<Redactor>('Redactor');
 /** Facts about the running bot for `version` and `plugins`. */
