@@ -1,0 +1,73 @@
+/** The chat card of a proposed change: what changes, who asked, the diff, and the decision buttons. */
+import type { ApprovalRequest } from '../../core/approvals.ts';
+import { code, esc, link, trimLines } from '../../core/message/markup.ts';
+import type { Block, Button, Message } from '../../core/message/model.ts';
+import { ago } from '../../core/message/time.ts';
+import type { Change } from './changes.ts';
+
+export interface CardButtons {
+  approve?: string;
+  reject?: string;
+  diff?: string;
+}
+
+export function proposalCard(
+  c: Change,
+  req: ApprovalRequest | undefined,
+  ids: CardButtons,
+  now: number,
+  outcome?: string,
+): Message {
+  const approvals = req?.approvals ?? [];
+  const needed = req?.policy.required ?? 1;
+  const fields = [
+    { label: 'Pull request', value: link(`#${c.pr.number}`, c.pr.url), short: true },
+    { label: 'Requested by', value: c.rule ? `rule ${code(c.rule)}` : esc(c.requester), short: true },
+    { label: 'Branch', value: code(c.branch), short: true },
+    {
+      label: 'Approvals',
+      value: `${approvals.length}/${needed}${approvals.length ? ` (${approvals.map((a) => a.by).join(', ')})` : ''}`,
+      short: true,
+    },
+  ];
+  if (req && !outcome) fields.push({ label: 'Expires', value: ago(req.expiresAt, now), short: true });
+  const blocks: Block[] = [
+    {
+      type: 'text',
+      text: c.summary.map((s) => `• ${esc(s)}`).join('\n') + (c.reason ? `\nReason: ${esc(c.reason)}` : ''),
+    },
+    { type: 'fields', fields },
+  ];
+  if (c.diff) blocks.push({ type: 'code', code: trimLines(c.diff, 40).text, language: 'diff' });
+  if (outcome) blocks.push({ type: 'text', text: outcome });
+  const buttons: Button[] = [];
+  if (!outcome) {
+    if (ids.approve) buttons.push({ actionId: ids.approve, label: 'Approve & merge', style: 'primary' });
+    if (ids.reject) buttons.push({ actionId: ids.reject, label: 'Reject', style: 'danger' });
+    if (ids.diff) buttons.push({ actionId: ids.diff, label: 'View diff' });
+  }
+  buttons.push({ label: `Pull request #${c.pr.number}`, url: c.pr.url });
+  return {
+    text: `${c.title} — #${c.pr.number}${outcome ? `: ${outcome}` : ', waiting for approval'}`,
+    header: c.title,
+    tone: outcome ? (/merged/i.test(outcome) ? 'ok' : 'warn') : 'info',
+    blocks,
+    buttons,
+    data: {
+      change: {
+        id: c.id,
+        app: c.app,
+        intent: c.intent,
+        pr: c.pr,
+        branch: c.branch,
+        headSha: c.headSha,
+        state: c.state,
+        requester: c.requester,
+        approvals,
+        required: needed,
+        approvalId: req?.id,
+      },
+      actions: ids,
+    },
+  };
+}

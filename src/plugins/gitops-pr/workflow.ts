@@ -1,0 +1,345 @@
+/**
+ * From a proposal to a live change: post the card with [Approve & merge] [Reject] [View diff],
+ * record decisions through the approval service (four eyes, policies, expiry), merge at the head
+ * commit that was shown, comment on the pull request, update the card in place, and hand over to
+ * the follow-up. Button handlers live here; their parameters are ids, resolved in the store.
+ */
+import { z } from 'zod';
+import type { Actor } from '../../core/access.ts';
+import { defineAction, type ActionRequest, type ActionSpec } from '../../core/actions.ts';
+import type { ApprovalService } from '../../core/approvals.ts';
+import type { Clock } from '../../core/clock.ts';
+import { ConflictError, NotFoundError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logging.ts';
+import { code, trimLines } from '../../core/message/markup.ts';
+import type { Conversation, Message, MessageRef } from '../../core/message/model.ts';
+import type { AuditLog } from '../../core/store/types.ts';
+import type { ArgoService, ResolvedApp } from '../argocd/index.ts';
+import type { Change, ChangeService } from './changes.ts';
+import type { FollowUps } from './followup.ts';
+import { HeadMovedError, NotMergeableError } from './hosts/errors.ts';
+import type { Intent } from './intents.ts';
+import { proposalCard, type CardButtons } from './proposal-card.ts';
+
+export interface TurnTools {
+  actor: Actor;
+  conversation: Conversation;
+  say(m: Message): Promise<MessageRef>;
+  button(req: ActionRequest): Promise<string>;
+}
+
+export class GitOpsWorkflow {
+  private readonly changes: ChangeService;
+  private readonly approvals: ApprovalService;
+  private readonly argo: ArgoService;
+  private readonly followUps: FollowUps;
+  private readonly clock: Clock;
+  private readonly audit: AuditLog;
+  private readonly log: Logger;
+  private readonly mergeMethod: 'merge' | 'squash';
+  private readonly followMs: number;
+
+  constructor(deps: {
+    changes: ChangeService;
+    approvals: ApprovalService;
+    argo: ArgoService;
+    followUps: FollowUps;
+    clock: Clock;
+    audit: AuditLog;
+    log: Logger;
+    mergeMethod: 'merge' | 'squash';
+    followMs: number;
+  }) {
+    this.changes = deps.changes;
+    this.approvals = deps.approvals;
+    this.argo = deps.argo;
+    this.followUps = deps.followUps;
+    this.clock = deps.clock;
+    this.audit = deps.audit;
+    this.log = deps.log;
+    this.mergeMethod = deps.mergeMethod;
+    this.followMs = deps.followMs;
+  }
+
+  private scope(c: Change) {
+    return { app: c.app, project: c.project };
+  }
+
+  /** Open (or find) the pull request and post its card; returns nothing more to say. */
+  async propose(
+    t: TurnTools,
+    r: ResolvedApp,
+    intent: Intent,
+    opts: { reason?: string; rule?: string } = {},
+  ): Promise<Message | undefined> {
+    const { change, existing } = await this.changes.propose({
+      r,
+      intent,
+      actor: t.actor,
+      conversation: t.conversation,
+      ...opts,
+    });
+    this.audit.record({
+      actor: t.actor.id,
+      platform: t.actor.platform,
+      channel: t.conversation.channel,
+      kind: 'pull-request',
+      name: existing ? 'found' : 'opened',
+      app: change.app,
+      outcome: 'ok',
+      detail: { pr: change.pr, intent, rule: opts.rule },
+    });
+    const req = change.approvalId ? this.approvals.get(change.approvalId) : undefined;
+    if (existing && req && req.state === 'pending') {
+      return {
+        text: `That change is already proposed: #${change.pr.number} (${change.pr.url}), waiting for approval.`,
+        tone: 'info',
+        data: { change: { id: change.id, pr: change.pr, existing: true } },
+      };
+    }
+    const approval = this.approvals.create({
+      kind: 'gitops.change',
+      subject: { app: change.app, project: change.project, title: change.title },
+      requester: t.actor.id,
+      payload: { changeId: change.id },
+    });
+    this.changes.update(change.id, (c) => ({ ...c, approvalId: approval.id }));
+    const ids = await this.buttons(t, change, approval.id, approval.expiresAt - this.clock.now());
+    const ref = await t.say(
+      proposalCard({ ...change, approvalId: approval.id }, approval, ids, this.clock.now()),
+    );
+    this.approvals.patch(approval.id, (a) => ({
+      ...a,
+      message: ref,
+      payload: { ...a.payload, buttons: ids },
+    }));
+    return undefined;
+  }
+
+  private async buttons(t: TurnTools, c: Change, approvalId: string, ttlMs: number): Promise<CardButtons> {
+    const scope = this.scope(c);
+    return {
+      approve: await t.button({
+        kind: 'gitops.approve',
+        params: { approvalId },
+        scope,
+        ttlMs,
+        singleUse: false,
+      }),
+      reject: await t.button({
+        kind: 'gitops.reject',
+        params: { approvalId },
+        scope,
+        ttlMs,
+        singleUse: false,
+      }),
+      diff: await t.button({
+        kind: 'gitops.diff',
+        params: { changeId: c.id },
+        scope,
+        ttlMs: ttlMs + 7 * 86_400_000,
+        singleUse: false,
+      }),
+    };
+  }
+
+  private load(approvalId: string): { req: NonNullable<ReturnType<ApprovalService['get']>>; change: Change } {
+    const req = this.approvals.get(approvalId);
+    const change = req ? this.changes.get(String(req.payload.changeId)) : undefined;
+    if (!req || !change) throw new NotFoundError('That proposal is unknown; it may have been cleaned up.');
+    return { req, change };
+  }
+
+  actions(): ActionSpec[] {
+    return [
+      defineAction({
+        kind: 'gitops.approve',
+        params: z.object({ approvalId: z.string() }),
+        permission: 'gitops.approve',
+        summary: 'Approve a proposed change and merge it',
+        run: async (ctx) => this.approve(ctx.params.approvalId, ctx.actor, ctx.source, ctx.conversation),
+      }),
+      defineAction({
+        kind: 'gitops.reject',
+        params: z.object({ approvalId: z.string() }),
+        permission: 'gitops.approve',
+        summary: 'Reject a proposed change and close its pull request',
+        run: async (ctx) => this.reject(ctx.params.approvalId, ctx.actor),
+      }),
+      defineAction({
+        kind: 'gitops.diff',
+        params: z.object({ changeId: z.string() }),
+        permission: 'gitops.read',
+        effect: 'read',
+        summary: 'Show the diff of a proposed change',
+        run: async (ctx) => {
+          const c = this.changes.get(ctx.params.changeId);
+          if (!c) throw new NotFoundError('That change is unknown.');
+          const files = await this.changes.host(c.repoURL).pullRequestDiff(c.repoURL, c.pr.number);
+          const full = files.map((f) => `--- ${f.path}\n${f.patch}`).join('\n');
+          return {
+            reply: {
+              text: `Diff of #${c.pr.number}`,
+              header: `#${c.pr.number} ${c.title}`,
+              placement: 'thread',
+              blocks: files.map((f) => ({
+                type: 'code' as const,
+                title: f.path,
+                code: trimLines(f.patch, 80).text,
+                language: 'diff',
+              })),
+              attachments:
+                full.split('\n').length > 80
+                  ? [{ filename: `pr-${c.pr.number}.diff`, contentType: 'text/x-diff', content: full }]
+                  : undefined,
+              data: { diff: files },
+            },
+          };
+        },
+      }),
+    ];
+  }
+
+  async approve(
+    approvalId: string,
+    actor: Actor,
+    source: MessageRef | undefined,
+    conversation: Conversation,
+  ): Promise<{ update?: Message; reply?: Message }> {
+    const { req, change } = this.load(approvalId);
+    const ids = (req.payload.buttons ?? {}) as CardButtons;
+    const decision = this.approvals.approve(approvalId, actor);
+    if (decision.outcome === 'recorded') {
+      return {
+        update: proposalCard(change, decision.request, ids, this.clock.now()),
+        reply: {
+          text: `${actor.id} approved #${change.pr.number}; ${decision.remaining} more approval${decision.remaining === 1 ? '' : 's'} needed.`,
+          tone: 'info',
+        },
+      };
+    }
+    const host = this.changes.host(change.repoURL);
+    try {
+      const pr = await host.getPullRequest(change.repoURL, change.pr.number);
+      if (pr.state !== 'open') {
+        this.approvals.finish(approvalId, 'failed', `pull request is ${pr.state}`);
+        this.changes.update(change.id, (c) => ({ ...c, state: pr.state === 'merged' ? 'merged' : 'closed' }));
+        throw new ConflictError(`Pull request #${pr.number} is already ${pr.state}; nothing to merge.`);
+      }
+      if (pr.headSha !== change.headSha)
+        throw new HeadMovedError(
+          `Someone pushed to ${change.branch} after the change was shown.`,
+          pr.headSha,
+        );
+      const merged = await host.mergePullRequest(change.repoURL, change.pr.number, {
+        sha: change.headSha,
+        method: this.mergeMethod,
+        title: `${change.title} (#${change.pr.number})`,
+      });
+      const approvers = [...decision.request.approvals.map((a) => a.by)];
+      await host
+        .comment(
+          change.repoURL,
+          change.pr.number,
+          `Approved in chat by ${approvers.join(', ')} (${actor.platform}) and merged by deckhand at ${merged.sha.slice(0, 7)}.`,
+        )
+        .catch((err: unknown) =>
+          this.log.warn({ err: (err as Error).message }, 'could not comment on the pull request'),
+        );
+      const outcome = `✅ Merged by ${actor.id} at ${code(merged.sha.slice(0, 7))}; following Argo CD.`;
+      this.approvals.finish(approvalId, 'done', `merged by ${actor.id} as ${merged.sha.slice(0, 7)}`);
+      const done = this.changes.update(change.id, (c) => ({
+        ...c,
+        state: 'merged',
+        mergeSha: merged.sha,
+        mergedBy: actor.id,
+      })) as Change;
+      this.audit.record({
+        actor: actor.id,
+        platform: actor.platform,
+        channel: conversation.channel,
+        kind: 'merge',
+        name: 'pull-request',
+        app: change.app,
+        outcome: 'ok',
+        detail: { pr: change.pr, sha: merged.sha, approvers, rule: change.rule },
+      });
+      const thread: Conversation = source
+        ? { platform: source.platform, channel: source.channel, thread: source.thread ?? source.id }
+        : conversation;
+      void this.followUps.follow({
+        id: `fu_${change.id}`,
+        app: change.app,
+        instance: change.instance,
+        revision: merged.sha,
+        conversation: thread,
+        what: change.title.replace(`${change.app}: `, ''),
+        changeId: change.id,
+        deadlineMs: this.followMs,
+      });
+      return {
+        update: proposalCard(done, this.approvals.get(approvalId), ids, this.clock.now(), outcome),
+        reply: {
+          text: `Merged #${change.pr.number} at ${merged.sha.slice(0, 7)}. Following ${change.app} in Argo CD…`,
+          tone: 'info',
+          placement: 'thread',
+        },
+      };
+    } catch (err) {
+      if (err instanceof HeadMovedError) {
+        // The new head must be seen and approved again: show its diff.
+        const files = await host.pullRequestDiff(change.repoURL, change.pr.number).catch(() => []);
+        const diff = files.map((f) => `--- ${f.path}\n${f.patch}`).join('\n');
+        this.changes.update(change.id, (c) => ({
+          ...c,
+          headSha: err.currentSha ?? c.headSha,
+          diff: diff || c.diff,
+        }));
+        this.approvals.finish(approvalId, 'pending', 'branch moved; approve the new head', {
+          headSha: err.currentSha,
+        });
+        throw new HeadMovedError(
+          `${err.message} Nothing was merged; here is what the branch holds now — approve again if it is right.\n${trimLines(diff, 30).text}`,
+          err.currentSha,
+        );
+      }
+      if (err instanceof NotMergeableError) {
+        this.approvals.finish(approvalId, 'pending', err.message);
+        throw err;
+      }
+      if (!(err instanceof ConflictError))
+        this.approvals.finish(approvalId, 'pending', (err as Error).message);
+      throw err;
+    }
+  }
+
+  async reject(approvalId: string, actor: Actor): Promise<{ update: Message; reply: Message }> {
+    const { change } = this.load(approvalId);
+    const req = this.approvals.reject(approvalId, actor, 'rejected in chat');
+    const host = this.changes.host(change.repoURL);
+    await host
+      .comment(change.repoURL, change.pr.number, `Rejected in chat by ${actor.id}; closed by deckhand.`)
+      .catch(() => undefined);
+    await host.closePullRequest(change.repoURL, change.pr.number);
+    const closed = this.changes.update(change.id, (c) => ({ ...c, state: 'closed' })) as Change;
+    this.audit.record({
+      actor: actor.id,
+      platform: actor.platform,
+      kind: 'pull-request',
+      name: 'rejected',
+      app: change.app,
+      outcome: 'ok',
+      detail: { pr: change.pr },
+    });
+    return {
+      update: proposalCard(
+        closed,
+        req,
+        {},
+        this.clock.now(),
+        `🚫 Rejected by ${actor.id}; pull request closed.`,
+      ),
+      reply: { text: `Rejected #${change.pr.number} and closed it.`, tone: 'warn' },
+    };
+  }
+}
