@@ -13,7 +13,10 @@ function decode(png: Buffer) {
     const len = png.readUInt32BE(off);
     const type = png.toString('ascii', off + 4, off + 8);
     const data = png.subarray(off + 8, off + 8 + len);
-    if (type === 'IHDR') ((width = data.readUInt32BE(0)), (height = data.readUInt32BE(4)));
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+    }
     if (type === 'IDAT') idat.push(data);
     off += 12 + len;
   }
