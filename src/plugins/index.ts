@@ -2,6 +2,7 @@
 import { builtinsPlugin } from '../core/builtins/index.ts';
 import { argocdPlugin } from './argocd/index.ts';
 import { k8sPlugin } from './k8s/index.ts';
+import { digestPlugin } from './digest/index.ts';
 import type { AnyPlugin } from '../core/plugin.ts';
 
 export const bundledPlugins: AnyPlugin[] = [

@@ -1,0 +1,133 @@
+/** `/digest [now] [--channel c]`, `/schedules`, `/argo mute|unmute`. */
+import { z } from 'zod';
+import type { Clock } from '../../../core/clock.ts';
+import { defineCommand } from '../../../core/commands/define.ts';
+import { InputError, NotFoundError } from '../../../core/errors.ts';
+import { code } from '../../../core/message/markup.ts';
+import type { CronScheduler } from '../../../core/scheduler.ts';
+import type { ArgoService } from '../../argocd/index.ts';
+import type { DigestConfig, Schedule } from '../config.ts';
+import type { DigestBuilder } from '../digest.ts';
+import type { TransitionWatcher } from '../transitions.ts';
+
+const durationArg = z
+  .string()
+  .regex(/^\d+[mhd]$/, 'a duration like 30m, 2h or 1d')
+  .transform(
+    (s) =>
+      Number(s.slice(0, -1)) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[s.slice(-1) as 'm' | 'h' | 'd'],
+  );
+
+export function digestCommands(deps: {
+  cfg: DigestConfig;
+  builder: DigestBuilder;
+  scheduler: CronScheduler;
+  watcher: TransitionWatcher;
+  argo: ArgoService;
+  clock: Clock;
+}) {
+  const find = (channel: string | undefined, conversationChannel: string): Schedule => {
+    const digests = deps.cfg.schedules.filter((s) => s.kind === 'digest');
+    const s = channel
+      ? digests.find((x) => x.id === channel || x.channel === channel || x.channel.endsWith(`:${channel}`))
+      : (digests.find(
+          (x) => x.channel.endsWith(`:${conversationChannel}`) || x.channel === conversationChannel,
+        ) ?? digests[0]);
+    if (s) return s;
+    if (channel)
+      throw new NotFoundError(`No digest is scheduled for ${code(channel)}. \`schedules\` lists them.`);
+    // No schedule at all: a digest of everything, for whoever asks.
+    return {
+      id: 'all',
+      channel: conversationChannel,
+      cron: '',
+      timeZone: 'UTC',
+      kind: 'digest',
+      select: {},
+      chart: true,
+    };
+  };
+  return [
+    defineCommand({
+      name: 'digest',
+      summary: 'Post a health digest now (the one scheduled for this channel, or --channel)',
+      args: z.object({
+        now: z.enum(['now']).optional().describe('run it now (the default)'),
+        channel: z.string().optional().describe('a schedule id or channel'),
+      }),
+      positional: ['now'],
+      examples: ['digest now', 'digest --channel flash-tickets'],
+      permission: 'argo.read',
+      progress: 'Building the digest…',
+      run: async ({ args, conversation }) =>
+        deps.builder.build(find(args.channel, conversation.channel), { remember: false }),
+    }),
+    defineCommand({
+      name: 'schedules',
+      summary: 'Scheduled digests and sweeps, and when they run next',
+      args: z.object({}),
+      permission: 'argo.read',
+      run: async () => {
+        const rows = deps.cfg.schedules.map((s) => [
+          s.id,
+          s.kind,
+          `${s.cron} (${s.timeZone})`,
+          s.channel,
+          deps.scheduler.next(`digest.${s.id}`)?.toISOString().replace('.000Z', 'Z') ?? '—',
+        ]);
+        if (rows.length === 0)
+          return {
+            text: 'No schedules. Add plugins.digest.schedules to the configuration.',
+            tone: 'info',
+            data: { schedules: [] },
+          };
+        return {
+          text: `${rows.length} schedules`,
+          header: 'Schedules',
+          blocks: [
+            { type: 'table', table: { columns: ['id', 'kind', 'when', 'channel', 'next run'], rows } },
+          ],
+          data: {
+            schedules: deps.cfg.schedules.map((s) => ({
+              ...s,
+              next: deps.scheduler.next(`digest.${s.id}`)?.toISOString(),
+            })),
+          },
+        };
+      },
+    }),
+    defineCommand({
+      name: 'argo mute',
+      summary: 'Silence transition alerts for an app for a while',
+      args: z.object({ app: z.string(), for: durationArg.describe('how long, e.g. 2h') }),
+      positional: ['app', 'for'],
+      examples: ['argo mute naver-news 2h'],
+      permission: 'argo.read',
+      run: async ({ args, actor, signal }) => {
+        const r = await deps.argo.resolve(args.app, { signal });
+        if (args.for > 7 * 86_400_000) throw new InputError('Mute for at most 7 days.');
+        const until = deps.watcher.mute(r.instance, r.app.metadata.name, args.for, actor.id);
+        return {
+          text: `🔕 Alerts for ${r.ref} are muted until ${new Date(until).toISOString().replace('.000Z', 'Z')}.`,
+          tone: 'info',
+          data: { muted: { app: r.app.metadata.name, until } },
+        };
+      },
+    }),
+    defineCommand({
+      name: 'argo unmute',
+      summary: 'Let transition alerts for an app through again',
+      args: z.object({ app: z.string() }),
+      positional: ['app'],
+      permission: 'argo.read',
+      run: async ({ args, signal }) => {
+        const r = await deps.argo.resolve(args.app, { signal });
+        const was = deps.watcher.unmute(r.instance, r.app.metadata.name);
+        return {
+          text: was ? `🔔 Alerts for ${r.ref} are back on.` : `${r.ref} was not muted.`,
+          tone: 'info',
+        };
+      },
+    }),
+  ];
+}

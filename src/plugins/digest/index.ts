@@ -1,0 +1,108 @@
+/**
+ * The digest plugin: scheduled digests and sweeps per channel, transition alerts from the watch
+ * cache, the health history behind the digest chart, and `/digest`, `/schedules`, `/argo mute`.
+ * Schedules and alerts run on the leader only.
+ */
+import { join } from 'node:path';
+import { parseTarget } from '../../core/chat.ts';
+import { definePlugin } from '../../core/plugin.ts';
+import {
+  ActionsToken,
+  ApprovalsToken,
+  ChatToken,
+  ClockToken,
+  ConfigToken,
+  LeaderToken,
+  SchedulerToken,
+  StoreToken,
+} from '../../core/tokens.ts';
+import { ArgoToken } from '../argocd/index.ts';
+import { digestCommands } from './commands/digest.ts';
+import { DigestConfigSchema } from './config.ts';
+import { DigestBuilder } from './digest.ts';
+import { HealthHistory } from './history.ts';
+import { selector } from './select.ts';
+import { TransitionWatcher } from './transitions.ts';
+
+export const digestPlugin = definePlugin({
+  id: 'digest',
+  summary: 'Scheduled digests, transition alerts and health history',
+  config: DigestConfigSchema,
+  deps: {
+    argo: ArgoToken,
+    chat: ChatToken,
+    store: StoreToken,
+    clock: ClockToken,
+    approvals: ApprovalsToken,
+    actions: ActionsToken,
+    leader: LeaderToken,
+    scheduler: SchedulerToken,
+    core: ConfigToken,
+  },
+  init({ config, deps, commands, jobs, onStart, onClose, log }) {
+    const history = new HealthHistory(deps.store, deps.clock, config.history.retentionDays);
+    const builder = new DigestBuilder({
+      argo: deps.argo,
+      approvals: deps.approvals,
+      audit: deps.store.audit,
+      history,
+      clock: deps.clock,
+      store: deps.store,
+      chartDir: join(deps.core.dataDir, 'charts'),
+    });
+    const watcher = new TransitionWatcher({
+      argo: deps.argo,
+      chat: deps.chat,
+      actions: deps.actions,
+      clock: deps.clock,
+      leader: deps.leader,
+      log,
+      cfg: config.transitions,
+      store: deps.store,
+    });
+    commands.add(
+      ...digestCommands({
+        cfg: config,
+        builder,
+        scheduler: deps.scheduler,
+        watcher,
+        argo: deps.argo,
+        clock: deps.clock,
+      }),
+    );
+    for (const s of config.schedules) {
+      jobs.add({
+        id: `digest.${s.id}`,
+        cron: s.cron,
+        timeZone: s.timeZone,
+        timeoutMs: 5 * 60_000,
+        run: async ({ log: jobLog }) => {
+          if (s.kind === 'sweep') {
+            const pick = selector(s.select);
+            const { apps } = await deps.argo.list();
+            for (const { instance, app } of apps)
+              if (pick(instance, app)) await watcher.onChange({ type: 'MODIFIED', instance, app });
+            await watcher.sweep();
+            return;
+          }
+          const m = await builder.build(s);
+          await deps.chat.post(parseTarget(s.channel, deps.chat.defaultPlatform), m);
+          jobLog.info({ channel: s.channel }, 'digest posted');
+        },
+      });
+    }
+    jobs.add({
+      id: 'digest.history-sample',
+      cron: `*/${config.history.sampleMinutes} * * * *`,
+      timeZone: 'UTC',
+      timeoutMs: 60_000,
+      run: async () => {
+        await history.sample(deps.argo);
+      },
+    });
+    if (config.transitions.enabled) {
+      onStart(() => watcher.start());
+      onClose(() => watcher.stop());
+    }
+  },
+});

@@ -1,0 +1,261 @@
+/**
+ * Transition alerts from the watch cache, not only on schedule: Healthy → Degraded, Missing, a
+ * failed sync, and OutOfSync that lasts longer than a grace period. Each is posted once to the
+ * team's channel with a [Diagnose] button, and followed up in its thread when it recovers. The
+ * alert state lives in the store, so a restart neither repeats nor forgets an alert; only the
+ * leader alerts.
+ */
+import type { Actor } from '../../core/access.ts';
+import type { ActionService } from '../../core/actions.ts';
+import type { ChatService } from '../../core/chat.ts';
+import { parseTarget } from '../../core/chat.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { Leader } from '../../core/leader.ts';
+import type { Logger } from '../../core/logging.ts';
+import { code, esc, truncate } from '../../core/message/markup.ts';
+import type { Button, Message, MessageRef } from '../../core/message/model.ts';
+import { duration } from '../../core/message/time.ts';
+import type { Collection, Store } from '../../core/store/types.ts';
+import { healthOf, syncOf, type AppChange, type Application, type ArgoService } from '../argocd/index.ts';
+import type { DigestConfig } from './config.ts';
+import { reasonOf } from './digest.ts';
+import { selector } from './select.ts';
+
+export const DIAGNOSE_ACTION = 'diagnose.run';
+
+type Kind = 'degraded' | 'missing' | 'sync-failed' | 'out-of-sync';
+
+interface AlertState {
+  kind: Kind;
+  instance: string;
+  app: string;
+  since: number;
+  /** Set once posted; pending OutOfSync records wait for the grace period. */
+  ref?: MessageRef;
+  operation?: string;
+}
+
+const SYSTEM: Actor = {
+  id: 'deckhand',
+  name: 'deckhand',
+  platform: 'system',
+  platformUserId: 'deckhand',
+  groups: [],
+  known: true,
+};
+
+export class TransitionWatcher {
+  private readonly alerts: Collection<AlertState>;
+  private readonly mutes: Collection<{ until: number; by: string }>;
+  private readonly deps: {
+    argo: ArgoService;
+    chat: ChatService;
+    actions: ActionService;
+    clock: Clock;
+    leader: Leader;
+    log: Logger;
+    cfg: DigestConfig['transitions'];
+  };
+  private readonly routes: { match: (i: string, a: Application) => boolean; channel: string }[];
+  private unsubscribe?: () => void;
+  private timer?: NodeJS.Timeout;
+
+  constructor(deps: TransitionWatcher['deps'] & { store: Store }) {
+    this.deps = deps;
+    this.alerts = deps.store.collection<AlertState>('transition-alerts');
+    this.mutes = deps.store.collection('mutes');
+    this.routes = deps.cfg.routes.map((r) => ({ match: selector(r.select), channel: r.channel }));
+  }
+
+  start(sweepMs = 30_000): void {
+    this.unsubscribe = this.deps.argo.onChange(
+      (c) =>
+        void this.onChange(c).catch((err: unknown) =>
+          this.deps.log.warn({ err: (err as Error).message }, 'transition check failed'),
+        ),
+    );
+    this.timer = setInterval(() => void this.sweep(), sweepMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    clearInterval(this.timer);
+  }
+
+  mute(instance: string, app: string, ms: number, by: string): number {
+    const until = this.deps.clock.now() + ms;
+    this.mutes.put(`${instance}/${app}`, { until, by }, { ttlMs: ms });
+    return until;
+  }
+
+  unmute(instance: string, app: string): boolean {
+    return this.mutes.delete(`${instance}/${app}`);
+  }
+
+  private channelFor(instance: string, app: Application): string | undefined {
+    return this.routes.find((r) => r.match(instance, app))?.channel ?? this.deps.cfg.defaultChannel;
+  }
+
+  private key(kind: Kind, instance: string, app: string) {
+    return `${kind}/${instance}/${app}`;
+  }
+
+  async onChange(c: AppChange): Promise<void> {
+    if (!this.deps.leader.isLeader() || c.type === 'DELETED') return;
+    const { app, previous, instance } = c;
+    const name = app.metadata.name;
+    if (this.mutes.get(`${instance}/${name}`)) return;
+    const now = this.deps.clock.now();
+    const health = healthOf(app);
+    const was = previous ? healthOf(previous) : undefined;
+    if (health === 'Degraded' && was !== 'Degraded') await this.raise('degraded', instance, app, now);
+    if (health === 'Missing' && was !== 'Missing') await this.raise('missing', instance, app, now);
+    if (health === 'Healthy') {
+      await this.recover('degraded', instance, app, now);
+      await this.recover('missing', instance, app, now);
+    }
+    const op = app.status?.operationState;
+    if (op && (op.phase === 'Failed' || op.phase === 'Error')) {
+      // One alert per failed operation: a new failure replaces the alert of an older one.
+      const existing = this.alerts.get(this.key('sync-failed', instance, name));
+      if (existing?.operation !== op.startedAt) {
+        if (existing) this.alerts.delete(this.key('sync-failed', instance, name));
+        await this.raise('sync-failed', instance, app, now, op.startedAt);
+      }
+    }
+    if (op?.phase === 'Succeeded') await this.recover('sync-failed', instance, app, now);
+    const sync = syncOf(app);
+    if (sync === 'OutOfSync')
+      this.alerts.insertIfAbsent(this.key('out-of-sync', instance, name), {
+        kind: 'out-of-sync',
+        instance,
+        app: name,
+        since: now,
+      });
+    if (sync === 'Synced') await this.recover('out-of-sync', instance, app, now);
+  }
+
+  /** OutOfSync alerts wait for the grace period; the sweep raises those that lasted. */
+  async sweep(): Promise<void> {
+    if (!this.deps.leader.isLeader()) return;
+    const now = this.deps.clock.now();
+    for (const { value: a } of this.alerts.list({ prefix: 'out-of-sync/' })) {
+      if (a.ref || now - a.since < this.deps.cfg.outOfSyncGrace) continue;
+      const app = this.deps.argo.cache(a.instance)?.named(a.app)[0];
+      if (!app || syncOf(app) !== 'OutOfSync') {
+        this.alerts.delete(this.key('out-of-sync', a.instance, a.app));
+        continue;
+      }
+      if (this.mutes.get(`${a.instance}/${a.app}`)) continue;
+      await this.post('out-of-sync', a.instance, app, a.since);
+    }
+  }
+
+  private async raise(
+    kind: Kind,
+    instance: string,
+    app: Application,
+    now: number,
+    operation?: string,
+  ): Promise<void> {
+    const k = this.key(kind, instance, app.metadata.name);
+    if (!this.alerts.insertIfAbsent(k, { kind, instance, app: app.metadata.name, since: now, operation }))
+      return;
+    await this.post(kind, instance, app, now, operation);
+  }
+
+  private async post(
+    kind: Kind,
+    instance: string,
+    app: Application,
+    since: number,
+    operation?: string,
+  ): Promise<void> {
+    const name = app.metadata.name;
+    const channel = this.channelFor(instance, app);
+    if (!channel) return;
+    const conversation = parseTarget(channel, this.deps.chat.defaultPlatform);
+    const buttons: Button[] = [];
+    if (this.deps.actions.handler(DIAGNOSE_ACTION)) {
+      const id = this.deps.actions.create(
+        {
+          kind: DIAGNOSE_ACTION,
+          params: { app: name, instance },
+          singleUse: false,
+          ttlMs: 7 * 86_400_000,
+          scope: { app: name, project: app.spec.project },
+        },
+        { actor: SYSTEM, conversation },
+      );
+      buttons.push({ actionId: id, label: 'Diagnose', style: 'primary' });
+    }
+    const what: Record<Kind, string> = {
+      degraded: 'is Degraded',
+      missing: 'is Missing',
+      'sync-failed': 'failed to sync',
+      'out-of-sync': `has been OutOfSync for ${duration(this.deps.clock.now() - since)}`,
+    };
+    const m: Message = {
+      text: `${name} ${what[kind]}`,
+      header: `${name} ${what[kind]}`,
+      tone: kind === 'out-of-sync' ? 'warn' : 'danger',
+      blocks: [
+        { type: 'text', text: esc(truncate(reasonOf(app) || 'No message from Argo CD.', 600)) },
+        {
+          type: 'context',
+          items: [
+            `Argo CD ${esc(instance)}`,
+            `project ${esc(app.spec.project)}`,
+            `mute with ${code(`argo mute ${name} 2h`)}`,
+          ],
+        },
+      ],
+      buttons,
+      data: { transition: { kind, app: name, instance, since } },
+    };
+    try {
+      const ref = await this.deps.chat.post(conversation, m);
+      this.alerts.update(this.key(kind, instance, name), (a) =>
+        a ? { ...a, ref, operation: operation ?? a.operation } : a,
+      );
+    } catch (err) {
+      this.deps.log.warn(
+        { err: (err as Error).message, app: name, kind },
+        'could not post a transition alert',
+      );
+    }
+  }
+
+  private async recover(kind: Kind, instance: string, app: Application, now: number): Promise<void> {
+    const k = this.key(kind, instance, app.metadata.name);
+    let alert: AlertState | undefined;
+    this.alerts.update(k, (a) => {
+      alert = a;
+      return undefined;
+    });
+    if (!alert?.ref) return;
+    const words: Record<Kind, string> = {
+      degraded: 'is Healthy again',
+      missing: 'is back',
+      'sync-failed': 'synced successfully',
+      'out-of-sync': 'is Synced again',
+    };
+    await this.deps.chat
+      .post(
+        {
+          platform: alert.ref.platform,
+          channel: alert.ref.channel,
+          thread: alert.ref.thread ?? alert.ref.id,
+        },
+        {
+          text: `✅ ${app.metadata.name} ${words[kind]} after ${duration(now - alert.since)}.`,
+          tone: 'ok',
+          data: { recovered: { kind, app: app.metadata.name } },
+        },
+      )
+      .catch((err: unknown) =>
+        this.deps.log.warn({ err: (err as Error).message }, 'could not post a recovery'),
+      );
+  }
+}
