@@ -9,4 +9,5 @@ export const bundledPlugins: AnyPlugin[] = [
   builtinsPlugin as AnyPlugin,
   argocdPlugin as AnyPlugin,
   k8sPlugin as AnyPlugin,
+  digestPlugin as AnyPlugin,
 ];
