@@ -1,0 +1,162 @@
+/** `/gitops bump|scale|resources|restart|revert`: every change becomes a pull request. */
+import { z } from 'zod';
+import type { Clock } from '../../../core/clock.ts';
+import { defineCommand, type CommandContext } from '../../../core/commands/define.ts';
+import { InputError } from '../../../core/errors.ts';
+import type { ArgoService } from '../../argocd/index.ts';
+import type { Intent } from '../intents.ts';
+import type { GitOpsWorkflow } from '../workflow.ts';
+
+const appArg = z.string().describe('application: name, namespace/name or name@instance');
+const reason = z.string().max(500).optional().describe('why, for the pull request');
+const memory = /^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+const cpu = /^(\d+(\.\d+)?|\d+m)$/;
+
+async function proposeFor(
+  argo: ArgoService,
+  flow: GitOpsWorkflow,
+  ctx: CommandContext<{ app: string; reason?: string }>,
+  intent: Intent,
+) {
+  const r = await argo.resolve(ctx.args.app, { signal: ctx.signal });
+  ctx.authorize('gitops.propose', { app: r.app.metadata.name, project: r.app.spec.project });
+  return flow.propose(
+    { actor: ctx.actor, conversation: ctx.conversation, say: ctx.say, button: ctx.button },
+    r,
+    intent,
+    { reason: ctx.args.reason },
+  );
+}
+
+export function changeCommands(
+  argo: ArgoService,
+  flow: GitOpsWorkflow,
+  clock: Clock,
+  limits: { maxReplicas: number },
+) {
+  return [
+    defineCommand({
+      name: 'gitops bump',
+      summary: 'Change the image of an app (a pull request)',
+      args: z.object({
+        app: appArg,
+        image: z
+          .string()
+          .regex(/^[\w./:@-]+$/, 'a tag or image reference')
+          .describe('a tag (master-484af0a) or a full reference (repo:tag)'),
+        container: z.string().optional().describe('the container, when the pod has several'),
+        reason,
+      }),
+      positional: ['app', 'image'],
+      examples: [
+        'gitops bump naver-news master-484af0a',
+        'gitops bump flash-api-prod ghcr.io/flash/api:1.8.1 --container api',
+      ],
+      permission: 'gitops.propose',
+      effect: 'write',
+      progress: 'Writing the pull request…',
+      run: (ctx) =>
+        proposeFor(argo, flow, ctx, { kind: 'image', image: ctx.args.image, container: ctx.args.container }),
+    }),
+    defineCommand({
+      name: 'gitops scale',
+      summary: 'Change the replica count of an app (a pull request)',
+      args: z.object({
+        app: appArg,
+        replicas: z
+          .number()
+          .int()
+          .min(0)
+          .max(limits.maxReplicas, `at most ${limits.maxReplicas} (plugins.gitops-pr.maxReplicas)`)
+          .describe('the replica count'),
+        reason,
+      }),
+      positional: ['app', 'replicas'],
+      examples: ['gitops scale naver-news 3'],
+      permission: 'gitops.propose',
+      effect: 'write',
+      progress: 'Writing the pull request…',
+      run: (ctx) => proposeFor(argo, flow, ctx, { kind: 'replicas', replicas: ctx.args.replicas }),
+    }),
+    defineCommand({
+      name: 'gitops resources',
+      summary: 'Change memory/cpu limits or requests (a pull request)',
+      args: z.object({
+        app: appArg,
+        settings: z.record(z.enum(['memory', 'cpu']), z.string()).superRefine((r, c) => {
+          if (r.memory !== undefined && !memory.test(r.memory))
+            c.addIssue({ code: 'custom', message: `memory=${r.memory} is not a quantity like 512Mi or 1Gi` });
+          if (r.cpu !== undefined && !cpu.test(r.cpu))
+            c.addIssue({ code: 'custom', message: `cpu=${r.cpu} is not a quantity like 500m or 2` });
+        }),
+        requests: z.boolean().default(false).describe('set requests instead of limits'),
+        container: z.string().optional(),
+        reason,
+      }),
+      positional: ['app'],
+      pairs: 'settings',
+      examples: [
+        'gitops resources naver-news memory=1Gi',
+        'gitops resources flash-api-prod cpu=500m memory=768Mi --requests',
+      ],
+      permission: 'gitops.propose',
+      effect: 'write',
+      progress: 'Writing the pull request…',
+      run: (ctx) => {
+        const values = { memory: ctx.args.settings.memory, cpu: ctx.args.settings.cpu };
+        if (!values.memory && !values.cpu) throw new InputError('Give memory=… and/or cpu=….');
+        return proposeFor(argo, flow, ctx, {
+          kind: 'resources',
+          container: ctx.args.container,
+          ...(ctx.args.requests ? { requests: values } : { limits: values }),
+        });
+      },
+    }),
+    defineCommand({
+      name: 'gitops restart',
+      summary: 'Restart the pods of an app through Git (a pod-template annotation)',
+      args: z.object({ app: appArg, reason }),
+      positional: ['app'],
+      examples: ['gitops restart naver-news'],
+      permission: 'gitops.propose',
+      effect: 'write',
+      progress: 'Writing the pull request…',
+      run: (ctx) =>
+        proposeFor(argo, flow, ctx, {
+          kind: 'restart',
+          at: new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        }),
+    }),
+    defineCommand({
+      name: 'gitops revert',
+      summary: 'Revert a commit or a merged pull request (a pull request)',
+      args: z.object({
+        app: appArg,
+        target: z
+          .string()
+          .regex(/^(#?\d+|[0-9a-f]{7,40})$/, 'a commit sha or a pull request number (#12)')
+          .optional()
+          .describe('commit sha or #pull-request; default: the revision deployed now'),
+        reason,
+      }),
+      positional: ['app', 'target'],
+      examples: [
+        'gitops revert naver-news',
+        'gitops revert naver-news #42',
+        'gitops revert naver-news 1a2b3c4',
+      ],
+      permission: 'gitops.propose',
+      effect: 'write',
+      progress: 'Writing the revert…',
+      run: (ctx) => {
+        const t = ctx.args.target;
+        const intent: Intent = !t
+          ? { kind: 'revert' }
+          : /^#?\d+$/.test(t) && t.length < 7
+            ? { kind: 'revert', pullRequest: Number(t.replace('#', '')) }
+            : { kind: 'revert', commit: t };
+        return proposeFor(argo, flow, ctx, intent);
+      },
+    }),
+  ];
+}
