@@ -24,8 +24,16 @@ export default tseslint.config(
       ],
     },
   },
-  // TypeScript itself reports undefined names in .ts files.
-  { files: ['**/*.ts'], rules: { 'no-undef': 'off' } },
+  // TypeScript itself reports undefined names in .ts files; a forgotten await is a bug here.
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      'no-undef': 'off',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
   {
     files: ['src/core/compose.ts'],
     rules: { 'no-restricted-imports': 'off' },

@@ -25,64 +25,63 @@ function service() {
     permission: 'x.do',
     run: async () => undefined,
   });
-  return { s, clock };
+  const create = (req: Partial<Parameters<ActionService['create']>[0]> = {}) =>
+    s.create({ kind: 't.do', params: { n: 1 }, ...req }, { actor: who('alice'), conversation: conv });
+  return { s, clock, create };
 }
 
 describe('ActionService', () => {
-  it('issues opaque ids that carry nothing of the parameters', () => {
-    const { s } = service();
-    const id = s.create({ kind: 't.do', params: { n: 42 } }, { actor: who('alice'), conversation: conv });
+  it('issues opaque ids that carry nothing of the parameters', async () => {
+    const { s, create } = service();
+    const id = await create({ params: { n: 42 } });
     expect(id).toMatch(/^a_[A-Za-z0-9_-]{24}$/);
     expect(id).not.toContain('42');
-    expect(s.get(id)?.params).toEqual({ n: 42 });
+    expect((await s.get(id))?.params).toEqual({ n: 42 });
   });
 
-  it('refuses forged ids and unknown ones', () => {
+  it('refuses forged ids and unknown ones', async () => {
     const { s } = service();
-    expect(() => s.claim('gitops.approve:pr=42', who('bob'))).toThrow(NotFoundError);
-    expect(() => s.claim('a_' + 'x'.repeat(24), who('bob'))).toThrow(/unknown or too old/);
+    await expect(s.claim('gitops.approve:pr=42', who('bob'))).rejects.toThrow(NotFoundError);
+    await expect(s.claim('a_' + 'x'.repeat(24), who('bob'))).rejects.toThrow(/unknown or too old/);
   });
 
-  it('refuses an expired button', () => {
-    const { s, clock } = service();
-    const id = s.create(
-      { kind: 't.do', params: { n: 1 }, ttlMs: 60_000 },
-      { actor: who('alice'), conversation: conv },
-    );
+  it('refuses an expired button', async () => {
+    const { s, clock, create } = service();
+    const id = await create({ ttlMs: 60_000 });
     clock.advance(60_001);
-    expect(() => s.claim(id, who('bob'))).toThrow(/expired/);
+    await expect(s.claim(id, who('bob'))).rejects.toThrow(/expired/);
   });
 
-  it('lets one of two simultaneous presses through, and none after it is done', () => {
-    const { s } = service();
-    const id = s.create({ kind: 't.do', params: { n: 1 } }, { actor: who('alice'), conversation: conv });
-    expect(s.claim(id, who('bob')).claimedBy).toBe('bob');
-    expect(() => s.claim(id, who('dave'))).toThrow(ConflictError);
-    s.complete(id, who('bob'));
-    expect(() => s.claim(id, who('dave'))).toThrow(/Already done by bob/);
-  });
-
-  it('can be pressed again after an expected refusal released it', () => {
-    const { s } = service();
-    const id = s.create({ kind: 't.do', params: { n: 1 } }, { actor: who('alice'), conversation: conv });
-    s.claim(id, who('alice'));
-    s.release(id);
-    expect(s.claim(id, who('bob')).claimedBy).toBe('bob');
-  });
-
-  it('keeps multi-use buttons usable and restricts buttons meant for some users', () => {
-    const { s } = service();
-    const view = s.create(
-      { kind: 't.do', params: { n: 1 }, singleUse: false },
-      { actor: who('a'), conversation: conv },
+  it('lets one of two simultaneous presses through, and none after it is done', async () => {
+    const { s, create } = service();
+    const id = await create();
+    const results = await Promise.allSettled([s.claim(id, who('bob')), s.claim(id, who('dave'))]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(
+      ConflictError,
     );
-    s.claim(view, who('b'));
-    s.complete(view, who('b'));
-    expect(s.claim(view, who('c')).id).toBe(view);
-    const mine = s.create(
-      { kind: 't.do', params: { n: 1 }, users: ['alice'] },
-      { actor: who('a'), conversation: conv },
-    );
-    expect(() => s.claim(mine, who('bob'))).toThrow(/for alice only/);
+    const winner = (
+      results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ claimedBy: string }>
+    ).value.claimedBy;
+    await s.complete(id, who(winner));
+    await expect(s.claim(id, who('erin'))).rejects.toThrow(new RegExp(`Already done by ${winner}`));
+  });
+
+  it('can be pressed again after an expected refusal released it', async () => {
+    const { s, create } = service();
+    const id = await create();
+    await s.claim(id, who('alice'));
+    await s.release(id);
+    expect((await s.claim(id, who('bob'))).claimedBy).toBe('bob');
+  });
+
+  it('keeps multi-use buttons usable and restricts buttons meant for some users', async () => {
+    const { s, create } = service();
+    const view = await create({ singleUse: false });
+    await s.claim(view, who('b'));
+    await s.complete(view, who('b'));
+    expect((await s.claim(view, who('c'))).id).toBe(view);
+    const mine = await create({ users: ['alice'] });
+    await expect(s.claim(mine, who('bob'))).rejects.toThrow(/for alice only/);
   });
 });

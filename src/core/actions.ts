@@ -111,12 +111,12 @@ export class ActionService {
     return [...this.handlers.values()];
   }
 
-  create(req: ActionRequest, by: { actor: Actor; conversation: Conversation }): string {
+  async create(req: ActionRequest, by: { actor: Actor; conversation: Conversation }): Promise<string> {
     if (!this.handlers.has(req.kind)) throw new Error(`No handler for action kind ${req.kind}`);
     const id = 'a_' + randomBytes(18).toString('base64url');
     const now = this.clock.now();
     const ttl = req.ttlMs ?? 24 * 3600_000;
-    this.docs.put(
+    await this.docs.put(
       id,
       {
         id,
@@ -136,16 +136,16 @@ export class ActionService {
     return id;
   }
 
-  get(id: string): StoredAction | undefined {
+  async get(id: string): Promise<StoredAction | undefined> {
     return idPattern.test(id) ? this.docs.get(id) : undefined;
   }
 
   /** Take the button for this press, or explain why it cannot be pressed. */
-  claim(id: string, actor: Actor): StoredAction {
+  async claim(id: string, actor: Actor): Promise<StoredAction> {
     if (!idPattern.test(id)) throw new NotFoundError('That button id is not one deckhand issued.');
     let refusal: Error | undefined;
     const now = this.clock.now();
-    const claimed = this.docs.update(id, (a) => {
+    const claimed = await this.docs.update(id, (a) => {
       if (!a) {
         refusal = new NotFoundError('That button is unknown or too old.', { hint: 'Run the command again.' });
         return a;
@@ -175,18 +175,18 @@ export class ActionService {
   }
 
   /** The press failed in an expected way: let someone press again. */
-  release(id: string): void {
-    this.docs.update(id, (a) => (a ? { ...a, claimedBy: undefined, claimedAt: undefined } : a));
+  async release(id: string): Promise<void> {
+    await this.docs.update(id, (a) => (a ? { ...a, claimedBy: undefined, claimedAt: undefined } : a));
   }
 
-  complete(id: string, actor: Actor): void {
-    this.docs.update(id, (a) =>
+  async complete(id: string, actor: Actor): Promise<void> {
+    await this.docs.update(id, (a) =>
       a && a.singleUse ? { ...a, usedBy: actor.id, usedAt: this.clock.now(), claimedBy: undefined } : a,
     );
   }
 
   /** Invalidate buttons (e.g. when a pull request closes elsewhere). */
-  revoke(id: string): void {
-    this.docs.delete(id);
+  async revoke(id: string): Promise<void> {
+    await this.docs.delete(id);
   }
 }

@@ -27,73 +27,69 @@ function service(cfg: unknown = {}) {
 }
 
 describe('approvals', () => {
-  it('refuses the requester (four eyes) and accepts someone else', () => {
+  it('refuses the requester (four eyes) and accepts someone else', async () => {
     const { s, req } = service();
-    const r = req();
-    expect(() => s.approve(r.id, who('alice'))).toThrow(/Four eyes: alice asked for this change/);
-    expect(s.approve(r.id, who('bob')).outcome).toBe('approved');
-    expect(s.get(r.id)?.state).toBe('executing');
+    const r = await req();
+    await expect(s.approve(r.id, who('alice'))).rejects.toThrow(/Four eyes: alice asked for this change/);
+    expect((await s.approve(r.id, who('bob'))).outcome).toBe('approved');
+    expect((await s.get(r.id))?.state).toBe('executing');
   });
 
-  it('lets exactly one of two simultaneous approvals execute', () => {
+  it('lets exactly one of two simultaneous approvals execute', async () => {
     const { s, req } = service();
-    const r = req();
-    const results = [who('bob'), who('dave')].map((a) => {
-      try {
-        return s.approve(r.id, a).outcome;
-      } catch (e) {
-        return (e as Error).message;
-      }
-    });
-    expect(results.filter((x) => x === 'approved')).toHaveLength(1);
-    expect(results.find((x) => x !== 'approved')).toMatch(/approved this a moment ago/);
+    const r = await req();
+    const results = await Promise.allSettled([s.approve(r.id, who('bob')), s.approve(r.id, who('dave'))]);
+    expect(results.filter((x) => x.status === 'fulfilled' && x.value.outcome === 'approved')).toHaveLength(1);
+    expect(String((results.find((x) => x.status === 'rejected') as PromiseRejectedResult).reason)).toMatch(
+      /approved this a moment ago/,
+    );
   });
 
-  it('counts approvals to the policy of the app, first matching policy wins', () => {
+  it('counts approvals to the policy of the app, first matching policy wins', async () => {
     const { s, req } = service({
       policies: [
         { apps: ['*-prod'], required: 2 },
         { apps: ['*'], required: 1 },
       ],
     });
-    const r = req('flash-api-prod', 'flash-tickets');
-    expect(s.approve(r.id, who('bob'))).toMatchObject({ outcome: 'recorded', remaining: 1 });
-    expect(() => s.approve(r.id, who('bob'))).toThrow(/already approved/);
-    expect(s.approve(r.id, who('dave')).outcome).toBe('approved');
+    const r = await req('flash-api-prod', 'flash-tickets');
+    expect(await s.approve(r.id, who('bob'))).toMatchObject({ outcome: 'recorded', remaining: 1 });
+    await expect(s.approve(r.id, who('bob'))).rejects.toThrow(/already approved/);
+    expect((await s.approve(r.id, who('dave'))).outcome).toBe('approved');
     expect(s.policyFor('friend-app').required).toBe(1);
   });
 
-  it('limits approvers to listed users or groups when the policy says so', () => {
+  it('limits approvers to listed users or groups when the policy says so', async () => {
     const { s, req } = service({ policies: [{ apps: ['naver-*'], approvers: { groups: ['slack:S0SRE'] } }] });
-    const r = req();
-    expect(() => s.approve(r.id, who('bob'))).toThrow(/Only slack:S0SRE may approve/);
-    expect(s.approve(r.id, who('erin', ['slack:S0SRE'])).outcome).toBe('approved');
+    const r = await req();
+    await expect(s.approve(r.id, who('bob'))).rejects.toThrow(/Only slack:S0SRE may approve/);
+    expect((await s.approve(r.id, who('erin', ['slack:S0SRE']))).outcome).toBe('approved');
   });
 
-  it('refuses an expired request', () => {
+  it('refuses an expired request', async () => {
     const { s, clock, req } = service({ default: { expiresAfter: '30m' } });
-    const r = req();
+    const r = await req();
     clock.advance(30 * 60_000 + 1);
-    expect(() => s.approve(r.id, who('bob'))).toThrow(/expired/);
+    await expect(s.approve(r.id, who('bob'))).rejects.toThrow(/expired/);
   });
 
-  it('records a rejection with its reason and refuses later approvals', () => {
+  it('records a rejection with its reason and refuses later approvals', async () => {
     const { s, req } = service();
-    const r = req();
-    expect(s.reject(r.id, who('bob'), 'not during the sale').state).toBe('rejected');
-    expect(() => s.approve(r.id, who('dave'))).toThrow(/bob rejected this: not during the sale/);
+    const r = await req();
+    expect((await s.reject(r.id, who('bob'), 'not during the sale')).state).toBe('rejected');
+    await expect(s.approve(r.id, who('dave'))).rejects.toThrow(/bob rejected this: not during the sale/);
   });
 
-  it('returns to pending with no approvals when execution must be approved again', () => {
+  it('returns to pending with no approvals when execution must be approved again', async () => {
     const { s, req } = service();
-    const r = req();
-    s.approve(r.id, who('bob'));
-    s.finish(r.id, 'pending', 'branch moved', { headSha: 'new' });
-    expect(s.get(r.id)).toMatchObject({
+    const r = await req();
+    await s.approve(r.id, who('bob'));
+    await s.finish(r.id, 'pending', 'branch moved', { headSha: 'new' });
+    expect(await s.get(r.id)).toMatchObject({
       state: 'pending',
       approvals: [],
       payload: { pr: 7, headSha: 'new' },
     });
-    expect(s.pendingCount()).toBe(1);
+    expect(await s.pendingCount()).toBe(1);
   });
 });

@@ -98,12 +98,12 @@ export class ApprovalService {
       : this.cfg.default;
   }
 
-  create(req: {
+  async create(req: {
     kind: string;
     subject: ApprovalRequest['subject'];
     requester: string;
     payload: Record<string, unknown>;
-  }): ApprovalRequest {
+  }): Promise<ApprovalRequest> {
     const now = this.clock.now();
     const policy = this.policyFor(req.subject.app, req.subject.project);
     const doc: ApprovalRequest = {
@@ -115,44 +115,41 @@ export class ApprovalService {
       state: 'pending',
       approvals: [],
     };
-    this.docs.put(doc.id, doc);
+    await this.docs.put(doc.id, doc);
     return doc;
   }
 
-  get(id: string): ApprovalRequest | undefined {
+  get(id: string): Promise<ApprovalRequest | undefined> {
     return this.docs.get(id);
   }
 
   /** Change the request outside a decision (the message it lives in, the payload after a rebase). */
-  patch(id: string, fn: (r: ApprovalRequest) => ApprovalRequest): ApprovalRequest | undefined {
+  patch(id: string, fn: (r: ApprovalRequest) => ApprovalRequest): Promise<ApprovalRequest | undefined> {
     return this.docs.update(id, (r) => (r ? fn(r) : r));
   }
 
-  list(filter: (r: ApprovalRequest) => boolean = () => true): ApprovalRequest[] {
-    return this.docs
-      .list()
-      .map((d) => d.value)
-      .filter(filter);
+  async list(filter: (r: ApprovalRequest) => boolean = () => true): Promise<ApprovalRequest[]> {
+    return (await this.docs.list()).map((d) => d.value).filter(filter);
   }
 
-  pendingCount(): number {
+  async pendingCount(): Promise<number> {
     const now = this.clock.now();
-    return this.list((r) => r.state === 'pending' && r.expiresAt > now).length;
+    return (await this.list((r) => r.state === 'pending' && r.expiresAt > now)).length;
   }
 
-  private current(id: string): ApprovalRequest {
-    const r = this.docs.get(id);
+  private async current(id: string): Promise<ApprovalRequest> {
+    const r = await this.docs.get(id);
     if (!r) throw new NotFoundError('That approval request is unknown.');
     return r;
   }
 
   /** Record an approval; the one that completes the policy gets `approved` and must execute. */
-  approve(id: string, actor: Actor): Decision {
+  async approve(id: string, actor: Actor): Promise<Decision> {
     let refusal: Error | undefined;
     let decision: Decision | undefined;
     const now = this.clock.now();
-    this.current(id);
-    this.docs.update(id, (r) => {
+    await this.current(id);
+    await this.docs.update(id, (r) => {
       if (!r) return r;
       if (r.state !== 'pending') {
         refusal = new ConflictError(this.stateText(r));
@@ -200,10 +197,10 @@ export class ApprovalService {
     return decision as Decision;
   }
 
-  reject(id: string, actor: Actor, reason?: string): ApprovalRequest {
+  async reject(id: string, actor: Actor, reason?: string): Promise<ApprovalRequest> {
     let refusal: Error | undefined;
-    this.current(id);
-    const out = this.docs.update(id, (r) => {
+    await this.current(id);
+    const out = await this.docs.update(id, (r) => {
       if (!r) return r;
       if (r.state !== 'pending') {
         refusal = new ConflictError(this.stateText(r));
@@ -221,7 +218,7 @@ export class ApprovalService {
     state: 'done' | 'failed' | 'pending',
     outcome: string,
     payload?: Record<string, unknown>,
-  ): ApprovalRequest | undefined {
+  ): Promise<ApprovalRequest | undefined> {
     return this.docs.update(id, (r) =>
       r
         ? {

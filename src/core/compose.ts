@@ -206,7 +206,13 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       http.readiness.push({ name: `adapter:${a.platform}`, check: async () => check() });
     }
   }
-  http.readiness.push({ name: 'store', check: async () => (store.collection('health').get('x'), null) });
+  http.readiness.push({
+    name: 'store',
+    check: async () => {
+      await store.collection('health').get('probe');
+      return null;
+    },
+  });
 
   const bot: Bot = {
     host,

@@ -143,7 +143,7 @@ describe('dispatcher', () => {
     const r = await t.say('demo propose 1', 'carol');
     expect(r.ok).toBe(false);
     expect(r.messages[0]?.text).toBe('You (carol) need the permission gitops.propose.');
-    expect(t.bot.store.audit.query({ actor: 'carol' })[0]).toMatchObject({
+    expect((await t.bot.store.audit.query({ actor: 'carol' }))[0]).toMatchObject({
       outcome: 'DECK_NOT_ALLOWED',
       name: 'demo propose',
     });

@@ -131,7 +131,7 @@ export class Dispatcher {
       if (r.kind === 'group') {
         const visible = r.commands.filter((c) => !c.hidden && this.deps.access.can(actor, c.permission));
         await out.post(commandList(visible.length ? visible : r.commands, `${r.group} commands`));
-        this.audit(actor, e.conversation, 'command', r.group, 'ok');
+        await this.audit(actor, e.conversation, 'command', r.group, 'ok');
         return { ok: true, messages: collected };
       }
       const cmd = r.command;
@@ -156,7 +156,7 @@ export class Dispatcher {
             invocationId,
             say: out.post,
             update: out.update,
-            button: async (req: ActionRequest) =>
+            button: (req: ActionRequest) =>
               this.deps.actions.create(req, { actor, conversation: e.conversation }),
             authorize: (perm: string, scope?: AccessScope) =>
               this.deps.access.require(actor, perm, { channel: e.conversation.channel, ...scope }),
@@ -164,11 +164,11 @@ export class Dispatcher {
       );
       log.info({ ms: Date.now() - started }, 'command done');
       this.deps.metrics?.commandSeconds.observe({ command: cmd.name }, (Date.now() - started) / 1000);
-      this.audit(actor, e.conversation, 'command', cmd.name, 'ok', scopeApp, { line });
+      await this.audit(actor, e.conversation, 'command', cmd.name, 'ok', scopeApp, { line });
       return { ok: true, messages: collected };
     } catch (err) {
       const outcome = await this.fail(err, out.post, log, name);
-      this.audit(actor, e.conversation, 'command', name, outcome, scopeApp, { line });
+      await this.audit(actor, e.conversation, 'command', name, outcome, scopeApp, { line });
       return { ok: false, messages: collected };
     }
   }
@@ -186,7 +186,7 @@ export class Dispatcher {
     let claimed = false;
     let app: string | undefined;
     try {
-      const stored = this.deps.actions.get(e.actionId);
+      const stored = await this.deps.actions.get(e.actionId);
       const handler = stored && this.deps.actions.handler(stored.kind);
       if (stored && !handler) throw new NotFoundError('That button belongs to a feature that is not loaded.');
       if (stored && handler) {
@@ -198,7 +198,7 @@ export class Dispatcher {
           ...stored.scope,
         });
       }
-      const action = this.deps.actions.claim(e.actionId, actor);
+      const action = await this.deps.actions.claim(e.actionId, actor);
       claimed = true;
       const h = this.deps.actions.handler(action.kind);
       if (!h) throw new NotFoundError('That button belongs to a feature that is not loaded.');
@@ -222,19 +222,19 @@ export class Dispatcher {
             signal,
             say: out.post,
             update: out.update,
-            button: async (req: ActionRequest) => this.deps.actions.create(req, { actor, conversation }),
+            button: (req: ActionRequest) => this.deps.actions.create(req, { actor, conversation }),
             authorize: (perm: string, scope?: AccessScope) =>
               this.deps.access.require(actor, perm, { channel: conversation.channel, ...scope }),
           }),
         e.source,
       );
-      this.deps.actions.complete(action.id, actor);
-      this.audit(actor, e.conversation, 'action', kind, 'ok', app, { actionId: e.actionId });
+      await this.deps.actions.complete(action.id, actor);
+      await this.audit(actor, e.conversation, 'action', kind, 'ok', app, { actionId: e.actionId });
       return { ok: true, messages: collected };
     } catch (err) {
-      if (claimed && isDeckError(err)) this.deps.actions.release(e.actionId);
+      if (claimed && isDeckError(err)) await this.deps.actions.release(e.actionId);
       const outcome = await this.fail(err, out.post, log, kind);
-      this.audit(actor, e.conversation, 'action', kind, outcome, app, { actionId: e.actionId });
+      await this.audit(actor, e.conversation, 'action', kind, outcome, app, { actionId: e.actionId });
       return { ok: false, messages: collected };
     }
   }
@@ -322,7 +322,7 @@ export class Dispatcher {
     return outcome;
   }
 
-  private audit(
+  private async audit(
     actor: Actor,
     conv: Conversation,
     kind: string,
@@ -330,10 +330,10 @@ export class Dispatcher {
     outcome: string,
     app?: string,
     detail?: Record<string, unknown>,
-  ): void {
+  ): Promise<void> {
     this.deps.metrics?.commands.inc({ command: name, outcome: outcome === 'ok' ? 'ok' : outcome });
     try {
-      this.deps.audit.record({
+      await this.deps.audit.record({
         actor: actor.id,
         platform: actor.platform,
         channel: conv.channel,

@@ -55,13 +55,13 @@ export class Metrics {
   }
 
   /** A gauge read at scrape time. */
-  gauge(name: string, help: string, read: () => number): Gauge {
+  gauge(name: string, help: string, read: () => number | Promise<number>): Gauge {
     return new Gauge({
       name,
       help,
       registers: [this.registry],
-      collect() {
-        this.set(read());
+      async collect() {
+        this.set(await read());
       },
     });
   }

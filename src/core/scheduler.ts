@@ -66,7 +66,7 @@ export class CronScheduler {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.tasks.values()].map((t) => t.destroy()));
+    for (const t of this.tasks.values()) await t.destroy();
     this.tasks.clear();
   }
 }

@@ -6,47 +6,47 @@ import { ManualClock } from '../clock.ts';
 import { SqliteStore } from './sqlite.ts';
 
 describe('SqliteStore', () => {
-  it('stores, lists by prefix and deletes documents', () => {
+  it('stores, lists by prefix and deletes documents', async () => {
     const s = new SqliteStore(':memory:', new ManualClock());
     const c = s.collection<{ n: number }>('things');
-    c.put('app/a', { n: 1 });
-    c.put('app/b', { n: 2 });
-    c.put('other', { n: 3 });
-    expect(c.get('app/a')).toEqual({ n: 1 });
-    expect(c.list({ prefix: 'app/' }).map((r) => r.key)).toEqual(['app/a', 'app/b']);
-    expect(c.delete('app/a')).toBe(true);
-    expect(c.get('app/a')).toBeUndefined();
-    expect(s.collection('elsewhere').get('app/b')).toBeUndefined();
+    await c.put('app/a', { n: 1 });
+    await c.put('app/b', { n: 2 });
+    await c.put('other', { n: 3 });
+    expect(await c.get('app/a')).toEqual({ n: 1 });
+    expect((await c.list({ prefix: 'app/' })).map((r) => r.key)).toEqual(['app/a', 'app/b']);
+    expect(await c.delete('app/a')).toBe(true);
+    expect(await c.get('app/a')).toBeUndefined();
+    expect(await s.collection('elsewhere').get('app/b')).toBeUndefined();
   });
 
-  it('expires documents by the injected clock', () => {
+  it('expires documents by the injected clock', async () => {
     const clock = new ManualClock();
     const s = new SqliteStore(':memory:', clock);
     const c = s.collection<string>('ttl');
-    c.put('k', 'v', { ttlMs: 1000 });
+    await c.put('k', 'v', { ttlMs: 1000 });
     clock.advance(999);
-    expect(c.get('k')).toBe('v');
+    expect(await c.get('k')).toBe('v');
     clock.advance(1);
-    expect(c.get('k')).toBeUndefined();
-    expect(c.insertIfAbsent('k', 'w')).toBe(true);
-    expect(c.insertIfAbsent('k', 'x')).toBe(false);
-    expect(s.sweep()).toBe(0);
+    expect(await c.get('k')).toBeUndefined();
+    expect(await c.insertIfAbsent('k', 'w')).toBe(true);
+    expect(await c.insertIfAbsent('k', 'x')).toBe(false);
+    expect(await s.sweep()).toBe(0);
   });
 
-  it('update is a read-modify-write that can delete', () => {
+  it('update is a read-modify-write that can delete', async () => {
     const s = new SqliteStore(':memory:', new ManualClock());
     const c = s.collection<number>('counter');
-    for (let i = 0; i < 5; i++) c.update('n', (v) => (v ?? 0) + 1);
-    expect(c.get('n')).toBe(5);
-    c.update('n', () => undefined);
-    expect(c.get('n')).toBeUndefined();
+    await Promise.all(Array.from({ length: 5 }, () => c.update('n', (v) => (v ?? 0) + 1)));
+    expect(await c.get('n')).toBe(5);
+    await c.update('n', () => undefined);
+    expect(await c.get('n')).toBeUndefined();
   });
 
-  it('survives a reopen (state outlives the process)', () => {
+  it('survives a reopen (state outlives the process)', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'deckhand-store-')), 'd.db');
     const a = new SqliteStore(file, new ManualClock());
-    a.collection<string>('x').put('k', 'kept');
-    a.audit.record({
+    await a.collection<string>('x').put('k', 'kept');
+    await a.audit.record({
       actor: 'alice',
       platform: 'console',
       kind: 'command',
@@ -54,26 +54,29 @@ describe('SqliteStore', () => {
       app: 'web',
       outcome: 'ok',
     });
-    a.close();
+    await a.close();
     const b = new SqliteStore(file, new ManualClock());
-    expect(b.collection<string>('x').get('k')).toBe('kept');
-    expect(b.audit.query({ app: 'web' })).toHaveLength(1);
-    b.close();
+    expect(await b.collection<string>('x').get('k')).toBe('kept');
+    expect(await b.audit.query({ app: 'web' })).toHaveLength(1);
+    await b.close();
   });
 
-  it('queries the audit trail by app, actor, kind and time, newest first', () => {
+  it('queries the audit trail by app, actor, kind and time, newest first', async () => {
     const clock = new ManualClock();
     const s = new SqliteStore(':memory:', clock);
-    const rec = (actor: string, app: string, kind = 'command') => {
-      s.audit.record({ actor, platform: 'slack', kind, name: 'x', app, outcome: 'ok' });
+    const rec = async (actor: string, app: string, kind = 'command') => {
+      await s.audit.record({ actor, platform: 'slack', kind, name: 'x', app, outcome: 'ok' });
       clock.advance(60_000);
     };
-    rec('alice', 'web');
-    rec('bob', 'web');
-    rec('alice', 'api', 'merge');
-    expect(s.audit.query({ app: 'web' }).map((e) => e.actor)).toEqual(['bob', 'alice']);
-    expect(s.audit.query({ actor: 'alice' }).map((e) => e.app)).toEqual(['api', 'web']);
-    expect(s.audit.query({ kind: 'merge' })).toHaveLength(1);
-    expect(s.audit.query({ since: clock.now() - 120_000 }).map((e) => e.actor)).toEqual(['alice', 'bob']);
+    await rec('alice', 'web');
+    await rec('bob', 'web');
+    await rec('alice', 'api', 'merge');
+    expect((await s.audit.query({ app: 'web' })).map((e) => e.actor)).toEqual(['bob', 'alice']);
+    expect((await s.audit.query({ actor: 'alice' })).map((e) => e.app)).toEqual(['api', 'web']);
+    expect(await s.audit.query({ kind: 'merge' })).toHaveLength(1);
+    expect((await s.audit.query({ since: clock.now() - 120_000 })).map((e) => e.actor)).toEqual([
+      'alice',
+      'bob',
+    ]);
   });
 });

@@ -79,16 +79,17 @@ export class SqliteStore implements Store {
     return new SqliteCollection<T>(this, name);
   }
 
-  sweep(): number {
+  async sweep(): Promise<number> {
     const r = this.stmt('DELETE FROM docs WHERE expires_at IS NOT NULL AND expires_at <= ?').run(this.now());
     return Number(r.changes);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.isOpen) this.db.close();
   }
 }
 
+/** The synchronous core; the public methods wrap it in promises to meet the Store interface. */
 class SqliteCollection<T> implements Collection<T> {
   private readonly s: SqliteStore;
   private readonly name: string;
@@ -98,7 +99,43 @@ class SqliteCollection<T> implements Collection<T> {
     this.name = name;
   }
 
-  get(key: string): T | undefined {
+  async get(key: string): Promise<T | undefined> {
+    return this.getSync(key);
+  }
+
+  async put(key: string, value: T, opts: { ttlMs?: number } = {}): Promise<void> {
+    this.putSync(key, value, opts);
+  }
+
+  async insertIfAbsent(key: string, value: T, opts: { ttlMs?: number } = {}): Promise<boolean> {
+    return this.s.transaction(() => {
+      if (this.getSync(key) !== undefined) return false;
+      this.putSync(key, value, opts);
+      return true;
+    });
+  }
+
+  async update(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
+    return this.s.transaction(() => {
+      const row = this.s
+        .stmt('SELECT expires_at FROM docs WHERE collection = ? AND key = ?')
+        .get(this.name, key) as { expires_at: number | null } | undefined;
+      const next = fn(this.getSync(key));
+      if (next === undefined) this.deleteSync(key);
+      else {
+        // Keep the document's expiry unless it already passed.
+        const live = row?.expires_at != null && row.expires_at > this.s.now();
+        this.putSync(key, next, live ? { ttlMs: (row?.expires_at as number) - this.s.now() } : {});
+      }
+      return next;
+    });
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return this.deleteSync(key);
+  }
+
+  private getSync(key: string): T | undefined {
     const row = this.s
       .stmt('SELECT value, expires_at FROM docs WHERE collection = ? AND key = ?')
       .get(this.name, key) as { value: string; expires_at: number | null } | undefined;
@@ -106,7 +143,7 @@ class SqliteCollection<T> implements Collection<T> {
     return JSON.parse(row.value) as T;
   }
 
-  put(key: string, value: T, opts: { ttlMs?: number } = {}): void {
+  private putSync(key: string, value: T, opts: { ttlMs?: number } = {}): void {
     const now = this.s.now();
     this.s
       .stmt(
@@ -117,37 +154,15 @@ class SqliteCollection<T> implements Collection<T> {
       .run(this.name, key, JSON.stringify(value), opts.ttlMs ? now + opts.ttlMs : null, now);
   }
 
-  insertIfAbsent(key: string, value: T, opts: { ttlMs?: number } = {}): boolean {
-    return this.s.transaction(() => {
-      if (this.get(key) !== undefined) return false;
-      this.put(key, value, opts);
-      return true;
-    });
-  }
-
-  update(key: string, fn: (current: T | undefined) => T | undefined): T | undefined {
-    return this.s.transaction(() => {
-      const row = this.s
-        .stmt('SELECT expires_at FROM docs WHERE collection = ? AND key = ?')
-        .get(this.name, key) as { expires_at: number | null } | undefined;
-      const next = fn(this.get(key));
-      if (next === undefined) this.delete(key);
-      else {
-        // Keep the document's expiry unless it already passed.
-        const live = row?.expires_at != null && row.expires_at > this.s.now();
-        this.put(key, next, live ? { ttlMs: (row?.expires_at as number) - this.s.now() } : {});
-      }
-      return next;
-    });
-  }
-
-  delete(key: string): boolean {
+  private deleteSync(key: string): boolean {
     return (
       Number(this.s.stmt('DELETE FROM docs WHERE collection = ? AND key = ?').run(this.name, key).changes) > 0
     );
   }
 
-  list(opts: { prefix?: string; limit?: number } = {}): { key: string; value: T; updatedAt: number }[] {
+  async list(
+    opts: { prefix?: string; limit?: number } = {},
+  ): Promise<{ key: string; value: T; updatedAt: number }[]> {
     const rows = this.s
       .stmt(
         `SELECT key, value, updated_at FROM docs WHERE collection = ? AND key >= ? AND key < ?
@@ -169,7 +184,7 @@ class SqliteAudit implements AuditLog {
     this.s = s;
   }
 
-  record(e: Omit<AuditEntry, 'ts'> & { ts?: number }): void {
+  async record(e: Omit<AuditEntry, 'ts'> & { ts?: number }): Promise<void> {
     this.s
       .stmt(
         `INSERT INTO audit (ts, actor, platform, channel, kind, name, app, outcome, detail)
@@ -188,7 +203,7 @@ class SqliteAudit implements AuditLog {
       );
   }
 
-  query(q: AuditQuery): (AuditEntry & { id: number })[] {
+  async query(q: AuditQuery): Promise<(AuditEntry & { id: number })[]> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     const filters: [string, string | number | undefined][] = [

@@ -83,7 +83,7 @@ export class ArgoService {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.instances.values()].map((i) => i.cache?.stop()));
+    await Promise.all([...this.instances.values()].flatMap((i) => (i.cache ? [i.cache.stop()] : [])));
   }
 
   /** Subscribe to application changes from every instance's cache (transition alerts, follow-ups). */

@@ -80,7 +80,7 @@ export class DigestBuilder {
         { sync: syncOf(app), health: healthOf(app), revision: app.status?.sync?.revision },
       ]),
     );
-    const before = this.last.get(s.id);
+    const before = await this.last.get(s.id);
     const count = (f: (a: Application) => string) => {
       const m = new Map<string, number>();
       for (const { app } of apps) m.set(f(app), (m.get(f(app)) ?? 0) + 1);
@@ -101,13 +101,13 @@ export class DigestBuilder {
       for (const k of Object.keys(before.apps)) if (!now[k]) changes.push(`${k.split('/').at(-1)}: gone`);
     }
     const names = new Set(apps.map(({ app }) => app.metadata.name));
-    const pending = this.approvals.list(
+    const pending = await this.approvals.list(
       (r) => r.state === 'pending' && r.expiresAt > this.clock.now() && names.has(r.subject.app),
     );
     const since = before?.at ?? this.clock.now() - 86_400_000;
-    const remediations = this.audit
-      .query({ kind: 'remediation', since, limit: 200 })
-      .filter((e) => e.app && names.has(e.app) && e.outcome === 'ok');
+    const remediations = (await this.audit.query({ kind: 'remediation', since, limit: 200 })).filter(
+      (e) => e.app && names.has(e.app) && e.outcome === 'ok',
+    );
     const blocks: Block[] = [
       {
         type: 'text',
@@ -161,8 +161,8 @@ export class DigestBuilder {
           .join('\n')}`,
       });
     }
-    const attachments = s.chart ? [this.chart(s)] : [];
-    if (opts.remember) this.last.put(s.id, { at: this.clock.now(), apps: now });
+    const attachments = s.chart ? [await this.chart(s)] : [];
+    if (opts.remember) await this.last.put(s.id, { at: this.clock.now(), apps: now });
     const degraded = troubled.filter(({ app }) => healthOf(app) === 'Degraded').length;
     return {
       text: `Digest ${s.id}: ${apps.length} apps, ${troubled.length} need attention`,
@@ -189,8 +189,8 @@ export class DigestBuilder {
     };
   }
 
-  private chart(s: Schedule) {
-    const days = this.history.daily(
+  private async chart(s: Schedule) {
+    const days = await this.history.daily(
       7,
       s.timeZone,
       (p) => !s.select.projects || s.select.projects.some((g) => globMatch(g, p)),

@@ -39,24 +39,21 @@ export class HealthHistory {
     const at = this.clock.now();
     const sample = { at, projects };
     // Keys sort by time: the timestamp is zero-padded.
-    this.docs.put(String(at).padStart(15, '0'), sample, { ttlMs: this.retentionMs });
+    await this.docs.put(String(at).padStart(15, '0'), sample, { ttlMs: this.retentionMs });
     return sample;
   }
 
-  since(ms: number): Sample[] {
+  async since(ms: number): Promise<Sample[]> {
     const from = String(this.clock.now() - ms).padStart(15, '0');
-    return this.docs
-      .list()
-      .filter((d) => d.key >= from)
-      .map((d) => d.value);
+    return (await this.docs.list()).filter((d) => d.key >= from).map((d) => d.value);
   }
 
   /** Per day (in the time zone), the worst-hour counts of the selected projects: what a team lived through. */
-  daily(
+  async daily(
     days: number,
     timeZone: string,
     projects: (p: string) => boolean,
-  ): { label: string; counts: Counts }[] {
+  ): Promise<{ label: string; counts: Counts }[]> {
     const fmt = new Intl.DateTimeFormat('en-US', {
       timeZone,
       weekday: 'short',
@@ -71,7 +68,7 @@ export class HealthHistory {
         degraded: 0,
         other: 0,
       });
-    for (const s of this.since(days * 86_400_000)) {
+    for (const s of await this.since(days * 86_400_000)) {
       const label = fmt.format(s.at);
       const day = out.get(label);
       if (!day) continue;

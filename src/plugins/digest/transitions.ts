@@ -83,13 +83,13 @@ export class TransitionWatcher {
     clearInterval(this.timer);
   }
 
-  mute(instance: string, app: string, ms: number, by: string): number {
+  async mute(instance: string, app: string, ms: number, by: string): Promise<number> {
     const until = this.deps.clock.now() + ms;
-    this.mutes.put(`${instance}/${app}`, { until, by }, { ttlMs: ms });
+    await this.mutes.put(`${instance}/${app}`, { until, by }, { ttlMs: ms });
     return until;
   }
 
-  unmute(instance: string, app: string): boolean {
+  unmute(instance: string, app: string): Promise<boolean> {
     return this.mutes.delete(`${instance}/${app}`);
   }
 
@@ -105,7 +105,7 @@ export class TransitionWatcher {
     if (!this.deps.leader.isLeader() || c.type === 'DELETED') return;
     const { app, previous, instance } = c;
     const name = app.metadata.name;
-    if (this.mutes.get(`${instance}/${name}`)) return;
+    if (await this.mutes.get(`${instance}/${name}`)) return;
     const now = this.deps.clock.now();
     const health = healthOf(app);
     const was = previous ? healthOf(previous) : undefined;
@@ -118,16 +118,16 @@ export class TransitionWatcher {
     const op = app.status?.operationState;
     if (op && (op.phase === 'Failed' || op.phase === 'Error')) {
       // One alert per failed operation: a new failure replaces the alert of an older one.
-      const existing = this.alerts.get(this.key('sync-failed', instance, name));
+      const existing = await this.alerts.get(this.key('sync-failed', instance, name));
       if (existing?.operation !== op.startedAt) {
-        if (existing) this.alerts.delete(this.key('sync-failed', instance, name));
+        if (existing) await this.alerts.delete(this.key('sync-failed', instance, name));
         await this.raise('sync-failed', instance, app, now, op.startedAt);
       }
     }
     if (op?.phase === 'Succeeded') await this.recover('sync-failed', instance, app, now);
     const sync = syncOf(app);
     if (sync === 'OutOfSync')
-      this.alerts.insertIfAbsent(this.key('out-of-sync', instance, name), {
+      await this.alerts.insertIfAbsent(this.key('out-of-sync', instance, name), {
         kind: 'out-of-sync',
         instance,
         app: name,
@@ -140,14 +140,14 @@ export class TransitionWatcher {
   async sweep(): Promise<void> {
     if (!this.deps.leader.isLeader()) return;
     const now = this.deps.clock.now();
-    for (const { value: a } of this.alerts.list({ prefix: 'out-of-sync/' })) {
+    for (const { value: a } of await this.alerts.list({ prefix: 'out-of-sync/' })) {
       if (a.ref || now - a.since < this.deps.cfg.outOfSyncGrace) continue;
       const app = this.deps.argo.cache(a.instance)?.named(a.app)[0];
       if (!app || syncOf(app) !== 'OutOfSync') {
-        this.alerts.delete(this.key('out-of-sync', a.instance, a.app));
+        await this.alerts.delete(this.key('out-of-sync', a.instance, a.app));
         continue;
       }
-      if (this.mutes.get(`${a.instance}/${a.app}`)) continue;
+      if (await this.mutes.get(`${a.instance}/${a.app}`)) continue;
       await this.post('out-of-sync', a.instance, app, a.since);
     }
   }
@@ -178,7 +178,7 @@ export class TransitionWatcher {
     const conversation = parseTarget(channel, this.deps.chat.defaultPlatform);
     const buttons: Button[] = [];
     if (this.deps.actions.handler(DIAGNOSE_ACTION)) {
-      const id = this.deps.actions.create(
+      const id = await this.deps.actions.create(
         {
           kind: DIAGNOSE_ACTION,
           params: { app: name, instance },
@@ -216,7 +216,7 @@ export class TransitionWatcher {
     };
     try {
       const ref = await this.deps.chat.post(conversation, m);
-      this.alerts.update(this.key(kind, instance, name), (a) =>
+      await this.alerts.update(this.key(kind, instance, name), (a) =>
         a ? { ...a, ref, operation: operation ?? a.operation } : a,
       );
     } catch (err) {
@@ -230,7 +230,7 @@ export class TransitionWatcher {
   private async recover(kind: Kind, instance: string, app: Application, now: number): Promise<void> {
     const k = this.key(kind, instance, app.metadata.name);
     let alert: AlertState | undefined;
-    this.alerts.update(k, (a) => {
+    await this.alerts.update(k, (a) => {
       alert = a;
       return undefined;
     });

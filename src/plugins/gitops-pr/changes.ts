@@ -105,21 +105,20 @@ export class ChangeService {
     return hostFor(this.hosts, repoURL);
   }
 
-  get(id: string): Change | undefined {
+  get(id: string): Promise<Change | undefined> {
     return this.docs.get(id);
   }
 
-  save(c: Change): void {
-    this.docs.put(c.id, c);
+  save(c: Change): Promise<void> {
+    return this.docs.put(c.id, c);
   }
 
-  update(id: string, fn: (c: Change) => Change): Change | undefined {
+  update(id: string, fn: (c: Change) => Change): Promise<Change | undefined> {
     return this.docs.update(id, (c) => (c ? fn(c) : c));
   }
 
-  list(filter: (c: Change) => boolean = () => true): Change[] {
-    return this.docs
-      .list()
+  async list(filter: (c: Change) => boolean = () => true): Promise<Change[]> {
+    return (await this.docs.list())
       .map((d) => d.value)
       .filter(filter)
       .sort((a, b) => b.createdAt - a.createdAt);
@@ -164,7 +163,7 @@ export class ChangeService {
     const head = branchName(intent, name);
     const already = await host.findOpenPullRequest(repoURL, head);
     if (already) {
-      const known = this.list((c) => c.repoURL === repoURL && c.pr.number === already.number)[0];
+      const known = (await this.list((c) => c.repoURL === repoURL && c.pr.number === already.number))[0];
       if (known) return { change: known, existing: true };
     }
     let summary: string[];
@@ -242,7 +241,7 @@ export class ChangeService {
       state: 'open',
       rule: opts.rule,
     };
-    this.save(change);
+    await this.save(change);
     return { change, existing: false };
   }
 

@@ -78,9 +78,10 @@ export class FollowUps {
   /** Resume stored follow-ups and react to every application change. */
   start(pollMs = 5_000): void {
     this.unsubscribe = this.argo.onChange((c) => {
-      for (const f of this.docs.list().map((d) => d.value)) {
-        if (f.app === c.app.metadata.name && f.instance === c.instance) void this.check(f.id, c.app);
-      }
+      void this.pending().then((list) => {
+        for (const f of list)
+          if (f.app === c.app.metadata.name && f.instance === c.instance) void this.check(f.id, c.app);
+      });
     });
     this.timer = setInterval(() => void this.sweep(), pollMs);
     this.timer.unref();
@@ -93,16 +94,16 @@ export class FollowUps {
     for (const done of this.waiting.values()) done();
   }
 
-  pending(): FollowUp[] {
-    return this.docs.list().map((d) => d.value);
+  async pending(): Promise<FollowUp[]> {
+    return (await this.docs.list()).map((d) => d.value);
   }
 
   /** Begin following; the returned promise settles when the follow-up ends (exec waits on it). */
-  follow(f: Omit<FollowUp, 'startedAt' | 'deadline'> & { deadlineMs: number }): Promise<void> {
+  async follow(f: Omit<FollowUp, 'startedAt' | 'deadline'> & { deadlineMs: number }): Promise<void> {
     const now = this.clock.now();
     const { deadlineMs, ...rest } = f;
     const doc: FollowUp = { ...rest, startedAt: now, deadline: now + deadlineMs };
-    this.docs.put(doc.id, doc);
+    await this.docs.put(doc.id, doc);
     const done = new Promise<void>((resolve) => this.waiting.set(doc.id, resolve));
     void this.tasks.track(done);
     void this.check(doc.id);
@@ -110,7 +111,7 @@ export class FollowUps {
   }
 
   private async sweep(): Promise<void> {
-    for (const f of this.pending()) await this.check(f.id);
+    for (const f of await this.pending()) await this.check(f.id);
   }
 
   private reached(app: Application, revision: string): boolean {
@@ -121,7 +122,7 @@ export class FollowUps {
   }
 
   private async check(id: string, seen?: Application): Promise<void> {
-    const f = this.docs.get(id);
+    const f = await this.docs.get(id);
     if (!f) return;
     let app = seen;
     try {
@@ -137,7 +138,7 @@ export class FollowUps {
     const now = this.clock.now();
     if (app && this.reached(app, f.revision)) {
       const syncedAt = f.syncedAt ?? now;
-      if (!f.syncedAt) this.docs.update(id, (x) => (x ? { ...x, syncedAt } : x));
+      if (!f.syncedAt) await this.docs.update(id, (x) => (x ? { ...x, syncedAt } : x));
       const health = app.status?.health?.status ?? 'Unknown';
       if (health === 'Healthy') return this.finish(f, 'healthy', this.healthy(f, now));
       // Give a rollout time to settle before calling it degraded.
@@ -213,7 +214,7 @@ export class FollowUps {
   private async finish(f: FollowUp, outcome: FollowUpOutcome, m: Message): Promise<void> {
     // Only one checker may finish a follow-up (change events and the sweep race).
     let mine = false;
-    this.docs.update(f.id, (x) => {
+    await this.docs.update(f.id, (x) => {
       mine = !!x;
       return undefined;
     });

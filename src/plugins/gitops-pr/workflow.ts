@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Actor } from '../../core/access.ts';
 import { defineAction, type ActionRequest, type ActionSpec } from '../../core/actions.ts';
-import type { ApprovalService } from '../../core/approvals.ts';
+import type { ApprovalRequest, ApprovalService } from '../../core/approvals.ts';
 import type { Clock } from '../../core/clock.ts';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logging.ts';
@@ -79,7 +79,7 @@ export class GitOpsWorkflow {
       conversation: t.conversation,
       ...opts,
     });
-    this.audit.record({
+    await this.audit.record({
       actor: t.actor.id,
       platform: t.actor.platform,
       channel: t.conversation.channel,
@@ -89,7 +89,7 @@ export class GitOpsWorkflow {
       outcome: 'ok',
       detail: { pr: change.pr, intent, rule: opts.rule },
     });
-    const req = change.approvalId ? this.approvals.get(change.approvalId) : undefined;
+    const req = change.approvalId ? await this.approvals.get(change.approvalId) : undefined;
     if (existing && req && req.state === 'pending') {
       return {
         text: `That change is already proposed: #${change.pr.number} (${change.pr.url}), waiting for approval.`,
@@ -97,18 +97,18 @@ export class GitOpsWorkflow {
         data: { change: { id: change.id, pr: change.pr, existing: true } },
       };
     }
-    const approval = this.approvals.create({
+    const approval = await this.approvals.create({
       kind: 'gitops.change',
       subject: { app: change.app, project: change.project, title: change.title },
       requester: t.actor.id,
       payload: { changeId: change.id },
     });
-    this.changes.update(change.id, (c) => ({ ...c, approvalId: approval.id }));
+    await this.changes.update(change.id, (c) => ({ ...c, approvalId: approval.id }));
     const ids = await this.buttons(t, change, approval.id, approval.expiresAt - this.clock.now());
     const ref = await t.say(
       proposalCard({ ...change, approvalId: approval.id }, approval, ids, this.clock.now()),
     );
-    this.approvals.patch(approval.id, (a) => ({
+    await this.approvals.patch(approval.id, (a) => ({
       ...a,
       message: ref,
       payload: { ...a.payload, buttons: ids },
@@ -143,9 +143,9 @@ export class GitOpsWorkflow {
     };
   }
 
-  private load(approvalId: string): { req: NonNullable<ReturnType<ApprovalService['get']>>; change: Change } {
-    const req = this.approvals.get(approvalId);
-    const change = req ? this.changes.get(String(req.payload.changeId)) : undefined;
+  private async load(approvalId: string): Promise<{ req: ApprovalRequest; change: Change }> {
+    const req = await this.approvals.get(approvalId);
+    const change = req ? await this.changes.get(String(req.payload.changeId)) : undefined;
     if (!req || !change) throw new NotFoundError('That proposal is unknown; it may have been cleaned up.');
     return { req, change };
   }
@@ -173,7 +173,7 @@ export class GitOpsWorkflow {
         effect: 'read',
         summary: 'Show the diff of a proposed change',
         run: async (ctx) => {
-          const c = this.changes.get(ctx.params.changeId);
+          const c = await this.changes.get(ctx.params.changeId);
           if (!c) throw new NotFoundError('That change is unknown.');
           const files = await this.changes.host(c.repoURL).pullRequestDiff(c.repoURL, c.pr.number);
           const full = files.map((f) => `--- ${f.path}\n${f.patch}`).join('\n');
@@ -206,9 +206,9 @@ export class GitOpsWorkflow {
     source: MessageRef | undefined,
     conversation: Conversation,
   ): Promise<{ update?: Message; reply?: Message }> {
-    const { req, change } = this.load(approvalId);
+    const { req, change } = await this.load(approvalId);
     const ids = (req.payload.buttons ?? {}) as CardButtons;
-    const decision = this.approvals.approve(approvalId, actor);
+    const decision = await this.approvals.approve(approvalId, actor);
     if (decision.outcome === 'recorded') {
       return {
         update: proposalCard(change, decision.request, ids, this.clock.now()),
@@ -222,8 +222,11 @@ export class GitOpsWorkflow {
     try {
       const pr = await host.getPullRequest(change.repoURL, change.pr.number);
       if (pr.state !== 'open') {
-        this.approvals.finish(approvalId, 'failed', `pull request is ${pr.state}`);
-        this.changes.update(change.id, (c) => ({ ...c, state: pr.state === 'merged' ? 'merged' : 'closed' }));
+        await this.approvals.finish(approvalId, 'failed', `pull request is ${pr.state}`);
+        await this.changes.update(change.id, (c) => ({
+          ...c,
+          state: pr.state === 'merged' ? 'merged' : 'closed',
+        }));
         throw new ConflictError(`Pull request #${pr.number} is already ${pr.state}; nothing to merge.`);
       }
       if (pr.headSha !== change.headSha)
@@ -247,14 +250,14 @@ export class GitOpsWorkflow {
           this.log.warn({ err: (err as Error).message }, 'could not comment on the pull request'),
         );
       const outcome = `✅ Merged by ${actor.id} at ${code(merged.sha.slice(0, 7))}; following Argo CD.`;
-      this.approvals.finish(approvalId, 'done', `merged by ${actor.id} as ${merged.sha.slice(0, 7)}`);
-      const done = this.changes.update(change.id, (c) => ({
+      await this.approvals.finish(approvalId, 'done', `merged by ${actor.id} as ${merged.sha.slice(0, 7)}`);
+      const done = (await this.changes.update(change.id, (c) => ({
         ...c,
         state: 'merged',
         mergeSha: merged.sha,
         mergedBy: actor.id,
-      })) as Change;
-      this.audit.record({
+      }))) as Change;
+      await this.audit.record({
         actor: actor.id,
         platform: actor.platform,
         channel: conversation.channel,
@@ -278,7 +281,7 @@ export class GitOpsWorkflow {
         deadlineMs: this.followMs,
       });
       return {
-        update: proposalCard(done, this.approvals.get(approvalId), ids, this.clock.now(), outcome),
+        update: proposalCard(done, await this.approvals.get(approvalId), ids, this.clock.now(), outcome),
         reply: {
           text: `Merged #${change.pr.number} at ${merged.sha.slice(0, 7)}. Following ${change.app} in Argo CD…`,
           tone: 'info',
@@ -290,12 +293,12 @@ export class GitOpsWorkflow {
         // The new head must be seen and approved again: show its diff.
         const files = await host.pullRequestDiff(change.repoURL, change.pr.number).catch(() => []);
         const diff = files.map((f) => `--- ${f.path}\n${f.patch}`).join('\n');
-        this.changes.update(change.id, (c) => ({
+        await this.changes.update(change.id, (c) => ({
           ...c,
           headSha: err.currentSha ?? c.headSha,
           diff: diff || c.diff,
         }));
-        this.approvals.finish(approvalId, 'pending', 'branch moved; approve the new head', {
+        await this.approvals.finish(approvalId, 'pending', 'branch moved; approve the new head', {
           headSha: err.currentSha,
         });
         throw new HeadMovedError(
@@ -304,25 +307,25 @@ export class GitOpsWorkflow {
         );
       }
       if (err instanceof NotMergeableError) {
-        this.approvals.finish(approvalId, 'pending', err.message);
+        await this.approvals.finish(approvalId, 'pending', err.message);
         throw err;
       }
       if (!(err instanceof ConflictError))
-        this.approvals.finish(approvalId, 'pending', (err as Error).message);
+        await this.approvals.finish(approvalId, 'pending', (err as Error).message);
       throw err;
     }
   }
 
   async reject(approvalId: string, actor: Actor): Promise<{ update: Message; reply: Message }> {
-    const { change } = this.load(approvalId);
-    const req = this.approvals.reject(approvalId, actor, 'rejected in chat');
+    const { change } = await this.load(approvalId);
+    const req = await this.approvals.reject(approvalId, actor, 'rejected in chat');
     const host = this.changes.host(change.repoURL);
     await host
       .comment(change.repoURL, change.pr.number, `Rejected in chat by ${actor.id}; closed by deckhand.`)
       .catch(() => undefined);
     await host.closePullRequest(change.repoURL, change.pr.number);
-    const closed = this.changes.update(change.id, (c) => ({ ...c, state: 'closed' })) as Change;
-    this.audit.record({
+    const closed = (await this.changes.update(change.id, (c) => ({ ...c, state: 'closed' }))) as Change;
+    await this.audit.record({
       actor: actor.id,
       platform: actor.platform,
       kind: 'pull-request',

@@ -106,7 +106,7 @@ export function digestCommands(deps: {
       run: async ({ args, actor, signal }) => {
         const r = await deps.argo.resolve(args.app, { signal });
         if (args.for > 7 * 86_400_000) throw new InputError('Mute for at most 7 days.');
-        const until = deps.watcher.mute(r.instance, r.app.metadata.name, args.for, actor.id);
+        const until = await deps.watcher.mute(r.instance, r.app.metadata.name, args.for, actor.id);
         return {
           text: `🔕 Alerts for ${r.ref} are muted until ${new Date(until).toISOString().replace('.000Z', 'Z')}.`,
           tone: 'info',
@@ -122,7 +122,7 @@ export function digestCommands(deps: {
       permission: 'argo.read',
       run: async ({ args, signal }) => {
         const r = await deps.argo.resolve(args.app, { signal });
-        const was = deps.watcher.unmute(r.instance, r.app.metadata.name);
+        const was = await deps.watcher.unmute(r.instance, r.app.metadata.name);
         return {
           text: was ? `🔔 Alerts for ${r.ref} are back on.` : `${r.ref} was not muted.`,
           tone: 'info',

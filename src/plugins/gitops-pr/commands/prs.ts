@@ -18,8 +18,9 @@ export const prsCommand = (changes: ChangeService, clock: Clock) =>
     examples: ['gitops prs', 'gitops prs naver-news --all'],
     permission: 'gitops.read',
     async run({ args }) {
-      const list = changes
-        .list((c) => (!args.app || c.app === args.app) && (args.all || c.state === 'open'))
+      const list = (
+        await changes.list((c) => (!args.app || c.app === args.app) && (args.all || c.state === 'open'))
+      )
         .sort((a, b) => Number(b.state === 'open') - Number(a.state === 'open') || b.createdAt - a.createdAt)
         .slice(0, 50);
       if (list.length === 0)
