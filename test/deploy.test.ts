@@ -1,0 +1,123 @@
+/**
+ * What a platform team installs: the rendered deploy/ manifests keep deckhand read-only on the
+ * cluster (no write verbs, no Secrets; a Lease in its own namespace is the one exception), the Argo
+ * CD Application points at deploy/, and the Dockerfile builds a non-root image with a health check.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+
+const root = resolve(import.meta.dirname, '..');
+const run = promisify(execFile);
+
+const kubectl = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => existsSync(p));
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+type Doc = {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: Rule[];
+  spec?: Record<string, unknown>;
+};
+
+async function rendered(): Promise<Doc[]> {
+  if (kubectl) {
+    const { stdout } = await run(kubectl, ['kustomize', join(root, 'deploy/base')]);
+    return parseAllDocuments(stdout).map((d) => d.toJS() as Doc);
+  }
+  // Without kubectl, read the files the kustomization lists (no transformers needed for these checks).
+  const k = parse(readFileSync(join(root, 'deploy/base/kustomization.yaml'), 'utf8')) as {
+    resources: string[];
+  };
+  return k.resources.flatMap((f) =>
+    parseAllDocuments(readFileSync(join(root, 'deploy/base', f), 'utf8')).map((d) => d.toJS() as Doc),
+  );
+}
+
+describe('deploy/', () => {
+  it('renders with kustomize into the expected objects', async () => {
+    const kinds = (await rendered()).map((d) => `${d.kind}/${d.metadata.name}`).sort();
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'ClusterRole/deckhand-read',
+        'ClusterRoleBinding/deckhand-read',
+        'ConfigMap/deckhand-config',
+        'Deployment/deckhand',
+        'Namespace/deckhand',
+        'PersistentVolumeClaim/deckhand-data',
+        'Role/deckhand-leader-election',
+        'RoleBinding/deckhand-leader-election',
+        'Service/deckhand',
+        'ServiceAccount/deckhand',
+      ]),
+    );
+  });
+
+  it('grants no write verb and no access to Secrets, except the Lease in its own namespace', async () => {
+    const docs = await rendered();
+    const roles = docs.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role');
+    for (const role of roles) {
+      for (const rule of role.rules ?? []) {
+        expect(rule.resources).not.toContain('secrets');
+        expect(rule.resources).not.toContain('*');
+        expect(rule.apiGroups).not.toContain('*');
+        const leases =
+          rule.resources.every((r) => r === 'leases') && rule.apiGroups.includes('coordination.k8s.io');
+        if (leases) {
+          expect(role.kind).toBe('Role');
+          expect(role.metadata.namespace).toBe('deckhand');
+          expect(rule.verbs.sort()).toEqual(['create', 'get', 'update']);
+        } else {
+          expect(
+            rule.verbs.filter((v) => !['get', 'list', 'watch'].includes(v)),
+            `${role.metadata.name}: ${rule.resources}`,
+          ).toEqual([]);
+        }
+      }
+    }
+    expect(docs.some((d) => d.kind === 'Secret')).toBe(false);
+  });
+
+  it('runs the container non-root on a read-only root filesystem with probes on /healthz and /readyz', async () => {
+    const dep = (await rendered()).find((d) => d.kind === 'Deployment') as {
+      spec: { template: { spec: Record<string, any> } };
+    }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const pod = dep.spec.template.spec;
+    const c = pod.containers[0];
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+  });
+
+  it('has an Argo CD Application that deploys deploy/', () => {
+    const app = parse(readFileSync(join(root, 'deploy/argocd-application.yaml'), 'utf8')) as {
+      kind: string;
+      spec: { source: { path: string } };
+    };
+    expect(app.kind).toBe('Application');
+    expect(app.spec.source.path).toBe('deploy/base');
+  });
+
+  it('builds a multi-stage, non-root image with a health check and deckhand start as entrypoint', () => {
+    const lines = readFileSync(join(root, 'Dockerfile'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    const stages = lines.filter((l) => /^FROM /.test(l));
+    expect(stages).toHaveLength(2);
+    expect(stages.every((s) => /^FROM node:24-slim AS \w+$/.test(s))).toBe(true);
+    expect(lines).toContain('USER node');
+    expect(lines.some((l) => l.startsWith('HEALTHCHECK'))).toBe(true);
+    expect(lines.some((l) => l.includes('npm ci --omit=dev'))).toBe(true);
+    expect(lines).toContain('ENTRYPOINT ["node", "bin/deckhand.js"]');
+    expect(lines).toContain('CMD ["start"]');
+  });
+});
