@@ -82,11 +82,17 @@ describe('deploy/', () => {
   });
 
   it('runs the container non-root on a read-only root filesystem with probes on /healthz and /readyz', async () => {
-    const dep = (await rendered()).find((d) => d.kind === 'Deployment') as {
-      spec: { template: { spec: Record<string, any> } };
-    }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    type Container = {
+      securityContext: unknown;
+      readinessProbe: { httpGet: { path: string } };
+      livenessProbe: { httpGet: { path: string } };
+    };
+    type PodSpec = { securityContext: { runAsNonRoot: boolean }; containers: Container[] };
+    const dep = (await rendered()).find((d) => d.kind === 'Deployment') as unknown as {
+      spec: { template: { spec: PodSpec } };
+    };
     const pod = dep.spec.template.spec;
-    const c = pod.containers[0];
+    const c = pod.containers[0] as Container;
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(c.securityContext).toMatchObject({
       readOnlyRootFilesystem: true,
