@@ -27,14 +27,6 @@ const CATEGORIES = [
   'AutoscalerLimited',
 ] as const;
 
-const quantity = (what: 'memory' | 'cpu') =>
-  z
-    .string()
-    .refine(
-      (s) => parseQuantity(s, what) !== undefined,
-      `not a ${what} quantity (like ${what === 'memory' ? '512Mi or 2Gi' : '500m or 2'})`,
-    );
-
 const ResourcesAction = z
   .strictObject({
     kind: z.literal('resources'),

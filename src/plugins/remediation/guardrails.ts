@@ -18,7 +18,7 @@ export interface AutoChange {
   state: 'pending' | 'healthy' | 'degraded' | 'timeout' | 'reverted';
 }
 
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+type Day = 'sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat';
 
 export class Guardrails {
   private readonly history: Collection<AutoChange>;
@@ -67,7 +67,7 @@ export class Guardrails {
       hourCycle: 'h23',
     }).formatToParts(now);
     const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-    const day = get('weekday').toLowerCase().slice(0, 3) as (typeof DAYS)[number];
+    const day = get('weekday').toLowerCase().slice(0, 3) as Day;
     const hm = `${get('hour')}:${get('minute')}`;
     return w.days.includes(day) && hm >= w.from && hm < w.to;
   }
