@@ -116,7 +116,12 @@ describe('GitLab host (gitbeaker against a local fake of the v4 API)', () => {
       message: 'bump',
       changes: [{ path: 'README.md', content: 'bumped\n' }],
     });
-    const r = await host.revertCommit(REPO, { sha: c.sha, base: 'main', branch: 'deckhand/revert/web-1' });
+    const r = await host.revertCommit(REPO, {
+      sha: c.sha,
+      base: 'main',
+      branch: 'deckhand/revert/web-1',
+      message: 'Revert "bump"',
+    });
     expect(fake.head('deckhand/revert/web-1').id).toBe(r.sha);
     expect(fake.head('deckhand/revert/web-1').files.get('README.md')).toBe('infra\n');
     expect((await host.commit(REPO, c.sha)).parents).toEqual([base]);
