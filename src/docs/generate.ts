@@ -77,6 +77,22 @@ export function commandsMarkdown(commands: Command[]): string {
   return out.join('\n');
 }
 
+/** The compact table README.md carries between its `<!-- commands -->` markers. */
+export function readmeCommands(commands: Command[]): string {
+  return [
+    '| command | what it does |',
+    '| --- | --- |',
+    ...commands.filter((c) => !c.hidden).map((c) => `| \`${usageLine(c)}\` | ${cell(c.summary)} |`),
+  ].join('\n');
+}
+
+export function withReadmeCommands(readme: string, table: string): string {
+  return readme.replace(
+    /<!-- commands -->[\s\S]*?<!-- \/commands -->/,
+    `<!-- commands -->\n${table}\n<!-- /commands -->`,
+  );
+}
+
 interface Json {
   type?: string | string[];
   description?: string;
