@@ -1,0 +1,39 @@
+/** The incidents plugin's configuration: the webhook, how alerts map to apps, where threads go. */
+import { z } from 'zod';
+import { secret } from '../../core/config/secret.ts';
+
+export const IncidentsConfigSchema = z.strictObject({
+  webhookToken: secret(z.string().min(16))
+    .optional()
+    .describe(
+      'bearer token Alertmanager sends (http_config.authorization.credentials); no token, no webhook',
+    ),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(1024 * 1024),
+  appLabels: z
+    .array(z.string())
+    .default(['argocd_app', 'app_kubernetes_io_instance', 'application'])
+    .describe('alert labels that name the Argo CD app'),
+  namespaceLabel: z.string().default('namespace'),
+  workloadLabels: z
+    .array(z.string())
+    .default(['deployment', 'statefulset', 'daemonset', 'job_name', 'pod', 'container']),
+  routes: z
+    .array(
+      z.strictObject({
+        apps: z.array(z.string()).optional(),
+        projects: z.array(z.string()).optional(),
+        labels: z.record(z.string(), z.string()).optional().describe('alert labels that must match exactly'),
+        channel: z.string(),
+      }),
+    )
+    .default([]),
+  defaultChannel: z.string().optional().describe('for incidents no route matches'),
+  diagnose: z.boolean().default(true).describe('post a diagnosis in the thread of a new incident'),
+});
+
+export type IncidentsConfig = z.output<typeof IncidentsConfigSchema>;
