@@ -19,7 +19,9 @@ import { buildWorld, noteFor, NAVER_NEWS_RUNS } from './demo/world.ts';
 
 export const DEMO_FILE = join(import.meta.dirname, '..', 'config', 'scenarios', 'demo.yaml');
 
-const header = `The demo world: a developer's home lab run through Argo CD and Git (github.com/sijunkim/infra).
+const header = `yaml-language-server: $schema=../../docs/scenario.schema.json
+
+The demo world: a developer's home lab run through Argo CD and Git (github.com/sijunkim/infra).
 
 Healthy: root-app, mysql, friend-app, kube-prometheus-stack, grafana and most of Flash Tickets.
 Broken on purpose, each the way a real cluster shows it:

@@ -1,0 +1,41 @@
+/**
+ * Writes docs/scenario.schema.json, the JSON Schema of scenario files for editors (point
+ * yaml-language-server at it). Generated from the zod schemas the sandbox parses with; run
+ *
+ *     npx node scripts/scenario-schema.ts
+ *
+ * after changing src/sandbox/scenario.ts or src/sandbox/simulation.ts (a test checks it is current).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
+import { z } from 'zod';
+import { ScenarioSchema } from '../src/sandbox/scenario.ts';
+import { SimulationSchema } from '../src/sandbox/simulation.ts';
+
+export const SCHEMA_FILE = join(import.meta.dirname, '..', 'docs', 'scenario.schema.json');
+
+/**
+ * The schema as an editor should see it: what a file may contain (zod's input side, defaults
+ * optional). scenario.ts still takes `simulation` as any object; the simulation's own schema is
+ * put in its place so editors check the knobs.
+ */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  const schema = ScenarioSchema.extend({ simulation: SimulationSchema.prefault({}) });
+  return {
+    title: 'deckhand sandbox scenario',
+    ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }),
+  };
+}
+
+/** The file as committed: the schema, formatted as the repository formats JSON. */
+export async function renderScenarioSchema(): Promise<string> {
+  const options = (await prettier.resolveConfig(SCHEMA_FILE)) ?? {};
+  return prettier.format(JSON.stringify(scenarioJsonSchema(), null, 2), { ...options, parser: 'json' });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  writeFileSync(SCHEMA_FILE, await renderScenarioSchema());
+  process.stdout.write('wrote docs/scenario.schema.json\n');
+}
