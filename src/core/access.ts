@@ -28,6 +28,7 @@ export interface AccessScope {
 
 export const DEFAULT_ROLES: Record<string, string[]> = {
   viewer: ['deckhand.read', 'argo.read', 'k8s.read', 'gitops.read'],
+  auditor: ['deckhand.read', 'deckhand.audit', 'argo.read', 'k8s.read', 'gitops.read'],
   operator: ['deckhand.read', 'argo.read', 'k8s.read', 'gitops.read', 'gitops.propose', 'argo.sync'],
   approver: [
     'deckhand.read',

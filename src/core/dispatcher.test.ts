@@ -213,3 +213,33 @@ const secretHolder = definePlugin({
   config: z.object({ apiToken: z.string().optional() }),
   init() {},
 });
+
+describe('audit command', () => {
+  const auditConfig = config
+    .replace('  carol: {}\n', '  carol: {}\n  dora: {}\n')
+    .replace(
+      '    - {roles: [approver], users: [bob]}\n',
+      '    - {roles: [approver], users: [bob]}\n    - {roles: [auditor], users: [dora]}\n',
+    );
+
+  it('shows who did what, filtered by user and app, only to those allowed to read it', async () => {
+    t = await createTestBot({ plugins: [demo as AnyPlugin], config: auditConfig });
+    await t.say('demo propose 3', 'alice');
+    await t.say('demo propose 4', 'carol');
+    const denied = await t.say('deckhand audit', 'carol');
+    expect(denied.messages[0]?.text).toBe('You (carol) need the permission deckhand.audit.');
+    const all = await t.say('deckhand audit --user alice', 'dora');
+    expect(all.ok).toBe(true);
+    const entries = (all.messages[0]?.data as { entries: { actor: string; name: string; outcome: string }[] })
+      .entries;
+    expect(entries.map((e) => [e.actor, e.name, e.outcome])).toEqual([['alice', 'demo propose', 'ok']]);
+    const refusals = await t.say('audit --kind command --since 1h', 'dora');
+    const names = (
+      refusals.messages[0]?.data as { entries: { actor: string; outcome: string }[] }
+    ).entries.map((e) => `${e.actor}:${e.outcome}`);
+    expect(names).toEqual(expect.arrayContaining(['carol:DECK_NOT_ALLOWED', 'alice:ok']));
+    expect((await t.say('audit --since forever', 'dora')).messages[0]?.text).toMatch(
+      /--since: a duration like 30m, 24h or 7d/,
+    );
+  });
+});

@@ -9,12 +9,19 @@ import { closest } from '../commands/suggest.ts';
 import { NotFoundError } from '../errors.ts';
 import { code } from '../message/markup.ts';
 import { definePlugin } from '../plugin.ts';
-import { AccessToken, BotInfoToken, CommandsToken } from '../tokens.ts';
+import { AccessToken, BotInfoToken, ClockToken, CommandsToken, StoreToken } from '../tokens.ts';
+import { auditCommand } from './audit.ts';
 
 export const builtinsPlugin = definePlugin({
   id: 'deckhand',
-  summary: 'Built-in commands: help, whoami, version, plugins',
-  deps: { registry: CommandsToken, access: AccessToken, info: BotInfoToken },
+  summary: 'Built-in commands: help, whoami, version, plugins, audit',
+  deps: {
+    registry: CommandsToken,
+    access: AccessToken,
+    info: BotInfoToken,
+    store: StoreToken,
+    clock: ClockToken,
+  },
   init({ deps, commands }) {
     const { registry, access, info } = deps;
 
@@ -155,6 +162,6 @@ export const builtinsPlugin = definePlugin({
       },
     });
 
-    commands.add(help, whoami, version, plugins);
+    commands.add(help, whoami, version, plugins, auditCommand(deps.store.audit, deps.clock));
   },
 });
