@@ -287,6 +287,69 @@ describe('the demo scenario', () => {
     expect(applyValues(workloads, values)).toEqual(workloads);
   });
 
+  it('words events, waiting states, conditions and sync errors as the failure-signals corpus records them', () => {
+    const corpus = JSON.parse(
+      readFileSync(join(import.meta.dirname, 'contracts', 'failure-signals.json'), 'utf8'),
+    ) as {
+      signals: { kind: string; reason: string; messageTemplate: string }[];
+    }[];
+    // Go verbs become wildcards; text after three spaces in parentheses is the corpus's own note.
+    const toRegExp = (template: string) => {
+      const t = template.replace(/ {3}\(.*$/, '');
+      if (t.startsWith('{')) return /^[\s\S]*$/;
+      const body = t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%[sqvd]/g, '.+');
+      return new RegExp(`^${body}$`);
+    };
+    const templates = new Map<string, RegExp[]>();
+    for (const mode of corpus)
+      for (const s of mode.signals) {
+        const key = `${s.kind}:${s.reason}`;
+        templates.set(key, [...(templates.get(key) ?? []), toRegExp(s.messageTemplate)]);
+      }
+    // The demo's kubelets (v1.31, as the sandbox reconciler writes them) still say "Created container X";
+    // the corpus records the newer "Created container: X" and notes the older form.
+    templates.set('event:Created', [/^Created container \S+$/]);
+    const check = (key: string, message: string, where: string) => {
+      const known = templates.get(key);
+      if (!known) return 0;
+      expect(
+        known.some((r) => r.test(message)),
+        `${where}: ${key} "${message}"`,
+      ).toBe(true);
+      return 1;
+    };
+    let checked = 0;
+    for (const e of ofKind('Event')) checked += check(`event:${e.reason}`, e.message, e.metadata.name);
+    for (const p of ofKind('Pod')) {
+      for (const s of p.status.containerStatuses)
+        if (s.state.waiting)
+          checked += check(
+            `waitingReason:${s.state.waiting.reason}`,
+            s.state.waiting.message,
+            p.metadata.name,
+          );
+      for (const c of p.status.conditions)
+        if (c.reason) checked += check(`condition:${c.reason}`, c.message, p.metadata.name);
+    }
+    for (const d of ofKind('Deployment'))
+      for (const c of d.status.conditions)
+        checked += check(`condition:${c.reason}`, c.message, d.metadata.name);
+    for (const a of apps) {
+      const op = a.status.operationState;
+      checked += check(`argoCondition:operationState.phase=${op.phase}`, op.message, a.metadata.name);
+      for (const c of a.status.conditions ?? [])
+        checked += check(`argoCondition:${c.type}`, c.message, a.metadata.name);
+      for (const r of op.syncResult.resources)
+        if (r.status === 'SyncFailed')
+          expect(r.message).toMatch(/^\S+ ".+" is invalid: .+: field is immutable$/);
+    }
+    const failed = app('flash-gateway-staging').status.operationState.message as string;
+    expect(failed.replace(/ \(retried \d+ times\)\.$/, '')).toMatch(
+      toRegExp('one or more objects failed to apply, reason: %s'),
+    );
+    expect(checked).toBeGreaterThan(60);
+  });
+
   it('keeps logs for running containers only, and only of pods that exist', () => {
     const pods = new Map(ofKind('Pod').map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
     for (const key of Object.keys(logs)) {

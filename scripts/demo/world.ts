@@ -16,7 +16,7 @@ import {
   type Obj,
 } from './cluster.ts';
 import * as logs from './logs.ts';
-import { CLUSTER_SERVER, DAY, HOUR, MINUTE, NOW, argoUsers, iso, people, pick, uid } from './model.ts';
+import { CLUSTER_SERVER, DAY, HOUR, MINUTE, NOW, argoUsers, hex, iso, people, pick, uid } from './model.ts';
 import { grafanaManifests, kubePrometheusImages, kubePrometheusManifests } from './monitoring.ts';
 import {
   NAVER_NEWS_ROLLOUT,
@@ -27,6 +27,7 @@ import {
   revisionOf,
   states,
   type AppDef,
+  type Env,
   type RepoState,
 } from './repo.ts';
 
@@ -96,9 +97,9 @@ function planRuns(): { runs: AppRun[]; trees: Record<string, string>[]; head: Re
     const failed: Sync[] = [];
     let previous = '';
     manifests.forEach((m, i) => {
-      const now = m ? JSON.stringify(m) : '';
-      const changed = !!m && now !== previous;
-      previous = now;
+      const current = m ? JSON.stringify(m) : '';
+      const changed = !!m && current !== previous;
+      previous = current;
       const commit = commits[i];
       if (!commit) return;
       // Staging's gateway cannot take the new selector; auto-sync retries every later revision.
@@ -575,8 +576,6 @@ const homeLabLogs: LogFor = (container, image, startedAt, key) => {
   return logs.nextjs(startedAt, '14.2.5', key);
 };
 
-type Env = 'dev' | 'staging' | 'prod';
-
 // ---- the five faults ---------------------------------------------------------------------------
 
 /** naver-news runs for 148–171 s per start before the kernel kills it; the kubelet backs off 10 s, 20 s, … 5 min. */
@@ -585,59 +584,60 @@ const BACKOFFS = [10, 20, 40, 80, 160, 300, 300];
 
 const backoffText = (s: number) => (s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`);
 
+/** Each start of the naver-news container until now: when it started and when the kernel killed it. */
+function naverNewsRuns(): { start: number; end: number; seconds: number }[] {
+  let t = NAVER_NEWS_ROLLOUT + 4000;
+  return NAVER_NEWS_RUNS.map((seconds, i) => {
+    const run = { start: t, end: t + seconds * 1000, seconds };
+    t = run.end + (BACKOFFS[i] ?? 300) * 1000;
+    return run;
+  });
+}
+
 function naverNewsCrashLoop(c: Cluster, run: AppRun): void {
+  const runs = naverNewsRuns();
+  const lastRun = runs[runs.length - 1] as { start: number; end: number; seconds: number };
+  const prevRun = runs[runs.length - 2] as { start: number; end: number; seconds: number };
+  const backoff = BACKOFFS[runs.length - 1] as number;
   standardApp(c, run, homeLabLogs, {
     'naver-news': {
       stuck: {
-        pods: () => {
-          const born = NAVER_NEWS_ROLLOUT;
-          let t = born + 4000;
-          const runs = NAVER_NEWS_RUNS.map((seconds, i) => {
-            const start = t;
-            const end = start + seconds * 1000;
-            t = end + (BACKOFFS[i] ?? 300) * 1000;
-            return { start, end, seconds };
-          });
-          const lastRun = runs[runs.length - 1] as { start: number; end: number; seconds: number };
-          const prevRun = runs[runs.length - 2] as { start: number; end: number; seconds: number };
-          const backoff = BACKOFFS[runs.length - 1] as number;
-          return [
-            {
-              createdAt: born,
-              statuses: (pod) => [
-                {
-                  ready: false,
-                  started: false,
-                  restartCount: runs.length,
-                  pulled: true,
-                  state: {
-                    waiting: {
-                      reason: 'CrashLoopBackOff',
-                      message: `back-off ${backoffText(backoff)} restarting failed container=naver-news pod=${pod.name}_naver-news(${pod.uid})`,
-                    },
-                  },
-                  lastState: {
-                    terminated: {
-                      containerID: `containerd://${uid(`naver-news/run/${runs.length}`).replace(/-/g, '')}${uid(`naver-news/run2/${runs.length}`).replace(/-/g, '')}`,
-                      exitCode: 137,
-                      finishedAt: iso(lastRun.end),
-                      reason: 'OOMKilled',
-                      startedAt: iso(lastRun.start),
-                    },
+        pods: () => [
+          {
+            createdAt: NAVER_NEWS_ROLLOUT,
+            statuses: (pod) => [
+              {
+                ready: false,
+                started: false,
+                restartCount: runs.length,
+                pulled: true,
+                state: {
+                  waiting: {
+                    reason: 'CrashLoopBackOff',
+                    message: `back-off ${backoffText(backoff)} restarting failed container=naver-news pod=${pod.name}_naver-news(${pod.uid})`,
                   },
                 },
-              ],
-              logs: [
-                {
-                  container: 'naver-news',
-                  // While the container waits, "kubectl logs" shows the instance that just died.
-                  current: logs.naverNewsRun(lastRun.start, lastRun.seconds, `run-${runs.length}`),
-                  previous: logs.naverNewsRun(prevRun.start, prevRun.seconds, `run-${runs.length - 1}`),
+                lastState: {
+                  terminated: {
+                    containerID: `containerd://${hex(`naver-news/run/${runs.length}`, 64)}`,
+                    exitCode: 137,
+                    finishedAt: iso(lastRun.end),
+                    reason: 'OOMKilled',
+                    startedAt: iso(lastRun.start),
+                  },
                 },
-              ],
-            },
-          ];
-        },
+              },
+            ],
+            logs: [
+              {
+                container: 'naver-news',
+                // While the container waits, "kubectl logs" shows the instance that just died.
+                current: logs.naverNewsRun(lastRun.start, lastRun.seconds, `run-${runs.length}`),
+                previous: logs.naverNewsRun(prevRun.start, prevRun.seconds, `run-${runs.length - 1}`),
+              },
+            ],
+          },
+        ],
         status: ({ current, rolloutAt }) => ({
           conditions: [
             {
@@ -664,26 +664,17 @@ function naverNewsCrashLoop(c: Cluster, run: AppRun): void {
       },
     },
   });
-  // The kubelet's events for the crash-looping pod.
+  // The kubelet's events for the crash-looping pod: one start per run, back-off in between.
   const pod = c.objects.find((o) => o.kind === 'Pod' && o.metadata.namespace === 'naver-news') as Obj;
   const host = (pod.spec as Any).nodeName as string;
   const image = ((pod.spec as Any).containers[0] as Any).image as string;
   const kubelet = { component: 'kubelet', host, container: 'naver-news' };
-  const born = NAVER_NEWS_ROLLOUT;
-  let t = born + 4000;
-  const starts: number[] = [];
-  const kills: number[] = [];
-  NAVER_NEWS_RUNS.forEach((s, i) => {
-    starts.push(t);
-    kills.push(t + s * 1000);
-    t = t + s * 1000 + (BACKOFFS[i] ?? 300) * 1000;
-  });
-  const n = starts.length;
-  const lastStart = starts[n - 1] as number;
+  const first = runs[0] as { start: number; end: number };
+  const n = runs.length;
   c.event(pod, {
     reason: 'Scheduled',
     message: `Successfully assigned naver-news/${pod.metadata.name} to ${host}`,
-    first: born,
+    first: NAVER_NEWS_ROLLOUT,
     component: 'default-scheduler',
   });
   c.event(pod, {
@@ -691,32 +682,37 @@ function naverNewsCrashLoop(c: Cluster, run: AppRun): void {
     reason: 'Pulled',
     message: `Container image "${image}" already present on machine`,
     count: n,
-    first: (starts[0] as number) - 900,
-    last: lastStart - 900,
+    first: first.start - 900,
+    last: lastRun.start - 900,
   });
   c.event(pod, {
     ...kubelet,
     reason: 'Created',
     message: 'Created container naver-news',
     count: n,
-    first: (starts[0] as number) - 300,
-    last: lastStart - 300,
+    first: first.start - 300,
+    last: lastRun.start - 300,
   });
   c.event(pod, {
     ...kubelet,
     reason: 'Started',
     message: 'Started container naver-news',
     count: n,
-    first: starts[0] as number,
-    last: lastStart,
+    first: first.start,
+    last: lastRun.start,
   });
+  // The kubelet reports the back-off at each pod sync while it waits (about every 10-20 s).
+  const waited = runs.reduce(
+    (sum, r, i) => sum + (i < n - 1 ? (BACKOFFS[i] ?? 300) : (NOW - r.end) / 1000),
+    0,
+  );
   c.event(pod, {
     ...kubelet,
     type: 'Warning',
     reason: 'BackOff',
     message: `Back-off restarting failed container naver-news in pod ${pod.metadata.name}_naver-news(${pod.metadata.uid})`,
-    count: 73,
-    first: (kills[0] as number) + 1000,
+    count: Math.round(waited / 12),
+    first: first.end + 1000,
     last: NOW - 8000,
   });
 }
