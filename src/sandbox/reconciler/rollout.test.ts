@@ -154,3 +154,25 @@ describe('sandbox rollouts', () => {
     );
   });
 });
+
+describe('disruptions from the control API', () => {
+  it('crashes a running workload past its progress deadline, and recovers it', async () => {
+    const { cluster, r } = setup();
+    r.apply(deployment({ replicas: 1 }));
+    await until(cluster, () => pods(cluster)[0]?.status.containerStatuses[0]?.ready === true);
+    expect(r.disrupt('app', 'news', 'crash')).toBe(1);
+    const dep = () =>
+      cluster.get('apps/v1', 'Deployment', 'app', 'news') as unknown as {
+        status: { conditions: { type: string; reason: string }[] };
+      };
+    expect(pods(cluster)[0]?.status.containerStatuses[0]?.state.waiting.reason).toBe('CrashLoopBackOff');
+    expect(dep().status.conditions.find((c) => c.type === 'Progressing')?.reason).toBe(
+      'ProgressDeadlineExceeded',
+    );
+    r.disrupt('app', 'news', 'recover');
+    expect(pods(cluster)[0]?.status.containerStatuses[0]?.ready).toBe(true);
+    expect(dep().status.conditions.find((c) => c.type === 'Progressing')?.reason).toBe(
+      'NewReplicaSetAvailable',
+    );
+  });
+});

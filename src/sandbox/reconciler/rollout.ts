@@ -35,6 +35,8 @@ export interface Timing {
 type Obj = KubeObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+/** Marks a Deployment whose failure the control API made last past its progress deadline. */
+const STALLED = 'sandbox.deckhand.dev/stalled';
 const safe = (hex: string, n: number) =>
   [...Buffer.from(hex, 'hex')]
     .slice(0, n)
@@ -498,6 +500,52 @@ export class Rollouts {
     this.later(backoff, () => this.start(dep, podName, uid, c, restarts + 1));
   }
 
+  /**
+   * Make a running workload fail or recover on demand (the sandbox's control API): `crash` turns
+   * its pods' containers into CrashLoopBackOff with a restart, `recover` makes them run and be
+   * ready again. Health follows as it would in a cluster.
+   */
+  disrupt(ns: string, workload: string, how: 'crash' | 'recover'): number {
+    const found = this.cluster.get('apps/v1', 'Deployment', ns, workload) as Obj | undefined;
+    if (!found) return 0;
+    // A crash that outlasts the progress deadline is what makes Argo CD call the app Degraded.
+    const annotations = { ...(found.metadata.annotations ?? {}) };
+    if (how === 'crash') annotations[STALLED] = 'true';
+    else delete annotations[STALLED];
+    const dep = this.cluster.upsert({ ...found, metadata: { ...found.metadata, annotations } } as Obj) as Obj;
+    const pods = this.replicaSets(dep).flatMap((rs) => this.podsOf(rs));
+    for (const p of pods) {
+      const uid = p.metadata.uid as string;
+      for (const s of (p.status?.containerStatuses ?? []) as Obj[]) {
+        this.setContainer(ns, p.metadata.name, uid, s.name, (c) =>
+          how === 'crash'
+            ? {
+                ...c,
+                ready: false,
+                restartCount: (c.restartCount ?? 0) + 1,
+                lastState: { terminated: { reason: 'Error', exitCode: 1, finishedAt: this.iso() } },
+                state: {
+                  waiting: {
+                    reason: 'CrashLoopBackOff',
+                    message: `back-off 10s restarting failed container=${c.name} pod=${p.metadata.name}_${ns}(${uid})`,
+                  },
+                },
+              }
+            : { ...c, ready: true, started: true, state: { running: { startedAt: this.iso() } } },
+        );
+        if (how === 'crash')
+          this.event(
+            p,
+            'Warning',
+            'BackOff',
+            `Back-off restarting failed container ${s.name} in pod ${p.metadata.name}_${ns}(${uid})`,
+          );
+      }
+      this.refreshOwners(ns, p.metadata.name);
+    }
+    return pods.length;
+  }
+
   /** Recompute the status of the ReplicaSet and Deployment that own a pod. */
   private refreshOwners(ns: string, podName: string): void {
     const pod = this.cluster.get('v1', 'Pod', ns, podName) as Obj | undefined;
@@ -544,6 +592,7 @@ export class Rollouts {
     const complete = updatedReady >= desired && all.length === desired;
     const prev = (dep.status?.conditions ?? []) as Obj[];
     const progressing = prev.find((c) => c.type === 'Progressing');
+    const stalled = !complete && dep.metadata.annotations?.[STALLED] === 'true';
     const conditions = [
       {
         type: 'Available',
@@ -556,23 +605,32 @@ export class Rollouts {
         lastUpdateTime: this.iso(),
         lastTransitionTime: this.iso(),
       },
-      complete
+      stalled
         ? {
             type: 'Progressing',
-            status: 'True',
-            reason: 'NewReplicaSetAvailable',
-            message: `ReplicaSet "${current?.metadata.name}" has successfully progressed.`,
-            lastUpdateTime: this.iso(),
-            lastTransitionTime: progressing?.lastTransitionTime ?? this.iso(),
-          }
-        : {
-            type: 'Progressing',
-            status: 'True',
-            reason: 'ReplicaSetUpdated',
-            message: `ReplicaSet "${current?.metadata.name}" is progressing.`,
+            status: 'False',
+            reason: 'ProgressDeadlineExceeded',
+            message: `ReplicaSet "${current?.metadata.name}" has timed out progressing.`,
             lastUpdateTime: this.iso(),
             lastTransitionTime: this.iso(),
-          },
+          }
+        : complete
+          ? {
+              type: 'Progressing',
+              status: 'True',
+              reason: 'NewReplicaSetAvailable',
+              message: `ReplicaSet "${current?.metadata.name}" has successfully progressed.`,
+              lastUpdateTime: this.iso(),
+              lastTransitionTime: progressing?.lastTransitionTime ?? this.iso(),
+            }
+          : {
+              type: 'Progressing',
+              status: 'True',
+              reason: 'ReplicaSetUpdated',
+              message: `ReplicaSet "${current?.metadata.name}" is progressing.`,
+              lastUpdateTime: this.iso(),
+              lastTransitionTime: this.iso(),
+            },
     ];
     this.cluster.upsert({
       ...dep,
