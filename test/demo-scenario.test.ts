@@ -6,13 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/core/clock.ts';
 import { applyValues, mergeValues } from '../src/sandbox/reconciler/helm-values.ts';
 import { build, type Manifest, type RepoFiles } from '../src/sandbox/reconciler/kustomize.ts';
 import { bytes } from '../src/sandbox/reconciler/quantity.ts';
-import { templateHash } from '../src/sandbox/reconciler/rollout.ts';
+import { Rollouts, templateHash } from '../src/sandbox/reconciler/rollout.ts';
 import { parseScenario, type Scenario } from '../src/sandbox/scenario.ts';
 import { SimulationSchema, simulationView } from '../src/sandbox/simulation.ts';
+import { World, type ClusterState } from '../src/sandbox/world.ts';
 import { renderDemo } from '../scripts/demo-scenario.ts';
 
 // Scenario objects are free-form API JSON.
@@ -578,6 +580,127 @@ describe('the healthy apps', () => {
           }
         }
       }
+    }
+  });
+});
+
+describe('the simulation, played out by the sandbox reconciler on the demo world', () => {
+  const timers = new Set<NodeJS.Timeout>();
+  afterEach(() => {
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+  });
+
+  /** The demo cluster with the reconciler's rollouts, at 1/500 of real time. */
+  function world() {
+    const w = new World(parseScenario(text), systemClock);
+    const cluster = w.cluster('in-cluster') as ClusterState;
+    const rollouts = new Rollouts(cluster, simulationView(w.scenario.simulation), {
+      scale: 0.002,
+      setTimeout: (fn, ms) => {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          fn();
+        }, ms);
+        timers.add(t);
+        return t;
+      },
+      now: () => Date.now(),
+    });
+    return { cluster, rollouts };
+  }
+
+  /** What an app's Git path builds to, with one Deployment edited as a pull request would. */
+  function fromGit(appName: string, edit: (container: Any, spec: Any) => void = () => {}): Manifest {
+    const a = app(appName);
+    const m = build(repo(), a.spec.source.path).find((x) => x.kind === 'Deployment') as Manifest;
+    m.metadata.namespace ??= a.spec.destination.namespace;
+    const spec = m.spec as Any;
+    edit(spec.template.spec.containers[0], spec);
+    return m;
+  }
+
+  const podsIn = (cluster: ClusterState, ns: string, label: string): Any[] =>
+    cluster.list('v1', 'Pod', ns).filter((p) => p.metadata.labels?.['app.kubernetes.io/name'] === label);
+
+  async function until(test: () => boolean, ms = 5000): Promise<void> {
+    const stop = Date.now() + ms;
+    while (!test()) {
+      if (Date.now() > stop) throw new Error('the world did not get there');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  it('recognises what runs: syncing Git as it is starts no new pods', () => {
+    const { cluster, rollouts } = world();
+    const before = podsIn(cluster, 'naver-news', 'naver-news').map((p) => p.metadata.uid);
+    rollouts.apply(fromGit('naver-news'));
+    expect(podsIn(cluster, 'naver-news', 'naver-news').map((p) => p.metadata.uid)).toEqual(before);
+    expect(cluster.list('apps/v1', 'ReplicaSet', 'naver-news')).toHaveLength(5);
+  });
+
+  it('runs naver-news at 768Mi: the new pod becomes ready and the crash-looping one goes', async () => {
+    const { cluster, rollouts } = world();
+    const old = podsIn(cluster, 'naver-news', 'naver-news')[0].metadata.name;
+    rollouts.apply(fromGit('naver-news', (c) => (c.resources.limits.memory = '768Mi')));
+    await until(() => {
+      const pods = podsIn(cluster, 'naver-news', 'naver-news');
+      return pods.length === 1 && pods[0].metadata.name !== old && pods[0].status.containerStatuses[0].ready;
+    });
+    const log = cluster.logs.get(
+      `naver-news/${podsIn(cluster, 'naver-news', 'naver-news')[0].metadata.name}/naver-news`,
+    );
+    expect(log).toContain('Started NaverNewsApplication');
+  });
+
+  it('OOM-kills naver-news again at 512Mi, whatever the image', async () => {
+    const { cluster, rollouts } = world();
+    rollouts.apply(
+      fromGit('naver-news', (c) => (c.image = 'ghcr.io/sijunkim/naver-news-spring:master-484af0a')),
+    );
+    await until(() =>
+      podsIn(cluster, 'naver-news', 'naver-news').some(
+        (p) =>
+          p.status.containerStatuses[0].image.endsWith('master-484af0a') &&
+          p.status.containerStatuses[0].lastState?.terminated?.reason === 'OOMKilled',
+      ),
+    );
+  });
+
+  it('pulls flash-api 1.15.0 in prod, but not any v-tag', async () => {
+    const { cluster, rollouts } = world();
+    rollouts.apply(fromGit('flash-api-prod', (c) => (c.image = 'ghcr.io/sijunkim/flash-api:1.15.0')));
+    await until(
+      () =>
+        podsIn(cluster, 'flash-prod', 'flash-api').filter(
+          (p) => p.spec.containers[0].image.endsWith(':1.15.0') && p.status.containerStatuses[0].ready,
+        ).length === 3,
+    );
+    rollouts.apply(fromGit('flash-api-prod', (c) => (c.image = 'ghcr.io/sijunkim/flash-api:v1.15.1')));
+    await until(() =>
+      podsIn(cluster, 'flash-prod', 'flash-api').some(
+        (p) => p.status.containerStatuses[0].state?.waiting?.reason === 'ImagePullBackOff',
+      ),
+    );
+  });
+
+  it('starts pay-worker in dev, which has the Toss key, and not in staging, which lacks it', async () => {
+    for (const [env, reason] of [
+      ['dev', undefined],
+      ['staging', 'CreateContainerConfigError'],
+    ] as const) {
+      const { cluster, rollouts } = world();
+      const edit = (c: Any) => c.env.push({ name: 'RESTARTED', value: '1' });
+      rollouts.apply(fromGit(`flash-pay-worker-${env}`, edit));
+      await until(() =>
+        podsIn(cluster, `flash-${env}`, 'flash-pay-worker').some(
+          (p) =>
+            p.spec.containers[0].env.some((e: Any) => e.name === 'RESTARTED') &&
+            (reason
+              ? p.status.containerStatuses[0].state?.waiting?.reason === reason
+              : p.status.containerStatuses[0].ready),
+        ),
+      );
     }
   });
 });
