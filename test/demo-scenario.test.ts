@@ -141,6 +141,24 @@ describe('the demo scenario', () => {
           expect(index.get(a.targetRef.uid)?.status.podIP).toBe(a.ip);
   });
 
+  it('gives every Service Endpoints that list exactly the pods its selector matches', () => {
+    for (const svc of ofKind('Service')) {
+      const ns = svc.metadata.namespace;
+      const ep = live('Endpoints', ns, svc.metadata.name);
+      expect(ep, `${ns}/${svc.metadata.name}`).toBeDefined();
+      const listed = ep.subsets
+        .flatMap((s: Any) => [...(s.addresses ?? []), ...(s.notReadyAddresses ?? [])])
+        .map((a: Any) => a.targetRef.name)
+        .sort();
+      const selected = ofKind('Pod', ns)
+        .filter((p) => Object.entries(svc.spec.selector).every(([k, v]) => p.metadata.labels?.[k] === v))
+        .map((p) => p.metadata.name)
+        .sort();
+      expect(selected.length, `${ns}/${svc.metadata.name}`).toBeGreaterThan(0);
+      expect(listed).toEqual(selected);
+    }
+  });
+
   it('runs every pod on a node that exists, in a namespace that exists', () => {
     const nodes = new Set(ofKind('Node').map((n) => n.metadata.name));
     const namespaces = new Set(ofKind('Namespace').map((n) => n.metadata.name));

@@ -13,7 +13,7 @@ const nanos = (t: number, key: string) =>
 
 function spring(app: string) {
   return (t: number, level: string, thread: string, logger: string, msg: string) =>
-    `${springTs(t)}  ${level.padStart(5)} 1 --- [${app}] [${thread.padStart(15)}] ${logger.padEnd(40)} : ${msg}`;
+    `${springTs(t)} ${level.padStart(5)} 1 --- [${app}] [${thread.padStart(15)}] ${logger.padEnd(40)} : ${msg}`;
 }
 
 const banner = (version: string) => `

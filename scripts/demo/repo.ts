@@ -203,7 +203,7 @@ export const commits: Commit[] = [
     change: (s) => promote(s, ['staging'], release(3)),
   },
   {
-    message: 'flash-api(prod): 3 replicas for the Friday ticket sale',
+    message: "flash-api(prod): 3 replicas for Monday's 20:00 ticket sale",
     author: people.sijun,
     at: NOW - 26 * HOUR,
     change: (s) => {
