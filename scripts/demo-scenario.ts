@@ -14,7 +14,7 @@ import { Document, isMap, isSeq, type Node } from 'yaml';
 import { type Simulation } from '../src/sandbox/simulation.ts';
 import { tidy } from './demo/cluster.ts';
 import { naverNewsRun, naverNewsStart } from './demo/logs.ts';
-import { CLUSTER_SERVER, NOW, REPO_URL, iso, kst } from './demo/model.ts';
+import { CLUSTER_SERVER, NOW, REPO_URL, iso } from './demo/model.ts';
 import { buildWorld, noteFor, NAVER_NEWS_RUNS } from './demo/world.ts';
 
 export const DEMO_FILE = join(import.meta.dirname, '..', 'config', 'scenarios', 'demo.yaml');
@@ -99,7 +99,7 @@ function wrap(text: string, width: number): string[] {
 
 /** The demo scenario as the committed file holds it. */
 export async function renderDemo(): Promise<string> {
-  const world = buildWorld(kst);
+  const world = buildWorld();
   const scenario = {
     apiVersion: 'deckhand.dev/v1alpha1',
     kind: 'Scenario',

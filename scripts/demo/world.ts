@@ -16,13 +16,14 @@ import {
   type Obj,
 } from './cluster.ts';
 import * as logs from './logs.ts';
-import { CLUSTER_SERVER, DAY, HOUR, MINUTE, NOW, argoUsers, hex, iso, people, pick, uid } from './model.ts';
+import { DAY, HOUR, MINUTE, NOW, argoUsers, hex, iso, kst, people, pick, uid } from './model.ts';
 import { grafanaManifests, kubePrometheusImages, kubePrometheusManifests } from './monitoring.ts';
 import {
   NAVER_NEWS_ROLLOUT,
   appDefs,
   commits,
   destination,
+  diffTrees,
   renderTree,
   revisionOf,
   states,
@@ -1519,7 +1520,7 @@ export interface DemoWorld {
   files: Record<string, string>;
 }
 
-export function buildWorld(kstDate: (t: number) => string): DemoWorld {
+export function buildWorld(): DemoWorld {
   const { runs, trees, head } = planRuns();
   const all = states();
   const run = (name: string) => {
@@ -1663,15 +1664,12 @@ export function buildWorld(kstDate: (t: number) => string): DemoWorld {
     application(r, c, all, extras[r.def.name] ?? {}, createdAt.get(r.def.name) ?? NOW),
   );
 
-  let before: Record<string, string> = {};
-  const history = commits.map((commit, i) => {
-    const tree = trees[i] as Record<string, string>;
-    const files: Record<string, string | null> = {};
-    for (const [p, text] of Object.entries(tree)) if (before[p] !== text) files[p] = text;
-    for (const p of Object.keys(before)) if (!(p in tree)) files[p] = null;
-    before = tree;
-    return { message: commit.message, author: commit.author, date: kstDate(commit.at), files };
-  });
+  const history = commits.map((commit, i) => ({
+    message: commit.message,
+    author: commit.author,
+    date: kst(commit.at),
+    files: diffTrees(trees[i - 1] ?? {}, trees[i] as Record<string, string>),
+  }));
   return {
     applications,
     objects: c.objects,
@@ -1681,5 +1679,3 @@ export function buildWorld(kstDate: (t: number) => string): DemoWorld {
     files: trees[trees.length - 1] as Record<string, string>,
   };
 }
-
-export { CLUSTER_SERVER };
