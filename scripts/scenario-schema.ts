@@ -12,20 +12,14 @@ import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 import { z } from 'zod';
 import { ScenarioSchema } from '../src/sandbox/scenario.ts';
-import { SimulationSchema } from '../src/sandbox/simulation.ts';
 
 export const SCHEMA_FILE = join(import.meta.dirname, '..', 'docs', 'scenario.schema.json');
 
-/**
- * The schema as an editor should see it: what a file may contain (zod's input side, defaults
- * optional). scenario.ts still takes `simulation` as any object; the simulation's own schema is
- * put in its place so editors check the knobs.
- */
+/** The schema as an editor should see it: what a file may contain (zod's input side, defaults optional). */
 export function scenarioJsonSchema(): Record<string, unknown> {
-  const schema = ScenarioSchema.extend({ simulation: SimulationSchema.prefault({}) });
   return {
     title: 'deckhand sandbox scenario',
-    ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }),
+    ...z.toJSONSchema(ScenarioSchema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }),
   };
 }
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { formatPath } from '../core/config/load.ts';
+import { SimulationSchema } from './simulation.ts';
 
 /** Fault knobs of one sandbox server, settable in the scenario and at run time. */
 export const FaultsSchema = z.strictObject({
@@ -117,7 +118,7 @@ export const ScenarioSchema = z.strictObject({
     )
     .default([]),
   /** How the simulated world behaves when Git changes (used by the reconciler). */
-  simulation: z.looseObject({}).default({}),
+  simulation: SimulationSchema.prefault({}),
 });
 
 export type Scenario = z.output<typeof ScenarioSchema>;
