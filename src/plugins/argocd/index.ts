@@ -20,7 +20,7 @@ export type { AppChange } from './cache.ts';
 export type * from './types.ts';
 export { isAutoSync } from './types.ts';
 export { REVERT_ACTION } from './commands/rollback.ts';
-export { parseSelector, matchesSelector } from './selector.ts';
+export { parseSelector, matchesSelector } from '../../core/labels.ts';
 export { healthOf, syncOf } from './render/tone.ts';
 
 export const ArgoToken = token<ArgoService>('Argo');

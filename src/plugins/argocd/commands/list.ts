@@ -3,7 +3,7 @@ import { defineCommand } from '../../../core/commands/define.ts';
 import { anyGlob } from '../../../core/glob.ts';
 import { listMessage } from '../render/list.ts';
 import { healthOf, syncOf } from '../render/tone.ts';
-import { matchesSelector, parseSelector } from '../selector.ts';
+import { matchesSelector, parseSelector } from '../../../core/labels.ts';
 import type { ArgoService } from '../service.ts';
 
 const HEALTH = ['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown'] as const;

@@ -1,8 +1,9 @@
 /**
  * Kubernetes label selectors (`team=payments,tier!=web,env in (prod,staging),!legacy`), parsed once
- * and matched against label maps, so `argo list` filters the cached apps as Argo CD would.
+ * and matched against label maps: `argo list` filters cached apps with them as Argo CD would, and the
+ * sandbox's API servers answer labelSelector queries with them.
  */
-import { InputError } from '../../core/errors.ts';
+import { InputError } from './errors.ts';
 
 type Requirement =
   | { op: 'eq' | 'neq'; key: string; value: string }
