@@ -1,0 +1,103 @@
+/**
+ * Finding applications as Argo CD's API does, and showing them as Get and Watch do: with the
+ * per-resource health filled in from the resource tree (Argo CD 3 keeps it there; List does not
+ * fill it).
+ */
+import { matchesSelector, parseSelector } from '../../core/labels.ts';
+import type { ScenarioApplication } from '../scenario.ts';
+import type { ArgoInstanceState, World } from '../world.ts';
+import { ArgoApiError, GRPC } from './errors.ts';
+import { aggregate, type Health } from './health.ts';
+import { buildTree, managedRefs } from './tree.ts';
+import type { Json } from '../json.ts';
+
+type App = ScenarioApplication & {
+  metadata: Record<string, Json>;
+  spec: Record<string, Json>;
+  status?: Json;
+  operation?: Json;
+};
+
+export interface AppQuery {
+  name?: string | null;
+  projects: string[];
+  selector?: string | null;
+  appNamespace?: string | null;
+}
+
+export function queryFrom(params: URLSearchParams): AppQuery {
+  return {
+    name: params.get('name'),
+    projects: [...params.getAll('projects'), ...params.getAll('project')].filter(Boolean),
+    selector: params.get('selector'),
+    appNamespace: params.get('appNamespace'),
+  };
+}
+
+export function matcher(q: AppQuery): (a: ScenarioApplication) => boolean {
+  let reqs: ReturnType<typeof parseSelector> = [];
+  if (q.selector) {
+    try {
+      reqs = parseSelector(q.selector);
+    } catch (e) {
+      throw new ArgoApiError(GRPC.InvalidArgument, `error parsing label selector: ${(e as Error).message}`);
+    }
+  }
+  return (a) =>
+    (!q.name || a.metadata.name === q.name) &&
+    (q.projects.length === 0 || q.projects.includes(a.spec.project)) &&
+    (!q.appNamespace || a.metadata.namespace === q.appNamespace) &&
+    matchesSelector(reqs, a.metadata.labels as Record<string, string> | undefined);
+}
+
+/** Get's rules for a missing app: 403 without a project (so names do not leak), 404 with one. */
+export function getApp(instance: ArgoInstanceState, name: string, params: URLSearchParams): App {
+  const projects = [...params.getAll('projects'), ...params.getAll('project')].filter(Boolean);
+  if (projects.length > 1)
+    throw new ArgoApiError(
+      GRPC.InvalidArgument,
+      'multiple projects specified - the get endpoint accepts either zero or one project',
+    );
+  const app = instance.get(name, params.get('appNamespace') ?? undefined) as App | undefined;
+  if (!app || (projects[0] && app.spec.project !== projects[0])) {
+    if (projects[0]) throw new ArgoApiError(GRPC.NotFound, `applications.argoproj.io "${name}" not found`);
+    throw new ArgoApiError(GRPC.PermissionDenied, 'permission denied');
+  }
+  return app;
+}
+
+/** The application with status.resources[].health from its live tree, as Get and Watch return it. */
+export function withResourceHealth(world: World, instance: ArgoInstanceState, app: App): App {
+  const resources = (app.status?.resources ?? []) as {
+    kind: string;
+    namespace?: string;
+    name: string;
+    group?: string;
+    version?: string;
+    health?: Health;
+  }[];
+  if (!resources.length) return app;
+  const cluster = world.clusterFor(app);
+  const { nodes, missing } = buildTree(app, cluster, instance);
+  const byKey = new Map(nodes.map((n) => [`${n.kind}/${n.namespace ?? ''}/${n.name}`, n]));
+  const absent = new Set(missing.map((m) => `${m.kind}/${m.namespace ?? ''}/${m.name}`));
+  const filled = resources.map((r) => {
+    const key = `${r.kind}/${r.namespace ?? ''}/${r.name}`;
+    if (absent.has(key))
+      return { ...r, health: { status: 'Missing', message: 'Resource has not been created' } };
+    const health = byKey.get(key)?.health;
+    return health ? { ...r, health } : r;
+  });
+  return { ...app, status: { ...app.status, resources: filled } };
+}
+
+/** Recompute an app's aggregate health from its tree (the controller's job in real Argo CD). */
+export function appHealth(world: World, instance: ArgoInstanceState, app: App): Health {
+  const cluster = world.clusterFor(app);
+  const { nodes, missing } = buildTree(app, cluster, instance);
+  const managed = new Set(managedRefs(app, cluster).map((r) => `${r.kind}/${r.namespace ?? ''}/${r.name}`));
+  return aggregate([
+    ...nodes.filter((n) => managed.has(`${n.kind}/${n.namespace ?? ''}/${n.name}`)).map((n) => n.health),
+    ...missing.map((): Health => ({ status: 'Missing', message: 'Resource has not been created' })),
+  ]);
+}

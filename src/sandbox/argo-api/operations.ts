@@ -1,0 +1,201 @@
+/**
+ * Sync and rollback as Argo CD runs them: the request records an operation and answers with the
+ * Application; the operation then runs (Running → Succeeded or Failed) after a short delay. What a
+ * sync does to the cluster is the sandbox's GitOps controller's business, plugged in as a hook.
+ */
+import type { ScenarioApplication } from '../scenario.ts';
+import type { ArgoInstanceState } from '../world.ts';
+import { ArgoApiError, GRPC } from './errors.ts';
+import type { Json } from '../json.ts';
+
+type App = ScenarioApplication & {
+  metadata: Record<string, Json>;
+  spec: Record<string, Json>;
+  status?: Json;
+  operation?: Json;
+};
+
+export interface SyncRun {
+  revision: string;
+  prune?: boolean;
+  dryRun?: boolean;
+  initiatedBy: { username?: string; automated?: boolean };
+}
+
+/** What a sync does; the controller implements it. Without one, the app is marked synced as it is. */
+export interface SyncHook {
+  sync(
+    instance: ArgoInstanceState,
+    name: string,
+    namespace: string | undefined,
+    run: SyncRun,
+  ): Promise<{ phase: 'Succeeded' | 'Failed'; message: string }>;
+  /** The sha a revision expression (branch, HEAD, tag) stands for in the app's repository. */
+  resolve?(repoURL: string, revision: string): Promise<string | undefined>;
+}
+
+export const SYNC_FAILS = 'deckhand.dev/sandbox-sync-fails';
+
+const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const isAuto = (a: App) => !!a.spec.syncPolicy?.automated && a.spec.syncPolicy.automated.enabled !== false;
+
+function refuseBusy(app: App): void {
+  if (app.metadata.deletionTimestamp)
+    throw new ArgoApiError(GRPC.FailedPrecondition, 'application is deleting');
+  if (app.operation || app.status?.operationState?.phase === 'Running') {
+    throw new ArgoApiError(
+      GRPC.FailedPrecondition,
+      'error setting app operation: another operation is already in progress',
+    );
+  }
+}
+
+export class Operations {
+  private readonly delayMs: number;
+  private readonly hook?: SyncHook;
+
+  constructor(opts: { delayMs: number; hook?: SyncHook }) {
+    this.delayMs = opts.delayMs;
+    this.hook = opts.hook;
+  }
+
+  async sync(
+    instance: ArgoInstanceState,
+    app: App,
+    body: Record<string, unknown>,
+    user: string,
+  ): Promise<App> {
+    refuseBusy(app);
+    const src = app.spec.source ?? app.spec.sources?.[0];
+    let revision = (body.revision as string | undefined) || src?.targetRevision || 'HEAD';
+    if (!/^[0-9a-f]{40}$/.test(revision) && src?.repoURL && this.hook?.resolve)
+      revision = (await this.hook.resolve(src.repoURL, revision)) ?? revision;
+    const run: SyncRun = {
+      revision,
+      prune: !!body.prune,
+      dryRun: !!body.dryRun,
+      initiatedBy: { username: user },
+    };
+    return this.start(instance, app, run, {
+      sync: {
+        revision,
+        prune: run.prune,
+        dryRun: run.dryRun,
+        syncOptions: (body.syncOptions as { items?: string[] } | undefined)?.items,
+      },
+    });
+  }
+
+  async rollback(
+    instance: ArgoInstanceState,
+    app: App,
+    body: Record<string, unknown>,
+    user: string,
+  ): Promise<App> {
+    if (isAuto(app))
+      throw new ArgoApiError(
+        GRPC.FailedPrecondition,
+        'rollback cannot be initiated when auto-sync is enabled',
+      );
+    refuseBusy(app);
+    const id = Number(body.id);
+    const entry = ((app.status?.history ?? []) as { id: number; revision?: string; source?: unknown }[]).find(
+      (h) => h.id === id,
+    );
+    if (!entry)
+      throw new ArgoApiError(
+        GRPC.InvalidArgument,
+        `application ${app.metadata.namespace}/${app.metadata.name} does not have deployment with id ${id}`,
+      );
+    if (!entry.source)
+      throw new ArgoApiError(
+        GRPC.FailedPrecondition,
+        'cannot rollback to revision deployed with Argo CD v0.11 or lower. sync to revision instead.',
+      );
+    const run: SyncRun = {
+      revision: entry.revision ?? '',
+      prune: !!body.prune,
+      dryRun: !!body.dryRun,
+      initiatedBy: { username: user },
+    };
+    return this.start(instance, app, run, {
+      sync: {
+        revision: run.revision,
+        prune: run.prune,
+        dryRun: run.dryRun,
+        source: entry.source,
+        syncStrategy: { apply: {} },
+      },
+    });
+  }
+
+  private start(
+    instance: ArgoInstanceState,
+    app: App,
+    run: SyncRun,
+    operation: Record<string, unknown>,
+  ): App {
+    const name = app.metadata.name;
+    const ns = app.metadata.namespace;
+    const op = { ...operation, initiatedBy: run.initiatedBy, retry: {} };
+    const updated = instance.patch(name, ns, (a) => {
+      (a as App).operation = op;
+    }) as App;
+    const startedAt = now();
+    // The controller picks the operation up at once and reports it running.
+    instance.patch(name, ns, (a) => {
+      const x = a as App;
+      delete x.operation;
+      x.status = {
+        ...(x.status ?? {}),
+        operationState: {
+          operation: op,
+          phase: 'Running',
+          message: 'one or more tasks are running',
+          startedAt,
+        },
+      };
+    });
+    setTimeout(() => void this.finish(instance, name, ns, run, op, startedAt), this.delayMs).unref();
+    return updated;
+  }
+
+  private async finish(
+    instance: ArgoInstanceState,
+    name: string,
+    ns: string | undefined,
+    run: SyncRun,
+    op: Record<string, unknown>,
+    startedAt: string,
+  ): Promise<void> {
+    const app = instance.get(name, ns) as App | undefined;
+    if (!app) return;
+    const failure = app.metadata.annotations?.[SYNC_FAILS];
+    let result: { phase: 'Succeeded' | 'Failed'; message: string };
+    if (failure) result = { phase: 'Failed', message: failure };
+    else if (run.dryRun) result = { phase: 'Succeeded', message: 'successfully synced (dry run)' };
+    else if (this.hook)
+      result = await this.hook
+        .sync(instance, name, ns, run)
+        .catch((e: unknown) => ({ phase: 'Failed' as const, message: (e as Error).message }));
+    else result = { phase: 'Succeeded', message: 'successfully synced (all tasks run)' };
+    instance.patch(name, ns, (a) => {
+      const x = a as App;
+      const st = (x.status ??= {});
+      // A hook that synced wrote its own operation state; only fill in what it left out.
+      const cur = st.operationState ?? {};
+      st.operationState = {
+        ...cur,
+        operation: cur.operation ?? op,
+        phase: result.phase,
+        message: result.message,
+        startedAt: cur.startedAt ?? startedAt,
+        finishedAt: now(),
+        ...(result.phase === 'Failed' ? { retryCount: cur.retryCount ?? 0 } : {}),
+      };
+      if (result.phase === 'Succeeded' && !this.hook && !run.dryRun) {
+        st.sync = { ...(st.sync ?? {}), status: 'Synced', revision: run.revision };
+      }
+    });
+  }
+}

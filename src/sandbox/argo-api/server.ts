@@ -1,0 +1,226 @@
+/**
+ * The sandbox's Argo CD API server: the REST subset deckhand uses, with Argo CD's shapes, status
+ * codes and messages (see the contracts' api-notes §1), bearer-token auth, and the fault knobs of
+ * SandboxServer. It reads and changes one Argo CD instance of the World.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SandboxServer, json, readJson } from '../http.ts';
+import type { ArgoInstanceState, World } from '../world.ts';
+import { appHealth, getApp, matcher, queryFrom, withResourceHealth } from './apps.ts';
+import { ArgoApiError, GRPC, argoFail } from './errors.ts';
+import { LIST_FIELDS, applyFields, parseFields } from './fields.ts';
+import { podLogs } from './logs.ts';
+import { Operations, type SyncHook } from './operations.ts';
+import { streamApplications } from './stream.ts';
+import { buildTree, managedRefs } from './tree.ts';
+
+/** Commit metadata, answered by the sandbox's Git layer. */
+export interface RevisionSource {
+  metadata(
+    repoURL: string,
+    revision: string,
+  ): Promise<{ author: string; date: string; message: string; tags?: string[] } | undefined>;
+}
+
+export interface ArgoServerOptions {
+  revisions?: RevisionSource;
+  hook?: SyncHook;
+  /** How long an operation runs before it finishes (Argo CD takes seconds; tests take less). */
+  syncDelayMs?: number;
+  version?: string;
+}
+
+function token(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  const cookie = /(?:^|;\s*)argocd\.token=([^;]+)/.exec(req.headers.cookie ?? '');
+  return cookie?.[1];
+}
+
+export function createArgoServer(
+  world: World,
+  instance: ArgoInstanceState,
+  opts: ArgoServerOptions = {},
+): SandboxServer {
+  const ops = new Operations({ delayMs: opts.syncDelayMs ?? 1_000, hook: opts.hook });
+  const handler = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const path = url.pathname;
+    if (!path.startsWith('/api/'))
+      return json(res, 404, { error: 'Not Found', code: GRPC.NotFound, message: 'Not Found' });
+    if (req.method !== 'GET' && (req.headers['content-type'] ?? '').toLowerCase() !== 'application/json') {
+      res.writeHead(415, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Invalid content type\n');
+      return;
+    }
+    const t = token(req);
+    if (!t) return argoFail(res, GRPC.Unauthenticated, 'no session information');
+    if (t !== instance.token)
+      return argoFail(res, GRPC.Unauthenticated, 'invalid session: token signature is invalid');
+    try {
+      await route(req, res, url);
+    } catch (e) {
+      if (e instanceof ArgoApiError) return argoFail(res, e.code, e.message);
+      if (e instanceof SyntaxError)
+        return argoFail(res, GRPC.InvalidArgument, `invalid character in request body: ${e.message}`);
+      throw e;
+    }
+  };
+
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const p = url.pathname;
+    const params = url.searchParams;
+    if (p === '/api/version' && req.method === 'GET')
+      return json(res, 200, { Version: opts.version ?? 'v3.1.0+sandbox', Platform: 'linux/amd64' });
+    if (p === '/api/v1/session/userinfo')
+      return json(res, 200, { loggedIn: true, username: 'deckhand', iss: 'argocd' });
+    if (p === '/api/v1/stream/applications' && req.method === 'GET')
+      return streamApplications(world, instance, req, res, url);
+    if (p === '/api/v1/applications' && req.method === 'GET') {
+      const match = matcher(queryFrom(params));
+      const items = instance.list().filter(match);
+      const fields = parseFields(params.get('fields'), { prefix: 'items.', whitelist: LIST_FIELDS });
+      const body = fields
+        ? {
+            metadata: { resourceVersion: instance.resourceVersion },
+            items: items.map((a) => applyFields(a, fields)),
+          }
+        : { metadata: { resourceVersion: instance.resourceVersion }, items };
+      return json(res, 200, body);
+    }
+    const m = /^\/api\/v1\/applications\/([^/]+)(\/.*)?$/.exec(p);
+    if (!m) throw new ArgoApiError(GRPC.NotFound, 'Not Found');
+    const name = decodeURIComponent(m[1] as string);
+    const sub = m[2] ?? '';
+    if (sub === '' && req.method === 'GET')
+      return json(res, 200, withResourceHealth(world, instance, getApp(instance, name, params)));
+    if (sub === '/resource-tree' && req.method === 'GET') {
+      const app = getApp(instance, name, params);
+      const { nodes } = buildTree(app, world.clusterFor(app), instance);
+      return json(res, 200, { nodes, orphanedNodes: [], hosts: [] });
+    }
+    if (sub === '/managed-resources' && req.method === 'GET') return managedResources(res, name, params);
+    if (sub === '/events' && req.method === 'GET') return events(res, name, params);
+    if ((sub === '/logs' || sub.startsWith('/pods/')) && req.method === 'GET') {
+      const app = getApp(instance, name, params);
+      const pod = /^\/pods\/([^/]+)\/logs$/.exec(sub)?.[1];
+      return podLogs(
+        world,
+        instance,
+        app,
+        res,
+        params,
+        pod ? decodeURIComponent(pod) : (params.get('podName') ?? undefined),
+      );
+    }
+    const rev = /^\/revisions\/([^/]+)\/metadata$/.exec(sub);
+    if (rev && req.method === 'GET') {
+      const app = getApp(instance, name, params);
+      const repo = app.spec.source?.repoURL ?? app.spec.sources?.[0]?.repoURL;
+      const revision = decodeURIComponent(rev[1] as string);
+      const md = repo && opts.revisions ? await opts.revisions.metadata(repo, revision) : undefined;
+      if (!md)
+        throw new ArgoApiError(
+          GRPC.Unknown,
+          `error getting revision metadata: revision ${revision} must be resolved`,
+        );
+      return json(res, 200, md);
+    }
+    if (sub === '/sync' && req.method === 'POST') {
+      const body = ((await readJson(req)) ?? {}) as Record<string, unknown>;
+      const app = getApp(
+        instance,
+        name,
+        new URLSearchParams(body.appNamespace ? { appNamespace: String(body.appNamespace) } : {}),
+      );
+      return json(res, 200, await ops.sync(instance, app, body, 'deckhand'));
+    }
+    if (sub === '/rollback' && req.method === 'POST') {
+      const body = ((await readJson(req)) ?? {}) as Record<string, unknown>;
+      const app = getApp(
+        instance,
+        name,
+        new URLSearchParams(body.appNamespace ? { appNamespace: String(body.appNamespace) } : {}),
+      );
+      return json(res, 200, await ops.rollback(instance, app, body, 'deckhand'));
+    }
+    throw new ArgoApiError(GRPC.NotFound, 'Not Found');
+  }
+
+  function managedResources(res: ServerResponse, name: string, params: URLSearchParams): void {
+    const app = getApp(instance, name, params);
+    const cluster = world.clusterFor(app);
+    const status = new Map(
+      (
+        (app.status?.resources ?? []) as { kind: string; namespace?: string; name: string; status?: string }[]
+      ).map((r) => [`${r.kind}/${r.namespace ?? ''}/${r.name}`, r.status]),
+    );
+    const items = managedRefs(app, cluster).map((ref) => {
+      const live = cluster?.get(
+        ref.group ? `${ref.group}/${ref.version}` : ref.version,
+        ref.kind,
+        ref.namespace,
+        ref.name,
+      );
+      // The desired object: what the scenario carries for drifted resources, else the live one.
+      const target = live?.metadata.annotations?.['deckhand.dev/sandbox-target'];
+      const liveJson = live ? JSON.stringify(live) : 'null';
+      const targetJson = target ? JSON.stringify(JSON.parse(target)) : liveJson;
+      return {
+        group: ref.group,
+        kind: ref.kind,
+        namespace: ref.namespace,
+        name: ref.name,
+        targetState: targetJson,
+        liveState: liveJson,
+        normalizedLiveState: liveJson,
+        predictedLiveState: targetJson,
+        modified:
+          status.get(`${ref.kind}/${ref.namespace ?? ''}/${ref.name}`) === 'OutOfSync' ||
+          targetJson !== liveJson,
+        resourceVersion: live?.metadata.resourceVersion as string | undefined,
+      };
+    });
+    json(res, 200, applyFields({ items }, parseFields(params.get('fields'))));
+  }
+
+  function events(res: ServerResponse, name: string, params: URLSearchParams): void {
+    const app = getApp(instance, name, params);
+    const rName = params.get('resourceName');
+    const all = world.clusters.flatMap((c) => c.list('v1', 'Event'));
+    let items;
+    if (!rName) {
+      items = all.filter((e) => {
+        const o = (e as { involvedObject?: { kind?: string; name?: string } }).involvedObject;
+        return o?.kind === 'Application' && o.name === app.metadata.name;
+      });
+    } else {
+      const cluster = world.clusterFor(app);
+      const { nodes } = buildTree(app, cluster, instance);
+      const uid = params.get('resourceUID');
+      const ns = params.get('resourceNamespace');
+      const node = nodes.find(
+        (n) => n.name === rName && (!ns || n.namespace === ns) && (!uid || n.uid === uid),
+      );
+      if (!node)
+        throw new ArgoApiError(
+          GRPC.InvalidArgument,
+          `${rName} not found as part of application ${app.metadata.name}`,
+        );
+      items = (cluster?.list('v1', 'Event', node.namespace) ?? []).filter((e) => {
+        const o = (e as { involvedObject?: { name?: string; uid?: string; kind?: string } }).involvedObject;
+        return o?.name === node.name && o.kind === node.kind && (!o.uid || !node.uid || o.uid === node.uid);
+      });
+    }
+    json(res, 200, { metadata: {}, items });
+  }
+
+  return new SandboxServer({
+    name: `argocd:${instance.name}`,
+    handler,
+    faults: instance,
+    unavailable: (res) =>
+      argoFail(res, GRPC.Unavailable, 'the sandbox Argo CD is unavailable (fault injected)'),
+  });
+}
+
+export { appHealth };
