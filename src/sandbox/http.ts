@@ -4,11 +4,19 @@
  * so clients see ECONNREFUSED as they would with a dead server; "up" listens on the same port
  * again.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Faults } from './scenario.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+/** The sandbox's self-signed certificate for loopback (see tls/README.md). */
+export const sandboxTls = (): { cert: string; key: string } => ({
+  cert: readFileSync(new URL('./tls/sandbox-cert.pem', import.meta.url), 'utf8'),
+  key: readFileSync(new URL('./tls/sandbox-key.pem', import.meta.url), 'utf8'),
+});
 
 export interface FaultSource {
   faults: Faults;
@@ -23,25 +31,31 @@ export class SandboxServer {
   private readonly faults: FaultSource;
   /** Answered with 503 in Argo CD's or Kubernetes' own error shape. */
   private readonly unavailable: (res: ServerResponse) => void;
+  private readonly tls?: { cert: string; key: string };
 
   constructor(opts: {
     name: string;
     handler: Handler;
     faults: FaultSource;
     unavailable: (res: ServerResponse) => void;
+    tls?: { cert: string; key: string };
   }) {
     this.name = opts.name;
+    this.tls = opts.tls;
     this.handler = opts.handler;
     this.faults = opts.faults;
     this.unavailable = opts.unavailable;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   async listen(port = 0): Promise<string> {
-    const server = createServer((req, res) => void this.serve(req, res));
+    const serve = (req: IncomingMessage, res: ServerResponse) => void this.serve(req, res);
+    const server: Server = this.tls
+      ? createTlsServer({ cert: this.tls.cert, key: this.tls.key }, serve)
+      : createServer(serve);
     server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
