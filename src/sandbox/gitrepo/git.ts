@@ -1,0 +1,250 @@
+/**
+ * Real git repositories for the sandbox, driven through the git CLI's plumbing (execFile with an
+ * argument array, no shell, no working tree): objects, trees built in a temporary index, commits
+ * with explicit authors and dates (so seeded shas are deterministic), refs updated with
+ * compare-and-swap, and merges computed by `git merge-tree --write-tree`.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Person {
+  name: string;
+  email: string;
+  date: string;
+}
+
+export interface CommitInfo {
+  sha: string;
+  tree: string;
+  parents: string[];
+  author: Person;
+  committer: Person;
+  message: string;
+}
+
+export interface TreeChange {
+  path: string;
+  /** A blob sha to put there, or null to delete the path. */
+  sha: string | null;
+  mode?: string;
+}
+
+export class GitError extends Error {
+  readonly stderr: string;
+  readonly stdout: string;
+  readonly exitCode: number;
+  constructor(message: string, out: { stderr: string; stdout: string; exitCode: number }) {
+    super(message);
+    this.stderr = out.stderr;
+    this.stdout = out.stdout;
+    this.exitCode = out.exitCode;
+  }
+}
+
+const isolated = {
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_TERMINAL_PROMPT: '0',
+  LC_ALL: 'C',
+};
+
+/** Run git against a bare repository; resolves with stdout. */
+export function git(dir: string, args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      ['-c', 'core.autocrlf=false', '-c', 'init.defaultBranch=master', ...args],
+      { env: { ...process.env, ...isolated, GIT_DIR: dir, ...opts.env }, maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' },
+      (err, stdout, stderr) => {
+        if (err) {
+          const exitCode = typeof err.code === 'number' ? err.code : -1;
+          reject(new GitError(`git ${args[0]} failed: ${stderr.toString().trim() || err.message}`, { stderr: stderr.toString(), stdout: stdout.toString(), exitCode }));
+        }
+        else resolve(stdout.toString('utf8'));
+      },
+    );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+const personEnv = (author: Person, committer: Person = author) => ({
+  GIT_AUTHOR_NAME: author.name,
+  GIT_AUTHOR_EMAIL: author.email,
+  GIT_AUTHOR_DATE: author.date,
+  GIT_COMMITTER_NAME: committer.name,
+  GIT_COMMITTER_EMAIL: committer.email,
+  GIT_COMMITTER_DATE: committer.date,
+});
+
+export const parsePerson = (s: string, date: string): Person => {
+  const m = /^(.*?)\s*<([^>]*)>\s*$/.exec(s.trim());
+  return { name: m?.[1] || s.trim() || 'deckhand-sandbox', email: m?.[2] ?? 'sandbox@deckhand.dev', date };
+};
+
+export class BareRepo {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  async init(): Promise<void> {
+    await git(this.dir, ['init', '--bare', '--quiet', this.dir], { env: { GIT_DIR: this.dir } });
+  }
+
+  /** The commit a revision expression names (sha, branch, HEAD~2, short sha), or undefined. */
+  async resolve(rev: string): Promise<string | undefined> {
+    try {
+      return (await git(this.dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async branches(): Promise<Map<string, string>> {
+    const out = await git(this.dir, ['for-each-ref', '--format=%(refname:strip=2) %(objectname)', 'refs/heads']);
+    return new Map(
+      out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ') as [string, string]),
+    );
+  }
+
+  async commit(sha: string): Promise<CommitInfo | undefined> {
+    let raw: string;
+    try {
+      raw = await git(this.dir, ['cat-file', 'commit', sha]);
+    } catch {
+      return undefined;
+    }
+    const [head, ...rest] = raw.split('\n\n');
+    const lines = (head ?? '').split('\n');
+    const field = (k: string) => lines.filter((l) => l.startsWith(`${k} `)).map((l) => l.slice(k.length + 1));
+    const person = (s: string | undefined): Person => {
+      const m = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(s ?? '');
+      return { name: m?.[1] ?? '', email: m?.[2] ?? '', date: m ? new Date(Number(m[3]) * 1000).toISOString().replace('.000Z', 'Z') : '' };
+    };
+    return {
+      sha: (await this.resolve(sha)) ?? sha,
+      tree: field('tree')[0] ?? '',
+      parents: field('parent'),
+      author: person(field('author')[0]),
+      committer: person(field('committer')[0]),
+      message: rest.join('\n\n').replace(/\n$/, ''),
+    };
+  }
+
+  /** Every file of a revision with its blob sha and mode. */
+  async tree(rev: string): Promise<Map<string, { sha: string; mode: string }>> {
+    const out = await git(this.dir, ['ls-tree', '-r', '-z', rev]);
+    const files = new Map<string, { sha: string; mode: string }>();
+    for (const entry of out.split('\0').filter(Boolean)) {
+      const [meta, path] = entry.split('\t') as [string, string];
+      const [mode, , sha] = meta.split(' ') as [string, string, string];
+      files.set(path, { sha, mode });
+    }
+    return files;
+  }
+
+  async blob(sha: string): Promise<Buffer | undefined> {
+    return new Promise((resolve) => {
+      execFile('git', ['cat-file', 'blob', sha], { env: { ...process.env, ...isolated, GIT_DIR: this.dir }, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (err, stdout) =>
+        resolve(err ? undefined : stdout),
+      );
+    });
+  }
+
+  /** All files of a revision with their content (the reconciler builds manifests from them). */
+  async snapshot(rev: string): Promise<Map<string, string>> {
+    const files = await this.tree(rev);
+    const out = new Map<string, string>();
+    await Promise.all([...files].map(async ([path, f]) => out.set(path, ((await this.blob(f.sha)) ?? Buffer.alloc(0)).toString('utf8'))));
+    return out;
+  }
+
+  async writeBlob(content: string | Buffer): Promise<string> {
+    return (await git(this.dir, ['hash-object', '-w', '--stdin'], { input: content })).trim();
+  }
+
+  /** A tree: `base` (a tree or commit, or none) with the changes applied, built in a throwaway index. */
+  async writeTree(base: string | undefined, changes: TreeChange[]): Promise<string> {
+    const index = join(tmpdir(), `deckhand-index-${randomBytes(6).toString('hex')}`);
+    const env = { GIT_INDEX_FILE: index };
+    try {
+      if (base) await git(this.dir, ['read-tree', base], { env });
+      else await git(this.dir, ['read-tree', '--empty'], { env });
+      for (const c of changes) {
+        if (c.sha === null) await git(this.dir, ['update-index', '--force-remove', '--', c.path], { env });
+        else await git(this.dir, ['update-index', '--add', '--cacheinfo', `${c.mode ?? '100644'},${c.sha},${c.path}`], { env });
+      }
+      return (await git(this.dir, ['write-tree'], { env })).trim();
+    } finally {
+      rmSync(index, { force: true });
+    }
+  }
+
+  async commitTree(tree: string, parents: string[], message: string, author: Person, committer: Person = author): Promise<string> {
+    const args = ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p])];
+    return (await git(this.dir, args, { input: message.endsWith('\n') ? message : message + '\n', env: personEnv(author, committer) })).trim();
+  }
+
+  /** Point a ref at `sha`, only if it still points at `expected` (undefined: must not exist). */
+  async updateRef(ref: string, sha: string, expected?: string | null): Promise<boolean> {
+    try {
+      const args = ['update-ref', ref, sha];
+      if (expected !== null) args.push(expected ?? '0'.repeat(40));
+      await git(this.dir, args);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async deleteRef(ref: string): Promise<boolean> {
+    try {
+      await git(this.dir, ['update-ref', '-d', ref]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async isAncestor(a: string, b: string): Promise<boolean> {
+    try {
+      await git(this.dir, ['merge-base', '--is-ancestor', a, b]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The tree merging `theirs` into `ours`, or the conflicting paths. */
+  async mergeTree(ours: string, theirs: string): Promise<{ tree?: string; conflicts: string[] }> {
+    try {
+      const out = await git(this.dir, ['merge-tree', '--write-tree', '--name-only', '--no-messages', ours, theirs]);
+      return { tree: out.split('\n')[0]?.trim(), conflicts: [] };
+    } catch (e) {
+      // Exit status 1 means conflicts: stdout holds the tree, then the conflicted paths.
+      if (!(e instanceof GitError) || e.exitCode !== 1) throw e;
+      return { conflicts: e.stdout.split('\n').slice(1).filter(Boolean) };
+    }
+  }
+
+  async log(rev: string, path?: string, max = 30): Promise<string[]> {
+    const out = await git(this.dir, ['log', '--format=%H', `--max-count=${max}`, rev, ...(path ? ['--', path] : [])]);
+    return out.trim().split('\n').filter(Boolean);
+  }
+
+  async diff(a: string, b: string): Promise<{ path: string; patch: string; status: string }[]> {
+    const names = await git(this.dir, ['diff', '--name-status', '-z', a, b]);
+    const parts = names.split('\0').filter(Boolean);
+    const files: { path: string; status: string }[] = [];
+    for (let i = 0; i < parts.length; i += 2) files.push({ status: parts[i] as string, path: parts[i + 1] as string });
+    return Promise.all(files.map(async (f) => ({ ...f, patch: (await git(this.dir, ['diff', a, b, '--', f.path])).split('\n').slice(4).join('\n') })));
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The sandbox's Git repositories, one bare repository per scenario `git` entry under the data dir,
+ * identified by their URL. Seeding replays the scenario's history (oldest first, dates honoured,
+ * so shas are the same on every machine) and then its `files` as the branch head; a repository
+ * already on disk is kept, so a restarted sandbox keeps its pull requests' commits. Branch moves
+ * are events: the reconciler follows them.
+ */
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Scenario } from '../scenario.ts';
+import { BareRepo, parsePerson, type Person } from './git.ts';
+
+export interface RepoPath {
+  host: string;
+  owner: string;
+  name: string;
+}
+
+/** `https://github.com/o/r(.git)`, `git@github.com:o/r.git`, `ssh://git@host/o/r` → host, owner, name. */
+export function parseRepoURL(url: string): RepoPath | undefined {
+  const u = url.trim();
+  const scp = /^[\w.-]+@([\w.-]+):([^/]+)\/(.+?)(\.git)?\/?$/.exec(u);
+  if (scp) return { host: (scp[1] as string).toLowerCase(), owner: scp[2] as string, name: scp[3] as string };
+  const m = /^(?:https?|ssh|git):\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/([^/]+)\/(.+?)(\.git)?\/?$/.exec(u);
+  return m ? { host: (m[1] as string).toLowerCase(), owner: m[2] as string, name: m[3] as string } : undefined;
+}
+
+export const repoKey = (p: RepoPath): string => `${p.owner}/${p.name}`.toLowerCase();
+
+export interface BranchMoved {
+  url: string;
+  branch: string;
+  from?: string;
+  to: string;
+}
+
+const SANDBOX: Omit<Person, 'date'> = { name: 'deckhand-sandbox', email: 'sandbox@deckhand.dev' };
+
+export class SandboxRepo {
+  readonly url: string;
+  readonly path: RepoPath;
+  readonly git: BareRepo;
+  readonly defaultBranch: string;
+  private readonly host: GitRepos;
+
+  constructor(host: GitRepos, url: string, path: RepoPath, dir: string, defaultBranch: string) {
+    this.host = host;
+    this.url = url;
+    this.path = path;
+    this.git = new BareRepo(dir);
+    this.defaultBranch = defaultBranch;
+  }
+
+  /** Move a branch with compare-and-swap, announcing the move. */
+  async moveBranch(branch: string, to: string, expected?: string | null): Promise<boolean> {
+    const before = (await this.git.branches()).get(branch);
+    const ok = await this.git.updateRef(`refs/heads/${branch}`, to, expected === undefined ? (before ?? undefined) : expected);
+    if (ok && before !== to) this.host.emit('branch-moved', { url: this.url, branch, from: before, to } satisfies BranchMoved);
+    return ok;
+  }
+}
+
+export class GitRepos extends EventEmitter {
+  private readonly byKey = new Map<string, SandboxRepo>();
+  readonly dataDir: string;
+
+  constructor(dataDir: string) {
+    super();
+    this.setMaxListeners(0);
+    this.dataDir = dataDir;
+  }
+
+  all(): SandboxRepo[] {
+    return [...this.byKey.values()];
+  }
+
+  get(url: string): SandboxRepo | undefined {
+    const p = parseRepoURL(url);
+    return p ? this.byKey.get(repoKey(p)) : undefined;
+  }
+
+  byOwnerName(owner: string, name: string): SandboxRepo | undefined {
+    return this.byKey.get(`${owner}/${name}`.toLowerCase());
+  }
+
+  /** Create (or reopen) the repositories of a scenario. `shiftMs` moves history dates like every other time. */
+  async seed(entries: Scenario['git'], shiftMs = 0): Promise<void> {
+    for (const def of entries) {
+      const path = parseRepoURL(def.url);
+      if (!path) throw new Error(`git.url ${def.url} is not a repository URL`);
+      const dir = join(this.dataDir, 'repos', path.owner, `${path.name}.git`);
+      const repo = new SandboxRepo(this, def.url, path, dir, def.branch);
+      this.byKey.set(repoKey(path), repo);
+      if (existsSync(join(dir, 'HEAD'))) continue;
+      mkdirSync(dir, { recursive: true });
+      await repo.git.init();
+      let head: string | undefined;
+      let files = new Map<string, string>();
+      const date = (d: string | undefined, i: number) => new Date((d ? Date.parse(d) : Date.UTC(2026, 0, 1) + i * 3_600_000) + shiftMs).toISOString().replace('.000Z', 'Z');
+      const commit = async (message: string, author: Person, next: Map<string, string>) => {
+        const changes = await Promise.all([...next].map(async ([p, content]) => ({ path: p, sha: await repo.git.writeBlob(content) })));
+        const tree = await repo.git.writeTree(undefined, changes);
+        head = await repo.git.commitTree(tree, head ? [head] : [], message, author, { ...SANDBOX, date: author.date });
+        files = next;
+      };
+      for (const [i, h] of def.history.entries()) {
+        const next = new Map(files);
+        for (const [p, content] of Object.entries(h.files)) {
+          if (content === null) next.delete(p);
+          else next.set(p, content);
+        }
+        await commit(h.message, parsePerson(h.author, date(h.date, i)), next);
+      }
+      const wanted = new Map(Object.entries(def.files));
+      const same = head !== undefined && wanted.size === files.size && [...wanted].every(([p, c]) => files.get(p) === c);
+      // When the history already ends at the files, that commit is the head (revision expressions rely on it).
+      if (!same && (wanted.size || !head)) {
+        await commit('Sync working tree', { ...SANDBOX, date: date(undefined, def.history.length) }, wanted);
+      }
+      await repo.git.updateRef(`refs/heads/${def.branch}`, head as string, null);
+      await repo.git.updateRef('HEAD', head as string, null).catch(() => false);
+      // A bare repository's HEAD names the default branch.
+      await import('./git.ts').then(({ git }) => git(dir, ['symbolic-ref', 'HEAD', `refs/heads/${def.branch}`]));
+    }
+  }
+
+  /** A revision expression (HEAD, HEAD~2, a branch, a short sha) as a full sha. */
+  async resolve(url: string, rev: string): Promise<string | undefined> {
+    const repo = this.get(url);
+    if (!repo) return undefined;
+    return repo.git.resolve(rev === 'HEAD' ? repo.defaultBranch : rev.replace(/^HEAD(?=[~^])/, repo.defaultBranch));
+  }
+
+  /** Commit metadata as Argo CD's revision metadata endpoint answers it. */
+  async metadata(url: string, rev: string): Promise<{ author: string; date: string; message: string; tags?: string[] } | undefined> {
+    const repo = this.get(url);
+    const sha = repo ? await repo.git.resolve(rev) : undefined;
+    const c = sha ? await repo?.git.commit(sha) : undefined;
+    return c ? { author: `${c.author.name} <${c.author.email}>`, date: c.author.date, message: c.message } : undefined;
+  }
+
+  async files(url: string, rev: string): Promise<Map<string, string>> {
+    const repo = this.get(url);
+    if (!repo) throw new Error(`no sandbox repository for ${url}`);
+    const sha = await this.resolve(url, rev);
+    if (!sha) throw new Error(`revision ${rev} is not in ${url}`);
+    return repo.git.snapshot(sha);
+  }
+}
