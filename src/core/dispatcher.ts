@@ -160,6 +160,8 @@ export class Dispatcher {
               this.deps.actions.create(req, { actor, conversation: e.conversation }),
             authorize: (perm: string, scope?: AccessScope) =>
               this.deps.access.require(actor, perm, { channel: e.conversation.channel, ...scope }),
+            can: (perm: string, scope?: AccessScope) =>
+              this.deps.access.can(actor, perm, { channel: e.conversation.channel, ...scope }),
           }),
       );
       log.info({ ms: Date.now() - started }, 'command done');

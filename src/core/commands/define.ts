@@ -25,6 +25,8 @@ export interface CommandContext<A> {
   button(req: ActionRequest): Promise<string>;
   /** Throws NotAllowedError unless the actor holds the permission for this scope. */
   authorize(permission: string, scope?: AccessScope): void;
+  /** Whether the actor holds the permission (to offer a button only to those who may press it). */
+  can(permission: string, scope?: AccessScope): boolean;
 }
 
 export type CommandResult = Message | Message[] | void;

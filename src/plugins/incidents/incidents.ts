@@ -10,7 +10,7 @@ import { parseTarget } from '../../core/chat.ts';
 import type { Clock } from '../../core/clock.ts';
 import { anyGlob } from '../../core/glob.ts';
 import type { Logger } from '../../core/logging.ts';
-import type { Message, MessageRef } from '../../core/message/model.ts';
+import type { Conversation, Message, MessageRef } from '../../core/message/model.ts';
 import { duration } from '../../core/message/time.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
 import type { ArgoService, ResolvedApp } from '../argocd/index.ts';
@@ -44,7 +44,8 @@ export interface Incident {
   diagnosed?: boolean;
 }
 
-export type Diagnoser = (r: ResolvedApp, incident: Incident) => Promise<Message>;
+/** The diagnosis posted in an incident's thread (`thread` is where buttons will live). */
+export type Diagnoser = (r: ResolvedApp, incident: Incident, thread: Conversation) => Promise<Message>;
 
 /** Serialises work per key inside this process (two deliveries of one group at the same moment). */
 class KeyedQueue {
@@ -224,7 +225,7 @@ export class IncidentService {
     if (r && this.deps.diagnose && this.deps.cfg.diagnose && incident.status === 'firing') {
       const thread = { platform: root.platform, channel: root.channel, thread: root.thread ?? root.id };
       try {
-        const m = await this.deps.diagnose(r, incident);
+        const m = await this.deps.diagnose(r, incident, thread);
         await this.deps.chat.post(thread, m);
         incident = (await this.docs.update(i.key, (c) => (c ? { ...c, diagnosed: true } : c))) as Incident;
       } catch (err) {

@@ -89,11 +89,14 @@ export class KubeReader {
   async #call<T>(what: string, fn: (opts: object) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const deadline = AbortSignal.timeout(this.#timeoutMs);
     const s = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    // client-node's object API hands call-time middleware to its observable layer unwrapped (it
+    // calls `.toPromise()` on what `pre` returns), its promise API wraps it first: answer both.
+    const both = <V>(v: V) => Object.assign(Promise.resolve(v), { toPromise: () => Promise.resolve(v) });
     const opts = {
       middleware: [
         {
-          pre: async (ctx: { setSignal(x: AbortSignal): void }) => (ctx.setSignal(s), ctx),
-          post: async <R>(r: R) => r,
+          pre: (ctx: { setSignal(x: AbortSignal): void }) => (ctx.setSignal(s), both(ctx)),
+          post: <R>(r: R) => both(r),
         },
       ],
       middlewareMergeStrategy: 'append',

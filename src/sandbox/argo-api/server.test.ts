@@ -247,6 +247,20 @@ describe('sandbox Argo CD: responses match the swagger', () => {
   });
 
   it('syncs: records the operation, runs it, refuses a second one meanwhile, and streams the changes', async () => {
+    // The operation runs until the test lets it finish, so the second sync surely meets it running.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    await server.close();
+    server = createArgoServer(world, inst, {
+      syncDelayMs: 0,
+      hook: {
+        sync: async () => {
+          await gate;
+          return { phase: 'Succeeded', message: 'successfully synced (all tasks run)' };
+        },
+      },
+    });
+    url = await server.listen(0);
     const ctrl = new AbortController();
     const res = await fetch(`${url}/api/v1/stream/applications?name=web`, { headers, signal: ctrl.signal });
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -274,6 +288,7 @@ describe('sandbox Argo CD: responses match the swagger', () => {
     expect((await post('/api/v1/applications/web/sync', {})).body.message).toBe(
       'error setting app operation: another operation is already in progress',
     );
+    release();
     const stop = Date.now() + 2_000;
     while (!events.some((e) => e.phase === 'Succeeded') && Date.now() < stop)
       await new Promise((r) => setTimeout(r, 10));

@@ -5,6 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SandboxServer, json, readJson } from '../http.ts';
+import type { KubeObject, ScenarioApplication } from '../scenario.ts';
+import { strategicMerge } from '../reconciler/merge.ts';
 import type { ArgoInstanceState, World } from '../world.ts';
 import { appHealth, getApp, matcher, queryFrom, withResourceHealth } from './apps.ts';
 import { ArgoApiError, GRPC, argoFail } from './errors.ts';
@@ -28,6 +30,12 @@ export interface ArgoServerOptions {
   /** How long an operation runs before it finishes (Argo CD takes seconds; tests take less). */
   syncDelayMs?: number;
   version?: string;
+  /**
+   * The manifests Git says the app should have at its target revision (the repo server's job in
+   * Argo CD). Without it, targetState is the live object, or what the resource's
+   * `deckhand.dev/sandbox-target` annotation carries.
+   */
+  desired?: (app: ScenarioApplication) => Promise<KubeObject[] | undefined>;
 }
 
 function token(req: IncomingMessage): string | undefined {
@@ -98,7 +106,8 @@ export function createArgoServer(
       const { nodes } = buildTree(app, world.clusterFor(app), instance);
       return json(res, 200, { nodes, orphanedNodes: [], hosts: [] });
     }
-    if (sub === '/managed-resources' && req.method === 'GET') return managedResources(res, name, params);
+    if (sub === '/managed-resources' && req.method === 'GET')
+      return await managedResources(res, name, params);
     if (sub === '/events' && req.method === 'GET') return events(res, name, params);
     if ((sub === '/logs' || sub.startsWith('/pods/')) && req.method === 'GET') {
       const app = getApp(instance, name, params);
@@ -146,13 +155,21 @@ export function createArgoServer(
     throw new ArgoApiError(GRPC.NotFound, 'Not Found');
   }
 
-  function managedResources(res: ServerResponse, name: string, params: URLSearchParams): void {
+  async function managedResources(res: ServerResponse, name: string, params: URLSearchParams): Promise<void> {
     const app = getApp(instance, name, params);
     const cluster = world.clusterFor(app);
     const status = new Map(
       (
         (app.status?.resources ?? []) as { kind: string; namespace?: string; name: string; status?: string }[]
       ).map((r) => [`${r.kind}/${r.namespace ?? ''}/${r.name}`, r.status]),
+    );
+    const fromGit = await opts.desired?.(app).catch(() => undefined);
+    const key = (kind: string, ns: string | undefined, n: string) => `${kind}/${ns ?? ''}/${n}`;
+    const desired = new Map(
+      (fromGit ?? []).map((m) => [
+        key(m.kind, m.metadata.namespace ?? app.spec.destination.namespace, m.metadata.name),
+        m,
+      ]),
     );
     const items = managedRefs(app, cluster).map((ref) => {
       const live = cluster?.get(
@@ -161,10 +178,19 @@ export function createArgoServer(
         ref.namespace,
         ref.name,
       );
-      // The desired object: what the scenario carries for drifted resources, else the live one.
-      const target = live?.metadata.annotations?.['deckhand.dev/sandbox-target'];
       const liveJson = live ? JSON.stringify(live) : 'null';
-      const targetJson = target ? JSON.stringify(JSON.parse(target)) : liveJson;
+      let targetJson: string;
+      let predictedJson: string;
+      const git = desired.get(key(ref.kind, ref.namespace, ref.name));
+      if (fromGit) {
+        // As Argo CD shows it: the object from Git, and the live object once Git's fields are applied.
+        targetJson = git ? JSON.stringify(git) : 'null';
+        predictedJson = git ? JSON.stringify(live ? strategicMerge(live, git) : git) : 'null';
+      } else {
+        const annotated = live?.metadata.annotations?.['deckhand.dev/sandbox-target'];
+        targetJson = annotated ? JSON.stringify(JSON.parse(annotated)) : liveJson;
+        predictedJson = targetJson;
+      }
       return {
         group: ref.group,
         kind: ref.kind,
@@ -173,10 +199,9 @@ export function createArgoServer(
         targetState: targetJson,
         liveState: liveJson,
         normalizedLiveState: liveJson,
-        predictedLiveState: targetJson,
+        predictedLiveState: predictedJson,
         modified:
-          status.get(`${ref.kind}/${ref.namespace ?? ''}/${ref.name}`) === 'OutOfSync' ||
-          targetJson !== liveJson,
+          status.get(key(ref.kind, ref.namespace, ref.name)) === 'OutOfSync' || predictedJson !== liveJson,
         resourceVersion: live?.metadata.resourceVersion as string | undefined,
       };
     });

@@ -113,6 +113,19 @@ function node(o: Obj): TreeNode {
   };
 }
 
+/**
+ * Kinds Argo CD's default `resource.exclusions` leaves unmanaged even when they carry the
+ * instance label (the endpoints controller copies a Service's labels onto its Endpoints).
+ */
+const EXCLUDED = new Set([
+  'Event',
+  'Endpoints',
+  'EndpointSlice',
+  'Lease',
+  'TokenReview',
+  'SelfSubjectAccessReview',
+]);
+
 /** What the app manages: its status.resources and the unowned objects carrying its instance label. */
 export function managedRefs(app: ScenarioApplication, cluster: ClusterState | undefined): ManagedRef[] {
   const out = new Map<string, ManagedRef>();
@@ -129,7 +142,7 @@ export function managedRefs(app: ScenarioApplication, cluster: ClusterState | un
     for (const o of cluster.all()) {
       if (o.metadata.labels?.[INSTANCE] !== app.metadata.name || (o.metadata.ownerReferences ?? []).length)
         continue;
-      if (o.kind === 'Event') continue;
+      if (EXCLUDED.has(o.kind)) continue;
       const v = o.apiVersion.includes('/') ? (o.apiVersion.split('/')[1] as string) : o.apiVersion;
       out.set(refKey(o.kind, o.metadata.namespace, o.metadata.name), {
         group: groupOf(o.apiVersion),

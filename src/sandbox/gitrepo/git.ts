@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,18 +52,31 @@ const isolated = {
 };
 
 /** Run git against a bare repository; resolves with stdout. */
-export function git(dir: string, args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<string> {
+export function git(
+  dir: string,
+  args: string[],
+  opts: { input?: string | Buffer; env?: Record<string, string> } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
       ['-c', 'core.autocrlf=false', '-c', 'init.defaultBranch=master', ...args],
-      { env: { ...process.env, ...isolated, GIT_DIR: dir, ...opts.env }, maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' },
+      {
+        env: { ...process.env, ...isolated, GIT_DIR: dir, ...opts.env },
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'buffer',
+      },
       (err, stdout, stderr) => {
         if (err) {
           const exitCode = typeof err.code === 'number' ? err.code : -1;
-          reject(new GitError(`git ${args[0]} failed: ${stderr.toString().trim() || err.message}`, { stderr: stderr.toString(), stdout: stdout.toString(), exitCode }));
-        }
-        else resolve(stdout.toString('utf8'));
+          reject(
+            new GitError(`git ${args[0]} failed: ${stderr.toString().trim() || err.message}`, {
+              stderr: stderr.toString(),
+              stdout: stdout.toString(),
+              exitCode,
+            }),
+          );
+        } else resolve(stdout.toString('utf8'));
       },
     );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
@@ -98,14 +111,37 @@ export class BareRepo {
   /** The commit a revision expression names (sha, branch, HEAD~2, short sha), or undefined. */
   async resolve(rev: string): Promise<string | undefined> {
     try {
-      return (await git(this.dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`])).trim() || undefined;
+      return (
+        (await git(this.dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`])).trim() || undefined
+      );
     } catch {
       return undefined;
     }
   }
 
+  /** Many revision expressions in one `git cat-file --batch-check` run; unknown ones are absent. */
+  async resolveMany(revs: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const wanted = revs.filter((r) => r && !r.includes('\n'));
+    if (!wanted.length) return out;
+    const lines = (
+      await git(this.dir, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
+        input: wanted.map((r) => `${r}^{commit}`).join('\n') + '\n',
+      })
+    ).split('\n');
+    wanted.forEach((r, i) => {
+      const m = /^([0-9a-f]{40}) commit$/.exec(lines[i] ?? '');
+      if (m) out.set(r, m[1] as string);
+    });
+    return out;
+  }
+
   async branches(): Promise<Map<string, string>> {
-    const out = await git(this.dir, ['for-each-ref', '--format=%(refname:strip=2) %(objectname)', 'refs/heads']);
+    const out = await git(this.dir, [
+      'for-each-ref',
+      '--format=%(refname:strip=2) %(objectname)',
+      'refs/heads',
+    ]);
     return new Map(
       out
         .trim()
@@ -127,7 +163,11 @@ export class BareRepo {
     const field = (k: string) => lines.filter((l) => l.startsWith(`${k} `)).map((l) => l.slice(k.length + 1));
     const person = (s: string | undefined): Person => {
       const m = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(s ?? '');
-      return { name: m?.[1] ?? '', email: m?.[2] ?? '', date: m ? new Date(Number(m[3]) * 1000).toISOString().replace('.000Z', 'Z') : '' };
+      return {
+        name: m?.[1] ?? '',
+        email: m?.[2] ?? '',
+        date: m ? new Date(Number(m[3]) * 1000).toISOString().replace('.000Z', 'Z') : '',
+      };
     };
     return {
       sha: (await this.resolve(sha)) ?? sha,
@@ -153,17 +193,56 @@ export class BareRepo {
 
   async blob(sha: string): Promise<Buffer | undefined> {
     return new Promise((resolve) => {
-      execFile('git', ['cat-file', 'blob', sha], { env: { ...process.env, ...isolated, GIT_DIR: this.dir }, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (err, stdout) =>
-        resolve(err ? undefined : stdout),
+      execFile(
+        'git',
+        ['cat-file', 'blob', sha],
+        {
+          env: { ...process.env, ...isolated, GIT_DIR: this.dir },
+          encoding: 'buffer',
+          maxBuffer: 64 * 1024 * 1024,
+        },
+        (err, stdout) => resolve(err ? undefined : stdout),
       );
     });
+  }
+
+  /** Many blobs in one `git cat-file --batch` run (a process per blob is far too slow for a tree). */
+  async blobs(shas: string[]): Promise<Map<string, Buffer>> {
+    const out = new Map<string, Buffer>();
+    if (!shas.length) return out;
+    const raw = await new Promise<Buffer>((resolve, reject) => {
+      const child = execFile(
+        'git',
+        ['cat-file', '--batch'],
+        {
+          env: { ...process.env, ...isolated, GIT_DIR: this.dir },
+          encoding: 'buffer',
+          maxBuffer: 512 * 1024 * 1024,
+        },
+        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      );
+      child.stdin?.end(shas.join('\n') + '\n');
+    });
+    // Each answer: "<sha> <type> <size>\n<content>\n", or "<sha> missing\n".
+    let at = 0;
+    while (at < raw.length) {
+      const nl = raw.indexOf(10, at);
+      const [sha, type, size] = raw.subarray(at, nl).toString('utf8').split(' ') as [string, string, string?];
+      at = nl + 1;
+      if (type === 'missing' || size === undefined) continue;
+      const n = Number(size);
+      out.set(sha, raw.subarray(at, at + n));
+      at += n + 1;
+    }
+    return out;
   }
 
   /** All files of a revision with their content (the reconciler builds manifests from them). */
   async snapshot(rev: string): Promise<Map<string, string>> {
     const files = await this.tree(rev);
+    const contents = await this.blobs([...new Set([...files.values()].map((f) => f.sha))]);
     const out = new Map<string, string>();
-    await Promise.all([...files].map(async ([path, f]) => out.set(path, ((await this.blob(f.sha)) ?? Buffer.alloc(0)).toString('utf8'))));
+    for (const [path, f] of files) out.set(path, (contents.get(f.sha) ?? Buffer.alloc(0)).toString('utf8'));
     return out;
   }
 
@@ -180,7 +259,12 @@ export class BareRepo {
       else await git(this.dir, ['read-tree', '--empty'], { env });
       for (const c of changes) {
         if (c.sha === null) await git(this.dir, ['update-index', '--force-remove', '--', c.path], { env });
-        else await git(this.dir, ['update-index', '--add', '--cacheinfo', `${c.mode ?? '100644'},${c.sha},${c.path}`], { env });
+        else
+          await git(
+            this.dir,
+            ['update-index', '--add', '--cacheinfo', `${c.mode ?? '100644'},${c.sha},${c.path}`],
+            { env },
+          );
       }
       return (await git(this.dir, ['write-tree'], { env })).trim();
     } finally {
@@ -188,9 +272,70 @@ export class BareRepo {
     }
   }
 
-  async commitTree(tree: string, parents: string[], message: string, author: Person, committer: Person = author): Promise<string> {
+  /**
+   * Write a whole linear history in one `git fast-import` run (one process instead of one per
+   * object: seeding a scenario's repository takes a fraction of a second). Each commit lists its
+   * complete file set; unchanged blobs are stored once. Returns the commit shas, oldest first.
+   */
+  async importHistory(
+    ref: string,
+    commits: { message: string; author: Person; committer: Person; files: Map<string, string> }[],
+  ): Promise<string[]> {
+    const chunks: Buffer[] = [];
+    const line = (s: string) => chunks.push(Buffer.from(s + '\n', 'utf8'));
+    const data = (content: string) => {
+      const b = Buffer.from(content, 'utf8');
+      line(`data ${b.length}`);
+      chunks.push(b, Buffer.from('\n'));
+    };
+    const who = (p: Person) => `${p.name} <${p.email}> ${Math.floor(Date.parse(p.date) / 1000)} +0000`;
+    commits.forEach((c, i) => {
+      line(`commit ${ref}`);
+      line(`mark :${i + 1}`);
+      line(`author ${who(c.author)}`);
+      line(`committer ${who(c.committer)}`);
+      data(c.message.endsWith('\n') ? c.message : c.message + '\n');
+      if (i > 0) line(`from :${i}`);
+      line('deleteall');
+      for (const [path, content] of c.files) {
+        line(`M 100644 inline ${path}`);
+        data(content);
+      }
+      line('');
+    });
+    chunks.push(Buffer.from('done\n'));
+    const marks = join(tmpdir(), `deckhand-marks-${randomBytes(6).toString('hex')}`);
+    try {
+      await git(this.dir, ['fast-import', '--quiet', '--done', `--export-marks=${marks}`], {
+        input: Buffer.concat(chunks),
+      });
+      const byMark = new Map(
+        readFileSync(marks, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split(' ') as [string, string]),
+      );
+      return commits.map((_, i) => byMark.get(`:${i + 1}`) as string);
+    } finally {
+      rmSync(marks, { force: true });
+    }
+  }
+
+  async commitTree(
+    tree: string,
+    parents: string[],
+    message: string,
+    author: Person,
+    committer: Person = author,
+  ): Promise<string> {
     const args = ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p])];
-    return (await git(this.dir, args, { input: message.endsWith('\n') ? message : message + '\n', env: personEnv(author, committer) })).trim();
+    return (
+      await git(this.dir, args, {
+        input: message.endsWith('\n') ? message : message + '\n',
+        env: personEnv(author, committer),
+      })
+    ).trim();
   }
 
   /** Point a ref at `sha`, only if it still points at `expected` (undefined: must not exist). */
@@ -226,7 +371,14 @@ export class BareRepo {
   /** The tree merging `theirs` into `ours`, or the conflicting paths. */
   async mergeTree(ours: string, theirs: string): Promise<{ tree?: string; conflicts: string[] }> {
     try {
-      const out = await git(this.dir, ['merge-tree', '--write-tree', '--name-only', '--no-messages', ours, theirs]);
+      const out = await git(this.dir, [
+        'merge-tree',
+        '--write-tree',
+        '--name-only',
+        '--no-messages',
+        ours,
+        theirs,
+      ]);
       return { tree: out.split('\n')[0]?.trim(), conflicts: [] };
     } catch (e) {
       // Exit status 1 means conflicts: stdout holds the tree, then the conflicted paths.
@@ -236,7 +388,13 @@ export class BareRepo {
   }
 
   async log(rev: string, path?: string, max = 30): Promise<string[]> {
-    const out = await git(this.dir, ['log', '--format=%H', `--max-count=${max}`, rev, ...(path ? ['--', path] : [])]);
+    const out = await git(this.dir, [
+      'log',
+      '--format=%H',
+      `--max-count=${max}`,
+      rev,
+      ...(path ? ['--', path] : []),
+    ]);
     return out.trim().split('\n').filter(Boolean);
   }
 
@@ -244,7 +402,13 @@ export class BareRepo {
     const names = await git(this.dir, ['diff', '--name-status', '-z', a, b]);
     const parts = names.split('\0').filter(Boolean);
     const files: { path: string; status: string }[] = [];
-    for (let i = 0; i < parts.length; i += 2) files.push({ status: parts[i] as string, path: parts[i + 1] as string });
-    return Promise.all(files.map(async (f) => ({ ...f, patch: (await git(this.dir, ['diff', a, b, '--', f.path])).split('\n').slice(4).join('\n') })));
+    for (let i = 0; i < parts.length; i += 2)
+      files.push({ status: parts[i] as string, path: parts[i + 1] as string });
+    return Promise.all(
+      files.map(async (f) => ({
+        ...f,
+        patch: (await git(this.dir, ['diff', a, b, '--', f.path])).split('\n').slice(4).join('\n'),
+      })),
+    );
   }
 }

@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scenario } from '../scenario.ts';
-import { BareRepo, parsePerson, type Person } from './git.ts';
+import { BareRepo, git, parsePerson, type Person } from './git.ts';
 
 export interface RepoPath {
   host: string;
@@ -23,7 +23,9 @@ export function parseRepoURL(url: string): RepoPath | undefined {
   const scp = /^[\w.-]+@([\w.-]+):([^/]+)\/(.+?)(\.git)?\/?$/.exec(u);
   if (scp) return { host: (scp[1] as string).toLowerCase(), owner: scp[2] as string, name: scp[3] as string };
   const m = /^(?:https?|ssh|git):\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/([^/]+)\/(.+?)(\.git)?\/?$/.exec(u);
-  return m ? { host: (m[1] as string).toLowerCase(), owner: m[2] as string, name: m[3] as string } : undefined;
+  return m
+    ? { host: (m[1] as string).toLowerCase(), owner: m[2] as string, name: m[3] as string }
+    : undefined;
 }
 
 export const repoKey = (p: RepoPath): string => `${p.owner}/${p.name}`.toLowerCase();
@@ -55,8 +57,13 @@ export class SandboxRepo {
   /** Move a branch with compare-and-swap, announcing the move. */
   async moveBranch(branch: string, to: string, expected?: string | null): Promise<boolean> {
     const before = (await this.git.branches()).get(branch);
-    const ok = await this.git.updateRef(`refs/heads/${branch}`, to, expected === undefined ? (before ?? undefined) : expected);
-    if (ok && before !== to) this.host.emit('branch-moved', { url: this.url, branch, from: before, to } satisfies BranchMoved);
+    const ok = await this.git.updateRef(
+      `refs/heads/${branch}`,
+      to,
+      expected === undefined ? (before ?? undefined) : expected,
+    );
+    if (ok && before !== to)
+      this.host.emit('branch-moved', { url: this.url, branch, from: before, to } satisfies BranchMoved);
     return ok;
   }
 }
@@ -95,33 +102,33 @@ export class GitRepos extends EventEmitter {
       if (existsSync(join(dir, 'HEAD'))) continue;
       mkdirSync(dir, { recursive: true });
       await repo.git.init();
-      let head: string | undefined;
+      const date = (d: string | undefined, i: number) =>
+        new Date((d ? Date.parse(d) : Date.UTC(2026, 0, 1) + i * 3_600_000) + shiftMs)
+          .toISOString()
+          .replace('.000Z', 'Z');
+      const commits: { message: string; author: Person; committer: Person; files: Map<string, string> }[] =
+        [];
       let files = new Map<string, string>();
-      const date = (d: string | undefined, i: number) => new Date((d ? Date.parse(d) : Date.UTC(2026, 0, 1) + i * 3_600_000) + shiftMs).toISOString().replace('.000Z', 'Z');
-      const commit = async (message: string, author: Person, next: Map<string, string>) => {
-        const changes = await Promise.all([...next].map(async ([p, content]) => ({ path: p, sha: await repo.git.writeBlob(content) })));
-        const tree = await repo.git.writeTree(undefined, changes);
-        head = await repo.git.commitTree(tree, head ? [head] : [], message, author, { ...SANDBOX, date: author.date });
-        files = next;
-      };
       for (const [i, h] of def.history.entries()) {
-        const next = new Map(files);
+        files = new Map(files);
         for (const [p, content] of Object.entries(h.files)) {
-          if (content === null) next.delete(p);
-          else next.set(p, content);
+          if (content === null) files.delete(p);
+          else files.set(p, content);
         }
-        await commit(h.message, parsePerson(h.author, date(h.date, i)), next);
+        const author = parsePerson(h.author, date(h.date, i));
+        commits.push({ message: h.message, author, committer: { ...SANDBOX, date: author.date }, files });
       }
       const wanted = new Map(Object.entries(def.files));
-      const same = head !== undefined && wanted.size === files.size && [...wanted].every(([p, c]) => files.get(p) === c);
+      const same =
+        commits.length > 0 && wanted.size === files.size && [...wanted].every(([p, c]) => files.get(p) === c);
       // When the history already ends at the files, that commit is the head (revision expressions rely on it).
-      if (!same && (wanted.size || !head)) {
-        await commit('Sync working tree', { ...SANDBOX, date: date(undefined, def.history.length) }, wanted);
+      if (!same && (wanted.size || !commits.length)) {
+        const at = { ...SANDBOX, date: date(undefined, def.history.length) };
+        commits.push({ message: 'Sync working tree', author: at, committer: at, files: wanted });
       }
-      await repo.git.updateRef(`refs/heads/${def.branch}`, head as string, null);
-      await repo.git.updateRef('HEAD', head as string, null).catch(() => false);
+      await repo.git.importHistory(`refs/heads/${def.branch}`, commits);
       // A bare repository's HEAD names the default branch.
-      await import('./git.ts').then(({ git }) => git(dir, ['symbolic-ref', 'HEAD', `refs/heads/${def.branch}`]));
+      await git(dir, ['symbolic-ref', 'HEAD', `refs/heads/${def.branch}`]);
     }
   }
 
@@ -129,15 +136,32 @@ export class GitRepos extends EventEmitter {
   async resolve(url: string, rev: string): Promise<string | undefined> {
     const repo = this.get(url);
     if (!repo) return undefined;
-    return repo.git.resolve(rev === 'HEAD' ? repo.defaultBranch : rev.replace(/^HEAD(?=[~^])/, repo.defaultBranch));
+    return repo.git.resolve(
+      rev === 'HEAD' ? repo.defaultBranch : rev.replace(/^HEAD(?=[~^])/, repo.defaultBranch),
+    );
+  }
+
+  /** Several revision expressions of one repository at once (one git process). */
+  async resolveMany(url: string, revs: string[]): Promise<Map<string, string>> {
+    const repo = this.get(url);
+    if (!repo) return new Map();
+    const expr = (rev: string) =>
+      rev === 'HEAD' ? repo.defaultBranch : rev.replace(/^HEAD(?=[~^])/, repo.defaultBranch);
+    const found = await repo.git.resolveMany(revs.map(expr));
+    return new Map(revs.flatMap((r) => (found.has(expr(r)) ? [[r, found.get(expr(r)) as string]] : [])));
   }
 
   /** Commit metadata as Argo CD's revision metadata endpoint answers it. */
-  async metadata(url: string, rev: string): Promise<{ author: string; date: string; message: string; tags?: string[] } | undefined> {
+  async metadata(
+    url: string,
+    rev: string,
+  ): Promise<{ author: string; date: string; message: string; tags?: string[] } | undefined> {
     const repo = this.get(url);
     const sha = repo ? await repo.git.resolve(rev) : undefined;
     const c = sha ? await repo?.git.commit(sha) : undefined;
-    return c ? { author: `${c.author.name} <${c.author.email}>`, date: c.author.date, message: c.message } : undefined;
+    return c
+      ? { author: `${c.author.name} <${c.author.email}>`, date: c.author.date, message: c.message }
+      : undefined;
   }
 
   async files(url: string, rev: string): Promise<Map<string, string>> {

@@ -182,20 +182,21 @@ describe('@kubernetes/client-node against the sandbox', () => {
 
   it('watches: a change in the world arrives as an event', async () => {
     const events: string[] = [];
-    const done = new Promise<void>((resolve) => {
-      void new Watch(kc).watch(
-        '/api/v1/namespaces/news/pods',
-        { resourceVersion: cluster.resourceVersion },
-        (type, obj: { metadata: { name: string } }) => {
-          events.push(`${type} ${obj.metadata.name}`);
-          resolve();
-        },
-        () => resolve(),
-      );
-    });
-    await new Promise((r) => setTimeout(r, 50));
+    let arrived!: () => void;
+    const done = new Promise<void>((resolve) => (arrived = resolve));
+    // The watch promise settles once the server has answered: from then on no change is missed.
+    const abort = await new Watch(kc).watch(
+      '/api/v1/namespaces/news/pods',
+      { resourceVersion: cluster.resourceVersion },
+      (type, obj: { metadata: { name: string } }) => {
+        events.push(`${type} ${obj.metadata.name}`);
+        arrived();
+      },
+      () => arrived(),
+    );
     cluster.upsert({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-2', namespace: 'news' } });
     await done;
+    abort.abort();
     expect(events).toEqual(['ADDED web-2']);
   });
 

@@ -241,6 +241,8 @@ export function createKubeServer(
     const av = apiVersionOf(t.res);
     const since = Number(q.get('resourceVersion') ?? 0);
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // Headers go out at once, as the API server's do: a client knows its watch is established.
+    res.flushHeaders();
     const inScope = (o: KubeObject) =>
       o.kind === t.res.kind &&
       (o.apiVersion === av || o.apiVersion.endsWith(`/${t.res.version}`) || t.res.group === '') &&
