@@ -1,0 +1,193 @@
+/**
+ * deckhand's own GitHub client (GitHubHost on octokit) against the sandbox GitHub, end to end:
+ * one commit of two files on a branch, a pull request found again by its branch, its diff, a
+ * comment, a merge refused for a moved head and then done for real, a revert of the merge,
+ * conflicts, checks, and the errors a misconfigured bot would meet.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NotFoundError, UpstreamError } from '../../core/errors.ts';
+import { GitHubHost } from '../../plugins/gitops-pr/hosts/github.ts';
+import { HeadMovedError, NotMergeableError } from '../../plugins/gitops-pr/hosts/errors.ts';
+import { R, REPO_URL, deployment, SLOW, start, type Fixture } from './testing.ts';
+
+let f: Fixture;
+beforeAll(async () => {
+  f = await start();
+});
+afterAll(async () => f.cleanup());
+
+const BRANCH = 'deckhand/image/web-0a1b2c3';
+const NEW_IMAGE = deployment('ghcr.io/acme/web:1.2', 2);
+const CONFIG = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\n';
+
+async function propose(branch: string, changes: { path: string; content: string | null }[], title: string) {
+  const baseSha = await f.host.branchHead(REPO_URL, 'main');
+  const { sha } = await f.host.commitFiles(REPO_URL, { branch, baseSha, message: title, changes });
+  const pr = await f.host.openPullRequest(REPO_URL, {
+    head: branch,
+    base: 'main',
+    title,
+    body: 'asked in chat',
+    labels: ['deckhand'],
+  });
+  return { baseSha, sha, pr };
+}
+
+describe('GitHubHost against the sandbox', SLOW, () => {
+  let merged: string;
+
+  it('reads the tree of a branch', async () => {
+    const tree = await f.host.tree(REPO_URL, await f.host.branchHead(REPO_URL, 'main'));
+    expect(await tree.read('apps/web/deployment.yaml')).toContain('web:1.1');
+    expect(await tree.read('./apps/web/missing.yaml')).toBeUndefined();
+    expect(await tree.list('apps/web')).toEqual(['deployment.yaml', 'service.yaml']);
+    expect(await tree.list('')).toEqual(['README.md', 'apps']);
+  });
+
+  it('opens a pull request with one commit of two files, then finds and lists it', async () => {
+    const { baseSha, sha, pr } = await propose(
+      BRANCH,
+      [
+        { path: 'apps/web/deployment.yaml', content: NEW_IMAGE },
+        { path: 'apps/web/configmap.yaml', content: CONFIG },
+      ],
+      'web: image 1.2',
+    );
+    expect((await f.host.commit(REPO_URL, sha)).parents).toEqual([baseSha]);
+    expect(pr).toMatchObject({
+      number: 1,
+      state: 'open',
+      headBranch: BRANCH,
+      baseBranch: 'main',
+      headSha: sha,
+    });
+    expect(pr.url).toBe('https://github.com/acme/infra/pull/1');
+    const found = await f.host.findOpenPullRequest(REPO_URL, BRANCH);
+    expect(found?.number).toBe(1);
+    expect(await f.host.findOpenPullRequest(REPO_URL, 'deckhand/image/other')).toBeUndefined();
+    const listed = await f.host.listPullRequests(REPO_URL, { state: 'open', headPrefix: 'deckhand/' });
+    expect(listed.map((p) => p.number)).toEqual([1]);
+    const got = await f.host.getPullRequest(REPO_URL, 1);
+    expect(got).toMatchObject({
+      mergeable: true,
+      blockedReason: undefined,
+      labels: ['deckhand'],
+      author: 'deckhand-bot',
+    });
+  });
+
+  it('recommits the same branch when asked again (the branch exists: forced update)', async () => {
+    const baseSha = await f.host.branchHead(REPO_URL, 'main');
+    const { sha } = await f.host.commitFiles(REPO_URL, {
+      branch: BRANCH,
+      baseSha,
+      message: 'web: image 1.2',
+      changes: [
+        { path: 'apps/web/deployment.yaml', content: NEW_IMAGE },
+        { path: 'apps/web/configmap.yaml', content: CONFIG },
+      ],
+    });
+    expect(await f.host.branchHead(REPO_URL, BRANCH)).toBe(sha);
+    expect((await f.host.getPullRequest(REPO_URL, 1)).headSha).toBe(sha);
+  });
+
+  it('shows the diff and takes a comment', async () => {
+    const diff = await f.host.pullRequestDiff(REPO_URL, 1);
+    expect(diff.map((d) => d.path)).toEqual(['apps/web/configmap.yaml', 'apps/web/deployment.yaml']);
+    expect(diff.every((d) => d.patch.startsWith('@@ '))).toBe(true);
+    expect(diff[1]?.patch).toContain('+          image: ghcr.io/acme/web:1.2');
+    await f.host.comment(REPO_URL, 1, 'Approved by @bob in #ops');
+    const comments = await f.octokit.issues.listComments({ ...R, issue_number: 1 });
+    expect(comments.data.map((c) => c.body)).toEqual(['Approved by @bob in #ops']);
+  });
+
+  it('refuses to merge a head that moved (HeadMovedError), then merges at the approved head', async () => {
+    const head = await f.host.branchHead(REPO_URL, BRANCH);
+    const main = await f.host.branchHead(REPO_URL, 'main');
+    await expect(f.host.mergePullRequest(REPO_URL, 1, { sha: main, method: 'merge' })).rejects.toBeInstanceOf(
+      HeadMovedError,
+    );
+    expect(await f.host.branchHead(REPO_URL, 'main')).toBe(main);
+    const moves = f.moves.length;
+    const { sha } = await f.host.mergePullRequest(REPO_URL, 1, { sha: head, method: 'merge' });
+    merged = sha;
+    expect(await f.host.branchHead(REPO_URL, 'main')).toBe(sha);
+    expect(f.moves.slice(moves)).toEqual([{ url: REPO_URL, branch: 'main', from: main, to: sha }]);
+    expect((await f.host.commit(REPO_URL, sha)).parents).toEqual([main, head]);
+    expect(await f.host.getPullRequest(REPO_URL, 1)).toMatchObject({ state: 'merged', mergeSha: sha });
+    expect((await f.repos.files(REPO_URL, 'main')).get('apps/web/configmap.yaml')).toBe(CONFIG);
+  });
+
+  it('reverts the merge on a new branch and merges the revert', async () => {
+    const { sha } = await f.host.revertCommit(REPO_URL, {
+      sha: merged,
+      base: 'main',
+      branch: 'deckhand/revert/web-9f8e7d6',
+      message: 'Revert web: image 1.2',
+    });
+    const pr = await f.host.openPullRequest(REPO_URL, {
+      head: 'deckhand/revert/web-9f8e7d6',
+      base: 'main',
+      title: 'Revert web: image 1.2',
+      body: 'rollback',
+    });
+    expect(pr.number).toBe(2);
+    const diff = await f.host.pullRequestDiff(REPO_URL, 2);
+    expect(diff.map((d) => d.path)).toEqual(['apps/web/configmap.yaml', 'apps/web/deployment.yaml']);
+    await f.host.mergePullRequest(REPO_URL, 2, { sha, method: 'squash' });
+    const files = await f.repos.files(REPO_URL, 'main');
+    expect(files.has('apps/web/configmap.yaml')).toBe(false);
+    expect(files.get('apps/web/deployment.yaml')).toContain('web:1.1');
+  });
+
+  it('reports a conflict as not mergeable (NotMergeableError)', async () => {
+    await propose(
+      'deckhand/replicas/web-1111111',
+      [{ path: 'apps/web/deployment.yaml', content: deployment('ghcr.io/acme/web:1.1', 5) }],
+      'five',
+    );
+    const b = await propose(
+      'deckhand/replicas/web-2222222',
+      [{ path: 'apps/web/deployment.yaml', content: deployment('ghcr.io/acme/web:1.1', 7) }],
+      'seven',
+    );
+    await f.host.mergePullRequest(REPO_URL, 3, {
+      sha: await f.host.branchHead(REPO_URL, 'deckhand/replicas/web-1111111'),
+      method: 'merge',
+    });
+    expect(await f.host.getPullRequest(REPO_URL, b.pr.number)).toMatchObject({
+      mergeable: false,
+      blockedReason: 'dirty',
+    });
+    await expect(
+      f.host.mergePullRequest(REPO_URL, b.pr.number, { sha: b.sha, method: 'merge' }),
+    ).rejects.toBeInstanceOf(NotMergeableError);
+    await f.host.closePullRequest(REPO_URL, b.pr.number);
+    expect((await f.host.getPullRequest(REPO_URL, b.pr.number)).state).toBe('closed');
+  });
+
+  it('summarises checks: none, then pending, then failing contexts', async () => {
+    const sha = await f.host.branchHead(REPO_URL, 'main');
+    expect(await f.host.checks(REPO_URL, sha)).toEqual({ state: 'none', failing: [] });
+    await f.octokit.repos.createCommitStatus({ ...R, sha, state: 'pending', context: 'ci/build' });
+    expect((await f.host.checks(REPO_URL, sha)).state).toBe('pending');
+    await f.octokit.repos.createCommitStatus({ ...R, sha, state: 'failure', context: 'ci/build' });
+    expect(await f.host.checks(REPO_URL, sha)).toEqual({ state: 'failure', failing: ['ci/build'] });
+  });
+
+  it('explains a bad token and an unknown repository', async () => {
+    const bad = new GitHubHost({
+      name: 'github',
+      host: 'github.com',
+      apiUrl: f.url,
+      token: 'wrong',
+      timeoutMs: 5_000,
+    });
+    const err = await bad.branchHead(REPO_URL, 'main').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err).toMatchObject({ failure: 'unauthorized', status: 401 });
+    await expect(f.host.branchHead('https://github.com/acme/unknown', 'main')).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Repository-level reads: the repository itself, file contents (files base64, directories as
+ * listings, the raw media type), branches and commits with their changed files.
+ */
+import { git } from '../gitrepo/git.ts';
+import { GitHubError, notFound, route, type Ctx, type Route } from './api.ts';
+import { EMPTY_TREE, fileDiffs } from './diff.ts';
+import { lsTree, treeOf } from './objects.ts';
+import { repository, type RepoShape } from './shapes.ts';
+import { branch, contentEntry, contentFile, diffEntry, repoCommit } from './shapes-git.ts';
+
+/** The repository as pull requests embed it and GET /repos/{o}/{r} answers it. */
+export async function repoShape(c: Ctx): Promise<RepoShape> {
+  // When the default branch last moved: its head's committer date (one git run).
+  const pushed = await git(c.repo.git.dir, [
+    'log',
+    '-1',
+    '--format=%ct',
+    `refs/heads/${c.repo.defaultBranch}`,
+  ]).catch(() => '');
+  return repository(c.repo, c.links, {
+    createdAt: c.state.createdAt,
+    pushedAt: pushed.trim()
+      ? new Date(Number(pushed.trim()) * 1000).toISOString().replace('.000Z', 'Z')
+      : c.state.createdAt,
+    openIssues: c.state.pulls.filter((p) => p.state === 'open').length,
+  });
+}
+
+/** A commit named by a ref (branch, tag, sha) or GitHub's 404/422 for an unknown one. */
+export async function commitFor(c: Ctx, ref: string, status = 422): Promise<string> {
+  const sha = await c.repo.git.resolve(ref);
+  if (!sha) throw new GitHubError(status, `No commit found for SHA: ${ref}`);
+  return sha;
+}
+
+const wantsRaw = (c: Ctx) => /application\/vnd\.github(\.v3)?\.raw/.test(c.req.headers.accept ?? '');
+
+async function contents(c: Ctx, rawPath: string): Promise<void> {
+  const ref = c.url.searchParams.get('ref') || c.repo.defaultBranch;
+  const sha = await c.repo.git.resolve(ref);
+  if (!sha) throw new GitHubError(404, `No commit found for the ref ${ref}`);
+  const path = rawPath.replace(/^\/+|\/+$/g, '');
+  const root = (await treeOf(c, sha)) as string;
+  const entry = path ? (await lsTree(c, root, false, path)).find((e) => e.path === path) : undefined;
+  if (path && !entry) throw notFound();
+  if (entry && entry.type === 'blob') {
+    const content = (await c.repo.git.blob(entry.sha)) ?? Buffer.alloc(0);
+    if (wantsRaw(c)) {
+      c.res.writeHead(200, {
+        'content-type': 'application/vnd.github.raw; charset=utf-8',
+        'content-length': content.length,
+      });
+      c.res.end(content);
+      return;
+    }
+    return c.send(200, contentFile(path, entry.sha, content, ref, c.links));
+  }
+  const dir = entry ? entry.sha : root;
+  const items = await lsTree(c, dir, false);
+  c.send(
+    200,
+    items.map((i) =>
+      contentEntry(
+        {
+          path: path ? `${path}/${i.path}` : i.path,
+          sha: i.sha,
+          type: i.type === 'tree' ? 'dir' : i.type === 'commit' ? 'submodule' : 'file',
+          size: i.size ?? 0,
+        },
+        ref,
+        c.links,
+      ),
+    ),
+  );
+}
+
+export const repoRoutes: Route[] = [
+  route('GET', '', async (c) => c.send(200, await repoShape(c))),
+  route('GET', '/contents', (c) => contents(c, '')),
+  route('GET', '/contents/:path+', (c, p) => contents(c, p.path ?? '')),
+  route('GET', '/branches/:branch+', async (c, p) => {
+    const name = p.branch as string;
+    const sha = (await c.repo.git.branches()).get(name);
+    if (!sha) throw new GitHubError(404, 'Branch not found');
+    c.send(200, branch(name, (await c.repo.git.commit(sha))!, c.links));
+  }),
+  route('GET', '/commits/:ref', async (c, p) => {
+    const sha = await commitFor(c, p.ref as string);
+    const info = (await c.repo.git.commit(sha))!;
+    const files = await fileDiffs(c.repo.git.dir, [info.parents[0] ?? EMPTY_TREE, sha]);
+    const additions = files.reduce((n, f) => n + f.additions, 0);
+    const deletions = files.reduce((n, f) => n + f.deletions, 0);
+    c.send(200, {
+      ...repoCommit(info, c.links),
+      stats: { additions, deletions, total: additions + deletions },
+      files: files.map((f) => diffEntry(f, sha, c.links)),
+    });
+  }),
+];
