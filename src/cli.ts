@@ -11,6 +11,11 @@ import { runRepl } from './adapters/console/repl.ts';
 import { buildBot, configSchema, loadConfig, VERSION } from './app.ts';
 import { ConfigError } from './core/config/load.ts';
 import { BootError } from './core/errors.ts';
+import { bundledPlugins } from './plugins/index.ts';
+import type { SandboxRun } from './sandbox/cli.ts';
+
+// The sandbox is loaded only by the commands that run it, so `exec` starts fast.
+const sandboxCli = () => import('./sandbox/cli.ts');
 
 const usage = `deckhand ${VERSION} — ChatOps for Argo CD and Git
 
@@ -18,10 +23,13 @@ Usage:
   deckhand start [--config F]                      run the bot (console chat in a terminal)
   deckhand exec [--config F] [--as USER] [--json] "<command line>"
   deckhand exec [--config F] --as USER --press <action id>
+  deckhand sandbox [--scenario F] [--data-dir D] [--port N]
+                                                   run the sandbox world; writes D/deckhand.yaml and D/sandbox.json
   deckhand config check [--config F]              validate a config file, naming each error's path
   deckhand config schema                           print the JSON Schema of the config file
 
-The config file is --config, else $DECKHAND_CONFIG, else ./deckhand.yaml when it exists.`;
+The config file is --config, else $DECKHAND_CONFIG, else ./deckhand.yaml when it exists.
+\`deckhand start\` with no config file runs the demo sandbox and the bot together.`;
 
 function configPath(flag: string | undefined): string | undefined {
   if (flag) return flag;
@@ -75,9 +83,55 @@ async function cmdExec(argv: string[]): Promise<number> {
   }
 }
 
+async function cmdSandbox(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: 'string' },
+      'data-dir': { type: 'string', default: join('.deckhand', 'sandbox') },
+      port: { type: 'string' },
+      'time-scale': { type: 'string' },
+    },
+  });
+  const port = values.port === undefined ? 0 : Number(values.port);
+  const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || !(timeScale > 0)) {
+    process.stderr.write('deckhand sandbox: --port takes 0-65535 and --time-scale a positive number\n');
+    return 2;
+  }
+  const { runSandbox, describeSandbox } = await sandboxCli();
+  const run = await runSandbox({
+    scenario: values.scenario,
+    dataDir: values['data-dir'],
+    port,
+    timeScale,
+    plugins: bundledPlugins.map((p) => p.id),
+  });
+  process.stdout.write(describeSandbox(run));
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await run.sandbox.stop();
+  process.stdout.write('sandbox stopped\n');
+  return 0;
+}
+
 async function cmdStart(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
-  const loaded = loadConfig(configPath(values.config));
+  let file = configPath(values.config);
+  let sandbox: SandboxRun | undefined;
+  if (!file) {
+    // No configuration: a newcomer gets the demo world and the bot in one process.
+    const { runSandbox, describeSandbox } = await sandboxCli();
+    sandbox = await runSandbox({
+      dataDir: join('.deckhand', 'sandbox'),
+      plugins: bundledPlugins.map((p) => p.id),
+    });
+    process.stdout.write(describeSandbox(sandbox));
+    file = sandbox.configFile;
+  }
+  const loaded = loadConfig(file);
   const cfg = loaded.config;
   const interactive = cfg.adapters.console.enabled && process.stdin.isTTY;
   const adapter = new ConsoleAdapter({ write: (s) => process.stdout.write(s) });
@@ -96,6 +150,7 @@ async function cmdStart(argv: string[]): Promise<number> {
     stopping = true;
     bot.log.info({ why }, 'shutting down');
     await bot.stop(10_000);
+    await sandbox?.sandbox.stop();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -151,6 +206,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdStart(rest);
       case 'exec':
         return await cmdExec(rest);
+      case 'sandbox':
+        return await cmdSandbox(rest);
       case 'config':
         return cmdConfig(rest);
       case '--version':
@@ -167,8 +224,8 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof BootError) {
-      process.stderr.write(e.message + '\n');
+    if (e instanceof ConfigError || e instanceof BootError || (e as Error).name === 'ScenarioError') {
+      process.stderr.write((e as Error).message + '\n');
       return 1;
     }
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -3,6 +3,9 @@ import { builtinsPlugin } from '../core/builtins/index.ts';
 import { argocdPlugin } from './argocd/index.ts';
 import { k8sPlugin } from './k8s/index.ts';
 import { digestPlugin } from './digest/index.ts';
+import { gitopsPlugin } from './gitops-pr/index.ts';
+import { diagnosisPlugin } from './diagnosis/index.ts';
+import { incidentsPlugin } from './incidents/index.ts';
 import type { AnyPlugin } from '../core/plugin.ts';
 
 export const bundledPlugins: AnyPlugin[] = [
@@ -10,4 +13,7 @@ export const bundledPlugins: AnyPlugin[] = [
   argocdPlugin as AnyPlugin,
   k8sPlugin as AnyPlugin,
   digestPlugin as AnyPlugin,
+  gitopsPlugin as AnyPlugin,
+  diagnosisPlugin as AnyPlugin,
+  incidentsPlugin as AnyPlugin,
 ];

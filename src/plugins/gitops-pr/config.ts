@@ -24,13 +24,13 @@ const HostSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** Where an app's values live when the defaults (image.tag, replicaCount, resources) do not fit. */
+/** Where an app's Helm values live when the defaults (image.tag, replicaCount, resources) do not fit. */
 const AppOverrideSchema = z.strictObject({
   apps: z.array(z.string()).min(1).describe('application name globs'),
-  workload: z.string().optional().describe('the workload to change when the app has several'),
   helm: z
     .strictObject({
-      imageTag: z.string().optional(),
+      image: z.string().optional().describe('values key of the image (a repository/tag mapping or a string)'),
+      tag: z.string().optional().describe('values key of the tag, when it is not <image>.tag'),
       replicas: z.string().optional(),
       resources: z.string().optional(),
       podAnnotations: z.string().optional(),
@@ -55,6 +55,20 @@ export const GitOpsConfigSchema = z.strictObject({
     .default(50)
     .describe('the largest replica count /gitops scale accepts'),
   overrides: z.array(AppOverrideSchema).default([]),
+  followUp: z
+    .strictObject({
+      timeoutSeconds: z
+        .number()
+        .positive()
+        .default(600)
+        .describe('how long after a merge the app has to be synced and Healthy'),
+      settleSeconds: z
+        .number()
+        .min(0)
+        .default(20)
+        .describe('how long a synced app may look Degraded before it is called degraded (rollouts settle)'),
+    })
+    .default({ timeoutSeconds: 600, settleSeconds: 20 }),
 });
 
 export type GitOpsConfig = z.output<typeof GitOpsConfigSchema>;

@@ -26,6 +26,8 @@ export interface FollowUp {
   conversation: Conversation;
   /** Set once the app reached the revision. */
   syncedAt?: number;
+  /** Since when the app has been Healthy without interruption (it must stay so for the settle time). */
+  healthySince?: number;
   /** What the follow-up is about, for its messages: "scale to 3". */
   what: string;
   changeId?: string;
@@ -51,6 +53,7 @@ export class FollowUps {
   private readonly log: Logger;
   private readonly hooks: FollowUpHooks;
   private readonly waiting = new Map<string, () => void>();
+  private readonly rechecks = new Set<NodeJS.Timeout>();
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   readonly settleMs: number;
@@ -90,6 +93,8 @@ export class FollowUps {
 
   stop(): void {
     clearInterval(this.timer);
+    for (const t of this.rechecks) clearTimeout(t);
+    this.rechecks.clear();
     this.unsubscribe?.();
     for (const done of this.waiting.values()) done();
   }
@@ -107,7 +112,24 @@ export class FollowUps {
     const done = new Promise<void>((resolve) => this.waiting.set(doc.id, resolve));
     void this.tasks.track(done);
     void this.check(doc.id);
+    // The verdict at the deadline should not wait for the next sweep.
+    this.recheck(doc.id, deadlineMs + 50);
     return done;
+  }
+
+  /** Look again after `ms` (the settle time), without waiting for the next sweep. */
+  private recheck(id: string, ms: number): void {
+    const t = setTimeout(
+      () => {
+        this.rechecks.delete(t);
+        void this.check(id).catch((err: unknown) =>
+          this.log.debug({ err: (err as Error).message }, 'follow-up check failed'),
+        );
+      },
+      Math.max(10, ms),
+    );
+    t.unref();
+    this.rechecks.add(t);
   }
 
   private async sweep(): Promise<void> {
@@ -140,10 +162,22 @@ export class FollowUps {
       const syncedAt = f.syncedAt ?? now;
       if (!f.syncedAt) await this.docs.update(id, (x) => (x ? { ...x, syncedAt } : x));
       const health = app.status?.health?.status ?? 'Unknown';
-      if (health === 'Healthy') return this.finish(f, 'healthy', this.healthy(f, now));
+      if (health === 'Healthy') {
+        // Healthy must last: new pods are ready for a moment before an OOM or a failing probe.
+        const since = f.healthySince ?? now;
+        if (f.healthySince === undefined)
+          await this.docs.update(id, (x) => (x ? { ...x, healthySince: since } : x));
+        if (now - since >= this.settleMs) return this.finish(f, 'healthy', this.healthy(f, since));
+        this.recheck(id, since + this.settleMs - now);
+        return;
+      }
+      if (f.healthySince !== undefined)
+        await this.docs.update(id, (x) => (x ? { ...x, healthySince: undefined } : x));
       // Give a rollout time to settle before calling it degraded.
-      if ((health === 'Degraded' || health === 'Missing') && now - syncedAt >= this.settleMs) {
-        return this.finish(f, 'degraded', await this.degraded(f, health, app.status?.health?.message));
+      if (health === 'Degraded' || health === 'Missing') {
+        if (now - syncedAt >= this.settleMs)
+          return this.finish(f, 'degraded', await this.degraded(f, health, app.status?.health?.message));
+        this.recheck(id, syncedAt + this.settleMs - now);
       }
     }
     if (now >= f.deadline) {

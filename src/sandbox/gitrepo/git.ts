@@ -257,15 +257,14 @@ export class BareRepo {
     try {
       if (base) await git(this.dir, ['read-tree', base], { env });
       else await git(this.dir, ['read-tree', '--empty'], { env });
-      for (const c of changes) {
-        if (c.sha === null) await git(this.dir, ['update-index', '--force-remove', '--', c.path], { env });
-        else
-          await git(
-            this.dir,
-            ['update-index', '--add', '--cacheinfo', `${c.mode ?? '100644'},${c.sha},${c.path}`],
-            { env },
-          );
-      }
+      // One `--index-info` run for every change (mode 0 removes a path): `--force-remove` needs a
+      // work tree, which a bare repository has not, and a process per file is slow.
+      const info = changes
+        .map((c) =>
+          c.sha === null ? `0 ${'0'.repeat(40)}\t${c.path}` : `${c.mode ?? '100644'} ${c.sha}\t${c.path}`,
+        )
+        .join('\n');
+      if (changes.length) await git(this.dir, ['update-index', '--index-info'], { env, input: info + '\n' });
       return (await git(this.dir, ['write-tree'], { env })).trim();
     } finally {
       rmSync(index, { force: true });
@@ -405,10 +404,12 @@ export class BareRepo {
     for (let i = 0; i < parts.length; i += 2)
       files.push({ status: parts[i] as string, path: parts[i + 1] as string });
     return Promise.all(
-      files.map(async (f) => ({
-        ...f,
-        patch: (await git(this.dir, ['diff', a, b, '--', f.path])).split('\n').slice(4).join('\n'),
-      })),
+      files.map(async (f) => {
+        const full = await git(this.dir, ['diff', a, b, '--', f.path]);
+        // The patch starts at the first hunk: the headers are 4 lines, 5 for added or deleted files.
+        const hunk = full.indexOf('\n@@');
+        return { ...f, patch: hunk >= 0 ? full.slice(hunk + 1) : '' };
+      }),
     );
   }
 }

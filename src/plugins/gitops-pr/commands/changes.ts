@@ -83,7 +83,7 @@ export function changeCommands(
       summary: 'Change memory/cpu limits or requests (a pull request)',
       args: z.object({
         app: appArg,
-        settings: z.record(z.enum(['memory', 'cpu']), z.string()).superRefine((r, c) => {
+        settings: z.partialRecord(z.enum(['memory', 'cpu']), z.string()).superRefine((r, c) => {
           if (r.memory !== undefined && !memory.test(r.memory))
             c.addIssue({ code: 'custom', message: `memory=${r.memory} is not a quantity like 512Mi or 1Gi` });
           if (r.cpu !== undefined && !cpu.test(r.cpu))

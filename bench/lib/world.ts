@@ -1,0 +1,82 @@
+/**
+ * A sandbox in a child process (so the bench process holds only the bot and its RSS is the bot's),
+ * and a bot in this process configured for it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execOnce, silentAdapter } from '../../src/adapters/console/exec.ts';
+import { buildBot, loadConfig } from '../../src/app.ts';
+import type { Bot } from '../../src/core/compose.ts';
+import type { SandboxInfo } from '../../src/sandbox/index.ts';
+
+export interface ChildSandbox {
+  info: SandboxInfo;
+  configFile: string;
+  stop(): Promise<void>;
+}
+
+export async function childSandbox(scenarioYaml: string): Promise<ChildSandbox> {
+  const dir = mkdtempSync(join(tmpdir(), 'deckhand-bench-'));
+  const scenario = join(dir, 'scenario.yaml');
+  writeFileSync(scenario, scenarioYaml);
+  const bin = new URL('../../bin/deckhand.js', import.meta.url).pathname;
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [bin, 'sandbox', '--scenario', scenario, '--data-dir', dir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const infoFile = join(dir, 'sandbox.json');
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
+    child.stdout?.on('data', () => {
+      if (existsSync(infoFile)) resolve();
+    });
+  });
+  return {
+    info: JSON.parse(readFileSync(infoFile, 'utf8')) as SandboxInfo,
+    configFile: join(dir, 'deckhand.yaml'),
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface BenchBot {
+  bot: Bot;
+  run(line: string): Promise<{ ok: boolean }>;
+  stop(): Promise<void>;
+}
+
+/** A bot for the sandbox; `cache: false` makes every read a direct Argo CD call. */
+export async function benchBot(configFile: string, opts: { cache: boolean }): Promise<BenchBot> {
+  const loaded = loadConfig(configFile);
+  const config = structuredClone(loaded.config);
+  config.log.level = 'silent';
+  const plugins = config.plugins as { argocd: { cache: { enabled: boolean } } };
+  plugins.argocd.cache.enabled = opts.cache;
+  const adapter = silentAdapter();
+  const bot = await buildBot(
+    { ...loaded, config },
+    { extraAdapters: [adapter], http: false, background: false },
+  );
+  await bot.start();
+  // Ready means every instance's cache is warm (or, without a cache, that it answers).
+  for (let i = 0; i < 600; i++) {
+    const states = await Promise.all(bot.http.readiness.map((r) => r.check().catch((e: Error) => e.message)));
+    if (states.every((s) => s === null)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    bot,
+    run: (line) =>
+      execOnce(bot, adapter, { line, as: 'console', channel: 'bench', json: true, out: { write: () => {} } }),
+    stop: () => bot.stop(2_000),
+  };
+}

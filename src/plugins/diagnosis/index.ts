@@ -1,0 +1,76 @@
+/**
+ * The diagnosis plugin: `/diagnose <app>` names the root cause from the app's collected state,
+ * shows the evidence and offers the fix as a pull request. DiagnosisToken serves incidents,
+ * digests and remediation.
+ */
+import { z } from 'zod';
+import { defineAction } from '../../core/actions.ts';
+import { defineCommand } from '../../core/commands/define.ts';
+import { definePlugin } from '../../core/plugin.ts';
+import { token } from '../../core/token.ts';
+import { ClockToken } from '../../core/tokens.ts';
+import { ArgoToken } from '../argocd/index.ts';
+import { GitOpsToken, type Intent } from '../gitops-pr/index.ts';
+import { AppStateToken } from '../k8s/index.ts';
+import { DiagnosisService, FIX_ACTION } from './service.ts';
+
+export type { Diagnosis, Finding, Category } from './engine/types.ts';
+export { categories } from './engine/types.ts';
+export { summarize } from './engine/index.ts';
+export type { DiagnosisService } from './service.ts';
+
+export const DiagnosisToken = token<DiagnosisService>('Diagnosis');
+
+export const diagnosisPlugin = definePlugin({
+  id: 'diagnosis',
+  summary: 'Diagnosis: the root cause of a broken app, its evidence, and a fix as a pull request',
+  deps: { argo: ArgoToken, collector: AppStateToken, gitops: GitOpsToken, clock: ClockToken },
+  provides: [DiagnosisToken],
+  init({ deps, commands, actions, provide }) {
+    const service = new DiagnosisService({ collector: deps.collector, clock: deps.clock });
+    provide(DiagnosisToken, service);
+    commands.add(
+      defineCommand({
+        name: 'diagnose',
+        summary: 'Find the root cause of what is wrong with an app, with evidence and a fix',
+        args: z.object({ app: z.string().describe('application: name, namespace/name or name@instance') }),
+        positional: ['app'],
+        examples: ['diagnose naver-news'],
+        permission: 'argo.read',
+        progress: 'Collecting Argo CD, pods, events and logs…',
+        async run({ args, signal, button, can }) {
+          const r = await deps.argo.resolve(args.app, { signal });
+          // Offer the fix button only to someone who may propose it.
+          const mayFix = can('gitops.propose', { app: r.app.metadata.name, project: r.app.spec.project });
+          return service.report(r, { signal, button: mayFix ? button : undefined });
+        },
+      }),
+    );
+    actions.add(
+      defineAction({
+        kind: FIX_ACTION,
+        params: z.object({
+          app: z.string(),
+          instance: z.string(),
+          intent: z.custom<Intent>((v) => !!v && typeof v === 'object' && 'kind' in v),
+          reason: z.string().optional(),
+        }),
+        permission: 'gitops.propose',
+        summary: 'Open the pull request a diagnosis suggests',
+        run: async (ctx) => {
+          const p = ctx.params;
+          const ref = p.app.includes('@') ? p.app : `${p.app}@${p.instance}`;
+          const r = await deps.argo.resolve(ref, { signal: ctx.signal });
+          ctx.authorize('gitops.propose', { app: r.app.metadata.name, project: r.app.spec.project });
+          const reply = await deps.gitops.propose(
+            { actor: ctx.actor, conversation: ctx.conversation, say: ctx.say, button: ctx.button },
+            r,
+            p.intent,
+            { reason: p.reason },
+          );
+          return reply ? { reply } : undefined;
+        },
+      }),
+    );
+  },
+});

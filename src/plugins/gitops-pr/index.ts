@@ -1,0 +1,149 @@
+/**
+ * The gitops plugin: every change is a pull request on the Git host of the app's source —
+ * `/gitops bump|scale|resources|restart|revert|prs` — approved in chat with four eyes, merged at
+ * the head that was shown, and followed in Argo CD until it is live. GitOpsToken lets other
+ * plugins (diagnosis fixes, remediation rules) propose changes the same way.
+ */
+import { z } from 'zod';
+import { defineAction } from '../../core/actions.ts';
+import { anyGlob } from '../../core/glob.ts';
+import { definePlugin } from '../../core/plugin.ts';
+import { token } from '../../core/token.ts';
+import {
+  ActionsToken,
+  ApprovalsToken,
+  ChatToken,
+  ClockToken,
+  LoggerToken,
+  StoreToken,
+  TasksToken,
+} from '../../core/tokens.ts';
+import { ArgoToken, REVERT_ACTION } from '../argocd/index.ts';
+import { ChangeService } from './changes.ts';
+import { changeCommands } from './commands/changes.ts';
+import { prsCommand } from './commands/prs.ts';
+import { GitOpsConfigSchema } from './config.ts';
+import { createPlanner } from './edit/index.ts';
+import { FollowUps } from './followup.ts';
+import { createHosts } from './hosts/registry.ts';
+import { GitOpsWorkflow } from './workflow.ts';
+
+export type { ChangeIntent, Intent } from './intents.ts';
+export type { GitOpsWorkflow, TurnTools } from './workflow.ts';
+export type { FollowUpOutcome, FollowUp } from './followup.ts';
+
+/** What other plugins may do with Git: propose a change as a pull request with its approval card. */
+export const GitOpsToken = token<GitOpsWorkflow>('GitOps');
+
+export const gitopsPlugin = definePlugin({
+  id: 'gitops',
+  summary: 'GitOps changes as pull requests: bump, scale, resources, restart, revert; approvals',
+  config: GitOpsConfigSchema,
+  deps: {
+    argo: ArgoToken,
+    store: StoreToken,
+    clock: ClockToken,
+    approvals: ApprovalsToken,
+    chat: ChatToken,
+    tasks: TasksToken,
+    actions: ActionsToken,
+    log: LoggerToken,
+  },
+  provides: [GitOpsToken],
+  init({ config, deps, commands, actions, provide, onStart, onClose }) {
+    const hosts = createHosts(config.hosts);
+    const changes = new ChangeService({
+      hosts,
+      store: deps.store,
+      // The first override whose globs match the app says where its Helm values are.
+      plan: (r, files, intent) => {
+        const name = r.app.metadata.name;
+        const keys = config.overrides.find((o) => anyGlob(o.apps, name))?.helm;
+        return createPlanner(keys ? { valuesKeys: { [name]: keys } } : {})(r, files, intent);
+      },
+      config,
+      clock: deps.clock,
+    });
+    const followUps = new FollowUps({
+      store: deps.store,
+      argo: deps.argo,
+      chat: deps.chat,
+      clock: deps.clock,
+      tasks: deps.tasks,
+      log: deps.log,
+      settleMs: config.followUp.settleSeconds * 1000,
+      hooks: {
+        // The revert of what the follow-up merged, offered where the follow-up reports.
+        revertButton: async (f) => {
+          const change = f.changeId ? await changes.get(f.changeId) : undefined;
+          if (!change?.mergeSha) return undefined;
+          return deps.actions.create(
+            {
+              kind: REVERT_ACTION,
+              params: { app: change.app, instance: change.instance, commit: change.mergeSha },
+              scope: { app: change.app, project: change.project },
+            },
+            {
+              actor: {
+                id: change.mergedBy ?? change.requester,
+                name: change.mergedBy ?? change.requester,
+                platform: f.conversation.platform,
+                platformUserId: '',
+                groups: [],
+                known: true,
+              },
+              conversation: f.conversation,
+            },
+          );
+        },
+      },
+    });
+    const flow = new GitOpsWorkflow({
+      changes,
+      approvals: deps.approvals,
+      argo: deps.argo,
+      followUps,
+      clock: deps.clock,
+      audit: deps.store.audit,
+      log: deps.log,
+      mergeMethod: config.mergeMethod,
+      followMs: config.followUp.timeoutSeconds * 1000,
+    });
+    provide(GitOpsToken, flow);
+    commands.add(
+      ...changeCommands(deps.argo, flow, deps.clock, { maxReplicas: config.maxReplicas }),
+      prsCommand(changes, deps.clock),
+    );
+    actions.add(
+      ...flow.actions(),
+      defineAction({
+        kind: REVERT_ACTION,
+        params: z.object({
+          app: z.string(),
+          instance: z.string().optional(),
+          commit: z.string().optional(),
+          toRevision: z.string().optional(),
+          fromRevision: z.string().optional(),
+        }),
+        permission: 'gitops.propose',
+        summary: 'Open a pull request that reverts a change',
+        run: async (ctx) => {
+          const p = ctx.params;
+          const ref = p.instance && !p.app.includes('@') ? `${p.app}@${p.instance}` : p.app;
+          const r = await deps.argo.resolve(ref, { signal: ctx.signal });
+          ctx.authorize('gitops.propose', { app: r.app.metadata.name, project: r.app.spec.project });
+          const commit = p.commit ?? p.fromRevision;
+          const reply = await flow.propose(
+            { actor: ctx.actor, conversation: ctx.conversation, say: ctx.say, button: ctx.button },
+            r,
+            commit ? { kind: 'revert', commit } : { kind: 'revert' },
+            { reason: p.toRevision ? `roll back to ${p.toRevision.slice(0, 7)}` : undefined },
+          );
+          return reply ? { reply } : undefined;
+        },
+      }),
+    );
+    onStart(() => followUps.start());
+    onClose(() => followUps.stop());
+  },
+});

@@ -1,0 +1,116 @@
+/**
+ * The incidents plugin: Alertmanager's webhook (`POST /hooks/incidents/alertmanager`, bearer
+ * token, size limit, schema) turns each alert group into one chat thread with the diagnosis of
+ * the app inside, edited in place as the group fires again or resolves. `/incidents` lists the
+ * open ones.
+ */
+import { z } from 'zod';
+import { defineCommand } from '../../core/commands/define.ts';
+import { bearerToken } from '../../core/http/webhooks.ts';
+import { ago } from '../../core/message/time.ts';
+import { definePlugin } from '../../core/plugin.ts';
+import { token } from '../../core/token.ts';
+import { ActionsToken, ChatToken, ClockToken, LoggerToken, StoreToken } from '../../core/tokens.ts';
+import { ArgoToken } from '../argocd/index.ts';
+import { DiagnosisToken } from '../diagnosis/index.ts';
+import { AlertmanagerPayloadSchema, type AlertmanagerPayload } from './alertmanager.ts';
+import { IncidentsConfigSchema } from './config.ts';
+import { IncidentService } from './incidents.ts';
+
+export type { Incident } from './incidents.ts';
+export const IncidentsToken = token<IncidentService>('Incidents');
+
+/** Who the bot is when it creates buttons on its own (in an incident thread, nobody typed a command). */
+const BOT_ACTOR = {
+  id: 'deckhand',
+  name: 'deckhand',
+  platform: 'deckhand',
+  platformUserId: 'deckhand',
+  groups: [],
+  known: true,
+};
+
+export const incidentsPlugin = definePlugin({
+  id: 'incidents',
+  summary: 'Incidents: Alertmanager alerts become threads with the diagnosis and a fix',
+  config: IncidentsConfigSchema,
+  deps: {
+    argo: ArgoToken,
+    diagnosis: DiagnosisToken,
+    chat: ChatToken,
+    clock: ClockToken,
+    store: StoreToken,
+    actions: ActionsToken,
+    log: LoggerToken,
+  },
+  provides: [IncidentsToken],
+  init({ config, deps, commands, webhooks, provide, log }) {
+    const service = new IncidentService({
+      argo: deps.argo,
+      chat: deps.chat,
+      clock: deps.clock,
+      log: deps.log,
+      cfg: config,
+      store: deps.store,
+      diagnose: (r, _incident, thread) =>
+        deps.diagnosis.report(r, {
+          button: (req) => deps.actions.create(req, { actor: BOT_ACTOR, conversation: thread }),
+        }),
+    });
+    provide(IncidentsToken, service);
+    if (!config.webhookToken)
+      log.info('no incidents.webhookToken: the Alertmanager webhook refuses every request');
+    webhooks.add({
+      path: '/alertmanager',
+      maxBytes: config.maxBytes,
+      verify: bearerToken(config.webhookToken),
+      body: AlertmanagerPayloadSchema,
+      handle: async ({ body, log: hookLog }) => {
+        const i = await service.ingest(body as AlertmanagerPayload, hookLog);
+        return { incident: i.key, status: i.status, app: i.app?.name ?? null };
+      },
+    });
+    commands.add(
+      defineCommand({
+        name: 'incidents',
+        summary: 'Open incidents (firing alert groups) and their threads',
+        args: z.object({}),
+        examples: ['incidents'],
+        permission: 'argo.read',
+        async run() {
+          const open = await service.open();
+          const now = deps.clock.now();
+          if (!open.length) return { text: 'No open incidents.', tone: 'ok', data: { incidents: [] } };
+          return {
+            text: `${open.length} open incident${open.length === 1 ? '' : 's'}`,
+            header: 'Open incidents',
+            tone: 'danger',
+            blocks: [
+              {
+                type: 'table',
+                table: {
+                  columns: ['alert', 'app', 'since', 'notifications'],
+                  rows: open.map((i) => [
+                    i.alertname,
+                    i.app?.name ?? '—',
+                    ago(i.startedAt, now),
+                    String(i.notifications),
+                  ]),
+                  align: ['left', 'left', 'right', 'right'],
+                },
+              },
+            ],
+            data: {
+              incidents: open.map((i) => ({
+                key: i.key,
+                alertname: i.alertname,
+                app: i.app?.name,
+                startedAt: i.startedAt,
+              })),
+            },
+          };
+        },
+      }),
+    );
+  },
+});

@@ -1,0 +1,76 @@
+/**
+ * What `deckhand sandbox` leaves in its data directory for the bot and for scripts:
+ * `sandbox.json` (each server's address and credentials, where each bare repository lies) and
+ * `deckhand.yaml` (a bot configuration for this world, with the demo identities).
+ */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { sandboxTls } from './http.ts';
+import type { SandboxInfo } from './index.ts';
+
+/** People to try the flows with: alice proposes, bob approves, carol only looks. */
+export const DEMO_IDENTITIES = {
+  alice: { name: 'Alice (operator)', role: 'operator' },
+  bob: { name: 'Bob (approver)', role: 'approver' },
+  carol: { name: 'Carol (viewer)', role: 'viewer' },
+  console: { name: 'You, at the console', role: 'admin' },
+} as const;
+
+/** The bot configuration for a sandbox; `plugins` limits it to the sections a build knows. */
+export function botConfig(info: SandboxInfo, dataDir: string, plugins?: string[]): Record<string, unknown> {
+  const dir = resolve(dataDir);
+  const config = {
+    dataDir: join(dir, 'bot'),
+    log: { level: 'info' },
+    server: { host: '127.0.0.1', port: 8080 },
+    identities: Object.fromEntries(Object.entries(DEMO_IDENTITIES).map(([id, p]) => [id, { name: p.name }])),
+    access: {
+      bindings: Object.entries(DEMO_IDENTITIES).map(([id, p]) => ({ roles: [p.role], users: [id] })),
+    },
+    plugins: {
+      argocd: { instances: info.argocd.map((i) => ({ name: i.name, url: i.url, token: i.token })) },
+      k8s: {
+        clusters: info.clusters.map((c) => ({
+          name: c.name,
+          server: c.server,
+          url: c.url,
+          token: c.token,
+          caFile: join(dir, 'sandbox-ca.pem'),
+        })),
+      },
+      gitops: {
+        hosts: [
+          {
+            type: 'github',
+            name: 'github (sandbox)',
+            host: 'github.com',
+            apiUrl: info.git.url,
+            token: info.git.token,
+          },
+        ],
+      },
+    } as Record<string, unknown>,
+  };
+  if (plugins)
+    config.plugins = Object.fromEntries(
+      Object.entries(config.plugins).filter(([id]) => plugins.includes(id)),
+    );
+  return config;
+}
+
+/** Write sandbox.json, deckhand.yaml and the CA the bot needs to trust the sandbox's TLS. */
+export function writeSandboxFiles(
+  info: SandboxInfo,
+  dataDir: string,
+  plugins?: string[],
+): { config: string; info: string } {
+  const dir = resolve(dataDir);
+  writeFileSync(join(dir, 'sandbox-ca.pem'), sandboxTls().cert);
+  const infoFile = join(dir, 'sandbox.json');
+  writeFileSync(infoFile, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+  const configFile = join(dir, 'deckhand.yaml');
+  const header = `# Written by \`deckhand sandbox\` for the scenario "${info.scenario}". Tokens change on every start.\n`;
+  writeFileSync(configFile, header + stringify(botConfig(info, dir, plugins)), { mode: 0o600 });
+  return { config: configFile, info: infoFile };
+}

@@ -1,0 +1,43 @@
+/**
+ * The sandbox's own control API, for scripts and tests that drive a running sandbox from another
+ * process: read and set each server's fault knobs. Bearer-token auth like every other server.
+ *
+ *   GET  /faults                       → {"argocd/default": {...}, "cluster/in-cluster": {...}, …}
+ *   POST /faults/<target>  {"latencyMs": 8000} | {"down": true} | {"errorRate": 0.5}
+ */
+import { FaultsSchema, type Faults } from './scenario.ts';
+import { SandboxServer, json, readJson } from './http.ts';
+import type { Sandbox } from './index.ts';
+
+export function createControlServer(sandbox: Sandbox, token: string): SandboxServer {
+  const never = { faults: FaultsSchema.parse({}) };
+  return new SandboxServer({
+    name: 'control',
+    faults: never,
+    unavailable: (res) => json(res, 503, { message: 'unavailable' }),
+    handler: async (req, res, url) => {
+      if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, { message: 'Unauthorized' });
+      if (req.method === 'GET' && url.pathname === '/faults') {
+        const all: Record<string, unknown> = {};
+        for (const t of sandbox.targets()) all[t] = await sandbox.setFaults(t, {});
+        return json(res, 200, all);
+      }
+      const m = /^\/faults\/(.+)$/.exec(url.pathname);
+      if (req.method === 'POST' && m) {
+        const target = decodeURIComponent(m[1] as string);
+        if (!sandbox.targets().includes(target))
+          return json(res, 404, { message: `unknown target ${target}`, targets: sandbox.targets() });
+        const body = await readJson(req).catch(() => undefined);
+        if (!body || typeof body !== 'object' || Array.isArray(body))
+          return json(res, 400, { message: 'the body must be a JSON object of fault knobs' });
+        const checked = FaultsSchema.safeParse({ ...FaultsSchema.parse({}), ...body });
+        if (!checked.success)
+          return json(res, 400, {
+            message: checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+          });
+        return json(res, 200, await sandbox.setFaults(target, body as Partial<Faults>));
+      }
+      return json(res, 404, { message: 'Not Found' });
+    },
+  });
+}

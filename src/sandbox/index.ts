@@ -1,0 +1,259 @@
+/**
+ * The sandbox as one running thing: the world of a scenario, its Git repositories on disk, an
+ * Argo CD API per instance, a Kubernetes API per cluster, the GitHub API over the repositories,
+ * and the controller that makes Argo CD and the clusters follow Git. The bot talks to it only
+ * through those HTTP servers, exactly as it would talk to the real ones.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { createArgoServer } from './argo-api/server.ts';
+import { createControlServer } from './control.ts';
+import { GitRepos, type BranchMoved } from './gitrepo/repos.ts';
+import { createGitHubServer } from './github-api/server.ts';
+import type { SandboxServer } from './http.ts';
+import { createKubeServer } from './kube-api/server.ts';
+import { assessHealth } from './reconciler/assess.ts';
+import { GitOpsController } from './reconciler/controller.ts';
+import { resolveRevisions } from './revisions.ts';
+import { FaultsSchema, type Faults, type KubeObject, type Scenario } from './scenario.ts';
+import { simulationView } from './simulation.ts';
+import { World } from './world.ts';
+
+export interface SandboxOptions {
+  scenario: Scenario;
+  /** Where the bare repositories and the pull request state live. */
+  dataDir: string;
+  /** First port; the servers take consecutive ports from it. 0 picks free ports. */
+  port?: number;
+  clock?: Clock;
+  /** How long an Argo CD operation takes (real Argo CD: seconds). */
+  syncDelayMs?: number;
+  /** Multiplies simulated pod start-up and crash timings: 1 is real time. */
+  timeScale?: number;
+}
+
+/** Every server's address and credentials, as `sandbox.json` holds them (see DESIGN.md). */
+export interface SandboxInfo {
+  scenario: string;
+  argocd: { name: string; url: string; token: string }[];
+  clusters: { name: string; server: string; url: string; token: string }[];
+  git: { url: string; token: string; repos: { url: string; path: string }[] };
+  control: { url: string; token: string };
+}
+
+export type FaultTarget = `argocd/${string}` | `cluster/${string}` | 'git';
+
+/** Fault knobs for a server that has no world state of its own to carry them. */
+function knobs(): { faults: Faults; setFaults(f: Partial<Faults>): Faults } {
+  const k = {
+    faults: FaultsSchema.parse({}),
+    setFaults(f: Partial<Faults>): Faults {
+      k.faults = FaultsSchema.parse({ ...k.faults, ...f });
+      return k.faults;
+    },
+  };
+  return k;
+}
+
+/**
+ * Files at a commit never change, and a merge makes every app of the repository read the same
+ * commit: keep the last few snapshots (branch names are not cached, they move).
+ */
+function snapshotCache(
+  read: (url: string, rev: string) => Promise<Map<string, string>>,
+): (url: string, rev: string) => Promise<Map<string, string>> {
+  const kept = new Map<string, Promise<Map<string, string>>>();
+  return (url, rev) => {
+    if (!/^[0-9a-f]{40}$/.test(rev)) return read(url, rev);
+    const key = `${url}@${rev}`;
+    let hit = kept.get(key);
+    if (!hit) {
+      hit = read(url, rev);
+      kept.set(key, hit);
+      hit.catch(() => kept.delete(key));
+      if (kept.size > 16) kept.delete(kept.keys().next().value as string);
+    }
+    return hit;
+  };
+}
+
+const newToken = (prefix: string) => `${prefix}-${randomBytes(18).toString('base64url')}`;
+
+/** Revision expressions in the scenario (HEAD~1, a branch) become the shas the repositories hold. */
+async function resolveScenarioRevisions(scenario: Scenario, repos: GitRepos): Promise<Scenario> {
+  const wanted = new Set<string>();
+  const key = (url: string, expr: string) => `${url}\u0000${expr}`;
+  for (const i of scenario.argocd)
+    for (const a of i.applications)
+      resolveRevisions(a, (url, expr) => {
+        wanted.add(key(url, expr));
+        return undefined;
+      });
+  const byRepo = new Map<string, string[]>();
+  for (const k of wanted) {
+    const [url, expr] = k.split('\u0000') as [string, string];
+    byRepo.set(url, [...(byRepo.get(url) ?? []), expr]);
+  }
+  const shas = new Map<string, string>();
+  await Promise.all(
+    [...byRepo].map(async ([url, exprs]) => {
+      for (const [expr, sha] of await repos.resolveMany(url, exprs)) shas.set(key(url, expr), sha);
+    }),
+  );
+  return {
+    ...scenario,
+    argocd: scenario.argocd.map((i) => ({
+      ...i,
+      applications: i.applications.map((a) => resolveRevisions(a, (url, expr) => shas.get(key(url, expr)))),
+    })),
+  };
+}
+
+export class Sandbox {
+  readonly world: World;
+  readonly repos: GitRepos;
+  readonly controller: GitOpsController;
+  readonly info: SandboxInfo;
+  private readonly servers: Map<string, SandboxServer>;
+  private readonly faultSources: Map<string, { faults: Faults; setFaults(f: Partial<Faults>): Faults }>;
+
+  constructor(parts: {
+    world: World;
+    repos: GitRepos;
+    controller: GitOpsController;
+    info: SandboxInfo;
+    servers: Map<string, SandboxServer>;
+    faultSources: Map<string, { faults: Faults; setFaults(f: Partial<Faults>): Faults }>;
+  }) {
+    this.world = parts.world;
+    this.repos = parts.repos;
+    this.controller = parts.controller;
+    this.info = parts.info;
+    this.servers = parts.servers;
+    this.faultSources = parts.faultSources;
+  }
+
+  targets(): string[] {
+    return [...this.faultSources.keys()];
+  }
+
+  /** Change a server's fault knobs at run time; `down` really stops (or restarts) listening. */
+  async setFaults(target: string, faults: Partial<Faults>): Promise<Faults> {
+    const source = this.faultSources.get(target);
+    const server = this.servers.get(target);
+    if (!source || !server)
+      throw new Error(`unknown sandbox target ${target}; known: ${this.targets().join(', ')}`);
+    const next = source.setFaults(faults);
+    if (next.down && server.listening) await server.down();
+    if (!next.down && !server.listening) await server.up();
+    return next;
+  }
+
+  async stop(): Promise<void> {
+    this.controller.stop();
+    await Promise.all([...this.servers.values()].map((s) => s.close()));
+  }
+}
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const clock = opts.clock ?? systemClock;
+  const dataDir = resolve(opts.dataDir);
+  // A sandbox starts as its scenario says: repositories and pull requests of an earlier run go.
+  rmSync(join(dataDir, 'repos'), { recursive: true, force: true });
+  rmSync(join(dataDir, 'github-state.json'), { force: true });
+  mkdirSync(dataDir, { recursive: true });
+  // Tokens the scenario does not fix are new for every start, like real credentials.
+  const input: Scenario = {
+    ...opts.scenario,
+    argocd: opts.scenario.argocd.map((i) => ({ ...i, token: i.token ?? newToken('argocd') })),
+    clusters: opts.scenario.clusters.map((c) => ({ ...c, token: c.token ?? newToken('kube') })),
+  };
+  const shiftMs = input.now ? clock.now() - Date.parse(input.now) : 0;
+  const repos = new GitRepos(dataDir);
+  await repos.seed(input.git, shiftMs);
+  const scenario = await resolveScenarioRevisions(input, repos);
+  const world = new World(scenario, clock);
+
+  const controller = new GitOpsController({
+    world,
+    git: { files: snapshotCache((url, rev) => repos.files(url, rev)) },
+    sim: simulationView(scenario.simulation),
+    timing: {
+      scale: opts.timeScale ?? 1,
+      setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+      now: () => clock.now(),
+    },
+    assess: (app, cluster) => assessHealth(world, app, cluster),
+  });
+  controller.start();
+  repos.on('branch-moved', (e: BranchMoved) => {
+    const repo = repos.get(e.url);
+    if (repo) void controller.onBranchMoved(e.url, e.branch, e.to, repo.defaultBranch).catch(() => undefined);
+  });
+
+  let nextPort = opts.port ?? 0;
+  const port = () => (nextPort ? nextPort++ : 0);
+  const servers = new Map<string, SandboxServer>();
+  const faultSources = new Map<string, { faults: Faults; setFaults(f: Partial<Faults>): Faults }>();
+  const info: SandboxInfo = {
+    scenario: scenario.metadata.name,
+    argocd: [],
+    clusters: [],
+    git: { url: '', token: newToken('github'), repos: [] },
+    control: { url: '', token: newToken('control') },
+  };
+
+  for (const instance of world.instances) {
+    const server = createArgoServer(world, instance, {
+      revisions: { metadata: (url, rev) => repos.metadata(url, rev) },
+      hook: {
+        sync: (inst, name, ns, run) => controller.sync(inst, name, ns, run.revision, run.initiatedBy),
+        resolve: (url, rev) => repos.resolve(url, rev),
+      },
+      syncDelayMs: opts.syncDelayMs,
+      desired: async (app) => {
+        const src = (app.spec as { source?: { repoURL?: string; targetRevision?: string; chart?: string } })
+          .source;
+        if (!src?.repoURL || src.chart || !repos.get(src.repoURL)) return undefined;
+        const sha = await repos.resolve(src.repoURL, src.targetRevision || 'HEAD');
+        return sha
+          ? ((await controller.desired(
+              app as Parameters<GitOpsController['desired']>[0],
+              sha,
+            )) as KubeObject[])
+          : undefined;
+      },
+    });
+    const url = await server.listen(port());
+    instance.uiUrl ??= url;
+    servers.set(`argocd/${instance.name}`, server);
+    faultSources.set(`argocd/${instance.name}`, instance);
+    info.argocd.push({ name: instance.name, url, token: instance.token });
+  }
+  for (const cluster of world.clusters) {
+    const server = createKubeServer(cluster);
+    const url = await server.listen(port());
+    servers.set(`cluster/${cluster.name}`, server);
+    faultSources.set(`cluster/${cluster.name}`, cluster);
+    info.clusters.push({ name: cluster.name, server: cluster.server, url, token: cluster.token });
+  }
+  const gitFaults = knobs();
+  const github = createGitHubServer(repos, {
+    token: info.git.token,
+    stateFile: join(dataDir, 'github-state.json'),
+    clock: () => clock.now(),
+    faults: gitFaults,
+  });
+  info.git.url = await github.listen(port());
+  servers.set('git', github);
+  faultSources.set('git', gitFaults);
+  info.git.repos = repos.all().map((r) => ({ url: r.url, path: r.git.dir }));
+
+  const sandbox = new Sandbox({ world, repos, controller, info, servers, faultSources });
+  const control = createControlServer(sandbox, info.control.token);
+  info.control.url = await control.listen(port());
+  servers.set('control', control);
+  return sandbox;
+}

@@ -1,0 +1,129 @@
+/**
+ * Issues 6 and 7 end to end against the demo world: a change asked in chat becomes a pull request
+ * in the sandbox's bare repository, four eyes approve it, deckhand merges it at the head that was
+ * shown, the reconciler rolls it out, and the thread hears how it went.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataOf, startSandboxBot, textOf, type SandboxBot } from '../support/sandbox-bot.ts';
+
+const REPO = 'https://github.com/sijunkim/infra';
+let s: SandboxBot;
+
+beforeAll(async () => {
+  s = await startSandboxBot({
+    overrides: (cfg) => {
+      cfg.plugins.gitops.followUp = { timeoutSeconds: 8, settleSeconds: 0.2 };
+    },
+  });
+}, 60_000);
+afterAll(async () => s?.stop());
+
+const cardOf = (r: { messages: { data?: Record<string, unknown> }[] }) =>
+  r.messages.find((m) => m.data?.change)?.data as {
+    change: { pr: { number: number }; headSha: string; branch: string; approvalId: string };
+    actions: { approve: string; reject: string; diff: string };
+  };
+
+// Assertions walk the status card's free-form data.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AppData = Record<string, any>;
+
+async function untilApp(app: string, ok: (a: AppData) => boolean): Promise<AppData> {
+  for (let i = 0; i < 400; i++) {
+    const a = dataOf(await s.exec(`/argo status ${app} --refresh`)).app;
+    if (a && ok(a)) return a;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${app} never reached the expected state`);
+}
+
+describe('gitops scale with approval', () => {
+  let card: ReturnType<typeof cardOf>;
+  let base: string;
+
+  it('opens a pull request whose commit changes one line', { timeout: 30_000 }, async () => {
+    const repo = s.run.sandbox.repos.get(REPO)!;
+    base = (await repo.git.resolve('master'))!;
+    const r = await s.exec('/gitops scale naver-news 3', 'alice');
+    expect(r.ok).toBe(true);
+    card = cardOf(r);
+    expect(card.change.branch).toMatch(/^deckhand\/replicas\/naver-news-[0-9a-f]{7}$/);
+    const files = await repo.git.diff(base, card.change.headSha);
+    expect(files).toHaveLength(1);
+    const changed = files[0]!.patch.split('\n').filter((l) => /^[+-](?![+-])/.test(l));
+    expect(changed).toEqual([
+      expect.stringMatching(/^-\s*replicas: 1/),
+      expect.stringMatching(/^\+\s*replicas: 3/),
+    ]);
+  });
+
+  it('returns the open pull request when asked twice', async () => {
+    const again = await s.exec('/gitops scale naver-news 3', 'alice');
+    expect(again.ok).toBe(true);
+    expect(textOf(again)).toContain(`#${card.change.pr.number}`);
+  });
+
+  it('refuses the requester and a viewer, merging nothing', async () => {
+    const self = await s.press(card.actions.approve, 'alice');
+    expect(self.ok).toBe(false);
+    const viewer = await s.press(card.actions.approve, 'carol');
+    expect(viewer.ok).toBe(false);
+    expect(textOf(viewer)).toContain('gitops.approve');
+    expect(await s.run.sandbox.repos.get(REPO)!.git.resolve('master')).toBe(base);
+  });
+
+  it('merges on the approver press and follows the rollout to three pods', async () => {
+    const r = await s.press(card.actions.approve, 'bob');
+    expect(r.ok).toBe(true);
+    const repo = s.run.sandbox.repos.get(REPO)!;
+    const head = (await repo.git.resolve('master'))!;
+    expect(head).not.toBe(base);
+    expect((await repo.git.commit(head))!.parents).toEqual([base, card.change.headSha]);
+    const app = await untilApp('naver-news', (a) => a.revision === head);
+    expect(app.sync).toBe('Synced');
+    const pods = dataOf(await s.exec('/k8s pods naver-news')).pods as { name: string }[];
+    expect(pods).toHaveLength(3);
+    // naver-news still OOMs at 512Mi: the follow-up says so and offers the revert.
+    await s.bot.tasks.idle(10_000);
+    // The crash loop keeps the rollout from finishing: the follow-up says so (Degraded once the
+    // progress deadline passes, or not Healthy by its own deadline) and offers the revert.
+    expect(s.output()).toMatch(
+      /naver-news (is Degraded after [0-9a-f]{7} went live|did not become Healthy within 8s after the merge)/,
+    );
+    expect(s.output()).toMatch(/\[Revert\] \(a_[\w-]+\)/);
+    expect(s.output()).not.toMatch(/naver-news synced to [0-9a-f]{7}, Healthy/);
+  }, 40_000);
+
+  it('a second press after the merge changes nothing', async () => {
+    const r = await s.press(card.actions.approve, 'bob');
+    expect(r.ok).toBe(false);
+  });
+});
+
+describe('gitops resources fixes the OOM', () => {
+  it('raises the memory limit and reports Healthy', async () => {
+    const r = await s.exec('/gitops resources naver-news memory=768Mi', 'alice');
+    expect(r.ok).toBe(true);
+    const card = cardOf(r);
+    const approved = await s.press(card.actions.approve, 'bob');
+    expect(approved.ok).toBe(true);
+    await s.bot.tasks.idle(15_000);
+    expect(s.output()).toMatch(/naver-news synced to [0-9a-f]{7}, Healthy in/);
+  }, 40_000);
+});
+
+describe('bad input opens nothing', () => {
+  it.each([
+    ['/gitops scale naver-news -1', /replicas|-1|at least|greater/i],
+    ['/gitops scale naver-news 10000', /50|maximum|at most/i],
+    ['/gitops resources naver-news memory=lots', /lots|quantity/i],
+    ['/gitops bump naver-news v2 --container nope', /nope|container/i],
+    ['/gitops scale kube-prometheus-stack 2', /chart/i],
+  ])('%s', async (line, why) => {
+    const before = await s.run.sandbox.repos.get(REPO)!.git.branches();
+    const r = await s.exec(line, 'alice');
+    expect(r.ok).toBe(false);
+    expect(textOf(r)).toMatch(why);
+    expect(await s.run.sandbox.repos.get(REPO)!.git.branches()).toEqual(before);
+  });
+});
