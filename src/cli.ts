@@ -22,7 +22,7 @@ const usage = `deckhand ${VERSION} — ChatOps for Argo CD and Git
 Usage:
   deckhand start [--config F]                      run the bot (console chat in a terminal)
   deckhand exec [--config F] [--as USER] [--json] "<command line>"
-  deckhand exec [--config F] --as USER --press <action id>
+  deckhand exec [--config F] --as USER --press <action id> [--wait SECONDS]
   deckhand sandbox [--scenario F] [--data-dir D] [--port N]
                                                    run the sandbox world; writes D/deckhand.yaml and D/sandbox.json
   deckhand config check [--config F]              validate a config file, naming each error's path
@@ -46,8 +46,14 @@ async function cmdExec(argv: string[]): Promise<number> {
       as: { type: 'string' },
       json: { type: 'boolean', default: false },
       press: { type: 'string' },
+      wait: { type: 'string' },
     },
   });
+  const waitSeconds = values.wait === undefined ? 0 : Number(values.wait);
+  if (!(waitSeconds >= 0)) {
+    process.stderr.write('deckhand exec: --wait takes a number of seconds\n');
+    return 2;
+  }
   const loaded = loadConfig(configPath(values.config));
   const cfg = loaded.config;
   const line = positionals.join(' ');
@@ -74,7 +80,8 @@ async function cmdExec(argv: string[]): Promise<number> {
       channel: cfg.adapters.console.channel,
       json: values.json,
       out,
-      settleMs: 0,
+      // What the command started in the background (a merge's follow-up) may finish meanwhile.
+      settleMs: waitSeconds * 1000,
     });
     if (values.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return result.ok ? 0 : 1;

@@ -1,0 +1,87 @@
+/**
+ * The stable interfaces as a script uses them: `deckhand sandbox` in one process writing
+ * sandbox.json and deckhand.yaml, `deckhand exec --json` and `--press` in others, and a clean
+ * exit on SIGTERM.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const bin = resolve(import.meta.dirname, '../../bin/deckhand.js');
+const dir = mkdtempSync(join(tmpdir(), 'deckhand-cli-sandbox-'));
+let sandbox: ChildProcess;
+let printed = '';
+
+async function exec(...args: string[]): Promise<{ code: number; json: Record<string, any> }> {
+  const r = await promisify(execFile)(process.execPath, [
+    bin,
+    'exec',
+    '--config',
+    join(dir, 'deckhand.yaml'),
+    '--json',
+    ...args,
+  ]).catch((e: { code: number; stdout: string }) => e);
+  return {
+    code: 'code' in r && typeof r.code === 'number' ? r.code : 0,
+    json: JSON.parse(r.stdout) as Record<string, any>,
+  };
+}
+
+beforeAll(async () => {
+  sandbox = spawn(process.execPath, [bin, 'sandbox', '--data-dir', dir, '--time-scale', '0.01'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  sandbox.stdout?.on('data', (b: Buffer) => (printed += b.toString()));
+  for (let i = 0; i < 600 && !printed.includes('bot config:'); i++)
+    await new Promise((r) => setTimeout(r, 50));
+}, 60_000);
+
+afterAll(() => {
+  sandbox.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('deckhand sandbox and exec, as separate processes', () => {
+  it('writes sandbox.json in the documented form and prints the URLs', () => {
+    const info = JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8'));
+    expect(info.argocd[0]).toMatchObject({
+      name: 'default',
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      token: expect.any(String),
+    });
+    expect(info.clusters[0]).toMatchObject({
+      name: 'in-cluster',
+      url: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/),
+    });
+    expect(info.git.repos[0].url).toBe('https://github.com/sijunkim/infra');
+    expect(existsSync(join(info.git.repos[0].path, 'HEAD'))).toBe(true);
+    expect(printed).toContain(info.argocd[0].url);
+  });
+
+  it('answers /argo status through exec --json', async () => {
+    const r = await exec('/argo status naver-news');
+    expect(r.code).toBe(0);
+    expect(r.json.messages.at(-1).data.app).toMatchObject({ name: 'naver-news', health: 'Degraded' });
+  });
+
+  it('proposes as alice, refuses alice approving, merges when bob presses', async () => {
+    const proposed = await exec('--as', 'alice', '/gitops scale friend-app 3');
+    expect(proposed.code).toBe(0);
+    const card = proposed.json.messages.find((m: { data?: { actions?: unknown } }) => m.data?.actions).data;
+    const own = await exec('--as', 'alice', '--press', card.actions.approve);
+    expect(own.code).toBe(1);
+    const bob = await exec('--as', 'bob', '--press', card.actions.approve);
+    expect(bob.code).toBe(0);
+    expect(JSON.stringify(bob.json.messages)).toMatch(/Merged by bob/);
+  });
+
+  it('exits cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((r) => sandbox.once('exit', (code) => r(code)));
+    sandbox.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(printed).toContain('sandbox stopped');
+  });
+});
