@@ -25,7 +25,7 @@ const cardOf = (r: { messages: { data?: Record<string, unknown> }[] }) =>
   };
 
 // Assertions walk the status card's free-form data.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 type AppData = Record<string, any>;
 
 async function untilApp(app: string, ok: (a: AppData) => boolean): Promise<AppData> {
