@@ -2,8 +2,8 @@
  * A sandbox in a child process (so the bench process holds only the bot and its RSS is the bot's),
  * and a bot in this process configured for it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execOnce, silentAdapter } from '../../src/adapters/console/exec.ts';
@@ -17,10 +17,12 @@ export interface ChildSandbox {
   stop(): Promise<void>;
 }
 
-export async function childSandbox(scenarioYaml: string): Promise<ChildSandbox> {
+/** A synthetic world of `instances` × `perInstance` apps, generated and served by child processes. */
+export async function childSandbox(size: { instances: number; perInstance: number }): Promise<ChildSandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'deckhand-bench-'));
-  const scenario = join(dir, 'scenario.yaml');
-  writeFileSync(scenario, scenarioYaml);
+  const scenario = join(dir, 'scenario.json');
+  const generator = new URL('./synthetic.ts', import.meta.url).pathname;
+  execFileSync(process.execPath, [generator, scenario, String(size.instances), String(size.perInstance)]);
   const bin = new URL('../../bin/deckhand.js', import.meta.url).pathname;
   const child: ChildProcess = spawn(
     process.execPath,

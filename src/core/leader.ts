@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { CoordinationV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import type { CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
 import { z } from 'zod';
 import type { Clock } from './clock.ts';
 import { secret } from './config/secret.ts';
@@ -52,7 +52,7 @@ const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z
 
 export class LeaseLeader extends EventEmitter implements Leader {
   readonly identity: string;
-  private readonly api: CoordinationV1Api;
+  private apiClient?: Promise<CoordinationV1Api>;
   private readonly cfg: LeaderConfig;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -67,18 +67,26 @@ export class LeaseLeader extends EventEmitter implements Leader {
     this.clock = clock;
     this.log = log.child({ component: 'leader' });
     this.identity = cfg.identity ?? `${hostname()}-${process.pid}`;
-    const kc = new KubeConfig();
-    if (cfg.inCluster) kc.loadFromCluster();
-    else if (cfg.kubeconfig) kc.loadFromFile(cfg.kubeconfig);
-    else {
-      kc.loadFromOptions({
-        clusters: [{ name: 'lease', server: cfg.url ?? 'https://kubernetes.default.svc' }],
-        users: [{ name: 'lease', token: cfg.token }],
-        contexts: [{ name: 'lease', cluster: 'lease', user: 'lease' }],
-        currentContext: 'lease',
-      });
-    }
-    this.api = kc.makeApiClient(CoordinationV1Api);
+  }
+
+  /** client-node is loaded only by a bot that elects a leader (it is large). */
+  private api(): Promise<CoordinationV1Api> {
+    this.apiClient ??= import('@kubernetes/client-node').then((k8s) => {
+      const kc = new k8s.KubeConfig();
+      const cfg = this.cfg;
+      if (cfg.inCluster) kc.loadFromCluster();
+      else if (cfg.kubeconfig) kc.loadFromFile(cfg.kubeconfig);
+      else {
+        kc.loadFromOptions({
+          clusters: [{ name: 'lease', server: cfg.url ?? 'https://kubernetes.default.svc' }],
+          users: [{ name: 'lease', token: cfg.token }],
+          contexts: [{ name: 'lease', cluster: 'lease', user: 'lease' }],
+          currentContext: 'lease',
+        });
+      }
+      return kc.makeApiClient(k8s.CoordinationV1Api);
+    });
+    return this.apiClient;
   }
 
   isLeader(): boolean {
@@ -128,7 +136,7 @@ export class LeaseLeader extends EventEmitter implements Leader {
     const now = this.clock.now();
     let lease: V1Lease | undefined;
     try {
-      lease = await this.api.readNamespacedLease({ namespace, name });
+      lease = await (await this.api()).readNamespacedLease({ namespace, name });
     } catch (e) {
       if ((e as { code?: number }).code !== 404) throw e;
     }
@@ -140,7 +148,9 @@ export class LeaseLeader extends EventEmitter implements Leader {
       leaseTransitions: 0,
     };
     if (!lease) {
-      await this.api.createNamespacedLease({
+      await (
+        await this.api()
+      ).createNamespacedLease({
         namespace,
         body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec },
       });
@@ -169,16 +179,18 @@ export class LeaseLeader extends EventEmitter implements Leader {
       },
     };
     // resourceVersion in the body makes the update conditional: a concurrent winner gets 409.
-    await this.api.replaceNamespacedLease({ namespace, name, body });
+    await (await this.api()).replaceNamespacedLease({ namespace, name, body });
     this.lastRenew = now;
     this.setLeading(true);
   }
 
   private async release(): Promise<void> {
     const { namespace, name } = this.cfg;
-    const lease = await this.api.readNamespacedLease({ namespace, name });
+    const lease = await (await this.api()).readNamespacedLease({ namespace, name });
     if (lease.spec?.holderIdentity !== this.identity) return;
-    await this.api.replaceNamespacedLease({
+    await (
+      await this.api()
+    ).replaceNamespacedLease({
       namespace,
       name,
       body: {

@@ -3,26 +3,26 @@
  * plugin, and it opens for get, list and logs only: the API objects of @kubernetes/client-node
  * stay private, so no create, patch or delete is reachable from deckhand's plugins.
  */
-import {
+import type {
   AppsV1Api,
   AutoscalingV2Api,
   BatchV1Api,
   CoreV1Api,
   KubeConfig,
-  type ApiException,
-  type CoreV1Event,
-  type V1DaemonSet,
-  type V1Deployment,
-  type V1Endpoints,
-  type V1Job,
-  type V1Node,
-  type V1PersistentVolumeClaim,
-  type V1Pod,
-  type V1ReplicaSet,
-  type V1ResourceQuota,
-  type V1Service,
-  type V1StatefulSet,
-  type V2HorizontalPodAutoscaler,
+  ApiException,
+  CoreV1Event,
+  V1DaemonSet,
+  V1Deployment,
+  V1Endpoints,
+  V1Job,
+  V1Node,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1ReplicaSet,
+  V1ResourceQuota,
+  V1Service,
+  V1StatefulSet,
+  V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { NotFoundError, UpstreamError, InputError } from '../../core/errors.ts';
 import type { ClusterConfig } from './config.ts';
@@ -34,8 +34,29 @@ export interface LogOptions {
   sinceSeconds?: number;
 }
 
-function kubeConfigFor(c: ClusterConfig): KubeConfig {
-  const kc = new KubeConfig();
+interface Apis {
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  batch: BatchV1Api;
+  autoscaling: AutoscalingV2Api;
+}
+
+/**
+ * client-node is large (~80 MB resident once loaded): a bot that is only asked about Argo CD
+ * never loads it; the first Kubernetes read does.
+ */
+async function connect(c: ClusterConfig): Promise<Apis> {
+  const k8s = await import('@kubernetes/client-node');
+  const kc = kubeConfigFor(new k8s.KubeConfig(), c);
+  return {
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    batch: kc.makeApiClient(k8s.BatchV1Api),
+    autoscaling: kc.makeApiClient(k8s.AutoscalingV2Api),
+  };
+}
+
+function kubeConfigFor(kc: KubeConfig, c: ClusterConfig): KubeConfig {
   if (c.inCluster) {
     kc.loadFromCluster();
   } else if (c.kubeconfig) {
@@ -68,25 +89,23 @@ function statusMessage(body: unknown): string | undefined {
 export class KubeReader {
   readonly name: string;
   readonly server: string;
-  readonly #core: CoreV1Api;
-  readonly #apps: AppsV1Api;
-  readonly #batch: BatchV1Api;
-  readonly #autoscaling: AutoscalingV2Api;
+  readonly #cfg: ClusterConfig;
+  #apis?: Promise<Apis>;
   readonly #timeoutMs: number;
 
   constructor(cfg: ClusterConfig) {
     this.name = cfg.name;
     this.server = cfg.server;
-    const kc = kubeConfigFor(cfg);
-    this.#core = kc.makeApiClient(CoreV1Api);
-    this.#apps = kc.makeApiClient(AppsV1Api);
-    this.#batch = kc.makeApiClient(BatchV1Api);
-    this.#autoscaling = kc.makeApiClient(AutoscalingV2Api);
+    this.#cfg = cfg;
     this.#timeoutMs = cfg.timeoutMs;
   }
 
   /** Run one API call under the cluster's deadline and turn failures into deckhand errors. */
-  async #call<T>(what: string, fn: (opts: object) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async #call<T>(
+    what: string,
+    fn: (apis: Apis, opts: object) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const deadline = AbortSignal.timeout(this.#timeoutMs);
     const s = signal ? AbortSignal.any([deadline, signal]) : deadline;
     // client-node's object API hands call-time middleware to its observable layer unwrapped (it
@@ -103,7 +122,11 @@ export class KubeReader {
     };
     const backend = `kubernetes@${this.name}`;
     try {
-      return await fn(opts);
+      this.#apis ??= connect(this.#cfg).catch((e: unknown) => {
+        this.#apis = undefined; // a bad kubeconfig today may be fixed by the next call
+        throw e;
+      });
+      return await fn(await this.#apis, opts);
     } catch (e) {
       const ex = e as ApiException<unknown> & { cause?: { code?: string } };
       if (typeof ex.code === 'number') {
@@ -151,7 +174,7 @@ export class KubeReader {
     return (
       await this.#call(
         `list pods in ${namespace}`,
-        (o) => this.#core.listNamespacedPod({ namespace, ...q }, o),
+        (a, o) => a.core.listNamespacedPod({ namespace, ...q }, o),
         signal,
       )
     ).items;
@@ -160,7 +183,7 @@ export class KubeReader {
   getPod(namespace: string, name: string, signal?: AbortSignal): Promise<V1Pod> {
     return this.#call(
       `read pod ${namespace}/${name}`,
-      (o) => this.#core.readNamespacedPod({ namespace, name }, o),
+      (a, o) => a.core.readNamespacedPod({ namespace, name }, o),
       signal,
     );
   }
@@ -169,7 +192,7 @@ export class KubeReader {
     return (
       await this.#call(
         `list events in ${namespace}`,
-        (o) => this.#core.listNamespacedEvent({ namespace, fieldSelector }, o),
+        (a, o) => a.core.listNamespacedEvent({ namespace, fieldSelector }, o),
         signal,
       )
     ).items;
@@ -178,7 +201,7 @@ export class KubeReader {
   readLog(namespace: string, pod: string, opts: LogOptions = {}, signal?: AbortSignal): Promise<string> {
     return this.#call(
       `read the log of ${namespace}/${pod}`,
-      (o) => this.#core.readNamespacedPodLog({ namespace, name: pod, ...opts }, o),
+      (a, o) => a.core.readNamespacedPodLog({ namespace, name: pod, ...opts }, o),
       signal,
     );
   }
@@ -187,7 +210,7 @@ export class KubeReader {
     return (
       await this.#call(
         `list services in ${namespace}`,
-        (o) => this.#core.listNamespacedService({ namespace }, o),
+        (a, o) => a.core.listNamespacedService({ namespace }, o),
         signal,
       )
     ).items;
@@ -197,7 +220,7 @@ export class KubeReader {
     return (
       await this.#call(
         `list endpoints in ${namespace}`,
-        (o) => this.#core.listNamespacedEndpoints({ namespace }, o),
+        (a, o) => a.core.listNamespacedEndpoints({ namespace }, o),
         signal,
       )
     ).items;
@@ -207,7 +230,7 @@ export class KubeReader {
     return (
       await this.#call(
         `list PVCs in ${namespace}`,
-        (o) => this.#core.listNamespacedPersistentVolumeClaim({ namespace }, o),
+        (a, o) => a.core.listNamespacedPersistentVolumeClaim({ namespace }, o),
         signal,
       )
     ).items;
@@ -217,21 +240,21 @@ export class KubeReader {
     return (
       await this.#call(
         `list quotas in ${namespace}`,
-        (o) => this.#core.listNamespacedResourceQuota({ namespace }, o),
+        (a, o) => a.core.listNamespacedResourceQuota({ namespace }, o),
         signal,
       )
     ).items;
   }
 
   async listNodes(signal?: AbortSignal): Promise<V1Node[]> {
-    return (await this.#call('list nodes', (o) => this.#core.listNode({}, o), signal)).items;
+    return (await this.#call('list nodes', (a, o) => a.core.listNode({}, o), signal)).items;
   }
 
   async listDeployments(namespace: string, signal?: AbortSignal): Promise<V1Deployment[]> {
     return (
       await this.#call(
         `list deployments in ${namespace}`,
-        (o) => this.#apps.listNamespacedDeployment({ namespace }, o),
+        (a, o) => a.apps.listNamespacedDeployment({ namespace }, o),
         signal,
       )
     ).items;
@@ -241,7 +264,7 @@ export class KubeReader {
     return (
       await this.#call(
         `list replica sets in ${namespace}`,
-        (o) => this.#apps.listNamespacedReplicaSet({ namespace }, o),
+        (a, o) => a.apps.listNamespacedReplicaSet({ namespace }, o),
         signal,
       )
     ).items;
@@ -251,7 +274,7 @@ export class KubeReader {
     return (
       await this.#call(
         `list stateful sets in ${namespace}`,
-        (o) => this.#apps.listNamespacedStatefulSet({ namespace }, o),
+        (a, o) => a.apps.listNamespacedStatefulSet({ namespace }, o),
         signal,
       )
     ).items;
@@ -261,7 +284,7 @@ export class KubeReader {
     return (
       await this.#call(
         `list daemon sets in ${namespace}`,
-        (o) => this.#apps.listNamespacedDaemonSet({ namespace }, o),
+        (a, o) => a.apps.listNamespacedDaemonSet({ namespace }, o),
         signal,
       )
     ).items;
@@ -271,7 +294,7 @@ export class KubeReader {
     return (
       await this.#call(
         `list jobs in ${namespace}`,
-        (o) => this.#batch.listNamespacedJob({ namespace }, o),
+        (a, o) => a.batch.listNamespacedJob({ namespace }, o),
         signal,
       )
     ).items;
@@ -281,7 +304,7 @@ export class KubeReader {
     return (
       await this.#call(
         `list autoscalers in ${namespace}`,
-        (o) => this.#autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }, o),
+        (a, o) => a.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }, o),
         signal,
       )
     ).items;
