@@ -92,6 +92,34 @@ describe('argo commands against the demo world', () => {
     expect(bad.ok).toBe(false);
   });
 
+  it('names an unknown instance and the known ones', async () => {
+    const r = await s.exec('/argo status naver-news@nope');
+    expect(r.ok).toBe(false);
+    expect(textOf(r)).toMatch(/nope/);
+    expect(textOf(r)).toMatch(/default/);
+  });
+
+  it('says so when Argo CD refuses the token', async () => {
+    const { bot, adapter } = await botFor(s.run, (cfg) => {
+      cfg.plugins.argocd.instances[0].token = 'not-the-token';
+      cfg.plugins.argocd.cache.enabled = false;
+    });
+    try {
+      const r = await execOnce(bot, adapter, {
+        line: '/argo status naver-news',
+        as: 'console',
+        channel: 'c',
+        json: true,
+        out: { write: () => {} },
+      });
+      expect(r.ok).toBe(false);
+      expect(textOf(r)).toMatch(/Argo CD \(default\)/);
+      expect(textOf(r)).toMatch(/token|unauthori[sz]ed|401/i);
+    } finally {
+      await bot.stop(1_000);
+    }
+  });
+
   it('refuses sync to a viewer, naming the permission', async () => {
     const r = await s.exec('/argo sync friend-app', 'carol');
     expect(r.ok).toBe(false);

@@ -78,6 +78,25 @@ describe('deckhand sandbox and exec, as separate processes', () => {
     expect(JSON.stringify(bob.json.messages)).toMatch(/Merged by bob/);
   });
 
+  it('takes fault knobs at run time through its control API', async () => {
+    const info = JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8'));
+    const set = (body: object) =>
+      fetch(`${info.control.url}/faults/argocd%2Fdefault`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${info.control.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await set({ down: true })).status).toBe(200);
+    const down = await exec('/argo diff naver-news');
+    expect(down.code).toBe(1);
+    expect(JSON.stringify(down.json.messages)).toMatch(/Cannot reach Argo CD \(default\)/);
+    expect((await set({ down: false })).status).toBe(200);
+    expect((await exec('/argo diff naver-news')).code).toBe(0);
+    expect((await set({ latencyMs: -1 })).status).toBe(400);
+    const forged = await fetch(`${info.control.url}/faults`, { headers: { authorization: 'Bearer nope' } });
+    expect(forged.status).toBe(401);
+  });
+
   it('exits cleanly on SIGTERM', async () => {
     const exited = new Promise<number | null>((r) => sandbox.once('exit', (code) => r(code)));
     sandbox.kill('SIGTERM');
