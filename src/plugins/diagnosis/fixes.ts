@@ -54,10 +54,10 @@ export function describeFix(fix: Fix): string {
           ([k, v]) => `${k} ${kind === 'limits' ? 'limit' : 'request'} to ${v}`,
         ),
       );
-      return `set the ${parts.join(' and ') || 'resources'}${p.container ? ` of ${String(p.container)}` : ''}`;
+      return `set the ${parts.join(' and ') || 'resources'}${p.container ? ` (container ${String(p.container)})` : ''}`;
     }
     case 'image':
-      return `set the image${p.container ? ` of ${String(p.container)}` : ''} to ${String(p.image ?? p.tag)}`;
+      return `set the image to ${String(p.image ?? p.tag)}${p.container ? ` (container ${String(p.container)})` : ''}`;
     case 'replicas':
       return `scale to ${String(p.replicas)} replicas`;
     case 'restart':

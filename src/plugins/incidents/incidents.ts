@@ -57,9 +57,11 @@ class KeyedQueue {
       key,
       next.catch(() => undefined),
     );
-    void next.finally(() => {
+    // The caller sees the failure; this bookkeeping must not turn it into an unhandled rejection.
+    const forget = () => {
       if (this.tails.get(key) === next) this.tails.delete(key);
-    });
+    };
+    next.then(forget, forget);
     return next;
   }
 }

@@ -1,0 +1,158 @@
+/**
+ * Issue 8 end to end: Alertmanager posts to the bot's webhook; the alert becomes one thread whose
+ * reply names the root cause with its evidence and offers the fix as a pull request; repeats
+ * edit the thread, a resolution closes it; bad requests are refused and change nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execOnce } from '../../src/adapters/console/exec.ts';
+import type { Bot } from '../../src/core/compose.ts';
+import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
+import { botFor, startSandboxBot, type SandboxBot } from '../support/sandbox-bot.ts';
+
+const TOKEN = 'alertmanager-test-token-0123456789';
+let s: SandboxBot;
+let bot: Bot;
+let adapter: ConsoleAdapter;
+let printed = '';
+let url: string;
+
+const payload = (status: 'firing' | 'resolved', over: Record<string, unknown> = {}) => ({
+  version: '4',
+  groupKey: '{}/{severity="critical"}:{alertname="KubePodCrashLooping", namespace="naver-news"}',
+  truncatedAlerts: 0,
+  status,
+  receiver: 'deckhand',
+  groupLabels: { alertname: 'KubePodCrashLooping', namespace: 'naver-news' },
+  commonLabels: {
+    alertname: 'KubePodCrashLooping',
+    namespace: 'naver-news',
+    severity: 'critical',
+    argocd_app: 'naver-news',
+  },
+  commonAnnotations: { summary: 'Pod is crash looping.' },
+  externalURL: 'http://alertmanager.monitoring:9093',
+  alerts: [
+    {
+      status,
+      labels: {
+        alertname: 'KubePodCrashLooping',
+        namespace: 'naver-news',
+        pod: 'naver-news-nx7j58hqht-nq7n9',
+        container: 'naver-news',
+        severity: 'critical',
+        argocd_app: 'naver-news',
+      },
+      annotations: {
+        description:
+          'Pod naver-news/naver-news-nx7j58hqht-nq7n9 (naver-news) is in waiting state (reason: "CrashLoopBackOff").',
+        summary: 'Pod is crash looping.',
+      },
+      startsAt: new Date(Date.now() - 600_000).toISOString(),
+      endsAt: status === 'resolved' ? new Date().toISOString() : '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus.monitoring:9090/graph?g0.expr=...',
+      fingerprint: 'f3c1b2a4d5e6f708',
+    },
+  ],
+  ...over,
+});
+
+const post = (body: unknown, token = TOKEN, raw?: string) =>
+  fetch(`${url}/hooks/incidents/alertmanager`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: raw ?? JSON.stringify(body),
+  });
+
+beforeAll(async () => {
+  s = await startSandboxBot();
+  ({ bot, adapter } = await botFor(
+    s.run,
+    (cfg) => {
+      cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
+      cfg.plugins.incidents = {
+        ...cfg.plugins.incidents,
+        webhookToken: TOKEN,
+        defaultChannel: 'console:ops',
+      };
+    },
+    (t) => (printed += t),
+    { http: true },
+  ));
+  url = `http://127.0.0.1:${bot.port}`;
+}, 60_000);
+afterAll(async () => {
+  await bot?.stop(2_000);
+  await s?.stop();
+});
+
+describe('Alertmanager to a threaded incident', () => {
+  let fixButton: string;
+
+  it('opens a thread with the alert and the diagnosis, naming OOMKilled with its evidence', async () => {
+    const res = await post(payload('firing'));
+    expect(res.status).toBe(202);
+    await bot.tasks.idle(20_000);
+    expect(printed).toContain('KubePodCrashLooping');
+    expect(printed).toMatch(/Root cause: OOMKilled/);
+    expect(printed).toMatch(/137/);
+    expect(printed).toMatch(/512Mi/);
+    const m = /\[Open fix PR: [^\]]*\] \((a_[\w-]+)\)/.exec(printed);
+    expect(m).not.toBeNull();
+    fixButton = m![1]!;
+    const incidents = await execOnce(bot, adapter, {
+      line: '/incidents',
+      as: 'carol',
+      channel: 'ops',
+      json: true,
+      out: { write: () => {} },
+    });
+    expect((incidents.messages.at(-1)!.data as { incidents: unknown[] }).incidents).toHaveLength(1);
+  }, 30_000);
+
+  it('edits the thread on a repeated notification instead of opening another', async () => {
+    const before = printed.length;
+    expect((await post(payload('firing'))).status).toBe(202);
+    await bot.tasks.idle(10_000);
+    const added = printed.slice(before);
+    expect(added).toMatch(/↻ \(updated/);
+    expect(added).not.toMatch(/Root cause/);
+  });
+
+  it('offers the fix as a pull request through the approval flow', async () => {
+    const r = await execOnce(bot, adapter, {
+      press: fixButton,
+      as: 'alice',
+      channel: 'ops',
+      json: true,
+      out: { write: () => {} },
+    });
+    expect(r.ok).toBe(true);
+    const card = r.messages.find((m) => m.data?.change)?.data as {
+      change: { intent: { kind: string; limits?: { memory?: string } } };
+    };
+    expect(card.change.intent).toMatchObject({
+      kind: 'resources',
+      limits: { memory: expect.stringMatching(/Gi|Mi/) },
+    });
+  });
+
+  it('says resolved, and for how long it lasted', async () => {
+    expect((await post(payload('resolved'))).status).toBe(202);
+    await bot.tasks.idle(10_000);
+    expect(printed).toMatch(/Resolved after \d+m/);
+  });
+
+  it('refuses a bad token, an oversized body and malformed JSON; takes an unknown app calmly', async () => {
+    expect((await post(payload('firing'), 'wrong-token-wrong-token')).status).toBe(401);
+    expect((await post(undefined, TOKEN, '{"version": "4", "alerts": [')).status).toBe(400);
+    const big = JSON.stringify({ ...payload('firing'), pad: 'x'.repeat(10 * 1024 * 1024) });
+    expect((await post(undefined, TOKEN, big).catch(() => ({ status: 413 }))).status).toBe(413);
+    const unknown = payload('firing', {
+      groupKey: '{}:{alertname="X"}',
+      commonLabels: { alertname: 'X', argocd_app: 'no-such-app' },
+    });
+    expect((await post(unknown)).status).toBe(202);
+    await bot.tasks.idle(10_000);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+});
