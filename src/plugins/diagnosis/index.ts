@@ -8,10 +8,12 @@ import { defineAction } from '../../core/actions.ts';
 import { defineCommand } from '../../core/commands/define.ts';
 import { definePlugin } from '../../core/plugin.ts';
 import { token } from '../../core/token.ts';
-import { ClockToken } from '../../core/tokens.ts';
+import { ClockToken, LoggerToken, RedactorToken } from '../../core/tokens.ts';
 import { ArgoToken } from '../argocd/index.ts';
 import { GitOpsToken, type Intent } from '../gitops-pr/index.ts';
 import { AppStateToken } from '../k8s/index.ts';
+import { DiagnosisConfigSchema } from './llm/config.ts';
+import { LlmExplainer } from './llm/explainer.ts';
 import { DiagnosisService, FIX_ACTION } from './service.ts';
 
 export type { Diagnosis, Finding, Category } from './engine/types.ts';
@@ -24,10 +26,19 @@ export const DiagnosisToken = token<DiagnosisService>('Diagnosis');
 export const diagnosisPlugin = definePlugin({
   id: 'diagnosis',
   summary: 'Diagnosis: the root cause of a broken app, its evidence, and a fix as a pull request',
-  deps: { argo: ArgoToken, collector: AppStateToken, gitops: GitOpsToken, clock: ClockToken },
+  config: DiagnosisConfigSchema,
+  deps: {
+    argo: ArgoToken,
+    collector: AppStateToken,
+    gitops: GitOpsToken,
+    clock: ClockToken,
+    redactor: RedactorToken,
+    log: LoggerToken,
+  },
   provides: [DiagnosisToken],
-  init({ deps, commands, actions, provide }) {
-    const service = new DiagnosisService({ collector: deps.collector, clock: deps.clock });
+  init({ config, deps, commands, actions, provide }) {
+    const explainer = config.llm ? new LlmExplainer(config.llm, deps.redactor, deps.log) : undefined;
+    const service = new DiagnosisService({ collector: deps.collector, clock: deps.clock, explainer });
     provide(DiagnosisToken, service);
     commands.add(
       defineCommand({

@@ -15,9 +15,10 @@ const where = (f: Finding) =>
 export function diagnosisMessage(
   ref: string,
   d: Diagnosis,
-  opts: { fixButton?: string; explanation?: string } = {},
+  opts: { fixButton?: string; explanation?: string; fixFrom?: Finding } = {},
 ): Message {
   const root = d.rootCause ?? d.findings[0];
+  const fixing = opts.fixFrom ?? root;
   if (!root) {
     const partial = d.gaps?.length ? ` (partial picture: ${d.gaps.join('; ')})` : '';
     return {

@@ -15,9 +15,15 @@ import { diagnosisMessage } from './report.ts';
 
 export const FIX_ACTION = 'diagnose.fix';
 
+export interface Explanation {
+  text: string;
+  /** The finding whose fix the explainer recommends (an index into `findings`), if any. */
+  chosen?: number;
+}
+
 export interface Explainer {
   /** A short explanation of the findings (an LLM, when configured); undefined when it has nothing. */
-  explain(d: Diagnosis, signal?: AbortSignal): Promise<string | undefined>;
+  explain(d: Diagnosis, signal?: AbortSignal): Promise<Explanation | undefined>;
 }
 
 export class DiagnosisService {
@@ -45,8 +51,13 @@ export class DiagnosisService {
     opts: { signal?: AbortSignal; button?: (req: ActionRequest) => Promise<string> } = {},
   ): Promise<Message> {
     const { diagnosis, snapshot } = await this.run(r, opts.signal);
-    const root = diagnosis.rootCause ?? diagnosis.findings[0];
-    const intent = root?.fix ? intentOf(root.fix, this.clock.now()) : undefined;
+    const explained = this.explainer
+      ? await this.explainer.explain(diagnosis, opts.signal).catch(() => undefined)
+      : undefined;
+    // The explainer may pick another finding's fix; the rules' root cause is the default.
+    const picked = explained?.chosen !== undefined ? diagnosis.findings[explained.chosen] : undefined;
+    const fixing = picked?.fix ? picked : (diagnosis.rootCause ?? diagnosis.findings[0]);
+    const intent = fixing?.fix ? intentOf(fixing.fix, this.clock.now()) : undefined;
     const fixButton =
       intent && opts.button
         ? await opts.button({
@@ -55,15 +66,20 @@ export class DiagnosisService {
               app: r.ref,
               instance: r.instance,
               intent,
-              reason: `${root?.category}: ${root?.summary}`,
+              reason: `${fixing?.category}: ${fixing?.summary}`,
             },
             scope: { app: r.app.metadata.name, project: r.app.spec.project },
           })
         : undefined;
-    const explanation = this.explainer
-      ? await this.explainer.explain(diagnosis, opts.signal).catch(() => undefined)
-      : undefined;
-    const m = diagnosisMessage(r.ref, diagnosis, { fixButton, explanation });
-    return { ...m, data: { ...m.data, collection: { requests: snapshot.requests, gaps: snapshot.gaps } } };
+    const explanation = explained ? `_${explained.text}_` : undefined;
+    const m = diagnosisMessage(r.ref, diagnosis, { fixButton, explanation, fixFrom: fixing });
+    return {
+      ...m,
+      data: {
+        ...m.data,
+        ...(explained ? { explanation: explained } : {}),
+        collection: { requests: snapshot.requests, gaps: snapshot.gaps },
+      },
+    };
   }
 }
