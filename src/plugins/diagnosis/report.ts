@@ -31,10 +31,10 @@ export function diagnosisMessage(
   }
   const others = d.findings.filter((f) => f !== root);
   const buttons: Button[] = [];
-  if (opts.fixButton && root.fix)
+  if (opts.fixButton && fixing?.fix)
     buttons.push({
       actionId: opts.fixButton,
-      label: `Open fix PR: ${describeFix(root.fix)}`.slice(0, 75),
+      label: `Open fix PR: ${describeFix(fixing.fix)}`.slice(0, 75),
       style: 'primary',
     });
   return {
@@ -47,12 +47,12 @@ export function diagnosisMessage(
       ...(root.evidence.length
         ? [{ type: 'code' as const, title: 'Evidence', code: root.evidence.join('\n') }]
         : []),
-      ...(root.fix
+      ...(fixing?.fix
         ? [
             {
               type: 'context' as const,
               items: [
-                `Suggested fix: ${describeFix(root.fix)}${opts.fixButton ? '' : ' (no permission to propose it here)'}`,
+                `Suggested fix: ${describeFix(fixing.fix)}${opts.fixButton ? '' : ' (no permission to propose it here)'}`,
               ],
             },
           ]
