@@ -29,7 +29,8 @@ import { createHosts } from './hosts/registry.ts';
 import { GitOpsWorkflow } from './workflow.ts';
 
 export type { ChangeIntent, Intent } from './intents.ts';
-export type { GitOpsWorkflow, TurnTools } from './workflow.ts';
+export type { GitOpsWorkflow, TurnTools, FollowUpListener } from './workflow.ts';
+export type { Change } from './changes.ts';
 export type { FollowUpOutcome, FollowUp } from './followup.ts';
 
 /** What other plugins may do with Git: propose a change as a pull request with its approval card. */
@@ -96,9 +97,11 @@ export const gitopsPlugin = definePlugin({
             },
           );
         },
+        // Remediation settles its guardrails on the outcome of the changes it merged.
+        onDone: (f, outcome) => flow.followUpDone(f, outcome),
       },
     });
-    const flow = new GitOpsWorkflow({
+    const flow: GitOpsWorkflow = new GitOpsWorkflow({
       changes,
       approvals: deps.approvals,
       argo: deps.argo,

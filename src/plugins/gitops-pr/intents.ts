@@ -2,16 +2,23 @@
  * What a person (or a remediation rule) asks to change, as typed intents. The same words as the
  * diagnosis fix intents: image, resources, replicas, restart, revert.
  */
-export type ChangeIntent =
-  | { kind: 'image'; image: string; container?: string }
-  | { kind: 'replicas'; replicas: number }
-  | {
-      kind: 'resources';
-      container?: string;
-      limits?: { memory?: string; cpu?: string };
-      requests?: { memory?: string; cpu?: string };
-    }
-  | { kind: 'restart'; at: string };
+/** Where the change goes when deckhand cannot tell: a workload (`Deployment/web`), a file, or a values key. */
+interface Pointed {
+  path?: string;
+}
+
+export type ChangeIntent = Pointed &
+  (
+    | { kind: 'image'; image: string; container?: string }
+    | { kind: 'replicas'; replicas: number }
+    | {
+        kind: 'resources';
+        container?: string;
+        limits?: { memory?: string; cpu?: string };
+        requests?: { memory?: string; cpu?: string };
+      }
+    | { kind: 'restart'; at: string }
+  );
 
 export type RevertIntent = { kind: 'revert'; commit?: string; pullRequest?: number; toRevision?: string };
 

@@ -15,8 +15,8 @@ import { code, trimLines } from '../../core/message/markup.ts';
 import type { Conversation, Message, MessageRef } from '../../core/message/model.ts';
 import type { AuditLog } from '../../core/store/types.ts';
 import type { ArgoService, ResolvedApp } from '../argocd/index.ts';
-import type { Change, ChangeService } from './changes.ts';
-import type { FollowUps } from './followup.ts';
+import { trackedBranch, type Change, type ChangeService } from './changes.ts';
+import type { FollowUp, FollowUpOutcome, FollowUps } from './followup.ts';
 import { HeadMovedError, NotMergeableError } from './hosts/errors.ts';
 import type { Intent } from './intents.ts';
 import { proposalCard, type CardButtons } from './proposal-card.ts';
@@ -28,7 +28,13 @@ export interface TurnTools {
   button(req: ActionRequest): Promise<string>;
 }
 
+/** Told when the follow-up of a merged change ends (remediation settles its guardrails here). */
+export type FollowUpListener = (f: FollowUp, outcome: FollowUpOutcome) => void;
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 export class GitOpsWorkflow {
+  private readonly listeners = new Set<FollowUpListener>();
   private readonly changes: ChangeService;
   private readonly approvals: ApprovalService;
   private readonly argo: ArgoService;
@@ -63,6 +69,131 @@ export class GitOpsWorkflow {
 
   private scope(c: Change) {
     return { app: c.app, project: c.project };
+  }
+
+  /** Subscribe to the end of every follow-up; returns the unsubscribe function. */
+  onFollowUpDone(fn: FollowUpListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Called by the follow-ups (their onDone hook); a failing listener does not stop the others. */
+  followUpDone(f: FollowUp, outcome: FollowUpOutcome): void {
+    for (const fn of this.listeners) {
+      try {
+        fn(f, outcome);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, followUp: f.id }, 'a follow-up listener failed');
+      }
+    }
+  }
+
+  /**
+   * The deckhand pull request open for the app, if any, as the Git host reports it (not the
+   * store): branches `deckhand/<intent>/<app>-<hash>` on the app's source repository.
+   */
+  async openPullRequestFor(
+    r: ResolvedApp,
+  ): Promise<{ number: number; url: string; title: string } | undefined> {
+    const { repoURL } = trackedBranch(r);
+    const host = this.changes.host(repoURL);
+    const mine = new RegExp(`^deckhand/[a-z-]+/${escapeRe(r.app.metadata.name)}-[0-9a-f]{7}$`);
+    const open = await host.listPullRequests(repoURL, { state: 'open', headPrefix: 'deckhand/' });
+    const pr = open.find((p) => mine.test(p.headBranch));
+    return pr ? { number: pr.number, url: pr.url, title: pr.title } : undefined;
+  }
+
+  /**
+   * Open the pull request and merge it at once, without an approval in chat: for the changes a
+   * team allow-listed as remediation rules. The rule is recorded on the change, in the pull
+   * request and in the audit trail, with who decided (`decidedBy`); then the follow-up reports in
+   * `t.conversation`. `onMerged` runs before the follow-up starts, so a caller can link its own
+   * records to the change before the outcome can arrive. A change that is already proposed is not
+   * merged behind its approvers' backs: that throws ConflictError.
+   */
+  async apply(
+    t: TurnTools,
+    r: ResolvedApp,
+    intent: Intent,
+    opts: {
+      rule: string;
+      decidedBy: string;
+      reason?: string;
+      deadlineMs?: number;
+      onMerged?: (c: Change) => Promise<void>;
+    },
+  ): Promise<{ change: Change; sha: string }> {
+    const { change, existing } = await this.changes.propose({
+      r,
+      intent,
+      actor: t.actor,
+      conversation: t.conversation,
+      reason: opts.reason,
+      rule: opts.rule,
+    });
+    await this.audit.record({
+      actor: t.actor.id,
+      platform: t.actor.platform,
+      channel: t.conversation.channel,
+      kind: 'pull-request',
+      name: existing ? 'found' : 'opened',
+      app: change.app,
+      outcome: 'ok',
+      detail: { pr: change.pr, intent, rule: opts.rule, decidedBy: opts.decidedBy, automatic: true },
+    });
+    if (existing || change.state !== 'open')
+      throw new ConflictError(
+        `#${change.pr.number} already proposes this change (${change.pr.url}); it is left to its approvers.`,
+      );
+    const host = this.changes.host(change.repoURL);
+    const merged = await host.mergePullRequest(change.repoURL, change.pr.number, {
+      sha: change.headSha,
+      method: this.mergeMethod,
+      title: `${change.title} (#${change.pr.number})`,
+    });
+    await host
+      .comment(
+        change.repoURL,
+        change.pr.number,
+        `Merged automatically by deckhand at ${merged.sha.slice(0, 7)}: the remediation rule \`${opts.rule}\` allows this change (${opts.decidedBy}).`,
+      )
+      .catch((err: unknown) =>
+        this.log.warn({ err: (err as Error).message }, 'could not comment on the pull request'),
+      );
+    const done = (await this.changes.update(change.id, (c) => ({
+      ...c,
+      state: 'merged',
+      mergeSha: merged.sha,
+      mergedBy: opts.decidedBy,
+    }))) as Change;
+    await this.audit.record({
+      actor: t.actor.id,
+      platform: t.actor.platform,
+      channel: t.conversation.channel,
+      kind: 'merge',
+      name: 'pull-request',
+      app: change.app,
+      outcome: 'ok',
+      detail: {
+        pr: change.pr,
+        sha: merged.sha,
+        rule: opts.rule,
+        decidedBy: opts.decidedBy,
+        automatic: true,
+      },
+    });
+    await opts.onMerged?.(done);
+    void this.followUps.follow({
+      id: `fu_${change.id}`,
+      app: change.app,
+      instance: change.instance,
+      revision: merged.sha,
+      conversation: t.conversation,
+      what: change.title.replace(`${change.app}: `, ''),
+      changeId: change.id,
+      deadlineMs: opts.deadlineMs ?? this.followMs,
+    });
+    return { change: done, sha: merged.sha };
   }
 
   /** Open (or find) the pull request and post its card; returns nothing more to say. */

@@ -9,15 +9,23 @@ import type { GitOpsWorkflow } from '../workflow.ts';
 
 const appArg = z.string().describe('application: name, namespace/name or name@instance');
 const reason = z.string().max(500).optional().describe('why, for the pull request');
+const path = z
+  .string()
+  .max(300)
+  .optional()
+  .describe(
+    'where the change goes when deckhand cannot tell: a workload (Deployment/web), a file, or a values key',
+  );
 const memory = /^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 const cpu = /^(\d+(\.\d+)?|\d+m)$/;
 
 async function proposeFor(
   argo: ArgoService,
   flow: GitOpsWorkflow,
-  ctx: CommandContext<{ app: string; reason?: string }>,
-  intent: Intent,
+  ctx: CommandContext<{ app: string; reason?: string; path?: string }>,
+  asked: Intent,
 ) {
+  const intent: Intent = asked.kind !== 'revert' && ctx.args.path ? { ...asked, path: ctx.args.path } : asked;
   const r = await argo.resolve(ctx.args.app, { signal: ctx.signal });
   ctx.authorize('gitops.propose', { app: r.app.metadata.name, project: r.app.spec.project });
   return flow.propose(
@@ -46,6 +54,7 @@ export function changeCommands(
           .describe('a tag (master-484af0a) or a full reference (repo:tag)'),
         container: z.string().optional().describe('the container, when the pod has several'),
         reason,
+        path,
       }),
       positional: ['app', 'image'],
       examples: [
@@ -70,6 +79,7 @@ export function changeCommands(
           .max(limits.maxReplicas, `at most ${limits.maxReplicas} (plugins.gitops-pr.maxReplicas)`)
           .describe('the replica count'),
         reason,
+        path,
       }),
       positional: ['app', 'replicas'],
       examples: ['gitops scale naver-news 3'],
@@ -92,6 +102,7 @@ export function changeCommands(
         requests: z.boolean().default(false).describe('set requests instead of limits'),
         container: z.string().optional(),
         reason,
+        path,
       }),
       positional: ['app'],
       pairs: 'settings',
@@ -115,9 +126,9 @@ export function changeCommands(
     defineCommand({
       name: 'gitops restart',
       summary: 'Restart the pods of an app through Git (a pod-template annotation)',
-      args: z.object({ app: appArg, reason }),
+      args: z.object({ app: appArg, reason, path }),
       positional: ['app'],
-      examples: ['gitops restart naver-news'],
+      examples: ['gitops restart naver-news', 'gitops restart flash-api-prod --path Deployment/flash-api'],
       permission: 'gitops.propose',
       effect: 'write',
       progress: 'Writing the pull request…',

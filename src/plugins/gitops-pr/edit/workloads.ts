@@ -78,7 +78,7 @@ export function containersOf(doc: Doc, root: YAMLMap): Container[] {
 export const describe = (w: Workload): string => `${w.kind} ${w.name}`;
 
 /** The name and optional workload/file a person pointed at (`--path`), when the intent carries one. */
-export const pointedAt = (intent: ChangeIntent): string | undefined => (intent as { path?: string }).path;
+export const pointedAt = (intent: ChangeIntent): string | undefined => intent.path;
 
 /**
  * One workload out of several. `where` says where deckhand looked, for the error message;
