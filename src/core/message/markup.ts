@@ -10,12 +10,16 @@ export const bold = (s: string): string => `**${esc(s)}**`;
 export const code = (s: string): string => '`' + s.replace(/`/g, "'") + '`';
 export const link = (label: string, url: string): string => `[${esc(label)}](${url})`;
 
-/** Remove the markup, leaving readable plain text (`[label](url)` becomes `label (url)`). */
+/**
+ * Remove the markup, leaving readable plain text (`[label](url)` becomes `label (url)`).
+ * In each group a backslash is only ever the escape, never "any other character": overlapping
+ * alternatives backtrack exponentially on long runs of backslashes (a log line can hold them).
+ */
 export const stripMarkup = (s: string): string =>
   s
-    .replace(/\[((?:\\.|[^\]])*)\]\(([^)\s]+)\)/g, (_m, label: string, url: string) => `${label} (${url})`)
-    .replace(/\*\*((?:\\.|[^*])+)\*\*/g, '$1')
-    .replace(/(^|[\s(])_((?:\\.|[^_])+)_(?=$|[\s).,;:!?])/g, '$1$2')
+    .replace(/\[((?:\\.|[^\]\\])*)\]\(([^)\s]+)\)/g, (_m, label: string, url: string) => `${label} (${url})`)
+    .replace(/\*\*((?:\\.|[^*\\])+)\*\*/g, '$1')
+    .replace(/(^|[\s(])_((?:\\.|[^_\\])+)_(?=$|[\s).,;:!?])/g, '$1$2')
     .replace(/`([^`]*)`/g, '$1')
     .replace(/\\([*_`[\]])/g, '$1');
 
