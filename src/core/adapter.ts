@@ -23,7 +23,8 @@ export interface AdapterModule<S extends z.ZodType = z.ZodType> {
   schema: S;
   /** Whether this section asks for the adapter to run (e.g. a token is present). */
   enabled(config: z.output<S>): boolean;
-  create(config: z.output<S>, services: AdapterServices): ChatAdapter;
+  /** May load the platform's client library lazily (they are large and most bots use one). */
+  create(config: z.output<S>, services: AdapterServices): ChatAdapter | Promise<ChatAdapter>;
 }
 
 export const defineAdapter = <S extends z.ZodType>(m: AdapterModule<S>): AdapterModule<S> => m;

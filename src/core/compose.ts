@@ -195,7 +195,13 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     const section = config.adapters[m.platform];
     if (section && m.enabled(section)) {
       adapters.push(
-        m.create(section, { log: log.child({ adapter: m.platform }), http, identities, registry, config }),
+        await m.create(section, {
+          log: log.child({ adapter: m.platform }),
+          http,
+          identities,
+          registry,
+          config,
+        }),
       );
     }
   }
