@@ -13,6 +13,7 @@ import {
   type APIInteraction,
   type APIMessage,
 } from 'discord-api-types/v10';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdapterServices } from '../../core/adapter.ts';
 import type { ChatAdapter, Deliver, Responder } from '../../core/chat.ts';
@@ -27,6 +28,15 @@ import { publicKeyFromHex, verifyInteraction } from './signature.ts';
 const ACTION_ID = /^a_[A-Za-z0-9_-]{20,40}$/;
 
 type Payload = ReturnType<typeof toDiscord>['messages'][number];
+type OutFile = ReturnType<typeof toDiscord>['files'][number];
+
+/** Discord allows 10 files per message; full logs, diffs and tables ride on the last part. */
+const uploads = (files: OutFile[]) =>
+  files.slice(0, 10).map((f) => ({
+    name: f.filename,
+    data: f.path ? readFileSync(f.path) : Buffer.from(f.content ?? '', 'utf8'),
+    contentType: f.contentType,
+  }));
 
 /** How one interaction is answered: its token edits the deferred reply and posts follow-ups. */
 interface InteractionTurn {
@@ -227,20 +237,23 @@ export class DiscordAdapter implements ChatAdapter {
 
   /** The first answer fills the deferred reply; later ones are follow-ups. */
   private async viaInteraction(conv: Conversation, turn: InteractionTurn, m: Message): Promise<MessageRef> {
-    const { messages } = toDiscord(m);
+    const { messages, files } = toDiscord(m);
     let first: MessageRef | undefined;
-    for (const part of messages) {
+    for (const [n, part] of messages.entries()) {
+      const attach = n === messages.length - 1 && files.length ? { files: uploads(files) } : {};
       let msg: APIMessage;
       if (!turn.replied) {
         msg = (await this.rest.patch(Routes.webhookMessage(this.cfg.applicationId, turn.token, '@original'), {
           body: part,
           auth: false,
+          ...attach,
         })) as APIMessage;
         turn.replied = true;
       } else {
         msg = (await this.rest.post(Routes.webhook(this.cfg.applicationId, turn.token), {
           body: part,
           auth: false,
+          ...attach,
         })) as APIMessage;
       }
       first ??= { platform: 'discord', channel: msg.channel_id ?? conv.channel, id: msg.id };
@@ -263,11 +276,15 @@ export class DiscordAdapter implements ChatAdapter {
   }
 
   private async postTo(to: Conversation, m: Message): Promise<MessageRef> {
-    const { messages } = toDiscord(m);
+    const { messages, files } = toDiscord(m);
     let first: MessageRef | undefined;
-    for (const part of messages) {
+    for (const [n, part] of messages.entries()) {
       const channel = to.thread ?? (first?.thread as string | undefined) ?? to.channel;
-      const msg = (await this.rest.post(Routes.channelMessages(channel), { body: part })) as APIMessage;
+      const attach = n === messages.length - 1 && files.length ? { files: uploads(files) } : {};
+      const msg = (await this.rest.post(Routes.channelMessages(channel), {
+        body: part,
+        ...attach,
+      })) as APIMessage;
       first ??= { platform: 'discord', channel, id: msg.id, ...(to.thread ? { thread: to.thread } : {}) };
       if (m.placement === 'thread' && !first.thread && !to.thread)
         first.thread = await this.threadFor(first, m);
