@@ -6,6 +6,7 @@ import { digestPlugin } from './digest/index.ts';
 import { gitopsPlugin } from './gitops-pr/index.ts';
 import { diagnosisPlugin } from './diagnosis/index.ts';
 import { incidentsPlugin } from './incidents/index.ts';
+import { remediationPlugin } from './remediation/index.ts';
 import type { AnyPlugin } from '../core/plugin.ts';
 
 export const bundledPlugins: AnyPlugin[] = [
@@ -16,4 +17,5 @@ export const bundledPlugins: AnyPlugin[] = [
   gitopsPlugin as AnyPlugin,
   diagnosisPlugin as AnyPlugin,
   incidentsPlugin as AnyPlugin,
+  remediationPlugin as AnyPlugin,
 ];

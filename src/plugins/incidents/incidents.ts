@@ -14,6 +14,7 @@ import type { Conversation, Message, MessageRef } from '../../core/message/model
 import { duration } from '../../core/message/time.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
 import type { ArgoService, ResolvedApp } from '../argocd/index.ts';
+import type { Diagnosis } from '../diagnosis/index.ts';
 import { hasEnded, type AlertmanagerPayload } from './alertmanager.ts';
 import { incidentCard } from './card.ts';
 import type { IncidentsConfig } from './config.ts';
@@ -47,6 +48,17 @@ export interface Incident {
 /** The diagnosis posted in an incident's thread (`thread` is where buttons will live). */
 export type Diagnoser = (r: ResolvedApp, incident: Incident, thread: Conversation) => Promise<Message>;
 
+/** A new incident whose diagnosis has just been posted in its thread (remediation listens). */
+export interface DiagnosedIncident {
+  incident: Incident;
+  app: ResolvedApp;
+  diagnosis: Diagnosis;
+  /** The incident's thread: where listeners say what they did. */
+  thread: Conversation;
+}
+
+export type DiagnosedListener = (e: DiagnosedIncident, log: Logger) => Promise<void> | void;
+
 /** Serialises work per key inside this process (two deliveries of one group at the same moment). */
 class KeyedQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
@@ -69,6 +81,7 @@ class KeyedQueue {
 export class IncidentService {
   private readonly docs: Collection<Incident>;
   private readonly queue = new KeyedQueue();
+  private readonly listeners = new Set<DiagnosedListener>();
   private readonly deps: {
     argo: ArgoService;
     chat: ChatService;
@@ -89,6 +102,23 @@ export class IncidentService {
 
   get(key: string): Promise<Incident | undefined> {
     return this.docs.get(key);
+  }
+
+  /**
+   * Be told, once per new incident, after its diagnosis is posted. The delivery waits for the
+   * listeners (so the webhook's background task covers their work); a failing listener is logged
+   * and does not affect the others or the incident. Returns the unsubscribe function.
+   */
+  onDiagnosed(fn: DiagnosedListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private async diagnosed(e: DiagnosedIncident, log: Logger): Promise<void> {
+    const results = await Promise.allSettled([...this.listeners].map(async (fn) => fn(e, log)));
+    for (const r of results)
+      if (r.status === 'rejected')
+        log.warn({ err: (r.reason as Error)?.message ?? String(r.reason) }, 'an incident listener failed');
   }
 
   static keyOf(p: { receiver: string; groupKey: string }): string {
@@ -226,10 +256,12 @@ export class IncidentService {
     incident = (await this.docs.update(i.key, (c) => (c ? { ...c, root } : c))) as Incident;
     if (r && this.deps.diagnose && this.deps.cfg.diagnose && incident.status === 'firing') {
       const thread = { platform: root.platform, channel: root.channel, thread: root.thread ?? root.id };
+      let diagnosis: Diagnosis | undefined;
       try {
         const m = await this.deps.diagnose(r, incident, thread);
         await this.deps.chat.post(thread, m);
         incident = (await this.docs.update(i.key, (c) => (c ? { ...c, diagnosed: true } : c))) as Incident;
+        diagnosis = (m.data as { diagnosis?: Diagnosis } | undefined)?.diagnosis;
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'diagnosis for the incident failed');
         await this.say(
@@ -238,6 +270,7 @@ export class IncidentService {
           log,
         );
       }
+      if (diagnosis) await this.diagnosed({ incident, app: r, diagnosis, thread }, log);
     }
     return incident;
   }

@@ -17,7 +17,9 @@ import { AlertmanagerPayloadSchema, type AlertmanagerPayload } from './alertmana
 import { IncidentsConfigSchema } from './config.ts';
 import { IncidentService } from './incidents.ts';
 
-export type { Incident } from './incidents.ts';
+export type { Incident, DiagnosedIncident, DiagnosedListener } from './incidents.ts';
+export type { IncidentService } from './incidents.ts';
+/** The incidents service: open incidents by key, and `onDiagnosed` for plugins that act on a diagnosis. */
 export const IncidentsToken = token<IncidentService>('Incidents');
 
 /** Who the bot is when it creates buttons on its own (in an incident thread, nobody typed a command). */

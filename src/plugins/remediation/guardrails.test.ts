@@ -70,6 +70,53 @@ describe('remediation guardrails', () => {
     );
   });
 
+  it('names the guardrail that holds', async () => {
+    const { g } = setup();
+    expect(await g.hold(rule(), 'x', { number: 3 })).toMatchObject({ guardrail: 'open-pull-request' });
+    await g.record({ app: 'x', action: 'resources', rule: 'oom' });
+    expect(await g.hold(rule(), 'x')).toMatchObject({ guardrail: 'not-healthy' });
+    await g.pause('carol');
+    expect(await g.hold(rule(), 'x')).toMatchObject({ guardrail: 'paused' });
+  });
+
+  it('keeps holding after a change that did not become Healthy, until a person acknowledges it', async () => {
+    const { g, clock } = setup();
+    const key = await g.record({ app: 'x', action: 'resources', rule: 'oom' });
+    await g.settle(key, 'degraded', { changeId: 'ch_1', pr: 7 });
+    clock.advance(2 * 3_600_000);
+    expect(await g.hold(rule(), 'x')).toEqual({
+      guardrail: 'not-healthy',
+      reason:
+        'the last automatic change to x (resources #7, rule oom) did not make it Healthy (degraded); a person has to look first (`remediation resume x` when done)',
+    });
+    expect(await g.acknowledge('y')).toBe(0);
+    expect(await g.acknowledge('x')).toBe(1);
+    expect(await g.hold(rule(), 'x')).toBeNull();
+    expect((await g.find('ch_1'))?.change.state).toBe('acknowledged');
+  });
+
+  it('forgets an attempt that merged nothing, so it counts against no limit', async () => {
+    const { g } = setup({ maxPerAppPerDay: 1 });
+    const key = await g.record({ app: 'x', action: 'restart', rule: 'r' });
+    expect(await g.hold(rule({ cooldown: 0 }), 'x')).not.toBeNull();
+    await g.forget(key);
+    expect(await g.hold(rule({ cooldown: 0 }), 'x')).toBeNull();
+    expect(await g.recent()).toEqual([]);
+  });
+
+  it('keeps its state in the store: a restarted bot still knows the pause and the history', async () => {
+    const clock = new ManualClock(Date.parse('2026-11-24T10:00:00Z'));
+    const store = new SqliteStore(':memory:', clock);
+    const cfg = RemediationConfigSchema.parse({}).guardrails;
+    const first = new Guardrails(store, clock, cfg);
+    await first.pause('carol');
+    await first.record({ app: 'x', action: 'resources', rule: 'oom' });
+    const second = new Guardrails(store, clock, cfg);
+    expect(await second.paused()).toMatchObject({ by: 'carol' });
+    await second.resume();
+    expect(await second.hold(rule(), 'x')).toMatchObject({ guardrail: 'not-healthy' });
+  });
+
   it('gives the lock to one of two simultaneous decisions', async () => {
     const { g } = setup();
     expect(await Promise.all([g.lock('naver-news'), g.lock('naver-news')])).toEqual([true, false]);
