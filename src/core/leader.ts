@@ -33,8 +33,9 @@ export const LeaderConfigSchema = z.strictObject({
   retryPeriodSeconds: z.number().min(0.1).default(2),
   inCluster: z.boolean().default(false),
   kubeconfig: z.string().optional(),
-  url: z.string().optional(),
+  url: z.string().optional().describe('the Kubernetes API server (without inCluster or kubeconfig)'),
   token: secret(z.string()).optional(),
+  caFile: z.string().optional().describe('CA certificate to trust the API server at url with'),
 });
 export type LeaderConfig = z.output<typeof LeaderConfigSchema>;
 
@@ -59,6 +60,7 @@ export class LeaseLeader extends EventEmitter implements Leader {
   private leading = false;
   private lastRenew = 0;
   private timer?: NodeJS.Timeout;
+  private inflight?: Promise<void>;
   private stopped = false;
 
   constructor(cfg: LeaderConfig, clock: Clock, log: Logger) {
@@ -78,7 +80,14 @@ export class LeaseLeader extends EventEmitter implements Leader {
       else if (cfg.kubeconfig) kc.loadFromFile(cfg.kubeconfig);
       else {
         kc.loadFromOptions({
-          clusters: [{ name: 'lease', server: cfg.url ?? 'https://kubernetes.default.svc' }],
+          clusters: [
+            {
+              name: 'lease',
+              server: cfg.url ?? 'https://kubernetes.default.svc',
+              ...(cfg.caFile ? { caFile: cfg.caFile } : {}),
+              skipTLSVerify: false,
+            },
+          ],
           users: [{ name: 'lease', token: cfg.token }],
           contexts: [{ name: 'lease', cluster: 'lease', user: 'lease' }],
           currentContext: 'lease',
@@ -101,6 +110,8 @@ export class LeaseLeader extends EventEmitter implements Leader {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    // A renewal still on the wire would take the lease back after the release.
+    await this.inflight;
     if (this.leading) {
       // Hand over at once instead of making the others wait out the lease.
       await this.release().catch(() => undefined);
@@ -116,12 +127,11 @@ export class LeaseLeader extends EventEmitter implements Leader {
   }
 
   private async tick(): Promise<void> {
-    try {
-      await this.tryAcquireOrRenew();
-    } catch (err) {
+    this.inflight = this.tryAcquireOrRenew().catch((err: unknown) => {
       this.log.warn({ err: (err as Error).message }, 'lease update failed');
       if (this.leading && !this.isLeader()) this.setLeading(false);
-    }
+    });
+    await this.inflight;
     if (!this.stopped) {
       this.timer = setTimeout(
         () => void this.tick(),
@@ -133,10 +143,13 @@ export class LeaseLeader extends EventEmitter implements Leader {
 
   private async tryAcquireOrRenew(): Promise<void> {
     const { namespace, name } = this.cfg;
+    // The first call loads client-node (seconds on a busy machine): the time is taken after it, or
+    // the lease would be written already stale and another replica would take it at once.
+    const api = await this.api();
     const now = this.clock.now();
     let lease: V1Lease | undefined;
     try {
-      lease = await (await this.api()).readNamespacedLease({ namespace, name });
+      lease = await api.readNamespacedLease({ namespace, name });
     } catch (e) {
       if ((e as { code?: number }).code !== 404) throw e;
     }
@@ -148,9 +161,7 @@ export class LeaseLeader extends EventEmitter implements Leader {
       leaseTransitions: 0,
     };
     if (!lease) {
-      await (
-        await this.api()
-      ).createNamespacedLease({
+      await api.createNamespacedLease({
         namespace,
         body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec },
       });
@@ -179,7 +190,7 @@ export class LeaseLeader extends EventEmitter implements Leader {
       },
     };
     // resourceVersion in the body makes the update conditional: a concurrent winner gets 409.
-    await (await this.api()).replaceNamespacedLease({ namespace, name, body });
+    await api.replaceNamespacedLease({ namespace, name, body });
     this.lastRenew = now;
     this.setLeading(true);
   }

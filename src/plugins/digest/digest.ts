@@ -19,6 +19,9 @@ import { selector } from './select.ts';
 
 type Snapshot = Record<string, { sync: string; health: string; revision?: string }>;
 
+/** How many of the apps that are fine a digest names (the rest are counted). */
+const FINE_LISTED = 40;
+
 /** Why an app is not fine, in one line, from what Argo CD says. */
 export function reasonOf(app: Application): string {
   const st = app.status;
@@ -134,6 +137,15 @@ export class DigestBuilder {
         },
       });
     } else blocks.push({ type: 'text', text: '✅ Everything is Synced and Healthy.' });
+    const fine = apps.filter(({ app }) => healthOf(app) === 'Healthy' && syncOf(app) === 'Synced');
+    if (fine.length) {
+      const shown = fine.slice(0, FINE_LISTED).map(({ app }) => esc(app.metadata.name));
+      const more = fine.length - shown.length;
+      blocks.push({
+        type: 'text',
+        text: `**Synced and Healthy (${fine.length}):** ${shown.join(', ')}${more ? ` and ${more} more` : ''}`,
+      });
+    }
     blocks.push({
       type: 'text',
       text: `**Since the last digest:** ${before ? (changes.length ? '' : 'no changes.') : 'this is the first digest.'}${

@@ -1,9 +1,12 @@
 /**
  * The digest plugin: scheduled digests and sweeps per channel, transition alerts from the watch
- * cache, the health history behind the digest chart, and `/digest`, `/schedules`, `/argo mute`.
- * Schedules and alerts run on the leader only.
+ * cache (with the [Diagnose] button, which runs the diagnosis in the alert's thread), the health
+ * history behind the digest chart, and `/digest`, `/schedules`, `/argo mute`. Schedules and
+ * alerts run on the leader only.
  */
 import { join } from 'node:path';
+import { z } from 'zod';
+import { defineAction } from '../../core/actions.ts';
 import { parseTarget } from '../../core/chat.ts';
 import { definePlugin } from '../../core/plugin.ts';
 import {
@@ -17,12 +20,13 @@ import {
   StoreToken,
 } from '../../core/tokens.ts';
 import { ArgoToken } from '../argocd/index.ts';
+import { DiagnosisToken } from '../diagnosis/index.ts';
 import { digestCommands } from './commands/digest.ts';
 import { DigestConfigSchema } from './config.ts';
 import { DigestBuilder } from './digest.ts';
 import { HealthHistory } from './history.ts';
 import { selector } from './select.ts';
-import { TransitionWatcher } from './transitions.ts';
+import { DIAGNOSE_ACTION, TransitionWatcher } from './transitions.ts';
 
 export const digestPlugin = definePlugin({
   id: 'digest',
@@ -30,6 +34,7 @@ export const digestPlugin = definePlugin({
   config: DigestConfigSchema,
   deps: {
     argo: ArgoToken,
+    diagnosis: DiagnosisToken,
     chat: ChatToken,
     store: StoreToken,
     clock: ClockToken,
@@ -39,7 +44,7 @@ export const digestPlugin = definePlugin({
     scheduler: SchedulerToken,
     core: ConfigToken,
   },
-  init({ config, deps, commands, jobs, onStart, onClose, log }) {
+  init({ config, deps, commands, actions, jobs, onStart, onClose, log }) {
     const history = new HealthHistory(deps.store, deps.clock, config.history.retentionDays);
     const builder = new DigestBuilder({
       argo: deps.argo,
@@ -70,6 +75,35 @@ export const digestPlugin = definePlugin({
         clock: deps.clock,
       }),
     );
+    actions.add(
+      defineAction({
+        kind: DIAGNOSE_ACTION,
+        params: z.object({ app: z.string(), instance: z.string() }),
+        permission: 'argo.read',
+        effect: 'read',
+        summary: 'Diagnose the app a transition alert is about',
+        run: async (ctx) => {
+          const r = await deps.argo.resolve(`${ctx.params.app}@${ctx.params.instance}`, {
+            signal: ctx.signal,
+            fresh: true,
+          });
+          const scope = { app: r.app.metadata.name, project: r.app.spec.project };
+          ctx.authorize('argo.read', scope);
+          // The fix button only for someone who may propose it, as with `/diagnose`.
+          let mayFix = true;
+          try {
+            ctx.authorize('gitops.propose', scope);
+          } catch {
+            mayFix = false;
+          }
+          const report = await deps.diagnosis.report(r, {
+            signal: ctx.signal,
+            button: mayFix ? ctx.button : undefined,
+          });
+          return { reply: report };
+        },
+      }),
+    );
     for (const s of config.schedules) {
       jobs.add({
         id: `digest.${s.id}`,
@@ -79,10 +113,12 @@ export const digestPlugin = definePlugin({
         run: async ({ log: jobLog }) => {
           if (s.kind === 'sweep') {
             const pick = selector(s.select);
-            const { apps } = await deps.argo.list();
-            for (const { instance, app } of apps)
-              if (pick(instance, app)) await watcher.onChange({ type: 'MODIFIED', instance, app });
-            await watcher.sweep();
+            const { apps, failures } = await deps.argo.list();
+            for (const f of failures)
+              jobLog.warn({ instance: f.instance, err: f.error.message }, 'sweep could not read an instance');
+            const selected = apps.filter(({ instance, app }) => pick(instance, app));
+            await watcher.check(selected);
+            jobLog.info({ apps: selected.length }, 'sweep done');
             return;
           }
           const m = await builder.build(s);

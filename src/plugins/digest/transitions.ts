@@ -21,7 +21,8 @@ import type { DigestConfig } from './config.ts';
 import { reasonOf } from './digest.ts';
 import { selector } from './select.ts';
 
-export const DIAGNOSE_ACTION = 'diagnose.run';
+/** The [Diagnose] button of an alert (the digest plugin registers its handler). */
+export const DIAGNOSE_ACTION = 'digest.diagnose';
 
 type Kind = 'degraded' | 'missing' | 'sync-failed' | 'out-of-sync';
 
@@ -74,7 +75,13 @@ export class TransitionWatcher {
           this.deps.log.warn({ err: (err as Error).message }, 'transition check failed'),
         ),
     );
-    this.timer = setInterval(() => void this.sweep(), sweepMs);
+    this.timer = setInterval(
+      () =>
+        void this.sweep().catch((err: unknown) =>
+          this.deps.log.warn({ err: (err as Error).message }, 'transition sweep failed'),
+        ),
+      sweepMs,
+    );
     this.timer.unref();
   }
 
@@ -104,45 +111,84 @@ export class TransitionWatcher {
   async onChange(c: AppChange): Promise<void> {
     if (!this.deps.leader.isLeader() || c.type === 'DELETED') return;
     const { app, previous, instance } = c;
+    if (await this.mutes.get(`${instance}/${app.metadata.name}`)) return;
+    await this.evaluate(instance, app, previous ? healthOf(previous) : undefined);
+  }
+
+  /**
+   * A scheduled sweep over a selection: every app is checked as if it had just changed — so a
+   * Degraded app without an alert gets one and a recovered one its follow-up, even if the watch
+   * missed the change — with the open alerts and mutes read once instead of per app.
+   */
+  async check(apps: { instance: string; app: Application }[]): Promise<void> {
+    if (!this.deps.leader.isLeader()) return;
+    const open = new Set((await this.alerts.list()).map((d) => d.key));
+    const muted = new Set((await this.mutes.list()).map((d) => d.key));
+    const byKey = new Map<string, Application>();
+    for (const { instance, app } of apps) {
+      byKey.set(`${instance}/${app.metadata.name}`, app);
+      if (muted.has(`${instance}/${app.metadata.name}`)) continue;
+      await this.evaluate(instance, app, undefined, (kind) =>
+        open.has(this.key(kind, instance, app.metadata.name)),
+      );
+    }
+    await this.sweep((instance, name) => byKey.get(`${instance}/${name}`));
+  }
+
+  /**
+   * The alert rules for one app. `was` is its health before the change (unknown in a sweep);
+   * `open`, when given, says which alerts the store holds, so the store is touched only to change.
+   */
+  private async evaluate(
+    instance: string,
+    app: Application,
+    was: string | undefined,
+    open?: (kind: Kind) => boolean,
+  ): Promise<void> {
     const name = app.metadata.name;
-    if (await this.mutes.get(`${instance}/${name}`)) return;
+    const isOpen = (kind: Kind) => !open || open(kind);
+    const isClosed = (kind: Kind) => !open || !open(kind);
     const now = this.deps.clock.now();
     const health = healthOf(app);
-    const was = previous ? healthOf(previous) : undefined;
-    if (health === 'Degraded' && was !== 'Degraded') await this.raise('degraded', instance, app, now);
-    if (health === 'Missing' && was !== 'Missing') await this.raise('missing', instance, app, now);
+    if (health === 'Degraded' && was !== 'Degraded' && isClosed('degraded'))
+      await this.raise('degraded', instance, app, now);
+    if (health === 'Missing' && was !== 'Missing' && isClosed('missing'))
+      await this.raise('missing', instance, app, now);
     if (health === 'Healthy') {
-      await this.recover('degraded', instance, app, now);
-      await this.recover('missing', instance, app, now);
+      if (isOpen('degraded')) await this.recover('degraded', instance, app, now);
+      if (isOpen('missing')) await this.recover('missing', instance, app, now);
     }
     const op = app.status?.operationState;
     if (op && (op.phase === 'Failed' || op.phase === 'Error')) {
       // One alert per failed operation: a new failure replaces the alert of an older one.
-      const existing = await this.alerts.get(this.key('sync-failed', instance, name));
+      const existing = isOpen('sync-failed')
+        ? await this.alerts.get(this.key('sync-failed', instance, name))
+        : undefined;
       if (existing?.operation !== op.startedAt) {
         if (existing) await this.alerts.delete(this.key('sync-failed', instance, name));
         await this.raise('sync-failed', instance, app, now, op.startedAt);
       }
     }
-    if (op?.phase === 'Succeeded') await this.recover('sync-failed', instance, app, now);
+    if (op?.phase === 'Succeeded' && isOpen('sync-failed'))
+      await this.recover('sync-failed', instance, app, now);
     const sync = syncOf(app);
-    if (sync === 'OutOfSync')
+    if (sync === 'OutOfSync' && isClosed('out-of-sync'))
       await this.alerts.insertIfAbsent(this.key('out-of-sync', instance, name), {
         kind: 'out-of-sync',
         instance,
         app: name,
         since: now,
       });
-    if (sync === 'Synced') await this.recover('out-of-sync', instance, app, now);
+    if (sync === 'Synced' && isOpen('out-of-sync')) await this.recover('out-of-sync', instance, app, now);
   }
 
   /** OutOfSync alerts wait for the grace period; the sweep raises those that lasted. */
-  async sweep(): Promise<void> {
+  async sweep(lookup?: (instance: string, name: string) => Application | undefined): Promise<void> {
     if (!this.deps.leader.isLeader()) return;
     const now = this.deps.clock.now();
     for (const { value: a } of await this.alerts.list({ prefix: 'out-of-sync/' })) {
       if (a.ref || now - a.since < this.deps.cfg.outOfSyncGrace) continue;
-      const app = this.deps.argo.cache(a.instance)?.named(a.app)[0];
+      const app = lookup?.(a.instance, a.app) ?? this.deps.argo.cache(a.instance)?.named(a.app)[0];
       if (!app || syncOf(app) !== 'OutOfSync') {
         await this.alerts.delete(this.key('out-of-sync', a.instance, a.app));
         continue;
@@ -160,7 +206,16 @@ export class TransitionWatcher {
     operation?: string,
   ): Promise<void> {
     const k = this.key(kind, instance, app.metadata.name);
-    if (!this.alerts.insertIfAbsent(k, { kind, instance, app: app.metadata.name, since: now, operation }))
+    // Posted once: of two changes that race here, only the one that stores the alert posts it.
+    if (
+      !(await this.alerts.insertIfAbsent(k, {
+        kind,
+        instance,
+        app: app.metadata.name,
+        since: now,
+        operation,
+      }))
+    )
       return;
     await this.post(kind, instance, app, now, operation);
   }
@@ -216,9 +271,11 @@ export class TransitionWatcher {
     };
     try {
       const ref = await this.deps.chat.post(conversation, m);
-      await this.alerts.update(this.key(kind, instance, name), (a) =>
+      const still = await this.alerts.update(this.key(kind, instance, name), (a) =>
         a ? { ...a, ref, operation: operation ?? a.operation } : a,
       );
+      // It recovered while the alert was being posted: follow up now, or nobody ever would.
+      if (!still) await this.followUp({ kind, instance, app: name, since, ref }, name, this.deps.clock.now());
     } catch (err) {
       this.deps.log.warn(
         { err: (err as Error).message, app: name, kind },
@@ -234,7 +291,13 @@ export class TransitionWatcher {
       alert = a;
       return undefined;
     });
-    if (!alert?.ref) return;
+    if (alert?.ref) await this.followUp(alert, app.metadata.name, now);
+  }
+
+  /** The recovery message, in the thread of the alert. */
+  private async followUp(alert: AlertState, name: string, now: number): Promise<void> {
+    if (!alert.ref) return;
+    const kind = alert.kind;
     const words: Record<Kind, string> = {
       degraded: 'is Healthy again',
       missing: 'is back',
@@ -249,9 +312,9 @@ export class TransitionWatcher {
           thread: alert.ref.thread ?? alert.ref.id,
         },
         {
-          text: `✅ ${app.metadata.name} ${words[kind]} after ${duration(now - alert.since)}.`,
+          text: `✅ ${name} ${words[kind]} after ${duration(now - alert.since)}.`,
           tone: 'ok',
-          data: { recovered: { kind, app: app.metadata.name } },
+          data: { recovered: { kind, app: name, instance: alert.instance } },
         },
       )
       .catch((err: unknown) =>
