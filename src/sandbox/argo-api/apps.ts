@@ -8,7 +8,7 @@ import type { ScenarioApplication } from '../scenario.ts';
 import type { ArgoInstanceState, World } from '../world.ts';
 import { ArgoApiError, GRPC } from './errors.ts';
 import { aggregate, type Health } from './health.ts';
-import { buildTree, managedRefs } from './tree.ts';
+import { buildTree, liveManaged, managedRefs } from './tree.ts';
 import type { Json } from '../json.ts';
 
 type App = ScenarioApplication & {
@@ -91,11 +91,23 @@ export function withResourceHealth(world: World, instance: ArgoInstanceState, ap
   return { ...app, status: { ...app.status, resources: filled } };
 }
 
-/** Recompute an app's aggregate health from its tree (the controller's job in real Argo CD). */
+/** Sync hooks (Argo CD's own annotation or Helm's): part of the tree, never of the app's health. */
+const isHook = (o: { metadata: { annotations?: Record<string, string> } } | undefined): boolean =>
+  !!(o?.metadata.annotations?.['argocd.argoproj.io/hook'] ?? o?.metadata.annotations?.['helm.sh/hook']);
+
+/**
+ * Recompute an app's aggregate health from its tree (the controller's job in real Argo CD). As in
+ * Argo CD (controller/health.go), hooks do not count: a failed PreSync Job fails the sync while
+ * the app's workloads stay as healthy as they were.
+ */
 export function appHealth(world: World, instance: ArgoInstanceState, app: App): Health {
   const cluster = world.clusterFor(app);
   const { nodes, missing } = buildTree(app, cluster, instance);
-  const managed = new Set(managedRefs(app, cluster).map((r) => `${r.kind}/${r.namespace ?? ''}/${r.name}`));
+  const managed = new Set(
+    managedRefs(app, cluster)
+      .filter((r) => !isHook(liveManaged(r, cluster, instance)))
+      .map((r) => `${r.kind}/${r.namespace ?? ''}/${r.name}`),
+  );
   return aggregate([
     ...nodes.filter((n) => managed.has(`${n.kind}/${n.namespace ?? ''}/${n.name}`)).map((n) => n.health),
     ...missing.map((): Health => ({ status: 'Missing', message: 'Resource has not been created' })),
