@@ -1,12 +1,20 @@
 /**
  * The bot's own metrics in Prometheus format (prom-client, on a registry of this bot rather than
  * the global one, so tests and several bots in one process stay apart): commands by name and
- * outcome with their latency, backend calls with latency and errors, approvals pending, and what
- * plugins add (remediations by rule and outcome, incidents open).
+ * outcome with their latency, backend calls with their latency by outcome (clients report them
+ * through `observeBackend`), commands failed by a backend, approvals pending, and what plugins add
+ * through `counter` and `gauge`.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { UpstreamFailure } from './errors.ts';
 
-export type BackendObserver = (backend: string, seconds: number, outcome: 'ok' | 'error') => void;
+/**
+ * How one backend call ended: `ok`, the backend's failure kind (as in UpstreamError), `not_found`
+ * and `conflict` for answers that refuse the request, `aborted` when the caller gave up first.
+ */
+export type BackendOutcome = 'ok' | UpstreamFailure | 'not_found' | 'conflict' | 'aborted';
+
+export type BackendObserver = (backend: string, seconds: number, outcome: BackendOutcome) => void;
 
 export class Metrics {
   readonly registry = new Registry();
@@ -32,20 +40,20 @@ export class Metrics {
     });
     this.backendSeconds = new Histogram({
       name: 'deckhand_backend_request_duration_seconds',
-      help: 'Latency of calls to Argo CD, Kubernetes, Git hosts and chat platforms',
+      help: 'Latency of backend calls (retries included) by backend and outcome (ok or why it failed)',
       labelNames: ['backend', 'outcome'],
       buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
     this.backendErrors = new Counter({
       name: 'deckhand_backend_errors_total',
-      help: 'Failed backend calls by backend and kind (timeout, unreachable, unauthorized, …)',
+      help: 'Commands that failed because of a backend, by backend and kind (timeout, unreachable, …)',
       labelNames: ['backend', 'kind'],
       registers: [this.registry],
     });
   }
 
-  /** For clients: record one call. */
+  /** For clients: record one call, whatever its outcome. */
   readonly observeBackend: BackendObserver = (backend, seconds, outcome) => {
     this.backendSeconds.observe({ backend, outcome }, seconds);
   };

@@ -4,6 +4,7 @@
  */
 import type { CoreV1Event } from '@kubernetes/client-node';
 import { UpstreamError } from '../../core/errors.ts';
+import type { BackendObserver } from '../../core/metrics.ts';
 import { call, callJson, type Endpoint } from './http.ts';
 import type { ArgoInstanceConfig } from './config.ts';
 import type { Application, ApplicationTree, RevisionMetadata } from './types.ts';
@@ -79,6 +80,11 @@ export class ArgoInstanceClient {
       timeoutMs: cfg.timeoutMs,
       retries: cfg.retries,
     };
+  }
+
+  /** Report every call of this client (latency and outcome) to `observer`, e.g. the bot's metrics. */
+  observe(observer: BackendObserver): void {
+    this.ep.observe = observer;
   }
 
   async version(signal?: AbortSignal): Promise<{ Version?: string }> {

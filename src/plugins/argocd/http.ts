@@ -1,8 +1,10 @@
 /**
  * One Argo CD HTTP call: bearer token, a deadline that covers retries, retries with jitter for
- * reads only, and every failure turned into an error that names the instance and says why.
+ * reads only, and every failure turned into an error that names the instance and says why. Each
+ * call is reported to the endpoint's observer (the bot's metrics) with its latency and outcome.
  */
 import { ConflictError, NotFoundError, UpstreamError } from '../../core/errors.ts';
+import type { BackendObserver, BackendOutcome } from '../../core/metrics.ts';
 
 export interface CallOptions {
   method?: 'GET' | 'POST' | 'DELETE';
@@ -19,6 +21,8 @@ export interface Endpoint {
   token: string;
   timeoutMs: number;
   retries: number;
+  /** Told of every call: backend `argocd@<name>`, seconds (retries included), outcome. */
+  observe?: BackendObserver;
 }
 
 /** Argo CD's error body: `{"error","code","message"}` (gRPC code, message twice). */
@@ -98,9 +102,19 @@ export function argoError(ep: Endpoint, status: number, body: ArgoErrorBody | st
 
 const retriable = (status: number) => status === 429 || status === 502 || status === 503 || status === 504;
 
+const outcomeOf = (e: unknown): BackendOutcome =>
+  e instanceof UpstreamError
+    ? e.failure
+    : e instanceof NotFoundError
+      ? 'not_found'
+      : e instanceof ConflictError
+        ? 'conflict'
+        : 'aborted';
+
 /**
  * Perform a call and return the Response (2xx only). Reads are retried on network errors and
- * 429/5xx with exponential backoff and jitter, all inside one deadline.
+ * 429/5xx with exponential backoff and jitter, all inside one deadline. For a stream, the call
+ * (and what the observer is told) ends when its headers arrive.
  */
 export async function call(
   ep: Endpoint,
@@ -108,6 +122,20 @@ export async function call(
   what: string,
   opts: CallOptions = {},
 ): Promise<Response> {
+  if (!ep.observe) return send(ep, path, what, opts);
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const res = await send(ep, path, what, opts);
+    ep.observe(`argocd@${ep.name}`, seconds(), 'ok');
+    return res;
+  } catch (e) {
+    ep.observe(`argocd@${ep.name}`, seconds(), outcomeOf(e));
+    throw e;
+  }
+}
+
+async function send(ep: Endpoint, path: string, what: string, opts: CallOptions): Promise<Response> {
   const method = opts.method ?? 'GET';
   const timeoutMs = opts.timeoutMs ?? ep.timeoutMs;
   const deadline = AbortSignal.timeout(timeoutMs);

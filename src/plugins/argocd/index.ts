@@ -4,7 +4,7 @@
  */
 import { definePlugin } from '../../core/plugin.ts';
 import { token } from '../../core/token.ts';
-import { ActionsToken, ClockToken, HttpToken, LoggerToken } from '../../core/tokens.ts';
+import { ActionsToken, ClockToken, HttpToken, LoggerToken, MetricsToken } from '../../core/tokens.ts';
 import { diffCommand } from './commands/diff.ts';
 import { historyCommand } from './commands/history.ts';
 import { listCommand } from './commands/list.ts';
@@ -29,10 +29,17 @@ export const argocdPlugin = definePlugin({
   id: 'argocd',
   summary: 'Argo CD: status, list, history, diff, resources, sync, rollback',
   config: ArgoConfigSchema,
-  deps: { log: LoggerToken, clock: ClockToken, actions: ActionsToken, http: HttpToken },
+  deps: {
+    log: LoggerToken,
+    clock: ClockToken,
+    actions: ActionsToken,
+    http: HttpToken,
+    metrics: MetricsToken,
+  },
   provides: [ArgoToken],
   init({ config, deps, commands, provide, onStart, onClose }) {
     const argo = new ArgoService(config, deps.log);
+    for (const name of argo.names) argo.client(name).observe(deps.metrics.observeBackend);
     provide(ArgoToken, argo);
     const wait = { waitMs: 20_000 };
     commands.add(
@@ -44,13 +51,14 @@ export const argocdPlugin = definePlugin({
       syncCommand(argo, wait),
       rollbackCommand(argo, deps.actions, wait),
     );
-    // Each instance is ready when its cache is warm or, without a cache, when it answers.
+    // An instance is ready when its cache is warm (listed, stream connected) or when it answers a
+    // call: a cold cache only means reads go to the API while the stream reconnects. When neither
+    // holds, the reason is the call's error, which names the instance and says why.
     for (const name of argo.names) {
       deps.http.readiness.push({
         name: `argocd:${name}`,
         check: async () => {
-          const cache = argo.cache(name);
-          if (cache) return cache.warm ? null : `cache not warm: ${cache.lastError ?? 'connecting'}`;
+          if (argo.cache(name)?.warm) return null;
           await argo.client(name).version();
           return null;
         },
