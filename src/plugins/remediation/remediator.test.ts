@@ -106,6 +106,7 @@ function setup(cfg: Record<string, unknown> = {}, shared?: { store: Store; clock
   const background: Promise<unknown>[] = [];
   let limit = '512Mi';
   let diagnoses = 0;
+  const faults: { button?: Error } = {};
   const guardrails = new Guardrails(store, clock, config.guardrails);
   const rem = new Remediator({
     config,
@@ -119,6 +120,7 @@ function setup(cfg: Record<string, unknown> = {}, shared?: { store: Store; clock
       },
     },
     button: async (req) => {
+      if (faults.button) throw faults.button;
       buttons.push(req);
       return `a_button${buttons.length}`;
     },
@@ -149,6 +151,7 @@ function setup(cfg: Record<string, unknown> = {}, shared?: { store: Store; clock
     buttons,
     outcomes,
     background,
+    faults,
     setLimit: (l: string) => (limit = l),
     diagnoses: () => diagnoses,
     decide: () => rem.decide({ r, diagnosis, thread: THREAD, incident }),
@@ -289,6 +292,15 @@ describe('auto mode', () => {
       buttons: [expect.objectContaining({ label: 'Open PR: memory limit 768Mi' })],
     });
     expect(await t.guardrails.recent()).toEqual([]);
+  });
+
+  it('says an unexpected failure only by its error id', async () => {
+    const t = setup({ guardrails: { maxPerHour: 0 } });
+    t.faults.button = new TypeError("Cannot read properties of undefined (reading 'secret')");
+    expect(await t.decide()).toBe('failed');
+    expect(t.posted.at(-1)!.m.text).toMatch(
+      /^Remediation for naver-news failed: internal error e-[a-z0-9]+$/,
+    );
   });
 
   it('does nothing for a diagnosis no rule matches', async () => {

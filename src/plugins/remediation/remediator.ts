@@ -9,6 +9,7 @@
 import type { Actor } from '../../core/access.ts';
 import type { ActionRequest } from '../../core/actions.ts';
 import type { Clock } from '../../core/clock.ts';
+import { isDeckError, newErrorId } from '../../core/errors.ts';
 import type { Logger } from '../../core/logging.ts';
 import type { Conversation, Message, MessageRef } from '../../core/message/model.ts';
 import type { AuditLog, Collection, Store } from '../../core/store/types.ts';
@@ -173,9 +174,11 @@ export class Remediator {
     try {
       return await this.run(input);
     } catch (err) {
-      this.d.log.error({ err: (err as Error).message, app: input.r.ref }, 'remediation failed');
+      // Expected failures are said in plain words; anything else only by its id (details in the log).
+      const id = newErrorId();
+      this.d.log.error({ err, errorId: id, app: input.r.ref }, 'remediation failed');
       await this.say(input.thread, {
-        text: `Remediation for ${input.r.ref} failed: ${(err as Error).message}`,
+        text: `Remediation for ${input.r.ref} failed: ${isDeckError(err) ? err.message : `internal error ${id}`}`,
         tone: 'danger',
       });
       return 'failed';
@@ -228,10 +231,7 @@ export class Remediator {
         guardrail: IN_PROGRESS,
         reason: `another remediation decision for ${app} is being made at this moment (one change per app)`,
       };
-      const id = await this.openButton(r, rule, plan.intent, reason, thread);
-      await this.say(thread, heldMessage(s, hold, id, plan.short));
-      await this.audit('held', thread, app, { ...detail, guardrail: hold.guardrail, reason: hold.reason });
-      return 'held';
+      return this.hold(r, rule, s, hold, plan, reason, detail, thread, incident);
     }
     try {
       if (rule.mode === 'propose') {
