@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
 import { silentAdapter, execOnce } from '../../src/adapters/console/exec.ts';
 import { buildBot, loadConfig } from '../../src/app.ts';
-import type { Bot } from '../../src/core/compose.ts';
+import type { Bot, BotOptions } from '../../src/core/compose.ts';
 import type { Message } from '../../src/core/message/model.ts';
 import { bundledPlugins } from '../../src/plugins/index.ts';
 import { runSandbox, type SandboxRun } from '../../src/sandbox/cli.ts';
@@ -29,6 +29,7 @@ export async function botFor(
   run: SandboxRun,
   mutate?: (cfg: Record<string, any>) => void, // eslint-disable-line @typescript-eslint/no-explicit-any
   print?: (text: string) => void,
+  extra: Partial<BotOptions> = {},
 ): Promise<{ bot: Bot; adapter: ConsoleAdapter }> {
   const loaded = loadConfig(run.configFile);
   const config = structuredClone(loaded.config);
@@ -37,7 +38,7 @@ export async function botFor(
   const adapter = print ? new ConsoleAdapter({ write: print }, { numberButtons: false }) : silentAdapter();
   const bot = await buildBot(
     { ...loaded, config },
-    { extraAdapters: [adapter], http: false, background: false },
+    { extraAdapters: [adapter], http: false, background: false, ...extra },
   );
   await bot.start();
   return { bot, adapter };
