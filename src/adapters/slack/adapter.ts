@@ -4,7 +4,7 @@
  * rule. Socket Mode needs no public endpoint; HTTP mode mounts Bolt's receiver (which verifies
  * request signatures and refuses stale ones) on deckhand's own HTTP server.
  */
-import { App, HTTPReceiver, type RespondFn } from '@slack/bolt';
+import { App, HTTPReceiver, webApi, type AuthorizeResult, type RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { AdapterServices } from '../../core/adapter.ts';
 import type { ChatAdapter, Deliver, Responder } from '../../core/chat.ts';
@@ -52,24 +52,46 @@ export class SlackAdapter implements ChatAdapter {
         processBeforeResponse: false,
       });
       this.app = new App({
-        token: cfg.botToken,
+        authorize: () => this.authorize(),
         receiver: this.receiver,
         logger,
         clientOptions,
-        tokenVerificationEnabled: false,
       });
     } else {
       this.app = new App({
-        token: cfg.botToken,
+        authorize: () => this.authorize(),
         appToken: cfg.appToken,
         socketMode: true,
         logger,
         clientOptions,
-        tokenVerificationEnabled: false,
       });
     }
-    this.client = this.app.client;
+    // The bot's own client, for posts outside a listener (follow-ups, incidents, digests).
+    this.client = new webApi.WebClient(cfg.botToken, { ...clientOptions, logger });
     this.groups = new UserGroups(this.client, this.log);
+  }
+
+  private authorized?: Promise<AuthorizeResult>;
+
+  /**
+   * Who the bot is, asked of Slack once (auth.test) rather than before every event: an
+   * acknowledgement must not wait on a Web API round trip. A failure is asked again next time.
+   */
+  private authorize(): Promise<AuthorizeResult> {
+    this.authorized ??= this.client.auth
+      .test()
+      .then((r) => ({
+        botToken: this.cfg.botToken,
+        botId: r.bot_id,
+        botUserId: r.user_id,
+        teamId: r.team_id,
+        enterpriseId: r.enterprise_id,
+      }))
+      .catch((e: unknown) => {
+        this.authorized = undefined;
+        throw e;
+      });
+    return this.authorized;
   }
 
   private async user(id: string, name?: string) {
@@ -80,6 +102,8 @@ export class SlackAdapter implements ChatAdapter {
     this.deliver = deliver;
     this.app.command(/.*/, async ({ command, ack, respond }) => {
       await ack();
+      // Let waiting requests be acknowledged before this one's work begins (a burst of commands).
+      await new Promise((r) => setImmediate(r));
       const prefix = this.cfg.commands[command.command] ?? command.command.replace(/^\//, '');
       const text = [prefix, command.text].filter((s) => s && s.trim()).join(' ');
       const conversation: Conversation = { platform: 'slack', channel: command.channel_id };
