@@ -7,7 +7,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execOnce, silentAdapter } from '../../src/adapters/console/exec.ts';
-import { buildBot, loadConfig } from '../../src/app.ts';
+import { bundledAdapters } from '../../src/adapters/index.ts';
+import { loadConfig, VERSION } from '../../src/app.ts';
+import { createBot } from '../../src/core/compose.ts';
+import { definePlugin, type AnyPlugin } from '../../src/core/plugin.ts';
+import { ArgoToken, type ArgoService } from '../../src/plugins/argocd/index.ts';
+import { bundledPlugins } from '../../src/plugins/index.ts';
 import type { Bot } from '../../src/core/compose.ts';
 import type { SandboxInfo } from '../../src/sandbox/index.ts';
 
@@ -64,16 +69,28 @@ export async function benchBot(configFile: string, opts: { cache: boolean }): Pr
   const plugins = config.plugins as { argocd: { cache: { enabled: boolean } } };
   plugins.argocd.cache.enabled = opts.cache;
   const adapter = silentAdapter();
-  const bot = await buildBot(
-    { ...loaded, config },
-    { extraAdapters: [adapter], http: false, background: false },
-  );
+  // A probe plugin hands the bench the Argo CD service, to wait until every cache is warm.
+  let argo: ArgoService | undefined;
+  const probe = definePlugin({
+    id: 'bench-probe',
+    summary: 'lets the benchmark see the Argo CD caches',
+    deps: { argo: ArgoToken },
+    init: ({ deps }) => void (argo = deps.argo),
+  });
+  const bot = await createBot({
+    config,
+    configPath: loaded.file,
+    plugins: [...bundledPlugins, probe as AnyPlugin],
+    adapters: bundledAdapters,
+    version: VERSION,
+    extraAdapters: [adapter],
+    http: false,
+    background: false,
+  });
   await bot.start();
-  // Ready means every instance's cache is warm (or, without a cache, that it answers).
-  for (let i = 0; i < 600; i++) {
-    const states = await Promise.all(bot.http.readiness.map((r) => r.check().catch((e: Error) => e.message)));
-    if (states.every((s) => s === null)) break;
-    await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 1_200 && opts.cache; i++) {
+    if (argo && argo.names.every((n) => argo?.cache(n)?.warm)) break;
+    await new Promise((r) => setTimeout(r, 25));
   }
   return {
     bot,

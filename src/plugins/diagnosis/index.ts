@@ -13,8 +13,8 @@ import { ArgoToken } from '../argocd/index.ts';
 import { GitOpsToken, type Intent } from '../gitops-pr/index.ts';
 import { AppStateToken } from '../k8s/index.ts';
 import { DiagnosisConfigSchema } from './llm/config.ts';
-import { LlmExplainer } from './llm/explainer.ts';
-import { DiagnosisService, FIX_ACTION } from './service.ts';
+import type { LlmExplainer } from './llm/explainer.ts';
+import { DiagnosisService, FIX_ACTION, type Explainer } from './service.ts';
 
 export type { Diagnosis, Finding, Category } from './engine/types.ts';
 export { categories } from './engine/types.ts';
@@ -37,7 +37,15 @@ export const diagnosisPlugin = definePlugin({
   },
   provides: [DiagnosisToken],
   init({ config, deps, commands, actions, provide }) {
-    const explainer = config.llm ? new LlmExplainer(config.llm, deps.redactor, deps.log) : undefined;
+    // LangChain is large (~65 MB resident): it loads with the first explanation, only when configured.
+    const llm = config.llm;
+    let loaded: Promise<LlmExplainer> | undefined;
+    const explainer: Explainer | undefined = llm && {
+      explain: async (d, signal) => {
+        loaded ??= import('./llm/explainer.ts').then((m) => new m.LlmExplainer(llm, deps.redactor, deps.log));
+        return (await loaded).explain(d, signal);
+      },
+    };
     const service = new DiagnosisService({ collector: deps.collector, clock: deps.clock, explainer });
     provide(DiagnosisToken, service);
     commands.add(
