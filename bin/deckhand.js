@@ -23,6 +23,8 @@ if (tooOld) {
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
+  const { tuneHeap } = await import('../src/heap.ts');
+  tuneHeap();
   const { main } = await import('../src/cli.ts');
   main(process.argv.slice(2)).then(
     (code) => {

@@ -15,6 +15,10 @@ import { ArgoToken, type ArgoService } from '../../src/plugins/argocd/index.ts';
 import { bundledPlugins } from '../../src/plugins/index.ts';
 import type { Bot } from '../../src/core/compose.ts';
 import type { SandboxInfo } from '../../src/sandbox/index.ts';
+import { tuneHeap } from '../../src/heap.ts';
+
+// The bench process holds the bot: tune its heap as bin/deckhand.js does.
+tuneHeap();
 
 export interface ChildSandbox {
   info: SandboxInfo;
