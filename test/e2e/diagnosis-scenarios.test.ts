@@ -38,13 +38,6 @@ interface Case {
   known?: Partial<Record<'first' | 'after' | 'complete', string>>;
 }
 
-// Argo CD's events of an Application reach the engine with string timestamps (the Argo CD client
-// returns JSON as if it were client-node's CoreV1Event with Dates), so the SyncFailed rule throws.
-const APP_EVENT_DATES =
-  'Argo CD application events keep string timestamps; rule syncFailed throws on e.firstTimestamp.getTime';
-const DEPENDENCY =
-  'engine: a Service that selects no pod does not explain the readiness failures of the workload whose env names it';
-
 const cases: Case[] = [
   // One category each.
   {
@@ -128,7 +121,6 @@ const cases: Case[] = [
     fix: 'revert',
     evidence: ['field is immutable'],
     after: ['OutOfSync'],
-    known: { first: APP_EVENT_DATES, after: APP_EVENT_DATES, complete: APP_EVENT_DATES },
   },
   {
     file: 'out-of-sync',
@@ -225,7 +217,6 @@ const cases: Case[] = [
     on: 'Service/naver-news-redis',
     evidence: ['selector: app.kubernetes.io/name=redis'],
     after: ['ProbeFailure'],
-    known: { first: DEPENDENCY, after: DEPENDENCY },
   },
   {
     file: 'mixed-hook-job',
@@ -235,7 +226,6 @@ const cases: Case[] = [
     fix: 'revert',
     evidence: ['Job has reached the specified backoff limit', 'relation "news_tags" already exists'],
     after: ['SyncFailed', 'OutOfSync'],
-    known: { after: APP_EVENT_DATES, complete: APP_EVENT_DATES },
   },
 ];
 

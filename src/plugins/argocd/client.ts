@@ -63,6 +63,20 @@ export async function readNdjson(
   if (rest) onItem(JSON.parse(rest));
 }
 
+const asDate = (v: unknown): Date | undefined =>
+  v instanceof Date ? v : typeof v === 'string' && v ? new Date(v) : undefined;
+
+function withDates(e: CoreV1Event): CoreV1Event {
+  const meta = e.metadata ?? {};
+  return {
+    ...e,
+    metadata: { ...meta, creationTimestamp: asDate(meta.creationTimestamp) },
+    firstTimestamp: asDate(e.firstTimestamp),
+    lastTimestamp: asDate(e.lastTimestamp),
+    eventTime: asDate(e.eventTime),
+  } as CoreV1Event;
+}
+
 export class ArgoInstanceClient {
   readonly name: string;
   readonly uiUrl: string;
@@ -163,7 +177,9 @@ export class ArgoInstanceClient {
         signal,
       },
     );
-    return body.items ?? [];
+    // JSON carries times as strings; client-node's Event type (which collectors and rules read)
+    // has Date objects, as the Kubernetes client returns them.
+    return (body.items ?? []).map(withDates);
   }
 
   revisionMetadata(app: AppLocator, revision: string, signal?: AbortSignal): Promise<RevisionMetadata> {

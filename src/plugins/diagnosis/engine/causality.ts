@@ -3,7 +3,9 @@
  * liveness probe that kills its container explains a crash loop, a crash loop explains failing
  * readiness; any pod-level failure explains its Deployment missing the progress deadline and its
  * Service losing endpoints; a missing volume explains unschedulable pods; a failed hook Job
- * explains a failed sync, which explains OutOfSync. Findings nothing explains are root causes.
+ * explains a failed sync, which explains OutOfSync; a dependency's Service that selects no pod
+ * explains the failing probes of the workload configured to reach it. Findings nothing explains
+ * are root causes.
  */
 import { refKey, type Draft } from './draft.ts';
 import type { Category } from './types.ts';
@@ -40,6 +42,9 @@ const edges: Edge[] = [
     ['NodeNotReady', c, 'linked'],
   ]),
   ['NodeNotReady', 'Evicted', 'linked'],
+  // A dependency's Service that selects no pod fails the probes of what reaches for it.
+  ['ServiceNoEndpoints', 'ProbeFailure', 'linked', (c) => c.tags?.includes('selector') ?? false],
+  ['ServiceNoEndpoints', 'CrashLoopBackOff', 'linked', (c) => c.tags?.includes('selector') ?? false],
   ['QuotaExceeded', 'ProgressDeadlineExceeded', 'workload'],
   ['QuotaExceeded', 'ServiceNoEndpoints', 'linked'],
   ['VolumePending', 'Unschedulable', 'linked'],

@@ -38,7 +38,7 @@ export const syncFailedRule = (ctx: Ctx): Draft[] => {
         : `Argo CD cannot compare the app with Git (${conds[0]?.type})`) +
       (cause ? `: ${clip(shorten(cause), 160)}` : ''),
     evidence: [
-      ...(op && (failed || retrying) ? [clip(`operation ${op.phase}: ${op.message ?? ''}`)] : []),
+      ...(op && (failed || retrying) ? [clip(`operation ${op.phase}: ${shorten(op.message ?? '')}`)] : []),
       ...results
         .slice(0, 4)
         .map((r) =>

@@ -7,7 +7,7 @@
  */
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import type { Ctx } from '../context.ts';
-import type { Draft } from '../draft.ts';
+import { refKey, type Draft } from '../draft.ts';
 import { clip, eventLine } from '../evidence.ts';
 import { previousImage } from '../history.ts';
 import { imageOf, live, podDraft } from './pods.ts';
@@ -58,6 +58,8 @@ export const probeRule = (ctx: Ctx): Draft[] =>
         : `the readiness probe of container ${name} fails, so the pod receives no traffic`;
       if (output) d.summary += `: ${clip(output, 120)}`;
       d.tags = deadly ? ['liveness'] : [];
+      // A Service the container is configured to reach (a dependency) may be what fails the probe.
+      d.links = [...(d.links ?? []), ...dependencies(ctx, pod, name)];
       d.weight = failures.reduce((n, e) => n + (e.count ?? 1), 0);
       d.evidence = [
         ...[...byType.values()].map((e) => eventLine(e, ctx.now)),
@@ -68,6 +70,33 @@ export const probeRule = (ctx: Ctx): Draft[] =>
       return [d];
     });
   });
+
+/**
+ * The Services of the app a container names in its environment or arguments (e.g.
+ * SPRING_DATA_REDIS_HOST=naver-news-redis, or a URL with the Service's DNS name) — not its own.
+ */
+function dependencies(ctx: Ctx, pod: V1Pod, name: string): string[] {
+  const c = pod.spec?.containers?.find((x) => x.name === name);
+  if (!c) return [];
+  const words = [...(c.env ?? []).map((e) => e.value ?? ''), ...(c.args ?? []), ...(c.command ?? [])].join(
+    ' ',
+  );
+  const labels = pod.metadata?.labels ?? {};
+  return ctx.s.services
+    .filter((svc) => {
+      const n = svc.metadata?.name ?? '';
+      const selector = Object.entries(svc.spec?.selector ?? {});
+      const selectsThisPod = selector.length > 0 && selector.every(([k, v]) => labels[k] === v);
+      return (
+        n &&
+        !selectsThisPod &&
+        new RegExp(`(^|[^\\w-])${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w-]|$)`).test(words)
+      );
+    })
+    .map((svc) =>
+      refKey({ kind: 'Service', namespace: svc.metadata?.namespace, name: svc.metadata?.name ?? '' }),
+    );
+}
 
 /** Whether no replica of the workload has this container ready: an outage, not a straggler. */
 function allUnready(ctx: Ctx, pod: V1Pod, name: string): boolean {
