@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { configSchema } from '../src/app.ts';
+import { parseConfig } from '../src/core/config/load.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
@@ -101,6 +103,19 @@ describe('deploy/', () => {
     });
     expect(c.readinessProbe.httpGet.path).toBe('/readyz');
     expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+  });
+
+  it('ships a configuration that deckhand config check accepts', () => {
+    const cm = parse(readFileSync(join(root, 'deploy/base/configmap.yaml'), 'utf8')) as {
+      data: Record<string, string>;
+    };
+    const env = {
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_APP_TOKEN: 'xapp-1',
+      ARGOCD_TOKEN: 'argo',
+      GITHUB_TOKEN: 'ghp',
+    };
+    expect(() => parseConfig(cm.data['deckhand.yaml'], configSchema(), { env })).not.toThrow();
   });
 
   it('has an Argo CD Application that deploys deploy/', () => {

@@ -140,6 +140,8 @@ describe('metrics', () => {
     );
 
     expect(sample(text, 'deckhand_approvals_pending')).toBe(1);
+    expect(sample(text, 'deckhand_incidents_open')).toBe(0);
+    expect(text).toContain('# TYPE deckhand_remediations_total counter');
     expect(sample(text, 'deckhand_commands_total{command="gitops scale",outcome="ok"}')).toBe(1);
     // The process's own metrics, since this bot serves HTTP.
     expect(text).toContain('deckhand_process_resident_memory_bytes');

@@ -10,7 +10,14 @@ import { bearerToken } from '../../core/http/webhooks.ts';
 import { ago } from '../../core/message/time.ts';
 import { definePlugin } from '../../core/plugin.ts';
 import { token } from '../../core/token.ts';
-import { ActionsToken, ChatToken, ClockToken, LoggerToken, StoreToken } from '../../core/tokens.ts';
+import {
+  ActionsToken,
+  ChatToken,
+  ClockToken,
+  LoggerToken,
+  MetricsToken,
+  StoreToken,
+} from '../../core/tokens.ts';
 import { ArgoToken } from '../argocd/index.ts';
 import { DiagnosisToken } from '../diagnosis/index.ts';
 import { AlertmanagerPayloadSchema, type AlertmanagerPayload } from './alertmanager.ts';
@@ -44,6 +51,7 @@ export const incidentsPlugin = definePlugin({
     store: StoreToken,
     actions: ActionsToken,
     log: LoggerToken,
+    metrics: MetricsToken,
   },
   provides: [IncidentsToken],
   init({ config, deps, commands, webhooks, provide, log }) {
@@ -60,6 +68,11 @@ export const incidentsPlugin = definePlugin({
         }),
     });
     provide(IncidentsToken, service);
+    deps.metrics.gauge(
+      'deckhand_incidents_open',
+      'Alert groups firing now',
+      async () => (await service.open()).length,
+    );
     if (!config.webhookToken)
       log.info('no incidents.webhookToken: the Alertmanager webhook refuses every request');
     webhooks.add({

@@ -14,6 +14,7 @@ import {
   ChatToken,
   ClockToken,
   LoggerToken,
+  MetricsToken,
   StoreToken,
   TasksToken,
 } from '../../core/tokens.ts';
@@ -70,11 +71,18 @@ export const remediationPlugin = definePlugin({
     clock: ClockToken,
     tasks: TasksToken,
     log: LoggerToken,
+    metrics: MetricsToken,
   },
   init({ config, deps, commands, actions, onClose }) {
     const guardrails = new Guardrails(deps.store, deps.clock, config.guardrails);
+    const decisions = deps.metrics.counter(
+      'deckhand_remediations_total',
+      'Remediation decisions by rule and outcome',
+      ['rule', 'outcome'],
+    );
     const rem = new Remediator({
       config,
+      count: (rule, outcome) => decisions.inc({ rule, outcome }),
       gitops: deps.gitops,
       guardrails,
       store: deps.store,

@@ -58,6 +58,8 @@ interface Held {
 
 export interface RemediatorDeps {
   config: RemediationConfig;
+  /** Counts each decision by rule and outcome (the /metrics counter); optional in tests. */
+  count?: (rule: string, outcome: string) => void;
   gitops: Pick<GitOpsWorkflow, 'propose' | 'apply' | 'openPullRequestFor'>;
   guardrails: Guardrails;
   store: Store;
@@ -130,6 +132,7 @@ export class Remediator {
     detail: Record<string, unknown>,
     actor = BOT,
   ): Promise<void> {
+    if (typeof detail.rule === 'string') this.d.count?.(detail.rule, name);
     await this.d.audit.record({
       actor,
       platform: where.platform,
