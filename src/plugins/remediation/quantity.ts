@@ -2,6 +2,8 @@
  * Kubernetes quantities for memory (bytes) and cpu (millicores): parse, compare, scale, and write
  * back in the unit a manifest already uses.
  */
+import { quantityValue } from '../../core/quantity.ts';
+
 const memUnits: [string, number][] = [
   ['Ki', 1024],
   ['Mi', 1024 ** 2],
@@ -15,16 +17,9 @@ const memUnits: [string, number][] = [
 
 /** Bytes for memory, millicores for cpu; undefined when the text is not a quantity. */
 export function parseQuantity(q: string, kind: 'memory' | 'cpu'): number | undefined {
-  const s = q.trim();
-  if (kind === 'cpu') {
-    if (/^\d+m$/.test(s)) return Number(s.slice(0, -1));
-    if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
-    return undefined;
-  }
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(s);
-  if (!m) return undefined;
-  const unit = memUnits.find(([u]) => u === m[2])?.[1] ?? 1;
-  return Math.round(Number(m[1]) * unit);
+  const v = quantityValue(q);
+  if (v === undefined || v < 0) return undefined;
+  return Math.round(kind === 'cpu' ? v * 1000 : v);
 }
 
 /** Write a value in the unit of `like` (or the largest binary unit that keeps it whole). */

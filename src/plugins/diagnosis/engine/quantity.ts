@@ -2,27 +2,15 @@
  * Memory quantities as Kubernetes writes them (512Mi, 1Gi, 536870912, 500M), and the arithmetic a
  * memory fix needs: a larger limit that is a round number a person would have written.
  */
-const units: Record<string, number> = {
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  Ki: 1024,
-  Mi: 1024 ** 2,
-  Gi: 1024 ** 3,
-  Ti: 1024 ** 4,
-};
+import { quantityValue } from '../../../core/quantity.ts';
 
 export const Mi = 1024 ** 2;
 export const Gi = 1024 ** 3;
 
 /** Bytes, or undefined when the text is not a memory quantity. */
 export function parseMemory(q: string | undefined): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)(?:e(\d+))?(Ki|Mi|Gi|Ti|k|M|G|T)?\s*$/.exec(q ?? '');
-  if (!m) return undefined;
-  const exp = m[2] ? 10 ** Number(m[2]) : 1;
-  return Math.round(Number(m[1]) * exp * (units[m[3] ?? ''] ?? 1));
+  const v = quantityValue(q);
+  return v === undefined || v < 0 ? undefined : Math.round(v);
 }
 
 /** Whole Gi when it is one, else whole Mi (rounded up: a limit is better a little high than low). */
@@ -48,7 +36,6 @@ export function raisedLimit(current: number, cap: number): number | undefined {
 
 /** Millicores, or undefined when the text is not a cpu quantity (500m, 2, 0.5). */
 export function parseCpu(q: string | undefined): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)(m)?\s*$/.exec(q ?? '');
-  if (!m) return undefined;
-  return m[2] ? Number(m[1]) : Math.round(Number(m[1]) * 1000);
+  const v = quantityValue(q);
+  return v === undefined || v < 0 ? undefined : Math.round(v * 1000);
 }
