@@ -333,7 +333,15 @@ export class Dispatcher {
     app?: string,
     detail?: Record<string, unknown>,
   ): Promise<void> {
-    this.deps.metrics?.commands.inc({ command: name, outcome: outcome === 'ok' ? 'ok' : outcome });
+    // Label values must stay a known set: what someone mistyped is in the audit entry, not a label.
+    const known =
+      kind !== 'command' ||
+      this.deps.registry.get(name) !== undefined ||
+      this.deps.registry.inGroup(name).length > 0;
+    this.deps.metrics?.commands.inc({
+      command: known ? name : '(unknown)',
+      outcome: outcome === 'ok' ? 'ok' : outcome,
+    });
     try {
       await this.deps.audit.record({
         actor: actor.id,
