@@ -245,6 +245,16 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       if (background) {
         scheduler.start();
         host.onClose('scheduler', () => scheduler.stop());
+        // Expired buttons, approvals and other documents leave the store hourly, on every replica
+        // (each has its own store), so they do not pile up on disk.
+        const sweep = setInterval(() => {
+          store
+            .sweep()
+            .then((n) => n && log.debug({ removed: n }, 'store swept'))
+            .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'store sweep failed'));
+        }, 3_600_000);
+        sweep.unref();
+        host.onClose('store-sweep', () => clearInterval(sweep));
       }
       if (opts.http ?? config.server.enabled) {
         bot.port = await http.listen(config.server.port, config.server.host);
