@@ -18,8 +18,8 @@ let s: SandboxBot;
 let bot: Bot;
 let url: string;
 
-const signed = (body: string, key = privateKey) => {
-  const ts = String(Math.floor(Date.now() / 1000));
+const signed = (body: string, key = privateKey, at = Date.now()) => {
+  const ts = String(Math.floor(at / 1000));
   return {
     'content-type': 'application/json',
     'x-signature-timestamp': ts,
@@ -125,6 +125,13 @@ describe('Discord interactions over HTTP', () => {
     );
     const res = await fetch(url, { method: 'POST', headers: signed(body, other), body });
     expect(res.status).toBe(401);
+    // Correctly signed, but ten minutes old: a replay.
+    const stale = await fetch(url, {
+      method: 'POST',
+      headers: signed(body, privateKey, Date.now() - 600_000),
+      body,
+    });
+    expect(stale.status).toBe(401);
     await new Promise((r) => setTimeout(r, 200));
     expect(fake.calls.slice(before).some((c) => c.path.includes('tok-forged'))).toBe(false);
   });

@@ -8,13 +8,18 @@ export function publicKeyFromHex(hex: string): KeyObject {
   });
 }
 
+/** A signed request older (or newer) than this is a replay, as Slack's five-minute rule has it. */
+const MAX_SKEW_S = 300;
+
 export function verifyInteraction(
   key: KeyObject,
   signatureHex: string | undefined,
   timestamp: string | undefined,
   body: Buffer,
+  nowMs = Date.now(),
 ): boolean {
   if (!signatureHex || !timestamp || !/^[0-9a-f]{128}$/i.test(signatureHex)) return false;
+  if (!/^\d{1,12}$/.test(timestamp) || Math.abs(nowMs / 1000 - Number(timestamp)) > MAX_SKEW_S) return false;
   try {
     return verify(
       null,
