@@ -25,9 +25,9 @@ type Doc = {
   spec?: Record<string, unknown>;
 };
 
-async function rendered(): Promise<Doc[]> {
+async function rendered(dir = 'deploy/base'): Promise<Doc[]> {
   if (kubectl) {
-    const { stdout } = await run(kubectl, ['kustomize', join(root, 'deploy/base')]);
+    const { stdout } = await run(kubectl, ['kustomize', join(root, dir)]);
     return parseAllDocuments(stdout).map((d) => d.toJS() as Doc);
   }
   // Without kubectl, read the files the kustomization lists (no transformers needed for these checks).
@@ -116,6 +116,71 @@ describe('deploy/', () => {
       GITHUB_TOKEN: 'ghp',
     };
     expect(() => parseConfig(cm.data['deckhand.yaml'], configSchema(), { env })).not.toThrow();
+  });
+
+  describe('overlays/ha', () => {
+    type Volume = { name: string; emptyDir?: unknown; persistentVolumeClaim?: unknown; secret?: unknown };
+    type HaDeployment = {
+      spec: {
+        replicas: number;
+        strategy: { type: string };
+        template: { spec: { volumes: Volume[]; containers: { volumeMounts: { mountPath: string }[] }[] } };
+      };
+    };
+    const env = {
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_APP_TOKEN: 'xapp-1',
+      ARGOCD_TOKEN: 'argo',
+      GITHUB_TOKEN: 'ghp',
+    };
+    // Without kubectl, the overlay's own patch files are what is checked.
+    const haFile = (f: string) => parse(readFileSync(join(root, 'deploy/overlays/ha', f), 'utf8')) as unknown;
+
+    it.skipIf(!kubectl)('renders two replicas on RollingUpdate, without the volume claim', async () => {
+      const docs = await rendered('deploy/overlays/ha');
+      expect(docs.some((d) => d.kind === 'PersistentVolumeClaim')).toBe(false);
+      expect(docs.some((d) => d.kind === 'Secret')).toBe(false);
+      const dep = docs.find((d) => d.kind === 'Deployment') as unknown as HaDeployment;
+      expect(dep.spec.replicas).toBe(2);
+      expect(dep.spec.strategy.type).toBe('RollingUpdate');
+      const volumes = dep.spec.template.spec.volumes;
+      expect(volumes.find((v) => v.name === 'data')).toEqual({ name: 'data', emptyDir: {} });
+      expect(volumes.some((v) => v.persistentVolumeClaim)).toBe(false);
+      expect(volumes.find((v) => v.name === 'postgres-url')?.secret).toMatchObject({
+        secretName: 'deckhand-postgres',
+      });
+      const mounts = dep.spec.template.spec.containers[0]?.volumeMounts.map((m) => m.mountPath);
+      expect(mounts).toContain('/var/run/secrets/deckhand');
+      const roles = docs.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role');
+      expect(roles.flatMap((r) => r.rules ?? []).some((r) => r.resources.includes('secrets'))).toBe(false);
+    });
+
+    it('patches two replicas and RollingUpdate, and deletes the volume claim', () => {
+      const dep = haFile('deployment-patch.yaml') as HaDeployment;
+      expect(dep.spec.replicas).toBe(2);
+      expect(dep.spec.strategy.type).toBe('RollingUpdate');
+      const k = haFile('kustomization.yaml') as { resources: string[]; patches: { patch?: string }[] };
+      expect(k.resources).toEqual(['../../base']);
+      expect(
+        k.patches.some((p) => /\$patch: delete[\s\S]*kind: PersistentVolumeClaim/.test(p.patch ?? '')),
+      ).toBe(true);
+    });
+
+    it('ships a configuration with leader election and the Postgres store that the schema accepts', async () => {
+      const cms = kubectl
+        ? (await rendered('deploy/overlays/ha')).filter((d) => d.kind === 'ConfigMap')
+        : [haFile('configmap-patch.yaml')];
+      expect(cms).toHaveLength(1);
+      const text = (cms[0] as { data: Record<string, string> }).data['deckhand.yaml'];
+      // The URL file is a mounted Secret in the cluster; here it only has to name one.
+      const { config } = parseConfig(text, configSchema(), { env });
+      expect(config.leaderElection).toMatchObject({ enabled: true, inCluster: true });
+      expect(config.store.postgres).toEqual({
+        urlFile: '/var/run/secrets/deckhand/postgres-url',
+        maxConnections: 4,
+      });
+      expect(config.dataDir).toBe('/var/lib/deckhand');
+    });
   });
 
   it('has an Argo CD Application that deploys deploy/', () => {

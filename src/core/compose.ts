@@ -26,6 +26,7 @@ import { Metrics } from './metrics.ts';
 import { PluginHost, type ServiceScope } from './host.ts';
 import type { AnyPlugin } from './plugin.ts';
 import { Redactor, collectSecrets } from './redact.ts';
+import { PostgresStore, postgresOptions, postgresSecrets } from './store/postgres.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import type { Store } from './store/types.ts';
 import { TaskTracker } from './tasks.ts';
@@ -105,8 +106,14 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const clock = opts.overrides?.clock ?? systemClock;
   const root = container.createChildContainer();
 
+  const pg =
+    config.store.postgres && !opts.overrides?.store ? postgresOptions(config.store.postgres) : undefined;
+  if (pg) redactor.addSecrets(postgresSecrets(pg.url));
   const store =
-    opts.overrides?.store ?? new SqliteStore(config.store.file ?? join(config.dataDir, 'deckhand.db'), clock);
+    opts.overrides?.store ??
+    (pg
+      ? await PostgresStore.open(pg, clock)
+      : new SqliteStore(config.store.file ?? join(config.dataDir, 'deckhand.db'), clock));
   const tasks = new TaskTracker();
   const registry = new CommandRegistry();
   const access = new AccessPolicy(config.access);

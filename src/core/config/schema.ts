@@ -8,6 +8,7 @@ import { AccessConfigSchema } from '../access.ts';
 import { ApprovalsConfigSchema } from '../approvals.ts';
 import { IdentitiesSchema } from '../identity.ts';
 import { LeaderConfigSchema } from '../leader.ts';
+import { secret } from './secret.ts';
 
 export const LogConfigSchema = z.strictObject({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -36,6 +37,20 @@ export const CommandsConfigSchema = z.strictObject({
 
 export const StoreConfigSchema = z.strictObject({
   file: z.string().optional().describe('SQLite file; default <dataDir>/deckhand.db'),
+  postgres: z
+    .strictObject({
+      url: secret(z.string().min(1)).optional(),
+      // Not a secret-looking key, so the loader leaves it alone; the store reads the file at start.
+      urlFile: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('absolute path of a file holding the URL (a mounted Secret)'),
+      maxConnections: z.number().int().min(1).max(100).default(4).describe('connections per replica'),
+    })
+    .refine((p) => (p.url === undefined) !== (p.urlFile === undefined), 'set either url or urlFile')
+    .optional()
+    .describe('a shared PostgreSQL database instead of the SQLite file, for several replicas'),
 });
 
 export const ConsoleAdapterSchema = z.strictObject({

@@ -1,0 +1,314 @@
+/**
+ * The Store on PostgreSQL, for several replicas sharing one state. Documents live in one table
+ * (collection, id, jsonb value, expiry); a read-modify-write is a transaction that locks the row
+ * with SELECT … FOR UPDATE, so two replicas pressing one button serialise. Migrations run at open,
+ * under an advisory lock, so replicas starting together do not race.
+ */
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import type { Clock } from '../clock.ts';
+import type { AuditEntry, AuditLog, AuditQuery, Collection, Store } from './types.ts';
+
+export interface PostgresStoreOptions {
+  url: string;
+  /** The pool's size; a few connections are plenty for chat traffic. */
+  maxConnections?: number;
+}
+
+/** The store's options from its config section, reading the URL from urlFile when that is set. */
+export function postgresOptions(cfg: {
+  url?: string;
+  urlFile?: string;
+  maxConnections?: number;
+}): PostgresStoreOptions {
+  const url = cfg.url ?? (cfg.urlFile ? readFileSync(cfg.urlFile, 'utf8').trim() : '');
+  if (!url) throw new Error('store.postgres needs url or urlFile');
+  return { url, maxConnections: cfg.maxConnections };
+}
+
+/** What of a connection URL must never reach a log: the URL itself and its password. */
+export function postgresSecrets(url: string): string[] {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password ? [url, password] : [url];
+  } catch {
+    return [url];
+  }
+}
+
+// The id column sorts bytewise (COLLATE "C") so lists come out in the order SQLite gives them.
+const migrations: string[] = [
+  `CREATE TABLE deckhand_docs (
+     collection TEXT NOT NULL, id TEXT COLLATE "C" NOT NULL, value JSONB NOT NULL,
+     expires_at BIGINT, updated_at BIGINT NOT NULL,
+     PRIMARY KEY (collection, id));
+   CREATE INDEX deckhand_docs_expires ON deckhand_docs (expires_at) WHERE expires_at IS NOT NULL;
+   CREATE TABLE deckhand_audit (
+     id BIGSERIAL PRIMARY KEY, ts BIGINT NOT NULL, actor TEXT NOT NULL, platform TEXT NOT NULL,
+     channel TEXT, kind TEXT NOT NULL, name TEXT NOT NULL, app TEXT, outcome TEXT NOT NULL,
+     detail JSONB);
+   CREATE INDEX deckhand_audit_ts ON deckhand_audit (ts);
+   CREATE INDEX deckhand_audit_app ON deckhand_audit (app, ts);`,
+];
+
+/** The advisory lock key that serialises migrations (any constant; "deckhand" in ASCII). */
+const MIGRATION_LOCK = 0x6465636b68616e64n.toString();
+
+export class PostgresStore implements Store {
+  private readonly pool: pg.Pool;
+  private readonly clock: Clock;
+  private readonly ready: Promise<void>;
+  private closed = false;
+  readonly audit: AuditLog;
+
+  /** Prefer {@link PostgresStore.open}, which reports a failed connection or migration at once. */
+  constructor(opts: PostgresStoreOptions, clock: Clock) {
+    this.clock = clock;
+    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.maxConnections ?? 4 });
+    // An idle connection that breaks (a database restart) must not crash the process; the next
+    // query gets a fresh connection or reports the error to its caller.
+    this.pool.on('error', () => {});
+    this.ready = this.migrate();
+    // Callers see a failed migration through their first query; this keeps it from being unhandled.
+    this.ready.catch(() => {});
+    this.audit = new PostgresAudit(this);
+  }
+
+  static async open(opts: PostgresStoreOptions, clock: Clock): Promise<PostgresStore> {
+    const s = new PostgresStore(opts, clock);
+    try {
+      await s.ready;
+    } catch (e) {
+      await s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  private async migrate(): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await c.query(
+        'CREATE TABLE IF NOT EXISTS deckhand_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
+      );
+      const r = await c.query<{ v: number | null }>('SELECT max(version) AS v FROM deckhand_migrations');
+      const version = r.rows[0]?.v ?? 0;
+      for (let v = version; v < migrations.length; v++) {
+        await c.query(migrations[v] as string);
+        await c.query('INSERT INTO deckhand_migrations (version, applied_at) VALUES ($1, $2)', [
+          v + 1,
+          Date.now(),
+        ]);
+      }
+    }, false);
+  }
+
+  /** @internal A query outside a transaction, once migrations are done. */
+  async query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+    await this.ready;
+    return this.pool.query<R>(sql, params);
+  }
+
+  /** @internal Runs fn on one connection inside BEGIN … COMMIT. */
+  async tx<R>(fn: (c: pg.PoolClient) => Promise<R>, waitReady = true): Promise<R> {
+    if (waitReady) await this.ready;
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const r = await fn(c);
+      await c.query('COMMIT');
+      return r;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  collection<T>(name: string): Collection<T> {
+    return new PostgresCollection<T>(this, name);
+  }
+
+  async sweep(): Promise<number> {
+    const r = await this.query(
+      'DELETE FROM deckhand_docs WHERE expires_at IS NOT NULL AND expires_at <= $1',
+      [this.now()],
+    );
+    return r.rowCount ?? 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.ready.catch(() => {});
+    await this.pool.end();
+  }
+}
+
+type DocRow = { value: unknown; expires_at: string | null };
+
+class PostgresCollection<T> implements Collection<T> {
+  private readonly s: PostgresStore;
+  private readonly name: string;
+
+  constructor(s: PostgresStore, name: string) {
+    this.s = s;
+    this.name = name;
+  }
+
+  async get(key: string): Promise<T | undefined> {
+    const r = await this.s.query<{ value: T }>(
+      `SELECT value FROM deckhand_docs WHERE collection = $1 AND id = $2
+       AND (expires_at IS NULL OR expires_at > $3)`,
+      [this.name, key, this.s.now()],
+    );
+    return r.rows[0]?.value;
+  }
+
+  async put(key: string, value: T, opts: { ttlMs?: number } = {}): Promise<void> {
+    const now = this.s.now();
+    await this.s.query(
+      `INSERT INTO deckhand_docs (collection, id, value, expires_at, updated_at)
+       VALUES ($1, $2, $3::jsonb, $4, $5)
+       ON CONFLICT (collection, id) DO UPDATE SET value = excluded.value,
+         expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+      [this.name, key, JSON.stringify(value), opts.ttlMs ? now + opts.ttlMs : null, now],
+    );
+  }
+
+  async insertIfAbsent(key: string, value: T, opts: { ttlMs?: number } = {}): Promise<boolean> {
+    const now = this.s.now();
+    // A live document wins (nothing happens); an expired one counts as absent and is replaced.
+    const r = await this.s.query(
+      `INSERT INTO deckhand_docs AS d (collection, id, value, expires_at, updated_at)
+       VALUES ($1, $2, $3::jsonb, $4, $5)
+       ON CONFLICT (collection, id) DO UPDATE SET value = excluded.value,
+         expires_at = excluded.expires_at, updated_at = excluded.updated_at
+       WHERE d.expires_at IS NOT NULL AND d.expires_at <= $5`,
+      [this.name, key, JSON.stringify(value), opts.ttlMs ? now + opts.ttlMs : null, now],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async update(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
+    return this.s.tx(async (c) => {
+      // FOR UPDATE locks an existing row; the advisory lock (on the key's hash) also serialises
+      // writers of a key that does not exist yet, which FOR UPDATE has no row to lock for.
+      await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0))', [
+        this.name,
+        key,
+      ]);
+      const r = await c.query<DocRow>(
+        'SELECT value, expires_at FROM deckhand_docs WHERE collection = $1 AND id = $2 FOR UPDATE',
+        [this.name, key],
+      );
+      const now = this.s.now();
+      const row = r.rows[0];
+      const expiresAt = row?.expires_at == null ? null : Number(row.expires_at);
+      const live = row !== undefined && (expiresAt === null || expiresAt > now);
+      const next = fn(live ? (row.value as T) : undefined);
+      if (next === undefined) {
+        if (row)
+          await c.query('DELETE FROM deckhand_docs WHERE collection = $1 AND id = $2', [this.name, key]);
+      } else {
+        // Keep the document's expiry unless it already passed.
+        const keep = live && expiresAt !== null ? expiresAt : null;
+        await c.query(
+          `INSERT INTO deckhand_docs (collection, id, value, expires_at, updated_at)
+           VALUES ($1, $2, $3::jsonb, $4, $5)
+           ON CONFLICT (collection, id) DO UPDATE SET value = excluded.value,
+             expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+          [this.name, key, JSON.stringify(next), keep, now],
+        );
+      }
+      return next;
+    });
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const r = await this.s.query('DELETE FROM deckhand_docs WHERE collection = $1 AND id = $2', [
+      this.name,
+      key,
+    ]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async list(
+    opts: { prefix?: string; limit?: number } = {},
+  ): Promise<{ key: string; value: T; updatedAt: number }[]> {
+    const prefix = opts.prefix ?? '';
+    const r = await this.s.query<{ id: string; value: T; updated_at: string }>(
+      `SELECT id, value, updated_at FROM deckhand_docs
+       WHERE collection = $1 AND id >= $2 AND starts_with(id, $2)
+       AND (expires_at IS NULL OR expires_at > $3) ORDER BY id LIMIT $4`,
+      [this.name, prefix, this.s.now(), opts.limit ?? null],
+    );
+    return r.rows.map((row) => ({ key: row.id, value: row.value, updatedAt: Number(row.updated_at) }));
+  }
+}
+
+class PostgresAudit implements AuditLog {
+  private readonly s: PostgresStore;
+
+  constructor(s: PostgresStore) {
+    this.s = s;
+  }
+
+  async record(e: Omit<AuditEntry, 'ts'> & { ts?: number }): Promise<void> {
+    await this.s.query(
+      `INSERT INTO deckhand_audit (ts, actor, platform, channel, kind, name, app, outcome, detail)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)`,
+      [
+        e.ts ?? this.s.now(),
+        e.actor,
+        e.platform,
+        e.channel ?? null,
+        e.kind,
+        e.name,
+        e.app ?? null,
+        e.outcome,
+        e.detail ? JSON.stringify(e.detail) : null,
+      ],
+    );
+  }
+
+  async query(q: AuditQuery): Promise<(AuditEntry & { id: number })[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const filters: [string, string | number | undefined][] = [
+      ['app', q.app],
+      ['actor', q.actor],
+      ['kind', q.kind],
+    ];
+    for (const [column, value] of filters) {
+      if (value === undefined || value === '') continue;
+      params.push(value);
+      where.push(`${column} = $${params.length}`);
+    }
+    if (q.since !== undefined) {
+      params.push(q.since);
+      where.push(`ts >= $${params.length}`);
+    }
+    params.push(q.limit ?? 50);
+    const sql = `SELECT * FROM deckhand_audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+      ORDER BY id DESC LIMIT $${params.length}`;
+    const r = await this.s.query<Record<string, unknown>>(sql, params);
+    return r.rows.map((row) => ({
+      id: Number(row.id),
+      ts: Number(row.ts),
+      actor: String(row.actor),
+      platform: String(row.platform),
+      channel: (row.channel as string | null) ?? undefined,
+      kind: String(row.kind),
+      name: String(row.name),
+      app: (row.app as string | null) ?? undefined,
+      outcome: String(row.outcome),
+      detail: (row.detail as Record<string, unknown> | null) ?? undefined,
+    }));
+  }
+}
