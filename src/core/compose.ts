@@ -252,8 +252,8 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       if (background) {
         scheduler.start();
         host.onClose('scheduler', () => scheduler.stop());
-        // Expired buttons, approvals and other documents leave the store hourly, on every replica
-        // (each has its own store), so they do not pile up on disk.
+        // Expired buttons, approvals and other documents leave the store hourly, so they do not
+        // pile up; every replica sweeps (a shared store takes it idempotently).
         const sweep = setInterval(() => {
           store
             .sweep()
