@@ -5,27 +5,11 @@
  */
 import { z } from 'zod';
 import { Duration } from '../../core/approvals.ts';
+import { categories } from '../diagnosis/index.ts';
 import { parseQuantity } from './quantity.ts';
 
-const CATEGORIES = [
-  'OOMKilled',
-  'CrashLoopBackOff',
-  'ImagePullError',
-  'ContainerConfigError',
-  'Unschedulable',
-  'ProbeFailure',
-  'ProgressDeadlineExceeded',
-  'QuotaExceeded',
-  'SyncFailed',
-  'OutOfSync',
-  'VolumePending',
-  'Evicted',
-  'InitContainerFailure',
-  'JobFailed',
-  'NodeNotReady',
-  'ServiceNoEndpoints',
-  'AutoscalerLimited',
-] as const;
+// The diagnosis categories, the words rules match on (one list: the diagnosis engine's).
+const CATEGORIES = categories;
 
 const ResourcesAction = z
   .strictObject({
