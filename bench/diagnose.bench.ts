@@ -4,48 +4,16 @@
  * process; the bot runs here with the configuration the sandbox wrote (Argo CD cache on, as by
  * default). The first run also loads the Kubernetes client, so it is reported on its own.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Message } from '../src/core/message/model.ts';
-import type { SandboxInfo } from '../src/sandbox/index.ts';
-import { benchBot, type ChildSandbox } from './lib/world.ts';
+import { benchBot, childSandbox } from './lib/world.ts';
 import { ms, print, repeat, type Result } from './lib/measure.ts';
 
 const RUNS = 30;
 
-/** The demo world served by `deckhand sandbox` in a child process. */
-async function demoSandbox(): Promise<ChildSandbox> {
-  const dir = mkdtempSync(join(tmpdir(), 'deckhand-bench-'));
-  const scenario = new URL('../config/scenarios/demo.yaml', import.meta.url).pathname;
-  const bin = new URL('../bin/deckhand.js', import.meta.url).pathname;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [bin, 'sandbox', '--scenario', scenario, '--data-dir', dir],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const infoFile = join(dir, 'sandbox.json');
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
-    child.stdout?.on('data', () => {
-      if (existsSync(infoFile)) resolve();
-    });
-  });
-  return {
-    info: JSON.parse(readFileSync(infoFile, 'utf8')) as SandboxInfo,
-    configFile: join(dir, 'deckhand.yaml'),
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function diagnoseDemo(): Promise<Result[]> {
-  const sandbox = await demoSandbox();
+  const sandbox = await childSandbox({
+    scenario: new URL('../config/scenarios/demo.yaml', import.meta.url).pathname,
+  });
   try {
     const bot = await benchBot(sandbox.configFile, { cache: true });
     let requests: number[] = [];

@@ -19,7 +19,7 @@ export function createControlServer(sandbox: Sandbox, token: string): SandboxSer
       if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, { message: 'Unauthorized' });
       if (req.method === 'GET' && url.pathname === '/faults') {
         const all: Record<string, unknown> = {};
-        for (const t of sandbox.targets()) all[t] = await sandbox.setFaults(t, {});
+        for (const t of sandbox.targets()) all[t] = sandbox.faults(t);
         return json(res, 200, all);
       }
       const m = /^\/faults\/(.+)$/.exec(url.pathname);

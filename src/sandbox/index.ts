@@ -139,6 +139,11 @@ export class Sandbox {
     return [...this.faultSources.keys()];
   }
 
+  /** A server's fault knobs as they are now. */
+  faults(target: string): Faults | undefined {
+    return this.faultSources.get(target)?.faults;
+  }
+
   /** Change a server's fault knobs at run time; `down` really stops (or restarts) listening. */
   async setFaults(target: string, faults: Partial<Faults>): Promise<Faults> {
     const source = this.faultSources.get(target);

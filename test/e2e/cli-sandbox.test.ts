@@ -93,6 +93,13 @@ describe('deckhand sandbox and exec, as separate processes', () => {
     expect((await set({ down: false })).status).toBe(200);
     expect((await exec('/argo diff naver-news')).code).toBe(0);
     expect((await set({ latencyMs: -1 })).status).toBe(400);
+    const all = await fetch(`${info.control.url}/faults`, {
+      headers: { authorization: `Bearer ${info.control.token}` },
+    });
+    expect(await all.json()).toMatchObject({
+      'argocd/default': { down: false, latencyMs: 0 },
+      git: { down: false },
+    });
     const forged = await fetch(`${info.control.url}/faults`, { headers: { authorization: 'Bearer nope' } });
     expect(forged.status).toBe(401);
   });

@@ -102,8 +102,6 @@ export class SlackAdapter implements ChatAdapter {
     this.deliver = deliver;
     this.app.command(/.*/, async ({ command, ack, respond }) => {
       await ack();
-      // Let waiting requests be acknowledged before this one's work begins (a burst of commands).
-      await new Promise((r) => setImmediate(r));
       const prefix = this.cfg.commands[command.command] ?? command.command.replace(/^\//, '');
       const text = [prefix, command.text].filter((s) => s && s.trim()).join(' ');
       const conversation: Conversation = { platform: 'slack', channel: command.channel_id };
