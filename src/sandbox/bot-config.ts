@@ -29,7 +29,14 @@ export function botConfig(info: SandboxInfo, dataDir: string, plugins?: string[]
       bindings: Object.entries(DEMO_IDENTITIES).map(([id, p]) => ({ roles: [p.role], users: [id] })),
     },
     plugins: {
-      argocd: { instances: info.argocd.map((i) => ({ name: i.name, url: i.url, token: i.token })) },
+      argocd: {
+        instances: info.argocd.map((i) => ({
+          name: i.name,
+          url: i.url,
+          token: i.token,
+          ...(i.uiUrl ? { uiUrl: i.uiUrl } : {}),
+        })),
+      },
       k8s: {
         clusters: info.clusters.map((c) => ({
           name: c.name,

@@ -37,7 +37,8 @@ export interface SandboxOptions {
 /** Every server's address and credentials, as `sandbox.json` holds them (see DESIGN.md). */
 export interface SandboxInfo {
   scenario: string;
-  argocd: { name: string; url: string; token: string }[];
+  /** `uiUrl`: where the scenario says this Argo CD's UI lives, for links (the API URL otherwise). */
+  argocd: { name: string; url: string; token: string; uiUrl?: string }[];
   clusters: { name: string; server: string; url: string; token: string }[];
   git: { url: string; token: string; repos: { url: string; path: string }[] };
   control: { url: string; token: string };
@@ -232,10 +233,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       },
     });
     const url = await server.listen(port());
+    const uiUrl = instance.uiUrl;
     instance.uiUrl ??= url;
     servers.set(`argocd/${instance.name}`, server);
     faultSources.set(`argocd/${instance.name}`, instance);
-    info.argocd.push({ name: instance.name, url, token: instance.token });
+    info.argocd.push({ name: instance.name, url, token: instance.token, ...(uiUrl ? { uiUrl } : {}) });
   }
   for (const cluster of world.clusters) {
     const server = createKubeServer(cluster);

@@ -70,6 +70,12 @@ export const ScenarioSchema = z.strictObject({
         name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
         /** The Argo CD UI address used in links; the sandbox's own URL when absent. */
         url: z.string().optional(),
+        /**
+         * Namespaces besides `argocd` whose Applications this Argo CD serves (its
+         * `application.namespaces` setting: names or /regexp/). Absent: every namespace that holds
+         * one of the scenario's applications.
+         */
+        applicationNamespaces: z.array(z.string()).optional(),
         token: z.string().optional(),
         applications: z.array(Application).default([]),
         faults: FaultsSchema.optional(),

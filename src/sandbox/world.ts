@@ -170,6 +170,10 @@ export class ArgoInstanceState extends Versioned {
   readonly token: string;
   /** The UI address for links; the sandbox fills in its own URL when the scenario has none. */
   uiUrl?: string;
+  /** The namespace Argo CD runs in: its own applications live there. */
+  readonly controlNamespace = 'argocd';
+  /** Other namespaces whose applications it serves (`application.namespaces`). */
+  readonly appNamespaces: string[];
   /** Keyed by `<namespace>/<name>`. */
   private readonly apps = new Map<string, ScenarioApplication>();
 
@@ -178,7 +182,27 @@ export class ArgoInstanceState extends Versioned {
     this.name = def.name;
     this.token = def.token ?? `sandbox-argocd-${def.name}`;
     this.uiUrl = def.url;
+    this.appNamespaces =
+      def.applicationNamespaces ??
+      [...new Set(def.applications.map((a) => a.metadata.namespace))].filter((n) => n !== 'argocd');
     for (const a of def.applications) this.upsert(shiftTimes(a, deltaMs), { silent: true });
+  }
+
+  /**
+   * Whether Argo CD serves apps of this namespace: its own, or one matching `application.namespaces`
+   * (argo-cd util/security/application_namespaces.go IsNamespaceEnabled; glob or /regexp/).
+   */
+  namespaceEnabled(ns: string): boolean {
+    if (ns === this.controlNamespace) return true;
+    return this.appNamespaces.some((p) => {
+      if (p.length > 2 && p.startsWith('/') && p.endsWith('/')) return new RegExp(p.slice(1, -1)).test(ns);
+      return new RegExp(
+        `^${p
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      ).test(ns);
+    });
   }
 
   list(): ScenarioApplication[] {

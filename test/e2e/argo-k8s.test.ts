@@ -46,15 +46,16 @@ describe('argo commands against the demo world', () => {
     const r = await s.exec('/argo status naver-news');
     const app = dataOf(r).app;
     expect(app.health).toBe('Degraded');
-    expect(app.images.join(' ')).toContain('ghcr.io/sijunkim/naver-news-spring:master-');
+    const images = app.images.map((i: { image: string }) => i.image).join(' ');
+    expect(images).toContain('ghcr.io/sijunkim/naver-news-spring:master-');
     expect(app.unhealthy.map((u: { kind: string }) => u.kind)).toContain('Deployment');
   });
 
   it('shows a failed sync with its operation message', async () => {
     const app = dataOf(await s.exec('/argo status flash-gateway-staging')).app;
     expect(app.sync).toBe('OutOfSync');
-    expect(app.operation.phase).toBe('Failed');
-    expect(app.operation.message).toContain('field is immutable');
+    expect(app.lastOperation.stage).toBe('failed');
+    expect(app.lastOperation.message).toContain('field is immutable');
   });
 
   it('diffs an app that drifted', async () => {

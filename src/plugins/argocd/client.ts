@@ -182,12 +182,18 @@ export class ArgoInstanceClient {
     return (body.items ?? []).map(withDates);
   }
 
-  revisionMetadata(app: AppLocator, revision: string, signal?: AbortSignal): Promise<RevisionMetadata> {
+  /** A Git commit's metadata; `sourceIndex` names the source of a multi-source app (0-based). */
+  revisionMetadata(
+    app: AppLocator,
+    revision: string,
+    signal?: AbortSignal,
+    sourceIndex?: number,
+  ): Promise<RevisionMetadata> {
     return callJson(
       this.ep,
       `/api/v1/applications/${enc(app.name)}/revisions/${enc(revision)}/metadata`,
       `read revision ${revision.slice(0, 7)} of ${app.name}`,
-      { query: ns(app), signal },
+      { query: { ...ns(app), sourceIndex: sourceIndex?.toString() }, signal },
     );
   }
 

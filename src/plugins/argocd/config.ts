@@ -14,8 +14,20 @@ export const ArgoInstanceSchema = z.strictObject({
   retries: z.number().int().min(0).max(5).default(2).describe('retries of failed reads (never of writes)'),
 });
 
+const GitWebHostSchema = z.strictObject({
+  host: z.string().min(1).describe('host name as in repository URLs, with :port when it matters'),
+  kind: z.enum(['github', 'gitlab', 'bitbucket', 'gitea']).describe('whose URL scheme its web UI uses'),
+  url: z.url().optional().describe('the web UI base when it is not https://<host>'),
+});
+
 export const ArgoConfigSchema = z.strictObject({
   instances: z.array(ArgoInstanceSchema).default([]),
+  gitWeb: z
+    .array(GitWebHostSchema)
+    .default([])
+    .describe(
+      'Git hosts whose web UI links may be made (github.com, gitlab.com, bitbucket.org and codeberg.org are known)',
+    ),
   cache: z
     .strictObject({
       enabled: z.boolean().default(true).describe('keep a watch-fed copy of every application in memory'),

@@ -21,7 +21,12 @@ export type * from './types.ts';
 export { isAutoSync } from './types.ts';
 export { REVERT_ACTION } from './commands/rollback.ts';
 export { parseSelector, matchesSelector } from '../../core/labels.ts';
-export { healthOf, syncOf } from './render/tone.ts';
+export { healthOf, syncOf, readApplication } from './view/app-view.ts';
+export type { AppView, HealthState, SyncState, ResourceView } from './view/app-view.ts';
+export type { SourceView } from './view/sources.ts';
+export type { ImageView } from './view/images.ts';
+export type { OperationView } from './view/operation.ts';
+export type { GitLinks, GitWebHost } from './view/links.ts';
 
 export const ArgoToken = token<ArgoService>('Argo');
 

@@ -12,11 +12,16 @@ import { ArgoInstanceClient, type AppLocator } from './client.ts';
 import type { ArgoConfig } from './config.ts';
 import { formatAppRef, parseAppRef } from './refs.ts';
 import type { Application, RevisionMetadata } from './types.ts';
+import { readApplication, type AppView } from './view/app-view.ts';
+import { GitLinks } from './view/links.ts';
+import { isCommitSha } from './view/sources.ts';
 
 export interface ResolvedApp {
   instance: string;
   client: ArgoInstanceClient;
   app: Application;
+  /** The one reading of `app` every renderer uses. */
+  view: AppView;
   locator: AppLocator;
   /** How to refer to it in replies (`name`, `ns/name`, `name@instance` when ambiguous). */
   ref: string;
@@ -41,8 +46,11 @@ class NotConfigured extends DeckError {
 export class ArgoService {
   private readonly instances = new Map<string, { client: ArgoInstanceClient; cache?: AppCache }>();
   private readonly metadata = new Map<string, RevisionMetadata>();
+  /** Web links into the Git hosts the apps' sources live on (known hosts only). */
+  readonly links: GitLinks;
 
   constructor(cfg: ArgoConfig, log: Logger) {
+    this.links = new GitLinks(cfg.gitWeb);
     for (const inst of cfg.instances) {
       const client = new ArgoInstanceClient(inst);
       const cache = cfg.cache.enabled
@@ -84,6 +92,13 @@ export class ArgoService {
 
   async stop(): Promise<void> {
     await Promise.all([...this.instances.values()].flatMap((i) => (i.cache ? [i.cache.stop()] : [])));
+  }
+
+  /** An app from an instance's warm cache, without calling the API (undefined when not cached). */
+  peek(instance: string, name: string, namespace?: string): Application | undefined {
+    const cache = this.instances.get(instance)?.cache;
+    if (!cache?.warm) return undefined;
+    return cache.named(name).find((a) => !namespace || a.metadata.namespace === namespace);
   }
 
   /** Subscribe to application changes from every instance's cache (transition alerts, follow-ups). */
@@ -183,29 +198,43 @@ export class ArgoService {
     app: Application,
     cached: boolean,
   ): ResolvedApp {
-    const locator = { name: app.metadata.name, namespace: app.metadata.namespace };
+    const view = readApplication(app);
+    const locator = { name: view.name, namespace: view.namespace };
     return {
       instance,
       client,
       app,
+      view,
       locator,
       ref: formatAppRef({ ...locator, instance, namespace: undefined }, this.multiInstance),
       cached,
     };
   }
 
-  /** Commit metadata, cached forever: a revision's metadata never changes. */
+  /**
+   * Commit metadata of a Git source's revision, cached forever (a commit never changes). Only a
+   * commit sha is asked about: Argo CD answers other revisions (a chart version, a digest) with an
+   * error. `sourceIndex` picks the source of a multi-source app.
+   */
   async revisionMetadata(
     r: ResolvedApp,
     revision: string,
     signal?: AbortSignal,
+    sourceIndex?: number,
   ): Promise<RevisionMetadata | undefined> {
-    const repo = r.app.spec.source?.repoURL ?? r.app.spec.sources?.[0]?.repoURL ?? '';
-    const key = `${r.instance}|${repo}|${revision}`;
+    if (!isCommitSha(revision)) return undefined;
+    const source = r.view.sources[sourceIndex ?? 0];
+    if (source && source.origin !== 'git') return undefined;
+    const key = `${r.instance}|${source?.repoURL ?? ''}|${revision}`;
     const hit = this.metadata.get(key);
     if (hit) return hit;
     try {
-      const md = await r.client.revisionMetadata(r.locator, revision, signal);
+      const md = await r.client.revisionMetadata(
+        r.locator,
+        revision,
+        signal,
+        r.view.multiSource ? (sourceIndex ?? 0) : undefined,
+      );
       if (this.metadata.size > 5_000) this.metadata.clear();
       this.metadata.set(key, md);
       return md;

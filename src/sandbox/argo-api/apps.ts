@@ -23,6 +23,7 @@ export interface AppQuery {
   projects: string[];
   selector?: string | null;
   appNamespace?: string | null;
+  repo?: string | null;
 }
 
 export function queryFrom(params: URLSearchParams): AppQuery {
@@ -31,10 +32,11 @@ export function queryFrom(params: URLSearchParams): AppQuery {
     projects: [...params.getAll('projects'), ...params.getAll('project')].filter(Boolean),
     selector: params.get('selector'),
     appNamespace: params.get('appNamespace'),
+    repo: params.get('repo'),
   };
 }
 
-export function matcher(q: AppQuery): (a: ScenarioApplication) => boolean {
+export function matcher(q: AppQuery, instance?: ArgoInstanceState): (a: ScenarioApplication) => boolean {
   let reqs: ReturnType<typeof parseSelector> = [];
   if (q.selector) {
     try {
@@ -43,14 +45,29 @@ export function matcher(q: AppQuery): (a: ScenarioApplication) => boolean {
       throw new ArgoApiError(GRPC.InvalidArgument, `error parsing label selector: ${(e as Error).message}`);
     }
   }
+  const repos = q.repo ? [q.repo.replace(/\.git$/, '').toLowerCase()] : [];
+  const sourceRepos = (a: ScenarioApplication) => {
+    const spec = a.spec as { source?: { repoURL?: string }; sources?: { repoURL?: string }[] };
+    return (spec.sources?.length ? spec.sources : spec.source ? [spec.source] : []).map((s) =>
+      (s.repoURL ?? '').replace(/\.git$/, '').toLowerCase(),
+    );
+  };
   return (a) =>
+    // List leaves out apps of namespaces Argo CD does not serve (application.go List).
+    (!instance || instance.namespaceEnabled(a.metadata.namespace)) &&
+    (!repos.length || sourceRepos(a).some((r) => repos.includes(r))) &&
     (!q.name || a.metadata.name === q.name) &&
     (q.projects.length === 0 || q.projects.includes(a.spec.project)) &&
     (!q.appNamespace || a.metadata.namespace === q.appNamespace) &&
     matchesSelector(reqs, a.metadata.labels as Record<string, string> | undefined);
 }
 
-/** Get's rules for a missing app: 403 without a project (so names do not leak), 404 with one. */
+/**
+ * Get's rules (argo-cd server/application/application.go getAppEnforceRBAC): the app is looked up
+ * in `appNamespace`, or in Argo CD's own namespace when none is given — an app elsewhere is not
+ * found without it; a namespace Argo CD does not serve is refused like a missing app. A missing
+ * app is 403 without a project (so names do not leak) and 404 with one.
+ */
 export function getApp(instance: ArgoInstanceState, name: string, params: URLSearchParams): App {
   const projects = [...params.getAll('projects'), ...params.getAll('project')].filter(Boolean);
   if (projects.length > 1)
@@ -58,7 +75,8 @@ export function getApp(instance: ArgoInstanceState, name: string, params: URLSea
       GRPC.InvalidArgument,
       'multiple projects specified - the get endpoint accepts either zero or one project',
     );
-  const app = instance.get(name, params.get('appNamespace') ?? undefined) as App | undefined;
+  const ns = params.get('appNamespace') || instance.controlNamespace;
+  const app = (instance.namespaceEnabled(ns) ? instance.get(name, ns) : undefined) as App | undefined;
   if (!app || (projects[0] && app.spec.project !== projects[0])) {
     if (projects[0]) throw new ArgoApiError(GRPC.NotFound, `applications.argoproj.io "${name}" not found`);
     throw new ArgoApiError(GRPC.PermissionDenied, 'permission denied');
@@ -92,7 +110,7 @@ export function withResourceHealth(world: World, instance: ArgoInstanceState, ap
 }
 
 /** Sync hooks (Argo CD's own annotation or Helm's): part of the tree, never of the app's health. */
-const isHook = (o: { metadata: { annotations?: Record<string, string> } } | undefined): boolean =>
+export const isHook = (o: { metadata: { annotations?: Record<string, string> } } | undefined): boolean =>
   !!(o?.metadata.annotations?.['argocd.argoproj.io/hook'] ?? o?.metadata.annotations?.['helm.sh/hook']);
 
 /**

@@ -8,13 +8,16 @@ import { SandboxServer, json, readJson } from '../http.ts';
 import type { KubeObject, ScenarioApplication } from '../scenario.ts';
 import { strategicMerge } from '../reconciler/merge.ts';
 import type { ArgoInstanceState, World } from '../world.ts';
-import { appHealth, getApp, matcher, queryFrom, withResourceHealth } from './apps.ts';
+import { appHealth, getApp, isHook, matcher, queryFrom, withResourceHealth } from './apps.ts';
 import { ArgoApiError, GRPC, argoFail } from './errors.ts';
 import { LIST_FIELDS, applyFields, parseFields } from './fields.ts';
 import { podLogs } from './logs.ts';
 import { Operations, type SyncHook } from './operations.ts';
 import { streamApplications } from './stream.ts';
-import { buildTree, managedRefs } from './tree.ts';
+import { getCluster, getProject, listClusters, settings } from './catalog.ts';
+import { liveResource, resourceActions, resourceQuery } from './resource.ts';
+import type { Json } from '../json.ts';
+import { buildTree, liveManaged, managedRefs } from './tree.ts';
 
 /** Commit metadata, answered by the sandbox's Git layer. */
 export interface RevisionSource {
@@ -79,12 +82,21 @@ export function createArgoServer(
     const params = url.searchParams;
     if (p === '/api/version' && req.method === 'GET')
       return json(res, 200, { Version: opts.version ?? 'v3.1.0+sandbox', Platform: 'linux/amd64' });
+    if (p === '/api/v1/settings' && req.method === 'GET') return json(res, 200, settings(instance));
+    if (p === '/api/v1/clusters' && req.method === 'GET')
+      return json(res, 200, listClusters(world, instance, params));
+    const cl = /^\/api\/v1\/clusters\/([^/]+)$/.exec(p);
+    if (cl && req.method === 'GET')
+      return json(res, 200, getCluster(world, instance, decodeURIComponent(cl[1] as string), params));
+    const pr = /^\/api\/v1\/projects\/([^/]+)$/.exec(p);
+    if (pr && req.method === 'GET')
+      return json(res, 200, getProject(world, decodeURIComponent(pr[1] as string)));
     if (p === '/api/v1/session/userinfo')
       return json(res, 200, { loggedIn: true, username: 'deckhand', iss: 'argocd' });
     if (p === '/api/v1/stream/applications' && req.method === 'GET')
       return streamApplications(world, instance, req, res, url);
     if (p === '/api/v1/applications' && req.method === 'GET') {
-      const match = matcher(queryFrom(params));
+      const match = matcher(queryFrom(params), instance);
       const items = instance.list().filter(match);
       const fields = parseFields(params.get('fields'), { prefix: 'items.', whitelist: LIST_FIELDS });
       const body = fields
@@ -105,6 +117,24 @@ export function createArgoServer(
       const app = getApp(instance, name, params);
       const { nodes } = buildTree(app, world.clusterFor(app), instance);
       return json(res, 200, { nodes, orphanedNodes: [], hosts: [] });
+    }
+    if ((sub === '/resource' || sub === '/resource/actions') && req.method === 'GET') {
+      const app = getApp(instance, name, params);
+      const q = resourceQuery(params);
+      // Actions may be asked of the Application itself (getUnstructuredLiveResourceOrApp).
+      const self =
+        sub === '/resource/actions' &&
+        q.kind === 'Application' &&
+        q.group === 'argoproj.io' &&
+        q.resourceName === app.metadata.name;
+      const live = self
+        ? (app as unknown as Record<string, Json>)
+        : liveResource(app, world.clusterFor(app), instance, q);
+      return json(
+        res,
+        200,
+        sub === '/resource' ? { manifest: JSON.stringify(live) } : resourceActions(live, q),
+      );
     }
     if (sub === '/managed-resources' && req.method === 'GET')
       return await managedResources(res, name, params);
@@ -136,6 +166,14 @@ export function createArgoServer(
     }
     if (sub === '/sync' && req.method === 'POST') {
       const body = ((await readJson(req)) ?? {}) as Record<string, unknown>;
+      // The body is decoded into ApplicationSyncRequest by encoding/json (util/grpc/json.go), where
+      // syncOptions is a message `{items: [...]}`; anything else fails to unmarshal (400).
+      const so = body.syncOptions;
+      if (so !== undefined && so !== null && (typeof so !== 'object' || Array.isArray(so)))
+        throw new ArgoApiError(
+          GRPC.InvalidArgument,
+          `json: cannot unmarshal ${Array.isArray(so) ? 'array' : typeof so} into Go struct field ApplicationSyncRequest.syncOptions of type application.SyncOptions`,
+        );
       const app = getApp(
         instance,
         name,
@@ -171,7 +209,18 @@ export function createArgoServer(
         m,
       ]),
     );
-    const items = managedRefs(app, cluster).map((ref) => {
+    // argo-cd application.go ManagedResources: hooks are left out, and name, namespace, group and
+    // kind filter when given (version does not).
+    const want = (k: string, v: string | undefined) => !params.get(k) || params.get(k) === (v ?? '');
+    const refs = managedRefs(app, cluster).filter(
+      (ref) =>
+        !isHook(liveManaged(ref, cluster, instance)) &&
+        want('name', ref.name) &&
+        want('namespace', ref.namespace) &&
+        want('group', ref.group) &&
+        want('kind', ref.kind),
+    );
+    const items = refs.map((ref) => {
       const live = cluster?.get(
         ref.group ? `${ref.group}/${ref.version}` : ref.version,
         ref.kind,
@@ -191,18 +240,20 @@ export function createArgoServer(
         targetJson = annotated ? JSON.stringify(JSON.parse(annotated)) : liveJson;
         predictedJson = targetJson;
       }
+      const modified =
+        status.get(key(ref.kind, ref.namespace, ref.name)) === 'OutOfSync' || predictedJson !== liveJson;
+      // ResourceDiff's fields are all omitempty (types.go): no empty group, no false flags.
       return {
-        group: ref.group,
+        ...(ref.group ? { group: ref.group } : {}),
         kind: ref.kind,
-        namespace: ref.namespace,
+        ...(ref.namespace ? { namespace: ref.namespace } : {}),
         name: ref.name,
         targetState: targetJson,
         liveState: liveJson,
         normalizedLiveState: liveJson,
         predictedLiveState: predictedJson,
-        modified:
-          status.get(key(ref.kind, ref.namespace, ref.name)) === 'OutOfSync' || predictedJson !== liveJson,
-        resourceVersion: live?.metadata.resourceVersion as string | undefined,
+        ...(modified ? { modified } : {}),
+        ...(live?.metadata.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}),
       };
     });
     json(res, 200, applyFields({ items }, parseFields(params.get('fields'))));

@@ -17,7 +17,7 @@ export function streamApplications(
   url: URL,
 ): void {
   const q = queryFrom(url.searchParams);
-  const match = matcher(q);
+  const match = matcher(q, instance);
   const fields = parseFields(url.searchParams.get('fields'));
   const sse = (req.headers.accept ?? '').includes('text/event-stream');
   res.writeHead(200, {

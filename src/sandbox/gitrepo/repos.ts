@@ -17,15 +17,34 @@ export interface RepoPath {
   name: string;
 }
 
-/** `https://github.com/o/r(.git)`, `git@github.com:o/r.git`, `ssh://git@host/o/r` → host, owner, name. */
+/**
+ * Any repository URL form Argo CD accepts (argo-cd util/git: https with a port or on an IP,
+ * `ssh://`, scp-like `git@host:org/repo`, with or without `.git`) → host, owner, name. The owner is
+ * every path segment but the last (GitLab groups nest), or the host when the path has one segment
+ * (`http://10.42.0.1:30002/testdata.git`).
+ */
 export function parseRepoURL(url: string): RepoPath | undefined {
   const u = url.trim();
-  const scp = /^[\w.-]+@([\w.-]+):([^/]+)\/(.+?)(\.git)?\/?$/.exec(u);
-  if (scp) return { host: (scp[1] as string).toLowerCase(), owner: scp[2] as string, name: scp[3] as string };
-  const m = /^(?:https?|ssh|git):\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/([^/]+)\/(.+?)(\.git)?\/?$/.exec(u);
-  return m
-    ? { host: (m[1] as string).toLowerCase(), owner: m[2] as string, name: m[3] as string }
-    : undefined;
+  let host: string;
+  let path: string;
+  const scp = /^(?:[^@/\s]+@)?([^:/\s]+):(?!\/\/)(.+)$/.exec(u);
+  if (scp && !/^[a-z][a-z+.-]*:\/\//i.test(u)) {
+    host = scp[1] as string;
+    path = scp[2] as string;
+  } else {
+    const m = /^(?:https?|ssh|git):\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/(.+)$/i.exec(u);
+    if (!m) return undefined;
+    host = m[1] as string;
+    path = m[2] as string;
+  }
+  const parts = path
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')
+    .split('/')
+    .filter(Boolean);
+  const name = parts.pop();
+  if (!name) return undefined;
+  return { host: host.toLowerCase(), owner: parts.length ? parts.join('/') : host.toLowerCase(), name };
 }
 
 export const repoKey = (p: RepoPath): string => `${p.owner}/${p.name}`.toLowerCase();

@@ -3,8 +3,8 @@ import { defineCommand } from '../../../core/commands/define.ts';
 import type { Clock } from '../../../core/clock.ts';
 import { esc, truncate } from '../../../core/message/markup.ts';
 import { ago } from '../../../core/message/time.ts';
-import { shortSha } from '../render/tone.ts';
 import type { ArgoService } from '../service.ts';
+import { revisionLabel } from '../view/sources.ts';
 import { appArg } from './status.ts';
 
 export const historyCommand = (argo: ArgoService, clock: Clock) =>
@@ -18,31 +18,46 @@ export const historyCommand = (argo: ArgoService, clock: Clock) =>
     progress: 'Reading history…',
     async run({ args, signal }) {
       const r = await argo.resolve(args.app, { signal });
-      const history = [...(r.app.status?.history ?? [])].sort((a, b) => b.id - a.id).slice(0, args.limit);
+      const v = r.view;
+      const history = v.history.slice(0, args.limit);
       if (history.length === 0) return { text: `${r.ref} has no deployment history yet.`, tone: 'info' };
-      const current = r.app.status?.sync?.revision;
+      // The commit behind each deployment: the first Git source that is not only lending files.
+      const gitIndex = v.sources.find((s) => s.origin === 'git' && !s.refOnly)?.index;
+      const current = v.sources.map((s) => s.revision);
       const metas = await Promise.all(
-        history.map((h) =>
-          h.revision ? argo.revisionMetadata(r, h.revision, signal) : Promise.resolve(undefined),
-        ),
+        history.map((h) => {
+          const rev = gitIndex !== undefined ? h.revisions[gitIndex] : undefined;
+          return rev ? argo.revisionMetadata(r, rev, signal, gitIndex) : Promise.resolve(undefined);
+        }),
       );
       const rows = history.map((h, i) => {
         const m = metas[i];
-        const by = h.initiatedBy?.automated ? 'auto-sync' : (h.initiatedBy?.username ?? '—');
+        const isCurrent = h.revisions.length > 0 && h.revisions.every((rev, j) => rev === current[j]);
         return [
           String(h.id),
-          ago(h.deployedAt, clock.now()),
-          shortSha(h.revision ?? h.revisions?.[0]) +
-            (h.revision && h.revision === current ? ' (current)' : ''),
-          by,
+          h.deployedAt ? ago(h.deployedAt, clock.now()) : '—',
+          h.revisions.map((rev) => revisionLabel(rev)).join(', ') + (isCurrent ? ' (current)' : ''),
+          h.initiatedBy ?? '—',
           truncate((m?.message ?? '').split('\n')[0] ?? '', 60),
         ];
       });
       return {
-        text: `${r.ref}: ${history.length} deployments, newest ${shortSha(history[0]?.revision)}`,
+        text: `${r.ref}: ${history.length} deployments, newest ${history[0]?.revisions.map((x) => revisionLabel(x)).join(', ') || '—'}`,
         header: `${r.ref} — history`,
         blocks: [
-          { type: 'table', table: { columns: ['id', 'deployed', 'revision', 'by', 'commit'], rows } },
+          {
+            type: 'table',
+            table: {
+              columns: [
+                'id',
+                'deployed',
+                v.multiSource ? 'revisions (per source)' : 'revision',
+                'by',
+                'commit',
+              ],
+              rows,
+            },
+          },
           {
             type: 'context',
             items: [
@@ -53,7 +68,8 @@ export const historyCommand = (argo: ArgoService, clock: Clock) =>
         data: {
           history: history.map((h, i) => ({
             id: h.id,
-            revision: h.revision,
+            revision: h.revisions[0],
+            revisions: h.revisions,
             deployedAt: h.deployedAt,
             initiatedBy: h.initiatedBy,
             message: metas[i]?.message,

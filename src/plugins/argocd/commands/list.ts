@@ -2,18 +2,27 @@ import { z } from 'zod';
 import { defineCommand } from '../../../core/commands/define.ts';
 import { anyGlob } from '../../../core/glob.ts';
 import { listMessage } from '../render/list.ts';
-import { healthOf, syncOf } from '../render/tone.ts';
+import { HEALTH_STATES, SYNC_STATES, healthOf, syncOf } from '../view/app-view.ts';
 import { matchesSelector, parseSelector } from '../../../core/labels.ts';
 import type { ArgoService } from '../service.ts';
+import { at, str, strMap } from '../view/read.ts';
 
-const HEALTH = ['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown'] as const;
-const SYNC = ['Synced', 'OutOfSync', 'Unknown'] as const;
+const HEALTH = HEALTH_STATES;
+const SYNC = SYNC_STATES;
 
+/** Case and dashes do not matter: `degraded`, `out-of-sync`, `not-reconciled`. */
 const pick = <T extends string>(values: readonly T[]) =>
   z
     .string()
-    .transform((s) => values.find((v) => v.toLowerCase() === s.toLowerCase()) ?? s)
+    .transform((s) => {
+      const k = s.toLowerCase().replace(/[-_\s]/g, '');
+      return values.find((v) => v.toLowerCase() === k) ?? s;
+    })
     .pipe(z.enum(values as unknown as [T, ...T[]]));
+
+const nameOf = (app: unknown) => str(at(app, 'metadata', 'name')) ?? '';
+const projectOf = (app: unknown) => str(at(app, 'spec', 'project')) ?? 'default';
+const labelsOf = (app: unknown) => strMap(at(app, 'metadata', 'labels'));
 
 export const listCommand = (argo: ArgoService) =>
   defineCommand({
@@ -52,15 +61,12 @@ export const listCommand = (argo: ArgoService) =>
       const globs = args.selector.filter((s) => !isLabel(s));
       const reqs = labelParts.length ? parseSelector(labelParts.join(',')) : [];
       const rows = res.apps
-        .filter(({ app }) => anyGlob(globs, app.metadata.name))
-        .filter(({ app }) => anyGlob(args.project, app.spec.project))
+        .filter(({ app }) => anyGlob(globs, nameOf(app)))
+        .filter(({ app }) => anyGlob(args.project, projectOf(app)))
         .filter(({ app }) => !args.health || healthOf(app) === args.health)
         .filter(({ app }) => !args.sync || syncOf(app) === args.sync)
-        .filter(({ app }) => matchesSelector(reqs, app.metadata.labels))
-        .sort(
-          (a, b) =>
-            a.app.metadata.name.localeCompare(b.app.metadata.name) || a.instance.localeCompare(b.instance),
-        );
+        .filter(({ app }) => matchesSelector(reqs, labelsOf(app)))
+        .sort((a, b) => nameOf(a.app).localeCompare(nameOf(b.app)) || a.instance.localeCompare(b.instance));
       const filters = [
         ...args.selector,
         ...args.project.map((p) => `project ${p}`),

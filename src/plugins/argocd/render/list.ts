@@ -2,7 +2,30 @@
 import { code } from '../../../core/message/markup.ts';
 import type { Block, Message } from '../../../core/message/model.ts';
 import type { Application } from '../types.ts';
-import { healthOf, shortSha, syncOf } from './tone.ts';
+import { at } from '../view/read.ts';
+import { healthOf, syncOf } from '../view/app-view.ts';
+import { revisionLabel } from '../view/sources.ts';
+import { stateWord } from './tone.ts';
+
+/** The first revision Argo CD compared against, with how many more a multi-source app has. */
+function revisionOf(app: Application): { first?: string; label: string } {
+  const many = at(app, 'status', 'sync', 'revisions');
+  const revs = Array.isArray(many) ? many.filter((x): x is string => typeof x === 'string' && !!x) : [];
+  const one = at(app, 'status', 'sync', 'revision');
+  const first = typeof one === 'string' && one ? one : revs[0];
+  return { first, label: revisionLabel(first) + (revs.length > 1 ? ` +${revs.length - 1}` : '') };
+}
+
+const strAt = (app: Application, ...path: string[]): string | undefined => {
+  const v = at(app, ...path);
+  return typeof v === 'string' && v ? v : undefined;
+};
+const projectOf = (app: Application) => strAt(app, 'spec', 'project') ?? 'default';
+/** `name`, or `namespace/name` for apps outside the control plane's namespace. */
+const nameOf = (app: Application) => {
+  const ns = strAt(app, 'metadata', 'namespace');
+  return `${ns && ns !== 'argocd' ? `${ns}/` : ''}${strAt(app, 'metadata', 'name') ?? '(unnamed)'}`;
+};
 
 export interface ListRow {
   instance: string;
@@ -37,7 +60,7 @@ export function listMessage(
   const blocks: Block[] = [
     {
       type: 'text',
-      text: `**${summary}**\nHealth: ${health.map(([k, n]) => `${k} ${n}`).join(' · ') || '—'}\nSync: ${sync.map(([k, n]) => `${k} ${n}`).join(' · ') || '—'}`,
+      text: `**${summary}**\nHealth: ${health.map(([k, n]) => `${stateWord(k)} ${n}`).join(' · ') || '—'}\nSync: ${sync.map(([k, n]) => `${stateWord(k)} ${n}`).join(' · ') || '—'}`,
     },
   ];
   if (shown.length) {
@@ -54,11 +77,11 @@ export function listMessage(
       table: {
         columns,
         rows: shown.map((r) => [
-          `${r.app.metadata.namespace && r.app.metadata.namespace !== 'argocd' ? `${r.app.metadata.namespace}/` : ''}${r.app.metadata.name}`,
-          syncOf(r.app),
-          healthOf(r.app),
-          r.app.spec.project,
-          shortSha(r.app.status?.sync?.revision),
+          nameOf(r.app),
+          stateWord(syncOf(r.app)),
+          stateWord(healthOf(r.app)),
+          projectOf(r.app),
+          revisionOf(r.app).label,
           ...(opts.multiInstance ? [r.instance] : []),
         ]),
       },
@@ -72,7 +95,7 @@ export function listMessage(
   for (const f of opts.failures) context.push(`⚠️ ${f}`);
   if (context.length) blocks.push({ type: 'context', items: context });
   return {
-    text: `${summary}: ${health.map(([k, n]) => `${n} ${k}`).join(', ')}`,
+    text: `${summary}: ${health.map(([k, n]) => `${n} ${stateWord(k)}`).join(', ')}`,
     header: 'Applications',
     tone: opts.failures.length ? 'warn' : rows.some((r) => healthOf(r.app) === 'Degraded') ? 'danger' : 'ok',
     blocks,
@@ -82,13 +105,13 @@ export function listMessage(
       pages,
       counts: { health: Object.fromEntries(health), sync: Object.fromEntries(sync) },
       apps: shown.map((r) => ({
-        name: r.app.metadata.name,
-        namespace: r.app.metadata.namespace,
+        name: strAt(r.app, 'metadata', 'name'),
+        namespace: strAt(r.app, 'metadata', 'namespace'),
         instance: r.instance,
-        project: r.app.spec.project,
+        project: projectOf(r.app),
         sync: syncOf(r.app),
         health: healthOf(r.app),
-        revision: r.app.status?.sync?.revision,
+        revision: revisionOf(r.app).first,
       })),
       failures: opts.failures,
     },

@@ -1,6 +1,6 @@
 /** How an application's state reads at a glance. */
 import type { Tone } from '../../../core/message/model.ts';
-import type { Application } from '../types.ts';
+import type { AppView, HealthState, SyncState } from '../view/app-view.ts';
 
 const healthIcon: Record<string, string> = {
   Healthy: '💚',
@@ -9,23 +9,32 @@ const healthIcon: Record<string, string> = {
   Suspended: '⏸',
   Missing: '👻',
   Unknown: '❔',
+  NotReconciled: '⏳',
 };
-const syncIcon: Record<string, string> = { Synced: '✅', OutOfSync: '⚠️', Unknown: '❔' };
+const syncIcon: Record<string, string> = {
+  Synced: '✅',
+  OutOfSync: '⚠️',
+  Unknown: '❔',
+  NotReconciled: '⏳',
+};
 
-export const healthOf = (app: Application): string => app.status?.health?.status ?? 'Unknown';
-export const syncOf = (app: Application): string => app.status?.sync?.status ?? 'Unknown';
+/** The word for a state in text: "not reconciled yet" rather than the code. */
+export const stateWord = (s: SyncState | HealthState | string): string =>
+  s === 'NotReconciled' ? 'not reconciled yet' : s;
 
-export const healthLabel = (h: string): string => `${healthIcon[h] ?? '❔'} ${h}`;
-export const syncLabel = (s: string): string => `${syncIcon[s] ?? '❔'} ${s}`;
+export const healthLabel = (h: HealthState | string): string => `${healthIcon[h] ?? '❔'} ${stateWord(h)}`;
+export const syncLabel = (s: SyncState | string): string => `${syncIcon[s] ?? '❔'} ${stateWord(s)}`;
 
-export function appTone(app: Application): Tone {
-  const h = healthOf(app);
-  const op = app.status?.operationState?.phase;
-  if (h === 'Degraded' || h === 'Missing' || op === 'Failed' || op === 'Error') return 'danger';
-  if (syncOf(app) !== 'Synced' || h === 'Unknown' || h === 'Suspended') return 'warn';
+export function appTone(
+  v: Pick<AppView, 'health' | 'sync' | 'lastOperation' | 'operation' | 'deleting'>,
+): Tone {
+  const h = v.health;
+  const last = v.lastOperation?.stage;
+  if (h === 'Degraded' || h === 'Missing' || last === 'failed' || last === 'error') return 'danger';
+  if (v.deleting || v.operation) return 'info';
+  if (v.sync !== 'Synced' || h === 'Unknown' || h === 'Suspended' || h === 'NotReconciled') return 'warn';
   if (h === 'Progressing') return 'info';
   return 'ok';
 }
 
-export const shortSha = (rev: string | undefined): string =>
-  rev && /^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 7) : (rev ?? '—');
+export { revisionLabel as shortSha } from '../view/sources.ts';

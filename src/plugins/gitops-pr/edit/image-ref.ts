@@ -3,38 +3,12 @@
  * for a bump: a bare tag, a full reference with a tag, or a digest.
  */
 import { InputError } from '../../../core/errors.ts';
+import { parseImage, type ImageRef } from '../../../core/image-ref.ts';
 
-export interface ImageRef {
-  /** Everything before the tag and digest: registry, port and path. */
-  repo: string;
-  tag?: string;
-  digest?: string;
-}
+export { formatImage, parseImage, shortName, type ImageRef } from '../../../core/image-ref.ts';
 
 const tagPattern = /^[\w][\w.-]{0,127}$/;
 const digestPattern = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
-
-export function parseImage(text: string): ImageRef {
-  let rest = text.trim();
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  // A colon after the last slash starts the tag; one before it belongs to a registry port.
-  const colon = rest.lastIndexOf(':');
-  if (colon > rest.lastIndexOf('/'))
-    return { repo: rest.slice(0, colon), tag: rest.slice(colon + 1), ...(digest ? { digest } : {}) };
-  return { repo: rest, ...(digest ? { digest } : {}) };
-}
-
-export function formatImage(r: ImageRef): string {
-  return `${r.repo}${r.tag ? `:${r.tag}` : ''}${r.digest ? `@${r.digest}` : ''}`;
-}
-
-/** The last path segment: what a person calls the image (`naver-news-spring`). */
-export const shortName = (repo: string): string => repo.slice(repo.lastIndexOf('/') + 1);
 
 /** What `gitops bump` asked for: a new tag or digest, and maybe a new repository. */
 export interface ImageWish {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ResolvedApp } from '../../argocd/index.ts';
-import type { ApplicationSource, ResourceStatus } from '../../argocd/index.ts';
+import { readApplication, type ApplicationSource, type ResourceStatus } from '../../argocd/index.ts';
 import { diffLines } from '../../../core/text/diff.ts';
 import type { Plan } from '../changes.ts';
 import type { FileTree } from '../hosts/types.ts';
@@ -54,17 +54,19 @@ export function app(
   resources: Partial<ResourceStatus>[] = [],
 ): ResolvedApp {
   const spec = 'sources' in source ? { sources: source.sources } : { source };
+  const raw = {
+    metadata: { name, namespace: 'argocd' },
+    spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc' }, ...spec },
+    status: { resources: resources as ResourceStatus[] },
+  };
   return {
     instance: 'default',
     ref: name,
     locator: { name },
     cached: true,
     client: {} as ResolvedApp['client'],
-    app: {
-      metadata: { name, namespace: 'argocd' },
-      spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc' }, ...spec },
-      status: { resources: resources as ResourceStatus[] },
-    },
+    app: raw,
+    view: readApplication(raw),
   };
 }
 
