@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
+import { applicationOnWire } from './argo-api/wire.ts';
 import {
   FaultsSchema,
   type Faults,
@@ -177,8 +178,11 @@ export class ArgoInstanceState extends Versioned {
   /** Keyed by `<namespace>/<name>`. */
   private readonly apps = new Map<string, ScenarioApplication>();
 
-  constructor(def: Scenario['argocd'][number], deltaMs: number) {
+  private readonly clock: Clock;
+
+  constructor(def: Scenario['argocd'][number], deltaMs: number, clock: Clock) {
     super(def.faults);
+    this.clock = clock;
     this.name = def.name;
     this.token = def.token ?? `sandbox-argocd-${def.name}`;
     this.uiUrl = def.url;
@@ -216,12 +220,17 @@ export class ArgoInstanceState extends Versioned {
     return undefined;
   }
 
+  /** Store an application as argocd-server would answer it (wire.ts), whatever shape it came in. */
   upsert(input: ScenarioApplication, opts: { silent?: boolean } = {}): ScenarioApplication {
-    const app = clone(input);
+    const app = applicationOnWire(clone(input));
     const meta = app.metadata as Meta;
     const key = `${meta.namespace ?? 'argocd'}/${meta.name}`;
     const prev = this.apps.get(key);
     meta.uid = meta.uid ?? (prev?.metadata as Meta | undefined)?.uid ?? randomUUID();
+    meta.creationTimestamp =
+      meta.creationTimestamp ??
+      (prev?.metadata as Meta | undefined)?.creationTimestamp ??
+      new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     meta.resourceVersion = this.nextVersion();
     this.apps.set(key, app);
     if (!opts.silent)
@@ -265,7 +274,7 @@ export class World {
     this.scenario = scenario;
     this.clock = clock;
     const delta = scenario.now ? clock.now() - Date.parse(scenario.now) : 0;
-    this.instances = scenario.argocd.map((i) => new ArgoInstanceState(i, delta));
+    this.instances = scenario.argocd.map((i) => new ArgoInstanceState(i, delta, clock));
     this.clusters = scenario.clusters.map((c) => new ClusterState(c, clock, delta));
   }
 

@@ -162,8 +162,11 @@ export function liveManaged(
   cluster: ClusterState | undefined,
   instance: ArgoInstanceState,
 ): Obj | undefined {
-  if (ref.kind === 'Application' && ref.group === 'argoproj.io')
-    return instance.get(ref.name, ref.namespace) as Obj | undefined;
+  if (ref.kind === 'Application' && ref.group === 'argoproj.io') {
+    // As the cluster stores it: with TypeMeta, which only Argo CD's API leaves out (wire.ts).
+    const app = instance.get(ref.name, ref.namespace);
+    return app ? ({ ...app, apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' } as Obj) : undefined;
+  }
   if (!cluster) return undefined;
   const apiVersion = ref.group ? `${ref.group}/${ref.version}` : ref.version;
   return (cluster.get(apiVersion, ref.kind, ref.namespace, ref.name) ??

@@ -91,6 +91,12 @@ describe('sandbox git repositories', () => {
   });
 
   it('parses repository URLs in https, ssh and scp forms', () => {
+    // Argo CD's own e2e suites use a bare IP:port repository (argocd-image-updater test/e2e).
+    expect(parseRepoURL('http://10.42.0.1:30002/testdata.git')).toEqual({
+      host: '10.42.0.1',
+      owner: '10.42.0.1',
+      name: 'testdata',
+    });
     expect(parseRepoURL('https://github.com/acme/infra.git')).toEqual({
       host: 'github.com',
       owner: 'acme',

@@ -20,8 +20,8 @@ export interface RepoPath {
 /**
  * Any repository URL form Argo CD accepts (argo-cd util/git: https with a port or on an IP,
  * `ssh://`, scp-like `git@host:org/repo`, with or without `.git`) → host, owner, name. The owner is
- * every path segment but the last (GitLab groups nest), or the host when the path has one segment
- * (`http://10.42.0.1:30002/testdata.git`).
+ * the first path segment and the name the rest (GitLab groups nest), or the host and the one
+ * segment when the path has only one (`http://10.42.0.1:30002/testdata.git`).
  */
 export function parseRepoURL(url: string): RepoPath | undefined {
   const u = url.trim();
@@ -42,9 +42,10 @@ export function parseRepoURL(url: string): RepoPath | undefined {
     .replace(/\.git$/, '')
     .split('/')
     .filter(Boolean);
-  const name = parts.pop();
-  if (!name) return undefined;
-  return { host: host.toLowerCase(), owner: parts.length ? parts.join('/') : host.toLowerCase(), name };
+  const h = host.toLowerCase();
+  if (parts.length === 0) return undefined;
+  if (parts.length === 1) return { host: h, owner: h, name: parts[0] as string };
+  return { host: h, owner: parts[0] as string, name: parts.slice(1).join('/') };
 }
 
 export const repoKey = (p: RepoPath): string => `${p.owner}/${p.name}`.toLowerCase();
