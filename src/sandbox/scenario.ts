@@ -76,6 +76,11 @@ export const ScenarioSchema = z.strictObject({
          * one of the scenario's applications.
          */
         applicationNamespaces: z.array(z.string()).optional(),
+        /**
+         * Assess child Applications' health in an App of Apps, as the Lua customization in Argo CD's
+         * health docs does; off by default, as in Argo CD since 1.8.
+         */
+        applicationHealth: z.boolean().optional(),
         token: z.string().optional(),
         applications: z.array(Application).default([]),
         faults: FaultsSchema.optional(),

@@ -175,6 +175,8 @@ export class ArgoInstanceState extends Versioned {
   readonly controlNamespace = 'argocd';
   /** Other namespaces whose applications it serves (`application.namespaces`). */
   readonly appNamespaces: string[];
+  /** Whether it assesses child Applications' health (the Lua customization Argo CD documents). */
+  readonly applicationHealth: boolean;
   /** Keyed by `<namespace>/<name>`. */
   private readonly apps = new Map<string, ScenarioApplication>();
 
@@ -186,6 +188,7 @@ export class ArgoInstanceState extends Versioned {
     this.name = def.name;
     this.token = def.token ?? `sandbox-argocd-${def.name}`;
     this.uiUrl = def.url;
+    this.applicationHealth = def.applicationHealth ?? false;
     this.appNamespaces =
       def.applicationNamespaces ??
       [...new Set(def.applications.map((a) => a.metadata.namespace))].filter((n) => n !== 'argocd');

@@ -7,7 +7,7 @@ import { matchesSelector, parseSelector } from '../../core/labels.ts';
 import type { ScenarioApplication } from '../scenario.ts';
 import type { ArgoInstanceState, World } from '../world.ts';
 import { ArgoApiError, GRPC } from './errors.ts';
-import { aggregate, type Health } from './health.ts';
+import { worse, type Health } from './health.ts';
 import { buildTree, liveManaged, managedRefs } from './tree.ts';
 import type { Json } from '../json.ts';
 
@@ -114,20 +114,45 @@ export const isHook = (o: { metadata: { annotations?: Record<string, string> } }
   !!(o?.metadata.annotations?.['argocd.argoproj.io/hook'] ?? o?.metadata.annotations?.['helm.sh/hook']);
 
 /**
- * Recompute an app's aggregate health from its tree (the controller's job in real Argo CD). As in
- * Argo CD (controller/health.go), hooks do not count: a failed PreSync Job fails the sync while
- * the app's workloads stay as healthy as they were.
+ * Recompute an app's aggregate health from its tree (the controller's job in real Argo CD), as
+ * argo-cd controller/health.go setApplicationHealth does: hooks and resources annotated
+ * `argocd.argoproj.io/ignore-healthcheck: "true"` do not count; a resource not created yet does
+ * not either (OutOfSync says it) unless none is live, which makes the app Missing; a child
+ * Application that is Missing or Unknown does not affect its parent; the message names up to
+ * three resources of the worst status ("Caused by apps/Deployment:ns/name").
  */
 export function appHealth(world: World, instance: ArgoInstanceState, app: App): Health {
   const cluster = world.clusterFor(app);
   const { nodes, missing } = buildTree(app, cluster, instance);
-  const managed = new Set(
-    managedRefs(app, cluster)
-      .filter((r) => !isHook(liveManaged(r, cluster, instance)))
-      .map((r) => `${r.kind}/${r.namespace ?? ''}/${r.name}`),
-  );
-  return aggregate([
-    ...nodes.filter((n) => managed.has(`${n.kind}/${n.namespace ?? ''}/${n.name}`)).map((n) => n.health),
-    ...missing.map((): Health => ({ status: 'Missing', message: 'Resource has not been created' })),
-  ]);
+  const key = (r: { kind: string; namespace?: string; name: string }) =>
+    `${r.kind}/${r.namespace ?? ''}/${r.name}`;
+  const byKey = new Map(nodes.map((n) => [key(n), n]));
+  let status: Health['status'] = 'Healthy';
+  let causes: { group?: string; kind: string; namespace?: string; name: string }[] = [];
+  let counted = 0;
+  let live = 0;
+  for (const ref of managedRefs(app, cluster)) {
+    const obj = liveManaged(ref, cluster, instance);
+    if (isHook(obj)) continue;
+    counted += 1;
+    if (!obj) continue;
+    live += 1;
+    if (obj.metadata.annotations?.['argocd.argoproj.io/ignore-healthcheck'] === 'true') continue;
+    const h = byKey.get(key(ref))?.health;
+    if (!h) continue;
+    const child = ref.kind === 'Application' && ref.group === 'argoproj.io';
+    if (child && (h.status === 'Missing' || h.status === 'Unknown')) continue;
+    if (worse(status, h.status) !== status) {
+      status = h.status;
+      causes = [ref];
+    } else if (h.status === status && status !== 'Healthy') causes.push(ref);
+  }
+  if (counted > 0 && live === 0 && missing.length && worse(status, 'Missing') === 'Missing')
+    return { status: 'Missing' };
+  if (!causes.length) return { status };
+  const names = causes
+    .slice(0, 3)
+    .map((c) => `${c.group ? `${c.group}/` : ''}${c.kind}:${c.namespace ? `${c.namespace}/` : ''}${c.name}`);
+  const more = causes.length > 3 ? ` and ${causes.length - 3} more` : '';
+  return { status, message: `Caused by ${names.join(', ')}${more}` };
 }

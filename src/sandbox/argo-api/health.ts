@@ -203,7 +203,10 @@ function ingress(o: Obj): Health {
 }
 
 /** Health of one object, or undefined for kinds Argo CD has no health check for. */
-export function resourceHealth(o: KubeObject): Health | undefined {
+export function resourceHealth(
+  o: KubeObject,
+  opts: { applicationHealth?: boolean } = {},
+): Health | undefined {
   const x = o as Obj;
   switch (o.kind) {
     case 'Pod':
@@ -226,25 +229,14 @@ export function resourceHealth(o: KubeObject): Health | undefined {
       return service(x);
     case 'Ingress':
       return ingress(x);
+    // Argo CD has no health check for Applications since 1.8 (docs/operator-manual/health.md);
+    // an instance may add the documented Lua customization back (scenario `applicationHealth`).
     case 'Application':
+      if (!opts.applicationHealth) return undefined;
       return x.status?.health?.status
         ? { status: x.status.health.status, message: x.status.health.message }
         : { status: 'Unknown' };
     default:
       return undefined;
   }
-}
-
-/** The app's health: the worst of its managed resources' (Healthy when it has none). */
-export function aggregate(healths: (Health | undefined)[]): Health {
-  let status: HealthStatus = 'Healthy';
-  let message: string | undefined;
-  for (const h of healths) {
-    if (!h) continue;
-    const next = worse(status, h.status);
-    if (next !== status || (h.status === status && !message))
-      message = h.status === next ? h.message : message;
-    status = next;
-  }
-  return status === 'Healthy' ? { status } : { status, ...(message ? { message } : {}) };
 }

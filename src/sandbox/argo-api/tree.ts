@@ -87,7 +87,7 @@ function images(o: Obj): string[] {
   ];
 }
 
-function node(o: Obj): TreeNode {
+function node(o: Obj, applicationHealth: boolean): TreeNode {
   const v = o.apiVersion.includes('/') ? o.apiVersion.split('/')[1] : o.apiVersion;
   const parentRefs = (o.metadata.ownerReferences ?? []).map((r) => ({
     group: groupOf(r.apiVersion) || undefined,
@@ -97,6 +97,7 @@ function node(o: Obj): TreeNode {
     uid: r.uid,
   }));
   const imgs = images(o);
+  const health = resourceHealth(o, { applicationHealth });
   return {
     ...(groupOf(o.apiVersion) ? { group: groupOf(o.apiVersion) } : {}),
     version: v as string,
@@ -108,7 +109,7 @@ function node(o: Obj): TreeNode {
     ...(o.kind === 'Pod' ? { info: podInfo(o) } : {}),
     resourceVersion: o.metadata.resourceVersion as string | undefined,
     ...(imgs.length ? { images: imgs } : {}),
-    ...(resourceHealth(o) ? { health: resourceHealth(o) } : {}),
+    ...(health ? { health } : {}),
     createdAt: o.metadata.creationTimestamp,
   };
 }
@@ -202,7 +203,7 @@ export function buildTree(
     const k = o.metadata.uid ?? refKey(o.kind, o.metadata.namespace, o.metadata.name);
     if (seen.has(k)) return;
     seen.add(k);
-    const n = node(o);
+    const n = node(o, instance.applicationHealth);
     if (extraParent && !n.parentRefs)
       n.parentRefs = [
         {
