@@ -224,12 +224,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
           .source;
         if (!src?.repoURL || src.chart || !repos.get(src.repoURL)) return undefined;
         const sha = await repos.resolve(src.repoURL, src.targetRevision || 'HEAD');
-        return sha
-          ? ((await controller.desired(
-              app as Parameters<GitOpsController['desired']>[0],
-              sha,
-            )) as KubeObject[])
-          : undefined;
+        if (!sha) return undefined;
+        const r = await controller.render(app as Parameters<GitOpsController['render']>[0], sha);
+        return { manifests: r.manifests as KubeObject[], complete: r.complete };
       },
     });
     const url = await server.listen(port());

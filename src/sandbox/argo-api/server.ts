@@ -6,7 +6,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SandboxServer, json, readJson } from '../http.ts';
 import type { KubeObject, ScenarioApplication } from '../scenario.ts';
-import { strategicMerge } from '../reconciler/merge.ts';
 import type { ArgoInstanceState, World } from '../world.ts';
 import { appHealth, getApp, isHook, matcher, queryFrom, withResourceHealth } from './apps.ts';
 import { ArgoApiError, GRPC, argoFail } from './errors.ts';
@@ -15,7 +14,8 @@ import { podLogs } from './logs.ts';
 import { Operations, type SyncHook } from './operations.ts';
 import { streamApplications } from './stream.ts';
 import { getCluster, getProject, listClusters, settings } from './catalog.ts';
-import { liveResource, resourceActions, resourceQuery } from './resource.ts';
+import { hideSecret, liveResource, resourceActions, resourceQuery } from './resource.ts';
+import { compare } from './diff.ts';
 import type { Json } from '../json.ts';
 import { buildTree, liveManaged, managedRefs } from './tree.ts';
 
@@ -38,7 +38,7 @@ export interface ArgoServerOptions {
    * Argo CD). Without it, targetState is the live object, or what the resource's
    * `deckhand.dev/sandbox-target` annotation carries.
    */
-  desired?: (app: ScenarioApplication) => Promise<KubeObject[] | undefined>;
+  desired?: (app: ScenarioApplication) => Promise<{ manifests: KubeObject[]; complete: boolean } | undefined>;
 }
 
 function token(req: IncomingMessage): string | undefined {
@@ -201,11 +201,11 @@ export function createArgoServer(
         (app.status?.resources ?? []) as { kind: string; namespace?: string; name: string; status?: string }[]
       ).map((r) => [`${r.kind}/${r.namespace ?? ''}/${r.name}`, r.status]),
     );
-    const fromGit = await opts.desired?.(app).catch(() => undefined);
+    const rendered = await opts.desired?.(app).catch(() => undefined);
     const key = (kind: string, ns: string | undefined, n: string) => `${kind}/${ns ?? ''}/${n}`;
     const desired = new Map(
-      (fromGit ?? []).map((m) => [
-        key(m.kind, m.metadata.namespace ?? app.spec.destination.namespace, m.metadata.name),
+      (rendered?.manifests ?? []).map((m) => [
+        key(m.kind, m.metadata.namespace ?? app.spec.destination?.namespace, m.metadata.name),
         m,
       ]),
     );
@@ -221,37 +221,37 @@ export function createArgoServer(
         want('kind', ref.kind),
     );
     const items = refs.map((ref) => {
-      const live = cluster?.get(
-        ref.group ? `${ref.group}/${ref.version}` : ref.version,
-        ref.kind,
-        ref.namespace,
-        ref.name,
-      );
-      const liveJson = live ? JSON.stringify(live) : 'null';
-      let targetJson: string;
-      let predictedJson: string;
+      const live = liveManaged(ref, cluster, instance);
       const git = desired.get(key(ref.kind, ref.namespace, ref.name));
-      if (fromGit) {
-        // As Argo CD shows it: the object from Git, and the live object once Git's fields are applied.
-        targetJson = git ? JSON.stringify(git) : 'null';
-        predictedJson = git ? JSON.stringify(live ? strategicMerge(live, git) : git) : 'null';
-      } else {
+      let target: unknown;
+      if (git) target = git;
+      else if (rendered?.complete)
+        target = undefined; // not in Git: would be pruned
+      else {
+        // What the sandbox cannot render (a chart's templates) is taken to match the cluster: no
+        // invented drift. A scenario may state the Git side in an annotation.
         const annotated = live?.metadata.annotations?.['deckhand.dev/sandbox-target'];
-        targetJson = annotated ? JSON.stringify(JSON.parse(annotated)) : liveJson;
-        predictedJson = targetJson;
+        target = annotated ? JSON.parse(annotated) : live;
       }
+      const diff = compare(live, target);
       const modified =
-        status.get(key(ref.kind, ref.namespace, ref.name)) === 'OutOfSync' || predictedJson !== liveJson;
+        diff.modified ||
+        status.get(key(ref.kind, ref.namespace, ref.name)) === 'OutOfSync' ||
+        (!live && !!target) ||
+        (!!live && !target);
+      const secret = ref.kind === 'Secret' && !ref.group;
+      const show = (o: unknown) =>
+        o ? JSON.stringify(secret ? hideSecret(o as Record<string, Json>) : o) : 'null';
       // ResourceDiff's fields are all omitempty (types.go): no empty group, no false flags.
       return {
         ...(ref.group ? { group: ref.group } : {}),
         kind: ref.kind,
         ...(ref.namespace ? { namespace: ref.namespace } : {}),
         name: ref.name,
-        targetState: targetJson,
-        liveState: liveJson,
-        normalizedLiveState: liveJson,
-        predictedLiveState: predictedJson,
+        targetState: show(target),
+        liveState: show(live),
+        normalizedLiveState: show(diff.normalizedLive),
+        predictedLiveState: show(diff.predicted),
         ...(modified ? { modified } : {}),
         ...(live?.metadata.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}),
       };

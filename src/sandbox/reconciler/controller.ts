@@ -127,12 +127,22 @@ export class GitOpsController {
 
   /** Desired manifests of an app at a revision. */
   async desired(app: AppObj, revision: string): Promise<Manifest[]> {
+    return (await this.render(app, revision)).manifests;
+  }
+
+  /**
+   * The manifests Git asks for at a revision, and whether that is all of them: kustomize and
+   * plain directories build completely; a Helm chart's templates are not rendered here, only its
+   * values applied to the workloads it runs, so its other resources are unknown.
+   */
+  async render(app: AppObj, revision: string): Promise<{ manifests: Manifest[]; complete: boolean }> {
     const src = app.spec.source ?? app.spec.sources?.[0];
     const files = await this.git.files(src.repoURL, revision);
     const path = (src.path ?? '.').replace(/^\.\/?/, '');
     const destNs = app.spec.destination?.namespace;
     let manifests: Manifest[];
-    if (src.helm || files.has(`${path}/Chart.yaml`)) {
+    const helm = !!src.helm || files.has(`${path}/Chart.yaml`);
+    if (helm) {
       const cluster = this.world.clusterFor(app);
       const valueFiles: string[] = (src.helm?.valueFiles ?? ['values.yaml']).map(
         (f: string) => files.get(`${path}/${f}`.replace(/^\/+/, '')) ?? '',
@@ -146,7 +156,10 @@ export class GitOpsController {
         : [];
       manifests = applyValues(live, mergeValues(valueFiles));
     } else {
-      manifests = build(repoFiles(files), path, { recurse: src.directory?.recurse });
+      manifests = build(repoFiles(files), path, {
+        recurse: src.directory?.recurse,
+        overrides: src.kustomize,
+      });
     }
     for (const m of manifests) {
       if (
@@ -157,7 +170,7 @@ export class GitOpsController {
         m.metadata.namespace = destNs;
       m.metadata.labels = { ...(m.metadata.labels ?? {}), 'app.kubernetes.io/instance': app.metadata.name };
     }
-    return manifests;
+    return { manifests, complete: !helm };
   }
 
   /** Sync one app to a revision, as Argo CD's sync operation does. */

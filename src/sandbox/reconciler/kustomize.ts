@@ -55,6 +55,75 @@ interface Kustomization {
   patchesJson6902?: { path?: string; patch?: string; target: { kind?: string; name: string } }[];
   namespace?: string;
   commonLabels?: Record<string, string>;
+  commonAnnotations?: Record<string, string>;
+  namePrefix?: string;
+  nameSuffix?: string;
+}
+
+/** What an Application's `spec.source.kustomize` sets (argo-cd util/kustomize/kustomize.go). */
+export interface KustomizeOverrides {
+  namePrefix?: string;
+  nameSuffix?: string;
+  images?: string[];
+  replicas?: { name: string; count: number | string }[];
+  commonLabels?: Record<string, string>;
+  commonAnnotations?: Record<string, string>;
+  namespace?: string;
+}
+
+/**
+ * A `kustomize edit set image` argument (kustomize v5 setimage.go): `name=newName[:tag][@digest]`,
+ * or `name[:tag][@digest]` which keeps the name and sets the tag or digest.
+ */
+export function parseImageArg(arg: string): NonNullable<Kustomization['images']>[number] {
+  const eq = arg.indexOf('=');
+  const name = eq > 0 ? arg.slice(0, eq) : undefined;
+  let rest = eq > 0 ? arg.slice(eq + 1) : arg;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  const colon = rest.lastIndexOf(':');
+  const hasTag = colon > rest.lastIndexOf('/');
+  const repo = hasTag ? rest.slice(0, colon) : rest;
+  const tag = hasTag ? rest.slice(colon + 1) : undefined;
+  return {
+    name: name ?? repo,
+    ...(name && repo !== name ? { newName: repo } : {}),
+    ...(tag ? { newTag: tag } : {}),
+    ...(digest ? { digest } : {}),
+  };
+}
+
+/** The top kustomization as Argo CD leaves it after `kustomize edit set …` with the app's overrides. */
+function withOverrides(k: Kustomization, o: KustomizeOverrides | undefined): Kustomization {
+  if (!o) return k;
+  const images = [...(k.images ?? [])];
+  for (const arg of o.images ?? []) {
+    const img = parseImageArg(arg);
+    const i = images.findIndex((x) => x.name === img.name);
+    if (i >= 0) images[i] = { ...images[i], ...img };
+    else images.push(img);
+  }
+  const replicas = [...(k.replicas ?? [])];
+  for (const r of o.replicas ?? []) {
+    const i = replicas.findIndex((x) => x.name === r.name);
+    const next = { name: r.name, count: Number(r.count) };
+    if (i >= 0) replicas[i] = next;
+    else replicas.push(next);
+  }
+  return {
+    ...k,
+    ...(o.namePrefix ? { namePrefix: o.namePrefix } : {}),
+    ...(o.nameSuffix ? { nameSuffix: o.nameSuffix } : {}),
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+    images,
+    replicas,
+    commonLabels: { ...(k.commonLabels ?? {}), ...(o.commonLabels ?? {}) },
+    commonAnnotations: { ...(k.commonAnnotations ?? {}), ...(o.commonAnnotations ?? {}) },
+  };
 }
 
 function podSpecs(m: Manifest): Record<string, unknown>[] {
@@ -103,7 +172,7 @@ function matches(m: Manifest, target?: { kind?: string; name?: string }): boolea
 export function build(
   files: RepoFiles,
   path: string,
-  opts: { recurse?: boolean } = {},
+  opts: { recurse?: boolean; overrides?: KustomizeOverrides } = {},
   depth = 0,
 ): Manifest[] {
   if (depth > 10) throw new Error(`kustomization nesting too deep at ${path}`);
@@ -120,7 +189,7 @@ export function build(
     }
     return out;
   }
-  const k = (parse(files.read(kfile) ?? '') ?? {}) as Kustomization;
+  const k = withOverrides((parse(files.read(kfile) ?? '') ?? {}) as Kustomization, opts.overrides);
   let out: Manifest[] = [];
   for (const r of [...(k.resources ?? []), ...(k.bases ?? [])]) {
     if (/^[a-z]+:\/\//.test(r) || r.startsWith('github.com/')) continue; // remote bases are out of reach
@@ -162,7 +231,16 @@ export function build(
         (m.spec as { replicas?: number }).replicas = Number(r.count);
   }
   if (k.namespace) for (const m of out) if (m.kind !== 'Namespace') m.metadata.namespace = k.namespace;
-  if (k.commonLabels)
+  if (k.commonLabels && Object.keys(k.commonLabels).length)
     for (const m of out) m.metadata.labels = { ...(m.metadata.labels ?? {}), ...k.commonLabels };
+  if (k.commonAnnotations && Object.keys(k.commonAnnotations).length)
+    for (const m of out)
+      m.metadata.annotations = { ...(m.metadata.annotations ?? {}), ...k.commonAnnotations };
+  // Each layer's prefix and suffix apply to what it builds (kustomize's prefixsuffix transformer
+  // leaves Namespaces and CRDs alone).
+  if (k.namePrefix || k.nameSuffix)
+    for (const m of out)
+      if (m.kind !== 'Namespace' && m.kind !== 'CustomResourceDefinition')
+        m.metadata.name = `${k.namePrefix ?? ''}${m.metadata.name}${k.nameSuffix ?? ''}`;
   return out;
 }

@@ -5,7 +5,9 @@
  */
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const mergeKeys = ['name', 'containerPort', 'mountPath', 'ip'];
+// Strategic merge keys of the lists manifests use (containers/env/volumes by name, container ports
+// by containerPort, Service ports by port, volumeMounts by mountPath, hostAliases by ip).
+const mergeKeys = ['name', 'containerPort', 'port', 'mountPath', 'ip'];
 
 function keyOf(item: Json): string | undefined {
   if (!item || typeof item !== 'object' || Array.isArray(item)) return undefined;

@@ -4,29 +4,68 @@ import { defineCommand } from '../../../core/commands/define.ts';
 import { trimLines } from '../../../core/message/markup.ts';
 import type { Block } from '../../../core/message/model.ts';
 import { unifiedDiff } from '../../../core/text/diff.ts';
+import type { ManagedResource } from '../client.ts';
 import type { ArgoService } from '../service.ts';
 import { appArg } from './status.ts';
 
-/** Fields that always differ between the desired and the live object and say nothing. */
-function normalize(json: string | undefined): string {
-  if (!json) return '';
-  let obj: Record<string, unknown>;
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
+
+const parse = (json: string | undefined): Obj | undefined => {
+  if (!json || json === 'null') return undefined;
   try {
-    obj = JSON.parse(json) as Record<string, unknown>;
+    const v = JSON.parse(json) as unknown;
+    return isObj(v) ? v : undefined;
   } catch {
-    return json;
+    return undefined;
   }
-  if (!obj || typeof obj !== 'object') return '';
-  const { status: _status, ...rest } = obj;
-  const meta = { ...((rest.metadata as Record<string, unknown>) ?? {}) };
+};
+
+/**
+ * A Secret's values never reach chat, whatever the server sent: Argo CD masks them with `+`
+ * (gitops-engine HideSecretData), but a proxy, an older server or a custom resource may not.
+ */
+function maskSecret(o: Obj): Obj {
+  if (o.kind !== 'Secret') return o;
+  const mask = (v: unknown) =>
+    isObj(v) ? Object.fromEntries(Object.keys(v).map((k) => [k, '••••••••'])) : v;
+  return {
+    ...o,
+    ...(o.data ? { data: mask(o.data) } : {}),
+    ...(o.stringData ? { stringData: mask(o.stringData) } : {}),
+  };
+}
+
+/** Fields that always differ between the desired and the live object and say nothing. */
+function forDisplay(o: Obj | undefined): string {
+  if (!o) return '';
+  const { status: _status, ...rest } = maskSecret(o);
+  const meta = { ...(isObj(rest.metadata) ? rest.metadata : {}) };
   for (const k of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink'])
     delete meta[k];
-  const ann = { ...((meta.annotations as Record<string, string>) ?? {}) };
+  const ann = { ...(isObj(meta.annotations) ? (meta.annotations as Record<string, string>) : {}) };
   delete ann['kubectl.kubernetes.io/last-applied-configuration'];
   delete ann['deployment.kubernetes.io/revision'];
   if (Object.keys(ann).length) meta.annotations = ann;
   else delete meta.annotations;
   return stringify({ ...rest, metadata: meta }, { sortMapEntries: true });
+}
+
+/**
+ * One resource's difference as Argo CD states it: `modified` is its verdict (the three-way diff
+ * with defaults and ignored fields applied), the texts only show where.
+ */
+export function resourceDiff(it: ManagedResource): { id: string; diff: string } | undefined {
+  const id = `${it.kind}/${it.namespace ? `${it.namespace}/` : ''}${it.name}`;
+  const target = parse(it.targetState);
+  const live = parse(it.liveState);
+  if (!target && live) return { id, diff: '(not in Git: would be pruned)' };
+  if (target && !live) return { id, diff: '(missing in the cluster: would be created)' };
+  if (!it.modified) return undefined;
+  const from = forDisplay(parse(it.normalizedLiveState) ?? live);
+  const to = forDisplay(parse(it.predictedLiveState) ?? target);
+  const diff = unifiedDiff(from, to, { from: `live ${id}`, to: `desired ${id}` });
+  return { id, diff: diff || '(differs in a way the texts do not show: ignored fields or formatting)' };
 }
 
 export const diffCommand = (argo: ArgoService) =>
@@ -44,18 +83,7 @@ export const diffCommand = (argo: ArgoService) =>
     async run({ args, signal }) {
       const r = await argo.resolve(args.app, { signal, fresh: true });
       const items = await r.client.managedResources(r.locator, signal);
-      const diffs = items
-        .map((it) => {
-          const live = normalize(it.normalizedLiveState ?? it.liveState);
-          const desired = normalize(it.predictedLiveState ?? it.targetState);
-          const id = `${it.kind}/${it.namespace ? `${it.namespace}/` : ''}${it.name}`;
-          if (!it.targetState || it.targetState === 'null')
-            return { id, diff: `(not in Git: would be pruned)` };
-          if (!it.liveState || it.liveState === 'null')
-            return { id, diff: '(missing in the cluster: would be created)' };
-          return { id, diff: unifiedDiff(live, desired, { from: `live ${id}`, to: `desired ${id}` }) };
-        })
-        .filter((d) => d.diff);
+      const diffs = items.filter((it) => !it.hook).flatMap((it) => resourceDiff(it) ?? []);
       if (diffs.length === 0) {
         return { text: `${r.ref}: the cluster matches Git.`, tone: 'ok', data: { differences: [] } };
       }
@@ -71,7 +99,7 @@ export const diffCommand = (argo: ArgoService) =>
         blocks,
         attachments:
           full.split('\n').length > args.lines
-            ? [{ filename: `${r.app.metadata.name}.diff`, contentType: 'text/x-diff', content: full }]
+            ? [{ filename: `${r.view.name}.diff`, contentType: 'text/x-diff', content: full }]
             : undefined,
         data: { differences: diffs.map((d) => ({ resource: d.id, diff: d.diff })) },
       };
