@@ -215,7 +215,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const server = createArgoServer(world, instance, {
       revisions: { metadata: (url, rev) => repos.metadata(url, rev) },
       hook: {
-        sync: (inst, name, ns, run) => controller.sync(inst, name, ns, run.revision, run.initiatedBy),
+        sync: (inst, name, ns, run) =>
+          controller.sync(inst, name, ns, run.revision, run.initiatedBy, run.revisions),
         resolve: (url, rev) => repos.resolve(url, rev),
       },
       syncDelayMs: opts.syncDelayMs,

@@ -12,17 +12,21 @@ export type RevisionResolver = (repoURL: string, expression: string) => string |
 const isSha = (s: string) => /^[0-9a-f]{40}$/.test(s);
 const expressionInMessage = /\[((?:HEAD|[A-Za-z0-9._/-]+)(?:~\d+|\^+)*)\]/g;
 
-function walk(value: unknown, key: string, resolve: (expr: string) => string): unknown {
+type Resolve = (expr: string, sourceIndex: number) => string;
+
+function walk(value: unknown, key: string, resolve: Resolve, index = 0): unknown {
   if (typeof value === 'string') {
-    if ((key === 'revision' || key === 'revisions') && value && !isSha(value)) return resolve(value);
+    if ((key === 'revision' || key === 'revisions') && value && !isSha(value)) return resolve(value, index);
     if (key === 'message')
       return value.replace(
         expressionInMessage,
-        (m, expr: string) => `[${/^(HEAD|[0-9a-f]{7,40})/.test(expr) ? resolve(expr) : expr}]`,
+        (m, expr: string) => `[${/^(HEAD|[0-9a-f]{7,40})/.test(expr) ? resolve(expr, 0) : expr}]`,
       );
     return value;
   }
-  if (Array.isArray(value)) return value.map((v) => walk(v, key, resolve));
+  // `revisions` follow spec.sources one by one (types.go: "in the same order as Sources").
+  if (Array.isArray(value))
+    return value.map((v, i) => walk(v, key, resolve, key === 'revisions' ? i : index));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value))
@@ -33,12 +37,17 @@ function walk(value: unknown, key: string, resolve: (expr: string) => string): u
 }
 
 export function resolveRevisions(app: ScenarioApplication, resolver: RevisionResolver): ScenarioApplication {
-  const src =
-    (app.spec as { source?: { repoURL?: string }; sources?: { repoURL?: string }[] }).source ??
-    (app.spec as { sources?: { repoURL?: string }[] }).sources?.[0];
-  const repoURL = src?.repoURL;
-  if (!repoURL) return app;
-  const resolve = (expr: string) => resolver(repoURL, expr) ?? expr;
+  const spec = app.spec as {
+    source?: { repoURL?: string; chart?: string };
+    sources?: { repoURL?: string; chart?: string }[];
+  };
+  const sources = spec.sources?.length ? spec.sources : spec.source ? [spec.source] : [];
+  if (!sources.some((s) => s.repoURL)) return app;
+  // A chart's revision is its version, not a Git expression.
+  const resolve: Resolve = (expr, i) => {
+    const src = sources[i];
+    return src?.repoURL && !src.chart ? (resolver(src.repoURL, expr) ?? expr) : expr;
+  };
   return {
     ...app,
     ...(app.status ? { status: walk(app.status, 'status', resolve) as ScenarioApplication['status'] } : {}),

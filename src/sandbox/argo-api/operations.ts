@@ -16,7 +16,10 @@ type App = ScenarioApplication & {
 };
 
 export interface SyncRun {
+  /** The first source's revision (the only one of a single-source app). */
   revision: string;
+  /** One resolved revision per source of a multi-source app. */
+  revisions?: string[];
   prune?: boolean;
   dryRun?: boolean;
   initiatedBy: { username?: string; automated?: boolean };
@@ -42,11 +45,9 @@ const isAuto = (a: App) => !!a.spec.syncPolicy?.automated && a.spec.syncPolicy.a
 function refuseBusy(app: App): void {
   if (app.metadata.deletionTimestamp)
     throw new ArgoApiError(GRPC.FailedPrecondition, 'application is deleting');
+  // util/argo/argo.go SetAppOperation; the gRPC interceptor keeps only the inner status message.
   if (app.operation || app.status?.operationState?.phase === 'Running') {
-    throw new ArgoApiError(
-      GRPC.FailedPrecondition,
-      'error setting app operation: another operation is already in progress',
-    );
+    throw new ArgoApiError(GRPC.FailedPrecondition, 'another operation is already in progress');
   }
 }
 
@@ -66,10 +67,40 @@ export class Operations {
     user: string,
   ): Promise<App> {
     refuseBusy(app);
-    const src = app.spec.source ?? app.spec.sources?.[0];
-    let revision = (body.revision as string | undefined) || src?.targetRevision || 'HEAD';
-    if (!/^[0-9a-f]{40}$/.test(revision) && src?.repoURL && this.hook?.resolve)
-      revision = (await this.hook.resolve(src.repoURL, revision)) ?? revision;
+    const sources = ((app.spec.sources as Json[] | undefined) ?? []) as Record<string, Json>[];
+    const resolve = async (src: Record<string, Json> | undefined, rev: string) =>
+      !/^[0-9a-f]{40}$/.test(rev) && src?.repoURL && !src.chart && this.hook?.resolve
+        ? ((await this.hook.resolve(src.repoURL as string, rev)) ?? rev)
+        : rev;
+    const flags = { ...(body.prune ? { prune: true } : {}), ...(body.dryRun ? { dryRun: true } : {}) };
+    const syncOptions = (body.syncOptions as { items?: string[] } | undefined)?.items;
+    if (sources.length) {
+      // server/application/application.go Sync: one resolved revision per source; `revisions`
+      // with 1-based `sourcePositions` override single sources.
+      const asked = (body.revisions as string[] | undefined) ?? [];
+      const positions = (body.sourcePositions as (number | string)[] | undefined) ?? [];
+      const revisions = await Promise.all(
+        sources.map((src, i) => {
+          const at = positions.findIndex((p) => Number(p) === i + 1);
+          return resolve(src, (at >= 0 ? asked[at] : undefined) || (src.targetRevision as string) || 'HEAD');
+        }),
+      );
+      const run: SyncRun = {
+        revision: revisions[0] ?? '',
+        revisions,
+        prune: !!body.prune,
+        dryRun: !!body.dryRun,
+        initiatedBy: { username: user },
+      };
+      return this.start(instance, app, run, {
+        sync: { ...flags, ...(syncOptions ? { syncOptions } : {}), sources, revisions },
+      });
+    }
+    const src = app.spec.source as Record<string, Json> | undefined;
+    const revision = await resolve(
+      src,
+      (body.revision as string | undefined) || (src?.targetRevision as string) || 'HEAD',
+    );
     const run: SyncRun = {
       revision,
       prune: !!body.prune,
@@ -77,12 +108,7 @@ export class Operations {
       initiatedBy: { username: user },
     };
     return this.start(instance, app, run, {
-      sync: {
-        revision,
-        prune: run.prune,
-        dryRun: run.dryRun,
-        syncOptions: (body.syncOptions as { items?: string[] } | undefined)?.items,
-      },
+      sync: { revision, ...flags, ...(syncOptions ? { syncOptions } : {}), ...(src ? { source: src } : {}) },
     });
   }
 
@@ -138,14 +164,17 @@ export class Operations {
     const name = app.metadata.name;
     const ns = app.metadata.namespace;
     const op = { ...operation, initiatedBy: run.initiatedBy, retry: {} };
+    // SetAppOperation sets `operation` and clears the last operationState; that is the answer.
     const updated = instance.patch(name, ns, (a) => {
-      (a as App).operation = op;
+      const x = a as App;
+      x.operation = op;
+      if (x.status) delete x.status.operationState;
     }) as App;
     const startedAt = now();
-    // The controller picks the operation up at once and reports it running.
+    // The controller picks the operation up at once and reports it running; `operation` stays
+    // until the operation completes (controller/appcontroller.go setOperationState).
     instance.patch(name, ns, (a) => {
       const x = a as App;
-      delete x.operation;
       x.status = {
         ...(x.status ?? {}),
         operationState: {
@@ -181,6 +210,7 @@ export class Operations {
     else result = { phase: 'Succeeded', message: 'successfully synced (all tasks run)' };
     instance.patch(name, ns, (a) => {
       const x = a as App;
+      delete x.operation;
       const st = (x.status ??= {});
       // A hook that synced wrote its own operation state; only fill in what it left out.
       const cur = st.operationState ?? {};

@@ -286,7 +286,8 @@ describe('sandbox Argo CD: responses match the swagger', () => {
     expect(valid(schemaOf('/api/v1/applications/{name}/sync', 'post'), started.body)).toEqual([]);
     expect(started.body.operation.sync.prune).toBe(true);
     expect((await post('/api/v1/applications/web/sync', {})).body.message).toBe(
-      'error setting app operation: another operation is already in progress',
+      // util/grpc/errors.go kubeErrToGRPC keeps only the wrapped status' own message.
+      'another operation is already in progress',
     );
     release();
     const stop = Date.now() + 2_000;

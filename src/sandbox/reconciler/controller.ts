@@ -180,16 +180,26 @@ export class GitOpsController {
     namespace: string | undefined,
     revision: string,
     initiatedBy: { username?: string; automated?: boolean },
+    revisions?: string[],
   ): Promise<{ phase: 'Succeeded' | 'Failed'; message: string }> {
     const app = instance.get(name, namespace) as AppObj | undefined;
     if (!app) return { phase: 'Failed', message: `application ${name} not found` };
     const cluster = this.world.clusterFor(app);
     const src = app.spec.source ?? app.spec.sources?.[0];
+    // A multi-source app carries `revisions`/`sources` where a single-source one has
+    // `revision`/`source` (types.go; the controller renders the first source only).
+    const multi = (app.spec.sources ?? []).length > 0;
+    const revs = multi
+      ? (revisions ??
+        (app.spec.sources as { targetRevision?: string }[]).map((_s, i) => (i === 0 ? revision : '')))
+      : undefined;
+    const at = multi ? { revisions: revs } : { revision };
+    const from = multi ? { sources: app.spec.sources } : { source: src };
     const startedAt = new Date(this.timing.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     instance.patch(name, namespace, (a) => {
       const s = ((a as AppObj).status ??= {});
       s.operationState = {
-        operation: { sync: { revision }, initiatedBy },
+        operation: { sync: { ...at, ...from }, initiatedBy },
         phase: 'Running',
         message: 'one or more tasks are running',
         startedAt,
@@ -232,32 +242,25 @@ export class GitOpsController {
       }
       const history = [...(s.history ?? [])];
       const id = Math.max(-1, ...history.map((h: { id: number }) => h.id)) + 1;
-      history.push({
-        id,
-        revision,
-        deployedAt: finishedAt,
-        deployStartedAt: startedAt,
-        source: src,
-        initiatedBy,
-      });
+      history.push({ id, ...at, deployedAt: finishedAt, deployStartedAt: startedAt, ...from, initiatedBy });
       const limit = (a as AppObj).spec.revisionHistoryLimit ?? 10;
       s.history = history.slice(-limit);
       s.sync = {
         status: 'Synced',
-        revision,
-        comparedTo: { source: src, destination: (a as AppObj).spec.destination },
+        ...at,
+        comparedTo: { ...from, destination: (a as AppObj).spec.destination },
       };
       s.resources = resources;
       s.summary = { ...(s.summary ?? {}), images };
       s.operationState = {
-        operation: { sync: { revision }, initiatedBy },
+        operation: { sync: { ...at, ...from }, initiatedBy },
         phase: 'Succeeded',
         message: 'successfully synced (all tasks run)',
         startedAt,
         finishedAt,
         syncResult: {
-          revision,
-          source: src,
+          ...at,
+          ...from,
           resources: resources.map((r) => ({
             ...r,
             message: `${r.kind.toLowerCase()}/${r.name} configured`,
