@@ -14,7 +14,10 @@ function clusterEntry(world: World, instance: ArgoInstanceState, c: ClusterState
   const state = c.faults.down
     ? { status: 'Failed', message: 'dial tcp: connect: connection refused', attemptedAt: now }
     : { status: 'Successful', message: '', attemptedAt: now };
-  const apps = instance.list().filter((a) => world.clusterFor(a) === c).length;
+  // The controller watches only the namespaces Argo CD serves.
+  const apps = instance
+    .list()
+    .filter((a) => instance.namespaceEnabled(a.metadata.namespace) && world.clusterFor(a) === c).length;
   return {
     server: c.server,
     name: c.name,

@@ -95,3 +95,32 @@ describe('kustomize build (sandbox subset)', () => {
     expect(build(f, 'k')).toHaveLength(1);
   });
 });
+
+describe('kustomize names and the Application’s own overrides', () => {
+  const files = repo({
+    'app/kustomization.yaml': 'namePrefix: shop-\nnameSuffix: -v2\nresources:\n  - deployment.yaml\n',
+    'app/deployment.yaml': deployment('web', 'ghcr.io/o/web:1.0'),
+  });
+
+  it('prefixes and suffixes names', () => {
+    expect(build(files, 'app').map((m) => m.metadata.name)).toEqual(['shop-web-v2']);
+  });
+
+  it('applies spec.source.kustomize as `kustomize edit set` would (argo-cd util/kustomize)', () => {
+    const [m] = build(files, 'app', {
+      overrides: {
+        namePrefix: 'eu-',
+        images: ['ghcr.io/o/web=ghcr.io/o/web-eu:2.0', 'envoyproxy/envoy:v1.31'],
+        replicas: [{ name: 'web', count: '3' }],
+        commonLabels: { team: 'shop' },
+      },
+    });
+    expect(m?.metadata).toMatchObject({ name: 'eu-web-v2', labels: { team: 'shop' } });
+    const spec = m?.spec as { replicas: number; template: { spec: { containers: { image: string }[] } } };
+    expect(spec.replicas).toBe(3);
+    expect(spec.template.spec.containers.map((c) => c.image)).toEqual([
+      'ghcr.io/o/web-eu:2.0',
+      'envoyproxy/envoy:v1.31',
+    ]);
+  });
+});
