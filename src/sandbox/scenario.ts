@@ -42,18 +42,24 @@ const KubeObject = z.looseObject({
 });
 export type KubeObject = z.output<typeof KubeObject> & Record<string, unknown>;
 
+// Only what the sandbox needs to place an app is required: an Application taken from anywhere
+// (a bug report, a client's fixture) loads as it is and goes on the wire as Argo CD marshals it.
 const Application = z.looseObject({
   apiVersion: z.string().default('argoproj.io/v1alpha1'),
   kind: z.string().default('Application'),
   metadata: z.looseObject({ name: z.string().min(1), namespace: z.string().default('argocd') }),
-  spec: z.looseObject({
-    project: z.string().default('default'),
-    destination: z.looseObject({
-      server: z.string().optional(),
-      name: z.string().optional(),
-      namespace: z.string().optional(),
-    }),
-  }),
+  spec: z
+    .looseObject({
+      project: z.string().default('default'),
+      destination: z
+        .looseObject({
+          server: z.string().optional(),
+          name: z.string().optional(),
+          namespace: z.string().optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   status: z.looseObject({}).optional(),
 });
 export type ScenarioApplication = z.output<typeof Application> & Record<string, unknown>;
