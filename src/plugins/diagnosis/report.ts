@@ -2,6 +2,7 @@
  * The diagnosis as a chat message: the root cause first with its evidence, then the other
  * findings folded underneath, the fix as a button, and `data.diagnosis` for machines.
  */
+import { esc } from '../../core/message/markup.ts';
 import type { Button, Message, Tone } from '../../core/message/model.ts';
 import { describeFix } from './fixes.ts';
 import type { Diagnosis, Finding } from './engine/types.ts';
@@ -21,11 +22,30 @@ export function diagnosisMessage(
   const fixing = opts.fixFrom ?? root;
   if (!root) {
     const partial = d.gaps?.length ? ` (partial picture: ${d.gaps.join('; ')})` : '';
+    if (d.sync === 'NotReconciled' && d.health === 'NotReconciled')
+      return {
+        text: `${ref}: Argo CD has not reconciled this application yet, so there is nothing to diagnose${partial}.`,
+        header: `Diagnosis: ${ref}`,
+        tone: 'warn',
+        blocks: [
+          {
+            type: 'text',
+            text: `Argo CD has not compared **${esc(ref)}** with Git yet: no sync status, no health. Check that its controller runs and that the app's project allows its source and destination.${partial}`,
+          },
+        ],
+        data: { diagnosis: d },
+      };
+    const word = (x: string) => (x === 'NotReconciled' ? 'not reconciled yet' : x);
     return {
-      text: `${ref}: nothing wrong found — ${d.sync}, ${d.health}${partial}.`,
+      text: `${ref}: nothing wrong found — ${word(d.sync)}, ${word(d.health)}${partial}.`,
       header: `Diagnosis: ${ref}`,
       tone: d.gaps?.length ? 'warn' : 'ok',
-      blocks: [{ type: 'text', text: `No finding. Argo CD says **${d.sync}**, **${d.health}**.${partial}` }],
+      blocks: [
+        {
+          type: 'text',
+          text: `No finding. Argo CD says **${word(d.sync)}**, **${word(d.health)}**.${partial}`,
+        },
+      ],
       data: { diagnosis: d },
     };
   }

@@ -94,8 +94,8 @@ export function withResourceHealth(world: World, instance: ArgoInstanceState, ap
     version?: string;
     health?: Health;
   }[];
-  if (!resources.length) return app;
   const cluster = world.clusterFor(app);
+  if (!resources.length || !cluster) return app;
   const { nodes, missing } = buildTree(app, cluster, instance);
   const byKey = new Map(nodes.map((n) => [`${n.kind}/${n.namespace ?? ''}/${n.name}`, n]));
   const absent = new Set(missing.map((m) => `${m.kind}/${m.namespace ?? ''}/${m.name}`));

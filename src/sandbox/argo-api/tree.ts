@@ -227,7 +227,9 @@ export function buildTree(
   for (const ref of managedRefs(app, cluster)) {
     const live = liveManaged(ref, cluster, instance);
     if (live) add(live);
-    else missing.push(ref);
+    // Without the destination cluster in the world nothing is known to be missing: the app keeps
+    // what its scenario says.
+    else if (cluster || (ref.kind === 'Application' && ref.group === 'argoproj.io')) missing.push(ref);
   }
   return { nodes, missing };
 }

@@ -3,6 +3,7 @@
  * by causality and severity, and name the root cause. Pure and synchronous: the snapshot holds
  * everything, so the same snapshot always gives the same diagnosis.
  */
+import { healthOf, syncOf } from '../../argocd/index.ts';
 import type { AppSnapshot } from '../../k8s/snapshot.ts';
 import { Ctx } from './context.ts';
 import type { Draft, Rule } from './draft.ts';
@@ -75,9 +76,10 @@ export function diagnose(s: AppSnapshot, opts: DiagnoseOptions = {}): Diagnosis 
   const { ordered, root } = rank(merge(drafts));
   const findings = ordered.map(publish);
   return {
-    app: s.app.metadata.name,
-    sync: s.app.status?.sync?.status ?? 'Unknown',
-    health: s.app.status?.health?.status ?? 'Unknown',
+    app: s.app.metadata?.name ?? '(unnamed)',
+    // The argocd plugin's reading: Go's zero values ("", {}) are "NotReconciled", not blanks.
+    sync: syncOf(s.app),
+    health: healthOf(s.app),
     findings,
     ...(root ? { rootCause: findings[ordered.indexOf(root)] } : {}),
     ...(gaps.length ? { gaps } : {}),
