@@ -218,6 +218,17 @@ describe('sandbox Argo CD: what real clients read besides applications', () => {
     expect((body.spec as { project: string }).project).toBe('default');
   });
 
+  it('answers a path it has no route for as grpc-gateway does: plain text', async () => {
+    const res = await fetch(`${url}/api/v1/nothing-here`, {
+      headers: { authorization: `Bearer ${inst.token}` },
+    });
+    expect([res.status, res.headers.get('content-type'), await res.text()]).toEqual([
+      404,
+      'text/plain; charset=utf-8',
+      'Not Found\n',
+    ]);
+  });
+
   it('refuses a sync whose options are not the message Argo CD expects', async () => {
     const res = await fetch(`${url}/api/v1/applications/web/sync`, {
       method: 'POST',

@@ -51,3 +51,14 @@ export class ArgoApiError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * A path grpc-gateway has no route for: it answers with net/http's plain text, not the JSON error
+ * body (grpc-gateway v1.16 runtime/mux.go → OtherErrorHandler → http.Error).
+ */
+export class NoRoute extends Error {}
+
+export function noRoute(res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+  res.end('Not Found\n');
+}

@@ -8,7 +8,7 @@ import { SandboxServer, json, readJson } from '../http.ts';
 import type { KubeObject, ScenarioApplication } from '../scenario.ts';
 import type { ArgoInstanceState, World } from '../world.ts';
 import { appHealth, getApp, isHook, matcher, queryFrom, withResourceHealth } from './apps.ts';
-import { ArgoApiError, GRPC, argoFail } from './errors.ts';
+import { ArgoApiError, GRPC, NoRoute, argoFail, noRoute } from './errors.ts';
 import { LIST_FIELDS, applyFields, parseFields } from './fields.ts';
 import { podLogs } from './logs.ts';
 import { Operations, type SyncHook } from './operations.ts';
@@ -70,6 +70,7 @@ export function createArgoServer(
     try {
       await route(req, res, url);
     } catch (e) {
+      if (e instanceof NoRoute) return noRoute(res);
       if (e instanceof ArgoApiError) return argoFail(res, e.code, e.message);
       if (e instanceof SyntaxError)
         return argoFail(res, GRPC.InvalidArgument, `invalid character in request body: ${e.message}`);
@@ -108,7 +109,7 @@ export function createArgoServer(
       return json(res, 200, body);
     }
     const m = /^\/api\/v1\/applications\/([^/]+)(\/.*)?$/.exec(p);
-    if (!m) throw new ArgoApiError(GRPC.NotFound, 'Not Found');
+    if (!m) throw new NoRoute();
     const name = decodeURIComponent(m[1] as string);
     const sub = m[2] ?? '';
     if (sub === '' && req.method === 'GET')
@@ -190,7 +191,7 @@ export function createArgoServer(
       );
       return json(res, 200, await ops.rollback(instance, app, body, 'deckhand'));
     }
-    throw new ArgoApiError(GRPC.NotFound, 'Not Found');
+    throw new NoRoute();
   }
 
   async function managedResources(res: ServerResponse, name: string, params: URLSearchParams): Promise<void> {
