@@ -8,6 +8,7 @@ import type { BackendObserver } from '../../core/metrics.ts';
 import { call, callJson, type Endpoint } from './http.ts';
 import type { ArgoInstanceConfig } from './config.ts';
 import type { Application, ApplicationTree, RevisionMetadata } from './types.ts';
+import { withStructs } from './view/structs.ts';
 
 export interface AppLocator {
   name: string;
@@ -123,17 +124,24 @@ export class ArgoInstanceClient {
         signal,
       },
     );
-    return { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion };
+    // A trimmed list (`fields`) is partial by request: it is not filled in.
+    const items = (body.items ?? []).filter((a) => a && typeof a === 'object');
+    return {
+      items: q.fields?.length ? items : items.map(withStructs),
+      resourceVersion: body.metadata?.resourceVersion,
+    };
   }
 
-  get(
+  async get(
     app: AppLocator,
     opts: { refresh?: 'normal' | 'hard'; signal?: AbortSignal } = {},
   ): Promise<Application> {
-    return callJson(this.ep, `/api/v1/applications/${enc(app.name)}`, `read ${app.name}`, {
-      query: { ...ns(app), refresh: opts.refresh },
-      signal: opts.signal,
-    });
+    return withStructs(
+      await callJson<Application>(this.ep, `/api/v1/applications/${enc(app.name)}`, `read ${app.name}`, {
+        query: { ...ns(app), refresh: opts.refresh },
+        signal: opts.signal,
+      }),
+    );
   }
 
   resourceTree(app: AppLocator, signal?: AbortSignal): Promise<ApplicationTree> {
@@ -294,7 +302,8 @@ export class ArgoInstanceClient {
           `Argo CD (${this.name}) watch failed: ${env.error.message}`,
         );
       }
-      if (env.result?.application) onEvent({ type: env.result.type, application: env.result.application });
+      if (env.result?.application && typeof env.result.application === 'object')
+        onEvent({ type: env.result.type, application: withStructs(env.result.application) });
     });
   }
 

@@ -22,6 +22,7 @@ export { isAutoSync } from './types.ts';
 export { REVERT_ACTION } from './commands/rollback.ts';
 export { parseSelector, matchesSelector } from '../../core/labels.ts';
 export { healthOf, syncOf, readApplication } from './view/app-view.ts';
+export { withStructs } from './view/structs.ts';
 export type { AppView, HealthState, SyncState, ResourceView } from './view/app-view.ts';
 export type { SourceView } from './view/sources.ts';
 export type { ImageView } from './view/images.ts';

@@ -11,7 +11,7 @@ const tone = (f: Finding | undefined): Tone =>
   !f ? 'ok' : f.severity === 'critical' ? 'danger' : f.severity === 'warning' ? 'warn' : 'info';
 
 const where = (f: Finding) =>
-  `${f.resource.kind} ${f.resource.namespace ? `${f.resource.namespace}/` : ''}${f.resource.name}${f.resource.container ? ` (container ${f.resource.container})` : ''}`;
+  `${f.resource.kind || '?'} ${f.resource.namespace ? `${f.resource.namespace}/` : ''}${f.resource.name || '(unnamed)'}${f.resource.container ? ` (container ${f.resource.container})` : ''}`;
 
 export function diagnosisMessage(
   ref: string,

@@ -56,7 +56,7 @@ function forDisplay(o: Obj | undefined): string {
  * with defaults and ignored fields applied), the texts only show where.
  */
 export function resourceDiff(it: ManagedResource): { id: string; diff: string } | undefined {
-  const id = `${it.kind}/${it.namespace ? `${it.namespace}/` : ''}${it.name}`;
+  const id = `${it.kind || '?'}/${it.namespace ? `${it.namespace}/` : ''}${it.name || '?'}`;
   const target = parse(it.targetState);
   const live = parse(it.liveState);
   if (!target && live) return { id, diff: '(not in Git: would be pruned)' };

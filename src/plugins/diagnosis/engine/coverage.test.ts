@@ -51,8 +51,8 @@ describe('every scenario', () => {
     expect(d.rootCause?.category).toBe('OOMKilled');
     // The quota and job rules both read Job conditions; every other rule still ran.
     expect(d.gaps).toEqual([
-      expect.stringMatching(/^rule quota failed: /),
-      expect.stringMatching(/^rule job failed: /),
+      expect.stringMatching(/^rule quota could not read this app /),
+      expect.stringMatching(/^rule job could not read this app /),
     ]);
     expect(d.findings.map((f) => f.category)).toEqual(['OOMKilled', 'CrashLoopBackOff']);
   });

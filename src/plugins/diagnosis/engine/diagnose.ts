@@ -3,7 +3,7 @@
  * by causality and severity, and name the root cause. Pure and synchronous: the snapshot holds
  * everything, so the same snapshot always gives the same diagnosis.
  */
-import { healthOf, syncOf } from '../../argocd/index.ts';
+import { healthOf, syncOf, withStructs } from '../../argocd/index.ts';
 import type { AppSnapshot } from '../../k8s/snapshot.ts';
 import { Ctx } from './context.ts';
 import type { Draft, Rule } from './draft.ts';
@@ -61,7 +61,9 @@ const publish = (d: Draft): Finding => ({
   ...(d.fix ? { fix: d.fix } : {}),
 });
 
-export function diagnose(s: AppSnapshot, opts: DiagnoseOptions = {}): Diagnosis {
+export function diagnose(input: AppSnapshot, opts: DiagnoseOptions = {}): Diagnosis {
+  // Rules may rely on the structs Argo CD always sends; an app from elsewhere gets them here.
+  const s = { ...input, app: withStructs(structuredClone(input.app)) };
   const ctx = new Ctx(s, opts.now ?? s.collectedAt);
   const gaps = s.gaps.map((g) => clip(`${g.source}: ${g.message}`, 200));
   const drafts = Object.entries(rules).flatMap(([name, rule]) => {
@@ -69,7 +71,7 @@ export function diagnose(s: AppSnapshot, opts: DiagnoseOptions = {}): Diagnosis 
     try {
       return rule(ctx);
     } catch (e) {
-      gaps.push(`rule ${name} failed: ${(e as Error).message}`);
+      gaps.push(`rule ${name} could not read this app (${(e as Error).message})`);
       return [];
     }
   });
