@@ -53,6 +53,14 @@ export const gitopsPlugin = definePlugin({
   provides: [GitOpsToken],
   init({ config, deps, commands, actions, provide, onStart, onClose }) {
     const hosts = createHosts(config.hosts);
+    // A Git host deckhand writes to is one whose web links it can make (a self-hosted GitLab or
+    // GitHub Enterprise included); the API address is not the web UI's, except on GitLab.
+    for (const h of config.hosts)
+      deps.argo.links.add({
+        host: h.host,
+        kind: h.type,
+        ...(h.type === 'gitlab' && h.apiUrl ? { url: new URL(h.apiUrl).origin } : {}),
+      });
     const changes = new ChangeService({
       hosts,
       store: deps.store,
