@@ -39,9 +39,10 @@ export function withStructs<T extends Application>(input: T): T {
     const st = status.operationState;
     operation(obj(st, 'operation'));
     if (isObj(st.syncResult)) obj(st.syncResult, 'source');
-  } else delete status.operationState;
+    // `delete` only what is there: deleting turns an object into a slower, larger dictionary.
+  } else if (status.operationState !== undefined) delete status.operationState;
   if (isObj(app.operation)) operation(app.operation);
-  else delete app.operation;
+  else if (app.operation !== undefined) delete app.operation;
   // Entries that name nothing say nothing: Argo CD never sends them, a reader cannot use them.
   const named = (list: unknown, ...keys: string[]) =>
     Array.isArray(list)
