@@ -72,6 +72,23 @@ export class FakeGitLab {
     return c;
   }
 
+  /** The files whose content differs between two commits. */
+  private changed(parent: Commit | undefined, c: Commit): string[] {
+    const paths = new Set([...c.files.keys(), ...(parent?.files.keys() ?? [])]);
+    return [...paths].filter((p) => parent?.files.get(p) !== c.files.get(p)).sort();
+  }
+
+  private commitJson(c: Commit) {
+    return {
+      id: c.id,
+      message: c.message,
+      author_name: c.author_name,
+      author_email: c.author_email,
+      authored_date: c.authored_date,
+      parent_ids: c.parent ? [c.parent] : [],
+    };
+  }
+
   head(branch: string): Commit {
     return this.commits.get(this.branches.get(branch) as string) as Commit;
   }
@@ -221,37 +238,49 @@ export class FakeGitLab {
       this.branches.set(branch, c.id);
       return this.send(res, 201, { id: c.id, short_id: c.id.slice(0, 8), message: c.message });
     }
-    if ((m = /^\/repository\/commits\/([0-9a-f]+)\/revert$/.exec(path)) && req.method === 'POST') {
-      const target = this.commits.get(m[1] as string);
-      const branch = String(body.branch);
-      const head = this.commits.get(this.branches.get(branch) ?? '');
-      if (!target || !head || !target.parent) return this.send(res, 404, { message: '404 Commit Not Found' });
-      const parent = this.commits.get(target.parent) as Commit;
-      const files = new Map(head.files);
-      for (const p of new Set([...target.files.keys(), ...parent.files.keys()])) {
-        if (target.files.get(p) === parent.files.get(p)) continue;
-        if (head.files.get(p) !== target.files.get(p))
-          return this.send(res, 400, { message: 'Sorry, we cannot revert this commit automatically.' });
-        const was = parent.files.get(p);
-        if (was === undefined) files.delete(p);
-        else files.set(p, was);
+    // GET /projects/:id/repository/commits?ref_name=&path=: reachable from the ref, newest first,
+    // only those that change a file at or under `path` (docs.gitlab.com, Commits API "List").
+    if (path === '/repository/commits' && req.method === 'GET') {
+      const start = this.commits.get(
+        this.branches.get(q.get('ref_name') ?? 'main') ?? q.get('ref_name') ?? '',
+      );
+      if (!start) return this.send(res, 404, { message: '404 Reference Not Found' });
+      const under = (q.get('path') ?? '').replace(/\/+$/, '');
+      const out: Commit[] = [];
+      for (let c: Commit | undefined = start; c; c = c.parent ? this.commits.get(c.parent) : undefined) {
+        const parent = c.parent ? this.commits.get(c.parent) : undefined;
+        if (!under || this.changed(parent, c).some((f) => f === under || f.startsWith(`${under}/`)))
+          out.push(c);
       }
-      const c = this.commit(head.id, files, `Revert "${target.message.split('\n')[0]}"`);
-      this.branches.set(branch, c.id);
-      return this.send(res, 201, { id: c.id, message: c.message });
+      return this.send(
+        res,
+        200,
+        out.slice(0, Number(q.get('per_page') ?? 20)).map((c) => this.commitJson(c)),
+      );
+    }
+    // GET /projects/:id/repository/commits/:sha/diff
+    if ((m = /^\/repository\/commits\/([0-9a-f]+)\/diff$/.exec(path)) && req.method === 'GET') {
+      const c = this.commits.get(m[1] as string);
+      if (!c) return this.send(res, 404, { message: '404 Commit Not Found' });
+      const parent = c.parent ? this.commits.get(c.parent) : undefined;
+      return this.send(
+        res,
+        200,
+        this.changed(parent, c).map((f) => ({
+          old_path: f,
+          new_path: f,
+          new_file: !parent?.files.has(f),
+          deleted_file: !c.files.has(f),
+          renamed_file: false,
+          diff: '',
+        })),
+      );
     }
     if ((m = /^\/repository\/commits\/([0-9a-f]+)\/statuses$/.exec(path))) return this.send(res, 200, []);
     if ((m = /^\/repository\/commits\/([0-9a-f]+)$/.exec(path))) {
       const c = this.commits.get(m[1] as string);
       return c
-        ? this.send(res, 200, {
-            id: c.id,
-            message: c.message,
-            author_name: c.author_name,
-            author_email: c.author_email,
-            authored_date: c.authored_date,
-            parent_ids: c.parent ? [c.parent] : [],
-          })
+        ? this.send(res, 200, this.commitJson(c))
         : this.send(res, 404, { message: '404 Commit Not Found' });
     }
     if (path === '/merge_requests' && req.method === 'GET') {

@@ -16,6 +16,7 @@ import { ArgoConfigSchema } from './config.ts';
 import { ArgoService } from './service.ts';
 
 export type { ArgoService, ResolvedApp } from './service.ts';
+export type { ManagedResource } from './client.ts';
 export type { AppChange } from './cache.ts';
 export type * from './types.ts';
 export { isAutoSync } from './types.ts';

@@ -37,9 +37,10 @@ export function intentOf(fix: Fix, now: number): Intent | undefined {
         : undefined;
     case 'restart':
       return { kind: 'restart', at: new Date(now).toISOString() };
+    // A revert needs the commit to take back; a window (upTo/after) is resolved against Git first.
     case 'revert': {
-      const commit = str(p.commit) ?? str(p.revision);
-      return commit ? { kind: 'revert', commit } : { kind: 'revert' };
+      const commit = str(p.commit);
+      return commit ? { kind: 'revert', commit } : undefined;
     }
   }
 }
@@ -63,6 +64,8 @@ export function describeFix(fix: Fix): string {
     case 'restart':
       return 'restart the pods (through Git)';
     case 'revert':
-      return p.commit ? `revert ${String(p.commit).slice(0, 7)}` : 'revert the last change';
+      return p.commit
+        ? `revert ${String(p.commit).slice(0, 7)}`
+        : "revert the change that broke it (on the app's own files)";
   }
 }

@@ -46,7 +46,15 @@ export const diagnosisPlugin = definePlugin({
         return (await loaded).explain(d, signal);
       },
     };
-    const service = new DiagnosisService({ collector: deps.collector, clock: deps.clock, explainer });
+    const service = new DiagnosisService({
+      collector: deps.collector,
+      clock: deps.clock,
+      explainer,
+      planner: {
+        preview: (r, intent) => deps.gitops.preview(r, intent),
+        breakingCommit: (r, window) => deps.gitops.breakingCommit(r, window),
+      },
+    });
     provide(DiagnosisToken, service);
     commands.add(
       defineCommand({

@@ -1,17 +1,19 @@
 /**
- * Diagnosis as a service: collect the app's state, run the rules, and render the result with a
- * fix button that opens the pull request through the GitOps approval flow. `/diagnose`, incident
- * threads, digests and remediation all come through here.
+ * Diagnosis as a service: collect the app's state, run the rules, turn the root cause's fix into
+ * a change that is planned against the repository before it is offered, and render the result.
+ * `/diagnose`, incident threads, digests and remediation all come through here.
  */
 import type { ActionRequest } from '../../core/actions.ts';
 import type { Clock } from '../../core/clock.ts';
+import { DeckError, UpstreamError } from '../../core/errors.ts';
 import type { Message } from '../../core/message/model.ts';
 import type { ResolvedApp } from '../argocd/index.ts';
+import type { Intent } from '../gitops-pr/index.ts';
 import type { AppCollector, AppSnapshot } from '../k8s/index.ts';
 import { diagnose } from './engine/index.ts';
-import type { Diagnosis } from './engine/types.ts';
+import type { Diagnosis, Finding, Fix } from './engine/types.ts';
 import { intentOf } from './fixes.ts';
-import { diagnosisMessage } from './report.ts';
+import { diagnosisMessage, type FixPreview } from './report.ts';
 
 export const FIX_ACTION = 'diagnose.fix';
 
@@ -26,20 +28,94 @@ export interface Explainer {
   explain(d: Diagnosis, signal?: AbortSignal): Promise<Explanation | undefined>;
 }
 
+/** What the GitOps plugin lends diagnosis: fixes planned against the repository. */
+export interface FixPlanner {
+  preview(r: ResolvedApp, intent: Intent): Promise<FixPreview>;
+  breakingCommit(
+    r: ResolvedApp,
+    window: { upTo: string; after?: string; before?: string },
+  ): Promise<{ sha: string; message: string } | undefined>;
+}
+
+/** A fix that could be offered: the change, and what it would edit. */
+export interface PlannedFix {
+  intent?: Intent;
+  preview?: FixPreview;
+  /** Why the fix the rules named is not offered. */
+  withheld?: string;
+}
+
+/** The Git host gets this long for planning a fix; past it the diagnosis goes out without one. */
+const GIT_BUDGET_MS = 5_000;
+
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new UpstreamError('git', 'timeout', `the Git host did not answer within ${ms / 1000} s`)),
+      ms,
+    );
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 export class DiagnosisService {
   private readonly collector: AppCollector;
   private readonly clock: Clock;
   private readonly explainer?: Explainer;
+  private readonly planner?: FixPlanner;
 
-  constructor(deps: { collector: AppCollector; clock: Clock; explainer?: Explainer }) {
+  constructor(deps: { collector: AppCollector; clock: Clock; explainer?: Explainer; planner?: FixPlanner }) {
     this.collector = deps.collector;
     this.clock = deps.clock;
     this.explainer = deps.explainer;
+    this.planner = deps.planner;
   }
 
   async run(r: ResolvedApp, signal?: AbortSignal): Promise<{ diagnosis: Diagnosis; snapshot: AppSnapshot }> {
     const snapshot = await this.collector.collect(r, signal);
     return { diagnosis: diagnose(snapshot, { now: this.clock.now() }), snapshot };
+  }
+
+  /**
+   * The fix a finding names, as a change: a revert is pointed at the newest commit on the app's
+   * own files in the failure's window (none, no revert); every change is planned against the
+   * repository and refused if it would edit anything outside the app. Git trouble withholds the
+   * fix and is added to what the diagnosis could not see.
+   */
+  async plan(r: ResolvedApp, fix: Fix | undefined, d: Diagnosis): Promise<PlannedFix> {
+    if (!fix) return {};
+    if (!this.planner) return { withheld: 'no Git host is configured for changes' };
+    try {
+      return await within(this.planWith(this.planner, r, fix), GIT_BUDGET_MS);
+    } catch (e) {
+      if (e instanceof UpstreamError) {
+        d.incomplete.push(`git: ${e.message}`);
+        return { withheld: `the Git host could not be read (${e.message})` };
+      }
+      if (e instanceof DeckError) return { withheld: e.message };
+      throw e;
+    }
+  }
+
+  private async planWith(planner: FixPlanner, r: ResolvedApp, fix: Fix): Promise<PlannedFix> {
+    let intent = intentOf(fix, this.clock.now());
+    if (fix.intent === 'revert' && !intent) {
+      const p = fix.params as { upTo?: string; after?: string; before?: string };
+      if (!p.upTo) return { withheld: 'no deployed revision to go back from' };
+      const commit = await planner.breakingCommit(r, {
+        upTo: p.upTo,
+        ...(p.after ? { after: p.after } : {}),
+        ...(p.before ? { before: p.before } : {}),
+      });
+      if (!commit)
+        return {
+          withheld: `no commit on ${r.ref}'s own files ${p.after ? `between ${p.after.slice(0, 7)} and ${p.upTo.slice(0, 7)}` : `up to ${p.upTo.slice(0, 7)}`}, so there is nothing of this app's to revert`,
+        };
+      intent = { kind: 'revert', commit: commit.sha };
+    }
+    if (!intent) return { withheld: 'the fix lacks what its change needs' };
+    return { intent, preview: await planner.preview(r, intent) };
   }
 
   /**
@@ -56,28 +132,36 @@ export class DiagnosisService {
       : undefined;
     // The explainer may pick another finding's fix; the rules' root cause is the default.
     const picked = explained?.chosen !== undefined ? diagnosis.findings[explained.chosen] : undefined;
-    const fixing = picked?.fix ? picked : (diagnosis.rootCause ?? diagnosis.findings[0]);
-    const intent = fixing?.fix ? intentOf(fixing.fix, this.clock.now()) : undefined;
+    const fixing: Finding | undefined = picked?.fix ? picked : diagnosis.rootCause;
+    const planned = await this.plan(r, fixing?.fix, diagnosis);
     const fixButton =
-      intent && opts.button
+      planned.intent && opts.button
         ? await opts.button({
             kind: FIX_ACTION,
             params: {
               app: r.ref,
               instance: r.instance,
-              intent,
+              intent: planned.intent,
               reason: `${fixing?.category}: ${fixing?.summary}`,
             },
             scope: { app: r.app.metadata.name, project: r.app.spec.project },
           })
         : undefined;
     const explanation = explained ? `_${explained.text}_` : undefined;
-    const m = diagnosisMessage(r.ref, diagnosis, { fixButton, explanation, fixFrom: fixing });
+    const m = diagnosisMessage(r.ref, diagnosis, {
+      fixButton,
+      explanation,
+      fixFrom: fixing,
+      ...(planned.preview ? { fixPreview: planned.preview } : {}),
+      ...(planned.withheld ? { fixWithheld: planned.withheld } : {}),
+    });
     return {
       ...m,
       data: {
         ...m.data,
         ...(explained ? { explanation: explained } : {}),
+        ...(planned.intent ? { fix: { intent: planned.intent, preview: planned.preview } } : {}),
+        ...(planned.withheld ? { fixWithheld: planned.withheld } : {}),
         collection: { requests: snapshot.requests, gaps: snapshot.gaps },
       },
     };

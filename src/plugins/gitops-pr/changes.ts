@@ -13,14 +13,36 @@ import { unifiedDiff } from '../../core/text/diff.ts';
 import type { ResolvedApp } from '../argocd/index.ts';
 import type { GitOpsConfig } from './config.ts';
 import { hostFor } from './hosts/registry.ts';
-import type { FileTree, GitHost, PullRequest } from './hosts/types.ts';
+import type { CommitInfo, FileTree, GitHost, PullRequest } from './hosts/types.ts';
+import { RevertConflictError } from './hosts/errors.ts';
+import { appPaths, watchedPaths, within, type AppPaths } from './edit/app-paths.ts';
 import { describeIntent, type ChangeIntent, type Intent } from './intents.ts';
 
 /** What the manifest planner returns: the edited files and a line per change. */
 export interface Plan {
-  changes: { path: string; before: string; after: string }[];
+  /** `after: null` deletes the file. */
+  changes: { path: string; before: string; after: string | null }[];
   summary: string[];
 }
+
+/** A plan with where it applies: ready to commit or to show. */
+export interface PlannedChange {
+  repoURL: string;
+  host: GitHost;
+  base: { name: string; sha: string };
+  plan: Plan;
+  paths: AppPaths;
+}
+
+const diffOf = (plan: Plan): string =>
+  plan.changes
+    .map((c) =>
+      unifiedDiff(c.before, c.after ?? '', {
+        from: `a/${c.path}`,
+        to: c.after === null ? '/dev/null' : `b/${c.path}`,
+      }),
+    )
+    .join('\n');
 
 export type Planner = (r: ResolvedApp, files: FileTree, intent: ChangeIntent) => Promise<Plan>;
 
@@ -144,6 +166,71 @@ export class ChangeService {
   }
 
   /**
+   * The edits an intent makes, planned against the head of the branch the app tracks and checked
+   * to stay inside the app's own files (appPaths; a `--path` the person named counts as the app's).
+   * A revert takes back only what the commit changed in those files.
+   */
+  async planned(r: ResolvedApp, intent: Intent): Promise<PlannedChange> {
+    const { repoURL, branch } = trackedBranch(r);
+    const host = this.host(repoURL);
+    const base = await this.baseBranch(host, repoURL, branch);
+    const files = await host.tree(repoURL, base.sha);
+    const paths = await appPaths(r, files);
+    const plan =
+      intent.kind === 'revert'
+        ? await this.revertPlan(host, repoURL, r, intent, paths, base.sha)
+        : await this.plan(r, files, intent);
+    const named = intent.kind !== 'revert' && intent.path ? [intent.path] : [];
+    const outside = plan.changes.map((c) => c.path).filter((p) => !within(paths, p) && !named.includes(p));
+    if (outside.length)
+      throw new InputError(
+        `This change would edit ${outside.join(', ')}, outside ${r.ref}'s own files (${watchedPaths(paths).join(', ') || '/'}); deckhand does not open it.`,
+        { hint: 'If that file really is this app’s, name it with --path.' },
+      );
+    if (plan.changes.length === 0)
+      throw new NoChangeError(plan.summary[0] ?? `${r.ref} already is as asked; nothing to change.`);
+    return { repoURL, host, base, plan, paths };
+  }
+
+  /** What a change would do, without opening anything: for cards that offer it. */
+  async preview(
+    r: ResolvedApp,
+    intent: Intent,
+  ): Promise<{ summary: string[]; diff: string; files: string[] }> {
+    const { plan } = await this.planned(r, intent);
+    return { summary: plan.summary, diff: diffOf(plan), files: plan.changes.map((c) => c.path) };
+  }
+
+  /**
+   * The newest commit on the app's own files in a window of revisions: reachable from `upTo`, not
+   * from `after`, committed no later than `before`. The change a revert should take back; none
+   * when no commit in the window touched the app.
+   */
+  async breakingCommit(
+    r: ResolvedApp,
+    window: { upTo: string; after?: string; before?: string },
+  ): Promise<CommitInfo | undefined> {
+    const { repoURL } = trackedBranch(r);
+    const host = this.host(repoURL);
+    const paths = await appPaths(r, await host.tree(repoURL, window.upTo));
+    const touching = async (ref: string) =>
+      (
+        await Promise.all(
+          watchedPaths(paths).map((path) => host.commitsTouching(repoURL, { ref, path, limit: 50 })),
+        )
+      ).flat();
+    const [inWindow, before] = await Promise.all([
+      touching(window.upTo),
+      window.after ? touching(window.after) : Promise.resolve([]),
+    ]);
+    const old = new Set(before.map((c) => c.sha));
+    const limit = window.before ? Date.parse(window.before) : Infinity;
+    return inWindow
+      .filter((c) => !old.has(c.sha) && !(Date.parse(c.date) > limit))
+      .sort((a, b) => Date.parse(b.date) - Date.parse(a.date))[0];
+  }
+
+  /**
    * Open (or find) the pull request for an intent. Returns `existing: true` when the same change
    * is already open; throws NoChangeError when Git already says what was asked.
    */
@@ -156,9 +243,8 @@ export class ChangeService {
     rule?: string;
   }): Promise<{ change: Change; existing: boolean }> {
     const { r, intent, actor } = opts;
-    const { repoURL, branch } = trackedBranch(r);
+    const { repoURL } = trackedBranch(r);
     const host = this.host(repoURL);
-    const base = await this.baseBranch(host, repoURL, branch);
     const name = r.app.metadata.name;
     const head = branchName(intent, name);
     const already = await host.findOpenPullRequest(repoURL, head);
@@ -166,42 +252,18 @@ export class ChangeService {
       const known = (await this.list((c) => c.repoURL === repoURL && c.pr.number === already.number))[0];
       if (known) return { change: known, existing: true };
     }
-    let summary: string[];
-    let diff: string;
-    let commitSha: string;
+    const { base, plan } = await this.planned(r, intent);
     const title = `${name}: ${describeIntent(intent)}`;
-    if (intent.kind === 'revert') {
-      const target = await this.revertTarget(host, repoURL, intent, r);
-      const info = await host.commit(repoURL, target);
-      const res = await host.revertCommit(repoURL, {
-        sha: target,
-        base: base.name,
-        branch: head,
-        message: `Revert "${info.message.split('\n')[0]}"\n\nThis reverts commit ${target}.\nAsked by ${actor.id} through deckhand.`,
-      });
-      commitSha = res.sha;
-      summary = [
-        `revert ${target.slice(0, 7)} "${info.message.split('\n')[0]}" (${info.author.replace(/\s*<[^>]*>/, '')})`,
-      ];
-      diff = '';
-    } else {
-      const files = await host.tree(repoURL, base.sha);
-      const plan = await this.plan(r, files, intent);
-      if (plan.changes.length === 0)
-        throw new NoChangeError(plan.summary[0] ?? `${name} already is as asked; nothing to change.`);
-      summary = plan.summary;
-      diff = plan.changes
-        .map((c) => unifiedDiff(c.before, c.after, { from: `a/${c.path}`, to: `b/${c.path}` }))
-        .join('\n');
-      const res = await host.commitFiles(repoURL, {
-        branch: head,
-        baseSha: base.sha,
-        message: `${title}\n\n${summary.map((s) => `- ${s}`).join('\n')}\n\nAsked by ${actor.id} through deckhand.`,
-        changes: plan.changes.map((c) => ({ path: c.path, content: c.after })),
-        author: this.cfg.author,
-      });
-      commitSha = res.sha;
-    }
+    const summary = plan.summary;
+    const diff = diffOf(plan);
+    const res = await host.commitFiles(repoURL, {
+      branch: head,
+      baseSha: base.sha,
+      message: `${title}\n\n${summary.map((s) => `- ${s}`).join('\n')}\n\nAsked by ${actor.id} through deckhand.`,
+      changes: plan.changes.map((c) => ({ path: c.path, content: c.after })),
+      author: this.cfg.author,
+    });
+    const commitSha = res.sha;
     let pr: PullRequest;
     if (already) pr = already;
     else {
@@ -245,6 +307,58 @@ export class ChangeService {
     return { change, existing: false };
   }
 
+  /**
+   * A revert as file edits: each of the app's files the commit changed goes back to its content
+   * before the commit (or goes away, if the commit added it). Refused when one of them changed
+   * again since (a person must merge that by hand) or when the commit touched none of them.
+   */
+  private async revertPlan(
+    host: GitHost,
+    repoURL: string,
+    r: ResolvedApp,
+    intent: Extract<Intent, { kind: 'revert' }>,
+    paths: AppPaths,
+    headSha: string,
+  ): Promise<Plan> {
+    const sha = await this.revertTarget(host, repoURL, intent, r);
+    const [info, touched] = await Promise.all([host.commit(repoURL, sha), host.changedFiles(repoURL, sha)]);
+    // For a merge commit, the first parent is the branch it was merged into: undo what it brought.
+    const parent = info.parents[0];
+    if (!parent) throw new RevertConflictError(`Commit ${sha.slice(0, 7)} has no parent to go back to.`);
+    const all = [...new Set(touched.flatMap((f) => [f.path, ...(f.previousPath ? [f.previousPath] : [])]))];
+    const mine = all.filter((p) => within(paths, p));
+    const subject = info.message.split('\n')[0] ?? '';
+    if (!mine.length)
+      throw new InputError(
+        `Commit ${sha.slice(0, 7)} ("${subject}") changed none of ${r.ref}'s files (${watchedPaths(paths).join(', ')}); reverting it would not change ${r.ref}.`,
+      );
+    const [before, after, head] = await Promise.all([
+      host.tree(repoURL, parent),
+      host.tree(repoURL, sha),
+      host.tree(repoURL, headSha),
+    ]);
+    const changes: Plan['changes'] = [];
+    const moved: string[] = [];
+    for (const p of mine) {
+      const [was, became, now] = await Promise.all([before.read(p), after.read(p), head.read(p)]);
+      if (now !== became) moved.push(p);
+      else if (was !== now) changes.push({ path: p, before: now ?? '', after: was ?? null });
+    }
+    if (moved.length)
+      throw new RevertConflictError(
+        `Cannot revert ${sha.slice(0, 7)} cleanly: ${moved.join(', ')} changed again after it. Revert by hand.`,
+      );
+    const others = all.length - mine.length;
+    const who = info.author.replace(/\s*<[^>]*>/, '');
+    return {
+      changes,
+      summary: [
+        `revert ${sha.slice(0, 7)} "${subject}" (${who})${others ? ` in ${r.ref}'s files only: its ${others} other file${others === 1 ? '' : 's'} stay as they are` : ''}`,
+      ],
+    };
+  }
+
+  /** The commit a revert takes back: the one named, a merged pull request's, or the app's last change. */
   private async revertTarget(
     host: GitHost,
     repoURL: string,
@@ -260,10 +374,12 @@ export class ChangeService {
         );
       return pr.mergeSha;
     }
-    // The last deployed revision: what the app runs now, undone.
-    const rev = r.app.status?.sync?.revision;
-    if (!rev) throw new InputError(`${r.ref} has no deployed revision to revert.`);
-    return rev;
+    // The newest commit on the app's own files that Argo CD deployed (not the newest in the repository).
+    const deployed = r.view.history[0]?.revisions[0] ?? r.view.sources.find((x) => !x.refOnly)?.revision;
+    if (!deployed) throw new InputError(`${r.ref} has no deployed revision to revert.`);
+    const last = await this.breakingCommit(r, { upTo: deployed });
+    if (!last) throw new InputError(`No commit up to ${deployed.slice(0, 7)} changed ${r.ref}'s files.`);
+    return last.sha;
   }
 
   private body(o: {

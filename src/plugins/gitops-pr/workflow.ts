@@ -89,6 +89,23 @@ export class GitOpsWorkflow {
   }
 
   /**
+   * What an intent would change, planned against the repository and checked to stay within the
+   * app's own files, without opening anything: what a card shows before offering the change.
+   * Throws as proposing would (nothing to change, a file outside the app, a conflicting revert).
+   */
+  preview(r: ResolvedApp, intent: Intent): Promise<{ summary: string[]; diff: string; files: string[] }> {
+    return this.changes.preview(r, intent);
+  }
+
+  /** The newest commit on the app's own files in a window of revisions (see ChangeService). */
+  breakingCommit(
+    r: ResolvedApp,
+    window: { upTo: string; after?: string; before?: string },
+  ): Promise<{ sha: string; message: string; author: string; date: string } | undefined> {
+    return this.changes.breakingCommit(r, window);
+  }
+
+  /**
    * The deckhand pull request open for the app, if any, as the Git host reports it (not the
    * store): branches `deckhand/<intent>/<app>-<hash>` on the app's source repository.
    */

@@ -7,7 +7,7 @@
 import type { CoreV1Event, V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.ts';
 import type { ResolvedApp } from '../argocd/index.ts';
-import type { ApplicationTree, ResourceNode } from '../argocd/types.ts';
+import type { ApplicationTree, ManagedResource, ResourceNode } from '../argocd/index.ts';
 import type { ClusterDirectory } from './clusters.ts';
 import type { K8sConfig } from './config.ts';
 import type { KubeReader } from './reader.ts';
@@ -55,11 +55,17 @@ export class AppCollector {
       }
     };
     const reader = this.clusters.find(r.app);
-    const [tree, appEvents] = await Promise.all([
+    const [tree, appEvents, managed] = await Promise.all([
       attempt<ApplicationTree>('argocd:resource-tree', { nodes: [] }, () =>
         r.client.resourceTree(r.locator, signal),
       ),
       attempt<CoreV1Event[]>('argocd:events', [], () => r.client.events(r.locator, undefined, signal)),
+      // What differs from Git, as Argo CD's diff says it: read only when there is a difference.
+      r.view.sync === 'OutOfSync'
+        ? attempt<ManagedResource[] | undefined>('argocd:managed-resources', undefined, () =>
+            r.client.managedResources(r.locator, signal),
+          )
+        : Promise.resolve(undefined),
     ]);
     const snap: AppSnapshot = {
       instance: r.instance,
@@ -80,6 +86,7 @@ export class AppCollector {
       quotas: [],
       events: [],
       appEvents,
+      ...(managed ? { managed } : {}),
       logs: {},
       collectedAt: this.clock.now(),
       gaps,
@@ -102,8 +109,21 @@ export class AppCollector {
     if (namespaces.size === 0 && r.app.spec.destination.namespace)
       namespaces.add(r.app.spec.destination.namespace);
 
+    // Argo CD's tree says what belongs to the app; the owner references say it too, and still
+    // do when the tree could not be read (a pod list that arrived is not "no pods").
     const mine = <T extends { metadata?: V1ObjectMeta }>(kind: string, items: T[]) =>
-      items.filter((o) => inTree.has(key(kind, o.metadata?.namespace, o.metadata?.name)));
+      items.filter((o) => {
+        const k = key(kind, o.metadata?.namespace, o.metadata?.name);
+        if (inTree.has(k)) return true;
+        const chain = (o.metadata?.ownerReferences ?? []).map((ref) =>
+          key(ref.kind, o.metadata?.namespace, ref.name),
+        );
+        if (chain.some((c) => inTree.has(c))) {
+          inTree.add(k);
+          return true;
+        }
+        return false;
+      });
 
     await Promise.all(
       [...namespaces].map(async (ns) => {
@@ -122,12 +142,13 @@ export class AppCollector {
           attempt(at('quotas'), [], () => reader.listQuotas(ns, signal)),
           attempt(at('events'), [], () => reader.listEvents(ns, undefined, signal)),
         ]);
-        snap.pods.push(...mine('Pod', pods));
+        // Owners before what they own, so the owner chain reaches the pods.
         snap.deployments.push(...mine('Deployment', deps));
         snap.statefulSets.push(...mine('StatefulSet', sts));
         snap.daemonSets.push(...mine('DaemonSet', dss));
-        snap.replicaSets.push(...mine('ReplicaSet', rss));
         snap.jobs.push(...mine('Job', jobs));
+        snap.replicaSets.push(...mine('ReplicaSet', rss));
+        snap.pods.push(...mine('Pod', pods));
         snap.services.push(...mine('Service', svcs));
         const serviceNames = new Set(
           snap.services.filter((s) => s.metadata?.namespace === ns).map((s) => s.metadata?.name),

@@ -19,7 +19,7 @@ import type {
   V1StatefulSet,
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
-import type { Application, ApplicationTree } from '../argocd/types.ts';
+import type { Application, ApplicationTree, ManagedResource } from '../argocd/index.ts';
 
 export interface ContainerLogs {
   /** The tail of the running (or last started) container's log. */
@@ -53,10 +53,18 @@ export interface AppSnapshot {
   events: CoreV1Event[];
   /** Argo CD's own events about the Application (sync started, failed, …). */
   appEvents: CoreV1Event[];
+  /**
+   * Argo CD's diff of the managed resources (read when the app is OutOfSync): what differs from
+   * Git, what is not created, what is to be pruned — as `/argo diff` shows it.
+   */
+  managed?: ManagedResource[];
   /** Logs of containers that are failing or restarted, keyed `<namespace>/<pod>/<container>`. */
   logs: Record<string, ContainerLogs>;
   collectedAt: number;
-  /** What could not be collected (a 403, a timeout), so readers know the picture is partial. */
+  /**
+   * What could not be collected, so readers know the picture is partial: the source
+   * (`kubernetes:pods/<ns>`, `argocd:resource-tree`, `cluster`, …) and why, in the backend's words.
+   */
   gaps: { source: string; message: string }[];
   /** How many requests the collection made (for the benchmark and the curious). */
   requests: number;

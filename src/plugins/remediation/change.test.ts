@@ -8,6 +8,8 @@ const NOW = Date.parse('2026-11-24T10:00:00Z');
 const oom: Finding = {
   category: 'OOMKilled',
   severity: 'critical',
+  confidence: 'high',
+  basis: [],
   resource: { kind: 'Deployment', namespace: 'naver-news', name: 'naver-news', container: 'naver-news' },
   summary: 'container naver-news exceeded its 512Mi memory limit',
   evidence: ['lastState: OOMKilled (exit 137)'],

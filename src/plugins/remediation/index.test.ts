@@ -29,6 +29,8 @@ import { remediationPlugin } from './index.ts';
 const oom: Finding = {
   category: 'OOMKilled',
   severity: 'critical',
+  confidence: 'high',
+  basis: [],
   resource: { kind: 'Deployment', namespace: 'naver-news', name: 'naver-news', container: 'naver-news' },
   summary: 'container naver-news exceeded its 512Mi memory limit',
   evidence: [],
@@ -37,6 +39,9 @@ const diagnosis: Diagnosis = {
   app: 'naver-news',
   sync: 'Synced',
   health: 'Degraded',
+  incomplete: [],
+  unassessed: [],
+  withheld: [],
   findings: [oom],
   rootCause: oom,
 };

@@ -31,6 +31,8 @@ const r = {
 const oom: Finding = {
   category: 'OOMKilled',
   severity: 'critical',
+  confidence: 'high',
+  basis: [],
   resource: { kind: 'Deployment', namespace: 'naver-news', name: 'naver-news', container: 'naver-news' },
   summary: 'container naver-news exceeded its 512Mi memory limit',
   evidence: [],
@@ -39,6 +41,9 @@ const diagnosis: Diagnosis = {
   app: 'naver-news',
   sync: 'Synced',
   health: 'Degraded',
+  incomplete: [],
+  unassessed: [],
+  withheld: [],
   findings: [oom],
   rootCause: oom,
 };

@@ -198,6 +198,13 @@ export class Remediator {
     if (!hit) return 'none';
     const { rule, finding } = hit;
     const base = { rule: rule.name, mode: rule.mode, category: finding.category, incident: incident?.key };
+    // No rule acts on a diagnosis that could not see everything: what it missed may change the cause.
+    if (diagnosis.incomplete.length) {
+      const why = `the diagnosis could not see everything (${diagnosis.incomplete.join('; ')}), so no rule acts on it`;
+      await this.say(thread, stoppedMessage(rule, app, why));
+      await this.audit('stopped', thread, app, { ...base, reason: why });
+      return 'stopped';
+    }
     let workload: Workload | undefined;
     if (needsWorkload(rule.action)) {
       workload = await this.d.workload(r, finding.resource).catch((err: unknown) => {

@@ -9,6 +9,8 @@ const rule = (over: Record<string, unknown>): Rule =>
 const finding = (category: Finding['category'], namespace = 'naver-news'): Finding => ({
   category,
   severity: 'critical',
+  confidence: 'high',
+  basis: [],
   resource: { kind: 'Deployment', namespace, name: 'naver-news', container: 'naver-news' },
   summary: '',
   evidence: [],
@@ -54,6 +56,9 @@ describe('rule matching', () => {
       app: 'naver-news',
       sync: 'Synced',
       health: 'Degraded',
+      incomplete: [],
+      unassessed: [],
+      withheld: [],
       findings: [crash, oom],
       rootCause: oom,
     };
@@ -61,8 +66,8 @@ describe('rule matching', () => {
     // The consequence (a crash loop) is not treated while its cause is something no rule allows.
     const onlyCrash = [rules[3] as Rule];
     expect(decide(onlyCrash, { diagnosis: d, app })).toBeUndefined();
-    // Without a ranked root cause the first finding stands for it.
-    expect(decide(onlyCrash, { diagnosis: { ...d, rootCause: undefined }, app })?.rule.name).toBe('crash');
+    // Without a root cause (the diagnosis could not name one) no rule decides anything.
+    expect(decide(onlyCrash, { diagnosis: { ...d, rootCause: undefined }, app })).toBeUndefined();
     expect(decide(rules, { diagnosis: { ...d, findings: [], rootCause: undefined }, app })).toBeUndefined();
   });
 });

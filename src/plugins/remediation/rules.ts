@@ -15,8 +15,11 @@ export interface MatchInput {
   alertname?: string;
 }
 
-/** The finding remediation acts on: the diagnosis's root cause, else its first finding. */
-export const rootFinding = (d: Diagnosis): Finding | undefined => d.rootCause ?? d.findings[0];
+/**
+ * The finding remediation acts on: the diagnosis's root cause, and nothing when it named none
+ * (a picture too incomplete to name one is no ground for a change).
+ */
+export const rootFinding = (d: Diagnosis): Finding | undefined => d.rootCause;
 
 export function ruleMatches(rule: Rule, finding: Finding, input: Omit<MatchInput, 'diagnosis'>): boolean {
   const m = rule.match;

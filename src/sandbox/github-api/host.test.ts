@@ -1,7 +1,7 @@
 /**
  * deckhand's own GitHub client (GitHubHost on octokit) against the sandbox GitHub, end to end:
  * one commit of two files on a branch, a pull request found again by its branch, its diff, a
- * comment, a merge refused for a moved head and then done for real, a revert of the merge,
+ * comment, a merge refused for a moved head and then done for real, the files and commits of a path,
  * conflicts, checks, and the errors a misconfigured bot would meet.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,30 +118,22 @@ describe('GitHubHost against the sandbox', SLOW, () => {
     expect((await f.repos.files(REPO_URL, 'main')).get('apps/web/configmap.yaml')).toBe(CONFIG);
   });
 
-  it('reverts the merge on a new branch and merges the revert', async () => {
-    const { sha } = await f.host.revertCommit(REPO_URL, {
-      sha: merged,
-      base: 'main',
-      branch: 'deckhand/revert/web-9f8e7d6',
-      message: 'Revert web: image 1.2',
-    });
-    const pr = await f.host.openPullRequest(REPO_URL, {
-      head: 'deckhand/revert/web-9f8e7d6',
-      base: 'main',
-      title: 'Revert web: image 1.2',
-      body: 'rollback',
-    });
-    expect(pr.number).toBe(2);
-    const diff = await f.host.pullRequestDiff(REPO_URL, 2);
-    expect(diff.map((d) => d.path)).toEqual(['apps/web/configmap.yaml', 'apps/web/deployment.yaml']);
-    await f.host.mergePullRequest(REPO_URL, 2, { sha, method: 'squash' });
-    const files = await f.repos.files(REPO_URL, 'main');
-    expect(files.has('apps/web/configmap.yaml')).toBe(false);
-    expect(files.get('apps/web/deployment.yaml')).toContain('web:1.1');
+  it('lists the files a merge brought and the commits that touched a path, as GitHub answers them', async () => {
+    const files = await f.host.changedFiles(REPO_URL, merged);
+    expect(files).toEqual([
+      { path: 'apps/web/configmap.yaml', status: 'added' },
+      { path: 'apps/web/deployment.yaml', status: 'modified' },
+    ]);
+    // `git log -- path` (GitHub's path filter) shows the branch commit, not the merge that only took it.
+    const touching = await f.host.commitsTouching(REPO_URL, { ref: 'main', path: 'apps/web', limit: 10 });
+    const mergeInfo = await f.host.commit(REPO_URL, merged);
+    expect(touching[0]?.sha).toBe(mergeInfo.parents[1]);
+    expect(touching[0]?.message).toBe('web: image 1.2');
+    expect(await f.host.commitsTouching(REPO_URL, { ref: 'main', path: 'nowhere', limit: 10 })).toEqual([]);
   });
 
   it('reports a conflict as not mergeable (NotMergeableError)', async () => {
-    await propose(
+    const a = await propose(
       'deckhand/replicas/web-1111111',
       [{ path: 'apps/web/deployment.yaml', content: deployment('ghcr.io/acme/web:1.1', 5) }],
       'five',
@@ -151,7 +143,7 @@ describe('GitHubHost against the sandbox', SLOW, () => {
       [{ path: 'apps/web/deployment.yaml', content: deployment('ghcr.io/acme/web:1.1', 7) }],
       'seven',
     );
-    await f.host.mergePullRequest(REPO_URL, 3, {
+    await f.host.mergePullRequest(REPO_URL, a.pr.number, {
       sha: await f.host.branchHead(REPO_URL, 'deckhand/replicas/web-1111111'),
       method: 'merge',
     });

@@ -6,6 +6,7 @@ import { git } from '../gitrepo/git.ts';
 import { GitHubError, notFound, route, type Ctx, type Route } from './api.ts';
 import { EMPTY_TREE, fileDiffs } from './diff.ts';
 import { lsTree, treeOf } from './objects.ts';
+import { paginate } from './paging.ts';
 import { repository, type RepoShape } from './shapes.ts';
 import { branch, contentEntry, contentFile, diffEntry, repoCommit } from './shapes-git.ts';
 
@@ -75,7 +76,36 @@ async function contents(c: Ctx, rawPath: string): Promise<void> {
   );
 }
 
+/**
+ * `GET /repos/{owner}/{repo}/commits`: commits reachable from `sha` (a sha or branch; the default
+ * branch when absent), newest first, only those that touch `path` when given (a file or a
+ * directory, as `git log -- <path>`), within `since`/`until`, paged (docs.github.com, REST
+ * "List commits"). An unknown `sha` is 404 "No commit found for SHA: x".
+ */
+async function listCommits(c: Ctx): Promise<void> {
+  const q = c.url.searchParams;
+  const start = await commitFor(c, q.get('sha') || c.repo.defaultBranch, 404);
+  const path = q.get('path')?.replace(/^\/+|\/+$/g, '') || undefined;
+  const shas = await c.repo.git.log(start, path, 1_000);
+  const infos = (await Promise.all(shas.map((sha) => c.repo.git.commit(sha)))).filter(
+    (x): x is NonNullable<typeof x> => !!x,
+  );
+  const since = q.get('since') ? Date.parse(q.get('since') as string) : -Infinity;
+  const until = q.get('until') ? Date.parse(q.get('until') as string) : Infinity;
+  const inRange = infos.filter((i) => {
+    const t = Date.parse(i.committer.date);
+    return t >= since && t <= until;
+  });
+  const page = paginate(inRange, c.url, c.links.api);
+  c.send(
+    200,
+    page.items.map((i) => repoCommit(i, c.links)),
+    page.headers,
+  );
+}
+
 export const repoRoutes: Route[] = [
+  route('GET', '/commits', listCommits),
   route('GET', '', async (c) => c.send(200, await repoShape(c))),
   route('GET', '/contents', (c) => contents(c, '')),
   route('GET', '/contents/:path+', (c, p) => contents(c, p.path ?? '')),

@@ -70,3 +70,14 @@ export function causes(findings: Draft[]): Map<Draft, Draft[]> {
     findings.map((e) => [e, findings.filter((c) => edges.some((edge) => applies(edge, c, e)))] as const),
   );
 }
+
+/**
+ * Whether a finding of `cause` — one that could not be looked for — might explain `effect`: an edge
+ * from that category to the effect's exists and, for links, the effect links to something.
+ */
+export function mightExplain(cause: Category, effect: Draft): boolean {
+  return edges.some(
+    ([c, e, scope]) =>
+      c === cause && e === effect.category && (scope !== 'linked' || (effect.links ?? []).length > 0),
+  );
+}

@@ -4,6 +4,7 @@
  * cluster could not be read (so a rule does not mistake "not collected" for "absent").
  */
 import type { CoreV1Event, V1Container, V1ObjectMeta, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import { readApplication, type AppView } from '../../argocd/index.ts';
 import type { AppSnapshot, ContainerLogs } from '../../k8s/snapshot.ts';
 import { refKey } from './draft.ts';
 import type { ResourceRef } from './types.ts';
@@ -16,12 +17,17 @@ const time = (e: CoreV1Event): number =>
 export class Ctx {
   readonly s: AppSnapshot;
   readonly now: number;
+  /** The argocd plugin's one reading of the app: operations, deletion, sources. */
+  readonly view: AppView;
+  /** Advice a rule held back on purpose, and why; the report says it. */
+  readonly withheld: string[] = [];
   private readonly podsByWorkload = new Map<string, V1Pod[]>();
   private readonly eventsByObject = new Map<string, CoreV1Event[]>();
 
   constructor(s: AppSnapshot, now: number) {
     this.s = s;
     this.now = now;
+    this.view = readApplication(s.app);
     for (const p of s.pods) {
       const k = refKey(this.workloadOf(p));
       this.podsByWorkload.set(k, [...(this.podsByWorkload.get(k) ?? []), p]);

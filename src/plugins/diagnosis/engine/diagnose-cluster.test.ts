@@ -11,7 +11,15 @@ const application = { kind: 'Application', namespace: 'argocd', name: 'naver-new
 describe('around the workload', () => {
   it('a healthy app has no findings and says so in one line', () => {
     const d = diagnose(c.healthy());
-    expect(d).toEqual({ app: 'naver-news', sync: 'Synced', health: 'Healthy', findings: [] });
+    expect(d).toEqual({
+      app: 'naver-news',
+      sync: 'Synced',
+      health: 'Healthy',
+      findings: [],
+      incomplete: [],
+      unassessed: [],
+      withheld: [],
+    });
     expect(summarize(d)).toBe('naver-news: no problem found (Synced, Healthy)');
   });
 
@@ -98,19 +106,20 @@ describe('around the workload', () => {
     );
   });
 
-  it('pods it may not read: diagnoses from Argo CD resource tree, lists the gap, invents no Service problem', () => {
+  it('pods it may not read: reads Argo CD’s resource tree, names no root cause the pods might contradict', () => {
     const d = diagnose(c.podsForbidden());
     expect(d.findings.map((f) => f.category)).toEqual(['CrashLoopBackOff']);
-    expect(d.rootCause?.resource).toEqual({
-      kind: 'Deployment',
-      namespace: 'prod',
-      name: 'naver-news',
-      container: 'app',
+    expect(d.findings[0]).toMatchObject({
+      resource: { kind: 'Deployment', namespace: 'prod', name: 'naver-news', container: 'app' },
+      confidence: 'medium',
     });
-    expect(d.rootCause?.evidence[0]).toMatch(
+    expect(d.findings[0]?.evidence[0]).toMatch(
       /^Argo CD resource tree .*back-off 5m0s restarting failed container=app/,
     );
-    expect(d.gaps).toEqual([expect.stringMatching(/^kubernetes:pods\/prod: pods is forbidden/)]);
+    // An OOM kill (unseen: pods could not be read) would explain the crash loop: no root cause.
+    expect(d.rootCause).toBeUndefined();
+    expect(d.unassessed).toContainEqual({ category: 'OOMKilled', missing: ['Kubernetes pods'] });
+    expect(d.incomplete).toEqual([expect.stringMatching(/^kubernetes:pods\/prod: pods is forbidden/)]);
   });
 
   it('an empty snapshot with only gaps says the picture is partial', () => {
@@ -124,7 +133,7 @@ describe('around the workload', () => {
     });
     expect(d.findings).toEqual([]);
     expect(summarize(d)).toBe(
-      'naver-news: no problem found in what could be read (1 source missing) (Synced, Healthy)',
+      'naver-news: no problem found in what could be read (1 source could not be read) (Synced, Healthy)',
     );
   });
 });
@@ -136,7 +145,7 @@ describe('Argo CD', () => {
     expect(d.rootCause).toMatchObject({
       resource: application,
       summary: 'sync to 9f8e7d6 failed: namespaces "payments" not found',
-      fix: { intent: 'revert', params: { commit: REV.bad } },
+      fix: { intent: 'revert', params: { upTo: REV.bad, after: REV.good } },
     });
     expect(d.rootCause?.evidence).toContain(
       'Deployment payments/naver-news: namespaces "payments" not found',
@@ -149,7 +158,7 @@ describe('Argo CD', () => {
     expect(d.rootCause?.summary).toBe(
       'sync to 9f8e7d6 failed: Deployment.apps "naver-news" is invalid: spec.selector: Invalid value: …: field is immutable',
     );
-    expect(d.rootCause?.fix).toEqual({ intent: 'revert', params: { commit: REV.bad } });
+    expect(d.rootCause?.fix).toMatchObject({ intent: 'revert', params: { upTo: REV.bad, after: REV.good } });
   });
 
   it('a failed PreSync hook Job is the cause of the failed sync and carries the revert', () => {
@@ -157,7 +166,7 @@ describe('Argo CD', () => {
     expect(d.findings.map((f) => f.category)).toEqual(['JobFailed', 'SyncFailed', 'OutOfSync']);
     expect(d.rootCause).toMatchObject({
       resource: { kind: 'Job', name: 'naver-news-db-migrate' },
-      fix: { intent: 'revert', params: { commit: REV.bad } },
+      fix: { intent: 'revert', params: { upTo: REV.bad, after: REV.good } },
     });
     expect(d.rootCause?.evidence).toContain('log: ERROR: relation "news_tags" already exists');
     expect(d.findings[1]?.summary).toMatch(/a consequence of JobFailed$/);
@@ -167,9 +176,12 @@ describe('Argo CD', () => {
     const d = diagnose(a.manualDrift());
     expect(d.rootCause).toMatchObject({ category: 'OutOfSync', severity: 'warning', resource: application });
     expect(d.rootCause?.summary).toBe(
-      "1 resource differs from Git (live drift); auto-sync is off: argo sync restores Git's state",
+      "1 resource differs from Git; auto-sync is off: argo sync restores Git's state",
     );
-    expect(d.rootCause?.evidence).toEqual(['Deployment prod/naver-news: OutOfSync', 'sync policy: manual']);
+    expect(d.rootCause?.evidence).toEqual([
+      'Deployment prod/naver-news: differs from Git',
+      'sync policy: manual',
+    ]);
     expect(d.rootCause?.fix).toBeUndefined();
   });
 });

@@ -11,7 +11,8 @@ import { clip } from './evidence.ts';
 import { merge } from './merge.ts';
 import { rank } from './rank.ts';
 import { redact } from './redact.ts';
-import { syncFailedRule, outOfSyncRule } from './rules/argo.ts';
+import { comparisonRule, outOfSyncRule, syncFailedRule, syncStuckRule } from './rules/argo.ts';
+import { INPUT_WORDS, RULE_INPUTS, unreadable, type Input, type RuleName } from './inputs.ts';
 import { autoscalerRule } from './rules/autoscaler.ts';
 import { configErrorRule } from './rules/config-error.ts';
 import { crashLoopRule } from './rules/crashloop.ts';
@@ -26,9 +27,9 @@ import { unschedulableRule } from './rules/scheduling.ts';
 import { treeRule } from './rules/tree.ts';
 import { volumeRule } from './rules/volumes.ts';
 import { progressDeadlineRule, quotaRule } from './rules/workloads.ts';
-import type { DiagnoseOptions, Diagnosis, Finding } from './types.ts';
+import type { Category, DiagnoseOptions, Diagnosis, Finding } from './types.ts';
 
-export const rules: Record<string, Rule> = {
+export const rules: Record<RuleName, Rule> = {
   oom: oomRule,
   crashLoop: crashLoopRule,
   imagePull: imagePullRule,
@@ -44,6 +45,8 @@ export const rules: Record<string, Rule> = {
   job: jobRule,
   autoscaler: autoscalerRule,
   syncFailed: syncFailedRule,
+  syncStuck: syncStuckRule,
+  comparison: comparisonRule,
   outOfSync: outOfSyncRule,
   service: serviceRule,
   tree: treeRule,
@@ -59,23 +62,44 @@ const publish = (d: Draft): Finding => ({
   summary: redact(d.summary),
   evidence: d.evidence.slice(0, MAX_EVIDENCE).map((l) => redact(l)),
   ...(d.fix ? { fix: d.fix } : {}),
+  confidence: d.confidence ?? 'high',
+  basis: d.basis ?? [],
 });
+
+/** "Kubernetes pods in naver-news: did not answer within 5 s" — one line per source that failed. */
+function incompleteLines(s: AppSnapshot): string[] {
+  return s.gaps
+    .filter((g) => !g.source.startsWith('logs:'))
+    .map((g) => clip(`${g.source}: ${g.message}`, 200));
+}
 
 export function diagnose(input: AppSnapshot, opts: DiagnoseOptions = {}): Diagnosis {
   // Rules may rely on the structs Argo CD always sends; an app from elsewhere gets them here.
   const s = { ...input, app: withStructs(structuredClone(input.app)) };
   const ctx = new Ctx(s, opts.now ?? s.collectedAt);
   const gaps = s.gaps.map((g) => clip(`${g.source}: ${g.message}`, 200));
-  const drafts = Object.entries(rules).flatMap(([name, rule]) => {
+  const missing = unreadable(s);
+  const unassessed: Diagnosis['unassessed'] = [];
+  const drafts = (Object.keys(rules) as RuleName[]).flatMap((name) => {
+    const { needs, finds } = RULE_INPUTS[name] as { needs: Input[]; finds: Category[] };
+    const lacking = needs.filter((n) => missing.has(n));
+    if (lacking.length) {
+      for (const category of finds)
+        unassessed.push({ category, missing: lacking.map((n) => INPUT_WORDS[n]) });
+      return [];
+    }
     // One rule tripping over an odd object must not cost the whole diagnosis.
     try {
-      return rule(ctx);
+      const basis = ['argocd:application', ...needs];
+      return rules[name](ctx).map((d) => ({ ...d, basis: d.basis ?? basis }));
     } catch (e) {
       gaps.push(`rule ${name} could not read this app (${(e as Error).message})`);
       return [];
     }
   });
-  const { ordered, root } = rank(merge(drafts));
+  const found = new Set(drafts.map((d) => d.category));
+  const hidden = [...new Set(unassessed.map((u) => u.category))].filter((c) => !found.has(c));
+  const { ordered, root } = rank(merge(drafts), hidden);
   const findings = ordered.map(publish);
   return {
     app: s.app.metadata?.name ?? '(unnamed)',
@@ -85,14 +109,19 @@ export function diagnose(input: AppSnapshot, opts: DiagnoseOptions = {}): Diagno
     findings,
     ...(root ? { rootCause: findings[ordered.indexOf(root)] } : {}),
     ...(gaps.length ? { gaps } : {}),
+    incomplete: incompleteLines(s),
+    unassessed,
+    withheld: ctx.withheld,
   };
 }
 
 /** One line for chat and logs: "naver-news: OOMKilled — container app exceeded its 512Mi memory limit …". */
 export function summarize(d: Diagnosis): string {
-  if (d.rootCause) return `${d.app}: ${d.rootCause.category} — ${d.rootCause.summary}`;
-  const partial = d.gaps?.length
-    ? ` in what could be read (${d.gaps.length} source${d.gaps.length === 1 ? '' : 's'} missing)`
+  const partial = d.incomplete.length
+    ? ` (${d.incomplete.length} source${d.incomplete.length === 1 ? '' : 's'} could not be read)`
     : '';
-  return `${d.app}: no problem found${partial} (${d.sync}, ${d.health})`;
+  if (d.rootCause) return `${d.app}: ${d.rootCause.category} — ${d.rootCause.summary}${partial}`;
+  if (d.findings.length)
+    return `${d.app}: root cause unknown${partial}; found ${d.findings.map((f) => f.category).join(', ')}`;
+  return `${d.app}: no problem found${partial ? ` in what could be read${partial}` : ''} (${d.sync}, ${d.health})`;
 }

@@ -2,10 +2,13 @@
  * What a rule returns before de-duplication and ranking: a Finding plus the facts the merge and
  * causality steps need (which pods, which other objects it touches). None of this leaves the engine.
  */
-import type { Finding, ResourceRef } from './types.ts';
+import type { Confidence, Finding, ResourceRef } from './types.ts';
 import type { Ctx } from './context.ts';
 
-export interface Draft extends Finding {
+export interface Draft extends Omit<Finding, 'confidence' | 'basis'> {
+  /** `high` unless the rule says otherwise; the engine fills in the basis from the rule's inputs. */
+  confidence?: Confidence;
+  basis?: string[];
   /** Pods the finding was seen on; merging counts them against the workload's pods ("2 of 3"). */
   pods?: string[];
   /** All pods of the workload, for the "of N" part; the merge takes the largest it sees. */

@@ -56,36 +56,57 @@ export function previousImage(
 }
 
 /**
- * The newest deployed Git revision and whether it replaced an earlier one, from Argo CD's history
- * (falling back to the sync status): the commit a revert would undo.
+ * Where a revert would look for the change that broke the app, as parameters of the `revert` fix:
+ * the revision the failure is at (`upTo`), the last one that was fine (`after`, when known) and
+ * when the failure began (`before`). The diagnosis service asks Git for the newest commit on the
+ * app's own paths in that window; none, and no revert is offered.
+ * - `failed-sync`: the revision a failing sync is at, after the one deployed before it;
+ * - `comparison`: the revision Argo CD compared and could not render, after the one deployed;
+ * - `rollout`: the revision deployed last, after the one deployed before it, before the failure.
  */
-export function newestRevision(ctx: Ctx): { revision: string; hasPrevious: boolean } | undefined {
-  const st = ctx.s.app.status;
-  const history = [...(st?.history ?? [])].sort((a, b) => a.id - b.id);
-  const last = history.at(-1);
-  const revision = last?.revision ?? last?.revisions?.[0] ?? st?.sync?.revision;
-  if (!revision) return undefined;
-  const earlier = history.slice(0, -1).some((h) => (h.revision ?? h.revisions?.[0]) !== revision);
-  return { revision, hasPrevious: earlier };
+export function revertWindow(
+  ctx: Ctx,
+  why: 'failed-sync' | 'comparison' | 'rollout',
+): { upTo: string; after?: string; before?: string } | undefined {
+  const v = ctx.view;
+  const first = (revs: string[] | undefined) => revs?.[0];
+  const deployed = v.history.map((h) => first(h.revisions)).filter((r): r is string => !!r);
+  const at = (t: string | undefined) => (t && !Number.isNaN(Date.parse(t)) ? t : undefined);
+  if (why === 'failed-sync') {
+    const op =
+      v.lastOperation?.stage === 'failed' || v.lastOperation?.stage === 'error'
+        ? v.lastOperation
+        : v.operation;
+    if (!op || NOT_GIT.test(op.message ?? '')) return undefined;
+    const upTo = first(op.revisions) ?? v.sources[0]?.revision;
+    if (!upTo) return undefined;
+    const after = deployed.find((r) => r !== upTo);
+    // A sync that failed at the revision already deployed is not a change's fault.
+    if (deployed[0] === upTo) return undefined;
+    return {
+      upTo,
+      ...(after ? { after } : {}),
+      ...(at(op.startedAt) ? { before: at(op.finishedAt ?? op.startedAt) } : {}),
+    };
+  }
+  if (why === 'comparison') {
+    const upTo = v.sources.find((s) => !s.refOnly)?.revision;
+    if (!upTo || deployed[0] === upTo) return undefined;
+    return { upTo, ...(deployed[0] ? { after: deployed[0] } : {}) };
+  }
+  const [upTo, after] = deployed;
+  if (!upTo || !after || upTo === after) return undefined;
+  // A failure that began before the last deployment is not that deployment's doing.
+  const failingSince = at(
+    (ctx.s.app.status?.health as { lastTransitionTime?: string } | undefined)?.lastTransitionTime,
+  );
+  const deployedAt = at(v.history[0]?.deployedAt);
+  if (failingSince && deployedAt && Date.parse(failingSince) < Date.parse(deployedAt)) return undefined;
+  return { upTo, after, ...(failingSince ? { before: failingSince } : {}) };
 }
 
 // Failures about the operation's timing or locking, not about what Git holds: a revert cannot help.
 const NOT_GIT = /sync window|Operation terminated|another operation is already in progress/i;
-
-/**
- * The revision whose sync failed, when it is the newest one in Git and something else was deployed
- * before it: the commit a revert pull request would undo.
- */
-export function failedNewestRevision(ctx: Ctx): string | undefined {
-  const st = ctx.s.app.status;
-  const op = st?.operationState;
-  const failing =
-    op && (op.phase === 'Failed' || op.phase === 'Error' || /Retrying attempt/.test(op.message ?? ''));
-  if (!failing || NOT_GIT.test(op.message ?? '')) return undefined;
-  const revision = op.syncResult?.revision ?? op.operation.sync?.revision;
-  const earlier = (st?.history ?? []).some((h) => (h.revision ?? h.revisions?.[0]) !== revision);
-  return revision && revision === st?.sync?.revision && earlier ? revision : undefined;
-}
 
 /** The tag (or digest) part of an image reference, for summaries. */
 export function tagOf(image: string): string {

@@ -4,14 +4,18 @@
  * how fundamental the category is (a NotReady node before the pods on it, a failed sync before
  * drift), then how many pods it touches.
  */
-import { causes } from './causality.ts';
+import { causes, mightExplain } from './causality.ts';
 import type { Draft } from './draft.ts';
 import { severityRank } from './merge.ts';
 import type { Category } from './types.ts';
 
+// Argo CD's own failures first: while manifests cannot be generated or applied, no change reaches
+// the cluster, whatever else is wrong there.
 const fundamental: Category[] = [
-  'NodeNotReady',
+  'ComparisonError',
   'SyncFailed',
+  'SyncStuck',
+  'NodeNotReady',
   'QuotaExceeded',
   'VolumePending',
   'OOMKilled',
@@ -34,7 +38,22 @@ const compare = (a: Draft, b: Draft): number =>
   fundamental.indexOf(a.category) - fundamental.indexOf(b.category) ||
   (b.pods?.length ?? 0) - (a.pods?.length ?? 0);
 
-export function rank(findings: Draft[]): { ordered: Draft[]; root?: Draft } {
+/**
+ * The root cause among `roots` (best first), given failure modes that could not be looked for:
+ * the best root is named only when none of them might explain it and none would rank above it —
+ * otherwise the complete picture could name another, and a wrong cause is worse than none.
+ */
+function certainRoot(roots: Draft[], unassessed: Category[]): Draft | undefined {
+  const best = roots[0];
+  if (!best || !unassessed.length) return best;
+  if (unassessed.some((c) => mightExplain(c, best))) return undefined;
+  const hidden = (category: Category): Draft =>
+    ({ category, severity: 'critical', resource: best.resource, summary: '', evidence: [] }) as Draft;
+  if (unassessed.some((c) => compare(hidden(c), best) < 0)) return undefined;
+  return best;
+}
+
+export function rank(findings: Draft[], unassessed: Category[] = []): { ordered: Draft[]; root?: Draft } {
   const explainedBy = causes(findings);
   let roots = findings.filter((f) => !explainedBy.get(f)?.length).sort(compare);
   // Explanations that run in a circle leave no root: take the most fundamental finding then.
@@ -62,5 +81,5 @@ export function rank(findings: Draft[]): { ordered: Draft[]; root?: Draft } {
     // The cause's fix is the one to apply; fixing a symptom would hide it.
     delete f.fix;
   }
-  return { ordered, root: roots[0] };
+  return { ordered, root: certainRoot(roots, unassessed) };
 }

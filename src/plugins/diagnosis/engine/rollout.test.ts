@@ -31,7 +31,8 @@ describe('rollouts and capacity', () => {
 
   it('bad tag without ReplicaSets: reverts the newest deployed commit', () => {
     const d = diagnose(r.badTag({ withReplicaSets: false }));
-    expect(d.rootCause?.fix).toEqual({ intent: 'revert', params: { commit: REV.bad } });
+    // The window the service asks Git about: the deployed revision, after the one before it.
+    expect(d.rootCause?.fix).toEqual({ intent: 'revert', params: { upTo: REV.bad, after: REV.good } });
   });
 
   it('a registry that answers 401 gets no Git fix: credentials are not in the commit', () => {

@@ -23,6 +23,10 @@ export const categories = [
   'NodeNotReady',
   'ServiceNoEndpoints',
   'AutoscalerLimited',
+  /** Argo CD cannot generate the manifests: a path that is not there, a Helm or kustomize error. */
+  'ComparisonError',
+  /** A sync that runs and does not finish: a hook or a sync wave waits on a resource. */
+  'SyncStuck',
 ] as const;
 
 export type Category = (typeof categories)[number];
@@ -43,6 +47,13 @@ export interface ResourceRef {
   container?: string;
 }
 
+/**
+ * How sure a finding is: `high` when it rests on the objects' own state read just now, `medium`
+ * when it rests on a summary of it (Argo CD's resource tree) or on a correlation in time (the
+ * change that came before a failure).
+ */
+export type Confidence = 'high' | 'medium';
+
 export interface Finding {
   category: Category;
   severity: Severity;
@@ -52,6 +63,9 @@ export interface Finding {
   /** Short, concrete lines: event messages with count and age, terminated states, log lines. */
   evidence: string[];
   fix?: Fix;
+  confidence: Confidence;
+  /** The inputs the finding rests on, all of which were read (see Input). */
+  basis: string[];
 }
 
 export interface Diagnosis {
@@ -63,6 +77,16 @@ export interface Diagnosis {
   rootCause?: Finding;
   /** What the snapshot could not read, so a short list of findings is not mistaken for health. */
   gaps?: string[];
+  /**
+   * What could not be read and so limits the answer, in plain words ("Kubernetes pods in
+   * naver-news: did not answer within 5 s"). Empty when the picture is complete. A root cause is
+   * named only from what was read; remediation acts only on a complete diagnosis.
+   */
+  incomplete: string[];
+  /** Failure modes that could not be checked for lack of an input, and which input. */
+  unassessed: { category: Category; missing: string[] }[];
+  /** Advice withheld on purpose and why ("a sync is running: no sync advice"). */
+  withheld: string[];
 }
 
 export interface DiagnoseOptions {

@@ -21,10 +21,15 @@ const diagnosis: Diagnosis = {
   app: 'naver-news',
   sync: 'Synced',
   health: 'Degraded',
+  incomplete: [],
+  unassessed: [],
+  withheld: [],
   findings: [
     {
       category: 'OOMKilled',
       severity: 'critical',
+      confidence: 'high',
+      basis: [],
       resource: { kind: 'Deployment', namespace: 'naver-news', name: 'naver-news', container: 'naver-news' },
       summary: 'container naver-news exceeded its 512Mi memory limit (restarted 7 times)',
       evidence: [
@@ -36,6 +41,8 @@ const diagnosis: Diagnosis = {
     {
       category: 'CrashLoopBackOff',
       severity: 'critical',
+      confidence: 'high',
+      basis: [],
       resource: { kind: 'Deployment', namespace: 'naver-news', name: 'naver-news', container: 'naver-news' },
       summary: 'restarts again and again — a consequence of OOMKilled',
       evidence: ['Back-off restarting failed container naver-news (x61 over 28m)'],

@@ -44,7 +44,10 @@ export function memoryTree(files: Record<string, string>): FileTree {
 /** Files after a plan: what the branch would hold. */
 export function applyPlan(files: Record<string, string>, plan: Plan): Record<string, string> {
   const out = { ...files };
-  for (const c of plan.changes) out[c.path] = c.after;
+  for (const c of plan.changes) {
+    if (c.after === null) delete out[c.path];
+    else out[c.path] = c.after;
+  }
   return out;
 }
 
@@ -103,5 +106,5 @@ export function changesOf(plan: Plan, path: string): string[] {
     throw new Error(
       `the plan does not change ${path}; it changes ${plan.changes.map((x) => x.path).join(', ')}`,
     );
-  return lineChanges(c.before, c.after);
+  return lineChanges(c.before, c.after ?? '');
 }

@@ -4,9 +4,17 @@
  */
 import { Octokit } from '@octokit/rest';
 import { InputError } from '../../../core/errors.ts';
-import { HeadMovedError, NotMergeableError, RevertConflictError, hostError } from './errors.ts';
+import { HeadMovedError, NotMergeableError, hostError } from './errors.ts';
 import { parseRepoUrl } from './repo-url.ts';
-import type { ChecksSummary, CommitInfo, FileChange, FileTree, GitHost, PullRequest } from './types.ts';
+import type {
+  ChangedFile,
+  ChecksSummary,
+  CommitInfo,
+  FileChange,
+  FileTree,
+  GitHost,
+  PullRequest,
+} from './types.ts';
 
 export interface GitHubHostConfig {
   name: string;
@@ -338,38 +346,39 @@ export class GitHubHost implements GitHost {
     };
   }
 
-  async revertCommit(
-    repoURL: string,
-    opts: { sha: string; base: string; branch: string; message: string },
-  ): Promise<{ sha: string }> {
-    const target = await this.commit(repoURL, opts.sha);
-    // For a merge commit, the first parent is the branch it was merged into: undo what it brought.
-    const parent = target.parents[0];
-    if (!parent) throw new RevertConflictError(`Commit ${opts.sha.slice(0, 7)} has no parent to go back to.`);
-    const [before, after, head] = await Promise.all([
-      this.blobIndex(repoURL, parent),
-      this.blobIndex(repoURL, opts.sha),
-      this.blobIndex(repoURL, opts.base),
-    ]);
-    const touched = new Set<string>();
-    for (const [path, sha] of after.blobs) if (before.blobs.get(path) !== sha) touched.add(path);
-    for (const path of before.blobs.keys()) if (!after.blobs.has(path)) touched.add(path);
-    const moved = [...touched].filter((p) => head.blobs.get(p) !== after.blobs.get(p));
-    if (moved.length) {
-      throw new RevertConflictError(
-        `Cannot revert ${opts.sha.slice(0, 7)} cleanly: ${moved.join(', ')} changed again after it. Revert by hand.`,
-      );
-    }
-    if (touched.size === 0) throw new RevertConflictError(`Commit ${opts.sha.slice(0, 7)} changed no files.`);
-    const parentTree = await this.tree(repoURL, parent);
-    const changes: FileChange[] = await Promise.all(
-      [...touched].map(async (path) => ({
-        path,
-        content: before.blobs.has(path) ? ((await parentTree.read(path)) ?? '') : null,
-      })),
+  async changedFiles(repoURL: string, sha: string): Promise<ChangedFile[]> {
+    const r = this.repo(repoURL);
+    const { data } = await this.call(`read the files of commit ${sha.slice(0, 7)}`, (request) =>
+      this.octokit.repos.getCommit({ ...r, ref: sha, request }),
     );
-    const baseSha = await this.branchHead(repoURL, opts.base);
-    return this.commitFiles(repoURL, { branch: opts.branch, baseSha, message: opts.message, changes });
+    return (data.files ?? []).map((f) => ({
+      path: f.filename,
+      status: (['added', 'modified', 'removed', 'renamed'] as const).find((x) => x === f.status) ?? 'other',
+      ...(f.previous_filename ? { previousPath: f.previous_filename } : {}),
+    }));
+  }
+
+  async commitsTouching(
+    repoURL: string,
+    opts: { ref: string; path: string; limit: number },
+  ): Promise<CommitInfo[]> {
+    const r = this.repo(repoURL);
+    const { data } = await this.call(`list the commits of ${opts.path || '/'}`, (request) =>
+      this.octokit.repos.listCommits({
+        ...r,
+        sha: opts.ref,
+        ...(opts.path ? { path: opts.path } : {}),
+        per_page: Math.min(100, opts.limit),
+        request,
+      }),
+    );
+    return data.map((c) => ({
+      sha: c.sha,
+      message: c.commit.message,
+      author: `${c.commit.author?.name ?? '?'} <${c.commit.author?.email ?? '?'}>`,
+      date: c.commit.author?.date ?? c.commit.committer?.date ?? '',
+      parents: c.parents.map((p) => p.sha),
+    }));
   }
 
   async checks(repoURL: string, sha: string): Promise<ChecksSummary> {

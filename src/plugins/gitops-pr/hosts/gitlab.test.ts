@@ -108,7 +108,7 @@ describe('GitLab host (gitbeaker against a local fake of the v4 API)', () => {
     );
   });
 
-  it('comments, closes, and reverts a commit with GitLab’s own revert', async () => {
+  it('lists the files a commit changed and the commits that touched a path; comments and closes', async () => {
     const base = await host.branchHead(REPO, 'main');
     const c = await host.commitFiles(REPO, {
       branch: 'main',
@@ -116,15 +116,16 @@ describe('GitLab host (gitbeaker against a local fake of the v4 API)', () => {
       message: 'bump',
       changes: [{ path: 'README.md', content: 'bumped\n' }],
     });
-    const r = await host.revertCommit(REPO, {
-      sha: c.sha,
-      base: 'main',
-      branch: 'deckhand/revert/web-1',
-      message: 'Revert "bump"',
-    });
-    expect(fake.head('deckhand/revert/web-1').id).toBe(r.sha);
-    expect(fake.head('deckhand/revert/web-1').files.get('README.md')).toBe('infra\n');
+    expect(await host.changedFiles(REPO, c.sha)).toEqual([{ path: 'README.md', status: 'modified' }]);
+    const touching = await host.commitsTouching(REPO, { ref: 'main', path: 'README.md', limit: 10 });
+    expect(touching.map((x) => x.sha)).toEqual([c.sha, base]);
     expect((await host.commit(REPO, c.sha)).parents).toEqual([base]);
+    await host.commitFiles(REPO, {
+      branch: 'deckhand/revert/web-1',
+      baseSha: c.sha,
+      message: 'Revert "bump"',
+      changes: [{ path: 'README.md', content: 'infra\n' }],
+    });
     await host.openPullRequest(REPO, { head: 'deckhand/revert/web-1', base: 'main', title: 't', body: '' });
     await host.comment(REPO, 1, 'Approved in chat by bob');
     await host.closePullRequest(REPO, 1);

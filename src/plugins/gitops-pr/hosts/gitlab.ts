@@ -4,9 +4,17 @@
  */
 import { Gitlab } from '@gitbeaker/rest';
 import { InputError } from '../../../core/errors.ts';
-import { HeadMovedError, NotMergeableError, RevertConflictError, hostError } from './errors.ts';
+import { HeadMovedError, NotMergeableError, hostError } from './errors.ts';
 import { parseRepoUrl } from './repo-url.ts';
-import type { ChecksSummary, CommitInfo, FileChange, FileTree, GitHost, PullRequest } from './types.ts';
+import type {
+  ChangedFile,
+  ChecksSummary,
+  CommitInfo,
+  FileChange,
+  FileTree,
+  GitHost,
+  PullRequest,
+} from './types.ts';
 
 export interface GitLabHostConfig {
   name: string;
@@ -308,26 +316,51 @@ export class GitLabHost implements GitHost {
     };
   }
 
-  async revertCommit(
-    repoURL: string,
-    opts: { sha: string; base: string; branch: string; message: string },
-  ): Promise<{ sha: string }> {
+  async changedFiles(repoURL: string, sha: string): Promise<ChangedFile[]> {
     const p = this.project(repoURL);
-    await this.call(`create branch ${opts.branch}`, () =>
-      this.api.Branches.create(p, opts.branch, opts.base),
-    );
-    try {
-      const c = (await this.api.Commits.revert(p, opts.sha, opts.branch)) as { id: string };
-      return { sha: c.id };
-    } catch (e) {
-      const n = normalize(e) as { status?: number; message?: string };
-      await this.api.Branches.remove(p, opts.branch).catch(() => undefined);
-      if (n.status === 400)
-        throw new RevertConflictError(
-          `${this.name} cannot revert ${opts.sha.slice(0, 7)} cleanly: ${n.message ?? 'conflict'}. Revert by hand.`,
-        );
-      throw hostError(this.name, `revert ${opts.sha.slice(0, 7)}`, n);
-    }
+    const diffs = (await this.call(`read the files of commit ${sha.slice(0, 7)}`, () =>
+      this.api.Commits.showDiff(p, sha),
+    )) as unknown as {
+      new_path: string;
+      old_path: string;
+      new_file: boolean;
+      deleted_file: boolean;
+      renamed_file: boolean;
+    }[];
+    return diffs.map((d) => ({
+      path: d.new_path,
+      status: d.new_file ? 'added' : d.deleted_file ? 'removed' : d.renamed_file ? 'renamed' : 'modified',
+      ...(d.renamed_file ? { previousPath: d.old_path } : {}),
+    }));
+  }
+
+  async commitsTouching(
+    repoURL: string,
+    opts: { ref: string; path: string; limit: number },
+  ): Promise<CommitInfo[]> {
+    const p = this.project(repoURL);
+    const list = (await this.call(`list the commits of ${opts.path || '/'}`, () =>
+      this.api.Commits.all(p, {
+        refName: opts.ref,
+        ...(opts.path ? { path: opts.path } : {}),
+        perPage: Math.min(100, opts.limit),
+        maxPages: 1,
+      }),
+    )) as unknown as {
+      id: string;
+      message: string;
+      author_name: string;
+      author_email: string;
+      authored_date: string;
+      parent_ids: string[];
+    }[];
+    return list.map((c) => ({
+      sha: c.id,
+      message: c.message,
+      author: `${c.author_name} <${c.author_email}>`,
+      date: c.authored_date,
+      parents: c.parent_ids ?? [],
+    }));
   }
 
   async checks(repoURL: string, sha: string): Promise<ChecksSummary> {

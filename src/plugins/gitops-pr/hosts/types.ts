@@ -45,6 +45,14 @@ export interface CommitInfo {
   parents: string[];
 }
 
+/** A file a commit changed (against its first parent). */
+export interface ChangedFile {
+  path: string;
+  status: 'added' | 'modified' | 'removed' | 'renamed' | 'other';
+  /** Where a renamed file was before. */
+  previousPath?: string;
+}
+
 export interface ChecksSummary {
   state: 'success' | 'pending' | 'failure' | 'none';
   failing: string[];
@@ -91,10 +99,9 @@ export interface GitHost {
   comment(repoURL: string, number: number, body: string): Promise<void>;
   pullRequestDiff(repoURL: string, number: number): Promise<{ path: string; patch: string }[]>;
   commit(repoURL: string, sha: string): Promise<CommitInfo>;
-  /** A commit on `branch` (new, from `base`) that undoes `sha`; refuses when the files changed since. */
-  revertCommit(
-    repoURL: string,
-    opts: { sha: string; base: string; branch: string; message: string },
-  ): Promise<{ sha: string }>;
+  /** The files a commit changed, against its first parent. */
+  changedFiles(repoURL: string, sha: string): Promise<ChangedFile[]>;
+  /** Commits reachable from `ref` that touch `path` (a file or a directory), newest first. */
+  commitsTouching(repoURL: string, opts: { ref: string; path: string; limit: number }): Promise<CommitInfo[]>;
   checks(repoURL: string, sha: string): Promise<ChecksSummary>;
 }

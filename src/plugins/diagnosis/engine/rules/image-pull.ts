@@ -7,7 +7,7 @@
 import type { Ctx } from '../context.ts';
 import type { Draft } from '../draft.ts';
 import { clip, eventLine } from '../evidence.ts';
-import { newestRevision, previousImage, tagOf } from '../history.ts';
+import { revertWindow, previousImage, tagOf } from '../history.ts';
 import type { Fix } from '../types.ts';
 import { containerWord, containers, imageOf, podDraft } from './pods.ts';
 
@@ -84,6 +84,6 @@ function fixFor(ctx: Ctx, w: Why, container: string, before: string | undefined)
   if (before) return { intent: 'image', params: { container, image: before } };
   // Credentials and pull policy live beside the image, not in the commit that named it.
   if (w === 'denied' || w === 'never' || w === 'unsigned') return undefined;
-  const newest = newestRevision(ctx);
-  return newest?.hasPrevious ? { intent: 'revert', params: { commit: newest.revision } } : undefined;
+  const window = revertWindow(ctx, 'rollout');
+  return window ? { intent: 'revert', params: window } : undefined;
 }

@@ -6,7 +6,7 @@
 import type { Ctx } from '../context.ts';
 import { refKey, type Draft } from '../draft.ts';
 import { conditionLine, eventLine, logLines, terminatedLine } from '../evidence.ts';
-import { failedNewestRevision } from '../history.ts';
+import { revertWindow } from '../history.ts';
 
 export const jobRule = (ctx: Ctx): Draft[] =>
   ctx.s.jobs.flatMap((job): Draft[] => {
@@ -26,7 +26,7 @@ export const jobRule = (ctx: Ctx): Draft[] =>
     const t = bad?.state?.terminated;
     const hook = job.metadata?.annotations?.['argocd.argoproj.io/hook'];
     const app = ctx.s.app.metadata;
-    const revert = failedNewestRevision(ctx);
+    const revert = revertWindow(ctx, 'failed-sync');
     return [
       {
         category: 'JobFailed',
@@ -53,7 +53,7 @@ export const jobRule = (ctx: Ctx): Draft[] =>
         links: hook ? [refKey({ kind: 'Application', namespace: app.namespace, name: app.name })] : [],
         tags: hook ? ['hook'] : [],
         // A hook that fails on the newest commit blocks every sync: undoing that commit unblocks it.
-        ...(hook && revert ? { fix: { intent: 'revert' as const, params: { commit: revert } } } : {}),
+        ...(hook && revert ? { fix: { intent: 'revert' as const, params: revert } } : {}),
       },
     ];
   });

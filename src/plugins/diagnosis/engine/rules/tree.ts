@@ -51,6 +51,9 @@ export const treeRule = (ctx: Ctx): Draft[] =>
           resource: { ...ownerOf(ctx, node), ...(container ? { container } : {}) },
           summary: `${container ? `container ${container}` : `pod ${node.name}`} ${words}${what ? `: ${what}` : ''} (from Argo CD; pod details could not be read)`,
           evidence: [note],
+          // Argo CD's summary of the object, not the object: medium confidence.
+          confidence: 'medium',
+          basis: ['argocd:resource-tree'],
           pods: [node.name],
         },
       ];
@@ -67,6 +70,9 @@ export const treeRule = (ctx: Ctx): Draft[] =>
           resource: { kind: 'Deployment', namespace: node.namespace, name: node.name },
           summary: health.message,
           evidence: [note],
+          // Argo CD's summary of the object, not the object: medium confidence.
+          confidence: 'medium',
+          basis: ['argocd:resource-tree'],
         },
       ];
     return [];

@@ -7,7 +7,7 @@ import type { V1ReplicaSet } from '@kubernetes/client-node';
 import type { Ctx } from '../context.ts';
 import type { Draft } from '../draft.ts';
 import { conditionLine, eventLine } from '../evidence.ts';
-import { newestRevision } from '../history.ts';
+import { revertWindow } from '../history.ts';
 import { quotaFix, quotaLines, quotaShortfall } from './quota.ts';
 
 export const progressDeadlineRule = (ctx: Ctx): Draft[] =>
@@ -22,7 +22,7 @@ export const progressDeadlineRule = (ctx: Ctx): Draft[] =>
       (n) =>
         n.kind === 'Deployment' && n.name === dep.metadata?.name && n.namespace === dep.metadata?.namespace,
     );
-    const newest = newestRevision(ctx);
+    const window = revertWindow(ctx, 'rollout');
     return [
       {
         category: 'ProgressDeadlineExceeded',
@@ -36,9 +36,7 @@ export const progressDeadlineRule = (ctx: Ctx): Draft[] =>
           ...(node?.health?.message ? [`Argo CD: ${node.health.status} — ${node.health.message}`] : []),
         ],
         // Used only when no pod-level finding explains the stall: undo the change that started it.
-        ...(newest?.hasPrevious
-          ? { fix: { intent: 'revert' as const, params: { commit: newest.revision } } }
-          : {}),
+        ...(window ? { fix: { intent: 'revert' as const, params: window } } : {}),
       },
     ];
   });
