@@ -148,10 +148,15 @@ export class DiagnosisService {
           })
         : undefined;
     const explanation = explained ? `_${explained.text}_` : undefined;
+    // The fix as planned: a revert names its commit now.
+    const plannedFinding =
+      planned.intent?.kind === 'revert' && fixing
+        ? { ...fixing, fix: { intent: 'revert' as const, params: { commit: planned.intent.commit } } }
+        : fixing;
     const m = diagnosisMessage(r.ref, diagnosis, {
       fixButton,
       explanation,
-      fixFrom: fixing,
+      fixFrom: plannedFinding,
       ...(planned.preview ? { fixPreview: planned.preview } : {}),
       ...(planned.withheld ? { fixWithheld: planned.withheld } : {}),
     });
