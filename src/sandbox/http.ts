@@ -69,12 +69,33 @@ export class SandboxServer {
     return this.url;
   }
 
+  private rng?: { seed: number; next: () => number };
+
+  /** A number in [0, 1): random, or from a seeded sequence (mulberry32) so a fault run repeats. */
+  private draw(seed: number | undefined): number {
+    if (seed === undefined) return Math.random();
+    if (this.rng?.seed !== seed) {
+      let a = seed >>> 0;
+      this.rng = {
+        seed,
+        next: () => {
+          a = (a + 0x6d2b79f5) >>> 0;
+          let t = a;
+          t = Math.imul(t ^ (t >>> 15), t | 1);
+          t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+          return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+        },
+      };
+    }
+    return this.rng.next();
+  }
+
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     try {
       const f = this.faults.faults;
       if (f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
-      if (f.errorRate > 0 && Math.random() < f.errorRate) return this.unavailable(res);
+      if (f.errorRate > 0 && this.draw(f.seed) < f.errorRate) return this.unavailable(res);
       await this.handler(req, res, url);
     } catch (err) {
       if (!res.headersSent) {

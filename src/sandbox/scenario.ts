@@ -15,6 +15,11 @@ export const FaultsSchema = z.strictObject({
   latencyMs: z.number().int().min(0).max(120_000).default(0).describe('added to every response'),
   errorRate: z.number().min(0).max(1).default(0).describe('share of requests answered 503'),
   down: z.boolean().default(false).describe('refuse connections as if the server were gone'),
+  seed: z
+    .number()
+    .int()
+    .optional()
+    .describe('make errorRate pick its failures from a seeded sequence, the same on every run'),
 });
 export type Faults = z.output<typeof FaultsSchema>;
 

@@ -175,11 +175,25 @@ export class ChangeService {
     const host = this.host(repoURL);
     const base = await this.baseBranch(host, repoURL, branch);
     const files = await host.tree(repoURL, base.sha);
-    const paths = await appPaths(r, files);
-    const plan =
-      intent.kind === 'revert'
-        ? await this.revertPlan(host, repoURL, r, intent, paths, base.sha)
-        : await this.plan(r, files, intent);
+    let paths: AppPaths;
+    let plan: Plan;
+    if (intent.kind === 'revert') {
+      const sha = await this.revertTarget(host, repoURL, intent, r);
+      // The app's files before the commit (it may have removed or broken them) and at the head.
+      const parent = (await host.commit(repoURL, sha)).parents[0];
+      const at = async (ref: string | undefined) =>
+        ref ? appPaths(r, await host.tree(repoURL, ref)).catch(() => undefined) : undefined;
+      const found = (await Promise.all([at(parent), at(base.sha)])).filter((p): p is AppPaths => !!p);
+      if (!found.length) throw new InputError(`deckhand cannot tell which files are ${r.ref}'s in ${repoURL}.`);
+      paths = {
+        dirs: [...new Set(found.flatMap((p) => p.dirs))],
+        files: [...new Set(found.flatMap((p) => p.files))],
+      };
+      plan = await this.revertPlan(host, repoURL, r, sha, paths, base.sha);
+    } else {
+      paths = await appPaths(r, files);
+      plan = await this.plan(r, files, intent);
+    }
     const named = intent.kind !== 'revert' && intent.path ? [intent.path] : [];
     const outside = plan.changes.map((c) => c.path).filter((p) => !within(paths, p) && !named.includes(p));
     if (outside.length)
@@ -212,7 +226,9 @@ export class ChangeService {
   ): Promise<CommitInfo | undefined> {
     const { repoURL } = trackedBranch(r);
     const host = this.host(repoURL);
-    const paths = await appPaths(r, await host.tree(repoURL, window.upTo));
+    // The app's files as they were when it worked: at `upTo` they may be gone or unreadable (the
+    // very change that broke it).
+    const paths = await appPaths(r, await host.tree(repoURL, window.after ?? window.upTo));
     const touching = async (ref: string) =>
       (
         await Promise.all(
@@ -316,11 +332,10 @@ export class ChangeService {
     host: GitHost,
     repoURL: string,
     r: ResolvedApp,
-    intent: Extract<Intent, { kind: 'revert' }>,
+    sha: string,
     paths: AppPaths,
     headSha: string,
   ): Promise<Plan> {
-    const sha = await this.revertTarget(host, repoURL, intent, r);
     const [info, touched] = await Promise.all([host.commit(repoURL, sha), host.changedFiles(repoURL, sha)]);
     // For a merge commit, the first parent is the branch it was merged into: undo what it brought.
     const parent = info.parents[0];
@@ -353,7 +368,7 @@ export class ChangeService {
     return {
       changes,
       summary: [
-        `revert ${sha.slice(0, 7)} "${subject}" (${who})${others ? ` in ${r.ref}'s files only: its ${others} other file${others === 1 ? '' : 's'} stay as they are` : ''}`,
+        `revert ${sha.slice(0, 7)} "${subject}" (${who})${others ? ` in ${r.ref}'s files only: its ${others === 1 ? 'other file stays as it is' : `${others} other files stay as they are`}` : ''}`,
       ],
     };
   }
