@@ -184,7 +184,8 @@ export class ChangeService {
       const at = async (ref: string | undefined) =>
         ref ? appPaths(r, await host.tree(repoURL, ref)).catch(() => undefined) : undefined;
       const found = (await Promise.all([at(parent), at(base.sha)])).filter((p): p is AppPaths => !!p);
-      if (!found.length) throw new InputError(`deckhand cannot tell which files are ${r.ref}'s in ${repoURL}.`);
+      if (!found.length)
+        throw new InputError(`deckhand cannot tell which files are ${r.ref}'s in ${repoURL}.`);
       paths = {
         dirs: [...new Set(found.flatMap((p) => p.dirs))],
         files: [...new Set(found.flatMap((p) => p.files))],

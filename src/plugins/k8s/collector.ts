@@ -103,6 +103,9 @@ export class AppCollector {
     const nodes = tree.nodes ?? [];
     const inTree = new Set(nodes.map((n) => key(n.kind, n.namespace, n.name)));
     for (const res of r.app.status?.resources ?? []) inTree.add(key(res.kind, res.namespace, res.name));
+    // Hooks are in neither list but the sync names them: the tree may be missing, these are not.
+    for (const res of r.app.status?.operationState?.syncResult?.resources ?? [])
+      inTree.add(key(res.kind, res.namespace, res.name));
     const namespaces = new Set<string>();
     for (const n of nodes) if (n.namespace) namespaces.add(n.namespace);
     for (const res of r.app.status?.resources ?? []) if (res.namespace) namespaces.add(res.namespace);

@@ -129,7 +129,15 @@ export class KubeReader {
       return await fn(await this.#apis, opts);
     } catch (e) {
       const ex = e as ApiException<unknown> & { cause?: { code?: string } };
-      if (typeof ex.code === 'number') {
+      // An abort is a DOMException whose numeric `code` (23) is not an HTTP status: say what it is.
+      if (deadline.aborted) {
+        throw new UpstreamError(
+          backend,
+          'timeout',
+          `Kubernetes (${this.name}) did not answer within ${this.#timeoutMs / 1000} s (${what}).`,
+        );
+      }
+      if (typeof ex.code === 'number' && !(e instanceof DOMException)) {
         const msg = statusMessage(ex.body) ?? ex.message;
         if (ex.code === 404) throw new NotFoundError(`Kubernetes (${this.name}): ${msg}.`);
         if (ex.code === 400) throw new InputError(`Kubernetes (${this.name}) refused to ${what}: ${msg}`);
@@ -149,13 +157,6 @@ export class KubeReader {
           'error',
           `Kubernetes (${this.name}) failed to ${what} (HTTP ${ex.code}): ${msg}`,
           { status: ex.code },
-        );
-      }
-      if (deadline.aborted) {
-        throw new UpstreamError(
-          backend,
-          'timeout',
-          `Kubernetes (${this.name}) did not answer within ${this.#timeoutMs / 1000} s (${what}).`,
         );
       }
       if (signal?.aborted) throw e;

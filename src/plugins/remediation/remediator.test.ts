@@ -308,6 +308,14 @@ describe('auto mode', () => {
     );
   });
 
+  it('does not act on a diagnosis that could not see everything, and says why', async () => {
+    const t = setup();
+    const partial = { ...diagnosis, incomplete: ['kubernetes:events/naver-news: did not answer within 5 s'] };
+    expect(await t.rem.decide({ r, diagnosis: partial, thread: THREAD })).toBe('stopped');
+    expect(t.gitops.applied).toEqual([]);
+    expect(t.posted.at(-1)!.m.text).toContain('the diagnosis could not see everything');
+  });
+
   it('does nothing for a diagnosis no rule matches', async () => {
     const t = setup();
     const other = { ...oom, category: 'ImagePullError' as const };
