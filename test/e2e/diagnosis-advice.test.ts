@@ -6,7 +6,8 @@
  * deleted gets no change; manifests Argo CD cannot generate are named with the path to correct; a
  * sync that waits is named with what it waits on.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { build, type RepoFiles } from '../../src/sandbox/reconciler/kustomize.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textOf, dataOf, startSandboxBot, type SandboxBot } from '../support/sandbox-bot.ts';
 
@@ -109,4 +110,64 @@ describe('the demo world', () => {
     for (const f of data.fix.preview.files)
       expect(f).toMatch(/^flash-tickets\/(overlays\/staging|base)\/flash-gateway\//);
   });
+});
+
+/**
+ * The files an app is built from, as the sandbox's own kustomize build reads them (a second
+ * reading, independent of the GitOps plugin's): every file it opened, and their directories.
+ */
+async function filesOfApp(
+  world: SandboxBot,
+  app: string,
+): Promise<{ files: Set<string>; dirs: Set<string> }> {
+  const a = world.run.sandbox.world.instances[0]?.get(app) as unknown as {
+    spec: { source: { repoURL: string; path: string } };
+    status: { history?: { revision?: string }[] };
+  };
+  const read = new Set<string>();
+  // At the head, and at the revisions deployed (a change may have removed the app's files).
+  const revisions = ['HEAD', ...(a.status.history ?? []).flatMap((h) => (h.revision ? [h.revision] : []))];
+  for (const rev of revisions) {
+    const files = await world.run.sandbox.repos.files(a.spec.source.repoURL, rev);
+    const tree: RepoFiles = {
+      read: (p) => {
+        if (files.has(p)) read.add(p);
+        return files.get(p);
+      },
+      list: (dir) => [
+        ...new Set(
+          [...files.keys()]
+            .filter((f) => f.startsWith(`${dir}/`))
+            .map((f) => f.slice(dir.length + 1).split('/')[0] as string),
+        ),
+      ],
+    };
+    build(tree, a.spec.source.path);
+  }
+  return { files: read, dirs: new Set([...read].map((f) => dirname(f))) };
+}
+
+describe('every fix offered in these worlds', () => {
+  it('changes only the files the app is built from (or new files beside them)', async () => {
+    const demo = await startSandboxBot();
+    try {
+      const worlds: [SandboxBot, string[]][] = [
+        [shop, ['cart', 'orders', 'search', 'mail', 'legacy']],
+        [demo, demo.run.sandbox.world.instances[0]?.list().map((a) => a.metadata.name) ?? []],
+      ];
+      let offered = 0;
+      for (const [world, apps] of worlds)
+        for (const app of apps) {
+          const data = dataOf(await world.exec(`/diagnose ${app}`));
+          if (!data.fix) continue;
+          offered += 1;
+          const own = await filesOfApp(world, app);
+          for (const f of data.fix.preview.files as string[])
+            expect(own.files.has(f) || own.dirs.has(dirname(f)), `${app}: ${f}`).toBe(true);
+        }
+      expect(offered).toBeGreaterThanOrEqual(4);
+    } finally {
+      await demo.stop();
+    }
+  }, 60_000);
 });
