@@ -57,6 +57,45 @@ describe('real Application objects through the sandbox and the bot', () => {
     expect(status.health).toBe(raw.status?.health?.status || 'NotReconciled');
   });
 
+  // What /diagnose says of real shapes: the category, and the advice given or held back. There is
+  // no cluster in this world, so failure modes of pods go unchecked and only Argo CD's own
+  // failures (critical, and first in rank) can be named the root cause.
+  it.each([
+    ['codefresh-docs-restricted-git-source.yaml', { root: 'ComparisonError' }],
+    [
+      'it-academy-jenkins-helm-failed-sync-retry.yaml',
+      { root: 'SyncFailed', fixWithheld: /a chart repository, not Git/ },
+    ],
+    [
+      'media-construct-radarr-sync-running.yaml',
+      { finds: 'SyncStuck', withheld: 'a sync is running: no advice to sync' },
+    ],
+    [
+      'argo-cd-metrics-operation-running-no-operation.yaml',
+      { finds: 'SyncStuck', withheld: 'a sync is running: no advice to sync' },
+    ],
+    [
+      'argo-cd-metrics-deleting.yaml',
+      { finds: 'OutOfSync', withheld: 'my-app-3 is being deleted: no advice to sync' },
+    ],
+  ] as const)(
+    '%s: /diagnose names what Argo CD shows and withholds what does not apply',
+    async (file, want) => {
+      const i = corpus.findIndex((c) => c.file === file);
+      const app = corpus[i]?.application as { metadata: { name: string; namespace?: string } };
+      const ns =
+        app.metadata.namespace && app.metadata.namespace !== 'argocd' ? `${app.metadata.namespace}/` : '';
+      const data = dataOf(await s.exec(`/diagnose ${ns}${app.metadata.name}@f${i}`));
+      const d = data.diagnosis;
+      if ('root' in want) expect(d.rootCause?.category).toBe(want.root);
+      else expect([d.rootCause, d.incomplete.length > 0]).toEqual([undefined, true]);
+      if ('finds' in want)
+        expect(d.findings.map((f: { category: string }) => f.category)).toContain(want.finds);
+      if ('withheld' in want) expect(d.withheld).toContain(want.withheld);
+      if ('fixWithheld' in want) expect(data.fixWithheld).toMatch(want.fixWithheld);
+    },
+  );
+
   it('lists them all, across every instance, with readable states', async () => {
     const r = await s.exec('/argo list --page-size 200');
     expect(r.ok).toBe(true);
