@@ -79,10 +79,20 @@ describe('argo commands against the demo world', () => {
     expect(res.resources.some((x: { resource: string }) => x.resource.includes('Deployment'))).toBe(true);
   });
 
-  it('offers the Git way instead of rolling back an auto-synced app', async () => {
+  it('offers the Git way instead of rolling back an auto-synced app: its own files as they were', async () => {
     const r = await s.exec('/argo rollback naver-news');
-    expect(dataOf(r).autoSync).toBe(true);
+    const data = dataOf(r);
+    expect(data.autoSync).toBe(true);
     expect(textOf(r).toLowerCase()).toContain('revert');
+    const button = r.messages.at(-1)?.buttons?.[0] as { actionId: string } | undefined;
+    const press = await s.press(button?.actionId ?? '', 'console');
+    const card = press.messages.at(-1);
+    expect(card?.text).toMatch(/roll back to [0-9a-f]{7}/);
+    // The monorepo's other apps changed since then: their files stay as they are.
+    const diff = (card?.blocks ?? []).flatMap((b) => (b.type === 'code' ? [b.code] : [])).join('\n');
+    const files = [...diff.matchAll(/^\s*\+\+\+ b\/(\S+)|^\s*--- a\/(\S+)/gm)].map((m) => m[1] ?? m[2]);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(f).toMatch(/^k8s\/apps\/naver-news\//);
   });
 
   it('answers unknown apps with close matches and bad names clearly', async () => {

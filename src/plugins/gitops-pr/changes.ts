@@ -177,7 +177,9 @@ export class ChangeService {
     const files = await host.tree(repoURL, base.sha);
     let paths: AppPaths;
     let plan: Plan;
-    if (intent.kind === 'revert') {
+    if (intent.kind === 'revert' && intent.toRevision && !intent.commit && !intent.pullRequest) {
+      ({ paths, plan } = await this.restorePlan(host, repoURL, r, intent.toRevision, base.sha));
+    } else if (intent.kind === 'revert') {
       const sha = await this.revertTarget(host, repoURL, intent, r);
       // The app's files before the commit (it may have removed or broken them) and at the head.
       const parent = (await host.commit(repoURL, sha)).parents[0];
@@ -371,6 +373,50 @@ export class ChangeService {
       summary: [
         `revert ${sha.slice(0, 7)} "${subject}" (${who})${others ? ` in ${r.ref}'s files only: its ${others === 1 ? 'other file stays as it is' : `${others} other files stay as they are`}` : ''}`,
       ],
+    };
+  }
+
+  /**
+   * Going back to a revision, the GitOps way: every file of the app (as it was then, and as it is
+   * now) gets its content at that revision; files it did not have then go. Nothing outside the
+   * app's files moves, so other apps of the same repository keep their changes.
+   */
+  private async restorePlan(
+    host: GitHost,
+    repoURL: string,
+    r: ResolvedApp,
+    toRevision: string,
+    headSha: string,
+  ): Promise<{ paths: AppPaths; plan: Plan }> {
+    const [then, now] = await Promise.all([host.tree(repoURL, toRevision), host.tree(repoURL, headSha)]);
+    const found = (
+      await Promise.all([appPaths(r, then).catch(() => undefined), appPaths(r, now).catch(() => undefined)])
+    ).filter((p): p is AppPaths => !!p);
+    if (!found.length) throw new InputError(`deckhand cannot tell which files are ${r.ref}'s in ${repoURL}.`);
+    const paths = {
+      dirs: [...new Set(found.flatMap((p) => p.dirs))],
+      files: [...new Set(found.flatMap((p) => p.files))],
+    };
+    const walk = async (tree: FileTree, dir: string, out: Set<string>): Promise<void> => {
+      for (const name of await tree.list(dir)) {
+        const p = dir ? `${dir}/${name}` : name;
+        if ((await tree.read(p)) !== undefined) out.add(p);
+        else await walk(tree, p, out);
+      }
+    };
+    const all = new Set(paths.files);
+    for (const d of paths.dirs) {
+      await walk(then, d, all);
+      await walk(now, d, all);
+    }
+    const changes: Plan['changes'] = [];
+    for (const p of [...all].sort()) {
+      const [was, is] = await Promise.all([then.read(p), now.read(p)]);
+      if (was !== is) changes.push({ path: p, before: is ?? '', after: was ?? null });
+    }
+    return {
+      paths,
+      plan: { changes, summary: [`restore ${r.ref}'s files as they were at ${toRevision.slice(0, 7)}`] },
     };
   }
 

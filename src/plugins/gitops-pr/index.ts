@@ -27,6 +27,7 @@ import { createPlanner } from './edit/index.ts';
 import { FollowUps } from './followup.ts';
 import { createHosts } from './hosts/registry.ts';
 import { GitOpsWorkflow } from './workflow.ts';
+import type { Intent } from './intents.ts';
 
 export type { ChangeIntent, Intent } from './intents.ts';
 export type { GitOpsWorkflow, TurnTools, FollowUpListener } from './workflow.ts';
@@ -143,11 +144,16 @@ export const gitopsPlugin = definePlugin({
           const ref = p.instance && !p.app.includes('@') ? `${p.app}@${p.instance}` : p.app;
           const r = await deps.argo.resolve(ref, { signal: ctx.signal });
           ctx.authorize('gitops.propose', { app: r.app.metadata.name, project: r.app.spec.project });
-          const commit = p.commit ?? p.fromRevision;
+          // A commit is taken back alone; a revision to go back to restores the app's files as then.
+          const intent: Intent = p.commit
+            ? { kind: 'revert', commit: p.commit }
+            : p.toRevision
+              ? { kind: 'revert', toRevision: p.toRevision }
+              : { kind: 'revert' };
           const reply = await flow.propose(
             { actor: ctx.actor, conversation: ctx.conversation, say: ctx.say, button: ctx.button },
             r,
-            commit ? { kind: 'revert', commit } : { kind: 'revert' },
+            intent,
             { reason: p.toRevision ? `roll back to ${p.toRevision.slice(0, 7)}` : undefined },
           );
           return reply ? { reply } : undefined;

@@ -45,6 +45,8 @@ export function describeIntent(i: Intent): string {
         ? `revert #${i.pullRequest}`
         : i.commit
           ? `revert ${i.commit.slice(0, 7)}`
-          : 'revert the last change';
+          : i.toRevision
+            ? `roll back to ${i.toRevision.slice(0, 7)}`
+            : 'revert the last change';
   }
 }

@@ -6,7 +6,6 @@ import { code, esc } from '../../../core/message/markup.ts';
 import type { Button } from '../../../core/message/model.ts';
 import { shortSha } from '../render/tone.ts';
 import type { ArgoService } from '../service.ts';
-import { isAutoSync } from '../types.ts';
 import { appArg } from './status.ts';
 import { operationOutcome, waitForOperation } from './sync.ts';
 
@@ -34,7 +33,7 @@ export const rollbackCommand = (argo: ArgoService, actions: ActionService, opts:
     async run({ args, signal, authorize, button }) {
       const r = await argo.resolve(args.app, { signal, fresh: true });
       authorize('argo.sync', { app: r.app.metadata.name, project: r.app.spec.project });
-      const history = [...(r.app.status?.history ?? [])].sort((a, b) => b.id - a.id);
+      const history = r.view.history;
       const current = history[0];
       const target = args.id === undefined ? history[1] : history.find((h) => h.id === args.id);
       if (!target) {
@@ -44,17 +43,17 @@ export const rollbackCommand = (argo: ArgoService, actions: ActionService, opts:
             : `${r.ref} has no deployment with id ${args.id}. \`argo history ${r.ref}\` lists them.`,
         );
       }
-      if (isAutoSync(r.app)) {
+      if (r.view.autoSync.enabled) {
         // Argo CD refuses a rollback while auto-sync is on, and it would be undone from Git anyway.
         const buttons: Button[] = [];
-        if (actions.handler(REVERT_ACTION) && current?.revision) {
+        if (actions.handler(REVERT_ACTION) && current?.revisions[0]) {
           const id = await button({
             kind: REVERT_ACTION,
             params: {
               app: r.ref,
               instance: r.instance,
-              toRevision: target.revision,
-              fromRevision: current.revision,
+              toRevision: target.revisions[0],
+              fromRevision: current.revisions[0],
             },
             scope: { app: r.app.metadata.name, project: r.app.spec.project },
           });
@@ -69,14 +68,19 @@ export const rollbackCommand = (argo: ArgoService, actions: ActionService, opts:
               text:
                 `${esc(r.ref)} has auto-sync on: Argo CD refuses a rollback ("rollback cannot be initiated when auto-sync is enabled"), ` +
                 `and Git would bring the change back anyway. The GitOps way is to revert the change in Git: ` +
-                `from ${code(shortSha(current?.revision))} back to ${code(shortSha(target.revision))} (deployment ${target.id}).` +
+                `from ${code(shortSha(current?.revisions[0]))} back to ${code(shortSha(target.revisions[0]))} (deployment ${target.id}).` +
                 (buttons.length
                   ? ''
                   : `\nUse ${code(`gitops revert ${r.ref}`)} to open the revert pull request.`),
             },
           ],
           buttons,
-          data: { autoSync: true, from: current?.revision, to: target.revision, historyId: target.id },
+          data: {
+            autoSync: true,
+            from: current?.revisions[0],
+            to: target.revisions[0],
+            historyId: target.id,
+          },
         };
       }
       const previous = r.app.status?.operationState;

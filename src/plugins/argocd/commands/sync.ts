@@ -5,6 +5,7 @@ import type { Message } from '../../../core/message/model.ts';
 import type { ArgoInstanceClient, AppLocator } from '../client.ts';
 import { shortSha } from '../render/tone.ts';
 import type { ArgoService } from '../service.ts';
+import { readApplication } from '../view/app-view.ts';
 import type { Application } from '../types.ts';
 import { appArg } from './status.ts';
 
@@ -44,10 +45,10 @@ export function operationOutcome(ref: string, app: Application, done: boolean, v
       data: { phase: op?.phase ?? 'Running' },
     };
   }
-  const rev = shortSha(op.syncResult?.revision ?? app.status?.sync?.revision);
-  const failed = (op.syncResult?.resources ?? []).filter(
-    (r) => r.status === 'SyncFailed' || r.hookPhase === 'Failed',
-  );
+  // The one reading of the result: every source's revision, the resources that failed.
+  const v = readApplication(app).lastOperation;
+  const rev = v?.revisions.map((x) => shortSha(x)).join(', ') || shortSha(app.status?.sync?.revision);
+  const failed = v?.failed ?? [];
   const ok = op.phase === 'Succeeded';
   return {
     text: ok
@@ -74,7 +75,7 @@ export function operationOutcome(ref: string, app: Application, done: boolean, v
           ]
         : []),
     ],
-    data: { phase: op.phase, message: op.message, revision: op.syncResult?.revision },
+    data: { phase: op.phase, message: op.message, revision: v?.revisions[0], revisions: v?.revisions ?? [] },
   };
 }
 

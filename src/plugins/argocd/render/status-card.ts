@@ -34,8 +34,11 @@ export interface StatusInputs {
 
 const revs = (o: OperationView) => o.revisions.map((r) => revisionLabel(r)).join(', ');
 const by = (o: OperationView) => (o.initiatedBy ? ` by ${esc(o.initiatedBy)}` : '');
+// Argo CD retries without end when the limit is negative (appcontroller.go: `Limit < 0`).
 const retries = (o: OperationView) =>
-  o.retryCount ? ` (retry ${o.retryCount}${o.retryLimit ? ` of ${o.retryLimit}` : ''})` : '';
+  o.retryCount
+    ? ` (retry ${o.retryCount}${o.retryLimit !== undefined && o.retryLimit < 0 ? ', no limit' : o.retryLimit ? ` of ${o.retryLimit}` : ''})`
+    : '';
 
 /** What is happening to the app right now, most pressing first. */
 export function nowLines(v: AppView, now: number): string[] {
@@ -249,7 +252,12 @@ export function statusCard(inp: StatusInputs): Message {
         deleting: v.deleting,
         ownedBy: v.ownedBy,
         images: v.images,
-        imageOverride: v.images.some((i) => i.origin !== 'git'),
+        // Set on the Application rather than in Git (Image Updater's git write-back is in Git).
+        imageOverride: v.images.some(
+          (i) =>
+            i.origin === 'override' ||
+            (i.origin === 'image-updater' && v.imageUpdater?.writeBack === 'argocd'),
+        ),
         unhealthy: troubled.map((t) => ({
           kind: t.kind,
           name: t.name,

@@ -69,6 +69,28 @@ describe('the one reading of an Application', () => {
     });
   });
 
+  it('lets a Helm tag parameter claim an image only when it can tell which', () => {
+    const app = (params: { name: string; value: string }[], images: string[]) =>
+      readApplication({
+        spec: { source: { repoURL: 'https://c.example.com', chart: 'web', helm: { parameters: params } } },
+        status: { summary: { images } },
+      }).images.map((i) => i.origin);
+    // Two images share the tag: a lone `app.image.tag` says nothing about which one it sets.
+    expect(
+      app([{ name: 'app.image.tag', value: 'latest' }], ['ghcr.io/o/app:latest', 'redis:latest']),
+    ).toEqual(['git', 'git']);
+    // With its repository named, the group claims that image only.
+    expect(
+      app(
+        [
+          { name: 'app.image.repository', value: 'ghcr.io/o/app' },
+          { name: 'app.image.tag', value: 'latest' },
+        ],
+        ['ghcr.io/o/app:latest', 'redis:latest'],
+      ),
+    ).toEqual(['override', 'git']);
+  });
+
   it('tells a requested operation from a running one, even when the running one has no `operation`', () => {
     const running = readApplication({
       status: {
@@ -153,6 +175,10 @@ describe('links into Git hosts', () => {
     { host: 'gitea.lan:3000', kind: 'gitea' },
   ]);
   const sha = '0123456789abcdef0123456789abcdef01234567';
+
+  it('survives a repository URL with a malformed escape', () => {
+    expect(() => links.commit('https://github.com/o/r%zz', sha)).not.toThrow();
+  });
 
   it('reads every repository URL form Argo CD accepts', () => {
     expect(parseRepoUrl('git@github.com:o/r.git')).toEqual({

@@ -75,6 +75,46 @@ function kustomizeTarget(entry: string): { names: string[] } {
 
 const sameRepo = (a: string, b: string) => a === b || canonicalRepo(a) === canonicalRepo(b);
 
+/**
+ * The Helm parameter that sets an image, if one does. Parameters go in groups by prefix
+ * (`image.repository` + `image.tag`, `api.image`): a group naming a repository claims only that
+ * repository's image; a lone tag parameter claims an image only when no other deployed image has
+ * the same tag (otherwise it says nothing about which one it sets).
+ */
+function helmOverride(
+  params: { name: string; value: string }[],
+  image: { repo: string; tag?: string },
+  deployed: { repo: string; tag?: string }[],
+): { name: string } | undefined {
+  const groups = new Map<
+    string,
+    { repo?: { name: string; value: string }; tag?: { name: string; value: string } }
+  >();
+  for (const p of params) {
+    const dot = p.name.lastIndexOf('.');
+    const prefix = dot >= 0 ? p.name.slice(0, dot) : '';
+    const leaf = (dot >= 0 ? p.name.slice(dot + 1) : p.name).toLowerCase();
+    const g = groups.get(prefix) ?? {};
+    if (leaf === 'tag' || leaf === 'version') g.tag = p;
+    else if (leaf === 'repository' || leaf === 'image' || leaf === 'name') g.repo = p;
+    else continue;
+    groups.set(prefix, g);
+  }
+  for (const g of groups.values()) {
+    if (g.repo) {
+      const r = parseImage(g.repo.value);
+      if (!sameRepo(r.repo, image.repo)) continue;
+      if (g.tag && g.tag.value !== image.tag) continue;
+      return g.tag ?? g.repo;
+    }
+    if (g.tag && image.tag !== undefined && g.tag.value === image.tag) {
+      const sharing = deployed.filter((d) => d.tag === image.tag).length;
+      if (sharing === 1) return g.tag;
+    }
+  }
+  return undefined;
+}
+
 export function readImages(
   deployed: string[],
   sources: SourceView[],
@@ -82,8 +122,9 @@ export function readImages(
   multi: boolean,
 ): ImageView[] {
   const where = (i: number) => (multi ? `spec.sources[${i}]` : 'spec.source');
-  return deployed.map((image): ImageView => {
-    const { repo, tag } = parseImage(image);
+  const parsed = deployed.map((i) => parseImage(i));
+  return deployed.map((image, n): ImageView => {
+    const { repo, tag } = parsed[n] as { repo: string; tag?: string };
     const managed = updater?.images.find((u) => {
       const alias = u.alias ? updater.settings[u.alias] : undefined;
       const names = [u.image, alias?.['kustomize.image-name'], alias?.['helm.image-name']].filter(Boolean);
@@ -91,13 +132,7 @@ export function readImages(
     });
     for (const s of sources) {
       const k = s.kustomizeImages.find((e) => kustomizeTarget(e).names.some((n) => sameRepo(n, repo)));
-      const p = !k
-        ? s.helmParameters.find(
-            (hp) =>
-              (tag !== undefined && hp.value === tag && /tag|version/i.test(hp.name)) ||
-              (/image|repository/i.test(hp.name) && sameRepo(parseImage(hp.value).repo, repo)),
-          )
-        : undefined;
+      const p = !k ? helmOverride(s.helmParameters, { repo, ...(tag ? { tag } : {}) }, parsed) : undefined;
       if (!k && !p) continue;
       const detail = k ? `${where(s.index)}.kustomize.images` : `Helm parameter ${p?.name}`;
       if (managed && updater?.writeBack === 'argocd')

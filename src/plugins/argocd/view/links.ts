@@ -56,7 +56,13 @@ export function parseRepoUrl(repoURL: string): ParsedRepoUrl | undefined {
   }
   const scheme = url.protocol.replace(/:$/, '');
   if (scheme !== 'https' && scheme !== 'http' && scheme !== 'ssh' && scheme !== 'git') return undefined;
-  const path = clean(decodeURIComponent(url.pathname));
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url.pathname);
+  } catch {
+    decoded = url.pathname; // a malformed %-escape: keep the path as written
+  }
+  const path = clean(decoded);
   if (!path || !url.hostname) return undefined;
   return { scheme, host: url.hostname.toLowerCase(), ...(url.port ? { port: url.port } : {}), path };
 }

@@ -96,7 +96,9 @@ export function readOperations(
   };
   const out: { current?: OperationView; last?: OperationView } = {};
   if (stage === 'running' || stage === 'terminating') {
-    out.current = view(stage, stateOp?.initiatedBy ? stateOp : (requested ?? stateOp), state);
+    // Who started it: the state's copy of the operation, else the requested one (the state may lack it).
+    const byWho = obj(stateOp?.initiatedBy) && Object.keys(stateOp?.initiatedBy as object).length;
+    out.current = view(stage, byWho ? stateOp : (requested ?? stateOp), state);
   } else {
     if (state && stage) out.last = view(stage, stateOp, state);
     // A requested operation newer than the finished state: not picked up by the controller yet.
