@@ -76,7 +76,9 @@ export function getApp(instance: ArgoInstanceState, name: string, params: URLSea
       'multiple projects specified - the get endpoint accepts either zero or one project',
     );
   const ns = params.get('appNamespace') || instance.controlNamespace;
-  const app = (instance.namespaceEnabled(ns) ? instance.get(name, ns) : undefined) as App | undefined;
+  // A namespace Argo CD does not serve is refused as permission denied, project or not.
+  if (!instance.namespaceEnabled(ns)) throw new ArgoApiError(GRPC.PermissionDenied, 'permission denied');
+  const app = instance.get(name, ns) as App | undefined;
   if (!app || (projects[0] && app.spec.project !== projects[0])) {
     if (projects[0]) throw new ArgoApiError(GRPC.NotFound, `applications.argoproj.io "${name}" not found`);
     throw new ArgoApiError(GRPC.PermissionDenied, 'permission denied');

@@ -61,6 +61,22 @@ argocd:
         spec:
           source: {repoURL: https://github.com/o/infra, path: api}
           destination: {server: https://c, namespace: api}
+      - metadata: {name: multi}
+        spec:
+          sources:
+            - {repoURL: https://charts.example.com, chart: web, targetRevision: 1.2.3}
+            - {repoURL: https://github.com/o/values, targetRevision: main, ref: values}
+          destination: {server: https://c, namespace: multi}
+        status:
+          sync: {status: Synced, revisions: [1.2.3, '2222222222222222222222222222222222222222']}
+          health: {status: Healthy}
+          history:
+            - id: 4
+              revisions: [1.2.2, '1111111111111111111111111111111111111111']
+              sources:
+                - {repoURL: https://charts.example.com, chart: web, targetRevision: 1.2.2}
+                - {repoURL: https://github.com/o/values, targetRevision: main, ref: values}
+              deployedAt: '2026-11-20T09:00:00Z'
       - metadata: {name: hidden, namespace: elsewhere}
         spec:
           source: {repoURL: https://github.com/o/infra, path: hidden}
@@ -116,9 +132,10 @@ describe('sandbox Argo CD: what real clients read besides applications', () => {
         config: { tlsClientConfig: { insecure: false } },
       }),
     ]);
-    expect((await get('/api/v1/clusters?name=nope')).body.items).toEqual([]);
+    // ClusterList.items is not omitempty and comes back nil from protobuf: null.
+    expect((await get('/api/v1/clusters?name=nope')).body.items).toBeNull();
     const one = await get(`/api/v1/clusters/${encodeURIComponent('https://c')}`);
-    expect(one.body).toMatchObject({ name: 'prod', info: { applicationsCount: 3 } });
+    expect(one.body).toMatchObject({ name: 'prod', info: { applicationsCount: 4 } });
     expect((await get('/api/v1/clusters/prod?id.type=name')).body.server).toBe('https://c');
     expect((await get('/api/v1/clusters/nope?id.type=name')).status).toBe(403);
   });
@@ -142,7 +159,12 @@ describe('sandbox Argo CD: what real clients read besides applications', () => {
     expect(s.body).toMatchObject({
       appsInAnyNamespaceEnabled: true,
       appLabelKey: 'app.kubernetes.io/instance',
+      controllerNamespace: 'argocd',
     });
+    // Anyone may read them; only a session sees the controller's namespace.
+    const anonymous = (await (await fetch(`${url}/api/v1/settings`)).json()) as Record<string, unknown>;
+    expect(anonymous.controllerNamespace).toBeUndefined();
+    expect(anonymous.help).toEqual({});
   });
 
   it('gives one live resource of the app, with Secret values hidden, and refuses what is not in its tree', async () => {
@@ -180,7 +202,19 @@ describe('sandbox Argo CD: what real clients read besides applications', () => {
     const secret = await get(
       '/api/v1/applications/web/resource/actions?namespace=web&resourceName=creds&kind=Secret&version=v1',
     );
-    expect(secret.body.actions).toEqual([]);
+    // ResourceActionsListResponse.actions is omitempty: no actions, no field.
+    expect(secret.body).toEqual({});
+    const self = await get(
+      '/api/v1/applications/web/resource/actions?resourceName=web&group=argoproj.io&kind=Application&version=v1alpha1',
+    );
+    expect(self.body.actions).toEqual([{ name: 'toggle-auto-sync', displayName: 'Enable Auto-Sync' }]);
+    const noVersion = await get(
+      '/api/v1/applications/web/resource?namespace=web&resourceName=web&group=apps&kind=Deployment',
+    );
+    expect([noVersion.status, noVersion.body.message]).toEqual([
+      500,
+      'grpc: error while marshaling: proto: required field "version" not set',
+    ]);
   });
 
   it('filters managed resources and leaves hooks out', async () => {
@@ -199,10 +233,13 @@ describe('sandbox Argo CD: what real clients read besides applications', () => {
     expect((await get('/api/v1/applications/api')).status).toBe(403);
     expect((await get('/api/v1/applications/api?appNamespace=team-a')).status).toBe(200);
     expect((await get('/api/v1/applications/hidden?appNamespace=elsewhere')).status).toBe(403);
+    expect((await get('/api/v1/applications/hidden?appNamespace=elsewhere&project=default')).status).toBe(
+      403,
+    );
     const names = ((await get('/api/v1/applications')).body.items as { metadata: { name: string } }[]).map(
       (a) => a.metadata.name,
     );
-    expect(names).toEqual(['api', 'fresh', 'web']);
+    expect(names).toEqual(['api', 'fresh', 'multi', 'web']);
   });
 
   it('puts an app that was never reconciled on the wire as Go marshals it', async () => {
@@ -227,6 +264,19 @@ describe('sandbox Argo CD: what real clients read besides applications', () => {
       'text/plain; charset=utf-8',
       'Not Found\n',
     ]);
+  });
+
+  it('rolls a multi-source app back to its sources and revisions of then', async () => {
+    const res = await fetch(`${url}/api/v1/applications/multi/rollback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${inst.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 4 }),
+    });
+    expect(res.status).toBe(200);
+    const sync = ((await res.json()) as { operation: { sync: Record<string, unknown> } }).operation.sync;
+    expect(sync.revisions).toEqual(['1.2.2', '1111111111111111111111111111111111111111']);
+    expect((sync.sources as unknown[]).length).toBe(2);
+    expect(sync.revision).toBeUndefined();
   });
 
   it('refuses a sync whose options are not the message Argo CD expects', async () => {

@@ -41,7 +41,8 @@ export function listClusters(world: World, instance: ArgoInstanceState, params: 
   const server = params.get('server');
   if (name) items = items.filter((c) => c.name === name).slice(0, 1);
   if (server) items = items.filter((c) => c.server === server).slice(0, 1);
-  return { metadata: {}, items };
+  // ClusterList.items is not omitempty: an empty list is null on the wire.
+  return { metadata: {}, items: items.length ? items : null };
 }
 
 /** `GET /api/v1/clusters/{id}`: by server URL, or by name with `id.type=name`. */
@@ -77,19 +78,20 @@ export function getProject(world: World, name: string): KubeObject {
   throw new ArgoApiError(GRPC.NotFound, `appprojects.argoproj.io "${name}" not found`);
 }
 
-/** `GET /api/v1/settings`: the public settings (server/settings/settings.go Get, unauthenticated part). */
-export function settings(instance: ArgoInstanceState) {
+/**
+ * `GET /api/v1/settings` (server/settings/settings.go Get): every field omitempty, so false and
+ * empty values are left out; kustomizeOptions, googleAnalytics and help are always objects; the
+ * controller's namespace only for a logged-in caller.
+ */
+export function settings(instance: ArgoInstanceState, loggedIn: boolean) {
   return {
-    url: instance.uiUrl ?? '',
+    ...(instance.uiUrl ? { url: instance.uiUrl } : {}),
     appLabelKey: 'app.kubernetes.io/instance',
-    controllerNamespace: 'argocd',
-    statusBadgeEnabled: false,
-    kustomizeVersions: [],
-    uiCssURL: '',
-    execEnabled: false,
-    appsInAnyNamespaceEnabled: instance.appNamespaces.length > 0,
-    impersonationEnabled: false,
-    installationID: '',
-    additionalUrls: [],
+    kustomizeOptions: {},
+    googleAnalytics: {},
+    help: {},
+    trackingMethod: 'annotation',
+    ...(instance.appNamespaces.length ? { appsInAnyNamespaceEnabled: true } : {}),
+    ...(loggedIn ? { controllerNamespace: instance.controlNamespace } : {}),
   };
 }

@@ -56,7 +56,9 @@ describe('the sandbox decides drift as Argo CD does', () => {
     expect(compare(live, sts([claim])).modified).toBe(false);
   });
 
-  it('says a resource missing on one side differs', () => {
+  it('calls a resource missing in the cluster modified, and one Git lacks not (it is to be pruned)', () => {
+    // gitops-engine pkg/diff/diff.go: live nil → Modified true; config nil → Modified false.
     expect(compare(undefined, service([])).modified).toBe(true);
+    expect(compare(service([]), undefined).modified).toBe(false);
   });
 });

@@ -46,7 +46,7 @@ function refuseBusy(app: App): void {
   if (app.metadata.deletionTimestamp)
     throw new ArgoApiError(GRPC.FailedPrecondition, 'application is deleting');
   // util/argo/argo.go SetAppOperation; the gRPC interceptor keeps only the inner status message.
-  if (app.operation || app.status?.operationState?.phase === 'Running') {
+  if (app.operation) {
     throw new ArgoApiError(GRPC.FailedPrecondition, 'another operation is already in progress');
   }
 }
@@ -125,31 +125,42 @@ export class Operations {
       );
     refuseBusy(app);
     const id = Number(body.id);
-    const entry = ((app.status?.history ?? []) as { id: number; revision?: string; source?: unknown }[]).find(
-      (h) => h.id === id,
-    );
+    const entry = (
+      (app.status?.history ?? []) as {
+        id: number;
+        revision?: string;
+        revisions?: string[];
+        source?: { repoURL?: string };
+        sources?: Json[];
+      }[]
+    ).find((h) => h.id === id);
     if (!entry)
       throw new ArgoApiError(
         GRPC.InvalidArgument,
         `application ${app.metadata.namespace}/${app.metadata.name} does not have deployment with id ${id}`,
       );
-    if (!entry.source)
+    // A multi-source entry carries sources and revisions; a single-source one a source (which the
+    // wire always holds, `{repoURL: ""}` when empty) and a revision.
+    const multi = (entry.sources ?? []).length > 0;
+    if (!multi && !entry.source?.repoURL)
       throw new ArgoApiError(
         GRPC.FailedPrecondition,
         'cannot rollback to revision deployed with Argo CD v0.11 or lower. sync to revision instead.',
       );
     const run: SyncRun = {
-      revision: entry.revision ?? '',
+      revision: (multi ? entry.revisions?.[0] : entry.revision) ?? '',
+      ...(multi ? { revisions: entry.revisions ?? [] } : {}),
       prune: !!body.prune,
       dryRun: !!body.dryRun,
       initiatedBy: { username: user },
     };
+    const flags = { ...(run.prune ? { prune: true } : {}), ...(run.dryRun ? { dryRun: true } : {}) };
     return this.start(instance, app, run, {
       sync: {
-        revision: run.revision,
-        prune: run.prune,
-        dryRun: run.dryRun,
-        source: entry.source,
+        ...(multi
+          ? { revisions: entry.revisions ?? [], sources: entry.sources }
+          : { revision: run.revision, source: entry.source }),
+        ...flags,
         syncStrategy: { apply: {} },
       },
     });

@@ -65,17 +65,42 @@ export function liveResource(
   return q.kind === 'Secret' && q.group === '' ? hideSecret(obj as Obj) : (obj as Obj);
 }
 
-/** Every value of a Secret's data as `+` characters (stringData folded in first, as Argo CD does). */
-export function hideSecret(secret: Obj): Obj {
-  const data = {
-    ...((secret.data as Obj | undefined) ?? {}),
-    ...((secret.stringData as Obj | undefined) ?? {}),
-  };
-  const { stringData: _s, ...rest } = secret;
-  return { ...rest, data: Object.fromEntries(Object.keys(data).map((k) => [k, '++++++++'])) };
+/**
+ * Secrets' values as `+` characters, stringData folded into data first (gitops-engine
+ * HideSecretData): over the objects given together (desired and live), equal values get equal
+ * masks and each different value 4 more `+`, so a change still shows without its values.
+ */
+export function hideSecrets(objs: (Obj | undefined)[]): (Obj | undefined)[] {
+  const masks = new Map<string, Map<Json, string>>();
+  return objs.map((secret) => {
+    if (!secret) return secret;
+    const data = {
+      ...((secret.data as Obj | undefined) ?? {}),
+      ...((secret.stringData as Obj | undefined) ?? {}),
+    };
+    const { stringData: _s, ...rest } = secret;
+    const hidden = Object.fromEntries(
+      Object.entries(data).map(([k, v]) => {
+        const seen = masks.get(k) ?? new Map<Json, string>();
+        masks.set(k, seen);
+        if (!seen.has(v)) seen.set(v, '+'.repeat(8 + 4 * seen.size));
+        return [k, seen.get(v) as string];
+      }),
+    );
+    return { ...rest, data: hidden };
+  });
 }
 
+export const hideSecret = (secret: Obj): Obj => hideSecrets([secret])[0] as Obj;
+
 const ACTIONS: Record<string, (o: Obj) => { name: string; [k: string]: Json }[]> = {
+  // resource_customizations/argoproj.io/Application/actions/discovery.lua (`disabled: false`
+  // is omitempty on the wire)
+  'argoproj.io/Application': (o) => {
+    const automated = o.spec?.syncPolicy?.automated;
+    const on = !!automated && (automated.enabled === true || automated.enabled === undefined);
+    return [{ name: 'toggle-auto-sync', displayName: on ? 'Disable Auto-Sync' : 'Enable Auto-Sync' }];
+  },
   // resource_customizations/apps/Deployment/actions/discovery.lua
   'apps/Deployment': (o) => {
     const paused = o.spec?.paused === true;
@@ -117,7 +142,8 @@ const ACTIONS: Record<string, (o: Obj) => { name: string; [k: string]: Json }[]>
   },
 };
 
-export function resourceActions(obj: Obj, q: ResourceQuery): { actions: Json[] } {
-  const discover = ACTIONS[`${q.group}/${q.kind}`];
-  return { actions: discover ? discover(obj) : [] };
+/** ResourceActionsListResponse: `actions` is omitempty, so a kind without actions answers `{}`. */
+export function resourceActions(obj: Obj, q: ResourceQuery): { actions?: Json[] } {
+  const actions = ACTIONS[`${q.group}/${q.kind}`]?.(obj) ?? [];
+  return actions.length ? { actions } : {};
 }

@@ -14,7 +14,7 @@ import { podLogs } from './logs.ts';
 import { Operations, type SyncHook } from './operations.ts';
 import { streamApplications } from './stream.ts';
 import { getCluster, getProject, listClusters, settings } from './catalog.ts';
-import { hideSecret, liveResource, resourceActions, resourceQuery } from './resource.ts';
+import { hideSecrets, liveResource, resourceActions, resourceQuery } from './resource.ts';
 import { compare } from './diff.ts';
 import type { Json } from '../json.ts';
 import { buildTree, liveManaged, managedRefs } from './tree.ts';
@@ -64,6 +64,10 @@ export function createArgoServer(
       return;
     }
     const t = token(req);
+    // The settings answer anyone (server/settings/settings.go ignores the auth error), the rest
+    // only a session; a logged-in caller also sees the controller's namespace.
+    if (url.pathname === '/api/v1/settings' && req.method === 'GET')
+      return json(res, 200, settings(instance, t === instance.token));
     if (!t) return argoFail(res, GRPC.Unauthenticated, 'no session information');
     if (t !== instance.token)
       return argoFail(res, GRPC.Unauthenticated, 'invalid session: token signature is invalid');
@@ -83,7 +87,6 @@ export function createArgoServer(
     const params = url.searchParams;
     if (p === '/api/version' && req.method === 'GET')
       return json(res, 200, { Version: opts.version ?? 'v3.1.0+sandbox', Platform: 'linux/amd64' });
-    if (p === '/api/v1/settings' && req.method === 'GET') return json(res, 200, settings(instance));
     if (p === '/api/v1/clusters' && req.method === 'GET')
       return json(res, 200, listClusters(world, instance, params));
     const cl = /^\/api\/v1\/clusters\/([^/]+)$/.exec(p);
@@ -100,12 +103,13 @@ export function createArgoServer(
       const match = matcher(queryFrom(params), instance);
       const items = instance.list().filter(match);
       const fields = parseFields(params.get('fields'), { prefix: 'items.', whitelist: LIST_FIELDS });
-      const body = fields
-        ? {
-            metadata: { resourceVersion: instance.resourceVersion },
-            items: items.map((a) => applyFields(a, fields)),
-          }
-        : { metadata: { resourceVersion: instance.resourceVersion }, items };
+      // ApplicationList.items is not omitempty and an empty list comes back nil from protobuf:
+      // `"items": null` (forwarder_overwrite.go writes exactly that).
+      const shown = fields ? items.map((a) => applyFields(a, fields)) : items;
+      const body = {
+        metadata: { resourceVersion: instance.resourceVersion },
+        items: shown.length ? shown : null,
+      };
       return json(res, 200, body);
     }
     const m = /^\/api\/v1\/applications\/([^/]+)(\/.*)?$/.exec(p);
@@ -117,9 +121,18 @@ export function createArgoServer(
     if (sub === '/resource-tree' && req.method === 'GET') {
       const app = getApp(instance, name, params);
       const { nodes } = buildTree(app, world.clusterFor(app), instance);
-      return json(res, 200, { nodes, orphanedNodes: [], hosts: [] });
+      // ApplicationTree's lists are all omitempty.
+      return json(res, 200, nodes.length ? { nodes } : {});
     }
     if ((sub === '/resource' || sub === '/resource/actions') && req.method === 'GET') {
+      // resourceName, version and kind are proto2 `required` in ApplicationResourceRequest: the
+      // gateway's client fails to marshal a request without them (500 Internal).
+      const required = ['resourceName', 'version', 'kind'].find((k) => !params.has(k));
+      if (required)
+        throw new ArgoApiError(
+          GRPC.Internal,
+          `grpc: error while marshaling: proto: required field "${required}" not set`,
+        );
       const app = getApp(instance, name, params);
       const q = resourceQuery(params);
       // Actions may be asked of the Application itself (getUnstructuredLiveResourceOrApp).
@@ -155,7 +168,15 @@ export function createArgoServer(
     const rev = /^\/revisions\/([^/]+)\/metadata$/.exec(sub);
     if (rev && req.method === 'GET') {
       const app = getApp(instance, name, params);
-      const repo = app.spec.source?.repoURL ?? app.spec.sources?.[0]?.repoURL;
+      // A multi-source app's revision belongs to the source `sourceIndex` names (0 by default).
+      const spec = app.spec as { source?: { repoURL?: string }; sources?: { repoURL?: string }[] };
+      const index = Number(params.get('sourceIndex') ?? 0);
+      const repo = spec.sources?.length ? spec.sources[index]?.repoURL : spec.source?.repoURL;
+      if (spec.sources?.length && !spec.sources[index])
+        throw new ArgoApiError(
+          GRPC.Unknown,
+          `source index ${index} not found because there are only ${spec.sources.length} sources`,
+        );
       const revision = decodeURIComponent(rev[1] as string);
       const md = repo && opts.revisions ? await opts.revisions.metadata(repo, revision) : undefined;
       if (!md)
@@ -235,29 +256,32 @@ export function createArgoServer(
         target = annotated ? JSON.parse(annotated) : live;
       }
       const diff = compare(live, target);
+      // gitops-engine diff.go: a missing live object is modified; one Git lacks (to prune) is not.
       const modified =
         diff.modified ||
         status.get(key(ref.kind, ref.namespace, ref.name)) === 'OutOfSync' ||
-        (!live && !!target) ||
-        (!!live && !target);
-      const secret = ref.kind === 'Secret' && !ref.group;
-      const show = (o: unknown) =>
-        o ? JSON.stringify(secret ? hideSecret(o as Record<string, Json>) : o) : 'null';
+        (!live && !!target);
+      const states = [target, live, diff.normalizedLive, diff.predicted] as (
+        Record<string, Json> | undefined
+      )[];
+      const [t, l, n, p] = ref.kind === 'Secret' && !ref.group ? hideSecrets(states) : states;
+      const show = (o: unknown) => (o ? JSON.stringify(o) : 'null');
       // ResourceDiff's fields are all omitempty (types.go): no empty group, no false flags.
       return {
         ...(ref.group ? { group: ref.group } : {}),
         kind: ref.kind,
         ...(ref.namespace ? { namespace: ref.namespace } : {}),
         name: ref.name,
-        targetState: show(target),
-        liveState: show(live),
-        normalizedLiveState: show(diff.normalizedLive),
-        predictedLiveState: show(diff.predicted),
+        targetState: show(t),
+        liveState: show(l),
+        normalizedLiveState: show(n),
+        predictedLiveState: show(p),
         ...(modified ? { modified } : {}),
         ...(live?.metadata.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}),
       };
     });
-    json(res, 200, applyFields({ items }, parseFields(params.get('fields'))));
+    // ManagedResourcesResponse.items is omitempty: no match is `{}`.
+    json(res, 200, applyFields(items.length ? { items } : {}, parseFields(params.get('fields'))));
   }
 
   function events(res: ServerResponse, name: string, params: URLSearchParams): void {
@@ -288,7 +312,7 @@ export function createArgoServer(
         return o?.name === node.name && o.kind === node.kind && (!o.uid || !node.uid || o.uid === node.uid);
       });
     }
-    json(res, 200, { metadata: {}, items });
+    json(res, 200, { metadata: {}, items: items.length ? items : null });
   }
 
   return new SandboxServer({

@@ -44,7 +44,7 @@ const TYPES: Record<string, Field[]> = {
     ['syncPolicy', P('SyncPolicy'), true],
     ['ignoreDifferences', L('any'), true],
     ['info', L('Info'), true],
-    ['revisionHistoryLimit', 'int', true],
+    ['revisionHistoryLimit', 'any', true], // *int64: an explicit 0 is sent
     ['sources', L('ApplicationSource'), true],
     ['sourceHydrator', 'any', true],
   ],

@@ -22,24 +22,35 @@ const parse = (json: string | undefined): Obj | undefined => {
 };
 
 /**
- * A Secret's values never reach chat, whatever the server sent: Argo CD masks them with `+`
- * (gitops-engine HideSecretData), but a proxy, an older server or a custom resource may not.
+ * A Secret's values never reach chat, whatever the server sent (Argo CD masks them with `+`; a
+ * proxy, an older server or a custom resource may not). Like Argo CD (gitops-engine
+ * HideSecretData), equal values get equal masks and different values different ones, so a changed
+ * value still shows as a change without showing either value.
  */
-function maskSecret(o: Obj): Obj {
-  if (o.kind !== 'Secret') return o;
-  const mask = (v: unknown) =>
-    isObj(v) ? Object.fromEntries(Object.keys(v).map((k) => [k, '••••••••'])) : v;
-  return {
-    ...o,
-    ...(o.data ? { data: mask(o.data) } : {}),
-    ...(o.stringData ? { stringData: mask(o.stringData) } : {}),
+function maskSecrets(objs: (Obj | undefined)[]): (Obj | undefined)[] {
+  const masks = new Map<string, Map<unknown, string>>();
+  const mask = (key: string, value: unknown): string => {
+    const seen = masks.get(key) ?? new Map<unknown, string>();
+    masks.set(key, seen);
+    if (!seen.has(value)) seen.set(value, '•'.repeat(8 + 4 * seen.size));
+    return seen.get(value) as string;
   };
+  return objs.map((o) => {
+    if (!o || o.kind !== 'Secret') return o;
+    const all = (v: unknown, field: string) =>
+      isObj(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(`${field}.${k}`, x)])) : v;
+    return {
+      ...o,
+      ...(o.data ? { data: all(o.data, 'data') } : {}),
+      ...(o.stringData ? { stringData: all(o.stringData, 'data') } : {}),
+    };
+  });
 }
 
 /** Fields that always differ between the desired and the live object and say nothing. */
 function forDisplay(o: Obj | undefined): string {
   if (!o) return '';
-  const { status: _status, ...rest } = maskSecret(o);
+  const { status: _status, ...rest } = o;
   const meta = { ...(isObj(rest.metadata) ? rest.metadata : {}) };
   for (const k of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink'])
     delete meta[k];
@@ -62,8 +73,12 @@ export function resourceDiff(it: ManagedResource): { id: string; diff: string } 
   if (!target && live) return { id, diff: '(not in Git: would be pruned)' };
   if (target && !live) return { id, diff: '(missing in the cluster: would be created)' };
   if (!it.modified) return undefined;
-  const from = forDisplay(parse(it.normalizedLiveState) ?? live);
-  const to = forDisplay(parse(it.predictedLiveState) ?? target);
+  const [before, after] = maskSecrets([
+    parse(it.normalizedLiveState) ?? live,
+    parse(it.predictedLiveState) ?? target,
+  ]);
+  const from = forDisplay(before);
+  const to = forDisplay(after);
   const diff = unifiedDiff(from, to, { from: `live ${id}`, to: `desired ${id}` });
   return { id, diff: diff || '(differs in a way the texts do not show: ignored fields or formatting)' };
 }
