@@ -17,9 +17,9 @@ import type { Bot } from '../../src/core/compose.ts';
 import { ConfigError } from '../../src/core/config/load.ts';
 import type { Conversation, Message, MessageRef } from '../../src/core/message/model.ts';
 import { bundledPlugins } from '../../src/plugins/index.ts';
-import { IncidentService } from '../../src/plugins/incidents/incidents.ts';
 import { RemediationConfigSchema } from '../../src/plugins/remediation/index.ts';
 import { DEMO_SCENARIO, runSandbox, type SandboxRun } from '../../src/sandbox/cli.ts';
+import { oomAlertGroup, postAlertGroup } from '../support/alerts.ts';
 import { botFor, textOf } from '../support/sandbox-bot.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
@@ -42,39 +42,9 @@ const master = () => run.sandbox.repos.get(REPO)!.git.resolve('master') as Promi
 let alerts = 0;
 /** Fire an Alertmanager notification for an app; each call is a new alert group (a new thread). */
 async function fire(app: string, namespace = app): Promise<string> {
-  const n = ++alerts;
-  const labels = {
-    alertname: 'KubePodOOMKilled',
-    namespace,
-    severity: 'critical',
-    argocd_app: app,
-    container: app,
-  };
-  const body = {
-    version: '4',
-    groupKey: `{}:{alertname="KubePodOOMKilled", namespace="${namespace}", n="${n}"}`,
-    status: 'firing',
-    receiver: 'deckhand',
-    groupLabels: { alertname: 'KubePodOOMKilled' },
-    commonLabels: labels,
-    commonAnnotations: { summary: `${app} was OOMKilled` },
-    alerts: [
-      {
-        status: 'firing',
-        labels: { ...labels, n: String(n) },
-        annotations: { summary: `${app} was OOMKilled` },
-        startsAt: new Date().toISOString(),
-        endsAt: '0001-01-01T00:00:00Z',
-      },
-    ],
-  };
-  const res = await fetch(`${url}/hooks/incidents/alertmanager`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(202);
-  return IncidentService.keyOf(body);
+  const { status, key } = await postAlertGroup(url, TOKEN, oomAlertGroup(app, ++alerts, namespace));
+  expect(status).toBe(202);
+  return key;
 }
 
 /** What was posted in an incident's thread. */
