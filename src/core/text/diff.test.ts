@@ -42,4 +42,11 @@ describe('unifiedDiff', () => {
   it('is empty for equal texts', () => {
     expect(unifiedDiff('same\n', 'same\n')).toBe('');
   });
+  // Expected hunks as GNU diffutils' `diff -u` writes them for the same files.
+  it('counts a file ending in a newline as its lines only; a deleted or new file has a 0,0 side', () => {
+    const body = (d: string) => d.split('\n').slice(2).join('\n');
+    expect(body(unifiedDiff('a\nb\nc\n', ''))).toBe(['@@ -1,3 +0,0 @@', '-a', '-b', '-c'].join('\n'));
+    expect(body(unifiedDiff('', 'x\ny\n'))).toBe(['@@ -0,0 +1,2 @@', '+x', '+y'].join('\n'));
+    expect(body(unifiedDiff('x\ny\n', 'x\ny\nz\n'))).toBe(['@@ -1,2 +1,3 @@', ' x', ' y', '+z'].join('\n'));
+  });
 });

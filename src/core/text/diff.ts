@@ -50,14 +50,17 @@ export function diffLines(a: string[], b: string[]): Edit[] {
   return edits.reverse();
 }
 
+/** A text's lines; the newline that ends the last one does not start another, and '' has none. */
+const linesOf = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
+
 /** A unified diff (`--- a`, `+++ b`, `@@` hunks); empty string when the texts are equal. */
 export function unifiedDiff(
   before: string,
   after: string,
   opts: { from?: string; to?: string; context?: number } = {},
 ): string {
-  const a = before.split('\n');
-  const b = after.split('\n');
+  const a = linesOf(before);
+  const b = linesOf(after);
   const edits = diffLines(a, b);
   if (edits.every((e) => e.op === ' ')) return '';
   const ctx = opts.context ?? 3;
