@@ -42,7 +42,9 @@ function limits(d: Diagnosis): Block[] {
       type: 'text',
       text: `**Could not see** (so this answer rests on the rest):\n${d.incomplete.map((l) => `• ${esc(l)}`).join('\n')}`,
     });
-  const unassessed = [...new Set(d.unassessed.map((u) => u.category))];
+  // A category some other rule found (CrashLoopBackOff from Argo CD's tree) was not left unchecked.
+  const found = new Set(d.findings.map((f) => f.category));
+  const unassessed = [...new Set(d.unassessed.map((u) => u.category))].filter((c) => !found.has(c));
   if (unassessed.length)
     out.push({ type: 'context', items: [`Not checked for lack of data: ${unassessed.join(', ')}`] });
   if (d.withheld.length) out.push({ type: 'context', items: d.withheld.map((w) => `Held back: ${esc(w)}`) });
