@@ -51,8 +51,8 @@ export const diagnosisPlugin = definePlugin({
       clock: deps.clock,
       explainer,
       planner: {
-        preview: (r, intent) => deps.gitops.preview(r, intent),
-        breakingCommit: (r, window) => deps.gitops.breakingCommit(r, window),
+        preview: (r, intent, signal) => deps.gitops.preview(r, intent, signal),
+        breakingCommit: (r, window, signal) => deps.gitops.breakingCommit(r, window, signal),
       },
     });
     provide(DiagnosisToken, service);

@@ -28,12 +28,16 @@ export interface Explainer {
   explain(d: Diagnosis, signal?: AbortSignal): Promise<Explanation | undefined>;
 }
 
-/** What the GitOps plugin lends diagnosis: fixes planned against the repository. */
+/**
+ * What the GitOps plugin lends diagnosis: fixes planned against the repository. The signal fires
+ * when the diagnosis stops waiting; Git requests stop with it.
+ */
 export interface FixPlanner {
-  preview(r: ResolvedApp, intent: Intent): Promise<FixPreview>;
+  preview(r: ResolvedApp, intent: Intent, signal?: AbortSignal): Promise<FixPreview>;
   breakingCommit(
     r: ResolvedApp,
     window: { upTo: string; after?: string; before?: string },
+    signal?: AbortSignal,
   ): Promise<{ sha: string; message: string } | undefined>;
 }
 
@@ -48,15 +52,31 @@ export interface PlannedFix {
 /** The Git host gets this long for planning a fix; past it the diagnosis goes out without one. */
 const GIT_BUDGET_MS = 5_000;
 
-function within<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new UpstreamError('git', 'timeout', `the Git host did not answer within ${ms / 1000} s`)),
-      ms,
+/**
+ * The work `start` begins, given `ms`: past it (or when `outer` fires) the answer is a timeout
+ * and the work's signal fires, so its requests stop instead of running on unseen.
+ */
+async function within<T>(
+  start: (signal: AbortSignal) => Promise<T>,
+  ms: number,
+  outer?: AbortSignal,
+): Promise<T> {
+  const stop = new AbortController();
+  const late = new UpstreamError('git', 'timeout', `the Git host did not answer within ${ms / 1000} s`);
+  const timer = setTimeout(() => stop.abort(late), ms);
+  const quit = () => stop.abort(late);
+  outer?.addEventListener('abort', quit, { once: true });
+  try {
+    const stopped = new Promise<never>((_, reject) =>
+      stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }),
     );
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+    return await Promise.race([start(stop.signal), stopped]);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', quit);
+    // Whatever is still running has no one waiting for it.
+    stop.abort(late);
+  }
 }
 
 export class DiagnosisService {
@@ -65,11 +85,20 @@ export class DiagnosisService {
   private readonly explainer?: Explainer;
   private readonly planner?: FixPlanner;
 
-  constructor(deps: { collector: AppCollector; clock: Clock; explainer?: Explainer; planner?: FixPlanner }) {
+  private readonly gitBudgetMs: number;
+
+  constructor(deps: {
+    collector: AppCollector;
+    clock: Clock;
+    explainer?: Explainer;
+    planner?: FixPlanner;
+    gitBudgetMs?: number;
+  }) {
     this.collector = deps.collector;
     this.clock = deps.clock;
     this.explainer = deps.explainer;
     this.planner = deps.planner;
+    this.gitBudgetMs = deps.gitBudgetMs ?? GIT_BUDGET_MS;
   }
 
   async run(r: ResolvedApp, signal?: AbortSignal): Promise<{ diagnosis: Diagnosis; snapshot: AppSnapshot }> {
@@ -83,11 +112,12 @@ export class DiagnosisService {
    * repository and refused if it would edit anything outside the app. Git trouble withholds the
    * fix and is added to what the diagnosis could not see.
    */
-  async plan(r: ResolvedApp, fix: Fix | undefined, d: Diagnosis): Promise<PlannedFix> {
+  async plan(r: ResolvedApp, fix: Fix | undefined, d: Diagnosis, signal?: AbortSignal): Promise<PlannedFix> {
     if (!fix) return {};
-    if (!this.planner) return { withheld: 'no Git host is configured for changes' };
+    const planner = this.planner;
+    if (!planner) return { withheld: 'no Git host is configured for changes' };
     try {
-      return await within(this.planWith(this.planner, r, fix), GIT_BUDGET_MS);
+      return await within((stop) => this.planWith(planner, r, fix, stop), this.gitBudgetMs, signal);
     } catch (e) {
       if (e instanceof UpstreamError) {
         d.incomplete.push(`git: ${e.message}`);
@@ -98,16 +128,25 @@ export class DiagnosisService {
     }
   }
 
-  private async planWith(planner: FixPlanner, r: ResolvedApp, fix: Fix): Promise<PlannedFix> {
+  private async planWith(
+    planner: FixPlanner,
+    r: ResolvedApp,
+    fix: Fix,
+    signal: AbortSignal,
+  ): Promise<PlannedFix> {
     let intent = intentOf(fix, this.clock.now());
     if (fix.intent === 'revert' && !intent) {
       const p = fix.params as { upTo?: string; after?: string; before?: string };
       if (!p.upTo) return { withheld: 'no deployed revision to go back from' };
-      const commit = await planner.breakingCommit(r, {
-        upTo: p.upTo,
-        ...(p.after ? { after: p.after } : {}),
-        ...(p.before ? { before: p.before } : {}),
-      });
+      const commit = await planner.breakingCommit(
+        r,
+        {
+          upTo: p.upTo,
+          ...(p.after ? { after: p.after } : {}),
+          ...(p.before ? { before: p.before } : {}),
+        },
+        signal,
+      );
       if (!commit)
         return {
           withheld: `no commit on ${r.ref}'s own files ${p.after ? `between ${p.after.slice(0, 7)} and ${p.upTo.slice(0, 7)}` : `up to ${p.upTo.slice(0, 7)}`}, so there is nothing of this app's to revert`,
@@ -115,7 +154,7 @@ export class DiagnosisService {
       intent = { kind: 'revert', commit: commit.sha };
     }
     if (!intent) return { withheld: 'the fix lacks what its change needs' };
-    return { intent, preview: await planner.preview(r, intent) };
+    return { intent, preview: await planner.preview(r, intent, signal) };
   }
 
   /**
@@ -133,7 +172,7 @@ export class DiagnosisService {
     // The explainer may pick another finding's fix; the rules' root cause is the default.
     const picked = explained?.chosen !== undefined ? diagnosis.findings[explained.chosen] : undefined;
     const fixing: Finding | undefined = picked?.fix ? picked : diagnosis.rootCause;
-    const planned = await this.plan(r, fixing?.fix, diagnosis);
+    const planned = await this.plan(r, fixing?.fix, diagnosis, opts.signal);
     const fixButton =
       planned.intent && opts.button
         ? await opts.button({

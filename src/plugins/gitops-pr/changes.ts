@@ -123,8 +123,10 @@ export class ChangeService {
     this.clock = deps.clock;
   }
 
-  host(repoURL: string): GitHost {
-    return hostFor(this.hosts, repoURL);
+  /** The host of a repository; with a signal, one whose requests stop when it fires. */
+  host(repoURL: string, signal?: AbortSignal): GitHost {
+    const host = hostFor(this.hosts, repoURL);
+    return signal ? host.withSignal(signal) : host;
   }
 
   get(id: string): Promise<Change | undefined> {
@@ -170,9 +172,9 @@ export class ChangeService {
    * to stay inside the app's own files (appPaths; a `--path` the person named counts as the app's).
    * A revert takes back only what the commit changed in those files.
    */
-  async planned(r: ResolvedApp, intent: Intent): Promise<PlannedChange> {
+  async planned(r: ResolvedApp, intent: Intent, signal?: AbortSignal): Promise<PlannedChange> {
     const { repoURL, branch } = trackedBranch(r);
-    const host = this.host(repoURL);
+    const host = this.host(repoURL, signal);
     const base = await this.baseBranch(host, repoURL, branch);
     const files = await host.tree(repoURL, base.sha);
     let paths: AppPaths;
@@ -180,7 +182,7 @@ export class ChangeService {
     if (intent.kind === 'revert' && intent.toRevision && !intent.commit && !intent.pullRequest) {
       ({ paths, plan } = await this.restorePlan(host, repoURL, r, intent.toRevision, base.sha));
     } else if (intent.kind === 'revert') {
-      const sha = await this.revertTarget(host, repoURL, intent, r);
+      const sha = await this.revertTarget(host, repoURL, intent, r, signal);
       // The app's files before the commit (it may have removed or broken them) and at the head.
       const parent = (await host.commit(repoURL, sha)).parents[0];
       const at = async (ref: string | undefined) =>
@@ -213,8 +215,9 @@ export class ChangeService {
   async preview(
     r: ResolvedApp,
     intent: Intent,
+    signal?: AbortSignal,
   ): Promise<{ summary: string[]; diff: string; files: string[] }> {
-    const { plan } = await this.planned(r, intent);
+    const { plan } = await this.planned(r, intent, signal);
     return { summary: plan.summary, diff: diffOf(plan), files: plan.changes.map((c) => c.path) };
   }
 
@@ -226,9 +229,10 @@ export class ChangeService {
   async breakingCommit(
     r: ResolvedApp,
     window: { upTo: string; after?: string; before?: string },
+    signal?: AbortSignal,
   ): Promise<CommitInfo | undefined> {
     const { repoURL } = trackedBranch(r);
-    const host = this.host(repoURL);
+    const host = this.host(repoURL, signal);
     // The app's files as they were when it worked: at `upTo` they may be gone or unreadable (the
     // very change that broke it).
     const paths = await appPaths(r, await host.tree(repoURL, window.after ?? window.upTo));
@@ -426,6 +430,7 @@ export class ChangeService {
     repoURL: string,
     intent: Extract<Intent, { kind: 'revert' }>,
     r: ResolvedApp,
+    signal?: AbortSignal,
   ): Promise<string> {
     if (intent.commit) return intent.commit;
     if (intent.pullRequest) {
@@ -439,7 +444,7 @@ export class ChangeService {
     // The newest commit on the app's own files that Argo CD deployed (not the newest in the repository).
     const deployed = r.view.history[0]?.revisions[0] ?? r.view.sources.find((x) => !x.refOnly)?.revision;
     if (!deployed) throw new InputError(`${r.ref} has no deployed revision to revert.`);
-    const last = await this.breakingCommit(r, { upTo: deployed });
+    const last = await this.breakingCommit(r, { upTo: deployed }, signal);
     if (!last) throw new InputError(`No commit up to ${deployed.slice(0, 7)} changed ${r.ref}'s files.`);
     return last.sha;
   }

@@ -93,16 +93,21 @@ export class GitOpsWorkflow {
    * app's own files, without opening anything: what a card shows before offering the change.
    * Throws as proposing would (nothing to change, a file outside the app, a conflicting revert).
    */
-  preview(r: ResolvedApp, intent: Intent): Promise<{ summary: string[]; diff: string; files: string[] }> {
-    return this.changes.preview(r, intent);
+  preview(
+    r: ResolvedApp,
+    intent: Intent,
+    signal?: AbortSignal,
+  ): Promise<{ summary: string[]; diff: string; files: string[] }> {
+    return this.changes.preview(r, intent, signal);
   }
 
   /** The newest commit on the app's own files in a window of revisions (see ChangeService). */
   breakingCommit(
     r: ResolvedApp,
     window: { upTo: string; after?: string; before?: string },
+    signal?: AbortSignal,
   ): Promise<{ sha: string; message: string; author: string; date: string } | undefined> {
-    return this.changes.breakingCommit(r, window);
+    return this.changes.breakingCommit(r, window, signal);
   }
 
   /**

@@ -23,9 +23,25 @@ interface HttpishError {
   cause?: { code?: string };
 }
 
-/** Map an HTTP failure of a Git host API to a deckhand error that names the host. */
-export function hostError(host: string, what: string, e: unknown): Error {
+const named = (e: unknown, ...names: string[]): boolean =>
+  e instanceof Error && (names.includes(e.name) || named(e.cause, ...names));
+
+/**
+ * Map an HTTP failure of a Git host API to a deckhand error that names the host. A request that
+ * ran out of time is a timeout, not the "HTTP 500" Octokit wraps it in (@octokit/request's fetch
+ * wrapper gives every fetch failure status 500) nor gitbeaker's "Query timeout was reached".
+ */
+export function hostError(host: string, what: string, e: unknown, timeoutMs?: number): Error {
   if (e instanceof DeckError) return e;
+  const backend = `git@${host}`;
+  if (named(e, 'TimeoutError', 'GitbeakerTimeoutError'))
+    return new UpstreamError(
+      backend,
+      'timeout',
+      `${host} did not answer${timeoutMs ? ` within ${timeoutMs / 1000} s` : ' in time'} (${what}).`,
+    );
+  if (named(e, 'AbortError'))
+    return new UpstreamError(backend, 'timeout', `${host}: stopped waiting (${what}).`);
   const err = e as HttpishError;
   const data = err.response?.data as
     { message?: string; errors?: { message?: string }[] } | string | undefined;
@@ -35,7 +51,6 @@ export function hostError(host: string, what: string, e: unknown): Error {
       : [data?.message, ...(data?.errors ?? []).map((x) => x.message)].filter(Boolean).join(': ')) ||
     err.message ||
     String(e);
-  const backend = `git@${host}`;
   switch (err.status) {
     case 401:
       return new UpstreamError(

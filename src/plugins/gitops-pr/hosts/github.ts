@@ -50,6 +50,8 @@ export class GitHubHost implements GitHost {
   private readonly host: string;
   private readonly octokit: Octokit;
   private readonly timeoutMs: number;
+  /** Set on a host made by withSignal: the caller's signal, besides each request's own deadline. */
+  private signal?: AbortSignal;
 
   constructor(cfg: GitHubHostConfig) {
     this.name = cfg.name;
@@ -82,11 +84,25 @@ export class GitHubHost implements GitHost {
     return { owner, repo };
   }
 
+  withSignal(signal: AbortSignal): GitHost {
+    // The same client and settings; only the signal is this caller's.
+    const scoped = Object.create(this) as GitHubHost;
+    scoped.signal = signal;
+    return scoped;
+  }
+
+  /** One request's signal: its deadline, and the caller's signal when there is one. */
+  private deadline(): AbortSignal {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    return this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
+  }
+
   private async call<T>(what: string, fn: (request: { signal: AbortSignal }) => Promise<T>): Promise<T> {
     try {
-      return await fn({ signal: AbortSignal.timeout(this.timeoutMs) });
+      this.signal?.throwIfAborted();
+      return await fn({ signal: this.deadline() });
     } catch (e) {
-      throw hostError(this.name, what, e);
+      throw hostError(this.name, what, e, this.timeoutMs);
     }
   }
 
@@ -190,7 +206,7 @@ export class GitHubHost implements GitHost {
         ...r,
         ref: `refs/heads/${opts.branch}`,
         sha: commit.data.sha,
-        request: { signal: AbortSignal.timeout(this.timeoutMs) },
+        request: { signal: this.deadline() },
       });
     } catch (e) {
       if ((e as { status?: number }).status !== 422)
@@ -258,7 +274,7 @@ export class GitHubHost implements GitHost {
           ...r,
           issue_number: data.number,
           labels: opts.labels,
-          request: { signal: AbortSignal.timeout(this.timeoutMs) },
+          request: { signal: this.deadline() },
         })
         .catch(() => undefined);
     }
@@ -286,7 +302,7 @@ export class GitHubHost implements GitHost {
         sha: opts.sha,
         merge_method: opts.method,
         commit_title: opts.title,
-        request: { signal: AbortSignal.timeout(this.timeoutMs) },
+        request: { signal: this.deadline() },
       });
       return { sha: data.sha };
     } catch (e) {

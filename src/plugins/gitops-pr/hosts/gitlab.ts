@@ -89,11 +89,21 @@ export class GitLabHost implements GitHost {
   private readonly host: string;
   // gitbeaker's generated types are very wide; deckhand reads the few fields above.
   private readonly api: InstanceType<typeof Gitlab<false>>;
+  private readonly timeoutMs: number;
+  /** Set on a host made by withSignal. */
+  private signal?: AbortSignal;
 
   constructor(cfg: GitLabHostConfig) {
     this.name = cfg.name;
     this.host = cfg.host.toLowerCase();
+    this.timeoutMs = cfg.timeoutMs;
     this.api = new Gitlab({ host: cfg.apiUrl, token: cfg.token, queryTimeout: cfg.timeoutMs });
+  }
+
+  withSignal(signal: AbortSignal): GitHost {
+    const scoped = Object.create(this) as GitLabHost;
+    scoped.signal = signal;
+    return scoped;
   }
 
   serves(repoURL: string): boolean {
@@ -113,9 +123,12 @@ export class GitLabHost implements GitHost {
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
+      // gitbeaker takes no per-call signal (its own is the query timeout): no request starts
+      // once the caller's signal fired, and one in flight is left to its timeout.
+      this.signal?.throwIfAborted();
       return await fn();
     } catch (e) {
-      throw hostError(this.name, what, normalize(e));
+      throw hostError(this.name, what, normalize(e), this.timeoutMs);
     }
   }
 

@@ -66,6 +66,11 @@ export interface GitHost {
   serves(repoURL: string): boolean;
   /** The web URL of the repository (for links). */
   webUrl(repoURL: string): string;
+  /**
+   * The same host, whose requests stop once `signal` fires: in flight where the client allows it,
+   * and none starts after. For work whose caller has stopped waiting (a diagnosis past its budget).
+   */
+  withSignal(signal: AbortSignal): GitHost;
   branchHead(repoURL: string, branch: string): Promise<string>;
   tree(repoURL: string, ref: string): Promise<FileTree>;
   /** One commit with all changes on top of `baseSha`, on `branch` (created, or moved if it is ours). */
