@@ -69,7 +69,27 @@ export function expectedFacts(app: Any): { why: string; text: string }[] {
     const rev = multi ? st.sync?.revisions?.[i] : (st.sync?.revision ?? st.sync?.revisions?.[0]);
     if (typeof rev === 'string' && rev) facts.push({ why: `source ${i + 1} revision`, text: shown(rev) });
   });
-  for (const image of st.summary?.images ?? []) facts.push({ why: 'image', text: image });
+  // An image nothing overrides comes from what the sources render: Git, or a chart Git does not hold.
+  const overridden = (image: string) =>
+    Object.keys(app?.metadata?.annotations ?? {}).some((k) => k.startsWith('argocd-image-updater.')) ||
+    sources.some(
+      (s) =>
+        (s?.kustomize?.images ?? []).length > 0 ||
+        (s?.helm?.parameters ?? []).some((p: Any) => p?.value && image.includes(String(p.value))),
+    );
+  const kinds = new Set(
+    sources
+      .filter((s) => s?.chart || s?.path || !s?.ref)
+      .map((s) => (/^oci:/i.test(s?.repoURL ?? '') ? 'OCI' : s?.chart ? 'Helm' : 'Git')),
+  );
+  for (const image of st.summary?.images ?? []) {
+    facts.push({ why: 'image', text: image });
+    if (!overridden(image) && kinds.size === 1)
+      facts.push({
+        why: 'image origin',
+        text: `${image} — ${{ Git: 'from Git', Helm: 'from the Helm chart', OCI: 'from the OCI artifact' }[[...kinds][0] as string]}`,
+      });
+  }
   if (app?.metadata?.deletionTimestamp) facts.push({ why: 'deletion', text: 'Being deleted' });
   const owner = (app?.metadata?.ownerReferences ?? []).find((o: Any) => o?.kind && o?.name);
   if (owner) facts.push({ why: 'owner', text: owner.name });

@@ -78,10 +78,21 @@ function syncReason(v: AppView, resources: ResourceView[]): string {
   return '';
 }
 
-function imageLine(i: ImageView): string {
+/**
+ * Where images that are not overridden come from: the manifests the sources render — Git, or a
+ * chart fetched from a Helm repository or an OCI registry, which Git does not hold.
+ */
+function renderedFrom(v: AppView): string {
+  const origins = new Set(v.sources.filter((s) => !s.refOnly).map((s) => s.origin));
+  if (origins.size !== 1) return origins.size ? 'from the sources' : 'from the manifests';
+  const [origin] = [...origins];
+  return origin === 'helm' ? 'from the Helm chart' : origin === 'oci' ? 'from the OCI artifact' : 'from Git';
+}
+
+function imageLine(i: ImageView, from: string): string {
   switch (i.origin) {
     case 'git':
-      return `${code(i.image)} — from Git${i.detail ? ` (${esc(i.detail)})` : ''}`;
+      return `${code(i.image)} — ${from}${i.detail ? ` (${esc(i.detail)})` : ''}`;
     case 'override':
       return `${code(i.image)} — Argo CD override in ${esc(i.detail ?? 'the Application')}, not in Git`;
     case 'image-updater':
@@ -135,7 +146,10 @@ export function statusCard(inp: StatusInputs): Message {
     });
 
   if (v.images.length)
-    blocks.push({ type: 'text', text: `${bold('Images')}\n${v.images.map(imageLine).join('\n')}` });
+    blocks.push({
+      type: 'text',
+      text: `${bold('Images')}\n${v.images.map((i) => imageLine(i, renderedFrom(v))).join('\n')}`,
+    });
 
   const troubled = inp.resources.filter(
     (r) =>
