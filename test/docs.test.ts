@@ -7,8 +7,10 @@ import {
   configMarkdown,
   readmeCommands,
   registeredCommands,
+  registeredDeclarations,
   withReadmeCommands,
 } from '../src/docs/generate.ts';
+import { betweenMarkers, withPermissionTables } from '../src/docs/permissions.ts';
 
 const docs = join(import.meta.dirname, '..', 'docs');
 
@@ -23,6 +25,21 @@ describe('generated docs', () => {
     expect(readme).toContain('<!-- commands -->');
     expect(readme, 'run npm run docs').toBe(
       withReadmeCommands(readme, readmeCommands(await registeredCommands())),
+    );
+  });
+  it('the permission and role tables of docs/permissions.md are current', async () => {
+    const doc = readFileSync(join(docs, 'permissions.md'), 'utf8');
+    const { commands, actions } = await registeredDeclarations();
+    expect(doc, 'run npm run docs').toBe(withPermissionTables(doc, commands, actions));
+    // The table says what the code decides: muting is a write, approving is one though no command uses it.
+    expect(doc).toMatch(/^\| `argo\.mute` \| `argo mute`, `argo unmute` \| — \| yes \|$/m);
+    expect(doc).toMatch(/^\| `gitops\.approve` \| — \| Approve [^|]+ \| yes \|$/m);
+    expect(doc).toMatch(/^\| `viewer` \| [^|]+ \| — \|$/m);
+  });
+  it('refuses a document without the markers instead of leaving it as it was', () => {
+    expect(() => betweenMarkers('# Permissions\n', 'roles', 'x')).toThrow(/<!-- roles -->/);
+    expect(betweenMarkers('a <!-- roles -->old<!-- /roles --> b', 'roles', '$& new')).toBe(
+      'a <!-- roles -->\n$& new\n<!-- /roles --> b',
     );
   });
   it('docs/configuration.md is current', () => {

@@ -13,7 +13,7 @@ const actor = (id: string, groups: string[] = []): Actor => ({
 
 const policy = (cfg: unknown) => {
   const p = new AccessPolicy(AccessConfigSchema.parse(cfg));
-  for (const w of ['argo.sync', 'gitops.propose', 'gitops.approve']) p.markWrite(w);
+  for (const w of ['argo.sync', 'argo.mute', 'gitops.propose', 'gitops.approve']) p.markWrite(w);
   return p;
 };
 
@@ -55,6 +55,15 @@ describe('access policy', () => {
     const q = policy({ bindings: [{ roles: ['approver'], users: ['bob'], projects: ['flash-*'] }] });
     expect(q.can(actor('bob'), 'gitops.approve', { project: 'flash-tickets' })).toBe(true);
     expect(q.can(actor('bob'), 'gitops.approve', { project: 'default' })).toBe(false);
+  });
+
+  it('grants argo.mute to operators and up, never to viewers, auditors or through default roles', () => {
+    const roles = ['viewer', 'auditor', 'operator', 'approver', 'admin'];
+    const p = policy({ bindings: roles.map((r) => ({ roles: [r], users: [r] })) });
+    const muters = roles.filter((r) => p.can(actor(r), 'argo.mute', { app: 'web' }));
+    expect(muters).toEqual(['operator', 'approver', 'admin']);
+    expect(p.can(actor('nobody'), 'argo.mute')).toBe(false);
+    expect(policy({ defaultRoles: ['operator'] }).can(actor('nobody'), 'argo.mute')).toBe(false);
   });
 
   it('supports wildcards in roles', () => {

@@ -29,7 +29,16 @@ export interface AccessScope {
 export const DEFAULT_ROLES: Record<string, string[]> = {
   viewer: ['deckhand.read', 'argo.read', 'k8s.read', 'gitops.read'],
   auditor: ['deckhand.read', 'deckhand.audit', 'argo.read', 'k8s.read', 'gitops.read'],
-  operator: ['deckhand.read', 'argo.read', 'k8s.read', 'gitops.read', 'gitops.propose', 'argo.sync'],
+  // Muting silences a team's alerts for up to a week, so it is a write like sync, not a viewer's read.
+  operator: [
+    'deckhand.read',
+    'argo.read',
+    'k8s.read',
+    'gitops.read',
+    'gitops.propose',
+    'argo.sync',
+    'argo.mute',
+  ],
   approver: [
     'deckhand.read',
     'argo.read',
@@ -37,6 +46,7 @@ export const DEFAULT_ROLES: Record<string, string[]> = {
     'gitops.read',
     'gitops.propose',
     'argo.sync',
+    'argo.mute',
     'gitops.approve',
   ],
   admin: ['*'],
@@ -90,7 +100,8 @@ export interface Grant {
   binding?: z.output<typeof BindingSchema>;
 }
 
-const permits = (perms: string[], wanted: string): boolean =>
+/** Whether a role's permissions (`argo.*` and `*` included) cover the wanted one. */
+export const permits = (perms: string[], wanted: string): boolean =>
   perms.some((p) => p === '*' || p === wanted || (p.endsWith('.*') && wanted.startsWith(p.slice(0, -1))));
 
 export class AccessPolicy {

@@ -1,17 +1,37 @@
 /**
  * Reference docs generated from the code, so they cannot drift: the command reference from the
  * registry (usage, arguments, examples, permission) and the configuration reference from the
- * JSON Schema of the composed config. `npm run docs` writes them; a test checks they are current.
+ * JSON Schema of the composed config (the permission tables are in permissions.ts). `npm run docs`
+ * writes them; a test checks they are current.
  */
 import { z } from 'zod';
 import { buildBot, configSchema, loadConfig } from '../app.ts';
 import { argInfos } from '../core/commands/arg-spec.ts';
+import type { ActionService, RegisteredAction } from '../core/actions.ts';
 import type { Command } from '../core/commands/define.ts';
 import { usageLine } from '../core/commands/help.ts';
 import { stripMarkup } from '../core/message/markup.ts';
+import { definePlugin, type AnyPlugin } from '../core/plugin.ts';
+import { ActionsToken } from '../core/tokens.ts';
+import { bundledPlugins } from '../plugins/index.ts';
 
-export async function registeredCommands(): Promise<Command[]> {
+/** The commands and buttons every bundled plugin declares, from a bot built with the default config. */
+export async function registeredDeclarations(): Promise<{
+  commands: Command[];
+  actions: RegisteredAction[];
+}> {
   const loaded = loadConfig(undefined, {});
+  // The bot does not hand out its button registry; a plugin that declares nothing receives it as
+  // every plugin does, so the docs read the buttons the same way whoami does.
+  let registry: ActionService | undefined;
+  const reader = definePlugin({
+    id: 'docs-reader',
+    summary: 'reads the registered buttons for the generated docs',
+    deps: { actions: ActionsToken },
+    init: ({ deps }) => {
+      registry = deps.actions;
+    },
+  });
   const bot = await buildBot(
     {
       ...loaded,
@@ -22,12 +42,19 @@ export async function registeredCommands(): Promise<Command[]> {
         log: { ...loaded.config.log, level: 'silent' },
       },
     },
-    { http: false, background: false },
+    { http: false, background: false, plugins: [...bundledPlugins, reader as AnyPlugin] },
   );
   await bot.host.init();
-  const all = bot.registry.all();
+  const commands = bot.registry.all();
+  // Without the reader the tables would silently lose every button: fail instead.
+  if (!registry) throw new Error('the docs reader plugin did not start');
+  const actions = registry.all();
   await bot.stop(1_000);
-  return all;
+  return { commands, actions };
+}
+
+export async function registeredCommands(): Promise<Command[]> {
+  return (await registeredDeclarations()).commands;
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

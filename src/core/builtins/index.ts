@@ -9,7 +9,8 @@ import { closest } from '../commands/suggest.ts';
 import { NotFoundError } from '../errors.ts';
 import { code } from '../message/markup.ts';
 import { definePlugin } from '../plugin.ts';
-import { AccessToken, BotInfoToken, ClockToken, CommandsToken, StoreToken } from '../tokens.ts';
+import { writePermissions } from '../permissions.ts';
+import { AccessToken, ActionsToken, BotInfoToken, ClockToken, CommandsToken, StoreToken } from '../tokens.ts';
 import { auditCommand } from './audit.ts';
 
 export const builtinsPlugin = definePlugin({
@@ -18,12 +19,13 @@ export const builtinsPlugin = definePlugin({
   deps: {
     registry: CommandsToken,
     access: AccessToken,
+    actions: ActionsToken,
     info: BotInfoToken,
     store: StoreToken,
     clock: ClockToken,
   },
   init({ deps, commands }) {
-    const { registry, access, info } = deps;
+    const { registry, access, actions, info } = deps;
 
     const help = defineCommand({
       name: 'help',
@@ -72,13 +74,9 @@ export const builtinsPlugin = definePlugin({
       permission: 'deckhand.read',
       async run({ actor, conversation }) {
         const grants = access.describe(actor);
-        const writes = registry
-          .all()
-          .filter((c) => c.effect === 'write')
-          .map((c) => c.permission);
-        const allowedWrites = [...new Set(writes)].filter((p) =>
-          access.can(actor, p, { channel: conversation.channel }),
-        );
+        // Buttons count too: gitops.approve is used by no command, only by Approve and Reject.
+        const writes = writePermissions(registry.all(), actions.all());
+        const allowedWrites = writes.filter((p) => access.can(actor, p, { channel: conversation.channel }));
         return {
           text: `You are ${actor.id} (${actor.name}) on ${actor.platform}.`,
           header: `${actor.name}`,

@@ -102,9 +102,13 @@ export function digestCommands(deps: {
       args: z.object({ app: z.string(), for: durationArg.describe('how long, e.g. 2h') }),
       positional: ['app', 'for'],
       examples: ['argo mute naver-news 2h'],
-      permission: 'argo.read',
-      run: async ({ args, actor, signal }) => {
+      // A mute hides a team's alerts for up to a week: a write, granted only by a binding.
+      permission: 'argo.mute',
+      effect: 'write',
+      run: async ({ args, actor, signal, authorize }) => {
         const r = await deps.argo.resolve(args.app, { signal });
+        // Checked again now that the app is known: a binding may be limited to some apps or projects.
+        authorize('argo.mute', { app: r.app.metadata.name, project: r.app.spec.project });
         if (args.for > 7 * 86_400_000) throw new InputError('Mute for at most 7 days.');
         const until = await deps.watcher.mute(r.instance, r.app.metadata.name, args.for, actor.id);
         return {
@@ -119,9 +123,12 @@ export function digestCommands(deps: {
       summary: 'Let transition alerts for an app through again',
       args: z.object({ app: z.string() }),
       positional: ['app'],
-      permission: 'argo.read',
-      run: async ({ args, signal }) => {
+      // Whoever may silence an app may also let its alerts through again.
+      permission: 'argo.mute',
+      effect: 'write',
+      run: async ({ args, signal, authorize }) => {
         const r = await deps.argo.resolve(args.app, { signal });
+        authorize('argo.mute', { app: r.app.metadata.name, project: r.app.spec.project });
         const was = await deps.watcher.unmute(r.instance, r.app.metadata.name);
         return {
           text: was ? `🔔 Alerts for ${r.ref} are back on.` : `${r.ref} was not muted.`,
