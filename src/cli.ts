@@ -169,6 +169,7 @@ async function cmdStart(argv: string[]): Promise<number> {
       user: { platform: 'console', id: cfg.adapters.console.user, name: cfg.adapters.console.user },
       channel: cfg.adapters.console.channel,
       historyFile: join(cfg.dataDir, 'console_history'),
+      redact: (line) => bot.redactor.text(line),
       banner: `deckhand ${VERSION} — type help, a command such as argo status <app>, or exit.${
         bot.port ? ` HTTP on :${bot.port}.` : ''
       }`,

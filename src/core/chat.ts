@@ -5,6 +5,7 @@
 import { InputError } from './errors.ts';
 import type { PlatformUser } from './identity.ts';
 import type { Conversation, Message, MessageRef } from './message/model.ts';
+import { Redactor } from './redact.ts';
 
 /** Where replies to one inbound event go. */
 export interface Responder {
@@ -49,9 +50,19 @@ export function parseTarget(target: string, defaultPlatform: string): Conversati
   return { platform: m[1] ?? defaultPlatform, channel: m[2] as string, ...(m[3] ? { thread: m[3] } : {}) };
 }
 
-/** Posting for plugins: to whichever adapter serves the target's platform. */
+/**
+ * Posting for plugins: to whichever adapter serves the target's platform. What the bot says on its
+ * own (incidents, digests, alerts, follow-ups) leaves through here, so it is redacted here; replies
+ * to a command or a button are redacted by the dispatcher with the same Redactor.
+ */
 export class ChatService {
   private readonly adapters = new Map<string, ChatAdapter>();
+  private readonly redactor: Redactor;
+
+  /** Without a redactor (unit tests), the well-known secret shapes are still masked. */
+  constructor(redactor: Redactor = new Redactor()) {
+    this.redactor = redactor;
+  }
 
   add(adapter: ChatAdapter): void {
     this.adapters.set(adapter.platform, adapter);
@@ -73,10 +84,10 @@ export class ChatService {
 
   post(to: Conversation | string, m: Message): Promise<MessageRef> {
     const conv = typeof to === 'string' ? parseTarget(to, this.defaultPlatform) : to;
-    return this.adapter(conv.platform).post(conv, m);
+    return this.adapter(conv.platform).post(conv, this.redactor.object(m));
   }
 
   update(ref: MessageRef, m: Message): Promise<void> {
-    return this.adapter(ref.platform).update(ref, m);
+    return this.adapter(ref.platform).update(ref, this.redactor.object(m));
   }
 }

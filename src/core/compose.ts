@@ -26,6 +26,7 @@ import { Metrics } from './metrics.ts';
 import { PluginHost, type ServiceScope } from './host.ts';
 import type { AnyPlugin } from './plugin.ts';
 import { Redactor, collectSecrets } from './redact.ts';
+import { redactingStore } from './store/redacting.ts';
 import { PostgresStore, postgresOptions, postgresSecrets } from './store/postgres.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import type { Store } from './store/types.ts';
@@ -63,6 +64,8 @@ export interface Bot {
   store: Store;
   log: Logger;
   config: CoreConfig;
+  /** The one redaction step, for exits outside the core (the console's history file). */
+  redactor: Redactor;
   /** The port the HTTP server listens on, once started. */
   port?: number;
   start(): Promise<void>;
@@ -109,11 +112,13 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const pg =
     config.store.postgres && !opts.overrides?.store ? postgresOptions(config.store.postgres) : undefined;
   if (pg) redactor.addSecrets(postgresSecrets(pg.url));
-  const store =
+  const store = redactingStore(
     opts.overrides?.store ??
-    (pg
-      ? await PostgresStore.open(pg, clock)
-      : new SqliteStore(config.store.file ?? join(config.dataDir, 'deckhand.db'), clock));
+      (pg
+        ? await PostgresStore.open(pg, clock)
+        : new SqliteStore(config.store.file ?? join(config.dataDir, 'deckhand.db'), clock)),
+    redactor,
+  );
   const tasks = new TaskTracker();
   const registry = new CommandRegistry();
   const access = new AccessPolicy(config.access);
@@ -121,8 +126,8 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const actions = new ActionService(store, clock);
   const jobs = new JobRunner(log.child({ component: 'jobs' }));
   const http = new HttpServer(log.child({ component: 'http' }), tasks);
-  const chat = new ChatService();
-  const metrics = new Metrics({ defaults: opts.http ?? config.server.enabled });
+  const chat = new ChatService(redactor);
+  const metrics = new Metrics({ defaults: opts.http ?? config.server.enabled, redactor });
   const approvals = new ApprovalService(store, clock, config.approvals);
   metrics.gauge('deckhand_approvals_pending', 'Proposed changes waiting for approval', () =>
     approvals.pendingCount(),
@@ -241,6 +246,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     store,
     log,
     config,
+    redactor,
     async start() {
       await host.init();
       const background = opts.background ?? true;

@@ -7,6 +7,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { UpstreamFailure } from './errors.ts';
+import { Redactor } from './redact.ts';
 
 /**
  * How one backend call ended: `ok`, the backend's failure kind (as in UpstreamError), `not_found`
@@ -22,8 +23,10 @@ export class Metrics {
   readonly commandSeconds: Histogram<'command'>;
   readonly backendSeconds: Histogram<'backend' | 'outcome'>;
   readonly backendErrors: Counter<'backend' | 'kind'>;
+  private readonly redactor: Redactor;
 
-  constructor(opts: { defaults?: boolean } = {}) {
+  constructor(opts: { defaults?: boolean; redactor?: Redactor } = {}) {
+    this.redactor = opts.redactor ?? new Redactor();
     if (opts.defaults) collectDefaultMetrics({ register: this.registry, prefix: 'deckhand_' });
     this.commands = new Counter({
       name: 'deckhand_commands_total',
@@ -74,8 +77,9 @@ export class Metrics {
     });
   }
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** The scrape: label values come from names and outcomes, but a plugin's label may carry text. */
+  async text(): Promise<string> {
+    return this.redactor.text(await this.registry.metrics());
   }
 
   get contentType(): string {

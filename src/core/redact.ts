@@ -1,32 +1,92 @@
 /**
- * Redaction of secrets from logs and chat: by key name (token, password, secret, authorization,
- * cookie, …) and by value (every secret the configuration holds, wherever it shows up).
+ * The one redaction step. Everything that leaves the process — chat posts and edits, pull request
+ * titles, bodies, comments, branch names and commit messages, LLM input, log lines, audit rows,
+ * metric labels — passes through a Redactor built once at the composition root.
+ *
+ * It masks (1) every secret value the configuration holds (and the ones plugins learn at run
+ * time, such as a kubeconfig's token), whatever characters it holds, also when chat markup
+ * escaped it (`ghp\_…`) or a reply lower-cased it; (2) well-known secret shapes (secret-shapes.ts);
+ * (3) in objects, every string under a secret-looking key. A masked token keeps its kind and last
+ * four characters (`ghp_…a9Zk`) so people can tell which one it was, as GitHub shows tokens.
  */
+import { REDACTED_MARK, SECRET_SHAPES, maskToken } from './secret-shapes.ts';
+
 const secretKey =
   /(token|password|passwd|secret|authorization|cookie|api[-_]?key|private[-_]?key|credential)/i;
-export const REDACTED = '[redacted]';
+export const REDACTED = REDACTED_MARK;
 
 export const isSecretKey = (k: string): boolean => secretKey.test(k) && !/File$/.test(k);
 
-export class Redactor {
-  private values: string[] = [];
+/** Characters the chat markup escapes with a backslash (message/markup.ts `esc`). */
+const MARKUP = new Set(['*', '_', '`', '[', ']']);
+const reEscape = (c: string) => c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 
-  /** Remember secret values (shorter than 6 characters they would mask ordinary words). */
-  addSecrets(values: Iterable<string>): void {
-    for (const v of values) if (v.length >= 6 && !this.values.includes(v)) this.values.push(v);
-    this.values.sort((a, b) => b.length - a.length);
+/** A pattern for one secret value that also matches it markup-escaped. */
+const valuePattern = (v: string) =>
+  [...v].map((c) => (MARKUP.has(c) ? `\\\\?${reEscape(c)}` : reEscape(c))).join('');
+
+/** Shorter configured values would mask ordinary words; shapes still catch short known tokens. */
+const MIN_SECRET_LENGTH = 6;
+
+export class Redactor {
+  private readonly values = new Set<string>();
+  private known?: RegExp;
+
+  /** Remember secret values to mask wherever they appear. */
+  addSecrets(values: Iterable<string | undefined>): void {
+    for (const raw of values) {
+      const v = raw?.trim();
+      if (v && v.length >= MIN_SECRET_LENGTH && !this.values.has(v)) {
+        this.values.add(v);
+        this.known = undefined;
+      }
+    }
+  }
+
+  private knownPattern(): RegExp | undefined {
+    if (!this.values.size) return undefined;
+    this.known ??= new RegExp(
+      [...this.values]
+        .sort((a, b) => b.length - a.length)
+        .map(valuePattern)
+        .join('|'),
+      'gi',
+    );
+    return this.known;
   }
 
   text(s: string): string {
-    let out = s;
-    for (const v of this.values) if (out.includes(v)) out = out.split(v).join(REDACTED);
-    // Bearer tokens in headers or URLs that were never configured (e.g. passed through an error).
-    return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, `$1${REDACTED}`);
+    if (!s) return s;
+    const known = this.knownPattern();
+    let out = known ? s.replace(known, (m) => maskToken(m.replace(/\\/g, ''))) : s;
+    // `replace` takes a string or a function; both kinds of mask are one of those.
+    for (const shape of SECRET_SHAPES) out = out.replace(shape.re, shape.mask as (m: string) => string);
+    return out;
   }
 
+  /** Whether a text holds anything this step would mask (a check before writing to Git). */
+  finds(s: string): boolean {
+    return this.text(s) !== s;
+  }
+
+  /**
+   * A deep copy with every string redacted, keys left as they are: for documents the bot keeps
+   * (a field named `token` there may be the bot's own bookkeeping, not a credential).
+   */
+  strings<T>(value: T, depth = 0): T {
+    if (typeof value === 'string') return this.text(value) as T;
+    if (value === null || typeof value !== 'object' || depth > 32) return value;
+    if (ArrayBuffer.isView(value) || value instanceof Date) return value;
+    if (Array.isArray(value)) return value.map((v) => this.strings(v, depth + 1)) as T;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = this.strings(v, depth + 1);
+    return out as T;
+  }
+
+  /** A deep copy with every string redacted and every value under a secret-looking key masked. */
   object<T>(value: T, depth = 0): T {
     if (typeof value === 'string') return this.text(value) as T;
-    if (value === null || typeof value !== 'object' || depth > 8) return value;
+    if (value === null || typeof value !== 'object' || depth > 12) return value;
     if (value instanceof Error) {
       const e = value as Error & { code?: unknown };
       return {
@@ -37,11 +97,12 @@ export class Redactor {
         ...(e.cause !== undefined ? { cause: this.object(e.cause, depth + 1) } : {}),
       } as T;
     }
+    // Bytes (a chart image) carry no text to mask.
+    if (ArrayBuffer.isView(value) || value instanceof Date) return value;
     if (Array.isArray(value)) return value.map((v) => this.object(v, depth + 1)) as T;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] =
-        isSecretKey(k) && v !== undefined && v !== null && v !== '' ? REDACTED : this.object(v, depth + 1);
+      out[k] = isSecretKey(k) && typeof v === 'string' && v !== '' ? REDACTED : this.object(v, depth + 1);
     }
     return out as T;
   }

@@ -13,6 +13,8 @@ export interface ReplOptions {
   user: PlatformUser;
   channel: string;
   historyFile: string;
+  /** Lines are written to the history file through this (a pasted token must not land on disk). */
+  redact?: (line: string) => string;
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
   banner?: string;
@@ -41,7 +43,8 @@ export function runRepl(opts: ReplOptions): Promise<void> {
   rl.on('history', (h: string[]) => {
     try {
       mkdirSync(dirname(opts.historyFile), { recursive: true });
-      writeFileSync(opts.historyFile, [...h].reverse().join('\n') + '\n');
+      const lines = [...h].reverse().map((l) => opts.redact?.(l) ?? l);
+      writeFileSync(opts.historyFile, lines.join('\n') + '\n');
     } catch {
       // History is a convenience; a read-only data dir must not break the chat.
     }

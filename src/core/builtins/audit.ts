@@ -1,10 +1,14 @@
-/** `/deckhand audit`: who did what, where, with what result — from the audit trail. */
+/**
+ * `/deckhand audit`: who did what, where, with what result — from the audit trail. `--kind llm`
+ * also shows what was sent to the language model (masked, as it left) and what came back.
+ */
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import { defineCommand } from '../commands/define.ts';
 import { truncate } from '../message/markup.ts';
 import { ago } from '../message/time.ts';
-import type { AuditLog } from '../store/types.ts';
+import type { Block } from '../message/model.ts';
+import type { AuditEntry, AuditLog } from '../store/types.ts';
 
 const since = z
   .string()
@@ -22,7 +26,9 @@ export const auditCommand = (audit: AuditLog, clock: Clock) =>
     args: z.object({
       app: z.string().optional().describe('only this application'),
       user: z.string().optional().describe('only this identity'),
-      kind: z.enum(['command', 'action', 'pull-request', 'merge', 'remediation', 'webhook']).optional(),
+      kind: z
+        .enum(['command', 'action', 'pull-request', 'merge', 'remediation', 'webhook', 'llm'])
+        .optional(),
       since: since.describe('how far back, e.g. 24h or 7d'),
       limit: z.number().int().min(1).max(200).default(30),
     }),
@@ -30,6 +36,7 @@ export const auditCommand = (audit: AuditLog, clock: Clock) =>
       'deckhand audit',
       'deckhand audit --app naver-news --since 7d',
       'deckhand audit --user bob --kind merge',
+      'deckhand audit --kind llm --app naver-news',
     ],
     permission: 'deckhand.audit',
     async run({ args }) {
@@ -61,8 +68,23 @@ export const auditCommand = (audit: AuditLog, clock: Clock) =>
               ]),
             },
           },
+          ...entries
+            .filter((e) => e.kind === 'llm')
+            .slice(0, 5)
+            .map(llmBlock),
         ],
         data: { entries },
       };
     },
   });
+
+/** One request to the model as it was sent: the user prompt (the system prompt is fixed text). */
+function llmBlock(e: AuditEntry): Block {
+  const d = (e.detail ?? {}) as { user?: unknown; answer?: unknown; endpoint?: unknown };
+  const answer = d.answer === undefined ? 'no answer' : JSON.stringify(d.answer);
+  return {
+    type: 'code',
+    title: `${e.app ?? '—'} → ${e.name} (${String(d.endpoint ?? '')}): ${e.outcome}`,
+    code: truncate(`${String(d.user ?? '')}\n\n← ${answer}`, 2_500),
+  };
+}

@@ -8,7 +8,7 @@ import { defineAction } from '../../core/actions.ts';
 import { defineCommand } from '../../core/commands/define.ts';
 import { definePlugin } from '../../core/plugin.ts';
 import { token } from '../../core/token.ts';
-import { ClockToken, LoggerToken, RedactorToken } from '../../core/tokens.ts';
+import { ClockToken, LoggerToken, RedactorToken, StoreToken } from '../../core/tokens.ts';
 import { ArgoToken } from '../argocd/index.ts';
 import { GitOpsToken, type Intent } from '../gitops-pr/index.ts';
 import { AppStateToken } from '../k8s/index.ts';
@@ -34,6 +34,7 @@ export const diagnosisPlugin = definePlugin({
     clock: ClockToken,
     redactor: RedactorToken,
     log: LoggerToken,
+    store: StoreToken,
   },
   provides: [DiagnosisToken],
   init({ config, deps, commands, actions, provide }) {
@@ -42,7 +43,9 @@ export const diagnosisPlugin = definePlugin({
     let loaded: Promise<LlmExplainer> | undefined;
     const explainer: Explainer | undefined = llm && {
       explain: async (d, signal) => {
-        loaded ??= import('./llm/explainer.ts').then((m) => new m.LlmExplainer(llm, deps.redactor, deps.log));
+        loaded ??= import('./llm/explainer.ts').then(
+          (m) => new m.LlmExplainer(llm, deps.redactor, deps.log, deps.store.audit),
+        );
         return (await loaded).explain(d, signal);
       },
     };

@@ -15,6 +15,7 @@ import {
   ChatToken,
   ClockToken,
   LoggerToken,
+  RedactorToken,
   StoreToken,
   TasksToken,
 } from '../../core/tokens.ts';
@@ -25,6 +26,7 @@ import { prsCommand } from './commands/prs.ts';
 import { GitOpsConfigSchema } from './config.ts';
 import { createPlanner } from './edit/index.ts';
 import { FollowUps } from './followup.ts';
+import { redactingHost } from './hosts/redacting.ts';
 import { createHosts } from './hosts/registry.ts';
 import { GitOpsWorkflow } from './workflow.ts';
 import type { Intent } from './intents.ts';
@@ -50,10 +52,12 @@ export const gitopsPlugin = definePlugin({
     tasks: TasksToken,
     actions: ActionsToken,
     log: LoggerToken,
+    redactor: RedactorToken,
   },
   provides: [GitOpsToken],
   init({ config, deps, commands, actions, provide, onStart, onClose }) {
-    const hosts = createHosts(config.hosts);
+    // Every word deckhand writes to Git leaves through the one redaction step.
+    const hosts = createHosts(config.hosts).map((h) => redactingHost(h, deps.redactor));
     // A Git host deckhand writes to is one whose web links it can make (a self-hosted GitLab or
     // GitHub Enterprise included); the API address is not the web UI's, except on GitLab.
     for (const h of config.hosts)

@@ -18,8 +18,8 @@ export class ClusterNotConfigured extends DeckError {
 export class ClusterDirectory {
   private readonly readers: KubeReader[];
 
-  constructor(clusters: ClusterConfig[]) {
-    this.readers = clusters.map((c) => new KubeReader(c));
+  constructor(clusters: ClusterConfig[], secrets?: (values: string[]) => void) {
+    this.readers = clusters.map((c) => new KubeReader(c, secrets));
   }
 
   get size(): number {

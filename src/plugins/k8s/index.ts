@@ -5,7 +5,7 @@
  */
 import { definePlugin } from '../../core/plugin.ts';
 import { token } from '../../core/token.ts';
-import { ClockToken } from '../../core/tokens.ts';
+import { ClockToken, RedactorToken } from '../../core/tokens.ts';
 import { ArgoToken } from '../argocd/index.ts';
 import { ClusterDirectory } from './clusters.ts';
 import { AppCollector } from './collector.ts';
@@ -24,10 +24,10 @@ export const k8sPlugin = definePlugin({
   id: 'k8s',
   summary: 'Kubernetes: pods, events and logs of an application (read-only)',
   config: K8sConfigSchema,
-  deps: { argo: ArgoToken, clock: ClockToken },
+  deps: { argo: ArgoToken, clock: ClockToken, redactor: RedactorToken },
   provides: [AppStateToken],
   init({ config, deps, commands, provide }) {
-    const clusters = new ClusterDirectory(config.clusters);
+    const clusters = new ClusterDirectory(config.clusters, (values) => deps.redactor.addSecrets(values));
     const collector = new AppCollector({ clusters, clock: deps.clock, logs: config.logs });
     provide(AppStateToken, collector);
     commands.add(

@@ -24,6 +24,7 @@ import type {
   V1StatefulSet,
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
 import { NotFoundError, UpstreamError, InputError } from '../../core/errors.ts';
 import type { ClusterConfig } from './config.ts';
 
@@ -45,9 +46,10 @@ interface Apis {
  * client-node is large (~80 MB resident once loaded): a bot that is only asked about Argo CD
  * never loads it; the first Kubernetes read does.
  */
-async function connect(c: ClusterConfig): Promise<Apis> {
+async function connect(c: ClusterConfig, secrets?: (values: string[]) => void): Promise<Apis> {
   const k8s = await import('@kubernetes/client-node');
   const kc = kubeConfigFor(new k8s.KubeConfig(), c);
+  secrets?.(credentialsOf(kc));
   return {
     core: kc.makeApiClient(k8s.CoreV1Api),
     apps: kc.makeApiClient(k8s.AppsV1Api),
@@ -75,6 +77,33 @@ function kubeConfigFor(kc: KubeConfig, c: ClusterConfig): KubeConfig {
   return kc;
 }
 
+/**
+ * The credentials a kubeconfig or the pod's service account gave: they are secrets deckhand did
+ * not read from its own config, so the redaction step learns them here.
+ */
+function credentialsOf(kc: KubeConfig): string[] {
+  const out: string[] = [];
+  for (const u of kc.getUsers()) {
+    out.push(
+      ...([u.token, u.password, u.keyData, u.keyFile && readQuietly(u.keyFile)].filter(
+        (v) => !!v,
+      ) as string[]),
+    );
+    const cfg = (u.authProvider as { config?: Record<string, string> } | undefined)?.config ?? {};
+    for (const k of ['access-token', 'id-token', 'refresh-token']) if (cfg[k]) out.push(cfg[k]);
+    if (cfg.tokenFile) out.push(readQuietly(cfg.tokenFile) ?? '');
+  }
+  return out.map((v) => v.trim()).filter(Boolean);
+}
+
+function readQuietly(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Status body of a Kubernetes error, when the server sent one. */
 function statusMessage(body: unknown): string | undefined {
   try {
@@ -92,12 +121,15 @@ export class KubeReader {
   readonly #cfg: ClusterConfig;
   #apis?: Promise<Apis>;
   readonly #timeoutMs: number;
+  readonly #secrets?: (values: string[]) => void;
 
-  constructor(cfg: ClusterConfig) {
+  /** `secrets` is told the credentials the client loads (a kubeconfig's token, the pod's). */
+  constructor(cfg: ClusterConfig, secrets?: (values: string[]) => void) {
     this.name = cfg.name;
     this.server = cfg.server;
     this.#cfg = cfg;
     this.#timeoutMs = cfg.timeoutMs;
+    this.#secrets = secrets;
   }
 
   /** Run one API call under the cluster's deadline and turn failures into deckhand errors. */
@@ -122,7 +154,7 @@ export class KubeReader {
     };
     const backend = `kubernetes@${this.name}`;
     try {
-      this.#apis ??= connect(this.#cfg).catch((e: unknown) => {
+      this.#apis ??= connect(this.#cfg, this.#secrets).catch((e: unknown) => {
         this.#apis = undefined; // a bad kubeconfig today may be fixed by the next call
         throw e;
       });

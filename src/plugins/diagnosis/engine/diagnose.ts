@@ -10,7 +10,7 @@ import type { Draft, Rule } from './draft.ts';
 import { clip } from './evidence.ts';
 import { merge } from './merge.ts';
 import { rank } from './rank.ts';
-import { redact } from './redact.ts';
+import { Redactor } from '../../../core/redact.ts';
 import { comparisonRule, outOfSyncRule, syncFailedRule, syncStuckRule } from './rules/argo.ts';
 import { INPUT_WORDS, RULE_INPUTS, unreadable, type Input, type RuleName } from './inputs.ts';
 import { autoscalerRule } from './rules/autoscaler.ts';
@@ -27,6 +27,10 @@ import { unschedulableRule } from './rules/scheduling.ts';
 import { treeRule } from './rules/tree.ts';
 import { volumeRule } from './rules/volumes.ts';
 import { progressDeadlineRule, quotaRule } from './rules/workloads.ts';
+
+/** The one masking list (core/redact.ts): quoted log lines and messages leave the engine masked. */
+const masking = new Redactor();
+const redact = (text: string): string => masking.text(text);
 import type { Category, DiagnoseOptions, Diagnosis, Finding } from './types.ts';
 
 export const rules: Record<RuleName, Rule> = {

@@ -101,6 +101,30 @@ describe('the LLM explainer through @langchain/openai', () => {
     expect(await explainer({ apiKey: 'sk-wrong-key-000000' }).explain(diagnosis)).toBeUndefined();
   });
 
+  it('keeps each request in the audit trail exactly as it left (masked), with the answer', async () => {
+    const rows: { kind: string; app?: string; outcome: string; detail?: Record<string, unknown> }[] = [];
+    const audit = { record: async (e: (typeof rows)[number]) => void rows.push(e), query: async () => [] };
+    fake.answer = () => ({ arguments: { explanation: 'Raise the limit.', fix: 1 } });
+    const cfg = LlmConfigSchema.parse({ baseUrl, apiKey: fake.apiKey, timeoutMs: 1_000 });
+    await new LlmExplainer(cfg, redactor, log, audit).explain(diagnosis);
+    const sent = fake.requests.at(-1)!.messages.find((m) => m.role === 'user')!.content;
+    expect(rows).toEqual([
+      expect.objectContaining({
+        kind: 'llm',
+        app: 'naver-news',
+        outcome: 'ok',
+        detail: expect.objectContaining({ user: sent, answer: { explanation: 'Raise the limit.', fix: 1 } }),
+      }),
+    ]);
+    expect(JSON.stringify(rows)).not.toContain('argocd-token-s3cr3t');
+    fake.answer = () => ({
+      status: 500,
+      error: { message: 'The server had an error', type: 'server_error' },
+    });
+    await new LlmExplainer(cfg, redactor, log, audit).explain(diagnosis);
+    expect(rows.at(-1)?.outcome).toBe('failed');
+  });
+
   it('does not ask about an app with nothing wrong', async () => {
     const before = fake.requests.length;
     expect(await explainer().explain({ ...diagnosis, findings: [] })).toBeUndefined();

@@ -47,7 +47,8 @@ export function buildPrompt(d: Diagnosis, clean: (s: string) => string, maxChars
       ? `Fixes you may choose (by number):\n${fixes.map((f, i) => `${i + 1}. ${describeFix(f.fix!)} (for ${f.category})`).join('\n')}`
       : 'No fix is offered; choose 0.',
   );
-  let user = lines.join('\n');
+  // Names and fix descriptions too: everything the model sees passes the one masking step.
+  let user = clean(lines.join('\n'));
   // The budget keeps cost and latency bounded whatever the logs hold.
   if (user.length > maxChars) user = `${user.slice(0, maxChars - 20)}\n…(cut to budget)`;
   return { system: SYSTEM, user, fixes };
