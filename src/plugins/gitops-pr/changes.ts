@@ -16,6 +16,8 @@ import { hostFor } from './hosts/registry.ts';
 import type { CommitInfo, FileTree, GitHost, PullRequest } from './hosts/types.ts';
 import { RevertConflictError } from './hosts/errors.ts';
 import { appPaths, watchedPaths, within, type AppPaths } from './edit/app-paths.ts';
+import { checkScope } from './guard/scope.ts';
+import { checkWording } from './guard/wording.ts';
 import { describeIntent, type ChangeIntent, type Intent } from './intents.ts';
 
 /** What the manifest planner returns: the edited files and a line per change. */
@@ -23,6 +25,8 @@ export interface Plan {
   /** `after: null` deletes the file. */
   changes: { path: string; before: string; after: string | null }[];
   summary: string[];
+  /** Someone else's words the summary repeats as they are (a reverted commit's subject, its author). */
+  quoted?: string[];
 }
 
 /** A plan with where it applies: ready to commit or to show. */
@@ -169,8 +173,9 @@ export class ChangeService {
 
   /**
    * The edits an intent makes, planned against the head of the branch the app tracks and checked
-   * to stay inside the app's own files (appPaths; a `--path` the person named counts as the app's).
-   * A revert takes back only what the commit changed in those files.
+   * to stay inside the app's own files (appPaths; a `--path` the person named counts as the app's)
+   * and, but for reverts and restores (they put back what was), to change only what the intent
+   * names (guard/scope.ts). A revert takes back only what the commit changed in those files.
    */
   async planned(r: ResolvedApp, intent: Intent, signal?: AbortSignal): Promise<PlannedChange> {
     const { repoURL, branch } = trackedBranch(r);
@@ -208,6 +213,7 @@ export class ChangeService {
       );
     if (plan.changes.length === 0)
       throw new NoChangeError(plan.summary[0] ?? `${r.ref} already is as asked; nothing to change.`);
+    if (intent.kind !== 'revert') checkScope(intent, plan, r.ref);
     return { repoURL, host, base, plan, paths };
   }
 
@@ -279,10 +285,36 @@ export class ChangeService {
     const title = `${name}: ${describeIntent(intent)}`;
     const summary = plan.summary;
     const diff = diffOf(plan);
+    const message = [title, summary.map((s) => `- ${s}`).join('\n'), `Asked by ${actor.id} through deckhand.`]
+      .filter((part) => part !== '')
+      .join('\n\n');
+    const body = this.body({
+      r,
+      actor,
+      summary,
+      reason: opts.reason,
+      conversation: opts.conversation,
+      rule: opts.rule,
+    });
+    // The last look before anything is pushed: no leftover of a missing value in what Git keeps.
+    checkWording({ title, body, message, branch: head }, [
+      name,
+      r.ref,
+      r.instance,
+      r.app.spec.project,
+      actor.id,
+      actor.name,
+      opts.conversation.platform,
+      opts.conversation.channel,
+      ...(opts.conversation.thread ? [opts.conversation.thread] : []),
+      ...(opts.reason ? [opts.reason.trim()] : []),
+      ...(opts.rule ? [opts.rule] : []),
+      ...(plan.quoted ?? []),
+    ]);
     const res = await host.commitFiles(repoURL, {
       branch: head,
       baseSha: base.sha,
-      message: `${title}\n\n${summary.map((s) => `- ${s}`).join('\n')}\n\nAsked by ${actor.id} through deckhand.`,
+      message,
       changes: plan.changes.map((c) => ({ path: c.path, content: c.after })),
       author: this.cfg.author,
     });
@@ -294,14 +326,7 @@ export class ChangeService {
         head,
         base: base.name,
         title,
-        body: this.body({
-          r,
-          actor,
-          summary,
-          reason: opts.reason,
-          conversation: opts.conversation,
-          rule: opts.rule,
-        }),
+        body,
         labels: [...this.cfg.labels, `deckhand/${intent.kind}`],
       });
     }
@@ -371,12 +396,15 @@ export class ChangeService {
         `Cannot revert ${sha.slice(0, 7)} cleanly: ${moved.join(', ')} changed again after it. Revert by hand.`,
       );
     const others = all.length - mine.length;
-    const who = info.author.replace(/\s*<[^>]*>/, '');
+    const who = info.author.replace(/\s*<[^>]*>/, '').trim();
+    // The subject and author are said only when the commit has them.
+    const said = [subject.trim() ? `"${subject.trim()}"` : '', who ? `(${who})` : ''].filter(Boolean);
     return {
       changes,
       summary: [
-        `revert ${sha.slice(0, 7)} "${subject}" (${who})${others ? ` in ${r.ref}'s files only: its ${others === 1 ? 'other file stays as it is' : `${others} other files stay as they are`}` : ''}`,
+        `revert ${[sha.slice(0, 7), ...said].join(' ')}${others ? ` in ${r.ref}'s files only: its ${others === 1 ? 'other file stays as it is' : `${others} other files stay as they are`}` : ''}`,
       ],
+      quoted: [subject.trim(), who].filter(Boolean),
     };
   }
 
@@ -459,14 +487,14 @@ export class ChangeService {
   }): string {
     const where = `${o.conversation.platform} ${o.conversation.channel}${o.conversation.thread ? ` (thread ${o.conversation.thread})` : ''}`;
     return [
-      `Proposed by deckhand for **${o.r.app.metadata.name}** (Argo CD ${o.r.instance}, project ${o.r.app.spec.project}).`,
+      `Proposed by deckhand for **${o.r.app.metadata.name}** (Argo CD ${o.r.instance}${o.r.app.spec.project ? `, project ${o.r.app.spec.project}` : ''}).`,
       '',
       ...o.summary.map((s) => `- ${s}`),
       '',
       o.rule
         ? `Opened by the remediation rule \`${o.rule}\`.`
         : `Asked by **${o.actor.name}** (${o.actor.id}) in ${where}.`,
-      ...(o.reason ? ['', `Reason: ${o.reason}`] : []),
+      ...(o.reason?.trim() ? ['', `Reason: ${o.reason.trim()}`] : []),
       '',
       `Argo CD: ${o.r.client.appUrl(o.r.locator)}`,
       'Approve or reject it in chat; deckhand merges it and follows the sync.',

@@ -2,6 +2,8 @@
  * What a person (or a remediation rule) asks to change, as typed intents. The same words as the
  * diagnosis fix intents: image, resources, replicas, restart, revert.
  */
+import { parseImage } from '../../core/image-ref.ts';
+
 /** Where the change goes when deckhand cannot tell: a workload (`Deployment/web`), a file, or a values key. */
 interface Pointed {
   path?: string;
@@ -24,29 +26,67 @@ export type RevertIntent = { kind: 'revert'; commit?: string; pullRequest?: numb
 
 export type Intent = ChangeIntent | RevertIntent;
 
-/** A short phrase for titles and branch names: "scale to 3", "bump image to master-484af0a". */
+type ResourcesIntent = Extract<ChangeIntent, { kind: 'resources' }>;
+
+/** A value worth saying: a non-empty string. An optional key that is present but undefined is not. */
+const given = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
+
+/**
+ * "memory limit 768Mi", one phrase per value the intent carries, in a fixed order. Built from the
+ * values present only: `{ memory: '768Mi', cpu: undefined }` says the memory and nothing else.
+ */
+export function resourcePhrases(i: ResourcesIntent): string[] {
+  const out: string[] = [];
+  for (const [part, word] of [
+    ['limits', 'limit'],
+    ['requests', 'request'],
+  ] as const)
+    for (const name of ['memory', 'cpu'] as const) {
+      const v = i[part]?.[name];
+      if (given(v)) out.push(`${name} ${word} ${v.trim()}`);
+    }
+  return out;
+}
+
+/** What a bump goes to, as a person reads it: the tag, else a short digest, else what was given. */
+function imageTarget(image: string): string {
+  const text = image.trim();
+  const short = (digest: string) => {
+    const [algo, hex] = digest.split(':');
+    return given(algo) && given(hex) ? `${algo}:${hex.slice(0, 7)}` : digest;
+  };
+  // A bare digest (`sha256:…`) would otherwise read as repository `sha256` with a 64-digit tag.
+  if (/^[a-z0-9]+:[a-fA-F0-9]{32,}$/.test(text)) return short(text);
+  const ref = parseImage(text);
+  if (given(ref.tag)) return ref.tag;
+  if (given(ref.digest)) return short(ref.digest);
+  // A bare tag (`master-484af0a`) parses as a repository with neither: it is the tag.
+  return text;
+}
+
+/**
+ * A short phrase for pull request titles and commit subjects: "scale to 3 replicas", "bump image
+ * to master-484af0a". Each part is said only when its value is there.
+ */
 export function describeIntent(i: Intent): string {
   switch (i.kind) {
     case 'image':
-      return `bump ${i.container ? `${i.container} ` : ''}image to ${i.image.includes(':') || i.image.includes('@') ? i.image.split(/[:@]/).slice(-1)[0] : i.image}`;
+      return `bump ${given(i.container) ? `${i.container} ` : ''}image to ${imageTarget(i.image)}`;
     case 'replicas':
-      return `scale to ${i.replicas} replica${i.replicas === 1 ? '' : 's'}`;
+      return Number.isInteger(i.replicas)
+        ? `scale to ${i.replicas} replica${i.replicas === 1 ? '' : 's'}`
+        : 'change the replica count';
     case 'resources': {
-      const parts = [
-        ...Object.entries(i.limits ?? {}).map(([k, v]) => `${k} limit ${v}`),
-        ...Object.entries(i.requests ?? {}).map(([k, v]) => `${k} request ${v}`),
-      ];
-      return `set ${parts.join(', ')}${i.container ? ` for ${i.container}` : ''}`;
+      const parts = resourcePhrases(i);
+      const what = parts.length ? `set ${parts.join(', ')}` : 'change resources';
+      return `${what}${given(i.container) ? ` for ${i.container}` : ''}`;
     }
     case 'restart':
       return 'restart';
     case 'revert':
-      return i.pullRequest
-        ? `revert #${i.pullRequest}`
-        : i.commit
-          ? `revert ${i.commit.slice(0, 7)}`
-          : i.toRevision
-            ? `roll back to ${i.toRevision.slice(0, 7)}`
-            : 'revert the last change';
+      if (Number.isInteger(i.pullRequest) && (i.pullRequest as number) > 0) return `revert #${i.pullRequest}`;
+      if (given(i.commit)) return `revert ${i.commit.slice(0, 7)}`;
+      if (given(i.toRevision)) return `roll back to ${i.toRevision.slice(0, 7)}`;
+      return 'revert the last change';
   }
 }

@@ -4,7 +4,7 @@ import type { Clock } from '../../../core/clock.ts';
 import { defineCommand, type CommandContext } from '../../../core/commands/define.ts';
 import { InputError } from '../../../core/errors.ts';
 import type { ArgoService } from '../../argocd/index.ts';
-import type { Intent } from '../intents.ts';
+import type { ChangeIntent, Intent } from '../intents.ts';
 import type { GitOpsWorkflow } from '../workflow.ts';
 
 const appArg = z.string().describe('application: name, namespace/name or name@instance');
@@ -18,6 +18,37 @@ const path = z
   );
 const memory = /^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 const cpu = /^(\d+(\.\d+)?|\d+m)$/;
+
+/**
+ * The intent of `gitops resources`: only the settings given, as limits or (`--requests`) requests.
+ * A setting left out is absent from the intent, not present as undefined: every title, message and
+ * check downstream reads the intent's keys.
+ */
+export function resourcesIntent(args: {
+  settings: { memory?: string; cpu?: string };
+  requests?: boolean;
+  container?: string;
+}): Extract<ChangeIntent, { kind: 'resources' }> {
+  const values: { memory?: string; cpu?: string } = {};
+  for (const name of ['memory', 'cpu'] as const) {
+    const v = args.settings[name];
+    if (v) values[name] = v;
+  }
+  if (!Object.keys(values).length) throw new InputError('Give memory=… and/or cpu=….');
+  return {
+    kind: 'resources',
+    ...(args.container ? { container: args.container } : {}),
+    ...(args.requests ? { requests: values } : { limits: values }),
+  };
+}
+
+/** The intent of `gitops revert`: a pull request number (`#12`, short), a commit, or the last change. */
+export function revertIntent(target: string | undefined): Intent {
+  if (!target) return { kind: 'revert' };
+  return /^#?\d+$/.test(target) && target.length < 7
+    ? { kind: 'revert', pullRequest: Number(target.replace('#', '')) }
+    : { kind: 'revert', commit: target };
+}
 
 async function proposeFor(
   argo: ArgoService,
@@ -65,7 +96,11 @@ export function changeCommands(
       effect: 'write',
       progress: 'Writing the pull request…',
       run: (ctx) =>
-        proposeFor(argo, flow, ctx, { kind: 'image', image: ctx.args.image, container: ctx.args.container }),
+        proposeFor(argo, flow, ctx, {
+          kind: 'image',
+          image: ctx.args.image,
+          ...(ctx.args.container ? { container: ctx.args.container } : {}),
+        }),
     }),
     defineCommand({
       name: 'gitops scale',
@@ -113,15 +148,7 @@ export function changeCommands(
       permission: 'gitops.propose',
       effect: 'write',
       progress: 'Writing the pull request…',
-      run: (ctx) => {
-        const values = { memory: ctx.args.settings.memory, cpu: ctx.args.settings.cpu };
-        if (!values.memory && !values.cpu) throw new InputError('Give memory=… and/or cpu=….');
-        return proposeFor(argo, flow, ctx, {
-          kind: 'resources',
-          container: ctx.args.container,
-          ...(ctx.args.requests ? { requests: values } : { limits: values }),
-        });
-      },
+      run: (ctx) => proposeFor(argo, flow, ctx, resourcesIntent(ctx.args)),
     }),
     defineCommand({
       name: 'gitops restart',
@@ -159,15 +186,7 @@ export function changeCommands(
       permission: 'gitops.propose',
       effect: 'write',
       progress: 'Writing the revert…',
-      run: (ctx) => {
-        const t = ctx.args.target;
-        const intent: Intent = !t
-          ? { kind: 'revert' }
-          : /^#?\d+$/.test(t) && t.length < 7
-            ? { kind: 'revert', pullRequest: Number(t.replace('#', '')) }
-            : { kind: 'revert', commit: t };
-        return proposeFor(argo, flow, ctx, intent);
-      },
+      run: (ctx) => proposeFor(argo, flow, ctx, revertIntent(ctx.args.target)),
     }),
   ];
 }

@@ -64,7 +64,12 @@ export class EditSet {
 
   /** Record a changed value: `file: label before → after`. */
   changed(file: string, label: string, before: string | undefined, after: string, shared = false): void {
-    const what = before === undefined ? `${label} set to ${after}` : `${label} ${before} → ${after}`;
+    // An empty value (a digest cleared) is said as YAML writes it, not as nothing after the arrow.
+    const shown = (v: string) => (v === '' ? '""' : v);
+    const what =
+      before === undefined
+        ? `${label} set to ${shown(after)}`
+        : `${label} ${shown(before)} → ${shown(after)}`;
     this.changedLines.push(
       `${file}: ${what}${shared ? ' (a shared YAML anchor: every use of it changes)' : ''}`,
     );

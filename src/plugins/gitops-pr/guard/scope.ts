@@ -1,0 +1,157 @@
+/**
+ * The last look before a planned change goes to Git: it may change only what its intent names.
+ * A replicas intent writes replica counts, an image intent image references and tags, a resources
+ * intent the asked limits/requests of one container, a restart the restart annotation. The check
+ * reads the files themselves (before and after, as YAML values and as changed lines), not the
+ * planner's summary, so a planner bug that edits one line too many is refused, not pushed.
+ * Reverts and restores put back what was there; they are not checked here.
+ */
+import { posix } from 'node:path';
+import { InputError } from '../../../core/errors.ts';
+import { diffLines } from '../../../core/text/diff.ts';
+import type { Plan } from '../changes.ts';
+import { parseWish, type ImageWish } from '../edit/image-ref.ts';
+import { sameQuantity } from '../edit/quantity.ts';
+import { RESTART_ANNOTATION } from '../edit/workload-tree.ts';
+import type { ChangeIntent } from '../intents.ts';
+import { changedLeaves, UnreadableYamlError, type Changed } from './yaml-leaves.ts';
+
+/** A planned change that would write more than its intent asks for. Nothing was pushed. */
+export class UnintendedEditError extends InputError {}
+
+/** Keys that hold an image, or a part of one, in manifests, kustomizations and common values. */
+const IMAGE_KEYS = new Set(['image', 'newName', 'newTag', 'tag', 'digest', 'repository']);
+/** Of those, the ones a bump may remove: a new tag drops the old digest, a digest the old tag. */
+const DROPPABLE = new Set(['digest', 'newTag']);
+
+type Rule = (c: Changed) => boolean;
+
+/**
+ * Whether one changed value is what the intent asks for. Values files (no `kind`) have keys the
+ * chart chooses (`web.instances`), so there the value itself must be the one asked for.
+ */
+function ruleFor(intent: ChangeIntent): Rule {
+  switch (intent.kind) {
+    case 'replicas':
+      return ({ leaf, after }) =>
+        after !== undefined &&
+        Number(after) === intent.replicas &&
+        (!leaf.kube || leaf.keys.includes('replicas'));
+    case 'image': {
+      const wish = parseWish(intent.image);
+      return ({ leaf, before, after }) => {
+        const key = leaf.keys.at(-1) ?? '';
+        if (leaf.kube && !IMAGE_KEYS.has(key)) return false;
+        if (after === undefined) return before !== undefined && DROPPABLE.has(key);
+        if (after === '') return key === 'digest';
+        return mentions(after, wish);
+      };
+    }
+    case 'resources':
+      return ({ leaf, after }) => {
+        const [part, name] = leaf.keys.slice(-2);
+        if ((part !== 'limits' && part !== 'requests') || (name !== 'memory' && name !== 'cpu')) return false;
+        const asked = intent[part]?.[name];
+        return asked !== undefined && after !== undefined && sameQuantity(after, asked);
+      };
+    case 'restart':
+      return ({ leaf, after }) => leaf.keys.at(-1) === RESTART_ANNOTATION && after === intent.at;
+  }
+}
+
+const mentions = (value: string, wish: ImageWish): boolean =>
+  [wish.tag, wish.digest, wish.repo].some((part) => !!part && value.includes(part));
+
+/**
+ * Image and resources intents name one container. Another container may change only the same
+ * way at the same place (it shares the value through a YAML anchor); with no container named,
+ * the planner's choice (the first container it changed) is the one.
+ */
+function containerRule(intent: ChangeIntent, inScope: Changed[]): Rule {
+  if (intent.kind !== 'image' && intent.kind !== 'resources') return () => true;
+  const named = intent.container ?? inScope.find((c) => c.leaf.container)?.leaf.container?.name;
+  const local = (c: Changed) => `${c.leaf.container?.keys.join('.')}=${c.after}`;
+  const inNamed = new Set(inScope.filter((c) => c.leaf.container?.name === named).map(local));
+  return (c) => !c.leaf.container || c.leaf.container.name === named || inNamed.has(local(c));
+}
+
+/** The key a YAML line writes (`  - name: web` → name, `limits: {memory: 1Gi}` → limits). */
+function lineKey(line: string): string | undefined {
+  const rest = line.replace(/^\s*(?:-\s+)*\{?\s*/, '');
+  const m = /^(?:"([^"]*)"|'([^']*)'|([^\s#"'{[,][^#]*?))\s*:(?:\s|$)/.exec(rest);
+  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
+}
+
+/**
+ * Lines a change wrote that none of its allowed values explains: a comment, a reformatted line,
+ * a key the intent does not name. New files may carry comments (deckhand writes a header).
+ */
+function strayLines(before: string, after: string, keys: Set<string>, created: boolean): string[] {
+  const lines = (t: string) => (t === '' ? [] : t.replace(/\r?\n$/, '').split(/\r?\n/));
+  return diffLines(lines(before), lines(after))
+    .filter((e) => e.op !== ' ' && e.line.trim() !== '')
+    .filter((e) => !(created && e.line.trim().startsWith('#')))
+    .filter((e) => {
+      const key = lineKey(e.line);
+      return key === undefined || !keys.has(key);
+    })
+    .map((e) => `${e.op}${e.line.trim()}`);
+}
+
+/** What one file's change does beyond the intent, said for a person. */
+function straysIn(c: Plan['changes'][number], intent: ChangeIntent, created: Set<string>): string[] {
+  if (c.after === null) return [`${c.path} would be deleted`];
+  let changed: Changed[];
+  try {
+    changed = changedLeaves(c.before, c.after, c.path);
+  } catch (e) {
+    if (e instanceof UnreadableYamlError) return [`${c.path} could not be read as YAML (${e.message})`];
+    throw e;
+  }
+  const isNew = c.before === '';
+  const rule = ruleFor(intent);
+  const values = changed.filter((x) => !x.leaf.identity && rule(x));
+  const sameContainer = containerRule(intent, values);
+  const allowed = new Set(values.filter(sameContainer));
+  const itemsWithValues = new Set([...allowed].map((x) => x.leaf.item));
+  for (const x of changed) {
+    if (allowed.has(x)) continue;
+    // A new list item (an images or replicas entry, a container in a new patch) is named by its
+    // name or path: allowed with the value it carries.
+    if (x.leaf.identity && x.before === undefined && itemsWithValues.has(x.leaf.item)) allowed.add(x);
+    // A new patch file says what it patches; the kustomization lists it.
+    else if (isNew && ['apiVersion', 'kind', 'metadata.name'].includes(x.leaf.keys.join('.'))) allowed.add(x);
+    else if (
+      x.leaf.identity &&
+      x.before === undefined &&
+      x.leaf.keys.join('.') === 'patches.path' &&
+      created.has(posix.join(posix.dirname(c.path), x.after ?? ''))
+    )
+      allowed.add(x);
+  }
+  const strays = changed
+    .filter((x) => !allowed.has(x))
+    .map(
+      (x) =>
+        `${c.path}: ${x.leaf.id.replace(/^#\d+ /, '')} ${x.before ?? '(none)'} → ${x.after ?? '(removed)'}`,
+    );
+  const keys = new Set([...allowed].flatMap((x) => x.leaf.lineKeys));
+  const lines = strayLines(c.before, c.after, keys, isNew).map((l) => `${c.path}: line ${l}`);
+  return [...strays, ...lines];
+}
+
+/**
+ * Refuse a plan that would write anything its intent does not name (see the file comment).
+ * Throws UnintendedEditError listing what strays; returns quietly when every edit is asked for.
+ */
+export function checkScope(intent: ChangeIntent, plan: Plan, what: string): void {
+  const created = new Set(plan.changes.filter((c) => c.before === '' && c.after !== null).map((c) => c.path));
+  const strays = plan.changes.flatMap((c) => straysIn(c, intent, created));
+  if (!strays.length) return;
+  const shown = strays.slice(0, 5).join('; ');
+  const more = strays.length > 5 ? ` and ${strays.length - 5} more` : '';
+  throw new UnintendedEditError(
+    `The change to ${what} would also write what it does not ask for (${shown}${more}); deckhand does not open it.`,
+    { hint: 'Nothing was pushed. This is a deckhand bug: please report it with the command you ran.' },
+  );
+}
