@@ -80,7 +80,7 @@ describe('Redactor: well-known shapes, configured or not', () => {
     [
       'a PEM private key',
       '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----',
-      '-----BEGIN RSA PRIVATE KEY----- [redacted] -----END RSA PRIVATE KEY-----',
+      '-----BEGIN RSA PRIVATE KEY-----\n[redacted]\n-----END RSA PRIVATE KEY-----',
     ],
   ])('%s', (_what, input, output) => {
     expect(r.text(input)).toBe(output);
@@ -97,6 +97,19 @@ describe('Redactor: well-known shapes, configured or not', () => {
     'git@github.com:acme/infra.git',
   ])('leaves ordinary text alone: %s', (line) => {
     expect(r.text(line)).toBe(line);
+  });
+
+  it('reads lines kept as an array as one text, so a key spread over lines is still masked', () => {
+    const log = [
+      'starting',
+      '-----BEGIN PRIVATE KEY-----',
+      'MIIEvQIBADANBgkq',
+      '-----END PRIVATE KEY-----',
+      'ready',
+    ];
+    expect(r.object({ lines: log })).toEqual({
+      lines: ['starting', '-----BEGIN PRIVATE KEY-----', '[redacted]', '-----END PRIVATE KEY-----', 'ready'],
+    });
   });
 
   it('says whether a text holds anything it would mask', () => {

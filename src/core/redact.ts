@@ -64,6 +64,16 @@ export class Redactor {
     return out;
   }
 
+  /**
+   * Lines kept as an array (a log tail) read as one text, so a secret spread over lines — a PEM
+   * key — is still recognised; undefined when the array is not lines of text.
+   */
+  private lines(value: unknown[]): string[] | undefined {
+    if (value.length < 2 || !value.every((v) => typeof v === 'string' && !v.includes('\n'))) return undefined;
+    const masked = this.text(value.join('\n')).split('\n');
+    return masked.length === value.length ? masked : undefined;
+  }
+
   /** Whether a text holds anything this step would mask (a check before writing to Git). */
   finds(s: string): boolean {
     return this.text(s) !== s;
@@ -77,7 +87,7 @@ export class Redactor {
     if (typeof value === 'string') return this.text(value) as T;
     if (value === null || typeof value !== 'object' || depth > 32) return value;
     if (ArrayBuffer.isView(value) || value instanceof Date) return value;
-    if (Array.isArray(value)) return value.map((v) => this.strings(v, depth + 1)) as T;
+    if (Array.isArray(value)) return (this.lines(value) ?? value.map((v) => this.strings(v, depth + 1))) as T;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = this.strings(v, depth + 1);
     return out as T;
@@ -99,7 +109,7 @@ export class Redactor {
     }
     // Bytes (a chart image) carry no text to mask.
     if (ArrayBuffer.isView(value) || value instanceof Date) return value;
-    if (Array.isArray(value)) return value.map((v) => this.object(v, depth + 1)) as T;
+    if (Array.isArray(value)) return (this.lines(value) ?? value.map((v) => this.object(v, depth + 1))) as T;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       out[k] = isSecretKey(k) && typeof v === 'string' && v !== '' ? REDACTED : this.object(v, depth + 1);

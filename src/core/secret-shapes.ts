@@ -42,8 +42,12 @@ export const SECRET_SHAPES: SecretShape[] = [
   {
     name: 'PEM private key',
     re: /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g,
-    mask: (_m, kind) =>
-      `-----BEGIN ${kind}PRIVATE KEY----- ${REDACTED_MARK} -----END ${kind}PRIVATE KEY-----`,
+    // Line for line, so a log kept as an array of lines keeps its shape (see Redactor.object).
+    mask: (m) =>
+      m
+        .split('\n')
+        .map((line) => (/^-----(BEGIN|END) /.test(line) ? line : REDACTED_MARK))
+        .join('\n'),
   },
   { name: 'GitHub token', re: new RegExp(`\\bgh[pousr]${U}[A-Za-z0-9]{20,}`, 'gi'), mask: maskToken },
   {
