@@ -44,7 +44,7 @@ let run: SandboxRun;
 let bot: Bot;
 let adapter: ConsoleAdapter;
 let url: string;
-let cfg: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+let cfg: Record<string, any>;
 const slack = new FakeSlack();
 const discord = new FakeDiscord();
 const llm = new FakeOpenAI('LeakOpenAiApiKey0123456789');
