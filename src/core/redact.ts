@@ -74,9 +74,22 @@ export class Redactor {
     return masked.length === value.length ? masked : undefined;
   }
 
-  /** Whether a text holds anything this step would mask (a check before writing to Git). */
+  /** Whether a text holds anything this step would mask. */
   finds(s: string): boolean {
     return this.text(s) !== s;
+  }
+
+  /**
+   * Whether a text holds a credential for certain: a configured secret or a value that says it
+   * is one (a token with its issuer's prefix, a private key). What is written to Git is checked
+   * with this: a `password:` key alone is too often a placeholder to refuse a change for.
+   */
+  holdsCredential(s: string): boolean {
+    const known = this.knownPattern();
+    if (known && new RegExp(known.source, 'i').test(s)) return true;
+    return SECRET_SHAPES.some(
+      (shape) => shape.credential && new RegExp(shape.re.source, shape.re.flags.replace('g', '')).test(s),
+    );
   }
 
   /**

@@ -26,6 +26,12 @@ export function maskToken(token: string): string {
 export interface SecretShape {
   name: string;
   re: RegExp;
+  /**
+   * The value identifies itself as a credential (an issuer's prefix, a key block), wherever it is.
+   * The others are credentials by where they sit (a header, a URL, a `password=` pair); in a
+   * repository those are often placeholders or names (`existingSecret: db`).
+   */
+  credential?: boolean;
   mask: string | ((match: string, ...groups: string[]) => string);
 }
 
@@ -41,6 +47,7 @@ const SECRET_KEYS =
 export const SECRET_SHAPES: SecretShape[] = [
   {
     name: 'PEM private key',
+    credential: true,
     re: /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g,
     // Line for line, so a log kept as an array of lines keeps its shape (see Redactor.object).
     mask: (m) =>
@@ -49,26 +56,39 @@ export const SECRET_SHAPES: SecretShape[] = [
         .map((line) => (/^-----(BEGIN|END) /.test(line) ? line : REDACTED_MARK))
         .join('\n'),
   },
-  { name: 'GitHub token', re: new RegExp(`\\bgh[pousr]${U}[A-Za-z0-9]{20,}`, 'gi'), mask: maskToken },
+  {
+    name: 'GitHub token',
+    credential: true,
+    re: new RegExp(`\\bgh[pousr]${U}[A-Za-z0-9]{20,}`, 'gi'),
+    mask: maskToken,
+  },
   {
     name: 'GitHub fine-grained token',
+    credential: true,
     re: new RegExp(`\\bgithub${U}pat${U}${BODY}{22,}`, 'gi'),
     mask: maskToken,
   },
   {
     name: 'GitLab token',
+    credential: true,
     re: new RegExp(`\\bgl(?:pat|dt|rt|ptt|ft|soat|cbt)-${BODY}{20,}`, 'gi'),
     mask: maskToken,
   },
-  { name: 'Slack token', re: /\bxox[abprs]-[A-Za-z0-9-]{10,}/gi, mask: maskToken },
-  { name: 'Slack app token', re: /\bxapp-\d-[A-Za-z0-9-]{10,}/gi, mask: maskToken },
+  { name: 'Slack token', credential: true, re: /\bxox[abprs]-[A-Za-z0-9-]{10,}/gi, mask: maskToken },
+  { name: 'Slack app token', credential: true, re: /\bxapp-\d-[A-Za-z0-9-]{10,}/gi, mask: maskToken },
   {
     name: 'Discord bot token',
+    credential: true,
     re: new RegExp(`\\b[MNO]${BODY}{23,27}\\.${BODY}{6}\\.${BODY}{27,40}`, 'g'),
     mask: maskToken,
   },
-  { name: 'JWT', re: new RegExp(`\\beyJ${BODY}{5,}\\.${BODY}{5,}\\.${BODY}*`, 'gi'), mask: maskToken },
-  { name: 'AWS access key id', re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/gi, mask: maskToken },
+  {
+    name: 'JWT',
+    credential: true,
+    re: new RegExp(`\\beyJ${BODY}{5,}\\.${BODY}{5,}\\.${BODY}*`, 'gi'),
+    mask: maskToken,
+  },
+  { name: 'AWS access key id', credential: true, re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/gi, mask: maskToken },
   {
     name: 'Authorization header',
     re: /\b(authorization["']?\s*[:=]\s*["']?)(?:(bearer|basic|token|digest|negotiate)\s+)?[^\s,;"']+/gi,

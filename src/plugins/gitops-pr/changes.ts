@@ -8,6 +8,7 @@ import type { Actor } from '../../core/access.ts';
 import type { Clock } from '../../core/clock.ts';
 import { ConflictError, InputError } from '../../core/errors.ts';
 import type { Conversation } from '../../core/message/model.ts';
+import { Redactor } from '../../core/redact.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
 import { unifiedDiff } from '../../core/text/diff.ts';
 import type { ResolvedApp } from '../argocd/index.ts';
@@ -16,6 +17,7 @@ import { hostFor } from './hosts/registry.ts';
 import type { CommitInfo, FileTree, GitHost, PullRequest } from './hosts/types.ts';
 import { RevertConflictError } from './hosts/errors.ts';
 import { appPaths, watchedPaths, within, type AppPaths } from './edit/app-paths.ts';
+import { checkNoCredential } from './guard/credentials.ts';
 import { checkScope } from './guard/scope.ts';
 import { checkWording } from './guard/wording.ts';
 import { describeIntent, type ChangeIntent, type Intent } from './intents.ts';
@@ -118,13 +120,23 @@ export class ChangeService {
   private readonly plan: Planner;
   private readonly cfg: GitOpsConfig;
   private readonly clock: Clock;
+  private readonly redactor: Redactor;
 
-  constructor(deps: { hosts: GitHost[]; store: Store; plan: Planner; config: GitOpsConfig; clock: Clock }) {
+  constructor(deps: {
+    hosts: GitHost[];
+    store: Store;
+    plan: Planner;
+    config: GitOpsConfig;
+    clock: Clock;
+    /** Knows the configured secrets; without it, only self-identifying tokens are refused. */
+    redactor?: Redactor;
+  }) {
     this.hosts = deps.hosts;
     this.docs = deps.store.collection<Change>('changes');
     this.plan = deps.plan;
     this.cfg = deps.config;
     this.clock = deps.clock;
+    this.redactor = deps.redactor ?? new Redactor();
   }
 
   /** The host of a repository; with a signal, one whose requests stop when it fires. */
@@ -214,6 +226,7 @@ export class ChangeService {
     if (plan.changes.length === 0)
       throw new NoChangeError(plan.summary[0] ?? `${r.ref} already is as asked; nothing to change.`);
     if (intent.kind !== 'revert') checkScope(intent, plan, r.ref);
+    checkNoCredential(plan, this.redactor);
     return { repoURL, host, base, plan, paths };
   }
 

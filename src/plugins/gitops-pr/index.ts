@@ -69,6 +69,7 @@ export const gitopsPlugin = definePlugin({
     const changes = new ChangeService({
       hosts,
       store: deps.store,
+      redactor: deps.redactor,
       // The first override whose globs match the app says where its Helm values are.
       plan: (r, files, intent) => {
         const name = r.app.metadata.name;
