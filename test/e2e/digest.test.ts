@@ -202,5 +202,22 @@ describe('transition alerts and digests in the demo world', () => {
       ['flash-prod', 'digest'],
       ['homelab-sweep', 'sweep'],
     ]);
+    // The next run in the schedule's own zone, and in UTC.
+    expect(textOf(r)).toMatch(/\d{4}-\d\d-\d\d 09:00 Europe\/Berlin \((\d{4}-\d\d-\d\d )?0[78]:00 UTC\)/);
+    expect(textOf(r)).toMatch(/\d{4}-\d\d-\d\d \d\d:\d0 UTC/);
+  });
+
+  it('every scheduled run is in the audit trail with what it did', async () => {
+    expect(await s.bot.jobs.runNow('digest.flash-prod')).toBe('ok');
+    const r = await s.exec('/audit --kind schedule');
+    const entries = dataOf(r).entries as { name: string; outcome: string; detail: Record<string, unknown> }[];
+    expect(entries.find((e) => e.name === 'flash-prod')).toMatchObject({
+      outcome: 'posted',
+      detail: { kind: 'digest' },
+    });
+    expect(entries.find((e) => e.name === 'homelab-sweep')).toMatchObject({
+      outcome: 'swept',
+      detail: { kind: 'sweep', alerts: 0 },
+    });
   });
 });

@@ -156,3 +156,42 @@ describe('Alertmanager to a threaded incident', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 });
+
+describe('the audit trail of deliveries and incidents', () => {
+  const auditOf = async (kind: string) => {
+    const r = await execOnce(bot, adapter, {
+      line: `/audit --kind ${kind} --limit 200`,
+      as: 'console',
+      channel: 'ops',
+      json: true,
+      out: { write: () => {} },
+    });
+    expect(r.ok).toBe(true);
+    return r.messages.at(-1)!.data as {
+      entries: { actor: string; name: string; outcome: string; detail?: Record<string, unknown> }[];
+    };
+  };
+
+  it('holds every delivery, accepted or refused with why, and never the token', async () => {
+    const { entries } = await auditOf('webhook');
+    const refused = entries.filter((e) => e.outcome === 'refused');
+    const accepted = entries.filter((e) => e.outcome === 'accepted');
+    // firing, repeat, resolved, unknown app: four accepted; the bad token and bad JSON refused.
+    expect(accepted).toHaveLength(4);
+    expect(refused.map((e) => e.detail?.reason).sort()).toEqual([
+      'malformed: the body is not JSON',
+      'not authenticated: wrong bearer token',
+    ]);
+    expect(entries.every((e) => e.actor === 'alertmanager' && e.name === '/alertmanager')).toBe(true);
+    expect(JSON.stringify(entries)).not.toContain(TOKEN);
+  });
+
+  it('holds each incident transition: opened, repeated, resolved, with the alert and the delivery', async () => {
+    const { entries } = await auditOf('incident');
+    const naver = entries.filter((e) => e.detail?.alertname === 'KubePodCrashLooping').reverse();
+    expect(naver.map((e) => e.name)).toEqual(['opened', 'repeated', 'resolved']);
+    expect(naver.every((e) => e.outcome === 'posted' && typeof e.detail?.deliveryId === 'string')).toBe(true);
+    const lost = entries.find((e) => e.detail?.alertname === 'X');
+    expect(lost).toMatchObject({ name: 'opened' });
+  });
+});

@@ -6,6 +6,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
 import type { Logger } from '../logging.ts';
+import type { AuditLog } from '../store/types.ts';
 
 export interface WebhookRequest {
   headers: IncomingHttpHeaders;
@@ -53,3 +54,65 @@ export const bearerToken =
     if (!m) return 'Authorization is not a bearer token';
     return safeEqual(m[1] as string, expected) ? null : 'wrong bearer token';
   };
+
+/** Where a spec's deliveries are audited, and as whom. */
+export interface DeliveryAudit {
+  /** Who sends the deliveries: the actor of their entries, e.g. `alertmanager`. */
+  source: string;
+  audit: AuditLog;
+  log: Logger;
+  /** Keeps an audit write in flight visible to shutdown and to tests waiting for the bot to settle. */
+  track?: (p: Promise<unknown>) => unknown;
+}
+
+/**
+ * The spec, with every delivery the server lets it see in the audit trail: refused (the token,
+ * the JSON, the schema — checked in the server's order, with the server's words), accepted, or
+ * failed while handled. Only why is kept: never a header, the token or the body. The server
+ * refuses an oversized body before any of the spec runs, so that refusal is in its log only.
+ */
+export function audited<S extends z.ZodType>(spec: WebhookSpec<S>, a: DeliveryAudit): WebhookSpec<S> {
+  const write = (outcome: string, detail: Record<string, unknown>) => {
+    const done = a.audit
+      .record({ actor: a.source, platform: 'webhook', kind: 'webhook', name: spec.path, outcome, detail })
+      .catch((err: unknown) => a.log.error({ err }, 'audit write failed'));
+    a.track?.(done);
+  };
+  return {
+    ...spec,
+    verify(req) {
+      const refusal = spec.verify(req);
+      const why = refusal ? `not authenticated: ${refusal}` : malformed(spec.body, req.rawBody);
+      if (why) write('refused', { reason: why, bytes: req.rawBody.length, agent: agentOf(req.headers) });
+      return refusal;
+    },
+    async handle(ctx) {
+      const seen = { deliveryId: ctx.deliveryId, agent: agentOf(ctx.headers) };
+      write('accepted', seen);
+      try {
+        return await spec.handle(ctx);
+      } catch (err) {
+        write('failed', { ...seen, reason: (err as Error).message ?? String(err) });
+        throw err;
+      }
+    },
+  };
+}
+
+/** Why the server will answer 400, in its words; the body is parsed twice, within its size limit. */
+function malformed(schema: z.ZodType, raw: Buffer): string | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return 'malformed: the body is not JSON';
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return null;
+  const first = parsed.error.issues[0];
+  const where = first?.path.length ? first.path.join('.') : '(body)';
+  return `malformed: ${where}: ${first?.message ?? 'invalid'}`;
+}
+
+/** The sender's own name for itself (`Alertmanager/0.27.0`), short: it is not authenticated. */
+const agentOf = (h: IncomingHttpHeaders): string | undefined => h['user-agent']?.slice(0, 80);

@@ -11,13 +11,20 @@ export const SelectionSchema = z.strictObject({
 
 export const ScheduleSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase words with dashes'),
-  channel: z.string().min(1).describe('where it posts: slack:C0123, discord:<channel id>, console:console'),
+  channel: z
+    .string()
+    .min(1)
+    .describe(
+      'where it posts: slack:C0123, discord:<channel id>, console:console. A sweep posts here the alerts it raises',
+    ),
   cron: z.string().describe('cron expression, e.g. "0 9 * * 1-5"'),
   timeZone: z.string().default('UTC'),
   kind: z
     .enum(['digest', 'sweep'])
     .default('digest')
-    .describe('digest: a summary; sweep: alert on transitions only'),
+    .describe(
+      'digest: a summary; sweep: checks the selected apps and posts an alert to `channel` for each newly Degraded, Missing, failed or lasting OutOfSync one (nothing when none is new)',
+    ),
   select: SelectionSchema.default({}),
   chart: z.boolean().default(true).describe('attach the 7-day health chart'),
 });

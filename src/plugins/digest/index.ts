@@ -111,19 +111,48 @@ export const digestPlugin = definePlugin({
         timeZone: s.timeZone,
         timeoutMs: 5 * 60_000,
         run: async ({ log: jobLog }) => {
-          if (s.kind === 'sweep') {
-            const pick = selector(s.select);
-            const { apps, failures } = await deps.argo.list();
-            for (const f of failures)
-              jobLog.warn({ instance: f.instance, err: f.error.message }, 'sweep could not read an instance');
-            const selected = apps.filter(({ instance, app }) => pick(instance, app));
-            await watcher.check(selected);
-            jobLog.info({ apps: selected.length }, 'sweep done');
-            return;
+          // Every run is in the audit trail with what it did, or why it did not.
+          const record = (outcome: string, detail: Record<string, unknown>) =>
+            deps.store.audit
+              .record({
+                actor: 'scheduler',
+                platform: 'schedule',
+                channel: s.channel,
+                kind: 'schedule',
+                name: s.id,
+                outcome,
+                detail: { kind: s.kind, ...detail },
+              })
+              .catch((err: unknown) => jobLog.error({ err }, 'audit write failed'));
+          try {
+            if (s.kind === 'sweep') {
+              const pick = selector(s.select);
+              const { apps, failures } = await deps.argo.list();
+              for (const f of failures)
+                jobLog.warn(
+                  { instance: f.instance, err: f.error.message },
+                  'sweep could not read an instance',
+                );
+              const selected = apps.filter(({ instance, app }) => pick(instance, app));
+              const alerts = await watcher.check(selected, s.channel);
+              jobLog.info({ apps: selected.length, alerts }, 'sweep done');
+              await record('swept', {
+                apps: selected.length,
+                alerts,
+                ...(failures.length
+                  ? { reason: `could not read ${failures.map((f) => f.instance).join(', ')}` }
+                  : {}),
+              });
+              return;
+            }
+            const m = await builder.build(s);
+            await deps.chat.post(parseTarget(s.channel, deps.chat.defaultPlatform), m);
+            jobLog.info({ channel: s.channel }, 'digest posted');
+            await record('posted', {});
+          } catch (err) {
+            await record('failed', { reason: (err as Error).message ?? String(err) });
+            throw err;
           }
-          const m = await builder.build(s);
-          await deps.chat.post(parseTarget(s.channel, deps.chat.defaultPlatform), m);
-          jobLog.info({ channel: s.channel }, 'digest posted');
         },
       });
     }

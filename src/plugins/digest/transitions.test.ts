@@ -167,4 +167,27 @@ describe('transition alerts', () => {
     await watcher.check(drifted);
     expect(alerts().map((a) => a.message.text)).toEqual(['checkout has been OutOfSync for 11m']);
   });
+
+  it("a schedule's sweep posts the alerts it raises to its own channel; an alert already open stays put", async () => {
+    const { watcher, change, alerts, recoveries, clock } = setup({ outOfSyncGrace: '10m' });
+    // The watch raised this one first, in the team's channel.
+    await watcher.onChange(change(app('checkout', 'Degraded'), app('checkout', 'Healthy')));
+    const fleet = [
+      { instance: 'default', app: app('checkout', 'Degraded') },
+      { instance: 'default', app: app('ledger', 'Missing') },
+      { instance: 'default', app: app('search', 'Healthy', 'OutOfSync') },
+    ];
+    expect(await watcher.check(fleet, 'test:C-SWEEP')).toBe(1);
+    clock.advance(11 * 60_000);
+    expect(await watcher.check(fleet, 'test:C-SWEEP')).toBe(1);
+    expect(await watcher.check(fleet, 'test:C-SWEEP')).toBe(0);
+    expect(alerts().map((a) => [a.ref.channel, a.message.text])).toEqual([
+      ['C-PAYMENTS', 'checkout is Degraded'],
+      ['C-SWEEP', 'ledger is Missing'],
+      ['C-SWEEP', 'search has been OutOfSync for 11m'],
+    ]);
+    // The recovery goes to the thread of the alert, wherever it was posted.
+    await watcher.check([{ instance: 'default', app: app('ledger', 'Healthy') }], 'test:C-SWEEP');
+    expect(recoveries().map((r) => r.ref.channel)).toEqual(['C-SWEEP']);
+  });
 });

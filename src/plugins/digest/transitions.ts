@@ -59,6 +59,8 @@ export class TransitionWatcher {
   };
   private readonly routes: { match: (i: string, a: Application) => boolean; channel: string }[];
   private unsubscribe?: () => void;
+  /** Alerts posted so far: a sweep reports how many it added. */
+  private posted = 0;
   private timer?: NodeJS.Timeout;
 
   constructor(deps: TransitionWatcher['deps'] & { store: Store }) {
@@ -118,21 +120,29 @@ export class TransitionWatcher {
   /**
    * A scheduled sweep over a selection: every app is checked as if it had just changed — so a
    * Degraded app without an alert gets one and a recovered one its follow-up, even if the watch
-   * missed the change — with the open alerts and mutes read once instead of per app.
+   * missed the change — with the open alerts and mutes read once instead of per app. With a
+   * `channel` (a schedule's), the alerts this check raises for these apps go there instead of
+   * to the routes; an alert already open stays where it was posted. Returns how many it posted.
    */
-  async check(apps: { instance: string; app: Application }[]): Promise<void> {
-    if (!this.deps.leader.isLeader()) return;
+  async check(apps: { instance: string; app: Application }[], channel?: string): Promise<number> {
+    if (!this.deps.leader.isLeader()) return 0;
+    const before = this.posted;
     const open = new Set((await this.alerts.list()).map((d) => d.key));
     const muted = new Set((await this.mutes.list()).map((d) => d.key));
     const byKey = new Map<string, Application>();
     for (const { instance, app } of apps) {
       byKey.set(`${instance}/${app.metadata.name}`, app);
       if (muted.has(`${instance}/${app.metadata.name}`)) continue;
-      await this.evaluate(instance, app, undefined, (kind) =>
-        open.has(this.key(kind, instance, app.metadata.name)),
+      await this.evaluate(
+        instance,
+        app,
+        undefined,
+        (kind) => open.has(this.key(kind, instance, app.metadata.name)),
+        channel,
       );
     }
-    await this.sweep((instance, name) => byKey.get(`${instance}/${name}`));
+    await this.sweep((instance, name) => byKey.get(`${instance}/${name}`), channel);
+    return this.posted - before;
   }
 
   /**
@@ -144,6 +154,7 @@ export class TransitionWatcher {
     app: Application,
     was: string | undefined,
     open?: (kind: Kind) => boolean,
+    to?: string,
   ): Promise<void> {
     const name = app.metadata.name;
     const isOpen = (kind: Kind) => !open || open(kind);
@@ -151,9 +162,9 @@ export class TransitionWatcher {
     const now = this.deps.clock.now();
     const health = healthOf(app);
     if (health === 'Degraded' && was !== 'Degraded' && isClosed('degraded'))
-      await this.raise('degraded', instance, app, now);
+      await this.raise('degraded', instance, app, now, undefined, to);
     if (health === 'Missing' && was !== 'Missing' && isClosed('missing'))
-      await this.raise('missing', instance, app, now);
+      await this.raise('missing', instance, app, now, undefined, to);
     if (health === 'Healthy') {
       if (isOpen('degraded')) await this.recover('degraded', instance, app, now);
       if (isOpen('missing')) await this.recover('missing', instance, app, now);
@@ -166,7 +177,7 @@ export class TransitionWatcher {
         : undefined;
       if (existing?.operation !== op.startedAt) {
         if (existing) await this.alerts.delete(this.key('sync-failed', instance, name));
-        await this.raise('sync-failed', instance, app, now, op.startedAt);
+        await this.raise('sync-failed', instance, app, now, op.startedAt, to);
       }
     }
     if (op?.phase === 'Succeeded' && isOpen('sync-failed'))
@@ -182,19 +193,26 @@ export class TransitionWatcher {
     if (sync === 'Synced' && isOpen('out-of-sync')) await this.recover('out-of-sync', instance, app, now);
   }
 
-  /** OutOfSync alerts wait for the grace period; the sweep raises those that lasted. */
-  async sweep(lookup?: (instance: string, name: string) => Application | undefined): Promise<void> {
+  /**
+   * OutOfSync alerts wait for the grace period; the sweep raises those that lasted. An app found
+   * through `lookup` (a schedule's selection) has its alert posted to `to` when given.
+   */
+  async sweep(
+    lookup?: (instance: string, name: string) => Application | undefined,
+    to?: string,
+  ): Promise<void> {
     if (!this.deps.leader.isLeader()) return;
     const now = this.deps.clock.now();
     for (const { value: a } of await this.alerts.list({ prefix: 'out-of-sync/' })) {
       if (a.ref || now - a.since < this.deps.cfg.outOfSyncGrace) continue;
-      const app = lookup?.(a.instance, a.app) ?? this.deps.argo.cache(a.instance)?.named(a.app)[0];
+      const selected = lookup?.(a.instance, a.app);
+      const app = selected ?? this.deps.argo.cache(a.instance)?.named(a.app)[0];
       if (!app || syncOf(app) !== 'OutOfSync') {
         await this.alerts.delete(this.key('out-of-sync', a.instance, a.app));
         continue;
       }
       if (await this.mutes.get(`${a.instance}/${a.app}`)) continue;
-      await this.post('out-of-sync', a.instance, app, a.since);
+      await this.post('out-of-sync', a.instance, app, a.since, undefined, selected ? to : undefined);
     }
   }
 
@@ -204,6 +222,7 @@ export class TransitionWatcher {
     app: Application,
     now: number,
     operation?: string,
+    to?: string,
   ): Promise<void> {
     const k = this.key(kind, instance, app.metadata.name);
     // Posted once: of two changes that race here, only the one that stores the alert posts it.
@@ -217,7 +236,7 @@ export class TransitionWatcher {
       }))
     )
       return;
-    await this.post(kind, instance, app, now, operation);
+    await this.post(kind, instance, app, now, operation, to);
   }
 
   private async post(
@@ -226,9 +245,10 @@ export class TransitionWatcher {
     app: Application,
     since: number,
     operation?: string,
+    to?: string,
   ): Promise<void> {
     const name = app.metadata.name;
-    const channel = this.channelFor(instance, app);
+    const channel = to ?? this.channelFor(instance, app);
     if (!channel) return;
     const conversation = parseTarget(channel, this.deps.chat.defaultPlatform);
     const buttons: Button[] = [];
@@ -271,6 +291,7 @@ export class TransitionWatcher {
     };
     try {
       const ref = await this.deps.chat.post(conversation, m);
+      this.posted++;
       const still = await this.alerts.update(this.key(kind, instance, name), (a) =>
         a ? { ...a, ref, operation: operation ?? a.operation } : a,
       );

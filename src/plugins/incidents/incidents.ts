@@ -78,6 +78,12 @@ class KeyedQueue {
   }
 }
 
+/** The actor of incident audit entries: Alertmanager changed the incident, nobody in chat. */
+export const ALERTMANAGER = 'alertmanager';
+
+/** What a delivery did to its incident, as the audit trail names it. */
+type Transition = 'opened' | 'repeated' | 'resolved' | 'reopened';
+
 export class IncidentService {
   private readonly docs: Collection<Incident>;
   private readonly queue = new KeyedQueue();
@@ -89,9 +95,10 @@ export class IncidentService {
     log: Logger;
     cfg: IncidentsConfig;
     diagnose?: Diagnoser;
+    store: Store;
   };
 
-  constructor(deps: IncidentService['deps'] & { store: Store }) {
+  constructor(deps: IncidentService['deps']) {
     this.deps = deps;
     this.docs = deps.store.collection<Incident>('incidents');
   }
@@ -125,12 +132,36 @@ export class IncidentService {
     return createHash('sha1').update(`${p.receiver}\n${p.groupKey}`).digest('hex').slice(0, 16);
   }
 
-  ingest(p: AlertmanagerPayload, log: Logger): Promise<Incident> {
+  ingest(p: AlertmanagerPayload, log: Logger, deliveryId?: string): Promise<Incident> {
     const key = IncidentService.keyOf(p);
-    return this.queue.run(key, () => this.handle(key, p, log));
+    return this.queue.run(key, async () => {
+      const { incident, transition } = await this.handle(key, p, log);
+      await this.audited(incident, transition, deliveryId, log);
+      return incident;
+    });
   }
 
-  private async handle(key: string, p: AlertmanagerPayload, log: Logger): Promise<Incident> {
+  /** One entry per delivery: which incident, what changed, and the delivery that changed it. */
+  private async audited(i: Incident, transition: Transition, deliveryId: string | undefined, log: Logger) {
+    await this.deps.store.audit
+      .record({
+        actor: ALERTMANAGER,
+        platform: 'webhook',
+        channel: i.channel,
+        kind: 'incident',
+        name: transition,
+        app: i.app?.name,
+        outcome: i.root ? 'posted' : 'not posted',
+        detail: { incident: i.key, alertname: i.alertname, severity: i.severity, deliveryId },
+      })
+      .catch((err: unknown) => log.error({ err }, 'audit write failed'));
+  }
+
+  private async handle(
+    key: string,
+    p: AlertmanagerPayload,
+    log: Logger,
+  ): Promise<{ incident: Incident; transition: Transition }> {
     const now = this.deps.clock.now();
     const labels = { ...(p.alerts[0]?.labels ?? {}), ...p.commonLabels };
     const startedAt = Math.min(
@@ -162,7 +193,7 @@ export class IncidentService {
       alerts,
     };
     const created = await this.docs.insertIfAbsent(key, fresh);
-    if (created) return this.start(fresh, labels, log);
+    if (created) return { incident: await this.start(fresh, labels, log), transition: 'opened' };
     const before = (await this.docs.get(key)) as Incident;
     const reopened = before.status === 'resolved' && p.status === 'firing';
     const updated = (await this.docs.update(key, (cur) => {
@@ -177,9 +208,14 @@ export class IncidentService {
         startedAt: reopened ? startedAt : c.startedAt,
       };
     })) as Incident;
+    const transition: Transition = reopened
+      ? 'reopened'
+      : before.status === 'firing' && p.status === 'resolved'
+        ? 'resolved'
+        : 'repeated';
     if (!updated.root) {
       // The first delivery could not post (no channel then, or the chat was down): try again now.
-      return this.start(updated, labels, log);
+      return { incident: await this.start(updated, labels, log), transition };
     }
     await this.deps.chat
       .update(updated.root, incidentCard(updated, now))
@@ -203,7 +239,7 @@ export class IncidentService {
     } else if (reopened) {
       await this.say(thread, { text: `🔥 ${updated.alertname} fired again.`, tone: 'danger' }, log);
     }
-    return updated;
+    return { incident: updated, transition };
   }
 
   private async say(

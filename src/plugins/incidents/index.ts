@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { defineCommand } from '../../core/commands/define.ts';
-import { bearerToken } from '../../core/http/webhooks.ts';
+import { audited, bearerToken } from '../../core/http/webhooks.ts';
 import { ago } from '../../core/message/time.ts';
 import { definePlugin } from '../../core/plugin.ts';
 import { token } from '../../core/token.ts';
@@ -17,12 +17,13 @@ import {
   LoggerToken,
   MetricsToken,
   StoreToken,
+  TasksToken,
 } from '../../core/tokens.ts';
 import { ArgoToken } from '../argocd/index.ts';
 import { DiagnosisToken } from '../diagnosis/index.ts';
 import { AlertmanagerPayloadSchema, type AlertmanagerPayload } from './alertmanager.ts';
 import { IncidentsConfigSchema } from './config.ts';
-import { IncidentService } from './incidents.ts';
+import { ALERTMANAGER, IncidentService } from './incidents.ts';
 
 export type { Incident, DiagnosedIncident, DiagnosedListener } from './incidents.ts';
 export type { IncidentService } from './incidents.ts';
@@ -52,6 +53,7 @@ export const incidentsPlugin = definePlugin({
     actions: ActionsToken,
     log: LoggerToken,
     metrics: MetricsToken,
+    tasks: TasksToken,
   },
   provides: [IncidentsToken],
   init({ config, deps, commands, webhooks, provide, log }) {
@@ -75,16 +77,26 @@ export const incidentsPlugin = definePlugin({
     );
     if (!config.webhookToken)
       log.info('no incidents.webhookToken: the Alertmanager webhook refuses every request');
-    webhooks.add({
-      path: '/alertmanager',
-      maxBytes: config.maxBytes,
-      verify: bearerToken(config.webhookToken),
-      body: AlertmanagerPayloadSchema,
-      handle: async ({ body, log: hookLog }) => {
-        const i = await service.ingest(body as AlertmanagerPayload, hookLog);
-        return { incident: i.key, status: i.status, app: i.app?.name ?? null };
-      },
-    });
+    webhooks.add(
+      audited(
+        {
+          path: '/alertmanager',
+          maxBytes: config.maxBytes,
+          verify: bearerToken(config.webhookToken),
+          body: AlertmanagerPayloadSchema,
+          handle: async ({ body, log: hookLog, deliveryId }) => {
+            const i = await service.ingest(body as AlertmanagerPayload, hookLog, deliveryId);
+            return { incident: i.key, status: i.status, app: i.app?.name ?? null };
+          },
+        },
+        {
+          source: ALERTMANAGER,
+          audit: deps.store.audit,
+          log,
+          track: (p) => deps.tasks.track(p),
+        },
+      ),
+    );
     commands.add(
       defineCommand({
         name: 'incidents',

@@ -4,7 +4,7 @@ import type { Clock } from '../../../core/clock.ts';
 import { defineCommand } from '../../../core/commands/define.ts';
 import { InputError, NotFoundError } from '../../../core/errors.ts';
 import { code } from '../../../core/message/markup.ts';
-import type { CronScheduler } from '../../../core/scheduler.ts';
+import { CronSchedule, type CronScheduler } from '../../../core/scheduler.ts';
 import type { ArgoService } from '../../argocd/index.ts';
 import type { DigestConfig, Schedule } from '../config.ts';
 import type { DigestBuilder } from '../digest.ts';
@@ -47,6 +47,13 @@ export function digestCommands(deps: {
       chart: true,
     };
   };
+  // Armed by the scheduler on the leader; elsewhere (a follower, `deckhand exec`) from the cron itself.
+  const nextOf = (s: Schedule): Date | null => {
+    const armed = deps.scheduler.next(`digest.${s.id}`);
+    if (armed) return armed;
+    const at = new CronSchedule(s.cron, s.timeZone).next(deps.clock.now());
+    return at === null ? null : new Date(at);
+  };
   return [
     defineCommand({
       name: 'digest',
@@ -73,7 +80,7 @@ export function digestCommands(deps: {
           s.kind,
           `${s.cron} (${s.timeZone})`,
           s.channel,
-          deps.scheduler.next(`digest.${s.id}`)?.toISOString().replace('.000Z', 'Z') ?? '—',
+          nextRun(nextOf(s), s.timeZone),
         ]);
         if (rows.length === 0)
           return {
@@ -90,7 +97,7 @@ export function digestCommands(deps: {
           data: {
             schedules: deps.cfg.schedules.map((s) => ({
               ...s,
-              next: deps.scheduler.next(`digest.${s.id}`)?.toISOString(),
+              next: nextOf(s)?.toISOString(),
             })),
           },
         };
@@ -137,4 +144,33 @@ export function digestCommands(deps: {
       },
     }),
   ];
+}
+
+/**
+ * When a schedule runs next, in its own zone and in UTC: `2026-12-07 09:00 Asia/Seoul (00:00 UTC)`.
+ * A schedule in UTC says it once.
+ */
+export function nextRun(at: Date | null | undefined, timeZone: string): string {
+  if (!at) return '—';
+  const inZone = (tz: string) => {
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat('en-CA', {
+        timeZone: tz,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      })
+        .formatToParts(at)
+        .map((x) => [x.type, x.value]),
+    );
+    return { day: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+  };
+  const utc = inZone('UTC');
+  if (timeZone === 'UTC') return `${utc.day} ${utc.time} UTC`;
+  const local = inZone(timeZone);
+  const utcPart = local.day === utc.day ? utc.time : `${utc.day} ${utc.time}`;
+  return `${local.day} ${local.time} ${timeZone} (${utcPart} UTC)`;
 }
