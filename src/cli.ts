@@ -7,12 +7,10 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConsoleAdapter } from './adapters/console/adapter.ts';
 import { execOnce, silentAdapter } from './adapters/console/exec.ts';
-import { runRepl } from './adapters/console/repl.ts';
 import { buildBot, configSchema, loadConfig, VERSION } from './app.ts';
 import { ConfigError } from './core/config/load.ts';
-import { BootError } from './core/errors.ts';
+import { BootError, isDeckError } from './core/errors.ts';
 import { bundledPlugins } from './plugins/index.ts';
-import type { SandboxRun } from './sandbox/cli.ts';
 
 // The sandbox is loaded only by the commands that run it, so `exec` starts fast.
 const sandboxCli = () => import('./sandbox/cli.ts');
@@ -20,7 +18,8 @@ const sandboxCli = () => import('./sandbox/cli.ts');
 const usage = `deckhand ${VERSION} — ChatOps for Argo CD and Git
 
 Usage:
-  deckhand start [--config F]                      run the bot (console chat in a terminal)
+  deckhand start [--config F] [--port N]           run the bot (console chat in a terminal)
+  deckhand start [--data-dir D] [--port N]         no config: the demo world and the bot (D: .deckhand/sandbox)
   deckhand exec [--config F] [--as USER] [--json] "<command line>"
   deckhand exec [--config F] --as USER --press <action id> [--wait SECONDS]
   deckhand sandbox [--scenario F] [--data-dir D] [--port N]
@@ -125,55 +124,40 @@ async function cmdSandbox(argv: string[]): Promise<number> {
 }
 
 async function cmdStart(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
-  let file = configPath(values.config);
-  let sandbox: SandboxRun | undefined;
-  if (!file) {
-    // No configuration: a newcomer gets the demo world and the bot in one process.
-    const { runSandbox, describeSandbox } = await sandboxCli();
-    sandbox = await runSandbox({
-      dataDir: join('.deckhand', 'sandbox'),
-      plugins: bundledPlugins.map((p) => p.id),
-    });
-    process.stdout.write(describeSandbox(sandbox));
-    file = sandbox.configFile;
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+    },
+  });
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    process.stderr.write('deckhand start: --port takes 0-65535\n');
+    return 2;
   }
-  const loaded = loadConfig(file);
-  const cfg = loaded.config;
-  const interactive = cfg.adapters.console.enabled && process.stdin.isTTY;
-  const adapter = new ConsoleAdapter({ write: (s) => process.stdout.write(s) });
-  const bot = await buildBot(
-    interactive
-      ? {
-          ...loaded,
-          config: { ...cfg, log: { ...cfg.log, file: cfg.log.file ?? join(cfg.dataDir, 'deckhand.log') } },
-        }
-      : loaded,
-    { extraAdapters: cfg.adapters.console.enabled ? [adapter] : [] },
-  );
+  const file = configPath(values.config);
+  if (file && values['data-dir']) {
+    process.stderr.write(
+      'deckhand start: --data-dir is for the demo world; a configuration names its own dataDir\n',
+    );
+    return 2;
+  }
+  const { start } = await import('./start.ts');
+  const s = await start({ config: file, dataDir: values['data-dir'], port });
   let stopping = false;
   const shutdown = async (why: string) => {
     if (stopping) return;
     stopping = true;
-    bot.log.info({ why }, 'shutting down');
-    await bot.stop(10_000);
-    await sandbox?.sandbox.stop();
+    s.bot.log.info({ why }, 'shutting down');
+    await s.stop();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  await bot.start();
-  if (interactive) {
-    await runRepl({
-      adapter,
-      user: { platform: 'console', id: cfg.adapters.console.user, name: cfg.adapters.console.user },
-      channel: cfg.adapters.console.channel,
-      historyFile: join(cfg.dataDir, 'console_history'),
-      redact: (line) => bot.redactor.text(line),
-      banner: `deckhand ${VERSION} — type help, a command such as argo status <app>, or exit.${
-        bot.port ? ` HTTP on :${bot.port}.` : ''
-      }`,
-    });
+  if (s.chat) {
+    await s.chat;
     await shutdown('console closed');
   }
   return new Promise(() => {});
@@ -234,6 +218,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof ConfigError || e instanceof BootError || (e as Error).name === 'ScenarioError') {
       process.stderr.write((e as Error).message + '\n');
+      return 1;
+    }
+    if (isDeckError(e)) {
+      process.stderr.write(`deckhand: ${e.message}${e.hint ? `\n${e.hint}` : ''}\n`);
       return 1;
     }
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -31,9 +31,9 @@ describe('generated docs', () => {
     const doc = readFileSync(join(docs, 'permissions.md'), 'utf8');
     const { commands, actions } = await registeredDeclarations();
     expect(doc, 'run npm run docs').toBe(withPermissionTables(doc, commands, actions));
-    // The table says what the code decides: muting is a write, approving is one though no command uses it.
+    // The table says what the code decides: muting is a write, and so is approving, by button or command.
     expect(doc).toMatch(/^\| `argo\.mute` \| `argo mute`, `argo unmute` \| — \| yes \|$/m);
-    expect(doc).toMatch(/^\| `gitops\.approve` \| — \| Approve [^|]+ \| yes \|$/m);
+    expect(doc).toMatch(/^\| `gitops\.approve` \| `gitops approve`, `gitops reject` \| Approve [^|]+ \| yes \|$/m);
     expect(doc).toMatch(/^\| `viewer` \| [^|]+ \| — \|$/m);
   });
   it('refuses a document without the markers instead of leaving it as it was', () => {

@@ -270,7 +270,13 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         host.onClose('store-sweep', () => clearInterval(sweep));
       }
       if (opts.http ?? config.server.enabled) {
-        bot.port = await http.listen(config.server.port, config.server.host);
+        try {
+          bot.port = await http.listen(config.server.port, config.server.host);
+        } catch (err) {
+          // Half a bot is worse than none: what started stops, so the process can exit.
+          await host.stop(2_000).catch(() => undefined);
+          throw err;
+        }
         log.info({ port: bot.port }, 'http server listening');
         host.onClose('http', () => http.close());
       }

@@ -3,6 +3,7 @@
  * `sandbox.json` (each server's address and credentials, where each bare repository lies) and
  * `deckhand.yaml` (a bot configuration for this world, with the demo identities).
  */
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -17,13 +18,56 @@ export const DEMO_IDENTITIES = {
   console: { name: 'You, at the console', role: 'admin' },
 } as const;
 
+/** Where the demo's story posts on its own: the console's channel, so it is seen as it happens. */
+export const STORY_CHANNEL = 'console:console';
+
+/** How the bot in front of a world is set up beyond the servers' addresses. */
+export interface BotSetup {
+  /** The plugins of this build: the config holds sections for these only. */
+  plugins?: string[];
+  /** The bot's HTTP port (webhooks, /metrics). */
+  port?: number;
+  /**
+   * The demo's story: the Alertmanager webhook with a token, incidents, transition alerts and a
+   * daily digest in the console's channel, and an automatic memory raise for OOMKilled apps.
+   */
+  story?: boolean;
+  /** The world's pace (1 is real time): a faster world settles faster after a merge. */
+  timeScale?: number;
+}
+
+/** The sections `npm start` adds so every feature can be tried from the console. */
+function storySections(): Record<string, unknown> {
+  return {
+    incidents: {
+      webhookToken: `demo-alertmanager-${randomBytes(12).toString('hex')}`,
+      defaultChannel: STORY_CHANNEL,
+    },
+    digest: {
+      schedules: [{ id: 'daily', channel: STORY_CHANNEL, cron: '0 9 * * 1-5', timeZone: 'UTC' }],
+      transitions: { defaultChannel: STORY_CHANNEL },
+    },
+    remediation: {
+      rules: [
+        {
+          name: 'oom-raise-memory',
+          match: { categories: ['OOMKilled'] },
+          action: { kind: 'resources', resource: 'memory', factor: 1.5, max: '2Gi' },
+          mode: 'auto',
+        },
+      ],
+    },
+  };
+}
+
 /** The bot configuration for a sandbox; `plugins` limits it to the sections a build knows. */
-export function botConfig(info: SandboxInfo, dataDir: string, plugins?: string[]): Record<string, unknown> {
+export function botConfig(info: SandboxInfo, dataDir: string, setup: BotSetup = {}): Record<string, unknown> {
+  const { plugins } = setup;
   const dir = resolve(dataDir);
   const config = {
     dataDir: join(dir, 'bot'),
     log: { level: 'info' },
-    server: { host: '127.0.0.1', port: 8080 },
+    server: { host: '127.0.0.1', port: setup.port ?? 8080 },
     identities: Object.fromEntries(Object.entries(DEMO_IDENTITIES).map(([id, p]) => [id, { name: p.name }])),
     access: {
       bindings: Object.entries(DEMO_IDENTITIES).map(([id, p]) => ({ roles: [p.role], users: [id] })),
@@ -56,7 +100,12 @@ export function botConfig(info: SandboxInfo, dataDir: string, plugins?: string[]
             token: info.git.token,
           },
         ],
+        // Healthy must last 20 s after a merge in real time; a faster world settles faster.
+        ...(setup.timeScale && setup.timeScale < 1
+          ? { followUp: { settleSeconds: Math.max(0.2, 20 * setup.timeScale) } }
+          : {}),
       },
+      ...(setup.story ? storySections() : {}),
     } as Record<string, unknown>,
   };
   if (plugins)
@@ -70,7 +119,7 @@ export function botConfig(info: SandboxInfo, dataDir: string, plugins?: string[]
 export function writeSandboxFiles(
   info: SandboxInfo,
   dataDir: string,
-  plugins?: string[],
+  setup: BotSetup = {},
 ): { config: string; info: string } {
   const dir = resolve(dataDir);
   writeFileSync(join(dir, 'sandbox-ca.pem'), sandboxTls().cert);
@@ -78,6 +127,6 @@ export function writeSandboxFiles(
   writeFileSync(infoFile, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
   const configFile = join(dir, 'deckhand.yaml');
   const header = `# Written by \`deckhand sandbox\` for the scenario "${info.scenario}". Tokens change on every start.\n`;
-  writeFileSync(configFile, header + stringify(botConfig(info, dir, plugins)), { mode: 0o600 });
+  writeFileSync(configFile, header + stringify(botConfig(info, dir, setup)), { mode: 0o600 });
   return { config: configFile, info: infoFile };
 }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.ts';
+import { lockDir } from '../core/dir-lock.ts';
 import { createArgoServer } from './argo-api/server.ts';
 import { createControlServer } from './control.ts';
 import { GitRepos, type BranchMoved } from './gitrepo/repos.ts';
@@ -119,6 +120,7 @@ export class Sandbox {
   readonly info: SandboxInfo;
   private readonly servers: Map<string, SandboxServer>;
   private readonly faultSources: Map<string, { faults: Faults; setFaults(f: Partial<Faults>): Faults }>;
+  private readonly release: () => void;
 
   constructor(parts: {
     world: World;
@@ -127,7 +129,10 @@ export class Sandbox {
     info: SandboxInfo;
     servers: Map<string, SandboxServer>;
     faultSources: Map<string, { faults: Faults; setFaults(f: Partial<Faults>): Faults }>;
+    /** Gives the data directory back: the last step of stop. */
+    release: () => void;
   }) {
+    this.release = parts.release;
     this.world = parts.world;
     this.repos = parts.repos;
     this.controller = parts.controller;
@@ -159,13 +164,43 @@ export class Sandbox {
 
   async stop(): Promise<void> {
     this.controller.stop();
-    await Promise.all([...this.servers.values()].map((s) => s.close()));
+    try {
+      await Promise.all([...this.servers.values()].map((s) => s.close()));
+    } finally {
+      this.release();
+    }
   }
 }
 
+/** What a person who wants a second world next to the first one does. */
+export const SECOND_WORLD_HINT =
+  'Stop it first, or run a second world in another directory: npm start -- --data-dir .deckhand/sandbox-2 --port 8081 (deckhand sandbox --data-dir <dir> for the world alone).';
+
+/**
+ * Start a world in `dataDir`. The directory is locked before anything in it is touched: a second
+ * start against it is refused with who holds it. A server that cannot listen stops the start, and
+ * whatever had started is closed again.
+ */
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
-  const clock = opts.clock ?? systemClock;
   const dataDir = resolve(opts.dataDir);
+  const lock = lockDir(dataDir, `the sandbox world "${opts.scenario.metadata.name}"`, SECOND_WORLD_HINT);
+  const servers = new Map<string, SandboxServer>();
+  try {
+    return await open(opts, dataDir, servers, lock.release);
+  } catch (e) {
+    await Promise.allSettled([...servers.values()].map((s) => s.close()));
+    lock.release();
+    throw e;
+  }
+}
+
+async function open(
+  opts: SandboxOptions,
+  dataDir: string,
+  servers: Map<string, SandboxServer>,
+  release: () => void,
+): Promise<Sandbox> {
+  const clock = opts.clock ?? systemClock;
   // A sandbox starts as its scenario says: repositories and pull requests of an earlier run go.
   rmSync(join(dataDir, 'repos'), { recursive: true, force: true });
   rmSync(join(dataDir, 'github-state.json'), { force: true });
@@ -201,7 +236,6 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
   let nextPort = opts.port ?? 0;
   const port = () => (nextPort ? nextPort++ : 0);
-  const servers = new Map<string, SandboxServer>();
   const faultSources = new Map<string, { faults: Faults; setFaults(f: Partial<Faults>): Faults }>();
   const info: SandboxInfo = {
     scenario: scenario.metadata.name,
@@ -256,7 +290,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   faultSources.set('git', gitFaults);
   info.git.repos = repos.all().map((r) => ({ url: r.url, path: r.git.dir }));
 
-  const sandbox = new Sandbox({ world, repos, controller, info, servers, faultSources });
+  const sandbox = new Sandbox({ world, repos, controller, info, servers, faultSources, release });
   const control = createControlServer(sandbox, info.control.token);
   info.control.url = await control.listen(port());
   servers.set('control', control);

@@ -108,3 +108,68 @@ describe('approvals', () => {
     }
   });
 });
+
+describe('deciding by command: gitops approve | reject | withdraw <pr>', () => {
+  /** The pull request as the Git host has it. */
+  const pull = async (n: number) => {
+    const { url, token } = s.run.sandbox.info.git;
+    const res = await fetch(`${url}/repos/sijunkim/infra/pulls/${n}`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.github+json' },
+    });
+    return (await res.json()) as { state: string; merged: boolean };
+  };
+  const propose = async (line: string) => {
+    const r = await s.exec(line, 'alice');
+    expect(r.ok).toBe(true);
+    return (r.messages.find((m) => m.data?.change)!.data!.change as { pr: { number: number } }).pr.number;
+  };
+
+  it('withdraw: only the requester, who closes their own pull request; the card says so', async () => {
+    const n = await propose('/gitops scale grafana 2 --reason "withdraw me"');
+    const viewer = await s.exec(`/gitops withdraw ${n}`, 'carol');
+    expect(viewer.ok).toBe(false);
+    expect(textOf(viewer)).toMatch(/carol\) need the permission gitops\.propose/);
+    const other = await s.exec(`/gitops withdraw #${n}`, 'bob');
+    expect(other.ok).toBe(false);
+    expect(textOf(other)).toContain(`Only alice, who asked for #${n}, can withdraw it`);
+    expect((await pull(n)).state).toBe('open');
+
+    const mine = await s.exec(`/gitops withdraw #${n}`, 'alice');
+    expect(mine.ok).toBe(true);
+    expect(textOf(mine)).toContain(`Withdrew #${n} and closed it.`);
+    expect(await pull(n)).toMatchObject({ state: 'closed', merged: false });
+    expect(s.output()).toContain('↩️ Withdrawn by alice; pull request closed.');
+    const again = await s.exec(`/gitops approve ${n}`, 'bob');
+    expect(again.ok).toBe(false);
+    expect(textOf(again)).toContain(`No open deckhand pull request #${n}`);
+    const audit = await s.exec('/audit --kind pull-request --user alice', 'console');
+    expect(textOf(audit)).toMatch(/pull-request withdrawn/);
+  });
+
+  it('reject needs an approver and closes without merging; approve refuses the requester', async () => {
+    const before = await master();
+    const n = await propose('/gitops scale grafana 3');
+    const self = await s.exec(`/gitops approve ${n}`, 'alice');
+    expect(self.ok).toBe(false);
+    expect(textOf(self)).toMatch(/need the permission gitops\.approve/);
+    const r = await s.exec(`/gitops reject ${n}`, 'bob');
+    expect(r.ok).toBe(true);
+    expect(await pull(n)).toMatchObject({ state: 'closed', merged: false });
+    expect(await master()).toBe(before);
+  });
+
+  it('approve by number merges, as the button does', async () => {
+    const before = await master();
+    const n = await propose('/gitops scale grafana 2');
+    const r = await s.exec(`/gitops approve #${n}`, 'bob');
+    expect(r.ok).toBe(true);
+    expect(textOf(r)).toMatch(new RegExp(`Merged #${n} at [0-9a-f]{7}`));
+    expect(await pull(n)).toMatchObject({ state: 'closed', merged: true });
+    expect(await master()).not.toBe(before);
+    await s.bot.tasks.idle(10_000);
+    expect((await s.exec('/gitops approve 0', 'bob')).ok).toBe(false);
+    expect(textOf(await s.exec('/gitops approve 4242', 'bob'))).toContain(
+      'No open deckhand pull request #4242',
+    );
+  });
+});

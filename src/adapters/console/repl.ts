@@ -1,6 +1,8 @@
 /**
  * The interactive console chat of `deckhand start`: a prompt with persistent history; a number
- * presses the matching button of the last message that had buttons.
+ * presses the matching button of the last message that had buttons; `as <person>` switches who is
+ * typing (so one terminal can propose as alice and approve as bob, as two people would in Slack);
+ * Ctrl-C clears the line, and twice on an empty line quits.
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -18,7 +20,11 @@ export interface ReplOptions {
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
   banner?: string;
+  /** The people of the configuration, for `as` without a name and for a warning on a typo. */
+  people?: string[];
 }
+
+const AS = /^\/?as(?:\s+(\S+))?$/i;
 
 function loadHistory(file: string): string[] {
   try {
@@ -30,7 +36,8 @@ function loadHistory(file: string): string[] {
 
 /** Runs until the user types `exit` or closes input; resolves then. */
 export function runRepl(opts: ReplOptions): Promise<void> {
-  const { adapter, user } = opts;
+  const { adapter } = opts;
+  let user = opts.user;
   const output = opts.output ?? process.stdout;
   const rl = createInterface({
     input: opts.input ?? process.stdin,
@@ -49,14 +56,50 @@ export function runRepl(opts: ReplOptions): Promise<void> {
       // History is a convenience; a read-only data dir must not break the chat.
     }
   });
+  /** `as bob`: who types next; the buttons printed so far keep their numbers. */
+  const switchTo = (name: string | undefined): void => {
+    const people = opts.people ?? [];
+    if (!name) {
+      output.write(
+        `You are ${user.id}.${people.length ? ` Type \`as <name>\` to be someone else: ${people.join(', ')}.` : ''}\n`,
+      );
+      return;
+    }
+    user = { platform: user.platform, id: name, name };
+    rl.setPrompt(`${name}@deckhand> `);
+    const unknown =
+      people.length && !people.includes(name) ? ` (not in the configuration: default roles only)` : '';
+    output.write(`You are now ${name}${unknown}. \`whoami\` shows what ${name} may do.\n`);
+  };
+  // Ctrl-C clears what is typed, as a shell does; on an empty line it asks before quitting.
+  let interrupted = false;
+  rl.on('SIGINT', () => {
+    if (rl.line.length || !interrupted) {
+      interrupted = !rl.line.length;
+      output.write(interrupted ? '\n(To quit, press Ctrl-C again or type exit.)\n' : '\n');
+      // End of line, then delete to its start: readline's own keys, so its state stays right.
+      rl.write(null, { ctrl: true, name: 'e' });
+      rl.write(null, { ctrl: true, name: 'u' });
+      rl.prompt();
+      return;
+    }
+    rl.close();
+  });
   if (opts.banner) output.write(opts.banner + '\n');
   const conversation = { platform: 'console', channel: opts.channel };
   let queue = Promise.resolve();
   return new Promise((resolve) => {
     rl.on('line', (raw) => {
+      interrupted = false;
       const line = raw.trim();
       if (line === 'exit' || line === 'quit') {
         rl.close();
+        return;
+      }
+      const as = AS.exec(line);
+      if (as) {
+        queue = queue.then(() => switchTo(as[1]));
+        void queue.then(() => rl.prompt());
         return;
       }
       queue = queue.then(async () => {

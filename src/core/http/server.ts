@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BootError } from '../errors.ts';
 import type { Logger } from '../logging.ts';
 import type { TaskTracker } from '../tasks.ts';
 import type { MountedWebhook, WebhookSpec } from './webhooks.ts';
@@ -84,7 +85,7 @@ export class HttpServer {
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
+      this.server?.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, port, host)));
       this.server?.listen(port, host, () => resolve());
     });
     return (this.server.address() as AddressInfo).port;
@@ -172,4 +173,21 @@ export class HttpServer {
       }),
     );
   }
+}
+
+/** A port that cannot be had is a plain sentence, not a stack trace. */
+function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  const where = `${host}:${port}`;
+  if (err.code === 'EADDRINUSE')
+    return new BootError(
+      `The HTTP port ${where} is in use (another deckhand?). Stop it, or set server.port (npm start -- --port 8081 for the demo).`,
+      { cause: err },
+    );
+  if (err.code === 'EACCES')
+    return new BootError(`Not allowed to listen on ${where}: choose a port above 1023 in server.port.`, {
+      cause: err,
+    });
+  if (err.code === 'EADDRNOTAVAIL')
+    return new BootError(`server.host ${host} is not an address of this machine.`, { cause: err });
+  return err;
 }

@@ -22,6 +22,7 @@ import {
 import { ArgoToken, REVERT_ACTION } from '../argocd/index.ts';
 import { ChangeService } from './changes.ts';
 import { changeCommands } from './commands/changes.ts';
+import { decideCommands } from './commands/decide.ts';
 import { prsCommand } from './commands/prs.ts';
 import { GitOpsConfigSchema } from './config.ts';
 import { createPlanner } from './edit/index.ts';
@@ -130,6 +131,7 @@ export const gitopsPlugin = definePlugin({
     commands.add(
       ...changeCommands(deps.argo, flow, deps.clock, { maxReplicas: config.maxReplicas }),
       prsCommand(changes, deps.clock),
+      ...decideCommands(flow, deps.chat),
     );
     actions.add(
       ...flow.actions(),

@@ -469,6 +469,81 @@ export class GitOpsWorkflow {
     }
   }
 
+  /**
+   * The open proposal behind a pull request number, for the `gitops approve|reject|withdraw <pr>`
+   * commands. Numbers are per repository: when two repositories have one, `app` tells them apart.
+   */
+  async proposalFor(
+    pr: number,
+    app?: string,
+  ): Promise<{ change: Change; approvalId: string; card?: MessageRef }> {
+    const found = await this.changes.list(
+      (c) => c.pr.number === pr && (!app || c.app === app) && c.state === 'open' && !!c.approvalId,
+    );
+    if (found.length === 0)
+      throw new NotFoundError(
+        `No open deckhand pull request #${pr}${app ? ` for ${app}` : ''}. \`gitops prs\` lists them.`,
+      );
+    if (found.length > 1)
+      throw new ConflictError(
+        `#${pr} is open in ${found.length} repositories (${found.map((c) => c.app).join(', ')}); name the app: \`gitops approve ${pr} --app <app>\`.`,
+      );
+    const change = found[0] as Change;
+    const req = await this.approvals.get(change.approvalId as string);
+    return {
+      change,
+      approvalId: change.approvalId as string,
+      ...(req?.message ? { card: req.message } : {}),
+    };
+  }
+
+  /** Where the proposal's card lives: the scope a decision is checked against. */
+  scopeOf(c: Change): { app: string; project: string } {
+    return this.scope(c);
+  }
+
+  /**
+   * The requester takes back their own proposal: the pull request is closed with a comment, the
+   * approval ends, nothing is merged. Anyone else rejects instead (which needs gitops.approve).
+   */
+  async withdraw(approvalId: string, actor: Actor): Promise<{ update: Message; reply: Message }> {
+    const { change } = await this.load(approvalId);
+    if (change.requester !== actor.id)
+      throw new ConflictError(
+        `Only ${change.requester}, who asked for #${change.pr.number}, can withdraw it; an approver can reject it.`,
+      );
+    const req = await this.approvals.reject(approvalId, actor, 'withdrawn by the requester');
+    const host = this.changes.host(change.repoURL);
+    await host
+      .comment(
+        change.repoURL,
+        change.pr.number,
+        `Withdrawn in chat by ${actor.id}, who asked for it; closed by deckhand.`,
+      )
+      .catch(() => undefined);
+    await host.closePullRequest(change.repoURL, change.pr.number);
+    const closed = (await this.changes.update(change.id, (c) => ({ ...c, state: 'closed' }))) as Change;
+    await this.audit.record({
+      actor: actor.id,
+      platform: actor.platform,
+      kind: 'pull-request',
+      name: 'withdrawn',
+      app: change.app,
+      outcome: 'ok',
+      detail: { pr: change.pr },
+    });
+    return {
+      update: proposalCard(
+        closed,
+        req,
+        {},
+        this.clock.now(),
+        `↩️ Withdrawn by ${actor.id}; pull request closed.`,
+      ),
+      reply: { text: `Withdrew #${change.pr.number} and closed it.`, tone: 'info' },
+    };
+  }
+
   async reject(approvalId: string, actor: Actor): Promise<{ update: Message; reply: Message }> {
     const { change } = await this.load(approvalId);
     const req = await this.approvals.reject(approvalId, actor, 'rejected in chat');

@@ -1,5 +1,5 @@
 /** `/argo list`: counts first, then a compact, paged table. */
-import { code } from '../../../core/message/markup.ts';
+import { bold, code } from '../../../core/message/markup.ts';
 import type { Block, Message } from '../../../core/message/model.ts';
 import type { Application } from '../types.ts';
 import { at } from '../view/read.ts';
@@ -60,7 +60,7 @@ export function listMessage(
   const blocks: Block[] = [
     {
       type: 'text',
-      text: `**${summary}**\nHealth: ${health.map(([k, n]) => `${stateWord(k)} ${n}`).join(' · ') || '—'}\nSync: ${sync.map(([k, n]) => `${stateWord(k)} ${n}`).join(' · ') || '—'}`,
+      text: `${bold(summary)}\nHealth: ${health.map(([k, n]) => `${stateWord(k)} ${n}`).join(' · ') || '—'}\nSync: ${sync.map(([k, n]) => `${stateWord(k)} ${n}`).join(' · ') || '—'}`,
     },
   ];
   if (shown.length) {

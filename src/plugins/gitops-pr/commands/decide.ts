@@ -1,0 +1,78 @@
+/**
+ * `gitops approve|reject|withdraw <pr>`: the proposal card's buttons as commands, for chats
+ * without buttons, scripts and the console. The same checks as the buttons (the permission for
+ * the proposal's app and project, four eyes, expiry), the same audit, and the card is updated
+ * where it was posted; a merge is followed in the card's thread.
+ */
+import { z } from 'zod';
+import type { ChatService } from '../../../core/chat.ts';
+import { defineCommand } from '../../../core/commands/define.ts';
+import type { Logger } from '../../../core/logging.ts';
+import type { Message, MessageRef } from '../../../core/message/model.ts';
+import type { GitOpsWorkflow } from '../workflow.ts';
+
+const args = z.object({
+  pr: z.coerce.number().int().positive().describe('the pull request number (#12 or 12)'),
+  app: z.string().optional().describe('the application, when two repositories have that number'),
+});
+
+/** `#12` is how people write pull requests. */
+const prArg = z.preprocess((v) => (typeof v === 'string' ? v.replace(/^#/, '') : v), args.shape.pr);
+
+async function refreshCard(chat: ChatService, log: Logger, card: MessageRef | undefined, update?: Message) {
+  if (!card || !update) return;
+  await chat.update(card, update).catch((err: unknown) => {
+    log.warn({ err: (err as Error).message }, 'could not update the proposal card');
+  });
+}
+
+export const decideCommands = (flow: GitOpsWorkflow, chat: ChatService) => [
+  defineCommand({
+    name: 'gitops approve',
+    summary: 'Approve a proposed change and merge it (the Approve & merge button)',
+    args: args.extend({ pr: prArg }),
+    positional: ['pr'],
+    examples: ['gitops approve 12', 'gitops approve #12 --app naver-news'],
+    permission: 'gitops.approve',
+    effect: 'write',
+    async run({ args: a, actor, conversation, authorize, log }) {
+      const p = await flow.proposalFor(a.pr, a.app);
+      authorize('gitops.approve', flow.scopeOf(p.change));
+      const out = await flow.approve(p.approvalId, actor, p.card, conversation);
+      await refreshCard(chat, log, p.card, out.update);
+      return [...(p.card || !out.update ? [] : [out.update]), ...(out.reply ? [out.reply] : [])];
+    },
+  }),
+  defineCommand({
+    name: 'gitops reject',
+    summary: 'Reject a proposed change and close its pull request (the Reject button)',
+    args: args.extend({ pr: prArg }),
+    positional: ['pr'],
+    examples: ['gitops reject 12'],
+    permission: 'gitops.approve',
+    effect: 'write',
+    async run({ args: a, actor, authorize, log }) {
+      const p = await flow.proposalFor(a.pr, a.app);
+      authorize('gitops.approve', flow.scopeOf(p.change));
+      const out = await flow.reject(p.approvalId, actor);
+      await refreshCard(chat, log, p.card, out.update);
+      return out.reply;
+    },
+  }),
+  defineCommand({
+    name: 'gitops withdraw',
+    summary: 'Take back your own proposed change and close its pull request',
+    args: args.extend({ pr: prArg }),
+    positional: ['pr'],
+    examples: ['gitops withdraw 12'],
+    permission: 'gitops.propose',
+    effect: 'write',
+    async run({ args: a, actor, authorize, log }) {
+      const p = await flow.proposalFor(a.pr, a.app);
+      authorize('gitops.propose', flow.scopeOf(p.change));
+      const out = await flow.withdraw(p.approvalId, actor);
+      await refreshCard(chat, log, p.card, out.update);
+      return out.reply;
+    },
+  }),
+];
