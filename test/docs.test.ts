@@ -33,7 +33,9 @@ describe('generated docs', () => {
     expect(doc, 'run npm run docs').toBe(withPermissionTables(doc, commands, actions));
     // The table says what the code decides: muting is a write, and so is approving, by button or command.
     expect(doc).toMatch(/^\| `argo\.mute` \| `argo mute`, `argo unmute` \| — \| yes \|$/m);
-    expect(doc).toMatch(/^\| `gitops\.approve` \| `gitops approve`, `gitops reject` \| Approve [^|]+ \| yes \|$/m);
+    expect(doc).toMatch(
+      /^\| `gitops\.approve` \| `gitops approve`, `gitops reject` \| Approve [^|]+ \| yes \|$/m,
+    );
     expect(doc).toMatch(/^\| `viewer` \| [^|]+ \| — \|$/m);
   });
   it('refuses a document without the markers instead of leaving it as it was', () => {
