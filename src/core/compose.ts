@@ -48,6 +48,11 @@ export interface BotOptions {
   http?: boolean;
   /** Run schedules and leader election (default true). A one-shot `exec` does not. */
   background?: boolean;
+  /**
+   * Run the plugins' serving work: watch-driven alerts, resumed follow-ups (default: as
+   * `background`). A one-shot `exec` does not; tests that drive a bot without schedules do.
+   */
+  serve?: boolean;
 }
 
 export interface Bot {
@@ -254,7 +259,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         await leader.start();
         host.onClose('leader', () => leader.stop());
       }
-      await host.start();
+      await host.start({ serve: opts.serve ?? background });
       if (background) {
         scheduler.start();
         host.onClose('scheduler', () => scheduler.stop());

@@ -88,6 +88,7 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => 
 
 export class PluginHost {
   private readonly startHooks: Hook[] = [];
+  private readonly serveHooks: Hook[] = [];
   private readonly closeHooks: Hook[] = [];
   private readonly adapterStops: Hook[] = [];
   private stopping?: Promise<void>;
@@ -137,6 +138,7 @@ export class PluginHost {
           provided.add(token.key);
         },
         onStart: (fn) => this.startHooks.push({ plugin: p.id, fn }),
+        onServe: (fn) => this.serveHooks.push({ plugin: p.id, fn }),
         onClose: (fn) => this.closeHooks.push({ plugin: p.id, fn }),
       };
       try {
@@ -163,8 +165,9 @@ export class PluginHost {
     }
   }
 
-  async start(): Promise<void> {
-    for (const h of this.startHooks) {
+  /** `serve`: a bot that keeps running (not a one-shot `exec`) also starts its background work. */
+  async start(opts: { serve: boolean } = { serve: true }): Promise<void> {
+    for (const h of opts.serve ? [...this.startHooks, ...this.serveHooks] : this.startHooks) {
       try {
         await h.fn();
       } catch (cause) {

@@ -25,6 +25,12 @@ export interface PluginContext<C, D extends TokenMap> {
   provide<T>(token: Token<T>, value: T): void;
   /** Runs after every plugin has initialised, before adapters accept messages. */
   onStart(fn: () => void | Promise<void>): void;
+  /**
+   * Starts long-running work that acts on its own (watch-driven alerts, resumed follow-ups), after
+   * the onStart hooks, in a bot that keeps running. A one-shot `deckhand exec` does not run it:
+   * it would act for a moment and be cut off, and the serving bot does that work.
+   */
+  onServe(fn: () => void | Promise<void>): void;
   /** Runs on shutdown, in reverse order of registration, within the shutdown deadline. */
   onClose(fn: () => void | Promise<void>): void;
 }

@@ -4,12 +4,27 @@
  */
 export class TaskTracker {
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly described = new Map<Promise<unknown>, () => Promise<string | undefined>>();
 
-  track<T>(p: Promise<T>): Promise<T> {
+  /**
+   * Track work until it settles. `describe` says where long work stands, for whoever stops
+   * waiting before it is done (`deckhand exec --wait`).
+   */
+  track<T>(p: Promise<T>, describe?: () => Promise<string | undefined>): Promise<T> {
     this.inflight.add(p);
-    const done = () => this.inflight.delete(p);
+    if (describe) this.described.set(p, describe);
+    const done = () => {
+      this.inflight.delete(p);
+      this.described.delete(p);
+    };
     p.then(done, done);
     return p;
+  }
+
+  /** Where each unfinished, described piece of work stands, in a sentence each. */
+  async pending(): Promise<string[]> {
+    const said = await Promise.all([...this.described.values()].map((d) => d().catch(() => undefined)));
+    return said.filter((s): s is string => !!s);
   }
 
   get size(): number {

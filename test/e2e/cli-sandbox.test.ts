@@ -78,6 +78,28 @@ describe('deckhand sandbox and exec, as separate processes', () => {
     expect(JSON.stringify(bob.json.messages)).toMatch(/Merged by bob/);
   });
 
+  it('exec exits 0 after a merge whatever its follow-up does; a --wait that runs out says where it stands', async () => {
+    const proposed = await exec('--as', 'alice', '/gitops scale grafana 2');
+    const card = proposed.json.messages.find((m: { data?: { actions?: unknown } }) => m.data?.actions).data;
+    const bob = await exec('--as', 'bob', '--press', card.actions.approve, '--wait', '0.01');
+    expect(bob.code).toBe(0);
+    expect(bob.json.pending).toEqual([
+      expect.stringMatching(
+        /^grafana \(scale to 2 replicas\): .*; followed for \d+m( \d+s)? more, and the result is posted in its thread by the running bot\.$/,
+      ),
+    ]);
+    // The next one-shot exec neither resumes nor trips over the follow-up left in the store.
+    const next = await promisify(execFile)(process.execPath, [
+      bin,
+      'exec',
+      '--config',
+      join(dir, 'deckhand.yaml'),
+      '/version',
+    ]);
+    expect(next.stderr).toBe('');
+    expect(next.stdout).toMatch(/deckhand/);
+  }, 60_000);
+
   it('takes fault knobs at run time through its control API', async () => {
     const info = JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8'));
     const set = (body: object) =>

@@ -85,10 +85,10 @@ describe('gitops scale with approval', () => {
     expect(pods).toHaveLength(3);
     // naver-news still OOMs at 512Mi: the follow-up says so and offers the revert.
     await s.bot.tasks.idle(10_000);
-    // The crash loop keeps the rollout from finishing: the follow-up says so (Degraded once the
-    // progress deadline passes, or not Healthy by its own deadline) and offers the revert.
+    // The new pods crash again and again: the follow-up says so as soon as their restarts grow,
+    // not at its deadline, and offers the revert.
     expect(s.output()).toMatch(
-      /naver-news (is Degraded after [0-9a-f]{7} went live|did not become Healthy within 8s after the merge)/,
+      /naver-news: the rollout of [0-9a-f]{7} is failing \(scale to 3 replicas\) — CrashLoopBackOff in its new pods/,
     );
     expect(s.output()).toMatch(/\[Revert\] \(a_[\w-]+\)/);
     expect(s.output()).not.toMatch(/naver-news synced to [0-9a-f]{7}, Healthy/);

@@ -38,7 +38,7 @@ export async function botFor(
   const adapter = print ? new ConsoleAdapter({ write: print }, { numberButtons: false }) : silentAdapter();
   const bot = await buildBot(
     { ...loaded, config },
-    { extraAdapters: [adapter], http: false, background: false, ...extra },
+    { extraAdapters: [adapter], http: false, background: false, serve: true, ...extra },
   );
   await bot.start();
   return { bot, adapter };

@@ -18,11 +18,19 @@ export interface ExecOptions {
   settleMs?: number;
 }
 
-export async function execOnce(
-  bot: Bot,
-  adapter: ConsoleAdapter,
-  opts: ExecOptions,
-): Promise<{ ok: boolean; messages: Message[] }> {
+export interface ExecResult {
+  ok: boolean;
+  messages: Message[];
+  /** Background work the command started that had not finished when exec stopped waiting. */
+  pending?: string[];
+}
+
+/**
+ * Runs the line or the press, then waits up to settleMs for what it started in the background.
+ * Whatever is still running then does not change the outcome: it is said (`pending`) and left in
+ * the store for the serving bot.
+ */
+export async function execOnce(bot: Bot, adapter: ConsoleAdapter, opts: ExecOptions): Promise<ExecResult> {
   const user = { platform: 'console', id: opts.as, name: opts.as };
   const conversation = { platform: 'console', channel: opts.channel };
   const respond = adapter.responder(conversation);
@@ -30,7 +38,13 @@ export async function execOnce(
     ? await bot.dispatcher.deliver({ kind: 'action', actionId: opts.press, user, conversation, respond })
     : await bot.dispatcher.deliver({ kind: 'command', text: opts.line ?? '', user, conversation, respond });
   if (opts.settleMs) await bot.tasks.idle(opts.settleMs);
-  return result;
+  const pending = await bot.tasks.pending();
+  if (pending.length === 0) return result;
+  if (!opts.json)
+    opts.out.write(
+      `${opts.settleMs ? `Still running after --wait ${Math.round(opts.settleMs / 1000)}` : 'Still running (exec --wait <seconds> waits for it)'}:\n${pending.map((p) => `  ${p}`).join('\n')}\n`,
+    );
+  return { ...result, pending };
 }
 
 /** A console adapter that prints nothing (JSON mode collects the messages instead). */

@@ -44,7 +44,7 @@ export const digestPlugin = definePlugin({
     scheduler: SchedulerToken,
     core: ConfigToken,
   },
-  init({ config, deps, commands, actions, jobs, onStart, onClose, log }) {
+  init({ config, deps, commands, actions, jobs, onServe, onClose, log }) {
     const history = new HealthHistory(deps.store, deps.clock, config.history.retentionDays);
     const builder = new DigestBuilder({
       argo: deps.argo,
@@ -166,7 +166,7 @@ export const digestPlugin = definePlugin({
       },
     });
     if (config.transitions.enabled) {
-      onStart(() => watcher.start());
+      onServe(() => watcher.start());
       onClose(() => watcher.stop());
     }
   },

@@ -2,7 +2,10 @@
  * After a merge, deckhand follows the Application until the change is live: it waits for Argo CD
  * to sync the merged revision and for health to settle, then says so in the thread — "naver-news
  * synced to abc1234, Healthy in 48 s" — or, when the app degrades or does not sync before the
- * deadline, says that with a [Revert] button. Follow-ups are stored, so a restart resumes them.
+ * deadline, says that with a [Revert] button. A failure that is certain earlier — the new pods
+ * cannot pull their image, crash again and again, or Argo CD's sync failed — is said at once
+ * (rollout-signals.ts). Follow-ups are stored: a serving bot resumes them after a restart, and takes
+ * over those a one-shot `deckhand exec` started and did not wait for.
  */
 import type { ChatService } from '../../core/chat.ts';
 import type { Clock } from '../../core/clock.ts';
@@ -13,6 +16,7 @@ import { duration } from '../../core/message/time.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
 import type { TaskTracker } from '../../core/tasks.ts';
 import type { Application, ArgoService } from '../argocd/index.ts';
+import { newPods, podFailure, syncFailure, type Failure } from './rollout-signals.ts';
 
 export interface FollowUp {
   id: string;
@@ -56,7 +60,16 @@ export class FollowUps {
   private readonly rechecks = new Set<NodeJS.Timeout>();
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
+  /** start() ran: this process serves, sweeps every follow-up and hears every change. */
+  private serving = false;
+  private stopped = false;
+  /** Per follow-up: the new pods' restart counts at the last look, and when the tree was read. */
+  private readonly pods = new Map<string, { at: number; restarts: Record<string, number> }>();
   readonly settleMs: number;
+  /** How often a one-shot process looks at the follow-ups it started itself. */
+  private readonly ownPollMs: number;
+  /** The resource tree is read at most this often per follow-up. */
+  private readonly treeEveryMs: number;
 
   constructor(deps: {
     store: Store;
@@ -67,6 +80,8 @@ export class FollowUps {
     log: Logger;
     hooks: FollowUpHooks;
     settleMs?: number;
+    ownPollMs?: number;
+    treeEveryMs?: number;
   }) {
     this.docs = deps.store.collection<FollowUp>('followups');
     this.argo = deps.argo;
@@ -76,22 +91,43 @@ export class FollowUps {
     this.log = deps.log;
     this.hooks = deps.hooks;
     this.settleMs = deps.settleMs ?? 20_000;
+    this.ownPollMs = deps.ownPollMs ?? 1_000;
+    this.treeEveryMs = deps.treeEveryMs ?? 2_000;
   }
 
-  /** Resume stored follow-ups and react to every application change. */
+  /**
+   * Serve: resume stored follow-ups (a restart's, or a one-shot exec's) and react to every
+   * application change. A one-shot process does not call this; it looks only at its own.
+   */
   start(pollMs = 5_000): void {
+    this.serving = true;
     this.unsubscribe = this.argo.onChange((c) => {
-      void this.pending().then((list) => {
-        for (const f of list)
-          if (f.app === c.app.metadata.name && f.instance === c.instance) void this.check(f.id, c.app);
-      });
+      this.guard(
+        this.pending().then((list) => {
+          for (const f of list)
+            if (f.app === c.app.metadata.name && f.instance === c.instance)
+              this.guard(this.check(f.id, c.app));
+        }),
+      );
     });
-    this.timer = setInterval(() => void this.sweep(), pollMs);
+    this.timer = setInterval(() => this.guard(this.sweep()), pollMs);
     this.timer.unref();
-    void this.sweep();
+    this.guard(this.sweep());
+  }
+
+  /**
+   * Background checks never reject into nothing: a read that fails is retried by the next look,
+   * and once stopped (the store may be closing) nothing is said at all.
+   */
+  private guard(p: Promise<unknown>): void {
+    p.catch((err: unknown) => {
+      if (!this.stopped)
+        this.log.debug({ err: (err as Error).message }, 'follow-up check failed; will retry');
+    });
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
     for (const t of this.rechecks) clearTimeout(t);
     this.rechecks.clear();
@@ -110,11 +146,50 @@ export class FollowUps {
     const doc: FollowUp = { ...rest, startedAt: now, deadline: now + deadlineMs };
     await this.docs.put(doc.id, doc);
     const done = new Promise<void>((resolve) => this.waiting.set(doc.id, resolve));
-    void this.tasks.track(done);
-    void this.check(doc.id);
+    void this.tasks.track(done, () => this.describe(doc.id));
+    this.guard(this.check(doc.id));
     // The verdict at the deadline should not wait for the next sweep.
     this.recheck(doc.id, deadlineMs + 50);
+    if (!this.serving) this.pollOwn(doc.id);
     return done;
+  }
+
+  /** A one-shot process hears no changes and runs no sweep: it looks at its own follow-up itself. */
+  private pollOwn(id: string): void {
+    const t = setInterval(() => {
+      if (this.stopped || !this.waiting.has(id)) {
+        clearInterval(t);
+        this.rechecks.delete(t);
+        return;
+      }
+      this.guard(this.check(id));
+    }, this.ownPollMs);
+    t.unref();
+    this.rechecks.add(t);
+  }
+
+  /**
+   * Where a follow-up stands, in a sentence (for `deckhand exec` when its --wait runs out). The
+   * follow-up stays in the store: the serving bot finishes it and reports in the thread.
+   */
+  async describe(id: string): Promise<string | undefined> {
+    const f = await this.docs.get(id).catch(() => undefined);
+    if (!f) return undefined;
+    const app = await this.read(f).catch(() => undefined);
+    const left = duration(Math.max(0, f.deadline - this.clock.now()));
+    const where = !app
+      ? 'Argo CD did not answer'
+      : this.reached(app, f.revision)
+        ? `synced to ${short(f.revision)}, ${app.status?.health?.status ?? 'health unknown'}${app.status?.health?.message ? ` (${app.status.health.message})` : ''}`
+        : `Argo CD has not deployed ${short(f.revision)} yet (${app.status?.sync?.status ?? 'sync unknown'}, ${app.status?.health?.status ?? 'health unknown'})`;
+    return `${f.app} (${f.what}): ${where}; followed for ${left} more, and the result is posted in its thread by the running bot.`;
+  }
+
+  private async read(f: FollowUp): Promise<Application | undefined> {
+    const cache = this.argo.cache(f.instance);
+    return cache?.warm
+      ? cache.named(f.app).find((a) => !f.namespace || a.metadata.namespace === f.namespace)
+      : await this.argo.client(f.instance).get({ name: f.app, namespace: f.namespace });
   }
 
   /** Look again after `ms` (the settle time), without waiting for the next sweep. */
@@ -122,9 +197,7 @@ export class FollowUps {
     const t = setTimeout(
       () => {
         this.rechecks.delete(t);
-        void this.check(id).catch((err: unknown) =>
-          this.log.debug({ err: (err as Error).message }, 'follow-up check failed'),
-        );
+        this.guard(this.check(id));
       },
       Math.max(10, ms),
     );
@@ -133,7 +206,10 @@ export class FollowUps {
   }
 
   private async sweep(): Promise<void> {
-    for (const f of await this.pending()) await this.check(f.id);
+    for (const f of await this.pending()) {
+      if (this.stopped) return;
+      await this.check(f.id);
+    }
   }
 
   private reached(app: Application, revision: string): boolean {
@@ -144,20 +220,20 @@ export class FollowUps {
   }
 
   private async check(id: string, seen?: Application): Promise<void> {
+    if (this.stopped) return;
     const f = await this.docs.get(id);
     if (!f) return;
     let app = seen;
     try {
-      if (!app) {
-        const cache = this.argo.cache(f.instance);
-        app = cache?.warm
-          ? cache.named(f.app).find((a) => !f.namespace || a.metadata.namespace === f.namespace)
-          : await this.argo.client(f.instance).get({ name: f.app, namespace: f.namespace });
-      }
+      app ??= await this.read(f);
     } catch (err) {
       this.log.debug({ err: (err as Error).message, followUp: id }, 'follow-up read failed; will retry');
     }
     const now = this.clock.now();
+    const failed = app
+      ? (syncFailure(app, f.revision, f.startedAt) ?? (await this.podsFailed(f, app)))
+      : undefined;
+    if (failed) return this.finish(f, 'degraded', await this.failed(f, failed));
     if (app && this.reached(app, f.revision)) {
       const syncedAt = f.syncedAt ?? now;
       if (!f.syncedAt) await this.docs.update(id, (x) => (x ? { ...x, syncedAt } : x));
@@ -195,6 +271,56 @@ export class FollowUps {
         ),
       );
     }
+  }
+
+  /**
+   * The new pods, when the app is synced to the change and not Healthy: a failure that will not
+   * heal on its own, or nothing. The tree is read at most every treeEveryMs per follow-up.
+   */
+  private async podsFailed(f: FollowUp, app: Application): Promise<Failure | undefined> {
+    if (!this.reached(app, f.revision) || app.status?.health?.status === 'Healthy') return undefined;
+    const now = this.clock.now();
+    const last = this.pods.get(f.id);
+    if (last && now - last.at < this.treeEveryMs) return undefined;
+    const tree = await this.argo
+      .client(f.instance)
+      .resourceTree({ name: f.app, namespace: f.namespace })
+      .catch(() => undefined);
+    if (!tree) return undefined;
+    const pods = newPods(tree, f.startedAt);
+    const failure = podFailure(pods, last?.restarts ?? {});
+    this.pods.set(f.id, { at: now, restarts: Object.fromEntries(pods.map((p) => [p.pod, p.restarts])) });
+    return failure;
+  }
+
+  /** Said as soon as the failure is certain, with the revert. */
+  private async failed(f: FollowUp, why: Failure): Promise<Message> {
+    const button = await this.hooks.revertButton(f).catch(() => undefined);
+    const after = duration(this.clock.now() - f.startedAt);
+    const lead = why.pod
+      ? `❌ ${f.app}: the rollout of ${short(f.revision)} is failing (${f.what}) — ${why.reason} in its new pods, ${after} after the merge.`
+      : `❌ ${f.app}: Argo CD could not sync ${short(f.revision)} (${f.what}) — ${why.reason}, ${after} after the merge.`;
+    return {
+      text: lead,
+      tone: 'danger',
+      blocks: [
+        { type: 'text', text: `${lead}\n${why.detail}` },
+        {
+          type: 'context',
+          items: ['`diagnose ' + f.app + '` says why; reverting brings back what ran before.'],
+        },
+      ],
+      buttons: button ? [{ actionId: button, label: 'Revert', style: 'danger' }] : undefined,
+      data: {
+        followUp: {
+          app: f.app,
+          revision: f.revision,
+          outcome: 'failed',
+          reason: why.reason,
+          ...(why.pod ? { pod: why.pod } : {}),
+        },
+      },
+    };
   }
 
   private healthy(f: FollowUp, now: number): Message {
@@ -246,6 +372,7 @@ export class FollowUps {
   }
 
   private async finish(f: FollowUp, outcome: FollowUpOutcome, m: Message): Promise<void> {
+    this.pods.delete(f.id);
     // Only one checker may finish a follow-up (change events and the sweep race).
     let mine = false;
     await this.docs.update(f.id, (x) => {

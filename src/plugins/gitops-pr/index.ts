@@ -56,7 +56,7 @@ export const gitopsPlugin = definePlugin({
     redactor: RedactorToken,
   },
   provides: [GitOpsToken],
-  init({ config, deps, commands, actions, provide, onStart, onClose }) {
+  init({ config, deps, commands, actions, provide, onServe, onClose }) {
     // Every word deckhand writes to Git leaves through the one redaction step.
     const hosts = createHosts(config.hosts).map((h) => redactingHost(h, deps.redactor));
     // A Git host deckhand writes to is one whose web links it can make (a self-hosted GitLab or
@@ -167,7 +167,7 @@ export const gitopsPlugin = definePlugin({
         },
       }),
     );
-    onStart(() => followUps.start());
+    onServe(() => followUps.start());
     onClose(() => followUps.stop());
   },
 });

@@ -1,0 +1,77 @@
+/**
+ * Follow-ups say a failure as soon as it is certain, against the demo world: a tag that does not
+ * exist (ImagePullBackOff), a memory limit the app cannot live with (a crash loop whose restarts
+ * grow). The deadline here is Argo CD's default progress deadline, 600 s; each verdict must come
+ * within seconds. (A failed sync is decided from the Application alone: rollout-signals.test.ts.) A change that works is still
+ * called Healthy, though the pods it replaces were failing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Message } from '../../src/core/message/model.ts';
+import { startSandboxBot, type SandboxBot } from '../support/sandbox-bot.ts';
+
+let s: SandboxBot;
+const posted: Message[] = [];
+
+beforeAll(async () => {
+  s = await startSandboxBot({
+    overrides: (cfg) => {
+      cfg.plugins.gitops.followUp = { timeoutSeconds: 600, settleSeconds: 0.2 };
+    },
+  });
+  const post = s.bot.chat.post.bind(s.bot.chat);
+  s.bot.chat.post = async (to, m) => {
+    posted.push(m);
+    return post(to, m);
+  };
+}, 60_000);
+afterAll(async () => s?.stop());
+
+type Verdict = { app: string; outcome: string; reason?: string; pod?: string };
+const verdictFor = (app: string) =>
+  posted.map((m) => m.data?.followUp as Verdict | undefined).find((v) => v?.app === app);
+
+/** alice proposes, bob approves; then the time until the follow-up's verdict. */
+async function mergeAndWait(
+  line: string,
+  app: string,
+): Promise<{ verdict: Verdict; ms: number; text: string }> {
+  const proposed = await s.exec(line, 'alice');
+  expect(proposed.ok).toBe(true);
+  const ids = proposed.messages.find((m) => m.data?.actions)!.data!.actions as { approve: string };
+  const t0 = Date.now();
+  expect((await s.press(ids.approve, 'bob')).ok).toBe(true);
+  while (!verdictFor(app)) {
+    if (Date.now() - t0 > 40_000) throw new Error(`no verdict for ${app}:\n${s.output()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const m = posted.find((x) => (x.data?.followUp as Verdict | undefined)?.app === app)!;
+  return { verdict: verdictFor(app)!, ms: Date.now() - t0, text: JSON.stringify(m.blocks ?? m.text) };
+}
+
+describe('follow-ups call a certain failure at once', () => {
+  it('a tag that does not exist: ImagePullBackOff, with the pod, long before the deadline', async () => {
+    const { verdict, ms, text } = await mergeAndWait(
+      '/gitops bump flash-web-dev v2.9.0 --reason "try the v tag"',
+      'flash-web-dev',
+    );
+    expect(verdict).toMatchObject({ outcome: 'failed', reason: 'ImagePullBackOff' });
+    expect(verdict.pod).toMatch(/^flash-web-/);
+    expect(ms).toBeLessThan(10_000);
+    expect(text).toMatch(/the rollout of [0-9a-f]{7} is failing .* ImagePullBackOff in its new pods/);
+  }, 60_000);
+
+  it('a memory limit the app cannot live with: a crash loop whose restarts grow', async () => {
+    // naver-news needs ~700Mi (the scenario's simulation); 600Mi is OOMKilled again and again.
+    const { verdict, ms } = await mergeAndWait('/gitops resources naver-news memory=600Mi', 'naver-news');
+    expect(verdict).toMatchObject({ outcome: 'failed', reason: 'CrashLoopBackOff' });
+    expect(verdict.pod).toMatch(/^naver-news-/);
+    // Two restarts apart, as the sandbox's kubelet backs off: well inside the 600 s deadline.
+    expect(ms).toBeLessThan(30_000);
+  }, 60_000);
+
+  it('a change that works is Healthy, though the pods it replaces were crash-looping', async () => {
+    posted.length = 0;
+    const { verdict } = await mergeAndWait('/gitops resources naver-news memory=768Mi', 'naver-news');
+    expect(verdict.outcome).toBe('healthy');
+  }, 60_000);
+});
