@@ -203,7 +203,8 @@ export class PluginHost {
       }
     };
     for (const h of this.adapterStops) await runBounded(h, 'adapter stop');
-    if (!(await tasks.idle(Math.min(left(), graceMs / 2))))
+    // A follow-up lives in the store and the next serving bot resumes it: no reason to wait.
+    if (!(await tasks.idle(Math.min(left(), graceMs / 2), { exceptResumable: true })))
       log.warn({ inflight: tasks.size }, 'in-flight work abandoned');
     jobs.stop();
     for (const h of [...this.closeHooks].reverse()) await runBounded(h, 'close');

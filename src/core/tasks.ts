@@ -7,8 +7,9 @@ export class TaskTracker {
   private readonly described = new Map<Promise<unknown>, () => Promise<string | undefined>>();
 
   /**
-   * Track work until it settles. `describe` says where long work stands, for whoever stops
-   * waiting before it is done (`deckhand exec --wait`).
+   * Track work until it settles. `describe` marks long work that lives in the store and is resumed
+   * by a serving bot (a follow-up): it says where the work stands, for whoever stops waiting before
+   * it is done (`deckhand exec --wait`), and shutdown does not wait for it.
    */
   track<T>(p: Promise<T>, describe?: () => Promise<string | undefined>): Promise<T> {
     this.inflight.add(p);
@@ -31,17 +32,19 @@ export class TaskTracker {
     return this.inflight.size;
   }
 
-  /** Resolves when nothing is in flight (including work started while waiting), or at the deadline. */
-  async idle(timeoutMs = 30_000): Promise<boolean> {
+  /**
+   * Resolves when nothing is in flight (including work started while waiting), or at the deadline.
+   * `exceptResumable`: work a serving bot resumes from the store does not count (shutdown).
+   */
+  async idle(timeoutMs = 30_000, opts: { exceptResumable?: boolean } = {}): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (this.inflight.size > 0) {
+    const waitingFor = () =>
+      [...this.inflight].filter((p) => !opts.exceptResumable || !this.described.has(p));
+    for (let open = waitingFor(); open.length > 0; open = waitingFor()) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...this.inflight]),
-        new Promise((r) => (timer = setTimeout(r, left))),
-      ]);
+      await Promise.race([Promise.allSettled(open), new Promise((r) => (timer = setTimeout(r, left)))]);
       clearTimeout(timer);
     }
     return true;
