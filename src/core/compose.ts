@@ -204,6 +204,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     options: {
       commandTimeoutMs: config.commands.timeoutMs,
       progressAfterMs: config.commands.progressAfterMs,
+      visibility: config.commands.visibility,
     },
   });
 

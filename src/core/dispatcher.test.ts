@@ -197,6 +197,35 @@ describe('dispatcher', () => {
     expect(t.logs.find((l) => l.errorId === id)).toMatchObject({ level: 50 });
   });
 
+  it('answers privately what concerns the asker alone: errors, refusals, usage, help; the rest publicly', async () => {
+    t = await createTestBot({ plugins: [demo as AnyPlugin], config });
+    const privately = async (line: string, as?: string) =>
+      (await t.say(line, as)).messages.map((m) => m.ephemeral === true);
+    expect(await privately('/demo echo hi')).toEqual([false]);
+    expect(await privately('/demo ecoh hi')).toEqual([true]); // unknown
+    expect(await privately('/demo echo --nope')).toEqual([true]); // usage
+    expect(await privately('/demo propose 1', 'carol')).toEqual([true]); // refused
+    expect(await privately('/help')).toEqual([true]);
+    expect(await privately('/whoami')).toEqual([true]);
+    expect(await privately('/demo')).toEqual([true]); // the group's list is help
+    // The button's answer is the team's; a refusal of the press is the presser's.
+    const card = (await t.say('/demo propose 2', 'alice')).messages[0]!;
+    const id = (card.buttons![0] as { actionId: string }).actionId;
+    expect((await t.press(id, 'carol')).messages.map((m) => m.ephemeral === true)).toEqual([true]);
+  });
+
+  it('commands.visibility overrides a command or a whole group', async () => {
+    t = await createTestBot({
+      plugins: [demo as AnyPlugin],
+      config: config.replace(
+        'commands: {timeoutMs: 400, progressAfterMs: 20}',
+        'commands: {timeoutMs: 400, progressAfterMs: 20, visibility: {demo: private, help: public}}',
+      ),
+    });
+    expect((await t.say('/demo echo hi')).messages[0]?.ephemeral).toBe(true);
+    expect((await t.say('/help')).messages[0]?.ephemeral).toBeUndefined();
+  });
+
   it('redacts configured secrets from what it posts', async () => {
     t = await createTestBot({
       plugins: [demo as AnyPlugin, secretHolder as AnyPlugin],

@@ -8,7 +8,7 @@ import type { AccessPolicy, AccessScope, Actor } from './access.ts';
 import type { ActionRequest, ActionService } from './actions.ts';
 import type { DispatchResult, InboundEvent, Responder } from './chat.ts';
 import { bindArgs } from './commands/bind.ts';
-import type { CommandResult } from './commands/define.ts';
+import type { CommandResult, Visibility } from './commands/define.ts';
 import { commandList } from './commands/help.ts';
 import type { CommandRegistry } from './commands/registry.ts';
 import { tokenize } from './commands/tokenize.ts';
@@ -25,6 +25,8 @@ import type { TaskTracker } from './tasks.ts';
 export interface DispatcherOptions {
   commandTimeoutMs: number;
   progressAfterMs: number;
+  /** `commands.visibility`: per command name or group, who sees the answer. */
+  visibility?: Record<string, Visibility>;
 }
 
 class CommandTimeout extends DeckError {
@@ -92,8 +94,15 @@ export class Dispatcher {
   deliver = (e: InboundEvent): Promise<DispatchResult> =>
     this.deps.tasks.track(e.kind === 'command' ? this.command(e) : this.press(e));
 
-  private sink(respond: Responder, collected: Message[]) {
-    const redact = (m: Message) => this.deps.redactor.object(m);
+  /**
+   * Every message of one invocation goes out through here: redacted, collected for `exec`, and
+   * marked private (only the asker sees it) when `isPrivate()` says so at the time it leaves.
+   */
+  private sink(respond: Responder, collected: Message[], isPrivate: () => boolean = () => false) {
+    const redact = (m: Message) => {
+      const safe = this.deps.redactor.object(m);
+      return isPrivate() ? { ...safe, ephemeral: true } : safe;
+    };
     return {
       post: async (m: Message): Promise<MessageRef> => {
         const safe = redact(m);
@@ -112,7 +121,9 @@ export class Dispatcher {
     const invocationId = randomUUID().slice(0, 8);
     const actor = this.deps.identities.resolve(e.user);
     const collected: Message[] = [];
-    const out = this.sink(e.respond, collected);
+    // Private until a public command is found: help, usage and refusals concern the asker alone.
+    let visibility: Visibility = 'private';
+    const out = this.sink(e.respond, collected, () => visibility === 'private');
     const line = normalizeCommandLine(e.text);
     let log = this.deps.log.child({ invocationId, actor: actor.id, platform: e.user.platform });
     let name = line.split(/\s+/).slice(0, 2).join(' ');
@@ -139,6 +150,7 @@ export class Dispatcher {
       log = log.child({ command: cmd.name });
       this.deps.access.require(actor, cmd.permission, { channel: e.conversation.channel });
       const args = bindArgs(cmd, r.rest) as Record<string, unknown>;
+      visibility = this.visibilityOf(cmd);
       scopeApp = typeof args.app === 'string' ? args.app : undefined;
       const started = Date.now();
       await this.runWithProgress(
@@ -169,6 +181,7 @@ export class Dispatcher {
       await this.audit(actor, e.conversation, 'command', cmd.name, 'ok', scopeApp, { line });
       return { ok: true, messages: collected };
     } catch (err) {
+      visibility = 'private';
       const outcome = await this.fail(err, out.post, log, name);
       await this.audit(actor, e.conversation, 'command', name, outcome, scopeApp, { line });
       return { ok: false, messages: collected };
@@ -178,7 +191,9 @@ export class Dispatcher {
   private async press(e: Extract<InboundEvent, { kind: 'action' }>): Promise<DispatchResult> {
     const actor = this.deps.identities.resolve(e.user);
     const collected: Message[] = [];
-    const out = this.sink(e.respond, collected);
+    // A button's answer is the team's (a merge, a diagnosis); a refusal is the presser's alone.
+    let refused = false;
+    const out = this.sink(e.respond, collected, () => refused);
     let log = this.deps.log.child({
       actionId: e.actionId.slice(0, 10),
       actor: actor.id,
@@ -235,6 +250,7 @@ export class Dispatcher {
       return { ok: true, messages: collected };
     } catch (err) {
       if (claimed && isDeckError(err)) await this.deps.actions.release(e.actionId);
+      refused = true;
       const outcome = await this.fail(err, out.post, log, kind);
       await this.audit(actor, e.conversation, 'action', kind, outcome, app, { actionId: e.actionId });
       return { ok: false, messages: collected };
@@ -290,6 +306,13 @@ export class Dispatcher {
     } finally {
       for (const t of timers) clearTimeout(t);
     }
+  }
+
+  /** The command's own visibility, unless the configuration says otherwise for it or its group. */
+  private visibilityOf(cmd: { name: string; visibility?: Visibility }): Visibility {
+    const cfg = this.deps.options.visibility ?? {};
+    const group = cmd.name.split(' ')[0] as string;
+    return cfg[cmd.name] ?? cfg[group] ?? cmd.visibility ?? 'public';
   }
 
   private async fail(

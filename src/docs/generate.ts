@@ -95,7 +95,16 @@ export function commandsMarkdown(commands: Command[]): string {
       }
       out.push('');
     }
-    if (c.examples?.length) out.push('Examples:', '', '```', ...c.examples, '```', '');
+    if (c.examples?.length) {
+      // Runnable examples in one block; each one the demo world cannot run in its own, marked
+      // with why (the convention test/e2e/docs-examples.test.ts reads).
+      const runs = c.examples.filter((e): e is string => typeof e === 'string');
+      out.push('Examples:', '');
+      if (runs.length) out.push('```', ...runs, '```', '');
+      for (const e of c.examples)
+        if (typeof e !== 'string')
+          out.push(`<!-- not run by the docs test: ${e.notInDemo} -->`, '```', e.line, '```', '');
+    }
     out.push(
       `Permission \`${c.permission}\`${c.effect === 'write' ? ' — changes things, so it needs an explicit grant' : ''}; plugin \`${c.plugin}\`.`,
       '',

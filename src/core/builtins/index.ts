@@ -29,6 +29,7 @@ export const builtinsPlugin = definePlugin({
 
     const help = defineCommand({
       name: 'help',
+      visibility: 'private',
       summary: 'List the commands, or explain one',
       args: z.object({
         command: z.array(z.string()).default([]).describe('a command or group, e.g. argo status'),
@@ -69,6 +70,7 @@ export const builtinsPlugin = definePlugin({
 
     const whoami = defineCommand({
       name: 'whoami',
+      visibility: 'private',
       summary: 'Who deckhand thinks you are, and what you may do',
       args: z.object({}),
       permission: 'deckhand.read',
@@ -114,6 +116,7 @@ export const builtinsPlugin = definePlugin({
 
     const version = defineCommand({
       name: 'version',
+      visibility: 'private',
       summary: 'deckhand version and runtime',
       args: z.object({}),
       permission: 'deckhand.read',
@@ -137,6 +140,7 @@ export const builtinsPlugin = definePlugin({
 
     const plugins = defineCommand({
       name: 'plugins',
+      visibility: 'private',
       summary: 'The plugins loaded and what they contribute',
       args: z.object({}),
       permission: 'deckhand.read',

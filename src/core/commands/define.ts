@@ -45,7 +45,11 @@ export interface CommandSpec<S extends ArgsSchema = ArgsSchema> {
   positional?: string[];
   /** The record-typed key that collects `key=value` words (e.g. `memory=1Gi cpu=500m`). */
   pairs?: string;
-  examples?: string[];
+  /**
+   * Command lines as a person types them. Each runs against the demo world in the docs test
+   * (test/e2e/docs-examples.test.ts); one that cannot says why (`notInDemo`).
+   */
+  examples?: Example[];
   permission: string;
   /** Writes are denied unless a binding grants the permission explicitly. */
   effect?: Effect;
@@ -55,6 +59,13 @@ export interface CommandSpec<S extends ArgsSchema = ArgsSchema> {
   timeoutMs?: number;
   /** Hidden from help listings (still runnable and documented by `help <name>`). */
   hidden?: boolean;
+  /**
+   * Who sees the answer where the platform can tell: `private` (only the asker) for what concerns
+   * one person — help, whoami; `public` (the default) for what the team should see. Errors and
+   * refusals are always private. `commands.visibility` in the configuration overrides per command
+   * or group.
+   */
+  visibility?: Visibility;
   run(ctx: CommandContext<z.output<S>>): Promise<CommandResult>;
 }
 
@@ -63,5 +74,13 @@ export interface Command extends CommandSpec {
   plugin: string;
   effect: Effect;
 }
+
+/** An example line, or one that cannot run in the demo world and why (the docs say so). */
+export type Example = string | { line: string; notInDemo: string };
+
+export const exampleLine = (e: Example): string => (typeof e === 'string' ? e : e.line);
+
+/** Who sees a command's answer. */
+export type Visibility = 'public' | 'private';
 
 export const defineCommand = <S extends ArgsSchema>(spec: CommandSpec<S>): CommandSpec<S> => spec;

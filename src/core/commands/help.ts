@@ -4,7 +4,7 @@
 import type { Message } from '../message/model.ts';
 import { code } from '../message/markup.ts';
 import { argInfos, type ArgInfo } from './arg-spec.ts';
-import type { Command, CommandSpec } from './define.ts';
+import { exampleLine, type Command, type CommandSpec } from './define.ts';
 
 function argUsage(a: ArgInfo): string {
   const value = a.choices && a.choices.length <= 5 ? a.choices.join('|') : a.flag;
@@ -46,7 +46,7 @@ export function commandHelp(cmd: Command): Message {
       { type: 'code', code: usageLine(cmd) },
       ...(infos.length ? [{ type: 'text' as const, text: infos.map(argLine).join('\n') }] : []),
       ...(cmd.examples?.length
-        ? [{ type: 'code' as const, title: 'Examples', code: cmd.examples.join('\n') }]
+        ? [{ type: 'code' as const, title: 'Examples', code: cmd.examples.map(exampleLine).join('\n') }]
         : []),
       {
         type: 'context',

@@ -33,6 +33,12 @@ export const CommandsConfigSchema = z.strictObject({
     .min(0)
     .default(1500)
     .describe('show the progress note of slow commands after this long'),
+  visibility: z
+    .record(z.string(), z.enum(['public', 'private']))
+    .default({})
+    .describe(
+      'who sees answers, per command or group: { diagnose: private, k8s: private, help: public }. Errors and refusals are always private',
+    ),
 });
 
 export const StoreConfigSchema = z.strictObject({

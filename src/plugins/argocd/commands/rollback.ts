@@ -26,7 +26,7 @@ export const rollbackCommand = (argo: ArgoService, actions: ActionService, opts:
         .describe('history id (argo history); default: the previous deployment'),
     }),
     positional: ['app', 'id'],
-    examples: ['argo rollback naver-news', 'argo rollback friend-app 12'],
+    examples: ['argo rollback naver-news', 'argo rollback friend-app 1'],
     permission: 'argo.sync',
     effect: 'write',
     progress: 'Rolling back…',

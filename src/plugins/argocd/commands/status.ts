@@ -18,7 +18,7 @@ export const statusCommand = (argo: ArgoService, clock: Clock) =>
       refresh: z.boolean().default(false).describe('read it fresh from Argo CD'),
     }),
     positional: ['app'],
-    examples: ['argo status naver-news', 'argo status payments/api@prod --refresh'],
+    examples: ['argo status naver-news', 'argo status argocd/naver-news@default --refresh'],
     permission: 'argo.read',
     progress: 'Reading Argo CD…',
     async run({ args, signal }) {

@@ -6,7 +6,7 @@ import type { ArgoInstanceClient, AppLocator } from '../client.ts';
 import { shortSha } from '../render/tone.ts';
 import type { ArgoService } from '../service.ts';
 import { readApplication } from '../view/app-view.ts';
-import type { Application } from '../types.ts';
+import type { Application, OperationState } from '../types.ts';
 import { appArg } from './status.ts';
 
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Error']);
@@ -20,15 +20,21 @@ const TERMINAL = new Set(['Succeeded', 'Failed', 'Error']);
 export async function waitForOperation(
   client: ArgoInstanceClient,
   locator: AppLocator,
-  previous: { startedAt?: string } | undefined,
+  previous: OperationState | undefined,
   deadlineMs: number,
   signal: AbortSignal,
 ): Promise<{ app: Application; done: boolean }> {
   const stop = Date.now() + deadlineMs;
+  const before = previous ? JSON.stringify(previous) : undefined;
+  // startedAt has second precision: two operations in one second share it. A state that differs
+  // in anything (finishedAt, the operation's options, the result) or an operation seen in flight
+  // tells ours from the last one; a stale read of the last one tells nothing.
+  let seenRunning = false;
   let app = await client.get(locator, { signal });
   while (Date.now() < stop && !signal.aborted) {
     const op = app.status?.operationState;
-    const ours = op && (!previous?.startedAt || op.startedAt !== previous.startedAt);
+    if (app.operation || op?.phase === 'Running') seenRunning = true;
+    const ours = op && (seenRunning || JSON.stringify(op) !== before);
     if (ours && TERMINAL.has(op.phase) && !app.operation) return { app, done: true };
     await new Promise((r) => setTimeout(r, 500));
     app = await client.get(locator, { signal });

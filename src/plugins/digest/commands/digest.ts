@@ -63,7 +63,13 @@ export function digestCommands(deps: {
         channel: z.string().optional().describe('a schedule id or channel'),
       }),
       positional: ['now'],
-      examples: ['digest now', 'digest --channel flash-tickets'],
+      examples: [
+        'digest now',
+        {
+          line: 'digest --channel flash-tickets',
+          notInDemo: 'the demo configuration schedules no digest for that channel',
+        },
+      ],
       permission: 'argo.read',
       progress: 'Building the digest…',
       run: async ({ args, conversation }) =>

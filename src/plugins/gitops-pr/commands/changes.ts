@@ -90,7 +90,7 @@ export function changeCommands(
       positional: ['app', 'image'],
       examples: [
         'gitops bump naver-news master-484af0a',
-        'gitops bump flash-api-prod ghcr.io/flash/api:1.8.1 --container api',
+        'gitops bump flash-api-prod ghcr.io/sijunkim/flash-api:1.15.0 --container flash-api',
       ],
       permission: 'gitops.propose',
       effect: 'write',
@@ -180,8 +180,14 @@ export function changeCommands(
       positional: ['app', 'target'],
       examples: [
         'gitops revert naver-news',
-        'gitops revert naver-news #42',
-        'gitops revert naver-news 1a2b3c4',
+        {
+          line: 'gitops revert naver-news #42',
+          notInDemo: '#42 stands for a merged pull request of the app; the demo has none yet',
+        },
+        {
+          line: 'gitops revert naver-news 1a2b3c4',
+          notInDemo: "1a2b3c4 stands for a commit of the app's; the demo's hashes change at every start",
+        },
       ],
       permission: 'gitops.propose',
       effect: 'write',

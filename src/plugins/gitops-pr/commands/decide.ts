@@ -16,6 +16,8 @@ const args = z.object({
   app: z.string().optional().describe('the application, when two repositories have that number'),
 });
 
+const PR_12 = '12 stands for the number of a pull request deckhand opened and that is still open';
+
 /** `#12` is how people write pull requests. */
 const prArg = z.preprocess((v) => (typeof v === 'string' ? v.replace(/^#/, '') : v), args.shape.pr);
 
@@ -32,7 +34,10 @@ export const decideCommands = (flow: GitOpsWorkflow, chat: ChatService) => [
     summary: 'Approve a proposed change and merge it (the Approve & merge button)',
     args: args.extend({ pr: prArg }),
     positional: ['pr'],
-    examples: ['gitops approve 12', 'gitops approve #12 --app naver-news'],
+    examples: [
+      { line: 'gitops approve 12', notInDemo: PR_12 },
+      { line: 'gitops approve #12 --app naver-news', notInDemo: PR_12 },
+    ],
     permission: 'gitops.approve',
     effect: 'write',
     async run({ args: a, actor, conversation, authorize, log }) {
@@ -48,7 +53,7 @@ export const decideCommands = (flow: GitOpsWorkflow, chat: ChatService) => [
     summary: 'Reject a proposed change and close its pull request (the Reject button)',
     args: args.extend({ pr: prArg }),
     positional: ['pr'],
-    examples: ['gitops reject 12'],
+    examples: [{ line: 'gitops reject 12', notInDemo: PR_12 }],
     permission: 'gitops.approve',
     effect: 'write',
     async run({ args: a, actor, authorize, log }) {
@@ -64,7 +69,7 @@ export const decideCommands = (flow: GitOpsWorkflow, chat: ChatService) => [
     summary: 'Take back your own proposed change and close its pull request',
     args: args.extend({ pr: prArg }),
     positional: ['pr'],
-    examples: ['gitops withdraw 12'],
+    examples: [{ line: 'gitops withdraw 12', notInDemo: PR_12 }],
     permission: 'gitops.propose',
     effect: 'write',
     async run({ args: a, actor, authorize, log }) {

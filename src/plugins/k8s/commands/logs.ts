@@ -28,7 +28,10 @@ export const logsCommand = (argo: ArgoService, clusters: ClusterDirectory, defau
       since: since.optional().describe('only newer lines, e.g. 10m'),
     }),
     positional: ['app'],
-    examples: ['k8s logs naver-news --previous', 'k8s logs naver-news --container app --tail 50 --since 10m'],
+    examples: [
+      'k8s logs naver-news --previous',
+      'k8s logs naver-news --container naver-news --tail 50 --since 10m',
+    ],
     permission: 'k8s.read',
     progress: 'Fetching logs…',
     async run({ args, signal }) {
