@@ -224,7 +224,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`deckhand: ${e.message}${e.hint ? `\n${e.hint}` : ''}\n`);
       return 1;
     }
-    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    // Error codes are not always strings: a DiscordAPIError's is a number.
+    const errCode: unknown = (e as { code?: unknown } | undefined)?.code;
+    if (typeof errCode === 'string' && errCode.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`deckhand: ${(e as Error).message}\n\n${usage}\n`);
       return 2;
     }
