@@ -62,7 +62,9 @@ export async function start(opts: StartOptions = {}): Promise<Started> {
     if (opts.port !== undefined && !world) cfg = { ...cfg, server: { ...cfg.server, port: opts.port } };
     const chatting =
       cfg.adapters.console.enabled && (opts.console ?? (input as NodeJS.ReadStream).isTTY === true);
-    const adapter = new ConsoleAdapter({ write: (s) => output.write(s) });
+    // The console chat, once it runs, takes over how the bot's messages are printed.
+    let print: (s: string) => void = (s) => void output.write(s);
+    const adapter = new ConsoleAdapter({ write: (s) => print(s) });
     // With a person at the console, logs go to a file so the chat stays readable.
     if (chatting)
       cfg = { ...cfg, log: { ...cfg.log, file: cfg.log.file ?? join(cfg.dataDir, 'deckhand.log') } };
@@ -101,6 +103,7 @@ export async function start(opts: StartOptions = {}): Promise<Started> {
           redact: (line) => bot.redactor.text(line),
           banner,
           people: Object.keys(cfg.identities),
+          attach: (write) => (print = write),
         })
       : undefined;
     if (!chat) output.write(banner + '\n');

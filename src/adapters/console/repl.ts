@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
+import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { PlatformUser } from '../../core/identity.ts';
 import type { ConsoleAdapter } from './adapter.ts';
 
@@ -22,6 +22,12 @@ export interface ReplOptions {
   banner?: string;
   /** The people of the configuration, for `as` without a name and for a warning on a typo. */
   people?: string[];
+  /**
+   * Receives the writer the bot's own messages should go through: one that arrives while the
+   * person is typing (an alert, a follow-up) is printed above the prompt, and what they typed is
+   * redrawn below it instead of being cut in two.
+   */
+  attach?: (write: (s: string) => void) => void;
 }
 
 const AS = /^\/?as(?:\s+(\S+))?$/i;
@@ -85,11 +91,28 @@ export function runRepl(opts: ReplOptions): Promise<void> {
     }
     rl.close();
   });
+  // Waiting at the prompt (not running a line): a message now interrupts someone typing.
+  let prompting = false;
+  const prompt = () => {
+    prompting = true;
+    rl.prompt();
+  };
+  opts.attach?.((s) => {
+    if (!prompting || !(output as NodeJS.WriteStream).isTTY) {
+      output.write(s);
+      return;
+    }
+    clearLine(output, 0);
+    cursorTo(output, 0);
+    output.write(s);
+    rl.prompt(true);
+  });
   if (opts.banner) output.write(opts.banner + '\n');
   const conversation = { platform: 'console', channel: opts.channel };
   let queue = Promise.resolve();
   return new Promise((resolve) => {
     rl.on('line', (raw) => {
+      prompting = false;
       interrupted = false;
       const line = raw.trim();
       if (line === 'exit' || line === 'quit') {
@@ -99,7 +122,7 @@ export function runRepl(opts: ReplOptions): Promise<void> {
       const as = AS.exec(line);
       if (as) {
         queue = queue.then(() => switchTo(as[1]));
-        void queue.then(() => rl.prompt());
+        void queue.then(prompt);
         return;
       }
       queue = queue.then(async () => {
@@ -122,11 +145,11 @@ export function runRepl(opts: ReplOptions): Promise<void> {
           await deliver({ kind: 'command', text: line, user, conversation, respond });
         }
       });
-      void queue.then(() => rl.prompt());
+      void queue.then(prompt);
     });
     rl.on('close', () => {
       void queue.then(() => resolve());
     });
-    rl.prompt();
+    prompt();
   });
 }
