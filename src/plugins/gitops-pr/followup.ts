@@ -222,7 +222,12 @@ export class FollowUps {
   private async check(id: string, seen?: Application): Promise<void> {
     if (this.stopped) return;
     const f = await this.docs.get(id);
-    if (!f) return;
+    if (!f) {
+      // Another replica (or the serving bot, for an exec's) finished it and said so: stop waiting.
+      this.waiting.get(id)?.();
+      this.waiting.delete(id);
+      return;
+    }
     let app = seen;
     try {
       app ??= await this.read(f);
