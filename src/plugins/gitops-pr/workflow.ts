@@ -512,65 +512,47 @@ export class GitOpsWorkflow {
       throw new ConflictError(
         `Only ${change.requester}, who asked for #${change.pr.number}, can withdraw it; an approver can reject it.`,
       );
-    const req = await this.approvals.reject(approvalId, actor, 'withdrawn by the requester');
-    const host = this.changes.host(change.repoURL);
-    await host
-      .comment(
-        change.repoURL,
-        change.pr.number,
-        `Withdrawn in chat by ${actor.id}, who asked for it; closed by deckhand.`,
-      )
-      .catch(() => undefined);
-    await host.closePullRequest(change.repoURL, change.pr.number);
-    const closed = (await this.changes.update(change.id, (c) => ({ ...c, state: 'closed' }))) as Change;
-    await this.audit.record({
-      actor: actor.id,
-      platform: actor.platform,
-      kind: 'pull-request',
-      name: 'withdrawn',
-      app: change.app,
-      outcome: 'ok',
-      detail: { pr: change.pr },
-    });
-    return {
-      update: proposalCard(
-        closed,
-        req,
-        {},
-        this.clock.now(),
-        `↩️ Withdrawn by ${actor.id}; pull request closed.`,
-      ),
+    return this.close(approvalId, change, actor, {
+      reason: 'withdrawn by the requester',
+      comment: `Withdrawn in chat by ${actor.id}, who asked for it; closed by deckhand.`,
+      audit: 'withdrawn',
+      card: `↩️ Withdrawn by ${actor.id}; pull request closed.`,
       reply: { text: `Withdrew #${change.pr.number} and closed it.`, tone: 'info' },
-    };
+    });
   }
 
   async reject(approvalId: string, actor: Actor): Promise<{ update: Message; reply: Message }> {
     const { change } = await this.load(approvalId);
-    const req = await this.approvals.reject(approvalId, actor, 'rejected in chat');
+    return this.close(approvalId, change, actor, {
+      reason: 'rejected in chat',
+      comment: `Rejected in chat by ${actor.id}; closed by deckhand.`,
+      audit: 'rejected',
+      card: `🚫 Rejected by ${actor.id}; pull request closed.`,
+      reply: { text: `Rejected #${change.pr.number} and closed it.`, tone: 'warn' },
+    });
+  }
+
+  /** End the approval, close the pull request with a comment, record it, and say so on the card. */
+  private async close(
+    approvalId: string,
+    change: Change,
+    actor: Actor,
+    words: { reason: string; comment: string; audit: string; card: string; reply: Message },
+  ): Promise<{ update: Message; reply: Message }> {
+    const req = await this.approvals.reject(approvalId, actor, words.reason);
     const host = this.changes.host(change.repoURL);
-    await host
-      .comment(change.repoURL, change.pr.number, `Rejected in chat by ${actor.id}; closed by deckhand.`)
-      .catch(() => undefined);
+    await host.comment(change.repoURL, change.pr.number, words.comment).catch(() => undefined);
     await host.closePullRequest(change.repoURL, change.pr.number);
     const closed = (await this.changes.update(change.id, (c) => ({ ...c, state: 'closed' }))) as Change;
     await this.audit.record({
       actor: actor.id,
       platform: actor.platform,
       kind: 'pull-request',
-      name: 'rejected',
+      name: words.audit,
       app: change.app,
       outcome: 'ok',
       detail: { pr: change.pr },
     });
-    return {
-      update: proposalCard(
-        closed,
-        req,
-        {},
-        this.clock.now(),
-        `🚫 Rejected by ${actor.id}; pull request closed.`,
-      ),
-      reply: { text: `Rejected #${change.pr.number} and closed it.`, tone: 'warn' },
-    };
+    return { update: proposalCard(closed, req, {}, this.clock.now(), words.card), reply: words.reply };
   }
 }

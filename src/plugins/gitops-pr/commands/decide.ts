@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ChatService } from '../../../core/chat.ts';
 import { defineCommand } from '../../../core/commands/define.ts';
 import type { Logger } from '../../../core/logging.ts';
+import type { Actor } from '../../../core/access.ts';
 import type { Message, MessageRef } from '../../../core/message/model.ts';
 import type { GitOpsWorkflow } from '../workflow.ts';
 
@@ -28,56 +29,61 @@ async function refreshCard(chat: ChatService, log: Logger, card: MessageRef | un
   });
 }
 
-export const decideCommands = (flow: GitOpsWorkflow, chat: ChatService) => [
-  defineCommand({
-    name: 'gitops approve',
-    summary: 'Approve a proposed change and merge it (the Approve & merge button)',
-    args: args.extend({ pr: prArg }),
-    positional: ['pr'],
-    examples: [
-      { line: 'gitops approve 12', notInDemo: PR_12 },
-      { line: 'gitops approve #12 --app naver-news', notInDemo: PR_12 },
-    ],
-    permission: 'gitops.approve',
-    effect: 'write',
-    async run({ args: a, actor, conversation, authorize, log }) {
-      const p = await flow.proposalFor(a.pr, a.app);
-      authorize('gitops.approve', flow.scopeOf(p.change));
-      const out = await flow.approve(p.approvalId, actor, p.card, conversation);
-      await refreshCard(chat, log, p.card, out.update);
-      return [...(p.card || !out.update ? [] : [out.update]), ...(out.reply ? [out.reply] : [])];
+export const decideCommands = (flow: GitOpsWorkflow, chat: ChatService) => {
+  /** reject and withdraw: the proposal is found, checked for its scope, closed, its card updated. */
+  const closeCommand = (
+    verb: 'reject' | 'withdraw',
+    o: {
+      summary: string;
+      permission: string;
+      close: (approvalId: string, actor: Actor) => Promise<{ update: Message; reply: Message }>;
     },
-  }),
-  defineCommand({
-    name: 'gitops reject',
-    summary: 'Reject a proposed change and close its pull request (the Reject button)',
-    args: args.extend({ pr: prArg }),
-    positional: ['pr'],
-    examples: [{ line: 'gitops reject 12', notInDemo: PR_12 }],
-    permission: 'gitops.approve',
-    effect: 'write',
-    async run({ args: a, actor, authorize, log }) {
-      const p = await flow.proposalFor(a.pr, a.app);
-      authorize('gitops.approve', flow.scopeOf(p.change));
-      const out = await flow.reject(p.approvalId, actor);
-      await refreshCard(chat, log, p.card, out.update);
-      return out.reply;
-    },
-  }),
-  defineCommand({
-    name: 'gitops withdraw',
-    summary: 'Take back your own proposed change and close its pull request',
-    args: args.extend({ pr: prArg }),
-    positional: ['pr'],
-    examples: [{ line: 'gitops withdraw 12', notInDemo: PR_12 }],
-    permission: 'gitops.propose',
-    effect: 'write',
-    async run({ args: a, actor, authorize, log }) {
-      const p = await flow.proposalFor(a.pr, a.app);
-      authorize('gitops.propose', flow.scopeOf(p.change));
-      const out = await flow.withdraw(p.approvalId, actor);
-      await refreshCard(chat, log, p.card, out.update);
-      return out.reply;
-    },
-  }),
-];
+  ) =>
+    defineCommand({
+      name: `gitops ${verb}`,
+      summary: o.summary,
+      args: args.extend({ pr: prArg }),
+      positional: ['pr'],
+      examples: [{ line: `gitops ${verb} 12`, notInDemo: PR_12 }],
+      permission: o.permission,
+      effect: 'write',
+      async run({ args: a, actor, authorize, log }) {
+        const p = await flow.proposalFor(a.pr, a.app);
+        authorize(o.permission, flow.scopeOf(p.change));
+        const out = await o.close(p.approvalId, actor);
+        await refreshCard(chat, log, p.card, out.update);
+        return out.reply;
+      },
+    });
+  return [
+    defineCommand({
+      name: 'gitops approve',
+      summary: 'Approve a proposed change and merge it (the Approve & merge button)',
+      args: args.extend({ pr: prArg }),
+      positional: ['pr'],
+      examples: [
+        { line: 'gitops approve 12', notInDemo: PR_12 },
+        { line: 'gitops approve #12 --app naver-news', notInDemo: PR_12 },
+      ],
+      permission: 'gitops.approve',
+      effect: 'write',
+      async run({ args: a, actor, conversation, authorize, log }) {
+        const p = await flow.proposalFor(a.pr, a.app);
+        authorize('gitops.approve', flow.scopeOf(p.change));
+        const out = await flow.approve(p.approvalId, actor, p.card, conversation);
+        await refreshCard(chat, log, p.card, out.update);
+        return [...(p.card || !out.update ? [] : [out.update]), ...(out.reply ? [out.reply] : [])];
+      },
+    }),
+    closeCommand('reject', {
+      summary: 'Reject a proposed change and close its pull request (the Reject button)',
+      permission: 'gitops.approve',
+      close: (id, actor) => flow.reject(id, actor),
+    }),
+    closeCommand('withdraw', {
+      summary: 'Take back your own proposed change and close its pull request',
+      permission: 'gitops.propose',
+      close: (id, actor) => flow.withdraw(id, actor),
+    }),
+  ];
+};
