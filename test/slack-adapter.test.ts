@@ -1,6 +1,6 @@
 /**
  * Slack end to end: Bolt's HTTP receiver with correctly signed requests in, the real Web API
- * client out to a local fake of Slack. A slash command is acknowledged at once even when the
+ * client out to a strict local fake of Slack (support/slack-fake.ts). A slash command is acknowledged at once even when the
  * backend is slow, the answer follows as valid Block Kit; a button runs its action; a forged or
  * stale request is refused and runs nothing; a 429 is retried after Retry-After.
  */
@@ -20,7 +20,7 @@ import { buildConfigSchema } from '../src/core/config/schema.ts';
 import { createLogger } from '../src/core/logging.ts';
 import { definePlugin, type AnyPlugin } from '../src/core/plugin.ts';
 import { SqliteStore } from '../src/core/store/sqlite.ts';
-import { FakeSlack } from './support/fake-slack.ts';
+import { StrictSlack } from './support/slack-fake.ts';
 
 const SECRET = 'slack-signing-secret-for-tests';
 let backendRelease: () => void = () => {};
@@ -74,13 +74,13 @@ const probe = definePlugin({
   },
 });
 
-let slack: FakeSlack;
+let slack: StrictSlack;
 let bot: Bot;
 let base: string;
 
 beforeEach(async () => {
   pressed = [];
-  slack = new FakeSlack();
+  slack = new StrictSlack();
   await slack.start();
   const plugins = [builtinsPlugin as AnyPlugin, probe as AnyPlugin];
   const schema = buildConfigSchema(
@@ -137,7 +137,7 @@ const slash = (text: string) =>
     user_name: 'bob',
     command: '/argo',
     text,
-    response_url: `${slack.url}/api/response`,
+    response_url: slack.responseUrl({ channel: 'C0OPS', user: 'U0BOB', kind: 'command' }),
     trigger_id: '1.2.3',
     api_app_id: 'A0APP',
   }).toString();
@@ -187,7 +187,12 @@ describe('Slack adapter', () => {
       container: { type: 'message', message_ts: '1732000001.000100', channel_id: 'C0OPS' },
       message: { ts: '1732000001.000100' },
       actions: [{ type: 'button', action_id: actionId, block_id: 'b', action_ts: '1' }],
-      response_url: `${slack.url}/api/response`,
+      response_url: slack.responseUrl({
+        channel: 'C0OPS',
+        user: 'U0BOB',
+        kind: 'action',
+        original: '1732000001.000100',
+      }),
     };
     const pressBody = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const res = await fetch(base, { method: 'POST', headers: signed(pressBody), body: pressBody });

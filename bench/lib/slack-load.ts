@@ -29,7 +29,8 @@ async function send(i: number): Promise<number> {
     command: '/argo',
     text: 'status naver-news --refresh',
     response_url: responseUrl,
-    trigger_id: `1.${i}`,
+    // Unique per request: the adapter refuses a signed request it has already seen.
+    trigger_id: `${process.pid}.${i}`,
     api_app_id: 'A0APP',
   }).toString();
   const ts = Math.floor(Date.now() / 1000);

@@ -117,8 +117,22 @@ function codeSection(
   let fit = fitCode(code, room, codeEscape);
   if (fit.omittedLines === 0) return section(head + fenced(fit.text));
   fit = fitCode(code, room - NOTE_CHARS, codeEscape);
-  const name = files.addText({ title, fallback: 'code', language, content: code });
+  // A block that shows part of an attached file (the tail of a log) points at that file rather
+  // than uploading the same lines a second time.
+  const shown = withoutTrimNote(code);
+  const name =
+    files.files.find((f) => f.content !== undefined && f.content.includes(shown))?.filename ??
+    files.addText({ title, fallback: 'code', language, content: code });
   return section(`${head}${fenced(fit.text)}\n… ${moreLines(fit.omittedLines)} — full text in \`${name}\``);
+}
+
+/** Code without the `… N more lines` line a plugin put at its start or end when it cut it. */
+function withoutTrimNote(code: string): string {
+  const note = /^… [\d,]+ more lines?$/;
+  const lines = code.split('\n');
+  if (lines.length > 1 && note.test(lines[0] as string)) lines.shift();
+  if (lines.length > 1 && note.test(lines.at(-1) as string)) lines.pop();
+  return lines.join('\n');
 }
 
 function tableBlocks(t: Table, title: string | undefined, files: FileSet): SlackBlock[] {

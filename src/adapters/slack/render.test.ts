@@ -213,6 +213,31 @@ describe('toSlack', () => {
     valid(r);
   });
 
+  it('points a trimmed log tail at the attached log instead of uploading the lines again', () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `10:00:00Z line ${i} ${'x'.repeat(80)}`);
+    const tail = ['… 4,940 more lines', ...lines.slice(-60)].join('\n');
+    const r = toSlack({
+      text: 'logs',
+      blocks: [{ type: 'code', code: tail, title: 'web-1/app' }],
+      attachments: [{ filename: 'web-1-app.log', contentType: 'text/plain', content: lines.join('\n') }],
+    });
+    expect(r.files.map((f) => f.filename)).toEqual(['web-1-app.log']);
+    expect(sectionTexts(r)[0]).toMatch(/full text in `web-1-app\.log`$/);
+    valid(r);
+  });
+
+  it('closes the first message with the footer, keeping room for it on a full page', () => {
+    const blocks = Array.from({ length: 120 }, (_, i) => ({ type: 'text' as const, text: `line ${i}` }));
+    const r = toSlack({ text: 'many', blocks }, { footer: 'asked by <@U0BOB>' });
+    expect(r.messages[0]?.blocks.at(-1)).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: 'asked by <@U0BOB>' }],
+    });
+    expect(r.messages.slice(1).some((p) => JSON.stringify(p.blocks).includes('asked by'))).toBe(false);
+    expect(r.messages.flatMap((p) => p.blocks)).toHaveLength(121);
+    valid(r);
+  });
+
   it('hands attachments to the adapter as files', () => {
     const r = toSlack({
       text: 't',
@@ -287,6 +312,10 @@ describe('toSlack on 500 random messages of any size', () => {
         slackPayloadProblems(p).forEach((x) => failures.push(`seed ${seed} message ${i}: ${x}`)),
       );
       lostContent(m, slackView(r), slackDialect).forEach((x) => failures.push(`seed ${seed}: lost ${x}`));
+      // With a footer (who asked) closing the first message, every message is still valid.
+      toSlack(m, { footer: 'asked by <@U0BOB>' }).messages.forEach((p, i) =>
+        slackPayloadProblems(p).forEach((x) => failures.push(`seed ${seed} footer message ${i}: ${x}`)),
+      );
       if (failures.length > 20) break;
     }
     expect(failures).toEqual([]);

@@ -9,6 +9,7 @@ import { FileSet, type OutFile } from '../shared/files.ts';
 import {
   blockToSlack,
   buttonBlocks,
+  contextBlocks,
   headerBlocks,
   textSections,
   toneEmoji,
@@ -35,7 +36,12 @@ export interface SlackRender {
 /** Fallback text stays short: it is what notifications show, not the body. */
 const FALLBACK_CHARS = 3000;
 
-export function toSlack(m: Message): SlackRender {
+export interface RenderOptions {
+  /** A context line closing the first message (e.g. who asked, when Slack does not show it). */
+  footer?: string;
+}
+
+export function toSlack(m: Message, o: RenderOptions = {}): SlackRender {
   const files = new FileSet();
   for (const a of m.attachments ?? []) files.attach(a);
   const body = m.blocks?.length
@@ -45,7 +51,9 @@ export function toSlack(m: Message): SlackRender {
   if (m.tone && !blocks.some((b) => b.type === 'header')) markTone(blocks, toneEmoji[m.tone]);
   if (blocks.length === 0)
     blocks.push(...textSections(files.files.length ? '_(see the attached files)_' : '_(empty message)_'));
-  const pages = paginate(blocks);
+  const footer = o.footer ? contextBlocks([o.footer]).slice(0, 1) : [];
+  const pages = paginate(blocks, footer.length ? { blocks: 1, text: blockTextLength(footer) } : undefined);
+  pages[0]?.push(...footer);
   const first = fallbackText(m);
   return {
     messages: pages.map((b, i) => ({
@@ -66,14 +74,21 @@ function markTone(blocks: SlackBlock[], emoji: string): void {
   }
 }
 
-/** Greedy paging: a new message when the next block would break the block count or the text budget. */
-function paginate(blocks: SlackBlock[]): SlackBlock[][] {
+/**
+ * Greedy paging: a new message when the next block would break the block count or the text budget.
+ * `reserve` keeps room on the first page for blocks added after paging.
+ */
+function paginate(blocks: SlackBlock[], reserve = { blocks: 0, text: 0 }): SlackBlock[][] {
   const pages: SlackBlock[][] = [];
   let page: SlackBlock[] = [];
   let size = 0;
   for (const b of blocks) {
     const n = blockTextLength(b);
-    if (page.length && (page.length === SLACK.blocks || size + n > SLACK.messageText)) {
+    const room = pages.length ? { blocks: 0, text: 0 } : reserve;
+    if (
+      page.length &&
+      (page.length >= SLACK.blocks - room.blocks || size + n > SLACK.messageText - room.text)
+    ) {
       pages.push(page);
       page = [];
       size = 0;
