@@ -181,6 +181,12 @@ describe('dispatcher', () => {
     const r = await t.say('demo slow 5000');
     expect(r.ok).toBe(false);
     expect(texts(t).at(-1)).toContain('demo slow did not finish within 0 s');
+    // The public progress note does not say "collecting…" forever; the reason is the asker's.
+    const note = t.chat.posted.find((p) => p.message.text === 'collecting…')!;
+    const edited = t.chat.posted.filter((p) => p.updated && p.ref.id === note.ref.id).at(-1)!;
+    expect(edited.message.text).toBe('`demo slow` stopped; the reason went to whoever asked.');
+    expect(edited.message.ephemeral).toBeUndefined();
+    expect(t.chat.posted.at(-1)!.message.ephemeral).toBe(true);
   });
 
   it('turns expected errors into their message and bugs into an error id that is in the log', async () => {

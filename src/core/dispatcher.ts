@@ -303,6 +303,15 @@ export class Dispatcher {
         first = false;
       }
       if (pending && replies.length === 0) await out.update(pending, { text: 'Done.', tone: 'ok' });
+    } catch (err) {
+      // The progress note is in the channel; the reason goes to the asker alone. The note must
+      // not say "collecting…" forever.
+      const pending = progressRef ? await progressRef.catch(() => undefined) : undefined;
+      if (pending)
+        await out
+          .update(pending, { text: `${code(name)} stopped; the reason went to whoever asked.`, tone: 'warn' })
+          .catch(() => undefined);
+      throw err;
     } finally {
       for (const t of timers) clearTimeout(t);
     }
