@@ -173,3 +173,31 @@ describe('deciding by command: gitops approve | reject | withdraw <pr>', () => {
     );
   });
 });
+
+describe('deciding by command is checked where the card is, as the button is', () => {
+  it('an approver bound to one channel cannot approve, by typing there, a card posted in another', async () => {
+    const { bot, adapter } = await botFor(s.run, (cfg) => {
+      cfg.plugins.gitops.followUp = { timeoutSeconds: 5, settleSeconds: 0.1 };
+      cfg.identities.dave = { name: 'Dave' };
+      cfg.access.bindings.push({ roles: ['approver'], users: ['dave'], groups: [], channels: ['sandbox'] });
+    });
+    try {
+      const send = (o: { line?: string; press?: string; as: string; channel: string }) =>
+        execOnce(bot, adapter, { ...o, json: true, out: { write: () => {} } });
+      const before = await master();
+      const p = await send({ line: '/gitops scale grafana 4', as: 'alice', channel: 'prod' });
+      expect(p.ok).toBe(true);
+      const n = (p.messages.find((m) => m.data?.change)!.data!.change as { pr: { number: number } }).pr
+        .number;
+      const ids = actionsOf(p);
+      expect((await send({ press: ids.approve, as: 'dave', channel: 'prod' })).ok).toBe(false);
+      const typed = await send({ line: `/gitops approve ${n}`, as: 'dave', channel: 'sandbox' });
+      expect(typed.ok).toBe(false);
+      expect(textOf(typed)).toMatch(/dave\) need the permission gitops\.approve/);
+      expect(await master()).toBe(before);
+      expect((await send({ line: `/gitops reject ${n}`, as: 'bob', channel: 'prod' })).ok).toBe(true);
+    } finally {
+      await bot.stop(2_000);
+    }
+  }, 60_000);
+});

@@ -30,6 +30,15 @@ async function refreshCard(chat: ChatService, log: Logger, card: MessageRef | un
 }
 
 export const decideCommands = (flow: GitOpsWorkflow, chat: ChatService) => {
+  /**
+   * The scope a decision is checked against: the proposal's app and project, and the channel its
+   * card is in — where the button would be pressed — besides the channel the command is typed in
+   * (the dispatcher checks that one). A binding limited to one channel decides only there.
+   */
+  const where = (p: Awaited<ReturnType<GitOpsWorkflow['proposalFor']>>) => ({
+    ...flow.scopeOf(p.change),
+    channel: p.card?.channel ?? p.change.conversation.channel,
+  });
   /** reject and withdraw: the proposal is found, checked for its scope, closed, its card updated. */
   const closeCommand = (
     verb: 'reject' | 'withdraw',
@@ -49,7 +58,7 @@ export const decideCommands = (flow: GitOpsWorkflow, chat: ChatService) => {
       effect: 'write',
       async run({ args: a, actor, authorize, log }) {
         const p = await flow.proposalFor(a.pr, a.app);
-        authorize(o.permission, flow.scopeOf(p.change));
+        authorize(o.permission, where(p));
         const out = await o.close(p.approvalId, actor);
         await refreshCard(chat, log, p.card, out.update);
         return out.reply;
@@ -69,7 +78,7 @@ export const decideCommands = (flow: GitOpsWorkflow, chat: ChatService) => {
       effect: 'write',
       async run({ args: a, actor, conversation, authorize, log }) {
         const p = await flow.proposalFor(a.pr, a.app);
-        authorize('gitops.approve', flow.scopeOf(p.change));
+        authorize('gitops.approve', where(p));
         const out = await flow.approve(p.approvalId, actor, p.card, conversation);
         await refreshCard(chat, log, p.card, out.update);
         return [...(p.card || !out.update ? [] : [out.update]), ...(out.reply ? [out.reply] : [])];
