@@ -1,19 +1,25 @@
 /**
- * One process per directory. A lock file created exclusively (O_EXCL) names the process that
- * holds the directory and what it runs, so a second start can say who is there and refuse before
- * it touches anything. A lock whose process is gone is taken over: a crash must not block the
- * next start.
+ * One process per directory. A lock file names the process that holds the directory and what it
+ * runs, so a second start can say who is there and refuse before it touches anything. A lock
+ * whose process is gone is taken over: a crash must not block the next start.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeckError } from './errors.ts';
 
 export const LOCK_FILE = 'deckhand.lock';
+/** Held only while a stale lock is replaced, so two processes cannot both replace it. */
+const TAKEOVER_FILE = 'deckhand.lock.takeover';
+/** A lock or takeover file this old whose process is gone (or that cannot be read) is garbage. */
+const ABANDONED_MS = 10_000;
 
 export interface Holder {
   pid: number;
   what: string;
   since: string;
+  /** This lock's own: release removes the file only if it still holds this token. */
+  token?: string;
 }
 
 export class DirLockedError extends DeckError {
@@ -22,9 +28,7 @@ export class DirLockedError extends DeckError {
     super(
       'DECK_DIR_LOCKED',
       `${dir} is in use by process ${holder.pid} (${holder.what}, since ${holder.since}).`,
-      {
-        hint,
-      },
+      { hint: `${hint} If no such process runs any more, delete ${join(dir, LOCK_FILE)}.` },
     );
     this.holder = holder;
   }
@@ -49,36 +53,80 @@ function holderOf(file: string): Holder | undefined {
   }
 }
 
+const ageMs = (file: string): number => {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return Infinity;
+  }
+};
+
+/** A lock nobody holds: its process is gone (or it is this process's own, from before). */
+const stale = (file: string, h: Holder | undefined): boolean =>
+  h ? h.pid === process.pid || !alive(h.pid) : ageMs(file) > ABANDONED_MS;
+
 /**
  * Take the directory for this process, or throw DirLockedError naming who has it. `hint` tells
  * the person how to run a second one. The lock goes when `release` is called or the process exits.
+ *
+ * The record is written to a file of this process's own and hard-linked into place: the link
+ * fails when a lock exists, and a lock never exists half-written. A stale lock is replaced only
+ * under the takeover file (created exclusively), after reading it again there.
  */
 export function lockDir(dir: string, what: string, hint: string): { release(): void } {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, LOCK_FILE);
-  const me: Holder = { pid: process.pid, what, since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, JSON.stringify(me) + '\n', { flag: 'wx' });
-      let held = true;
-      const release = () => {
-        if (!held) return;
-        held = false;
-        process.off('exit', release);
-        if (holderOf(file)?.pid === process.pid) rmSync(file, { force: true });
-      };
-      process.on('exit', release);
-      return { release };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  const me: Holder = { pid: process.pid, what, since: new Date().toISOString(), token: randomUUID() };
+  const mine = join(dir, `.${LOCK_FILE}.${me.token}`);
+  writeFileSync(mine, JSON.stringify(me) + '\n');
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(mine, file);
+        return held(file, me);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
       const holder = holderOf(file);
-      if (holder && holder.pid !== process.pid && alive(holder.pid))
-        throw new DirLockedError(dir, holder, hint);
-      // A stale lock (its process is gone, or unreadable): take it over once.
-      rmSync(file, { force: true });
+      if (!stale(file, holder))
+        throw new DirLockedError(dir, holder ?? { pid: 0, what: 'a lock being written', since: 'now' }, hint);
+      takeOver(dir, file, holder);
     }
+  } finally {
+    rmSync(mine, { force: true });
   }
   throw new DeckError('DECK_DIR_LOCKED', `Could not take ${dir}: its lock file keeps coming back.`);
+}
+
+/** Remove a stale lock, unless someone else is replacing it or it changed meanwhile. */
+function takeOver(dir: string, file: string, seen: Holder | undefined): void {
+  const guard = join(dir, TAKEOVER_FILE);
+  if (ageMs(guard) > ABANDONED_MS) rmSync(guard, { force: true });
+  try {
+    writeFileSync(guard, String(process.pid), { flag: 'wx' });
+  } catch {
+    return; // another process is replacing it: the next link attempt sees its lock
+  }
+  try {
+    const now = holderOf(file);
+    if (now?.token === seen?.token && now?.pid === seen?.pid && stale(file, now))
+      rmSync(file, { force: true });
+  } finally {
+    rmSync(guard, { force: true });
+  }
+}
+
+function held(file: string, me: Holder): { release(): void } {
+  let holding = true;
+  const release = () => {
+    if (!holding) return;
+    holding = false;
+    process.off('exit', release);
+    // Only our own lock: a later one (another process's, or this process's next) stays.
+    if (holderOf(file)?.token === me.token) rmSync(file, { force: true });
+  };
+  process.on('exit', release);
+  return { release };
 }
 
 /** Who holds the directory now, if a live process does: to say so before trying anything else. */
