@@ -1,63 +1,66 @@
 /**
- * Discord end to end in HTTP interactions mode: signed interaction payloads as Discord sends them
- * go in; the deferred response comes back at once, and the answer goes out through discord.js's
- * REST layer to a local fake of Discord's API — embeds and buttons within Discord's limits.
+ * Discord end to end in HTTP interactions mode, the whole bot against the strict fake of Discord
+ * (test/support/discord-strict.ts): signed interaction payloads as Discord sends them go in; the
+ * initial response comes back within Discord's 3 seconds, and the answer goes out through
+ * discord.js's REST layer — embeds and buttons within Discord's limits, private answers only to
+ * the asker, and a merge's follow-up in the proposal's thread.
  */
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discordPayloadProblems } from '../src/adapters/discord/render.ts';
 import type { Bot } from '../src/core/compose.ts';
-import { FakeDiscord } from './support/fake-discord.ts';
-import { botFor, startSandboxBot, type SandboxBot } from './support/sandbox-bot.ts';
+import { systemClock } from '../src/core/clock.ts';
+import { bundledPlugins } from '../src/plugins/index.ts';
+import { runSandbox, type SandboxRun } from '../src/sandbox/cli.ts';
+import { StrictDiscord } from './support/discord-strict.ts';
+import { botFor } from './support/sandbox-bot.ts';
 
-const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-const publicHex = (publicKey.export({ format: 'der', type: 'spki' }) as Buffer).subarray(-32).toString('hex');
 const APP = '123456789012345678';
-const fake = new FakeDiscord();
-let s: SandboxBot;
+const GUILD = '1000000000000000001';
+const BOB = '81234567890123456';
+const ALICE = '81234567890123457';
+const fake = new StrictDiscord({ app: APP, botToken: 'discord-bot-token-for-tests', clock: systemClock });
+const channel = fake.channel().id;
+let run: SandboxRun;
+let dir: string;
 let bot: Bot;
 let url: string;
 
-const signed = (body: string, key = privateKey, at = Date.now()) => {
-  const ts = String(Math.floor(at / 1000));
-  return {
-    'content-type': 'application/json',
-    'x-signature-timestamp': ts,
-    'x-signature-ed25519': sign(null, Buffer.from(ts + body), key).toString('hex'),
-  };
+const status = {
+  id: '1',
+  name: 'argo',
+  type: 1,
+  options: [{ type: 1, name: 'status', options: [{ type: 3, name: 'app', value: 'naver-news' }] }],
 };
-
-const interaction = (type: number, data: object, token: string, extra: object = {}) =>
-  JSON.stringify({
-    id: '1100000000000000001',
-    application_id: APP,
-    type,
-    data,
-    guild_id: '1000000000000000001',
-    channel_id: '1200000000000000001',
-    channel: { id: '1200000000000000001', type: 0 },
-    member: { user: { id: '81234567890123456', username: 'bob' }, roles: [] },
-    token,
-    version: 1,
-    ...extra,
-  });
 
 beforeAll(async () => {
   const api = await fake.start();
-  s = await startSandboxBot();
+  // One bot only: it alone serves the store, so the follow-ups it starts are its to post.
+  dir = mkdtempSync(join(tmpdir(), 'deckhand-discord-'));
+  run = await runSandbox({
+    dataDir: dir,
+    timeScale: 0.001,
+    syncDelayMs: 5,
+    plugins: bundledPlugins.map((p) => p.id),
+  });
   ({ bot } = await botFor(
-    s.run,
+    run,
     (cfg) => {
       cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
-      cfg.identities.bob = { ...cfg.identities.bob, discord: '81234567890123456' };
+      cfg.identities.bob = { ...cfg.identities.bob, discord: BOB };
+      cfg.identities.alice = { ...cfg.identities.alice, discord: ALICE };
+      cfg.plugins.gitops.followUp = { timeoutSeconds: 600, settleSeconds: 0.2 };
       cfg.adapters.discord = {
         enabled: true,
         botToken: 'discord-bot-token-for-tests',
         applicationId: APP,
         mode: 'http',
-        publicKey: publicHex,
+        publicKey: fake.publicHex,
         path: '/discord/interactions',
-        guildId: '1000000000000000001',
+        guildId: GUILD,
         apiUrl: api,
         registerCommands: true,
         groups: ['argo', 'k8s', 'gitops', 'diagnose', 'deckhand'],
@@ -70,9 +73,43 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await bot?.stop(2_000);
-  await s?.stop();
+  await run?.sandbox.stop();
   await fake.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/** alice proposes on Discord; the card with its buttons, as Discord shows it. */
+async function propose(app: string, replicas: number) {
+  const scale = {
+    id: '1',
+    name: 'gitops',
+    type: 1,
+    options: [
+      {
+        type: 1,
+        name: 'scale',
+        options: [
+          { type: 3, name: 'app', value: app },
+          { type: 4, name: 'replicas', value: replicas },
+        ],
+      },
+    ],
+  };
+  const asked = await fake.interact(url, { type: 2, data: scale, channel, user: ALICE, username: 'alice' });
+  await fake.waitFor(
+    (c) => c.path.includes(asked.token) && JSON.stringify(c.body).includes('Approve'),
+    20_000,
+  );
+  const card = mine(asked.token).find((m) => JSON.stringify(m.components).includes('Approve'))!;
+  const buttons = (card.components as { components: { label: string; custom_id: string }[] }[]).flatMap(
+    (r) => r.components,
+  );
+  const button = (label: string) => buttons.find((b) => b.label.startsWith(label))!.custom_id;
+  return { card, button };
+}
+
+const seen = () => fake.calls.map((c) => `${c.method} ${c.path} ${c.status} ${c.code ?? ''}`).join('\n');
+const mine = (token: string) => [...fake.messages.values()].filter((m) => m.token === token);
 
 describe('Discord interactions over HTTP', () => {
   it('registered the slash commands for the guild from the registry', async () => {
@@ -80,55 +117,105 @@ describe('Discord interactions over HTTP', () => {
     const names = (put.body as { name: string }[]).map((c) => c.name);
     expect(names).toEqual(expect.arrayContaining(['argo', 'k8s', 'gitops', 'diagnose', 'deckhand']));
     expect(put.auth).toBe('Bot discord-bot-token-for-tests');
+    expect(put.status).toBe(200);
   });
 
-  it('defers at once, then fills the reply with an embed through the REST layer', async () => {
-    const body = interaction(
-      2,
-      {
-        id: '1',
-        name: 'argo',
-        type: 1,
-        options: [{ type: 1, name: 'status', options: [{ type: 3, name: 'app', value: 'naver-news' }] }],
-      },
-      'tok-status',
-    );
-    const res = await fetch(url, { method: 'POST', headers: signed(body), body });
+  it('defers publicly, then fills the reply with an embed that names who asked', async () => {
+    const res = await fake.interact(url, { type: 2, data: status, channel });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ type: 5 });
+    expect(res.body).toEqual({ type: 5 });
     const edit = await fake.waitFor(
-      (c) => c.method === 'PATCH' && c.path === `/v10/webhooks/${APP}/tok-status/messages/@original`,
+      (c) => c.method === 'PATCH' && c.path === `/v10/webhooks/${APP}/${res.token}/messages/@original`,
     );
+    expect(edit.status).toBe(200);
     expect(edit.body.embeds[0].title).toContain('naver-news');
+    expect(edit.body.content).toBe(`asked by <@${BOB}>`);
     expect(discordPayloadProblems(edit.body)).toEqual([]);
   });
 
+  it('answers whoami only to the asker: an ephemeral deferral, nothing in the channel', async () => {
+    const before = fake.visibleIn(channel).length;
+    const whoami = {
+      id: '1',
+      name: 'deckhand',
+      type: 1,
+      options: [{ type: 1, name: 'whoami', options: [] }],
+    };
+    const res = await fake.interact(url, { type: 2, data: whoami, channel });
+    expect(res.body).toEqual({ type: 5, data: { flags: 64 } });
+    await fake.waitFor((c) => c.path.includes(res.token));
+    await fake.settle(100);
+    expect(mine(res.token).every((m) => m.ephemeral && m.ephemeralTo === BOB)).toBe(true);
+    expect(mine(res.token).some((m) => !m.thinking)).toBe(true);
+    expect(fake.visibleIn(channel).length).toBe(before);
+  });
+
   it('routes a button press to its action as the mapped identity', async () => {
-    const alice = await s.exec('/gitops scale flash-web-dev 3', 'alice');
-    const ids = alice.messages.find((m) => m.data?.actions)!.data!.actions as { diff: string };
-    const body = interaction(3, { custom_id: ids.diff, component_type: 2 }, 'tok-press', {
-      message: { id: '1300000000000000001', channel_id: '1200000000000000001' },
+    const { card, button } = await propose('flash-web-dev', 3);
+    const res = await fake.interact(url, {
+      type: 3,
+      data: { custom_id: button('View diff'), component_type: 2 },
+      channel,
+      message: card.id,
     });
-    const res = await fetch(url, { method: 'POST', headers: signed(body), body });
-    expect(await res.json()).toEqual({ type: 6 });
-    const out = await fake.waitFor((c) => c.method === 'POST' && c.path.includes('/tok-press'));
-    expect(JSON.stringify(out.body)).toContain('replicas');
+    expect(res.body).toEqual({ type: 6 });
+    // The diff is a thread answer: in a thread started from the message that carried the button.
+    await fake.waitFor((c) => c.method === 'POST' && c.path === `/v10/channels/${card.id}/messages`);
+    expect(JSON.stringify(fake.visibleIn(card.id))).toContain('replicas');
+    expect(fake.calls.filter((c) => c.status >= 400)).toEqual([]);
   }, 30_000);
 
-  it('refuses a forged signature and runs nothing', async () => {
+  it('after a merge, posts the follow-up in the proposal’s thread (issue 19)', async () => {
+    const { card, button } = await propose('naver-news', 3);
+    const press = await fake.interact(url, {
+      type: 3,
+      data: { custom_id: button('Approve'), component_type: 2 },
+      channel,
+      message: card.id,
+    });
+    expect(press.body).toEqual({ type: 6 });
+    // The follow-up's verdict arrives in the thread started from the card.
+    const until = Date.now() + 40_000;
+    // First "Merged #n…", then the verdict.
+    while (fake.visibleIn(card.id).length < 2) {
+      if (Date.now() > until) throw new Error(`no follow-up in the thread; Discord saw:\n${seen()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [merged, verdict] = fake.visibleIn(card.id).map((m) => JSON.stringify(m.embeds) + m.content);
+    expect(merged).toContain('Merged #');
+    expect(verdict).toContain('naver-news');
+    expect(fake.channels.get(card.id)).toMatchObject({ type: 11, parent: channel });
+    // The card itself was updated through the press's token.
+    expect(
+      fake.calls.some(
+        (c) => c.method === 'PATCH' && c.path === `/v10/webhooks/${APP}/${press.token}/messages/@original`,
+      ),
+    ).toBe(true);
+    expect(fake.calls.filter((c) => c.status >= 400).map((c) => `${c.method} ${c.path} ${c.code}`)).toEqual(
+      [],
+    );
+  }, 60_000);
+
+  it('refuses a forged signature and a stale timestamp, and runs nothing', async () => {
     const other = generateKeyPairSync('ed25519').privateKey;
     const before = fake.calls.length;
-    const body = interaction(
-      2,
-      { id: '1', name: 'deckhand', type: 1, options: [{ type: 1, name: 'whoami', options: [] }] },
-      'tok-forged',
-    );
-    const res = await fetch(url, { method: 'POST', headers: signed(body, other), body });
+    const body = JSON.stringify({
+      id: '1100000000000000001',
+      application_id: APP,
+      type: 2,
+      data: { id: '1', name: 'deckhand', type: 1, options: [{ type: 1, name: 'whoami', options: [] }] },
+      guild_id: GUILD,
+      channel_id: channel,
+      member: { user: { id: BOB, username: 'bob' }, roles: [] },
+      token: 'tok-forged',
+      version: 1,
+    });
+    const res = await fetch(url, { method: 'POST', headers: fake.signed(body, Date.now(), other), body });
     expect(res.status).toBe(401);
     // Correctly signed, but ten minutes old: a replay.
     const stale = await fetch(url, {
       method: 'POST',
-      headers: signed(body, privateKey, Date.now() - 600_000),
+      headers: fake.signed(body, Date.now() - 600_000),
       body,
     });
     expect(stale.status).toBe(401);
