@@ -148,6 +148,8 @@ export function runRepl(opts: ReplOptions): Promise<void> {
       void queue.then(prompt);
     });
     rl.on('close', () => {
+      // Messages posted while the bot shuts down are printed plainly, not through a closed prompt.
+      prompting = false;
       void queue.then(() => resolve());
     });
     prompt();

@@ -64,7 +64,10 @@ export class FollowUps {
   private serving = false;
   private stopped = false;
   /** Per follow-up: the new pods' restart counts at the last look, and when the tree was read. */
-  private readonly pods = new Map<string, { at: number; restarts: Record<string, number> }>();
+  private readonly pods = new Map<
+    string,
+    { at: number; restarts: Record<string, number>; stuckSince: Record<string, number> }
+  >();
   readonly settleMs: number;
   /** How often a one-shot process looks at the follow-ups it started itself. */
   private readonly ownPollMs: number;
@@ -293,8 +296,16 @@ export class FollowUps {
       .catch(() => undefined);
     if (!tree) return undefined;
     const pods = newPods(tree, f.startedAt);
-    const failure = podFailure(pods, last?.restarts ?? {});
-    this.pods.set(f.id, { at: now, restarts: Object.fromEntries(pods.map((p) => [p.pod, p.restarts])) });
+    // When each pod was first seen with its current reason: a stuck reason must last the settle time.
+    const stuckSince: Record<string, number> = {};
+    for (const p of pods)
+      stuckSince[`${p.pod}/${p.reason}`] = last?.stuckSince[`${p.pod}/${p.reason}`] ?? now;
+    const failure = podFailure(pods, last?.restarts ?? {}, { since: stuckSince, now, forMs: this.settleMs });
+    this.pods.set(f.id, {
+      at: now,
+      restarts: Object.fromEntries(pods.map((p) => [p.pod, p.restarts])),
+      stuckSince,
+    });
     return failure;
   }
 

@@ -63,13 +63,20 @@ export function newPods(tree: ApplicationTree, since: number): PodSignal[] {
 }
 
 /**
- * A failure of the new pods that will not heal: a stuck reason, or a crash loop whose restarts
- * keep growing (more than the last look saw, or past a few). `seen` is the restart count of each
- * pod at the last look.
+ * A failure of the new pods that will not heal: a stuck reason that lasted (`stuckSince`: when
+ * each pod was first seen with it; an image still being pushed, a Secret the same sync creates a
+ * moment later, heal on their own), or a crash loop whose restarts keep growing (more than the
+ * last look saw, or past a few). `seen` is the restart count of each pod at the last look.
  */
-export function podFailure(pods: PodSignal[], seen: Record<string, number>): Failure | undefined {
+export function podFailure(
+  pods: PodSignal[],
+  seen: Record<string, number>,
+  stuck: { since: Record<string, number>; now: number; forMs: number } = { since: {}, now: 0, forMs: 0 },
+): Failure | undefined {
   for (const p of pods) {
-    if (STUCK.has(p.reason)) return { pod: p.pod, reason: p.reason, detail: `pod ${p.pod}: ${p.reason}` };
+    const from = stuck.since[`${p.pod}/${p.reason}`];
+    if (STUCK.has(p.reason) && from !== undefined && stuck.now - from >= stuck.forMs)
+      return { pod: p.pod, reason: p.reason, detail: `pod ${p.pod}: ${p.reason}` };
     if (p.reason === 'CrashLoopBackOff' || p.reason === 'OOMKilled' || p.reason === 'Error') {
       const before = seen[p.pod];
       const growing = (before !== undefined && p.restarts > before && before >= 1) || p.restarts >= CRASHES;
@@ -91,10 +98,12 @@ export function podFailure(pods: PodSignal[], seen: Record<string, number>): Fai
 export function syncFailure(app: Application, revision: string, since: number): Failure | undefined {
   const op = app.status?.operationState;
   if (!op || (op.phase !== 'Failed' && op.phase !== 'Error')) return undefined;
-  const ours =
-    op.syncResult?.revision === revision ||
-    op.syncResult?.revisions?.includes(revision) ||
-    Date.parse(op.startedAt) >= since;
+  // A sync that names its revision is ours only if it is the merged one (a self-heal of the old
+  // commit failing after the merge is not this change's failure); one that names none, by time.
+  const named = op.syncResult?.revision || op.syncResult?.revisions?.length;
+  const ours = named
+    ? op.syncResult?.revision === revision || !!op.syncResult?.revisions?.includes(revision)
+    : Date.parse(op.startedAt) >= since;
   if (!ours) return undefined;
   return { reason: `sync ${op.phase}`, detail: op.message ?? `the sync ended ${op.phase}` };
 }
