@@ -72,18 +72,32 @@ export interface DeliveryAudit {
  * refuses an oversized body before any of the spec runs, so that refusal is in its log only.
  */
 export function audited<S extends z.ZodType>(spec: WebhookSpec<S>, a: DeliveryAudit): WebhookSpec<S> {
-  const write = (outcome: string, detail: Record<string, unknown>) => {
+  const write = (outcome: string, detail: Record<string, unknown>, actor = a.source) => {
     const done = a.audit
-      .record({ actor: a.source, platform: 'webhook', kind: 'webhook', name: spec.path, outcome, detail })
+      .record({ actor, platform: 'webhook', kind: 'webhook', name: spec.path, outcome, detail })
       .catch((err: unknown) => a.log.error({ err }, 'audit write failed'));
     a.track?.(done);
   };
+  const refusals = new RefusalWindow();
   return {
     ...spec,
     verify(req) {
       const refusal = spec.verify(req);
       const why = refusal ? `not authenticated: ${refusal}` : malformed(spec.body, req.rawBody);
-      if (why) write('refused', { reason: why, bytes: req.rawBody.length, agent: agentOf(req.headers) });
+      // Anyone who reaches the port can be refused: one row per reason a minute, with how many
+      // more there were, so a flood neither grows the store without bound nor buries real entries.
+      const folded = why ? refusals.admit(why, Date.now()) : undefined;
+      if (why && folded !== undefined)
+        write(
+          'refused',
+          {
+            reason: why,
+            bytes: req.rawBody.length,
+            agent: agentOf(req.headers),
+            ...(folded ? { alsoRefusedLastMinute: folded } : {}),
+          },
+          refusal ? 'unauthenticated' : a.source,
+        );
       return refusal;
     },
     async handle(ctx) {
@@ -97,6 +111,22 @@ export function audited<S extends z.ZodType>(spec: WebhookSpec<S>, a: DeliveryAu
       }
     },
   };
+}
+
+/** At most one refusal row per reason a minute; the rest are counted into the next row. */
+class RefusalWindow {
+  private readonly seen = new Map<string, { since: number; folded: number }>();
+  /** The count folded since the last row when this one is to be written; undefined to skip it. */
+  admit(reason: string, now: number): number | undefined {
+    const w = this.seen.get(reason);
+    if (w && now - w.since < 60_000) {
+      w.folded++;
+      return undefined;
+    }
+    if (this.seen.size > 100) this.seen.clear();
+    this.seen.set(reason, { since: now, folded: 0 });
+    return w?.folded ?? 0;
+  }
 }
 
 /** Why the server will answer 400, in its words; the body is parsed twice, within its size limit. */
