@@ -104,6 +104,7 @@ export async function start(opts: StartOptions = {}): Promise<Started> {
           banner,
           people: Object.keys(cfg.identities),
           attach: (write) => (print = write),
+          switchUsers: cfg.adapters.console.switchUsers,
         })
       : undefined;
     if (!chat) output.write(banner + '\n');

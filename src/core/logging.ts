@@ -40,7 +40,10 @@ export function createLogger(opts: LogOptions = {}): Logger {
     serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
   };
   if (opts.stream) return pino(options, opts.stream);
-  if (opts.file) return pino(options, pino.destination({ dest: opts.file, mkdir: true, sync: false }));
+  // Opened at once, not later: an asynchronous open can land after the directory is gone (a
+  // short-lived exec, a demo world removed) and fail as an unhandled error. File logging is the
+  // console's and exec's, where a synchronous write costs nothing anyone waits for.
+  if (opts.file) return pino(options, pino.destination({ dest: opts.file, mkdir: true, sync: true }));
   if (pretty) {
     return pino({
       ...options,

@@ -68,6 +68,8 @@ export function botConfig(info: SandboxInfo, dataDir: string, setup: BotSetup = 
     dataDir: join(dir, 'bot'),
     log: { level: 'info' },
     server: { host: '127.0.0.1', port: setup.port ?? 8080 },
+    // The demo's console plays everyone, so one terminal can propose as alice and approve as bob.
+    adapters: { console: { switchUsers: true } },
     identities: Object.fromEntries(Object.entries(DEMO_IDENTITIES).map(([id, p]) => [id, { name: p.name }])),
     access: {
       bindings: Object.entries(DEMO_IDENTITIES).map(([id, p]) => ({ roles: [p.role], users: [id] })),

@@ -28,6 +28,8 @@ export interface ReplOptions {
    * redrawn below it instead of being cut in two.
    */
   attach?: (write: (s: string) => void) => void;
+  /** `as <person>` is allowed (adapters.console.switchUsers); otherwise it says how to turn it on. */
+  switchUsers?: boolean;
 }
 
 const AS = /^\/?as(?:\s+(\S+))?$/i;
@@ -65,6 +67,12 @@ export function runRepl(opts: ReplOptions): Promise<void> {
   /** `as bob`: who types next; the buttons printed so far keep their numbers. */
   const switchTo = (name: string | undefined): void => {
     const people = opts.people ?? [];
+    if (!opts.switchUsers) {
+      output.write(
+        'Switching who types is off: set adapters.console.switchUsers: true, or use deckhand exec --as <person>.\n',
+      );
+      return;
+    }
     if (!name) {
       output.write(
         `You are ${user.id}.${people.length ? ` Type \`as <name>\` to be someone else: ${people.join(', ')}.` : ''}\n`,

@@ -63,6 +63,12 @@ export const ConsoleAdapterSchema = z.strictObject({
   enabled: z.boolean().default(true),
   user: z.string().default('console').describe('who the console user is (an identity id)'),
   channel: z.string().default('console'),
+  switchUsers: z
+    .boolean()
+    .default(false)
+    .describe(
+      'allow `as <person>` at the console to act as anyone (the demo turns it on); whoever has the terminal can then approve as an approver',
+    ),
 });
 
 export const coreShape = {

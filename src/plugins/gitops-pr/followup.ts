@@ -147,7 +147,13 @@ export class FollowUps {
     const now = this.clock.now();
     const { deadlineMs, ...rest } = f;
     const doc: FollowUp = { ...rest, startedAt: now, deadline: now + deadlineMs };
-    await this.docs.put(doc.id, doc);
+    try {
+      await this.docs.put(doc.id, doc);
+    } catch (err) {
+      // Callers fire and forget: a store that fails here must not become an unhandled rejection.
+      this.log.error({ err, followUp: doc.id, app: doc.app }, 'could not store the follow-up; not following');
+      return;
+    }
     const done = new Promise<void>((resolve) => this.waiting.set(doc.id, resolve));
     void this.tasks.track(done, () => this.describe(doc.id));
     this.guard(this.check(doc.id));
