@@ -145,12 +145,25 @@ export class ArgoService {
           cache?: AppCache;
         };
         try {
-          if (cache?.warm && !opts.fresh) {
-            for (const app of cache.named(ref.name)) {
-              if (ref.namespace && app.metadata.namespace !== ref.namespace) continue;
-              found.push(this.resolved(name, client, app, true));
+          if (cache?.warm) {
+            const cached = cache
+              .named(ref.name)
+              .filter((app) => !ref.namespace || app.metadata.namespace === ref.namespace);
+            if (found.length === 0 && cached.length === 0) for (const n of cache.names()) allNames.add(n);
+            if (!opts.fresh) {
+              for (const app of cached) found.push(this.resolved(name, client, app, true));
+              return;
             }
-            if (found.length === 0) for (const n of cache.names()) allNames.add(n);
+            // Fresh, but the cache knows where it is: one read, not a list and a read.
+            for (const app of await Promise.all(
+              cached.map((c) =>
+                client.get(
+                  { name: c.metadata.name, namespace: c.metadata.namespace },
+                  { signal: opts.signal },
+                ),
+              ),
+            ))
+              found.push(this.resolved(name, client, app, false));
             return;
           }
           // Cold: list names only (cheap with `fields`), then read the match in full.
