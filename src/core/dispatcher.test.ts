@@ -229,6 +229,8 @@ describe('dispatcher', () => {
       ),
     });
     expect((await t.say('/demo echo hi')).messages[0]?.ephemeral).toBe(true);
+    // A proposal stays where approvers see it, whatever the setting.
+    expect((await t.say('/demo propose 3', 'alice')).messages[0]?.ephemeral).toBeUndefined();
     expect((await t.say('/help')).messages[0]?.ephemeral).toBeUndefined();
   });
 

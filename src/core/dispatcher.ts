@@ -318,7 +318,9 @@ export class Dispatcher {
   }
 
   /** The command's own visibility, unless the configuration says otherwise for it or its group. */
-  private visibilityOf(cmd: { name: string; visibility?: Visibility }): Visibility {
+  private visibilityOf(cmd: { name: string; visibility?: Visibility; effect?: string }): Visibility {
+    // What changes things is the team's to see: a proposal only its asker saw could never be approved.
+    if (cmd.effect === 'write') return 'public';
     const cfg = this.deps.options.visibility ?? {};
     const group = cmd.name.split(' ')[0] as string;
     return cfg[cmd.name] ?? cfg[group] ?? cmd.visibility ?? 'public';

@@ -37,7 +37,7 @@ export const CommandsConfigSchema = z.strictObject({
     .record(z.string(), z.enum(['public', 'private']))
     .default({})
     .describe(
-      'who sees answers, per command or group: { diagnose: private, k8s: private, help: public }. Errors and refusals are always private',
+      'who sees answers, per command or group: { diagnose: private, k8s: private, help: public }. Errors and refusals are always private; commands that change things are always public',
     ),
 });
 
