@@ -25,6 +25,8 @@ import {
   type Interaction,
 } from 'discord.js';
 import {
+  ApplicationCommandType,
+  GatewayCloseCodes,
   InteractionResponseType,
   InteractionType,
   RESTJSONErrorCodes,
@@ -198,19 +200,23 @@ export class DiscordAdapter implements ChatAdapter {
       if (this.cfg.mode === 'http') this.connected = true;
     } catch (err) {
       if (this.stopped) return;
-      const e = discordError(err);
-      this.attempts += 1;
-      const wait = this.retryDelayMs(this.attempts);
-      const status = e.status ? `${e.status} ` : '';
-      const code = e.code !== undefined && e.code !== '' ? ` (code ${e.code})` : '';
-      this.problem = `Discord refused ${step}: ${status}${e.message}${code}; retrying in ${Math.ceil(wait / 1000)} s`;
-      this.log.error(
-        { status: e.status, code: e.code, discordMessage: e.message, attempt: this.attempts, retryMs: wait },
-        `discord ${step} failed`,
-      );
-      this.retryTimer = setTimeout(() => void this.connect(), wait);
-      this.retryTimer.unref();
+      this.failed(step, discordError(err));
     }
+  }
+
+  /** Say why Discord refused `step` (readiness and the log), and connect again after a backoff. */
+  private failed(step: string, e: ReturnType<typeof discordError>): void {
+    this.attempts += 1;
+    const wait = this.retryDelayMs(this.attempts);
+    const status = e.status ? `${e.status} ` : '';
+    const code = e.code !== undefined && e.code !== '' ? ` (code ${e.code})` : '';
+    this.problem = `Discord refused ${step}: ${status}${e.message}${code}; retrying in ${Math.ceil(wait / 1000)} s`;
+    this.log.error(
+      { status: e.status, code: e.code, discordMessage: e.message, attempt: this.attempts, retryMs: wait },
+      `discord ${step} failed`,
+    );
+    this.retryTimer = setTimeout(() => void this.connect(), wait);
+    this.retryTimer.unref();
   }
 
   private async login(): Promise<void> {
@@ -221,7 +227,18 @@ export class DiscordAdapter implements ChatAdapter {
     });
     client.on(Events.InteractionCreate, (i) => void this.onGateway(i));
     client.on(Events.ClientReady, () => (this.connected = true));
-    client.on(Events.ShardDisconnect, () => (this.connected = false));
+    client.on(Events.ShardDisconnect, ({ code }) => {
+      const wasConnected = this.connected;
+      this.connected = false;
+      // discord.js gives up for good on a close code it cannot recover from (4004 authentication
+      // failed, 4014 disallowed intents, …). At login the rejected login() says so; once
+      // connected, nothing else would: say why, and log in again with backoff.
+      if (!wasConnected || this.stopped || this.client !== client) return;
+      this.failed('login', {
+        code,
+        message: `the Gateway closed with ${GatewayCloseCodes[code] ?? 'an error'}`,
+      });
+    });
     this.client = client;
     try {
       await client.login(this.cfg.botToken);
@@ -387,11 +404,14 @@ export class DiscordAdapter implements ChatAdapter {
   private async onGateway(i: Interaction): Promise<void> {
     try {
       if (i.isChatInputCommand()) {
-        const raw = i.toJSON() as { data?: APIChatInputApplicationCommandInteractionData };
-        const data = (raw.data ?? {
+        // discord.js keeps no raw `data` (toJSON() has none): the options tree it parsed is
+        // `options.data`, with each option's name, type, value and sub-options as Discord sent them.
+        const data = {
+          id: i.commandId,
           name: i.commandName,
-          options: [],
-        }) as APIChatInputApplicationCommandInteractionData;
+          type: ApplicationCommandType.ChatInput,
+          options: i.options.data,
+        } as unknown as APIChatInputApplicationCommandInteractionData;
         const ack = async (ephemeral: boolean) => {
           await i.deferReply(ephemeral ? { flags: EPHEMERAL } : {});
         };
