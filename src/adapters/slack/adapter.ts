@@ -13,6 +13,7 @@
 import {
   App,
   HTTPReceiver,
+  SocketModeReceiver,
   webApi,
   type AuthorizeResult,
   type RespondArguments,
@@ -53,6 +54,11 @@ const UPDATE_FALLBACK = new Set([
 const TELL_AGAIN_MS = 24 * 3600_000;
 /** Bounds of the adapter's small memories (messages sent through response_urls, who was told). */
 const MEMORY = 2_000;
+/** Socket Mode: how long before trying again after a refused or failed connection (doubling). */
+const RECONNECT_MS = 2_000;
+const RECONNECT_MAX_MS = 300_000;
+/** apps.connections.open's answers that mean the app-level token is wrong (https://api.slack.com/methods/apps.connections.open#errors). */
+const TOKEN_REFUSED = new Set(['not_authed', 'invalid_auth', 'not_allowed_token_type', 'account_inactive']);
 
 const errorCode = (err: unknown): string => (err as { data?: { error?: string } }).data?.error ?? '';
 /** A ts of a message the bot posted itself (not a response_url or ephemeral message). */
@@ -112,8 +118,14 @@ export class SlackAdapter implements ChatAdapter {
   private readonly app: App;
   private readonly client: WebClient;
   private readonly receiver?: HTTPReceiver;
+  private readonly socket?: SocketModeReceiver;
   private readonly groups: UserGroups;
   private connected = false;
+  /** Socket Mode: why the last connection attempt failed, until one succeeds. */
+  private problem?: string;
+  private attempts = 0;
+  private retryTimer?: NodeJS.Timeout;
+  private stopped = false;
   private deliver?: Deliver;
   private seq = 0;
   /** Messages posted through a response_url, by the id their MessageRef carries. */
@@ -147,10 +159,18 @@ export class SlackAdapter implements ChatAdapter {
         clientOptions,
       });
     } else {
+      // The adapter reconnects itself (reconnect()): the client's own reconnection gives up for good,
+      // with an unhandled rejection, when apps.connections.open fails once during a reconnect, and
+      // retries a refused token type forever without saying so where readiness can see it.
+      this.socket = new SocketModeReceiver({
+        appToken: cfg.appToken as string,
+        logger,
+        autoReconnectEnabled: false,
+        installerOptions: { clientOptions },
+      });
       this.app = new App({
         authorize: () => this.authorize(),
-        appToken: cfg.appToken,
-        socketMode: true,
+        receiver: this.socket,
         logger,
         clientOptions,
       });
@@ -272,21 +292,64 @@ export class SlackAdapter implements ChatAdapter {
         }),
       );
       this.connected = true;
-    } else {
-      const socket = (this.app as unknown as { receiver: { client: NodeJS.EventEmitter } }).receiver.client;
-      socket.on('connected', () => (this.connected = true));
-      socket.on('disconnected', () => (this.connected = false));
-      await this.app.start();
-      this.connected = true;
+    } else if (this.socket) {
+      this.stopped = false;
+      const client = this.socket.client;
+      // Connected from Slack's hello until the connection closes: after Slack's refresh warning
+      // (type disconnect), a dropped connection or a missed pong, a new one is opened.
+      client.on('connected', () => {
+        this.connected = true;
+        this.problem = undefined;
+        this.attempts = 0;
+      });
+      client.on('disconnected', () => {
+        this.connected = false;
+        if (!this.stopped) this.log.info('slack: Socket Mode connection closed; opening a new one');
+        this.reconnect();
+      });
+      // Startup waits for one attempt only: a refusal is said (log, readiness), not thrown, and
+      // tried again later.
+      await this.app.start().catch((err: unknown) => this.refused(err));
     }
   }
 
+  /** Opens a new Socket Mode connection (apps.connections.open, then the WebSocket). */
+  private reconnect(): void {
+    if (this.stopped || this.retryTimer || !this.socket) return;
+    const socket = this.socket;
+    const wait = this.attempts ? Math.min(RECONNECT_MAX_MS, RECONNECT_MS * 2 ** (this.attempts - 1)) : 0;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.stopped) return;
+      socket.client.start().catch((err: unknown) => this.refused(err));
+    }, wait);
+    this.retryTimer.unref();
+  }
+
+  private refused(err: unknown): void {
+    if (this.stopped) return;
+    this.connected = false;
+    this.attempts += 1;
+    const code = errorCode(err) || (err instanceof Error ? err.message : String(err ?? 'connection closed'));
+    const wait = Math.min(RECONNECT_MAX_MS, RECONNECT_MS * 2 ** (this.attempts - 1));
+    const hint = TOKEN_REFUSED.has(code)
+      ? ' (adapters.slack.appToken must be an app-level token, xapp-…, with connections:write)'
+      : '';
+    this.problem = `Slack Socket Mode connection failed: ${code}${hint}; trying again in ${Math.ceil(wait / 1000)} s`;
+    this.log.error({ error: code, attempt: this.attempts, retryMs: wait }, this.problem);
+    this.reconnect();
+  }
+
   health(): string | null {
+    if (this.problem) return this.problem;
     return this.connected ? null : 'not connected to Slack';
   }
 
   async stop(): Promise<void> {
     this.deliver = undefined;
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     if (!this.receiver) await this.app.stop().catch(() => undefined);
     this.connected = false;
   }
