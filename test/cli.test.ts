@@ -2,11 +2,11 @@
  * The CLI as a user runs it: a separate process on Node 24 with the real bin script.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const bin = resolve(import.meta.dirname, '../bin/deckhand.js');
@@ -27,7 +27,15 @@ async function deckhand(
   }
 }
 
-const workdir = () => mkdtempSync(join(tmpdir(), 'deckhand-cli-'));
+const made: string[] = [];
+const workdir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'deckhand-cli-'));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 describe('deckhand CLI', () => {
   it('exec "/help" lists the commands', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -109,6 +109,7 @@ describe('config loading', () => {
       baseDir: dir,
     });
     expect((config.adapters.slack as { botToken: string }).botToken).toBe('xoxb-from-file');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('says when a secret file cannot be read or both forms are given', () => {

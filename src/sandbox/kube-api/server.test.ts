@@ -4,7 +4,7 @@
  * Leases with their conflicts), plus the errors and fault knobs.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -73,18 +73,22 @@ let server: SandboxServer;
 let url: string;
 let kc: KubeConfig;
 let kubeconfig: string;
+let dir: string;
 
 beforeEach(async () => {
   cluster = new World(parseScenario(scenario), systemClock).cluster('lab') as ClusterState;
   server = createKubeServer(cluster);
   url = await server.listen(0);
-  const dir = mkdtempSync(join(tmpdir(), 'deckhand-kube-'));
+  dir = mkdtempSync(join(tmpdir(), 'deckhand-kube-'));
   kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, kubeconfigFor(url, cluster.token, 'lab'));
   kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
 });
-afterEach(async () => server.close());
+afterEach(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 async function kubectl(...args: string[]): Promise<{ out: string; err: string; code: number }> {
   try {
