@@ -29,6 +29,7 @@ import type { SlackConfig } from './config.ts';
 import { slackLogger } from './logger.ts';
 import { toSlack, type SlackMessage } from './render.ts';
 import { UserGroups } from './user-groups.ts';
+import { QuietGate } from './quiet-gate.ts';
 import { guardRequests } from './verify.ts';
 
 const ACTION_ID = /^a_[A-Za-z0-9_-]{20,40}$/;
@@ -206,6 +207,8 @@ export class SlackAdapter implements ChatAdapter {
     return this.authorized;
   }
 
+  private readonly afterBurst = new QuietGate();
+
   private async user(id: string, name?: string) {
     return { platform: 'slack', id, name, groups: this.cfg.userGroups ? await this.groups.of(id) : [] };
   }
@@ -214,6 +217,8 @@ export class SlackAdapter implements ChatAdapter {
     this.deliver = deliver;
     this.app.command(/.*/, async ({ command, ack, respond }) => {
       await ack();
+      // Slack waits 3 s for acks, not for answers: in a burst, ack everything first.
+      await this.afterBurst.wait();
       const prefix = this.cfg.commands[command.command] ?? command.command.replace(/^\//, '');
       const text = [prefix, command.text].filter((s) => s && s.trim()).join(' ');
       const conversation: Conversation = { platform: 'slack', channel: command.channel_id };
