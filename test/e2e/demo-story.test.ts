@@ -63,9 +63,9 @@ function steps(banner: string): Step[] {
   return out;
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'deckhand-demo-'));
-  demo = await start({
+/** `npm start` in the test's world directory, its console on the pipe, the world time-scaled. */
+const startDemo = () =>
+  start({
     dataDir: join(dir, 'world'),
     port: 0,
     input,
@@ -73,6 +73,10 @@ beforeAll(async () => {
     console: true,
     world: { timeScale: 0.001, syncDelayMs: 5 },
   });
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'deckhand-demo-'));
+  demo = await startDemo();
 }, 60_000);
 
 afterAll(async () => {
@@ -202,14 +206,7 @@ describe('one world per data directory', () => {
     expect(existsSync(join(dir, 'world', 'deckhand.lock'))).toBe(false);
     input = new PassThrough();
     printed = '';
-    demo = await start({
-      dataDir: join(dir, 'world'),
-      port: 0,
-      input,
-      output,
-      console: true,
-      world: { timeScale: 0.001, syncDelayMs: 5 },
-    });
+    demo = await startDemo();
     await until('the prompt', () => prompts() > 1);
     expect(await type('gitops prs --all')).toContain('deckhand has opened no pull requests yet.');
   });
