@@ -9,7 +9,9 @@ import { ConsoleAdapter } from './adapters/console/adapter.ts';
 import { execOnce, silentAdapter } from './adapters/console/exec.ts';
 import { buildBot, configSchema, loadConfig, VERSION } from './app.ts';
 import { ConfigError } from './core/config/load.ts';
-import { BootError, isDeckError } from './core/errors.ts';
+import { BootError, isDeckError, newErrorId } from './core/errors.ts';
+import type { Logger } from './core/logging.ts';
+import type { Metrics } from './core/metrics.ts';
 import { bundledPlugins } from './plugins/index.ts';
 
 // The sandbox is loaded only by the commands that run it, so `exec` starts fast.
@@ -123,6 +125,30 @@ async function cmdSandbox(argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * A serving bot outlives a promise nobody awaited: the rejection is a bug, logged (redacted, with an
+ * error id) and counted, and the bot keeps serving — Node's default would end the process and every
+ * conversation with it. An uncaught exception still ends it (Node's documentation: state after
+ * one is undefined), but only after the log says what it was.
+ */
+function guardProcess(bot: { log: Logger; metrics: Metrics }): void {
+  const rejections = bot.metrics.counter(
+    'deckhand_unhandled_rejections_total',
+    'Promises that rejected with nobody to handle them (bugs; the bot kept serving)',
+    [],
+  );
+  process.on('unhandledRejection', (reason) => {
+    rejections.inc();
+    bot.log.error(
+      { err: reason instanceof Error ? reason : String(reason), errorId: newErrorId() },
+      'unhandled rejection (a bug in deckhand); still serving',
+    );
+  });
+  process.on('uncaughtExceptionMonitor', (err) => {
+    bot.log.fatal({ err, errorId: newErrorId() }, 'uncaught exception; the process ends');
+  });
+}
+
 async function cmdStart(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -156,6 +182,7 @@ async function cmdStart(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  guardProcess(s.bot);
   if (s.chat) {
     await s.chat;
     await shutdown('console closed');

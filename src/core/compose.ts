@@ -28,6 +28,7 @@ import type { AnyPlugin } from './plugin.ts';
 import { Redactor, collectSecrets } from './redact.ts';
 import { redactingStore } from './store/redacting.ts';
 import { PostgresStore, postgresOptions, postgresSecrets } from './store/postgres.ts';
+import { LoopHealth, startLoop } from './background.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import type { Store } from './store/types.ts';
 import { TaskTracker } from './tasks.ts';
@@ -120,7 +121,17 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const store = redactingStore(
     opts.overrides?.store ??
       (pg
-        ? await PostgresStore.open(pg, clock)
+        ? await PostgresStore.open(
+            {
+              ...pg,
+              onConnectionError: (err) =>
+                log.warn(
+                  { err: err.message },
+                  'a PostgreSQL connection broke; the next query opens a new one',
+                ),
+            },
+            clock,
+          )
         : new SqliteStore(config.store.file ?? join(config.dataDir, 'deckhand.db'), clock)),
     redactor,
   );
@@ -233,8 +244,21 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   http.readiness.push({
     name: 'store',
     check: async () => {
-      await store.collection('health').get('probe');
-      return null;
+      // Bounded: a database that does not answer makes the bot not ready within seconds.
+      const probe = store.collection('health').get('probe');
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer within 3 s')), 3_000);
+      });
+      try {
+        await Promise.race([probe, late]);
+        return null;
+      } catch (err) {
+        probe.catch(() => undefined);
+        return `${pg ? 'PostgreSQL' : 'the SQLite store'} did not answer: ${(err as Error).message}; writes fail until it is back`;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   });
 
@@ -266,14 +290,11 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         host.onClose('scheduler', () => scheduler.stop());
         // Expired buttons, approvals and other documents leave the store hourly, so they do not
         // pile up; every replica sweeps (a shared store takes it idempotently).
-        const sweep = setInterval(() => {
-          store
-            .sweep()
-            .then((n) => n && log.debug({ removed: n }, 'store swept'))
-            .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'store sweep failed'));
-        }, 3_600_000);
-        sweep.unref();
-        host.onClose('store-sweep', () => clearInterval(sweep));
+        const sweep = startLoop(new LoopHealth('store sweep', log, { baseMs: 3_600_000 }), async () => {
+          const n = await store.sweep();
+          if (n) log.debug({ removed: n }, 'store swept');
+        });
+        host.onClose('store-sweep', () => sweep.stop());
       }
       if (opts.http ?? config.server.enabled) {
         try {

@@ -21,6 +21,12 @@ export type TestPostgres =
       /** A new, empty schema on the server; the url selects it for every connection. */
       freshUrl(): Promise<string>;
       stop(): Promise<void>;
+      /**
+       * An outage: the server shuts down as an operator's restart does (`pg_ctl stop -m fast`:
+       * sessions are told 57P01 and closed, new connections refused) and `up` starts it again on
+       * the same port. Undefined for a server named by $DECKHAND_TEST_POSTGRES_URL (not ours to stop).
+       */
+      outage?: { down(): Promise<void>; up(): Promise<void> };
     }
   | { url?: undefined; skipped: string };
 
@@ -112,26 +118,33 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       '--locale=C',
       '--no-sync',
     ]);
-    await exec(pgCtl, [
-      '-D',
-      data,
-      '-l',
-      join(dir, 'server.log'),
-      '-w',
-      '-t',
-      '30',
-      '-o',
-      `-p ${port} -k ${dir} -h 127.0.0.1 -c fsync=off -c full_page_writes=off`,
-      'start',
-    ]);
+    const startServer = () =>
+      exec(pgCtl, [
+        '-D',
+        data,
+        '-l',
+        join(dir, 'server.log'),
+        '-w',
+        '-t',
+        '30',
+        '-o',
+        `-p ${port} -k ${dir} -h 127.0.0.1 -c fsync=off -c full_page_writes=off`,
+        'start',
+      ]);
+    await startServer();
     started = true;
     const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
     return {
       url,
       freshUrl: await schemaMaker(url),
+      outage: {
+        down: async () => void (await exec(pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop'])),
+        up: async () => void (await startServer()),
+      },
       stop: async () => {
         try {
-          await exec(pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop']);
+          // A test may leave it down after an outage: nothing to stop then.
+          await exec(pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }

@@ -10,6 +10,8 @@ import { PostgresStore, postgresOptions, postgresSecrets } from './postgres.ts';
 
 const server = await startTestPostgres();
 const skipped = 'skipped' in server ? server.skipped : undefined;
+// On CI every tool the suite needs is there: a missing PostgreSQL fails the run instead of skipping.
+if (skipped && process.env.CI) throw new Error(`PostgreSQL is needed on CI: ${skipped}`);
 if (skipped) console.warn(`PostgresStore tests skipped: ${skipped}`);
 afterAll(async () => {
   if (server.url) await server.stop();

@@ -13,6 +13,10 @@ export interface PostgresStoreOptions {
   url: string;
   /** The pool's size; a few connections are plenty for chat traffic. */
   maxConnections?: number;
+  /** How long a query waits for a connection before it fails (a database down or unreachable). */
+  connectTimeoutMs?: number;
+  /** Told about a connection the database dropped (a restart, a failover); the store carries on. */
+  onConnectionError?: (err: Error) => void;
 }
 
 /** The store's options from its config section, reading the URL from urlFile when that is set. */
@@ -57,6 +61,7 @@ const MIGRATION_LOCK = 0x6465636b68616e64n.toString();
 export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly clock: Clock;
+  private readonly onConnectionError: (err: Error) => void;
   private readonly ready: Promise<void>;
   private closed = false;
   readonly audit: AuditLog;
@@ -64,10 +69,19 @@ export class PostgresStore implements Store {
   /** Prefer {@link PostgresStore.open}, which reports a failed connection or migration at once. */
   constructor(opts: PostgresStoreOptions, clock: Clock) {
     this.clock = clock;
-    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.maxConnections ?? 4 });
-    // An idle connection that breaks (a database restart) must not crash the process; the next
-    // query gets a fresh connection or reports the error to its caller.
-    this.pool.on('error', () => {});
+    this.onConnectionError = opts.onConnectionError ?? (() => {});
+    this.pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.maxConnections ?? 4,
+      // Without it a query waits for a connection for ever when the database host is unreachable
+      // (pg's default is no timeout): callers must get an answer within seconds that says so.
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
+    });
+    // A connection that breaks while idle in the pool (a database restart: PostgreSQL sends 57P01
+    // to every session) must not crash the process; the pool drops it and the next query opens a
+    // fresh one. node-postgres emits these on the pool only for idle clients (pg-pool's
+    // idleListener); a checked-out client needs its own listener — see tx().
+    this.pool.on('error', (err) => this.onConnectionError(err));
     this.ready = this.migrate();
     // Callers see a failed migration through their first query; this keeps it from being unhandled.
     this.ready.catch(() => {});
@@ -113,16 +127,27 @@ export class PostgresStore implements Store {
   async tx<R>(fn: (c: pg.PoolClient) => Promise<R>, waitReady = true): Promise<R> {
     if (waitReady) await this.ready;
     const c = await this.pool.connect();
+    // While checked out, a client's 'error' event (the server going away between two statements
+    // of the transaction) has no listener but this one: unheard, Node would end the process.
+    // The statement in flight, if any, rejects on its own; the broken client is discarded.
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken = err;
+      this.onConnectionError(err);
+    };
+    c.on('error', onError);
     try {
       await c.query('BEGIN');
       const r = await fn(c);
       await c.query('COMMIT');
       return r;
     } catch (e) {
-      await c.query('ROLLBACK').catch(() => {});
+      if (!broken) await c.query('ROLLBACK').catch(() => {});
       throw e;
     } finally {
-      c.release();
+      c.removeListener('error', onError);
+      // release(err) destroys the client instead of returning a dead connection to the pool.
+      c.release(broken);
     }
   }
 

@@ -5,6 +5,7 @@
  * alert state lives in the store, so a restart neither repeats nor forgets an alert; only the
  * leader alerts.
  */
+import { LoopHealth, startLoop } from '../../core/background.ts';
 import type { Actor } from '../../core/access.ts';
 import type { ActionService } from '../../core/actions.ts';
 import type { ChatService } from '../../core/chat.ts';
@@ -61,7 +62,7 @@ export class TransitionWatcher {
   private unsubscribe?: () => void;
   /** Alerts posted so far: a sweep reports how many it added. */
   private posted = 0;
-  private timer?: NodeJS.Timeout;
+  private loop?: { stop(): void };
 
   constructor(deps: TransitionWatcher['deps'] & { store: Store }) {
     this.deps = deps;
@@ -71,25 +72,15 @@ export class TransitionWatcher {
   }
 
   start(sweepMs = 30_000): void {
-    this.unsubscribe = this.deps.argo.onChange(
-      (c) =>
-        void this.onChange(c).catch((err: unknown) =>
-          this.deps.log.warn({ err: (err as Error).message }, 'transition check failed'),
-        ),
-    );
-    this.timer = setInterval(
-      () =>
-        void this.sweep().catch((err: unknown) =>
-          this.deps.log.warn({ err: (err as Error).message }, 'transition sweep failed'),
-        ),
-      sweepMs,
-    );
-    this.timer.unref();
+    // One story per outage (the store or Argo CD down), not a warning per app per change.
+    const health = new LoopHealth('transition alerts', this.deps.log, { baseMs: sweepMs, maxMs: 5 * 60_000 });
+    this.unsubscribe = this.deps.argo.onChange((c) => void health.run(() => this.onChange(c)));
+    this.loop = startLoop(health, () => this.sweep());
   }
 
   stop(): void {
     this.unsubscribe?.();
-    clearInterval(this.timer);
+    this.loop?.stop();
   }
 
   async mute(instance: string, app: string, ms: number, by: string): Promise<number> {

@@ -21,6 +21,8 @@ const kubectlBin = (process.env.PATH ?? '')
   .split(':')
   .map((d) => join(d, 'kubectl'))
   .find((p) => existsSync(p));
+// On CI (.ci/run installs it) a missing kubectl fails the run instead of skipping its tests.
+if (!kubectlBin && process.env.CI) throw new Error('kubectl is needed on CI');
 
 const scenario = `
 apiVersion: deckhand.dev/v1alpha1

@@ -1,0 +1,168 @@
+/**
+ * Issue 20's acceptance for a database outage: two `deckhand start` replicas share one real
+ * PostgreSQL, Alertmanager keeps delivering to both, and the database is stopped as an operator's
+ * restart stops it (`pg_ctl stop -m fast`: every session gets 57P01 and is closed, new connections
+ * are refused) for longer than every background loop's period, then started again. Nothing may
+ * exit; /readyz must say the store is the reason while it is down; everything resumes by itself.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { bundledPlugins } from '../../src/plugins/index.ts';
+import { runSandbox, type SandboxRun } from '../../src/sandbox/cli.ts';
+import { oomAlertGroup, postAlertGroup } from '../support/alerts.ts';
+import { startTestPostgres } from '../support/postgres.ts';
+import { Replicas, type Replica } from '../support/replicas.ts';
+
+const server = await startTestPostgres();
+const skipped = 'skipped' in server ? server.skipped : undefined;
+// On CI every tool the suite needs is there: a missing PostgreSQL is a failure, not a skip.
+if (skipped && process.env.CI) throw new Error(`PostgreSQL is needed on CI: ${skipped}`);
+/** Longer than the follow-up sweep (5 s), so every loop meets the outage at least once. */
+const OUTAGE_MS = 7_000;
+const TOKEN = 'outage-test-alertmanager-token';
+
+let dir: string;
+let run: SandboxRun;
+let replicas: Replicas;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'deckhand-outage-'));
+  replicas = new Replicas(dir);
+  if (skipped) return;
+  run = await runSandbox({ dataDir: dir, timeScale: 0.01, plugins: bundledPlugins.map((p) => p.id) });
+}, 60_000);
+
+afterAll(async () => {
+  await replicas?.killAll();
+  await run?.sandbox.stop();
+  if (server.url) await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function readyz(r: Replica): Promise<{ status: number; body: any }> {
+  const res = await fetch(`http://127.0.0.1:${r.port}/readyz`, { signal: AbortSignal.timeout(5_000) });
+  return { status: res.status, body: await res.json() };
+}
+
+describe.skipIf(!!skipped)(
+  `two replicas through a PostgreSQL restart${skipped ? ` (skipped: ${skipped})` : ''}`,
+  () => {
+    it('keeps serving, says the store is why it is not ready, and resumes by itself', async () => {
+      if (!('outage' in server) || !server.outage)
+        throw new Error('this test needs a PostgreSQL it can stop');
+      const { outage } = server;
+      const url = await server.freshUrl();
+      const base = parse(readFileSync(run.configFile, 'utf8')) as Record<string, any>;
+      const config = {
+        ...base,
+        store: { postgres: { url } },
+        server: { enabled: true, port: 0 },
+        log: { level: 'info', format: 'json' },
+        plugins: {
+          ...base.plugins,
+          incidents: { webhookToken: TOKEN, defaultChannel: 'console:console' },
+          digest: { transitions: { defaultChannel: 'console:console' } },
+        },
+      };
+      const [a, b] = [replicas.start('a', config), replicas.start('b', config)] as [Replica, Replica];
+      await replicas.until('both replicas to listen', () => !!a.port && !!b.port, 30_000);
+      await replicas.until(
+        'both replicas ready',
+        async () => (await readyz(a)).status === 200 && (await readyz(b)).status === 200,
+        15_000,
+      );
+
+      // Alertmanager keeps delivering, to both replicas, before, during and after the outage.
+      const answers: { at: number; status: number | string; ms: number }[] = [];
+      let n = 0;
+      let delivering = true;
+      const deliver = (async () => {
+        while (delivering) {
+          const to = n % 2 ? a : b;
+          const t0 = Date.now();
+          const status = await postAlertGroup(
+            `http://127.0.0.1:${to.port}`,
+            TOKEN,
+            oomAlertGroup('naver-news', ++n),
+          )
+            .then((r) => r.status)
+            .catch((e: Error) => e.message);
+          answers.push({ at: t0, status, ms: Date.now() - t0 });
+          await new Promise((r) => setTimeout(r, 150));
+        }
+      })();
+      await replicas.until(
+        'a thread posted before the outage',
+        () => a.out.includes('KubePodOOMKilled') || b.out.includes('KubePodOOMKilled'),
+        15_000,
+      );
+
+      const downAt = Date.now();
+      await outage.down();
+      // Not ready, saying why, within seconds — on both.
+      await replicas.until(
+        'both replicas to report the store',
+        async () => {
+          const [ra, rb] = [await readyz(a), await readyz(b)];
+          return [ra, rb].every(
+            (r) =>
+              r.status === 503 &&
+              r.body.checks.some(
+                (c: any) => c.name === 'store' && !c.ok && /PostgreSQL did not answer/.test(c.reason),
+              ),
+          );
+        },
+        5_000,
+      );
+      const notReadyAfter = Date.now() - downAt;
+      await replicas.until('the outage to last', () => Date.now() - downAt >= OUTAGE_MS, OUTAGE_MS + 1_000);
+      expect(a.alive() && b.alive()).toBe(true);
+      await outage.up();
+      const upAt = Date.now();
+      await replicas.until(
+        'both replicas ready again',
+        async () => (await readyz(a)).status === 200 && (await readyz(b)).status === 200,
+        15_000,
+      );
+      const readyAfter = Date.now() - upAt;
+      // Deliveries after the database is back become threads again.
+      const threadsBefore = (a.out + b.out).split('KubePodOOMKilled').length;
+      await replicas.until(
+        'a new thread after the outage',
+        () => (a.out + b.out).split('KubePodOOMKilled').length > threadsBefore,
+        15_000,
+      );
+      delivering = false;
+      await deliver;
+
+      // Every delivery was answered, none hung: refused while the database was down (Alertmanager
+      // retries a 5xx), accepted otherwise.
+      const during = answers.filter((x) => x.at >= downAt && x.at < upAt);
+      expect(during.length).toBeGreaterThan(5);
+      expect(answers.every((x) => typeof x.status === 'number' && x.ms < 10_000)).toBe(true);
+      expect(
+        answers
+          .filter((x) => x.at < downAt || x.at > upAt + readyAfter)
+          .every((x) => x.status === 200 || x.status === 202),
+      ).toBe(true);
+      for (const r of [a, b]) {
+        expect(r.alive()).toBe(true);
+        expect(r.said(/unhandled|uncaught/)).toEqual([]);
+        // The loops told the outage once each, not once per tick per app.
+        expect(
+          r.logs.filter((l) => l.level === 40 && /failed; retrying with backoff/.test(l.msg)).length,
+        ).toBeLessThan(10);
+        const metrics = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
+        expect(metrics).toMatch(/^deckhand_unhandled_rejections_total 0$/m);
+      }
+      process.stdout.write(
+        `outage ${OUTAGE_MS} ms: not ready (store) ${notReadyAfter} ms after the stop, ready ${readyAfter} ms after the start; ` +
+          `${answers.length} deliveries, ${during.length} during the outage (statuses ${[...new Set(during.map((x) => x.status))].join(', ')}), ` +
+          `slowest answer ${Math.max(...answers.map((x) => x.ms))} ms\n`,
+      );
+    }, 90_000);
+  },
+);
