@@ -124,8 +124,33 @@ describe('argo commands against the demo world', () => {
         out: { write: () => {} },
       });
       expect(r.ok).toBe(false);
-      expect(textOf(r)).toMatch(/Argo CD \(default\)/);
-      expect(textOf(r)).toMatch(/token|unauthori[sz]ed|401/i);
+      // Which credential, in words the redactor leaves whole (no "token: <word>").
+      expect(textOf(r)).toMatch(/Argo CD \(default\) refused the token deckhand has for it \(HTTP 401/);
+      expect(textOf(r)).toContain('plugins.argocd.instances[default]');
+      expect(textOf(r)).not.toContain('[redacted]');
+    } finally {
+      await bot.stop(1_000);
+    }
+  });
+
+  it('says which Kubernetes credential was refused, without the response headers', async () => {
+    const { bot, adapter } = await botFor(s.run, (cfg) => {
+      cfg.plugins.k8s.clusters[0].token = 'not-the-token';
+    });
+    try {
+      const r = await execOnce(bot, adapter, {
+        line: '/k8s pods naver-news',
+        as: 'console',
+        channel: 'c',
+        json: true,
+        out: { write: () => {} },
+      });
+      expect(r.ok).toBe(false);
+      const text = textOf(r);
+      expect(text).toMatch(/Kubernetes \(in-cluster\) did not accept deckhand's credentials \(HTTP 401/);
+      expect(text).toContain('plugins.k8s.clusters[in-cluster]');
+      // client-node's exception message carries the response's headers: never shown.
+      expect(text).not.toMatch(/Headers|HTTP-Code|content-length|keep-alive/i);
     } finally {
       await bot.stop(1_000);
     }

@@ -60,10 +60,11 @@ export function argoError(ep: Endpoint, status: number, body: ArgoErrorBody | st
     return new UpstreamError(
       `argocd@${ep.name}`,
       'unauthorized',
-      `${where} refused deckhand's token: ${msg || 'unauthorized'}.`,
+      // No "token: …" in these words: the redactor reads what follows `token:` as a secret.
+      `${where} refused the token deckhand has for it (HTTP 401${msg ? `, ${msg}` : ''}).`,
       {
         status,
-        hint: `Check plugins.argocd.instances[${ep.name}].token: an API key of an Argo CD account (argocd account generate-token).`,
+        hint: `Check the token of plugins.argocd.instances[${ep.name}]; it must be an API key of an Argo CD account (argocd account generate-token).`,
       },
     );
   }

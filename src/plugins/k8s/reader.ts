@@ -3,6 +3,7 @@
  * plugin, and it opens for get, list and logs only: the API objects of @kubernetes/client-node
  * stay private, so no create, patch or delete is reachable from deckhand's plugins.
  */
+import { STATUS_CODES } from 'node:http';
 import type {
   AppsV1Api,
   AutoscalingV2Api,
@@ -115,6 +116,15 @@ function statusMessage(body: unknown): string | undefined {
   }
 }
 
+/** Which configured credential a cluster's 401 is about: where to look, in the config's own words. */
+function credentialHint(c: ClusterConfig): string {
+  if (c.inCluster)
+    return `Check the service account token mounted in deckhand's pod (plugins.k8s.clusters[${c.name}] uses inCluster).`;
+  if (c.kubeconfig)
+    return `Check the user of ${c.context ? `context ${c.context} in ` : ''}the kubeconfig named by plugins.k8s.clusters[${c.name}].kubeconfig.`;
+  return `Check the token of plugins.k8s.clusters[${c.name}]; it must be a service account's bearer token valid for ${c.url ?? c.server}.`;
+}
+
 export class KubeReader {
   readonly name: string;
   readonly server: string;
@@ -170,13 +180,25 @@ export class KubeReader {
         );
       }
       if (typeof ex.code === 'number' && !(e instanceof DOMException)) {
-        const msg = statusMessage(ex.body) ?? ex.message;
+        // Never ex.message: client-node puts the response's headers in it ("HTTP-Code: 401
+        // Message: … Headers: {…}"). The Status object's message, else the status line's words.
+        const msg = statusMessage(ex.body) ?? `HTTP ${ex.code} ${STATUS_CODES[ex.code] ?? ''}`.trim();
         if (ex.code === 404) throw new NotFoundError(`Kubernetes (${this.name}): ${msg}.`);
         if (ex.code === 400) throw new InputError(`Kubernetes (${this.name}) refused to ${what}: ${msg}`);
-        if (ex.code === 401 || ex.code === 403) {
+        if (ex.code === 401) {
+          // 401: the credential itself was not accepted (expired, revoked, another cluster's);
+          // RBAC would answer 403. Say which credential, never what it is.
           throw new UpstreamError(
             backend,
-            ex.code === 401 ? 'unauthorized' : 'forbidden',
+            'unauthorized',
+            `Kubernetes (${this.name}) did not accept deckhand's credentials (HTTP 401${statusMessage(ex.body) ? `, ${msg}` : ''}) when asked to ${what}.`,
+            { status: ex.code, hint: credentialHint(this.#cfg) },
+          );
+        }
+        if (ex.code === 403) {
+          throw new UpstreamError(
+            backend,
+            'forbidden',
             `Kubernetes (${this.name}) refused to ${what}: ${msg}`,
             {
               status: ex.code,
@@ -184,12 +206,9 @@ export class KubeReader {
             },
           );
         }
-        throw new UpstreamError(
-          backend,
-          'error',
-          `Kubernetes (${this.name}) failed to ${what} (HTTP ${ex.code}): ${msg}`,
-          { status: ex.code },
-        );
+        throw new UpstreamError(backend, 'error', `Kubernetes (${this.name}) failed to ${what}: ${msg}`, {
+          status: ex.code,
+        });
       }
       if (signal?.aborted) throw e;
       const reason = ex.cause?.code ?? (e as Error).message;
