@@ -15,7 +15,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { CommandRegistry } from './commands/registry.ts';
 import type { CoreConfig } from './config/schema.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { BootError } from './errors.ts';
+import { BootError, UpstreamError } from './errors.ts';
 import { HttpServer } from './http/server.ts';
 import { IdentityResolver } from './identity.ts';
 import { JobRunner } from './jobs.ts';
@@ -255,7 +255,12 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         return null;
       } catch (err) {
         probe.catch(() => undefined);
-        return `${pg ? 'PostgreSQL' : 'the SQLite store'} did not answer: ${(err as Error).message}; writes fail until it is back`;
+        // The store names itself when it knows the database is gone (UpstreamError 'store').
+        const said =
+          err instanceof UpstreamError
+            ? err.message
+            : `${pg ? 'PostgreSQL' : 'the SQLite store'} did not answer: ${(err as Error).message}.`;
+        return `${said} Writes fail until it is back.`;
       } finally {
         clearTimeout(timer);
       }

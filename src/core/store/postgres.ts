@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Clock } from '../clock.ts';
+import { UpstreamError } from '../errors.ts';
 import type { AuditEntry, AuditLog, AuditQuery, Collection, Store } from './types.ts';
 
 export interface PostgresStoreOptions {
@@ -54,6 +55,33 @@ const migrations: string[] = [
    CREATE INDEX deckhand_audit_ts ON deckhand_audit (ts);
    CREATE INDEX deckhand_audit_app ON deckhand_audit (app, ts);`,
 ];
+
+/**
+ * A failure that means "the database is not there" rather than "this statement was wrong", so the
+ * person who asked reads that, not an internal error: SQLSTATE class 08 (connection exception),
+ * 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now — a restart), socket errors, and
+ * pg-pool's connection timeout. https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+function unavailable(e: unknown): UpstreamError | undefined {
+  const err = e as { code?: string; message?: string };
+  const code = typeof err.code === 'string' ? err.code : '';
+  const msg = err.message ?? String(e);
+  const down =
+    code.startsWith('08') ||
+    /^57P0[123]$/.test(code) ||
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE)$/.test(code) ||
+    /timeout exceeded when trying to connect|Connection terminated|not queryable/i.test(msg);
+  if (!down) return undefined;
+  return new UpstreamError(
+    'store',
+    'unreachable',
+    `deckhand's database (PostgreSQL) is unavailable: ${msg}.`,
+    {
+      cause: e,
+      hint: 'Nothing that needed it was done; try again when it is back (/readyz says when).',
+    },
+  );
+}
 
 /** The advisory lock key that serialises migrations (any constant; "deckhand" in ASCII). */
 const MIGRATION_LOCK = 0x6465636b68616e64n.toString();
@@ -120,13 +148,19 @@ export class PostgresStore implements Store {
   /** @internal A query outside a transaction, once migrations are done. */
   async query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
     await this.ready;
-    return this.pool.query<R>(sql, params);
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (e) {
+      throw unavailable(e) ?? e;
+    }
   }
 
   /** @internal Runs fn on one connection inside BEGIN … COMMIT. */
   async tx<R>(fn: (c: pg.PoolClient) => Promise<R>, waitReady = true): Promise<R> {
     if (waitReady) await this.ready;
-    const c = await this.pool.connect();
+    const c = await this.pool.connect().catch((e: unknown) => {
+      throw unavailable(e) ?? e;
+    });
     // While checked out, a client's 'error' event (the server going away between two statements
     // of the transaction) has no listener but this one: unheard, Node would end the process.
     // The statement in flight, if any, rejects on its own; the broken client is discarded.
@@ -143,7 +177,7 @@ export class PostgresStore implements Store {
       return r;
     } catch (e) {
       if (!broken) await c.query('ROLLBACK').catch(() => {});
-      throw e;
+      throw unavailable(e) ?? e;
     } finally {
       c.removeListener('error', onError);
       // release(err) destroys the client instead of returning a dead connection to the pool.
