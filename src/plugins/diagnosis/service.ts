@@ -173,18 +173,26 @@ export class DiagnosisService {
     const picked = explained?.chosen !== undefined ? diagnosis.findings[explained.chosen] : undefined;
     const fixing: Finding | undefined = picked?.fix ? picked : diagnosis.rootCause;
     const planned = await this.plan(r, fixing?.fix, diagnosis, opts.signal);
+    // A button lives in the store: when the store is down, the diagnosis is still worth reading,
+    // and the fix is described with why it cannot be pressed now.
     const fixButton =
       planned.intent && opts.button
-        ? await opts.button({
-            kind: FIX_ACTION,
-            params: {
-              app: r.ref,
-              instance: r.instance,
-              intent: planned.intent,
-              reason: `${fixing?.category}: ${fixing?.summary}`,
-            },
-            scope: { app: r.app.metadata.name, project: r.app.spec.project },
-          })
+        ? await opts
+            .button({
+              kind: FIX_ACTION,
+              params: {
+                app: r.ref,
+                instance: r.instance,
+                intent: planned.intent,
+                reason: `${fixing?.category}: ${fixing?.summary}`,
+              },
+              scope: { app: r.app.metadata.name, project: r.app.spec.project },
+            })
+            .catch((e: unknown) => {
+              if (!(e instanceof UpstreamError && e.backend === 'store')) throw e;
+              planned.withheld = `the fix cannot be offered as a button now: ${e.message}`;
+              return undefined;
+            })
         : undefined;
     const explanation = explained ? `_${explained.text}_` : undefined;
     // The fix as planned: a revert names its commit now.
