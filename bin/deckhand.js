@@ -17,14 +17,17 @@ if (tooOld) {
     );
     process.exit(1);
   }
-  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
+  // Flags given to this Node (the heap flags of `npm start`) apply to the Node that does the work.
+  const child = spawn(
+    pinned,
+    [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
-  const { tuneHeap } = await import('../src/heap.ts');
-  tuneHeap();
   const { main } = await import('../src/cli.ts');
   main(process.argv.slice(2)).then(
     (code) => {

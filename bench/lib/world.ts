@@ -15,10 +15,12 @@ import { ArgoToken, type ArgoService } from '../../src/plugins/argocd/index.ts';
 import { bundledPlugins } from '../../src/plugins/index.ts';
 import type { Bot } from '../../src/core/compose.ts';
 import type { SandboxInfo } from '../../src/sandbox/index.ts';
-import { tuneHeap } from '../../src/heap.ts';
+import { heapLimited } from '../../src/heap.ts';
 
-// The bench process holds the bot: tune its heap as bin/deckhand.js does.
-tuneHeap();
+// The bench process holds the bot: it must run with the heap flags the bot runs with (npm run bench
+// passes them), or its memory figures describe another process.
+if (!heapLimited())
+  throw new Error('run the benchmarks with `npm run bench` (it passes the heap flags the bot runs with)');
 
 export interface ChildSandbox {
   info: SandboxInfo;
@@ -74,13 +76,21 @@ export interface BenchBot {
   stop(): Promise<void>;
 }
 
-/** A bot for the sandbox; `cache: false` makes every read a direct Argo CD call. */
-export async function benchBot(configFile: string, opts: { cache: boolean }): Promise<BenchBot> {
+/**
+ * A bot for the sandbox; `cache: false` makes every read a direct Argo CD call. `http` starts its
+ * HTTP server on a free loopback port (webhooks), `configure` adjusts the loaded configuration.
+ */
+export async function benchBot(
+  configFile: string,
+  opts: { cache: boolean; http?: boolean; configure?: (config: Record<string, unknown>) => void },
+): Promise<BenchBot> {
   const loaded = loadConfig(configFile);
   const config = structuredClone(loaded.config);
   config.log.level = 'silent';
   const plugins = config.plugins as { argocd: { cache: { enabled: boolean } } };
   plugins.argocd.cache.enabled = opts.cache;
+  if (opts.http) config.server = { ...config.server, host: '127.0.0.1', port: 0 };
+  opts.configure?.(config as unknown as Record<string, unknown>);
   const adapter = silentAdapter();
   // A probe plugin hands the bench the Argo CD service, to wait until every cache is warm.
   let argo: ArgoService | undefined;
@@ -97,7 +107,7 @@ export async function benchBot(configFile: string, opts: { cache: boolean }): Pr
     adapters: bundledAdapters,
     version: VERSION,
     extraAdapters: [adapter],
-    http: false,
+    http: opts.http ?? false,
     background: false,
   });
   await bot.start();
