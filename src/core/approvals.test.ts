@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from './access.ts';
-import { ApprovalService, ApprovalsConfigSchema } from './approvals.ts';
+import { ApprovalService, ApprovalsConfigSchema, ExpiredError, LeaseLostError } from './approvals.ts';
 import { ManualClock } from './clock.ts';
 import { SqliteStore } from './store/sqlite.ts';
 
@@ -32,7 +32,7 @@ describe('approvals', () => {
     const r = await req();
     await expect(s.approve(r.id, who('alice'))).rejects.toThrow(/Four eyes: alice asked for this change/);
     expect((await s.approve(r.id, who('bob'))).outcome).toBe('approved');
-    expect((await s.get(r.id))?.state).toBe('executing');
+    expect((await s.get(r.id))?.state).toBe('approved');
   });
 
   it('lets exactly one of two simultaneous approvals execute', async () => {
@@ -41,7 +41,7 @@ describe('approvals', () => {
     const results = await Promise.allSettled([s.approve(r.id, who('bob')), s.approve(r.id, who('dave'))]);
     expect(results.filter((x) => x.status === 'fulfilled' && x.value.outcome === 'approved')).toHaveLength(1);
     expect(String((results.find((x) => x.status === 'rejected') as PromiseRejectedResult).reason)).toMatch(
-      /approved this a moment ago/,
+      /approved this .*; it is being carried out/,
     );
   });
 
@@ -91,5 +91,66 @@ describe('approvals', () => {
       payload: { pr: 7, headSha: 'new' },
     });
     expect(await s.pendingCount()).toBe(1);
+  });
+
+  it('holds an approved request under a lease: no one else may take it until it runs out', async () => {
+    const { s, clock, req } = service();
+    const r = await req();
+    const a = { owner: 'replica-a', leaseMs: 30_000 };
+    expect((await s.approve(r.id, who('bob'), a)).outcome).toBe('approved');
+    expect(await s.claim(r.id, 'replica-b', 30_000)).toBeUndefined();
+    await expect(s.approve(r.id, who('dave'), { owner: 'replica-b', leaseMs: 30_000 })).rejects.toThrow(
+      /being carried out \(approved\)/,
+    );
+    // Renewed while A works: still A's after the first term.
+    clock.advance(20_000);
+    expect(await s.heartbeat(r.id, 'replica-a', 30_000)).toBe(true);
+    clock.advance(20_000);
+    expect(await s.claim(r.id, 'replica-b', 30_000)).toBeUndefined();
+    // A dies: the lease runs out, B takes over, and A's next step is refused.
+    clock.advance(10_001);
+    expect((await s.claim(r.id, 'replica-b', 30_000))?.lease?.owner).toBe('replica-b');
+    await expect(s.step(r.id, 'replica-a', ['approved'], 'merging', { leaseMs: 30_000 })).rejects.toThrow(
+      LeaseLostError,
+    );
+    expect(await s.heartbeat(r.id, 'replica-a', 30_000)).toBe(false);
+    const merging = await s.step(r.id, 'replica-b', ['approved'], 'merging', { leaseMs: 30_000 });
+    expect(merging).toMatchObject({ state: 'merging', lease: { owner: 'replica-b' } });
+    // A step repeated (a retry after a lost answer) is refused, not applied twice.
+    await expect(s.step(r.id, 'replica-b', ['approved'], 'merging', { leaseMs: 30_000 })).rejects.toThrow(
+      /now merging/,
+    );
+    // Leaving the working states lets the lease go: nothing is stuck any more.
+    const following = await s.step(r.id, 'replica-b', ['merging'], 'following', { leaseMs: 30_000 });
+    expect(following.lease).toBeUndefined();
+    clock.advance(60_000);
+    expect(await s.claim(r.id, 'replica-c', 30_000)).toBeUndefined();
+  });
+
+  it('a press on a stuck request resumes it; one written as `executing` before leases is stuck', async () => {
+    const { s, clock, req } = service();
+    const r = await req();
+    await s.approve(r.id, who('bob'), { owner: 'replica-a', leaseMs: 1_000 });
+    clock.advance(1_001);
+    const d = await s.approve(r.id, who('dave'), { owner: 'replica-b', leaseMs: 1_000 });
+    expect(d).toMatchObject({
+      outcome: 'resumed',
+      request: { state: 'approved', lease: { owner: 'replica-b' } },
+    });
+    const old = await req();
+    await s.patch(old.id, (x) => ({ ...x, state: 'executing' as never, approvals: [{ by: 'bob', at: 0 }] }));
+    expect((await s.get(old.id))?.state).toBe('approved');
+    expect(s.stuck((await s.get(old.id))!)).toBe(true);
+  });
+
+  it('an expired proposal is recorded as expired and says so on every later press', async () => {
+    const { s, clock, req } = service();
+    const r = await req();
+    clock.advance(24 * 3_600_000 + 1);
+    await expect(s.approve(r.id, who('bob'))).rejects.toThrow(ExpiredError);
+    expect((await s.get(r.id))?.state).toBe('expired');
+    await expect(s.approve(r.id, who('bob'))).rejects.toThrow(ExpiredError);
+    // Still closable: an approver rejects what nobody can approve any more.
+    expect((await s.reject(r.id, who('bob'))).state).toBe('rejected');
   });
 });

@@ -3,6 +3,20 @@
  * what would change), who asked, and the policy that applies (how many approvals, whether the
  * requester may approve, who may, until when). Decisions are atomic in the store, so two people
  * pressing Approve at the same moment produce one "approved" — and one merge.
+ *
+ * After the decision the request is a durable state machine (issue 20):
+ *
+ *   pending ──approve──▶ approved ──▶ merging ──▶ merged ──▶ following ──▶ done
+ *      │                    │            │
+ *      ├─▶ rejected         └────────────┴─▶ failed   (or back to pending: the branch moved)
+ *      └─▶ expired
+ *
+ * `pending` is the proposed state (named so since the first release; stored rows keep it). Each
+ * step is written to the store before it is acted on, by the process that holds the request's
+ * lease (owner + expiry, renewed while it works). A process that dies leaves the lease to run
+ * out; then any process — a press, or a serving bot's sweep — takes it and carries on from the
+ * recorded step. The steps themselves must be idempotent (the workflow reads the pull request
+ * before it merges, and merges only at the head that was shown).
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -11,6 +25,7 @@ import type { Clock } from './clock.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
 import { globMatch } from './glob.ts';
 import type { MessageRef } from './message/model.ts';
+import { ago } from './message/time.ts';
 import type { Collection, Store } from './store/types.ts';
 
 const durationPattern = /^(\d+)(m|h|d)$/;
@@ -48,7 +63,23 @@ export const ApprovalsConfigSchema = z.strictObject({
 export type ApprovalsConfig = z.output<typeof ApprovalsConfigSchema>;
 export type Policy = z.output<typeof ApprovalsConfigSchema>['default'];
 
-export type ApprovalState = 'pending' | 'executing' | 'done' | 'failed' | 'rejected';
+export type ApprovalState =
+  'pending' | 'approved' | 'merging' | 'merged' | 'following' | 'done' | 'rejected' | 'expired' | 'failed';
+
+/** The states a process is carrying out under a lease; a dead owner's are resumed. */
+export const WORKING_STATES: readonly ApprovalState[] = ['approved', 'merging', 'merged'];
+
+/** Who carries out the steps after the decision, and until when unless renewed. */
+export interface Lease {
+  owner: string;
+  until: number;
+}
+
+/** This proposal can no longer be approved: its time ran out (the workflow offers a renewal). */
+export class ExpiredError extends ConflictError {}
+
+/** Another process holds the request now (this one's lease ran out): stop, it carries on. */
+export class LeaseLostError extends ConflictError {}
 
 export interface ApprovalRequest {
   id: string;
@@ -62,6 +93,10 @@ export interface ApprovalRequest {
   approvals: { by: string; at: number }[];
   rejection?: { by: string; at: number; reason?: string };
   outcome?: string;
+  /** Set while a step is carried out (approved, merging, merged). */
+  lease?: Lease;
+  /** When the request entered its current state. */
+  stateAt?: number;
   payload: Record<string, unknown>;
   /** The chat message that shows the request (updated in place on decisions). */
   message?: MessageRef;
@@ -69,7 +104,13 @@ export interface ApprovalRequest {
 
 export type Decision =
   | { outcome: 'recorded'; request: ApprovalRequest; remaining: number }
-  | { outcome: 'approved'; request: ApprovalRequest };
+  | { outcome: 'approved'; request: ApprovalRequest }
+  /** The approvals were in, but the process carrying them out died: this caller takes over. */
+  | { outcome: 'resumed'; request: ApprovalRequest };
+
+/** Rows written before the state machine said `executing` for what is now `approved`. */
+const normalize = (r: ApprovalRequest | undefined): ApprovalRequest | undefined =>
+  r && (r.state as string) === 'executing' ? { ...r, state: 'approved' } : r;
 
 export class ApprovalService {
   private readonly docs: Collection<ApprovalRequest>;
@@ -119,17 +160,97 @@ export class ApprovalService {
     return doc;
   }
 
-  get(id: string): Promise<ApprovalRequest | undefined> {
-    return this.docs.get(id);
+  async get(id: string): Promise<ApprovalRequest | undefined> {
+    return normalize(await this.docs.get(id));
   }
 
   /** Change the request outside a decision (the message it lives in, the payload after a rebase). */
   patch(id: string, fn: (r: ApprovalRequest) => ApprovalRequest): Promise<ApprovalRequest | undefined> {
-    return this.docs.update(id, (r) => (r ? fn(r) : r));
+    return this.docs.update(id, (r) => (r ? fn(normalize(r) as ApprovalRequest) : r));
   }
 
   async list(filter: (r: ApprovalRequest) => boolean = () => true): Promise<ApprovalRequest[]> {
-    return (await this.docs.list()).map((d) => d.value).filter(filter);
+    return (await this.docs.list()).map((d) => normalize(d.value) as ApprovalRequest).filter(filter);
+  }
+
+  /** A working step whose owner stopped renewing its lease (it died, or lost the store). */
+  stuck(r: ApprovalRequest): boolean {
+    return WORKING_STATES.includes(r.state) && (!r.lease || r.lease.until <= this.clock.now());
+  }
+
+  /**
+   * Take over a stuck request (for a sweep or a press): the lease becomes `owner`'s when the
+   * request is in a working state and nobody holds a live lease. Undefined when it is not stuck.
+   */
+  async claim(id: string, owner: string, leaseMs: number): Promise<ApprovalRequest | undefined> {
+    let taken: ApprovalRequest | undefined;
+    await this.docs.update(id, (raw) => {
+      const r = normalize(raw);
+      if (!r || !this.stuck(r)) return raw;
+      taken = { ...r, lease: { owner, until: this.clock.now() + leaseMs } };
+      return taken;
+    });
+    return taken;
+  }
+
+  /** Renew the lease while working; false once someone else holds it (stop then). */
+  async heartbeat(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    let mine = false;
+    await this.docs.update(id, (raw) => {
+      const r = normalize(raw);
+      if (!r || r.lease?.owner !== owner || !WORKING_STATES.includes(r.state)) return raw;
+      mine = true;
+      return { ...r, lease: { owner, until: this.clock.now() + leaseMs } };
+    });
+    return mine;
+  }
+
+  /**
+   * Record the next step before it is acted on: from one of `from` to `to`, only by the lease's
+   * owner. Entering a state outside WORKING_STATES lets the lease go. Throws LeaseLostError when
+   * the request moved on or belongs to another process.
+   */
+  async step(
+    id: string,
+    owner: string,
+    from: readonly ApprovalState[],
+    to: ApprovalState,
+    opts: { leaseMs: number; outcome?: string; payload?: Record<string, unknown> },
+  ): Promise<ApprovalRequest> {
+    let out: ApprovalRequest | undefined;
+    let seen: ApprovalRequest | undefined;
+    const now = this.clock.now();
+    await this.docs.update(id, (raw) => {
+      const r = normalize(raw);
+      seen = r;
+      if (!r || !from.includes(r.state) || r.lease?.owner !== owner) return raw;
+      const { lease: _lease, ...rest } = r;
+      out = {
+        ...rest,
+        state: to,
+        stateAt: now,
+        ...(opts.outcome !== undefined ? { outcome: opts.outcome } : {}),
+        payload: opts.payload ? { ...r.payload, ...opts.payload } : r.payload,
+        ...(WORKING_STATES.includes(to) ? { lease: { owner, until: now + opts.leaseMs } } : {}),
+      };
+      return out;
+    });
+    if (!out)
+      throw new LeaseLostError(
+        seen
+          ? `This change is now ${seen.state}${seen.lease ? ` (carried out by ${seen.lease.owner})` : ''}.`
+          : 'That approval request is gone.',
+      );
+    return out;
+  }
+
+  /** An open proposal whose time ran out: recorded as expired (a renewal makes a new request). */
+  async expire(id: string): Promise<void> {
+    const now = this.clock.now();
+    await this.docs.update(id, (raw) => {
+      const r = normalize(raw);
+      return r && r.state === 'pending' ? { ...r, state: 'expired', stateAt: now } : raw;
+    });
   }
 
   async pendingCount(): Promise<number> {
@@ -144,22 +265,33 @@ export class ApprovalService {
   }
 
   /** Record an approval; the one that completes the policy gets `approved` and must execute. */
-  async approve(id: string, actor: Actor): Promise<Decision> {
+  async approve(id: string, actor: Actor, worker?: { owner: string; leaseMs: number }): Promise<Decision> {
     let refusal: Error | undefined;
     let decision: Decision | undefined;
     const now = this.clock.now();
+    const owner = worker?.owner ?? `${actor.platform}:${actor.id}`;
+    const lease = { owner, until: now + (worker?.leaseMs ?? 60_000) };
     await this.current(id);
-    await this.docs.update(id, (r) => {
-      if (!r) return r;
+    await this.docs.update(id, (raw) => {
+      const r = normalize(raw);
+      if (!r) return raw;
+      if (this.stuck(r)) {
+        // Its owner died mid-way: the press carries on from the recorded step.
+        const next: ApprovalRequest = { ...r, lease };
+        decision = { outcome: 'resumed', request: next };
+        return next;
+      }
+      if (r.state === 'expired') {
+        refusal = new ExpiredError(this.stateText(r));
+        return raw;
+      }
       if (r.state !== 'pending') {
         refusal = new ConflictError(this.stateText(r));
-        return r;
+        return raw;
       }
       if (r.expiresAt <= now) {
-        refusal = new ConflictError(
-          `This proposal expired ${new Date(r.expiresAt).toISOString()}; ask for it again.`,
-        );
-        return r;
+        refusal = new ExpiredError(`This proposal expired ${new Date(r.expiresAt).toISOString()}.`);
+        return { ...r, state: 'expired', stateAt: now };
       }
       if (r.requester === actor.id && !r.policy.allowSelfApproval) {
         refusal = new ConflictError(
@@ -187,7 +319,9 @@ export class ApprovalService {
       }
       const approvals = [...r.approvals, { by: actor.id, at: now }];
       const done = approvals.length >= r.policy.required;
-      const next: ApprovalRequest = { ...r, approvals, state: done ? 'executing' : 'pending' };
+      const next: ApprovalRequest = done
+        ? { ...r, approvals, state: 'approved', stateAt: now, lease }
+        : { ...r, approvals };
       decision = done
         ? { outcome: 'approved', request: next }
         : { outcome: 'recorded', request: next, remaining: r.policy.required - approvals.length };
@@ -200,42 +334,57 @@ export class ApprovalService {
   async reject(id: string, actor: Actor, reason?: string): Promise<ApprovalRequest> {
     let refusal: Error | undefined;
     await this.current(id);
-    const out = await this.docs.update(id, (r) => {
-      if (!r) return r;
-      if (r.state !== 'pending') {
+    const out = await this.docs.update(id, (raw) => {
+      const r = normalize(raw);
+      if (!r) return raw;
+      // An expired proposal can still be closed: nobody can approve it any more anyway.
+      if (r.state !== 'pending' && r.state !== 'expired') {
         refusal = new ConflictError(this.stateText(r));
-        return r;
+        return raw;
       }
-      return { ...r, state: 'rejected', rejection: { by: actor.id, at: this.clock.now(), reason } };
+      const now = this.clock.now();
+      return { ...r, state: 'rejected', stateAt: now, rejection: { by: actor.id, at: now, reason } };
     });
     if (refusal) throw refusal;
     return out as ApprovalRequest;
   }
 
-  /** Execution ended: done, failed for good, or back to pending (e.g. the branch moved: approve again). */
+  /**
+   * Execution ended: done, failed for good, or back to pending (e.g. the branch moved: approve
+   * again). The lease goes with it. A request already done or failed stays so.
+   */
   finish(
     id: string,
     state: 'done' | 'failed' | 'pending',
     outcome: string,
     payload?: Record<string, unknown>,
   ): Promise<ApprovalRequest | undefined> {
-    return this.docs.update(id, (r) =>
-      r
-        ? {
-            ...r,
-            state,
-            outcome,
-            payload: payload ? { ...r.payload, ...payload } : r.payload,
-            approvals: state === 'pending' ? [] : r.approvals,
-          }
-        : r,
-    );
+    const now = this.clock.now();
+    return this.docs.update(id, (raw) => {
+      const r = normalize(raw);
+      if (!r || r.state === 'done' || r.state === 'rejected') return raw;
+      const { lease: _lease, ...rest } = r;
+      return {
+        ...rest,
+        state,
+        stateAt: now,
+        outcome,
+        payload: payload ? { ...r.payload, ...payload } : r.payload,
+        approvals: state === 'pending' ? [] : r.approvals,
+      };
+    });
   }
 
   private stateText(r: ApprovalRequest): string {
     switch (r.state) {
-      case 'executing':
-        return `${r.approvals.at(-1)?.by ?? 'Someone'} approved this a moment ago; it is being carried out.`;
+      case 'approved':
+      case 'merging':
+      case 'merged':
+        return `${r.approvals.at(-1)?.by ?? 'Someone'} approved this ${r.stateAt ? ago(r.stateAt, this.clock.now()) : 'a moment ago'}; it is being carried out (${r.state}).`;
+      case 'following':
+        return `Already merged: ${r.outcome ?? 'approved and carried out'}; deckhand follows the rollout.`;
+      case 'expired':
+        return `This proposal expired ${new Date(r.expiresAt).toISOString()}.`;
       case 'done':
         return `Already done: ${r.outcome ?? 'approved and carried out'}.`;
       case 'failed':

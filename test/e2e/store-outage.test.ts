@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { bundledPlugins } from '../../src/plugins/index.ts';
 import { runSandbox, type SandboxRun } from '../../src/sandbox/cli.ts';
+import { execOnce } from '../../src/adapters/console/exec.ts';
 import { oomAlertGroup, postAlertGroup } from '../support/alerts.ts';
+import { botFor, textOf } from '../support/sandbox-bot.ts';
 import { startTestPostgres } from '../support/postgres.ts';
 import { Replicas, type Replica } from '../support/replicas.ts';
 
@@ -111,7 +113,10 @@ describe.skipIf(!!skipped)(
             (r) =>
               r.status === 503 &&
               r.body.checks.some(
-                (c: any) => c.name === 'store' && !c.ok && /PostgreSQL did not answer/.test(c.reason),
+                (c: any) =>
+                  c.name === 'store' &&
+                  !c.ok &&
+                  /database \(PostgreSQL\) is unavailable|PostgreSQL did not answer/.test(c.reason),
               ),
           );
         },
@@ -164,5 +169,43 @@ describe.skipIf(!!skipped)(
           `slowest answer ${Math.max(...answers.map((x) => x.ms))} ms\n`,
       );
     }, 90_000);
+    it('answers reads while the database is down, refuses writes saying why, and changes nothing', async () => {
+      if (!('outage' in server) || !server.outage)
+        throw new Error('this test needs a PostgreSQL it can stop');
+      const { outage } = server;
+      const url = await server.freshUrl();
+      const { bot, adapter } = await botFor(run, (cfg) => {
+        cfg.store = { postgres: { url } };
+      });
+      const exec = (line: string, as = 'alice') =>
+        execOnce(bot, adapter, { line, as, channel: 'console', json: true, out: { write: () => {} } });
+      const repo = run.sandbox.repos.all()[0]!;
+      const branches = async () =>
+        [...(await repo.git.branches()).keys()].filter((b) => b.startsWith('deckhand/'));
+      try {
+        const before = await branches();
+        await outage.down();
+        try {
+          const t0 = Date.now();
+          for (const line of ['/argo status naver-news', '/k8s pods naver-news', '/diagnose naver-news'])
+            expect((await exec(line)).ok, line).toBe(true);
+          const write = await exec('/gitops scale friend-app 3');
+          const took = Date.now() - t0;
+          expect(write.ok).toBe(false);
+          expect(textOf(write)).toMatch(/database \(PostgreSQL\) is unavailable/);
+          expect(textOf(write)).not.toMatch(/Something went wrong/);
+          // Within seconds, not the command deadline.
+          expect(took).toBeLessThan(10_000);
+          expect(await branches()).toEqual(before);
+        } finally {
+          await outage.up();
+        }
+        const again = await exec('/gitops scale friend-app 3');
+        expect(again.ok).toBe(true);
+        expect((await branches()).length).toBe(before.length + 1);
+      } finally {
+        await bot.stop(2_000);
+      }
+    }, 60_000);
   },
 );

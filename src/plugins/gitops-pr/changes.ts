@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Actor } from '../../core/access.ts';
 import type { Clock } from '../../core/clock.ts';
-import { ConflictError, InputError } from '../../core/errors.ts';
+import { ConflictError, InputError, NotFoundError } from '../../core/errors.ts';
 import type { Conversation } from '../../core/message/model.ts';
 import { Redactor } from '../../core/redact.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
@@ -15,7 +15,7 @@ import type { ResolvedApp } from '../argocd/index.ts';
 import type { GitOpsConfig } from './config.ts';
 import { hostFor } from './hosts/registry.ts';
 import type { CommitInfo, FileTree, GitHost, PullRequest } from './hosts/types.ts';
-import { RevertConflictError } from './hosts/errors.ts';
+import { BranchInUseError, RevertConflictError } from './hosts/errors.ts';
 import { appPaths, watchedPaths, within, type AppPaths } from './edit/app-paths.ts';
 import { checkNoCredential } from './guard/credentials.ts';
 import { checkScope } from './guard/scope.ts';
@@ -83,6 +83,9 @@ export class NoChangeError extends ConflictError {}
 
 const shortHash = (s: string) => createHash('sha1').update(s).digest('hex').slice(0, 7);
 
+/** One id per pull request: two proposers of the same change write the same record. */
+const changeId = (app: string, pr: number, repoURL: string) => `ch_${app}_${pr}_${shortHash(repoURL)}`;
+
 export function branchName(intent: Intent, app: string): string {
   // Restarts differ only by their timestamp; that must not defeat "asked twice, one PR".
   const key = intent.kind === 'restart' ? { kind: 'restart' } : intent;
@@ -117,6 +120,8 @@ export function trackedBranch(r: ResolvedApp): {
 export class ChangeService {
   readonly hosts: GitHost[];
   private readonly docs: Collection<Change>;
+  /** Proposals between their first Git write and their record (see propose). */
+  private readonly proposing: Collection<{ by: string; at: number }>;
   private readonly plan: Planner;
   private readonly cfg: GitOpsConfig;
   private readonly clock: Clock;
@@ -133,6 +138,7 @@ export class ChangeService {
   }) {
     this.hosts = deps.hosts;
     this.docs = deps.store.collection<Change>('changes');
+    this.proposing = deps.store.collection('proposing');
     this.plan = deps.plan;
     this.cfg = deps.config;
     this.clock = deps.clock;
@@ -174,12 +180,15 @@ export class ChangeService {
     for (const candidate of ['main', 'master']) {
       try {
         return { name: candidate, sha: await host.branchHead(repoURL, candidate) };
-      } catch {
-        // try the next conventional name
+      } catch (err) {
+        // Only "no such branch" means try the next name: a refused token or a host that does not
+        // answer is the real cause, and saying "neither main nor master exists" would hide it.
+        if (!(err instanceof NotFoundError)) throw err;
       }
     }
     throw new InputError(
-      `Cannot tell which branch ${repoURL} tracks (HEAD, and neither main nor master exists).`,
+      `Cannot tell which branch ${repoURL} tracks (HEAD, and ${host.name} has neither main nor master there).`,
+      { hint: 'If the repository has them, the token may not see it: check its access to the repository.' },
     );
   }
 
@@ -275,6 +284,11 @@ export class ChangeService {
   /**
    * Open (or find) the pull request for an intent. Returns `existing: true` when the same change
    * is already open; throws NoChangeError when Git already says what was asked.
+   *
+   * All or nothing (issue 20): reads stop when `signal` fires, and no write starts after it; a
+   * write that started is finished (the caller reports it late: `late`). A branch pushed for a
+   * pull request that could not be opened is deleted again, and a branch an open proposal uses
+   * is never pushed over — a second proposer of the same change finds the first one's.
    */
   async propose(opts: {
     r: ResolvedApp;
@@ -283,18 +297,18 @@ export class ChangeService {
     conversation: Conversation;
     reason?: string;
     rule?: string;
-  }): Promise<{ change: Change; existing: boolean }> {
-    const { r, intent, actor } = opts;
+    signal?: AbortSignal;
+  }): Promise<{ change: Change; existing: boolean; late?: boolean }> {
+    const { r, intent, actor, signal } = opts;
     const { repoURL } = trackedBranch(r);
-    const host = this.host(repoURL);
+    const reads = this.host(repoURL, signal);
+    // Writes run to their own timeout: one cut off mid-way would leave half of it on the host.
+    const writes = this.host(repoURL);
     const name = r.app.metadata.name;
     const head = branchName(intent, name);
-    const already = await host.findOpenPullRequest(repoURL, head);
-    if (already) {
-      const known = (await this.list((c) => c.repoURL === repoURL && c.pr.number === already.number))[0];
-      if (known) return { change: known, existing: true };
-    }
-    const { base, plan } = await this.planned(r, intent);
+    const already = await reads.findOpenPullRequest(repoURL, head);
+    if (already) return this.adopt(opts, already, signal);
+    const { base, plan } = await this.planned(r, intent, signal);
     const title = `${name}: ${describeIntent(intent)}`;
     const summary = plan.summary;
     const diff = diffOf(plan);
@@ -324,27 +338,47 @@ export class ChangeService {
       ...(opts.rule ? [opts.rule] : []),
       ...(plan.quoted ?? []),
     ]);
-    const res = await host.commitFiles(repoURL, {
-      branch: head,
-      baseSha: base.sha,
-      message,
-      changes: plan.changes.map((c) => ({ path: c.path, content: c.after })),
-      author: this.cfg.author,
-    });
-    const commitSha = res.sha;
+    // Past the deadline nothing is written: the person was told it did not finish.
+    signal?.throwIfAborted();
+    // The change's record goes to the store once the pull request exists. A store that cannot
+    // take a write now would leave a branch and a pull request nobody knows of: find out before
+    // anything is pushed (a short-lived note, removed when the record is saved).
+    const note = `${repoURL} ${head}`;
+    await this.proposing.put(note, { by: actor.id, at: this.clock.now() }, { ttlMs: 10 * 60_000 });
+    let res: { sha: string; branch: 'created' | 'kept' | 'moved' };
+    try {
+      res = await writes.commitFiles(repoURL, {
+        branch: head,
+        baseSha: base.sha,
+        message,
+        changes: plan.changes.map((c) => ({ path: c.path, content: c.after })),
+        author: this.cfg.author,
+      });
+    } catch (err) {
+      // Someone opened this very change meanwhile: theirs is the proposal.
+      if (!(err instanceof BranchInUseError)) throw err;
+      return this.adopt(opts, await writes.getPullRequest(repoURL, err.pullRequest), signal);
+    }
     let pr: PullRequest;
-    if (already) pr = already;
-    else {
-      pr = await host.openPullRequest(repoURL, {
+    try {
+      if (signal?.aborted) throw signal.reason;
+      pr = await writes.openPullRequest(repoURL, {
         head,
         base: base.name,
         title,
         body,
         labels: [...this.cfg.labels, `deckhand/${intent.kind}`],
       });
+    } catch (err) {
+      // The request may have opened it before failing (or another proposer did): look first.
+      const found = await writes.findOpenPullRequest(repoURL, head).catch(() => undefined);
+      if (found && found.headSha === res.sha) return this.adopt(opts, found, signal);
+      // A branch this run pushed and no pull request: take it back (one kept was someone else's).
+      if (res.branch !== 'kept' && !found) await this.dropBranch(writes, repoURL, head);
+      throw err;
     }
     const change: Change = {
-      id: `ch_${name}_${pr.number}_${shortHash(repoURL)}`,
+      id: changeId(name, pr.number, repoURL),
       app: name,
       instance: r.instance,
       project: r.app.spec.project,
@@ -354,7 +388,7 @@ export class ChangeService {
       title,
       branch: head,
       pr: { number: pr.number, url: pr.url },
-      headSha: pr.headSha === commitSha || !pr.headSha ? commitSha : pr.headSha,
+      headSha: pr.headSha || res.sha,
       requester: actor.id,
       reason: opts.reason,
       conversation: opts.conversation,
@@ -364,8 +398,76 @@ export class ChangeService {
       state: 'open',
       rule: opts.rule,
     };
-    await this.save(change);
-    return { change, existing: false };
+    const { stored, mine } = await this.saveOnce(change);
+    await this.proposing.delete(note).catch(() => undefined);
+    return { change: stored, existing: !mine, ...(signal?.aborted ? { late: true } : {}) };
+  }
+
+  /**
+   * An open pull request for the change, found instead of opened: the record deckhand has for
+   * it, or one made now (another proposer's, seconds ahead, not saved yet; or a store that lost it).
+   */
+  private async adopt(
+    opts: Parameters<ChangeService['propose']>[0],
+    pr: PullRequest,
+    signal?: AbortSignal,
+  ): Promise<{ change: Change; existing: boolean }> {
+    const { r, intent, actor } = opts;
+    const { repoURL } = trackedBranch(r);
+    const known = (await this.list((c) => c.repoURL === repoURL && c.pr.number === pr.number))[0];
+    if (known) return { change: known, existing: true };
+    const { base, plan } = await this.planned(r, intent, signal).catch(() => ({
+      base: { name: pr.baseBranch },
+      plan: { summary: [describeIntent(intent)], changes: [] } as Plan,
+    }));
+    const name = r.app.metadata.name;
+    const { stored } = await this.saveOnce({
+      id: changeId(name, pr.number, repoURL),
+      app: name,
+      instance: r.instance,
+      project: r.app.spec.project,
+      repoURL,
+      base: base.name,
+      intent,
+      title: pr.title,
+      branch: pr.headBranch,
+      pr: { number: pr.number, url: pr.url },
+      headSha: pr.headSha,
+      requester: actor.id,
+      reason: opts.reason,
+      conversation: opts.conversation,
+      createdAt: this.clock.now(),
+      summary: plan.summary,
+      diff: diffOf(plan),
+      state: 'open',
+      rule: opts.rule,
+    });
+    return { change: stored, existing: true };
+  }
+
+  /**
+   * Delete a branch this run pushed for a pull request that did not open: a host that just failed
+   * may fail the deletion too, so it is tried three times (a branch left is reused on retry).
+   */
+  private async dropBranch(host: GitHost, repoURL: string, branch: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        return await host.deleteBranch(repoURL, branch);
+      } catch (err) {
+        if (err instanceof NotFoundError) return;
+      }
+    }
+  }
+
+  /** Store a change unless one is stored under its id already (two proposers: the first wins). */
+  private async saveOnce(c: Change): Promise<{ stored: Change; mine: boolean }> {
+    let mine = false;
+    const stored = await this.docs.update(c.id, (x) => {
+      if (x) return x;
+      mine = true;
+      return c;
+    });
+    return { stored: stored ?? c, mine };
   }
 
   /**

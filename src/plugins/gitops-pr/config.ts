@@ -55,6 +55,22 @@ export const GitOpsConfigSchema = z.strictObject({
     .default(50)
     .describe('the largest replica count /gitops scale accepts'),
   overrides: z.array(AppOverrideSchema).default([]),
+  merge: z
+    .strictObject({
+      leaseSeconds: z
+        .number()
+        .positive()
+        .default(60)
+        .describe(
+          'how long an approved merge is held by the process carrying it out without a renewal; then any replica (or a press) resumes it. Longer than a Git request takes',
+        ),
+      sweepSeconds: z
+        .number()
+        .positive()
+        .default(15)
+        .describe('how often a serving bot looks for approved merges whose process died'),
+    })
+    .default({ leaseSeconds: 60, sweepSeconds: 15 }),
   followUp: z
     .strictObject({
       timeoutSeconds: z

@@ -32,6 +32,8 @@ export interface FollowUp {
   syncedAt?: number;
   /** Since when the app has been Healthy without interruption (it must stay so for the settle time). */
   healthySince?: number;
+  /** Since when Argo CD has not answered (cleared when it answers): the verdict must say so. */
+  unreachableSince?: number;
   /** What the follow-up is about, for its messages: "scale to 3". */
   what: string;
   changeId?: string;
@@ -144,23 +146,39 @@ export class FollowUps {
 
   /** Begin following; the returned promise settles when the follow-up ends (exec waits on it). */
   async follow(f: Omit<FollowUp, 'startedAt' | 'deadline'> & { deadlineMs: number }): Promise<void> {
+    try {
+      await (
+        await this.begin(f)
+      ).done;
+    } catch (err) {
+      // Callers fire and forget: a store that fails here must not become an unhandled rejection.
+      this.log.error({ err, followUp: f.id, app: f.app }, 'could not store the follow-up; not following');
+    }
+  }
+
+  /** Whether a follow-up is still stored (not finished). */
+  async has(id: string): Promise<boolean> {
+    return (await this.docs.get(id)) !== undefined;
+  }
+
+  /**
+   * Store the follow-up and begin it; resolves once it is stored (a merge records its next step
+   * only then), with `done` for the end. A store that fails rejects: the caller's step stays undone.
+   */
+  async begin(
+    f: Omit<FollowUp, 'startedAt' | 'deadline'> & { deadlineMs: number },
+  ): Promise<{ done: Promise<void> }> {
     const now = this.clock.now();
     const { deadlineMs, ...rest } = f;
     const doc: FollowUp = { ...rest, startedAt: now, deadline: now + deadlineMs };
-    try {
-      await this.docs.put(doc.id, doc);
-    } catch (err) {
-      // Callers fire and forget: a store that fails here must not become an unhandled rejection.
-      this.log.error({ err, followUp: doc.id, app: doc.app }, 'could not store the follow-up; not following');
-      return;
-    }
+    await this.docs.put(doc.id, doc);
     const done = new Promise<void>((resolve) => this.waiting.set(doc.id, resolve));
     void this.tasks.track(done, () => this.describe(doc.id));
     this.guard(this.check(doc.id));
     // The verdict at the deadline should not wait for the next sweep.
     this.recheck(doc.id, deadlineMs + 50);
     if (!this.serving) this.pollOwn(doc.id);
-    return done;
+    return { done };
   }
 
   /** A one-shot process hears no changes and runs no sweep: it looks at its own follow-up itself. */
@@ -238,12 +256,22 @@ export class FollowUps {
       return;
     }
     let app = seen;
+    const now = this.clock.now();
     try {
       app ??= await this.read(f);
     } catch (err) {
       this.log.debug({ err: (err as Error).message, followUp: id }, 'follow-up read failed; will retry');
     }
-    const now = this.clock.now();
+    // Argo CD's silence is remembered: at the deadline it is the verdict, not "Unknown".
+    if (!app && f.unreachableSince === undefined) {
+      f.unreachableSince = now;
+      await this.docs.update(id, (x) =>
+        x && x.unreachableSince === undefined ? { ...x, unreachableSince: now } : x,
+      );
+    } else if (app && f.unreachableSince !== undefined) {
+      f.unreachableSince = undefined;
+      await this.docs.update(id, (x) => (x ? { ...x, unreachableSince: undefined } : x));
+    }
     const failed = app
       ? (syncFailure(app, f.revision, f.startedAt) ?? (await this.podsFailed(f, app)))
       : undefined;
@@ -271,6 +299,7 @@ export class FollowUps {
       }
     }
     if (now >= f.deadline) {
+      if (!app) return this.finish(f, 'timeout', this.unanswered(f));
       const state = app?.status?.health?.status;
       return this.finish(
         f,
@@ -341,6 +370,30 @@ export class FollowUps {
           reason: why.reason,
           ...(why.pod ? { pod: why.pod } : {}),
         },
+      },
+    };
+  }
+
+  /**
+   * The deadline passed while Argo CD did not answer: nobody can tell how the change went, so
+   * that is what is said — no "did not become Healthy", no Revert of a change that may be fine.
+   */
+  private unanswered(f: FollowUp): Message {
+    const since = f.unreachableSince ?? this.clock.now();
+    const at = new Date(since).toISOString().slice(11, 16);
+    const lead = `⚠️ Argo CD (instance ${f.instance}) did not answer since ${at} UTC; cannot tell whether ${f.app} runs ${short(f.revision)} (${f.what}).`;
+    return {
+      text: lead,
+      tone: 'warn',
+      blocks: [
+        { type: 'text', text: lead },
+        {
+          type: 'context',
+          items: ['`argo status ' + f.app + '` says where it stands once Argo CD answers again.'],
+        },
+      ],
+      data: {
+        followUp: { app: f.app, revision: f.revision, outcome: 'unknown', unreachableSince: since },
       },
     };
   }

@@ -126,6 +126,8 @@ export const gitopsPlugin = definePlugin({
       log: deps.log,
       mergeMethod: config.mergeMethod,
       followMs: config.followUp.timeoutSeconds * 1000,
+      chat: deps.chat,
+      leaseMs: config.merge.leaseSeconds * 1000,
     });
     provide(GitOpsToken, flow);
     commands.add(
@@ -161,13 +163,23 @@ export const gitopsPlugin = definePlugin({
             { actor: ctx.actor, conversation: ctx.conversation, say: ctx.say, button: ctx.button },
             r,
             intent,
-            { reason: p.toRevision ? `roll back to ${p.toRevision.slice(0, 7)}` : undefined },
+            {
+              reason: p.toRevision ? `roll back to ${p.toRevision.slice(0, 7)}` : undefined,
+              signal: ctx.signal,
+            },
           );
           return reply ? { reply } : undefined;
         },
       }),
     );
-    onServe(() => followUps.start());
-    onClose(() => followUps.stop());
+    onServe(() => {
+      followUps.start();
+      // Merges whose process died are resumed by whichever replica sweeps first (leases decide).
+      flow.start(config.merge.sweepSeconds * 1000);
+    });
+    onClose(() => {
+      flow.stop();
+      followUps.stop();
+    });
   },
 });

@@ -4,10 +4,19 @@
  * commit that was shown, comment on the pull request, update the card in place, and hand over to
  * the follow-up. Button handlers live here; their parameters are ids, resolved in the store.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { Actor } from '../../core/access.ts';
 import { defineAction, type ActionRequest, type ActionSpec } from '../../core/actions.ts';
-import type { ApprovalRequest, ApprovalService } from '../../core/approvals.ts';
+import {
+  ExpiredError,
+  LeaseLostError,
+  WORKING_STATES,
+  type ApprovalRequest,
+  type ApprovalService,
+} from '../../core/approvals.ts';
+import type { ChatService } from '../../core/chat.ts';
 import type { Clock } from '../../core/clock.ts';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logging.ts';
@@ -17,7 +26,8 @@ import type { AuditLog } from '../../core/store/types.ts';
 import type { ArgoService, ResolvedApp } from '../argocd/index.ts';
 import { trackedBranch, type Change, type ChangeService } from './changes.ts';
 import type { FollowUp, FollowUpOutcome, FollowUps } from './followup.ts';
-import { HeadMovedError, NotMergeableError } from './hosts/errors.ts';
+import { HeadMovedError } from './hosts/errors.ts';
+import type { PullRequest } from './hosts/types.ts';
 import type { Intent } from './intents.ts';
 import { proposalCard, type CardButtons } from './proposal-card.ts';
 
@@ -33,6 +43,16 @@ export type FollowUpListener = (f: FollowUp, outcome: FollowUpOutcome) => void;
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** This process as the owner of approval leases: a replica, or a one-shot `deckhand exec`. */
+const PROCESS_OWNER = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
+
+/** Who carried out a merge, for its comment, its audit and the card. */
+interface Carrier {
+  id: string;
+  platform: string;
+  channel?: string;
+}
+
 export class GitOpsWorkflow {
   private readonly listeners = new Set<FollowUpListener>();
   private readonly changes: ChangeService;
@@ -44,6 +64,11 @@ export class GitOpsWorkflow {
   private readonly log: Logger;
   private readonly mergeMethod: 'merge' | 'squash';
   private readonly followMs: number;
+  private readonly chat?: ChatService;
+  private readonly leaseMs: number;
+  private readonly owner: string;
+  private sweeper?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(deps: {
     changes: ChangeService;
@@ -55,6 +80,12 @@ export class GitOpsWorkflow {
     log: Logger;
     mergeMethod: 'merge' | 'squash';
     followMs: number;
+    /** Where late outcomes and resumed merges are said (the card's thread). */
+    chat?: ChatService;
+    /** How long a merge step is held without a renewal before another process may resume it. */
+    leaseMs?: number;
+    /** The lease owner's name; one per process unless a test sets it. */
+    owner?: string;
   }) {
     this.changes = deps.changes;
     this.approvals = deps.approvals;
@@ -65,6 +96,9 @@ export class GitOpsWorkflow {
     this.log = deps.log;
     this.mergeMethod = deps.mergeMethod;
     this.followMs = deps.followMs;
+    this.chat = deps.chat;
+    this.leaseMs = deps.leaseMs ?? 60_000;
+    this.owner = deps.owner ?? PROCESS_OWNER;
   }
 
   private scope(c: Change) {
@@ -79,6 +113,7 @@ export class GitOpsWorkflow {
 
   /** Called by the follow-ups (their onDone hook); a failing listener does not stop the others. */
   followUpDone(f: FollowUp, outcome: FollowUpOutcome): void {
+    if (f.changeId) this.guard(this.followed(f.changeId, outcome), 'could not record the follow-up');
     for (const fn of this.listeners) {
       try {
         fn(f, outcome);
@@ -218,45 +253,91 @@ export class GitOpsWorkflow {
     return { change: done, sha: merged.sha };
   }
 
-  /** Open (or find) the pull request and post its card; returns nothing more to say. */
+  /**
+   * Open (or find) the pull request and post its card; returns nothing more to say. An open
+   * proposal asked for again gets a fresh card when its approval expired (a renewal); one still
+   * waiting, or being carried out, is only pointed at. With `signal` (the command's deadline),
+   * nothing is written once it fired; a pull request whose creation was already on the wire is
+   * announced in the conversation when it lands, with its card.
+   */
   async propose(
     t: TurnTools,
     r: ResolvedApp,
     intent: Intent,
-    opts: { reason?: string; rule?: string } = {},
+    opts: { reason?: string; rule?: string; signal?: AbortSignal } = {},
   ): Promise<Message | undefined> {
-    const { change, existing } = await this.changes.propose({
+    const { signal, ...rest } = opts;
+    const { change, existing, late } = await this.changes.propose({
       r,
       intent,
       actor: t.actor,
       conversation: t.conversation,
-      ...opts,
+      ...rest,
+      ...(signal ? { signal } : {}),
     });
     await this.audit.record({
       actor: t.actor.id,
       platform: t.actor.platform,
       channel: t.conversation.channel,
       kind: 'pull-request',
-      name: existing ? 'found' : 'opened',
+      name: existing ? 'found' : late ? 'opened-late' : 'opened',
       app: change.app,
       outcome: 'ok',
       detail: { pr: change.pr, intent, rule: opts.rule },
     });
     const req = change.approvalId ? await this.approvals.get(change.approvalId) : undefined;
-    if (existing && req && req.state === 'pending') {
+    const standing = existing && req ? this.standing(change, req) : undefined;
+    if (standing) return standing;
+    if (late)
+      await t.say({
+        text: `The pull request for ${change.title} was opened after the deadline: #${change.pr.number} (${change.pr.url}).`,
+        tone: 'info',
+      });
+    await this.postCard(t, change, req?.id);
+    return undefined;
+  }
+
+  /** What to say instead of a new card when the proposal's approval still stands. */
+  private standing(change: Change, req: ApprovalRequest): Message | undefined {
+    const data = { change: { id: change.id, pr: change.pr, existing: true } };
+    if (req.state === 'pending' && req.expiresAt > this.clock.now())
       return {
         text: `That change is already proposed: #${change.pr.number} (${change.pr.url}), waiting for approval.`,
         tone: 'info',
-        data: { change: { id: change.id, pr: change.pr, existing: true } },
+        data,
       };
-    }
+    if (WORKING_STATES.includes(req.state) || req.state === 'following')
+      return {
+        text: `That change is already approved: #${change.pr.number} (${change.pr.url}) is ${req.state === 'following' ? 'merged' : 'being merged'}.`,
+        tone: 'info',
+        data,
+      };
+    return undefined;
+  }
+
+  /**
+   * A fresh approval and card for an open change. `replacing` is the approval the change had (it
+   * expired): it ends as expired. Two proposers racing here post one card: the approval recorded
+   * on the change first wins, the other is dropped.
+   */
+  private async postCard(t: TurnTools, change: Change, replacing?: string): Promise<void> {
+    if (replacing) await this.approvals.expire(replacing);
     const approval = await this.approvals.create({
       kind: 'gitops.change',
       subject: { app: change.app, project: change.project, title: change.title },
       requester: t.actor.id,
       payload: { changeId: change.id },
     });
-    await this.changes.update(change.id, (c) => ({ ...c, approvalId: approval.id }));
+    let won = false;
+    await this.changes.update(change.id, (c) => {
+      if (c.approvalId && c.approvalId !== replacing) return c;
+      won = true;
+      return { ...c, approvalId: approval.id };
+    });
+    if (!won) {
+      await this.approvals.expire(approval.id);
+      return;
+    }
     const ids = await this.buttons(t, change, approval.id, approval.expiresAt - this.clock.now());
     const ref = await t.say(
       proposalCard({ ...change, approvalId: approval.id }, approval, ids, this.clock.now()),
@@ -266,6 +347,23 @@ export class GitOpsWorkflow {
       message: ref,
       payload: { ...a.payload, buttons: ids },
     }));
+  }
+
+  /**
+   * `gitops renew <pr>`: a fresh card with working buttons for an open proposal whose approval
+   * expired (or failed and went back to nobody). One still waiting or being merged is pointed at.
+   */
+  async renew(t: TurnTools, pr: number, app?: string): Promise<Message | undefined> {
+    const { change } = await this.proposalFor(pr, app);
+    const req = change.approvalId ? await this.approvals.get(change.approvalId) : undefined;
+    const standing = req ? this.standing(change, req) : undefined;
+    if (standing) return standing;
+    const open = await this.changes.host(change.repoURL).getPullRequest(change.repoURL, change.pr.number);
+    if (open.state !== 'open') {
+      await this.changes.update(change.id, (c) => ({ ...c, state: open.state }));
+      throw new ConflictError(`Pull request #${open.number} is ${open.state}; there is nothing to renew.`);
+    }
+    await this.postCard(t, change, req?.id);
     return undefined;
   }
 
@@ -353,6 +451,11 @@ export class GitOpsWorkflow {
     ];
   }
 
+  /**
+   * A press of Approve (or `gitops approve <pr>`): the decision is recorded; the one that completes
+   * the policy carries out the merge (carryOut). A press on a merge whose process died — its lease
+   * ran out — carries on from the recorded step instead of answering "being carried out" forever.
+   */
   async approve(
     approvalId: string,
     actor: Actor,
@@ -361,7 +464,18 @@ export class GitOpsWorkflow {
   ): Promise<{ update?: Message; reply?: Message }> {
     const { req, change } = await this.load(approvalId);
     const ids = (req.payload.buttons ?? {}) as CardButtons;
-    const decision = await this.approvals.approve(approvalId, actor);
+    let decision;
+    try {
+      decision = await this.approvals.approve(approvalId, actor, {
+        owner: this.owner,
+        leaseMs: this.leaseMs,
+      });
+    } catch (err) {
+      if (!(err instanceof ExpiredError)) throw err;
+      throw new ExpiredError(
+        `${err.message} The pull request #${change.pr.number} stays open; \`gitops renew ${change.pr.number}\` posts a fresh card to approve it.`,
+      );
+    }
     if (decision.outcome === 'recorded') {
       return {
         update: proposalCard(change, decision.request, ids, this.clock.now()),
@@ -371,100 +485,334 @@ export class GitOpsWorkflow {
         },
       };
     }
-    const host = this.changes.host(change.repoURL);
+    // The decision is in the audit before anything is acted on: a process that dies next leaves it.
+    await this.audit.record({
+      actor: actor.id,
+      platform: actor.platform,
+      channel: conversation.channel,
+      kind: 'approval',
+      name: decision.outcome,
+      app: change.app,
+      outcome: 'ok',
+      detail: { pr: change.pr, approvalId, state: decision.request.state },
+    });
+    const thread: Conversation =
+      decision.outcome === 'resumed'
+        ? this.threadOf(decision.request, change)
+        : source
+          ? { platform: source.platform, channel: source.channel, thread: source.thread ?? source.id }
+          : conversation;
+    if (decision.outcome === 'approved')
+      await this.approvals.patch(approvalId, (a) => ({ ...a, payload: { ...a.payload, thread } }));
+    this.log.info(
+      {
+        approval: approvalId,
+        state: decision.request.state,
+        pr: change.pr.number,
+        decision: decision.outcome,
+      },
+      'approval step',
+    );
+    const merged = await this.carryOut(
+      approvalId,
+      { id: actor.id, platform: actor.platform, channel: conversation.channel },
+      thread,
+    );
+    const done = (await this.changes.get(change.id)) ?? change;
+    const outcome = `✅ Merged by ${merged.by} at ${code(merged.sha.slice(0, 7))}; following Argo CD.`;
+    return {
+      update: proposalCard(done, await this.approvals.get(approvalId), ids, this.clock.now(), outcome),
+      reply: {
+        text: `${merged.reconciled ? `#${change.pr.number} was already merged` : `Merged #${change.pr.number}`} at ${merged.sha.slice(0, 7)}. Following ${change.app} in Argo CD…`,
+        tone: 'info',
+        placement: 'thread',
+      },
+    };
+  }
+
+  /** Where a merge's follow-up reports: the thread recorded at approval, else the card's. */
+  private threadOf(req: ApprovalRequest, change: Change): Conversation {
+    const stored = req.payload.thread as Conversation | undefined;
+    if (stored) return stored;
+    const m = req.message;
+    return m ? { platform: m.platform, channel: m.channel, thread: m.thread ?? m.id } : change.conversation;
+  }
+
+  /**
+   * The steps after the decision, each recorded before it is acted on, under this process's lease
+   * (renewed while it works). Idempotent from any recorded step: the pull request is read first —
+   * one merged already (by a process that died before recording it) is recorded as merged, never
+   * merged again — and a merge happens only at the head that was shown.
+   */
+  private async carryOut(
+    approvalId: string,
+    who: Carrier,
+    thread: Conversation,
+  ): Promise<{ sha: string; by: string; reconciled: boolean }> {
+    const beat = setInterval(
+      () =>
+        this.guard(
+          this.approvals.heartbeat(approvalId, this.owner, this.leaseMs),
+          'could not renew the approval lease',
+        ),
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
+    beat.unref();
     try {
-      const pr = await host.getPullRequest(change.repoURL, change.pr.number);
-      if (pr.state !== 'open') {
-        await this.approvals.finish(approvalId, 'failed', `pull request is ${pr.state}`);
-        await this.changes.update(change.id, (c) => ({
-          ...c,
-          state: pr.state === 'merged' ? 'merged' : 'closed',
-        }));
-        throw new ConflictError(`Pull request #${pr.number} is already ${pr.state}; nothing to merge.`);
+      return await this.steps(approvalId, who, thread);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private async steps(
+    approvalId: string,
+    who: Carrier,
+    thread: Conversation,
+  ): Promise<{ sha: string; by: string; reconciled: boolean }> {
+    let { req, change } = await this.load(approvalId);
+    const host = this.changes.host(change.repoURL);
+    const step = (
+      from: ApprovalRequest['state'][],
+      to: ApprovalRequest['state'],
+      payload?: Record<string, unknown>,
+      outcome?: string,
+    ) => this.approvals.step(approvalId, this.owner, from, to, { leaseMs: this.leaseMs, payload, outcome });
+    let reconciled = false;
+    const approvers = req.approvals.map((a) => a.by);
+    const by = approvers.at(-1) ?? who.id;
+    if (req.state === 'approved' || req.state === 'merging') {
+      let mergeSha: string;
+      try {
+        const pr = await host.getPullRequest(change.repoURL, change.pr.number);
+        if (pr.state === 'merged') {
+          mergeSha = pr.mergeSha ?? pr.headSha;
+          reconciled = true;
+        } else {
+          if (pr.state !== 'open') {
+            await this.approvals.finish(approvalId, 'failed', `pull request is ${pr.state}`);
+            await this.changes.update(change.id, (c) => ({ ...c, state: 'closed' }));
+            throw new ConflictError(`Pull request #${pr.number} is already ${pr.state}; nothing to merge.`);
+          }
+          if (pr.headSha !== change.headSha)
+            throw new HeadMovedError(
+              `Someone pushed to ${change.branch} after the change was shown.`,
+              pr.headSha,
+            );
+          if (req.state === 'approved') {
+            req = await step(['approved'], 'merging', { headSha: change.headSha });
+            this.log.info({ approval: approvalId, state: 'merging', pr: change.pr.number }, 'approval step');
+          }
+          ({ sha: mergeSha, reconciled } = await this.mergeOnce(host, change, pr));
+        }
+      } catch (err) {
+        await this.mergeFailed(approvalId, change, err);
+        throw err;
       }
-      if (pr.headSha !== change.headSha)
-        throw new HeadMovedError(
-          `Someone pushed to ${change.branch} after the change was shown.`,
-          pr.headSha,
-        );
-      const merged = await host.mergePullRequest(change.repoURL, change.pr.number, {
-        sha: change.headSha,
-        method: this.mergeMethod,
-        title: `${change.title} (#${change.pr.number})`,
-      });
-      const approvers = [...decision.request.approvals.map((a) => a.by)];
-      await host
-        .comment(
-          change.repoURL,
-          change.pr.number,
-          `Approved in chat by ${approvers.join(', ')} (${actor.platform}) and merged by deckhand at ${merged.sha.slice(0, 7)}.`,
-        )
-        .catch((err: unknown) =>
-          this.log.warn({ err: (err as Error).message }, 'could not comment on the pull request'),
-        );
-      const outcome = `✅ Merged by ${actor.id} at ${code(merged.sha.slice(0, 7))}; following Argo CD.`;
-      await this.approvals.finish(approvalId, 'done', `merged by ${actor.id} as ${merged.sha.slice(0, 7)}`);
-      const done = (await this.changes.update(change.id, (c) => ({
-        ...c,
-        state: 'merged',
-        mergeSha: merged.sha,
-        mergedBy: actor.id,
-      }))) as Change;
-      await this.audit.record({
-        actor: actor.id,
-        platform: actor.platform,
-        channel: conversation.channel,
-        kind: 'merge',
-        name: 'pull-request',
-        app: change.app,
-        outcome: 'ok',
-        detail: { pr: change.pr, sha: merged.sha, approvers, rule: change.rule },
-      });
-      const thread: Conversation = source
-        ? { platform: source.platform, channel: source.channel, thread: source.thread ?? source.id }
-        : conversation;
-      void this.followUps.follow({
+      req = await step(['approved', 'merging'], 'merged', { mergeSha }, `merged as ${mergeSha.slice(0, 7)}`);
+      change =
+        (await this.changes.update(change.id, (c) => ({ ...c, state: 'merged', mergeSha, mergedBy: by }))) ??
+        change;
+      this.log.info(
+        { approval: approvalId, state: 'merged', pr: change.pr.number, sha: mergeSha, reconciled },
+        'approval step',
+      );
+    }
+    const mergeSha = String(req.payload.mergeSha ?? change.mergeSha);
+    if (req.state === 'merged') {
+      await this.recordMerge(change, mergeSha, approvers, who, reconciled);
+      if (!req.payload.commented) {
+        await host
+          .comment(
+            change.repoURL,
+            change.pr.number,
+            `Approved in chat by ${approvers.join(', ')} (${who.platform}) and merged by deckhand at ${mergeSha.slice(0, 7)}.`,
+          )
+          .catch((err: unknown) =>
+            this.log.warn({ err: (err as Error).message }, 'could not comment on the pull request'),
+          );
+      }
+      // The follow-up is stored before the step says so: a death in between repeats it (the same
+      // id), never loses it.
+      await this.followUps.begin({
         id: `fu_${change.id}`,
         app: change.app,
         instance: change.instance,
-        revision: merged.sha,
+        revision: mergeSha,
         conversation: thread,
         what: change.title.replace(`${change.app}: `, ''),
         changeId: change.id,
         deadlineMs: this.followMs,
       });
-      return {
-        update: proposalCard(done, await this.approvals.get(approvalId), ids, this.clock.now(), outcome),
-        reply: {
-          text: `Merged #${change.pr.number} at ${merged.sha.slice(0, 7)}. Following ${change.app} in Argo CD…`,
-          tone: 'info',
-          placement: 'thread',
-        },
-      };
+      await step(['merged'], 'following', { commented: true }, `merged by ${by} as ${mergeSha.slice(0, 7)}`);
+      this.log.info({ approval: approvalId, state: 'following', pr: change.pr.number }, 'approval step');
+    }
+    return { sha: mergeSha, by, reconciled };
+  }
+
+  /**
+   * Merge at the shown head. A merge that fails is looked at again: when the pull request is merged
+   * after all (the answer was lost, or a dead owner's request landed late), that is the merge.
+   */
+  private async mergeOnce(
+    host: ReturnType<ChangeService['host']>,
+    change: Change,
+    pr: PullRequest,
+  ): Promise<{ sha: string; reconciled: boolean }> {
+    try {
+      const merged = await host.mergePullRequest(change.repoURL, pr.number, {
+        sha: change.headSha,
+        method: this.mergeMethod,
+        title: `${change.title} (#${pr.number})`,
+      });
+      return { sha: merged.sha, reconciled: false };
     } catch (err) {
-      if (err instanceof HeadMovedError) {
-        // The new head must be seen and approved again: show its diff.
-        const files = await host.pullRequestDiff(change.repoURL, change.pr.number).catch(() => []);
-        const diff = files.map((f) => `--- ${f.path}\n${f.patch}`).join('\n');
-        await this.changes.update(change.id, (c) => ({
-          ...c,
-          headSha: err.currentSha ?? c.headSha,
-          diff: diff || c.diff,
-        }));
-        await this.approvals.finish(approvalId, 'pending', 'branch moved; approve the new head', {
-          headSha: err.currentSha,
-        });
-        throw new HeadMovedError(
-          `${err.message} Nothing was merged; here is what the branch holds now — approve again if it is right.\n${trimLines(diff, 30).text}`,
-          err.currentSha,
-        );
+      const again = await host.getPullRequest(change.repoURL, pr.number).catch(() => undefined);
+      if (again?.state === 'merged') return { sha: again.mergeSha ?? again.headSha, reconciled: true };
+      throw err;
+    }
+  }
+
+  /** The audit of a merge, once: a resumed step finds the entry its dead owner wrote. */
+  private async recordMerge(
+    change: Change,
+    sha: string,
+    approvers: string[],
+    who: Carrier,
+    reconciled: boolean,
+  ): Promise<void> {
+    const earlier = await this.audit.query({ app: change.app, kind: 'merge', since: change.createdAt });
+    if (earlier.some((e) => (e.detail as { sha?: string } | undefined)?.sha === sha)) return;
+    await this.audit.record({
+      actor: who.id,
+      platform: who.platform,
+      ...(who.channel ? { channel: who.channel } : {}),
+      kind: 'merge',
+      name: 'pull-request',
+      app: change.app,
+      outcome: 'ok',
+      detail: {
+        pr: change.pr,
+        sha,
+        approvers,
+        rule: change.rule,
+        ...(reconciled ? { reconciled: true } : {}),
+      },
+    });
+  }
+
+  /** A merge that did not happen: the approvers must look again (or it failed for good). */
+  private async mergeFailed(approvalId: string, change: Change, err: unknown): Promise<void> {
+    if (err instanceof LeaseLostError) return;
+    if (err instanceof HeadMovedError) {
+      // The new head must be seen and approved again: show its diff.
+      const host = this.changes.host(change.repoURL);
+      const files = await host.pullRequestDiff(change.repoURL, change.pr.number).catch(() => []);
+      const diff = files.map((f) => `--- ${f.path}\n${f.patch}`).join('\n');
+      await this.changes.update(change.id, (c) => ({
+        ...c,
+        headSha: err.currentSha ?? c.headSha,
+        diff: diff || c.diff,
+      }));
+      await this.approvals.finish(approvalId, 'pending', 'branch moved; approve the new head', {
+        headSha: err.currentSha,
+      });
+      err.message = `${err.message} Nothing was merged; here is what the branch holds now — approve again if it is right.\n${trimLines(diff, 30).text}`;
+      return;
+    }
+    const now = await this.approvals.get(approvalId);
+    // Only a step before the merge goes back to the approvers; a closed pull request failed already.
+    if (now && (now.state === 'approved' || now.state === 'merging'))
+      await this.approvals.finish(approvalId, 'pending', (err as Error).message);
+  }
+
+  /** The follow-up of a merged change ended: its approval is done. */
+  private async followed(changeId: string, outcome: FollowUpOutcome): Promise<void> {
+    const change = await this.changes.get(changeId);
+    if (change?.approvalId)
+      await this.approvals.finish(change.approvalId, 'done', `merged; rollout ${outcome}`);
+  }
+
+  /** Background work never rejects into nothing (FollowUps.guard does the same). */
+  private guard(p: Promise<unknown>, what: string): void {
+    p.catch((err: unknown) => {
+      if (!this.stopped) this.log.warn({ err: (err as Error).message }, what);
+    });
+  }
+
+  /**
+   * Serve: resume, now and every `everyMs`, the merges whose process died (their lease ran out),
+   * and close the approvals whose follow-up ended while nobody listened. What a resumed merge did
+   * is said in the card's thread. A one-shot process does not call this.
+   */
+  start(everyMs = 15_000): void {
+    this.stopped = false;
+    this.sweeper = setInterval(() => this.guard(this.reconcile(), 'approval sweep failed'), everyMs);
+    this.sweeper.unref();
+    this.guard(this.reconcile(), 'approval sweep failed');
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.sweeper);
+  }
+
+  /** One sweep (start runs it): every stuck approval is taken over and carried on. */
+  async reconcile(): Promise<number> {
+    let resumed = 0;
+    for (const req of await this.approvals.list((r) => this.approvals.stuck(r) || r.state === 'following')) {
+      if (this.stopped) break;
+      if (req.state === 'following') {
+        const change = await this.changes.get(String(req.payload.changeId));
+        if (change && !(await this.followUps.has(`fu_${change.id}`)))
+          await this.approvals.finish(req.id, 'done', req.outcome ?? 'merged');
+        continue;
       }
-      if (err instanceof NotMergeableError) {
-        await this.approvals.finish(approvalId, 'pending', err.message);
-        throw err;
-      }
-      if (!(err instanceof ConflictError))
-        await this.approvals.finish(approvalId, 'pending', (err as Error).message);
+      const mine = await this.approvals.claim(req.id, this.owner, this.leaseMs);
+      if (!mine) continue;
+      resumed++;
+      await this.resume(mine).catch((err: unknown) =>
+        this.log.warn(
+          { err: (err as Error).message, approval: req.id },
+          'could not resume an approved change',
+        ),
+      );
+    }
+    return resumed;
+  }
+
+  /** Carry on a claimed approval and say in its thread what came of it. */
+  private async resume(req: ApprovalRequest): Promise<void> {
+    const { change } = await this.load(req.id);
+    const thread = this.threadOf(req, change);
+    const ids = (req.payload.buttons ?? {}) as CardButtons;
+    this.log.info(
+      { approval: req.id, pr: change.pr.number, state: req.state },
+      'resuming an approved change',
+    );
+    try {
+      const m = await this.carryOut(req.id, { id: 'deckhand', platform: thread.platform }, thread);
+      const done = (await this.changes.get(change.id)) ?? change;
+      const outcome = `✅ Merged by ${m.by} at ${code(m.sha.slice(0, 7))}; following Argo CD.`;
+      if (req.message)
+        await this.chat
+          ?.update(
+            req.message,
+            proposalCard(done, await this.approvals.get(req.id), ids, this.clock.now(), outcome),
+          )
+          .catch(() => undefined);
+      await this.chat?.post(thread, {
+        text: `${m.reconciled ? `#${change.pr.number} was merged at ${m.sha.slice(0, 7)}` : `Merged #${change.pr.number} at ${m.sha.slice(0, 7)}`} (the process carrying out ${m.by}'s approval stopped; deckhand resumed it). Following ${change.app} in Argo CD…`,
+        tone: 'info',
+      });
+    } catch (err) {
+      if (err instanceof LeaseLostError) return;
+      await this.chat
+        ?.post(thread, {
+          text: `The merge of #${change.pr.number} that ${req.approvals.at(-1)?.by ?? 'someone'} approved did not complete: ${(err as Error).message}`,
+          tone: 'warn',
+        })
+        .catch(() => undefined);
       throw err;
     }
   }

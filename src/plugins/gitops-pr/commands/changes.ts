@@ -63,7 +63,8 @@ async function proposeFor(
     { actor: ctx.actor, conversation: ctx.conversation, say: ctx.say, button: ctx.button },
     r,
     intent,
-    { reason: ctx.args.reason },
+    // The deadline reaches the Git host: past it nothing more is read or written.
+    { reason: ctx.args.reason, signal: ctx.signal },
   );
 }
 

@@ -1,5 +1,5 @@
 /**
- * `gitops approve|reject|withdraw <pr>`: the proposal card's buttons as commands, for chats
+ * `gitops approve|reject|withdraw|renew <pr>`: the proposal card's buttons as commands, for chats
  * without buttons, scripts and the console. The same checks as the buttons (the permission for
  * the proposal's app and project, four eyes, expiry), the same audit, and the card is updated
  * where it was posted; a merge is followed in the card's thread.
@@ -82,6 +82,20 @@ export const decideCommands = (flow: GitOpsWorkflow, chat: ChatService) => {
         const out = await flow.approve(p.approvalId, actor, p.card, conversation);
         await refreshCard(chat, log, p.card, out.update);
         return [...(p.card || !out.update ? [] : [out.update]), ...(out.reply ? [out.reply] : [])];
+      },
+    }),
+    defineCommand({
+      name: 'gitops renew',
+      summary: 'Post a fresh approval card for an open proposal whose approval expired',
+      args: args.extend({ pr: prArg }),
+      positional: ['pr'],
+      examples: [{ line: 'gitops renew 12', notInDemo: PR_12 }],
+      permission: 'gitops.propose',
+      effect: 'write',
+      async run({ args: a, actor, conversation, say, button, authorize }) {
+        const p = await flow.proposalFor(a.pr, a.app);
+        authorize('gitops.propose', where(p));
+        return flow.renew({ actor, conversation, say, button }, a.pr, a.app);
       },
     }),
     closeCommand('reject', {

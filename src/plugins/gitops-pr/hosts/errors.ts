@@ -10,17 +10,44 @@ export class HeadMovedError extends ConflictError {
   }
 }
 
+/** The branch holds an open pull request's commits: deckhand does not push over them. */
+export class BranchInUseError extends ConflictError {
+  readonly pullRequest: number;
+  constructor(branch: string, pullRequest: number) {
+    super(
+      `${branch} is the branch of the open pull request #${pullRequest}; deckhand does not push over it.`,
+    );
+    this.pullRequest = pullRequest;
+  }
+}
+
 /** The host will not merge (conflicts, failing checks, branch protection, missing approvals). */
 export class NotMergeableError extends ConflictError {}
 
 /** Files changed after the commit being reverted: a revert would overwrite newer work. */
 export class RevertConflictError extends ConflictError {}
 
+/**
+ * A refused credential only gets fixed when the message says which one: the host entry's name and
+ * the configuration key of its token (`plugins.gitops.hosts[0].token`), never the token itself.
+ */
+export interface HostIdent {
+  name: string;
+  /** Where the token is configured; absent in tests that make a host by hand. */
+  credential?: string;
+}
+
+/** A short, single-line detail: a host's answer can carry a whole HTTP exchange (headers included). */
+const oneLine = (s: string): string => {
+  const line = s.split(/\r?\n/)[0]?.trim() ?? '';
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+};
+
 interface HttpishError {
   status?: number;
   message?: string;
   response?: { data?: unknown; headers?: Record<string, string | undefined> };
-  cause?: { code?: string };
+  cause?: { code?: string; cause?: { code?: string } };
 }
 
 const named = (e: unknown, ...names: string[]): boolean =>
@@ -31,8 +58,13 @@ const named = (e: unknown, ...names: string[]): boolean =>
  * ran out of time is a timeout, not the "HTTP 500" Octokit wraps it in (@octokit/request's fetch
  * wrapper gives every fetch failure status 500) nor gitbeaker's "Query timeout was reached".
  */
-export function hostError(host: string, what: string, e: unknown, timeoutMs?: number): Error {
+export function hostError(who: string | HostIdent, what: string, e: unknown, timeoutMs?: number): Error {
   if (e instanceof DeckError) return e;
+  const host = typeof who === 'string' ? who : who.name;
+  const token =
+    typeof who !== 'string' && who.credential
+      ? `the token configured in ${who.credential}`
+      : "deckhand's token";
   const backend = `git@${host}`;
   if (named(e, 'TimeoutError', 'GitbeakerTimeoutError'))
     return new UpstreamError(
@@ -45,21 +77,25 @@ export function hostError(host: string, what: string, e: unknown, timeoutMs?: nu
   const err = e as HttpishError;
   const data = err.response?.data as
     { message?: string; errors?: { message?: string }[] } | string | undefined;
-  const detail =
+  const detail = oneLine(
     (typeof data === 'string'
       ? data
       : [data?.message, ...(data?.errors ?? []).map((x) => x.message)].filter(Boolean).join(': ')) ||
-    err.message ||
-    String(e);
-  switch (err.status) {
+      err.message ||
+      String(e),
+  );
+  // @octokit/request reports a fetch that never got an answer (refused, reset, DNS) as HTTP 500
+  // without a response: that is an unreachable host, not a server error.
+  const status = err.status === 500 && !err.response ? undefined : err.status;
+  switch (status) {
     case 401:
       return new UpstreamError(
         backend,
         'unauthorized',
-        `${host} refused deckhand's token (${what}): ${detail}.`,
+        `${host} refused ${token} (HTTP 401 ${detail}) when asked to ${what}.`,
         {
           status: 401,
-          hint: 'Check the token configured for this Git host.',
+          hint: `Check ${token}: it may be wrong, expired or revoked.`,
         },
       );
     case 403:
@@ -71,11 +107,14 @@ export function hostError(host: string, what: string, e: unknown, timeoutMs?: nu
           { status: 403 },
         );
       }
-      return new UpstreamError(backend, 'forbidden', `${host} does not let deckhand ${what}: ${detail}.`, {
-        status: 403,
-      });
+      return new UpstreamError(
+        backend,
+        'forbidden',
+        `${host} does not let ${token} ${what} (HTTP 403 ${detail}).`,
+        { status: 403, hint: `Give ${token} write access to the repository.` },
+      );
     case 404:
-      return new NotFoundError(`${host}: not found (${what}). Does deckhand's token see this repository?`);
+      return new NotFoundError(`${host}: not found (${what}). Does ${token} see this repository?`);
     case 409:
       return new ConflictError(`${host} refused to ${what}: ${detail}.`);
     case 422:
@@ -88,7 +127,7 @@ export function hostError(host: string, what: string, e: unknown, timeoutMs?: nu
       return new UpstreamError(
         backend,
         'unreachable',
-        `Cannot reach ${host} (${what}): ${err.cause?.code ?? detail}.`,
+        `Cannot reach ${host} (${what}): ${oneLine(err.cause?.code ?? err.cause?.cause?.code ?? detail)}.`,
         { cause: e },
       );
     default:

@@ -4,7 +4,7 @@
  */
 import { Octokit } from '@octokit/rest';
 import { InputError } from '../../../core/errors.ts';
-import { HeadMovedError, NotMergeableError, hostError } from './errors.ts';
+import { BranchInUseError, HeadMovedError, NotMergeableError, hostError, type HostIdent } from './errors.ts';
 import { parseRepoUrl } from './repo-url.ts';
 import type {
   ChangedFile,
@@ -23,6 +23,8 @@ export interface GitHubHostConfig {
   apiUrl?: string;
   token: string;
   timeoutMs: number;
+  /** The configuration key of the token, for messages about a refused credential. */
+  credential?: string;
 }
 
 type Pull = Awaited<ReturnType<Octokit['pulls']['get']>>['data'];
@@ -47,6 +49,7 @@ const toPull = (p: Pull | Awaited<ReturnType<Octokit['pulls']['list']>>['data'][
 export class GitHubHost implements GitHost {
   readonly kind = 'github' as const;
   readonly name: string;
+  private readonly who: HostIdent;
   private readonly host: string;
   private readonly octokit: Octokit;
   private readonly timeoutMs: number;
@@ -55,6 +58,7 @@ export class GitHubHost implements GitHost {
 
   constructor(cfg: GitHubHostConfig) {
     this.name = cfg.name;
+    this.who = { name: cfg.name, credential: cfg.credential };
     this.host = cfg.host.toLowerCase();
     this.timeoutMs = cfg.timeoutMs;
     const baseUrl =
@@ -102,7 +106,7 @@ export class GitHubHost implements GitHost {
       this.signal?.throwIfAborted();
       return await fn({ signal: this.deadline() });
     } catch (e) {
-      throw hostError(this.name, what, e, this.timeoutMs);
+      throw hostError(this.who, what, e, this.timeoutMs);
     }
   }
 
@@ -174,7 +178,7 @@ export class GitHubHost implements GitHost {
       changes: FileChange[];
       author?: { name: string; email: string };
     },
-  ): Promise<{ sha: string }> {
+  ): Promise<{ sha: string; branch: 'created' | 'kept' | 'moved' }> {
     const r = this.repo(repoURL);
     const base = await this.call('read the base commit', (request) =>
       this.octokit.git.getCommit({ ...r, commit_sha: opts.baseSha, request }),
@@ -208,21 +212,39 @@ export class GitHubHost implements GitHost {
         sha: commit.data.sha,
         request: { signal: this.deadline() },
       });
+      return { sha: commit.data.sha, branch: 'created' };
     } catch (e) {
       if ((e as { status?: number }).status !== 422)
-        throw hostError(this.name, `create branch ${opts.branch}`, e);
-      // The branch exists (an earlier attempt of the same change): point it at the new commit.
-      await this.call(`update branch ${opts.branch}`, (request) =>
-        this.octokit.git.updateRef({
-          ...r,
-          ref: `heads/${opts.branch}`,
-          sha: commit.data.sha,
-          force: true,
-          request,
-        }),
-      );
+        throw hostError(this.who, `create branch ${opts.branch}`, e);
     }
-    return { sha: commit.data.sha };
+    // The branch exists: another proposer of the same change (seconds ahead, its pull request
+    // maybe not open yet), or a leftover of an attempt whose pull request never opened.
+    const current = await this.branchHead(repoURL, opts.branch);
+    const there = await this.call('read the branch head', (request) =>
+      this.octokit.git.getCommit({ ...r, commit_sha: current, request }),
+    );
+    // Trees are content-addressed: the same tree on the same parent is the same change.
+    if (there.data.tree.sha === tree.data.sha && there.data.parents[0]?.sha === opts.baseSha)
+      return { sha: current, branch: 'kept' };
+    const open = await this.findOpenPullRequest(repoURL, opts.branch);
+    if (open) throw new BranchInUseError(opts.branch, open.number);
+    await this.call(`update branch ${opts.branch}`, (request) =>
+      this.octokit.git.updateRef({
+        ...r,
+        ref: `heads/${opts.branch}`,
+        sha: commit.data.sha,
+        force: true,
+        request,
+      }),
+    );
+    return { sha: commit.data.sha, branch: 'moved' };
+  }
+
+  async deleteBranch(repoURL: string, branch: string): Promise<void> {
+    const r = this.repo(repoURL);
+    await this.call(`delete branch ${branch}`, (request) =>
+      this.octokit.git.deleteRef({ ...r, ref: `heads/${branch}`, request }),
+    );
   }
 
   async findOpenPullRequest(repoURL: string, headBranch: string): Promise<PullRequest | undefined> {
@@ -322,7 +344,7 @@ export class GitHubHost implements GitHost {
           },
         );
       }
-      throw hostError(this.name, `merge pull request #${number}`, e);
+      throw hostError(this.who, `merge pull request #${number}`, e);
     }
   }
 

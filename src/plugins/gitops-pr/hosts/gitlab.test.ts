@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../../core/errors.ts';
 import { FakeGitLab } from '../../../../test/support/fake-gitlab.ts';
-import { HeadMovedError, NotMergeableError } from './errors.ts';
+import { BranchInUseError, HeadMovedError, NotMergeableError } from './errors.ts';
 import { GitLabHost } from './gitlab.ts';
 
 const REPO = 'https://gitlab.example.com/platform/infra.git';
@@ -77,12 +77,28 @@ describe('GitLab host (gitbeaker against a local fake of the v4 API)', () => {
       changes: [{ path: 'README.md', content: 'x\n' }],
     });
     await host.openPullRequest(REPO, { head: 'b', base: 'main', title: 't', body: '' });
-    const moved = await host.commitFiles(REPO, {
-      branch: 'b',
-      baseSha: first.sha,
-      message: 'm2',
-      changes: [{ path: 'README.md', content: 'y\n' }],
+    // deckhand itself never pushes over the branch of an open merge request (issue 20)…
+    await expect(
+      host.commitFiles(REPO, {
+        branch: 'b',
+        baseSha: first.sha,
+        message: 'm2',
+        changes: [{ path: 'README.md', content: 'y\n' }],
+      }),
+    ).rejects.toBeInstanceOf(BranchInUseError);
+    // …someone else does, through the API as gitbeaker would.
+    const pushed = await fetch(`${fake.url}/api/v4/projects/platform%2Finfra/repository/commits`, {
+      method: 'POST',
+      headers: { 'private-token': 'glpat-secret-token', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        branch: 'b',
+        commit_message: 'm2',
+        start_sha: first.sha,
+        force: true,
+        actions: [{ action: 'update', file_path: 'README.md', content: 'y\n' }],
+      }),
     });
+    const moved = { sha: ((await pushed.json()) as { id: string }).id };
     await expect(host.mergePullRequest(REPO, 1, { sha: first.sha, method: 'merge' })).rejects.toBeInstanceOf(
       HeadMovedError,
     );

@@ -3,8 +3,8 @@
  * on a new branch, merge requests for review and merge, GitLab's own revert.
  */
 import { Gitlab } from '@gitbeaker/rest';
-import { InputError } from '../../../core/errors.ts';
-import { HeadMovedError, NotMergeableError, hostError } from './errors.ts';
+import { InputError, NotFoundError } from '../../../core/errors.ts';
+import { BranchInUseError, HeadMovedError, NotMergeableError, hostError, type HostIdent } from './errors.ts';
 import { parseRepoUrl } from './repo-url.ts';
 import type {
   ChangedFile,
@@ -22,6 +22,8 @@ export interface GitLabHostConfig {
   apiUrl: string;
   token: string;
   timeoutMs: number;
+  /** The configuration key of the token, for messages about a refused credential. */
+  credential?: string;
 }
 
 /** The merge request fields deckhand reads (snake_case, as the API sends them). */
@@ -86,6 +88,7 @@ function normalize(e: unknown): unknown {
 export class GitLabHost implements GitHost {
   readonly kind = 'gitlab' as const;
   readonly name: string;
+  private readonly who: HostIdent;
   private readonly host: string;
   // gitbeaker's generated types are very wide; deckhand reads the few fields above.
   private readonly api: InstanceType<typeof Gitlab<false>>;
@@ -95,6 +98,7 @@ export class GitLabHost implements GitHost {
 
   constructor(cfg: GitLabHostConfig) {
     this.name = cfg.name;
+    this.who = { name: cfg.name, credential: cfg.credential };
     this.host = cfg.host.toLowerCase();
     this.timeoutMs = cfg.timeoutMs;
     this.api = new Gitlab({ host: cfg.apiUrl, token: cfg.token, queryTimeout: cfg.timeoutMs });
@@ -128,7 +132,7 @@ export class GitLabHost implements GitHost {
       this.signal?.throwIfAborted();
       return await fn();
     } catch (e) {
-      throw hostError(this.name, what, normalize(e), this.timeoutMs);
+      throw hostError(this.who, what, normalize(e), this.timeoutMs);
     }
   }
 
@@ -182,7 +186,7 @@ export class GitLabHost implements GitHost {
       changes: FileChange[];
       author?: { name: string; email: string };
     },
-  ): Promise<{ sha: string }> {
+  ): Promise<{ sha: string; branch: 'created' | 'kept' | 'moved' }> {
     const p = this.project(repoURL);
     const base = await this.tree(repoURL, opts.baseSha);
     const actions = await Promise.all(
@@ -196,6 +200,20 @@ export class GitLabHost implements GitHost {
         };
       }),
     );
+    // GitLab's commit API moves an existing branch with `force`; it must not move one an open
+    // merge request uses. Without a content-addressed tree to compare at hand, a branch that
+    // exists is kept when its head sits on the same base (the same change, proposed twice).
+    const current = await this.branchHead(repoURL, opts.branch).catch((e: unknown) => {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    });
+    if (current) {
+      const open = await this.findOpenPullRequest(repoURL, opts.branch);
+      if (open) throw new BranchInUseError(opts.branch, open.number);
+      const there = await this.commit(repoURL, current);
+      if (there.parents[0] === opts.baseSha && there.message === opts.message)
+        return { sha: current, branch: 'kept' };
+    }
     const commit = (await this.call('create the commit', () =>
       this.api.Commits.create(p, opts.branch, opts.message, actions, {
         startSha: opts.baseSha,
@@ -203,7 +221,12 @@ export class GitLabHost implements GitHost {
         ...(opts.author ? { authorName: opts.author.name, authorEmail: opts.author.email } : {}),
       }),
     )) as { id: string };
-    return { sha: commit.id };
+    return { sha: commit.id, branch: current ? 'moved' : 'created' };
+  }
+
+  async deleteBranch(repoURL: string, branch: string): Promise<void> {
+    const p = this.project(repoURL);
+    await this.call(`delete branch ${branch}`, () => this.api.Branches.remove(p, branch));
   }
 
   async findOpenPullRequest(repoURL: string, headBranch: string): Promise<PullRequest | undefined> {
@@ -283,7 +306,7 @@ export class GitLabHost implements GitHost {
         throw new NotMergeableError(
           `${this.name} refused the merge of !${number}: deckhand may not push to the target branch.`,
         );
-      throw hostError(this.name, `merge !${number}`, n);
+      throw hostError(this.who, `merge !${number}`, n);
     }
   }
 

@@ -24,6 +24,7 @@ export function redactingHost(host: GitHost, redactor: Redactor): GitHost {
     tree: (repoURL, ref) => host.tree(repoURL, ref),
     commitFiles: (repoURL, opts) =>
       host.commitFiles(repoURL, { ...opts, branch: branch(opts.branch), message: text(opts.message) }),
+    deleteBranch: (repoURL, b) => host.deleteBranch(repoURL, b),
     findOpenPullRequest: (repoURL, head) => host.findOpenPullRequest(repoURL, head),
     listPullRequests: (repoURL, opts) => host.listPullRequests(repoURL, opts),
     openPullRequest: (repoURL, opts) =>

@@ -10,13 +10,13 @@ export class NoGitHost extends DeckError {
   constructor(repoURL: string) {
     const host = parseRepoUrl(repoURL)?.host ?? repoURL;
     super('DECK_NO_GIT_HOST', `deckhand has no access to ${host}, where ${repoURL} lives.`, {
-      hint: `Add a host with a token under plugins.gitops-pr.hosts (type github or gitlab, host ${host}).`,
+      hint: `Add a host with a token under plugins.gitops.hosts (type github or gitlab, host ${host}).`,
     });
   }
 }
 
 export function createHosts(cfg: HostConfig[]): GitHost[] {
-  return cfg.map((h) =>
+  return cfg.map((h, i) =>
     h.type === 'github'
       ? new GitHubHost({
           name: h.name ?? h.host,
@@ -24,6 +24,7 @@ export function createHosts(cfg: HostConfig[]): GitHost[] {
           apiUrl: h.apiUrl,
           token: h.token,
           timeoutMs: h.timeoutMs,
+          credential: `plugins.gitops.hosts[${i}].token`,
         })
       : new GitLabHost({
           name: h.name ?? h.host,
@@ -31,6 +32,7 @@ export function createHosts(cfg: HostConfig[]): GitHost[] {
           apiUrl: h.apiUrl ?? `https://${h.host}`,
           token: h.token,
           timeoutMs: h.timeoutMs,
+          credential: `plugins.gitops.hosts[${i}].token`,
         }),
   );
 }

@@ -73,7 +73,13 @@ export interface GitHost {
   withSignal(signal: AbortSignal): GitHost;
   branchHead(repoURL: string, branch: string): Promise<string>;
   tree(repoURL: string, ref: string): Promise<FileTree>;
-  /** One commit with all changes on top of `baseSha`, on `branch` (created, or moved if it is ours). */
+  /**
+   * One commit with all changes on top of `baseSha`, on `branch`. The branch is created; or kept
+   * as it is when it already holds this very change (same files on the same base: a second
+   * proposer of the same change pushes nothing); or moved when it holds something else and no
+   * open pull request uses it (a leftover). A branch an open pull request uses is never moved:
+   * that throws BranchInUseError.
+   */
   commitFiles(
     repoURL: string,
     opts: {
@@ -83,7 +89,9 @@ export interface GitHost {
       changes: FileChange[];
       author?: { name: string; email: string };
     },
-  ): Promise<{ sha: string }>;
+  ): Promise<{ sha: string; branch: 'created' | 'kept' | 'moved' }>;
+  /** Remove a branch deckhand made (a proposal whose pull request could not be opened). */
+  deleteBranch(repoURL: string, branch: string): Promise<void>;
   findOpenPullRequest(repoURL: string, headBranch: string): Promise<PullRequest | undefined>;
   listPullRequests(
     repoURL: string,

@@ -1,0 +1,282 @@
+/**
+ * The approval state machine of issue 20, driven step by step with a manual clock against a local
+ * fake of GitLab's API: a merge whose process died is resumed by a press once its lease ran out
+ * (not before), a pull request merged by a process that died before recording it is recorded by
+ * the sweep and never merged again, a step carried on twice does nothing twice, and an expired
+ * proposal asked for again gets a fresh card that merges.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Actor } from '../../core/access.ts';
+import { ApprovalService, ApprovalsConfigSchema } from '../../core/approvals.ts';
+import { ManualClock } from '../../core/clock.ts';
+import { createLogger } from '../../core/logging.ts';
+import type { Message, MessageRef } from '../../core/message/model.ts';
+import { SqliteStore } from '../../core/store/sqlite.ts';
+import { FakeGitLab } from '../../../test/support/fake-gitlab.ts';
+import type { ArgoService, ResolvedApp } from '../argocd/index.ts';
+import { ChangeService, type Planner } from './changes.ts';
+import { GitOpsConfigSchema } from './config.ts';
+import type { FollowUps } from './followup.ts';
+import { GitLabHost } from './hosts/gitlab.ts';
+import { GitOpsWorkflow, type TurnTools } from './workflow.ts';
+
+const REPO = 'https://gitlab.example.com/platform/infra.git';
+const LEASE = 30_000;
+const who = (id: string): Actor => ({
+  id,
+  name: id,
+  platform: 'slack',
+  platformUserId: id,
+  groups: [],
+  known: true,
+});
+const conversation = { platform: 'slack', channel: 'C0OPS' };
+const r = {
+  instance: 'default',
+  ref: 'web',
+  locator: { name: 'web' },
+  client: { appUrl: () => 'https://argocd.example.com/applications/web' },
+  app: {
+    metadata: { name: 'web', namespace: 'argocd' },
+    spec: { project: 'default', source: { repoURL: REPO, path: 'apps/web', targetRevision: 'main' } },
+    status: {},
+  },
+} as unknown as ResolvedApp;
+
+const planner: Planner = async (_r, files, intent) => {
+  if (intent.kind !== 'replicas') throw new Error('only replicas here');
+  const before = (await files.read('apps/web/deployment.yaml')) as string;
+  const after = before.replace(/replicas: \d+/, `replicas: ${intent.replicas}`);
+  return { changes: [{ path: 'apps/web/deployment.yaml', before, after }], summary: ['replicas'] };
+};
+
+let fake: FakeGitLab;
+let store: SqliteStore;
+let clock: ManualClock;
+let approvals: ApprovalService;
+let changes: ChangeService;
+let followed: string[];
+const said: Message[] = [];
+
+/** One process: its own lease owner name over the shared store and Git host. */
+function process(owner: string): GitOpsWorkflow {
+  const followUps = {
+    begin: async (f: { id: string }) => {
+      followed.push(f.id);
+      return { done: Promise.resolve() };
+    },
+    has: async () => false,
+    follow: async () => undefined,
+  } as unknown as FollowUps;
+  return new GitOpsWorkflow({
+    changes,
+    approvals,
+    argo: {} as ArgoService,
+    followUps,
+    clock,
+    audit: store.audit,
+    log: createLogger({ level: 'silent' }),
+    mergeMethod: 'merge',
+    followMs: 60_000,
+    leaseMs: LEASE,
+    owner,
+  });
+}
+
+const turn = (actor: string): TurnTools => ({
+  actor: who(actor),
+  conversation,
+  say: async (m) => {
+    said.push(m);
+    return { platform: 'slack', channel: 'C0OPS', id: String(said.length) } as MessageRef;
+  },
+  button: async (req) => `btn_${(req.params as { approvalId?: string }).approvalId ?? 'diff'}`,
+});
+
+/** The approval of the card posted last. */
+const lastApproval = () =>
+  String((said.findLast((m) => m.data?.change)?.data?.change as { approvalId: string }).approvalId);
+
+const merges = async () => (await store.audit.query({ kind: 'merge' })).length;
+
+beforeEach(async () => {
+  fake = new FakeGitLab('platform/infra', 'glpat-secret-token', {
+    'apps/web/deployment.yaml': 'kind: Deployment\nspec:\n  replicas: 2\n',
+  });
+  const url = await fake.start();
+  clock = new ManualClock();
+  store = new SqliteStore(':memory:', clock);
+  approvals = new ApprovalService(store, clock, ApprovalsConfigSchema.parse({}));
+  changes = new ChangeService({
+    hosts: [
+      new GitLabHost({
+        name: 'gitlab.example.com',
+        host: 'gitlab.example.com',
+        apiUrl: url,
+        token: 'glpat-secret-token',
+        timeoutMs: 5000,
+      }),
+    ],
+    store,
+    plan: planner,
+    config: GitOpsConfigSchema.parse({}),
+    clock,
+  });
+  followed = [];
+  said.length = 0;
+});
+afterEach(async () => {
+  await store.close();
+  await fake.stop();
+});
+
+describe('approvals as a durable state machine', () => {
+  it('a press on a merge whose process died waits for its lease, then resumes it once', async () => {
+    const a = process('replica-a');
+    const b = process('replica-b');
+    await a.propose(turn('alice'), r, { kind: 'replicas', replicas: 3 });
+    const id = lastApproval();
+    // Replica A records the decision and the next step, then dies before merging.
+    await approvals.approve(id, who('bob'), { owner: 'replica-a', leaseMs: LEASE });
+    await approvals.step(id, 'replica-a', ['approved'], 'merging', { leaseMs: LEASE });
+    await expect(b.approve(id, who('dave'), undefined, conversation)).rejects.toThrow(
+      /being carried out \(merging\)/,
+    );
+    expect(fake.mrs[0]?.state).toBe('opened');
+    clock.advance(LEASE + 1);
+    const out = await b.approve(id, who('dave'), undefined, conversation);
+    expect(out.reply?.text).toMatch(/^Merged #1 at [0-9a-f]{7}/);
+    expect(fake.mrs[0]?.state).toBe('merged');
+    expect((await approvals.get(id))?.state).toBe('following');
+    expect(followed).toEqual([expect.stringMatching(/^fu_ch_web_1_/)]);
+    expect(await merges()).toBe(1);
+    // Carried on again: nothing more happens, and nobody is told "being carried out".
+    expect(await b.reconcile()).toBe(0);
+    await expect(a.approve(id, who('dave'), undefined, conversation)).rejects.toThrow(
+      /Already (merged|done)/,
+    );
+    expect(await merges()).toBe(1);
+  });
+
+  it('a pull request merged by a process that died is recorded by the sweep, not merged again', async () => {
+    const a = process('replica-a');
+    await a.propose(turn('alice'), r, { kind: 'replicas', replicas: 3 });
+    const id = lastApproval();
+    await approvals.approve(id, who('bob'), { owner: 'replica-a', leaseMs: LEASE });
+    await approvals.step(id, 'replica-a', ['approved'], 'merging', { leaseMs: LEASE });
+    const change = (await changes.list())[0]!;
+    const host = changes.host(REPO);
+    // The merge landed; replica A died before it could record it.
+    const landed = await host.mergePullRequest(REPO, 1, { sha: change.headSha, method: 'merge' });
+    const main = fake.head('main').id;
+    const b = process('replica-b');
+    expect(await b.reconcile()).toBe(0); // the lease still runs
+    clock.advance(LEASE + 1);
+    expect(await b.reconcile()).toBe(1);
+    expect(fake.head('main').id).toBe(main);
+    expect(await approvals.get(id)).toMatchObject({ state: 'following', payload: { mergeSha: landed.sha } });
+    expect(await changes.get(change.id)).toMatchObject({ state: 'merged', mergeSha: landed.sha });
+    const audit = await store.audit.query({ kind: 'merge' });
+    expect(audit).toHaveLength(1);
+    expect(audit[0]?.detail).toMatchObject({ sha: landed.sha, reconciled: true, approvers: ['bob'] });
+    expect(followed).toHaveLength(1);
+    clock.advance(LEASE + 1);
+    expect(await b.reconcile()).toBe(0);
+    expect(await merges()).toBe(1);
+  });
+
+  it('resumes a death after the merge was recorded: the audit is written once, the follow-up begins', async () => {
+    const a = process('replica-a');
+    await a.propose(turn('alice'), r, { kind: 'replicas', replicas: 3 });
+    const id = lastApproval();
+    await a.approve(id, who('bob'), undefined, conversation);
+    expect(await merges()).toBe(1);
+    // As if A had died after recording the merge and its audit, before the follow-up step.
+    await store.collection('approvals').update(id, (x) => ({
+      ...(x as object),
+      state: 'merged',
+      lease: { owner: 'replica-a', until: clock.now() + LEASE },
+    }));
+    followed.length = 0;
+    clock.advance(LEASE + 1);
+    expect(await process('replica-b').reconcile()).toBe(1);
+    expect(await merges()).toBe(1);
+    expect(followed).toHaveLength(1);
+    expect((await approvals.get(id))?.state).toBe('following');
+  });
+
+  it('an expired proposal asked for again gets a fresh card whose Approve merges', async () => {
+    const a = process('replica-a');
+    await a.propose(turn('alice'), r, { kind: 'replicas', replicas: 3 });
+    const old = lastApproval();
+    clock.advance(25 * 3_600_000);
+    await expect(a.approve(old, who('bob'), undefined, conversation)).rejects.toThrow(
+      /expired.*`gitops renew 1` posts a fresh card/,
+    );
+    expect((await approvals.get(old))?.state).toBe('expired');
+    // The same command again: a new card for the same pull request, with its own buttons.
+    const cards = said.length;
+    expect(await a.propose(turn('alice'), r, { kind: 'replicas', replicas: 3 })).toBeUndefined();
+    expect(said).toHaveLength(cards + 1);
+    const fresh = lastApproval();
+    expect(fresh).not.toBe(old);
+    expect(said.at(-1)?.buttons?.map((x) => x.label)).toContain('Approve & merge');
+    // Asked a third time, it points at the card that waits rather than posting another.
+    const again = await a.propose(turn('alice'), r, { kind: 'replicas', replicas: 3 });
+    expect(again?.text).toMatch(/already proposed: #1 .*waiting for approval/);
+    expect((await a.approve(fresh, who('bob'), undefined, conversation)).reply?.text).toMatch(/^Merged #1/);
+    expect(fake.mrs).toHaveLength(1);
+    expect(fake.mrs[0]?.state).toBe('merged');
+  });
+
+  it('a deadline before the write writes nothing; one during the pull request creation is reported when it lands', async () => {
+    const gitlab = changes.hosts[0] as GitLabHost;
+    let onWire!: () => void;
+    let release!: () => void;
+    const wire = new Promise<void>((ok) => (onWire = ok));
+    const gate = new Promise<void>((ok) => (release = ok));
+    // The pull request's creation is held on the wire until the test lets it land.
+    const slow = Object.create(gitlab) as GitLabHost;
+    slow.openPullRequest = async (...args) => {
+      onWire();
+      await gate;
+      return gitlab.openPullRequest(...args);
+    };
+    changes = new ChangeService({
+      hosts: [slow],
+      store,
+      plan: planner,
+      config: GitOpsConfigSchema.parse({}),
+      clock,
+    });
+    const a = process('replica-a');
+    const early = new AbortController();
+    early.abort(new Error('did not finish within 30 s'));
+    await expect(
+      a.propose(turn('alice'), r, { kind: 'replicas', replicas: 4 }, { signal: early.signal }),
+    ).rejects.toThrow(/did not finish/);
+    expect([...fake.branches.keys()]).toEqual(['main']);
+    const late = new AbortController();
+    const asked = a.propose(turn('alice'), r, { kind: 'replicas', replicas: 3 }, { signal: late.signal });
+    await wire;
+    late.abort(new Error('did not finish within 30 s'));
+    release();
+    expect(await asked).toBeUndefined();
+    expect(said.at(-2)?.text).toMatch(/was opened after the deadline: #1 /);
+    expect(said.at(-1)?.buttons?.map((x) => x.label)).toContain('Approve & merge');
+    expect(fake.mrs).toHaveLength(1);
+  });
+
+  it('gitops renew gives an expired proposal a fresh card; refuses one still waiting', async () => {
+    const a = process('replica-a');
+    await a.propose(turn('alice'), r, { kind: 'replicas', replicas: 3 });
+    const old = lastApproval();
+    expect((await a.renew(turn('alice'), 1))?.text).toMatch(/waiting for approval/);
+    clock.advance(25 * 3_600_000);
+    expect(await a.renew(turn('alice'), 1)).toBeUndefined();
+    const fresh = lastApproval();
+    expect(fresh).not.toBe(old);
+    expect((await approvals.get(old))?.state).toBe('expired');
+    expect((await a.approve(fresh, who('bob'), undefined, conversation)).reply?.text).toMatch(/^Merged #1/);
+  });
+});
