@@ -15,7 +15,7 @@ let failed = 0;
 for (const f of files) {
   process.stdout.write(`\n# ${f}\n`);
   try {
-    const out = execFileSync(process.execPath, ['--expose-gc', `${dir}${f}`], {
+    const out = execFileSync(process.execPath, [...process.execArgv, `${dir}${f}`], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -161,6 +161,12 @@ export class HttpServer {
       log.warn({ where, issue: first?.message }, 'refused: body does not match the schema');
       return sendJson(res, 400, { error: `${where}: ${first?.message ?? 'invalid'}` });
     }
+    const wait = hook.busy?.(parsed.data);
+    if (wait !== undefined) {
+      log.warn({ retryAfter: wait }, 'deferred: the receiver is busy');
+      res.setHeader('retry-after', String(wait));
+      return sendJson(res, 503, { error: 'busy, retry later', retryAfter: wait });
+    }
     const run = () => hook.handle({ body: parsed.data, headers: req.headers, log, deliveryId });
     if (hook.mode === 'sync') {
       const result = await run();

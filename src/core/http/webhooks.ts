@@ -28,6 +28,12 @@ export interface WebhookSpec<S extends z.ZodType = z.ZodType> {
   /** Returns null when the request is authentic, else the reason it is refused (logged, not sent). */
   verify(req: WebhookRequest): string | null;
   body: S;
+  /**
+   * Seconds the sender should wait when this delivery cannot be taken now (a full work queue):
+   * the server then answers 503 with Retry-After instead of handling it. Alertmanager retries any
+   * 5xx with backoff, and drops a 4xx (notify/util.go, Retrier.Check), so busy must not be a 4xx.
+   */
+  busy?(body: z.output<S>): number | undefined;
   /** `async` (default) answers 202 before handling; `sync` answers with the handler's result. */
   mode?: 'async' | 'sync';
   handle(ctx: WebhookContext<z.output<S>>): Promise<unknown>;
@@ -100,6 +106,20 @@ export function audited<S extends z.ZodType>(spec: WebhookSpec<S>, a: DeliveryAu
         );
       return refusal;
     },
+    busy: spec.busy
+      ? (body) => {
+          const wait = spec.busy?.(body);
+          // Deferred deliveries come back; like refusals, one row per minute with a count.
+          const folded = wait === undefined ? undefined : refusals.admit('busy', Date.now());
+          if (folded !== undefined)
+            write('deferred', {
+              reason: 'busy',
+              retryAfter: wait,
+              ...(folded ? { alsoDeferredLastMinute: folded } : {}),
+            });
+          return wait;
+        }
+      : undefined,
     async handle(ctx) {
       const seen = { deliveryId: ctx.deliveryId, agent: agentOf(ctx.headers) };
       write('accepted', seen);

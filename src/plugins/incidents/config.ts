@@ -34,6 +34,43 @@ export const IncidentsConfigSchema = z.strictObject({
     .default([]),
   defaultChannel: z.string().optional().describe('for incidents no route matches'),
   diagnose: z.boolean().default(true).describe('post a diagnosis in the thread of a new incident'),
+  concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(4)
+    .describe('deliveries handled at once per replica (each may post, diagnose and remediate)'),
+  queueCapacity: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(1000)
+    .describe(
+      'alert groups that may wait for their turn; beyond, the webhook answers 503 and Alertmanager retries',
+    ),
+  retryAfterSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(10)
+    .describe('the Retry-After of a 503 when the queue is full'),
+  claimLeaseMs: z
+    .number()
+    .int()
+    .min(1000)
+    .default(60_000)
+    .describe(
+      'how long a replica that claimed a new alert group may take to post its thread before another takes over',
+    ),
+  claimWaitMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
+    .describe("how long a replica waits for another replica's new thread before leaving it to that one"),
 });
 
 export type IncidentsConfig = z.output<typeof IncidentsConfigSchema>;

@@ -63,7 +63,7 @@ const payload = (
     ],
   });
 
-function setup(cfg: unknown = { defaultChannel: 'test:C0OPS' }) {
+function setup(cfg: unknown = { defaultChannel: 'test:C0OPS' }, gate: Promise<unknown> = Promise.resolve()) {
   const clock = new ManualClock(Date.parse('2026-11-24T09:00:00Z'));
   const adapter = new RecordingAdapter();
   const chat = new ChatService();
@@ -78,6 +78,7 @@ function setup(cfg: unknown = { defaultChannel: 'test:C0OPS' }) {
     store: new SqliteStore(':memory:', clock),
     diagnose: async (r) => {
       diagnosed.push(r.ref);
+      await gate;
       return { text: 'OOMKilled: container app exceeded its 512Mi memory limit' };
     },
   });
@@ -139,5 +140,53 @@ describe('incidents', () => {
     const i = await svc.ingest(payload('firing'), log);
     expect(i.root).toBeUndefined();
     expect(adapter.posted).toHaveLength(0);
+  });
+
+  it('handles `concurrency` groups at once, folds a repeat of a waiting group, and is busy when full', async () => {
+    let open!: () => void;
+    const { svc, diagnosed } = setup(
+      { defaultChannel: 'test:C0OPS', concurrency: 1, queueCapacity: 1, retryAfterSeconds: 7 },
+      new Promise<void>((r) => (open = r)),
+    );
+    const group = (g: string) => ({ ...payload('firing'), groupKey: g });
+    const a = svc.ingest(group('a'), log);
+    const b1 = svc.ingest(group('b'), log);
+    await new Promise((r) => setImmediate(r));
+    expect(svc.load).toEqual({ running: 1, waiting: 1 });
+    // The queue is full for a new group, not for the one that waits: that one is folded in.
+    expect(svc.busy(group('c'))).toBe(7);
+    expect(svc.busy(group('b'))).toBeUndefined();
+    const b2 = svc.ingest(group('b'), log);
+    expect(svc.load.waiting).toBe(1);
+    open();
+    const [, first, second] = await Promise.all([a, b1, b2]);
+    expect(first).toBe(second);
+    expect(second?.notifications).toBe(2);
+    expect(diagnosed).toHaveLength(2);
+    expect(svc.busy(group('c'))).toBeUndefined();
+  });
+
+  it('a replica that finds the group claimed by another waits for its thread instead of posting one', async () => {
+    const { svc, adapter, clock } = setup({ defaultChannel: 'test:C0OPS', claimWaitMs: 200 });
+    const p = payload('firing');
+    const key = IncidentService.keyOf(p);
+    const store = (svc as unknown as { docs: { put(k: string, v: unknown): Promise<void> } }).docs;
+    // The other replica's claim, valid for a minute, no thread yet.
+    await store.put(key, {
+      ...(await svc.ingest({ ...p, groupKey: 'seed' }, log)),
+      key,
+      groupKey: p.groupKey,
+      root: undefined,
+      claim: { owner: 'other/1', id: 'other', until: clock.now() + 60_000 },
+    });
+    const posted = adapter.posted.length;
+    const i = await svc.ingest(p, log);
+    expect(adapter.posted.length).toBe(posted);
+    expect(i.claim?.owner).toBe('other/1');
+    // Once the claim has lapsed, the next delivery takes the group over and posts its thread.
+    clock.advance(60_000);
+    const taken = await svc.ingest(p, log);
+    expect(taken.root).toBeDefined();
+    expect(taken.claim).toBeUndefined();
   });
 });

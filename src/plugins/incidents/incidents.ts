@@ -2,9 +2,16 @@
  * One thread per Alertmanager alert group. The first notification of a group posts the root
  * message (the alert) to the team's channel and the diagnosis of the app in its thread; repeated
  * notifications edit the root in place; "resolved" says so and for how long it lasted. The mapping
- * from group to thread is in the store, so a restart neither duplicates nor forgets a thread.
+ * from group to thread is in the store, so a restart neither duplicates nor forgets a thread, and
+ * replicas sharing the store post one thread per group: the first to insert the group holds a claim
+ * (a lease) while it posts, and the others wait for its root and edit that.
+ *
+ * Deliveries go through a bounded queue: a storm runs `concurrency` groups at a time (posting,
+ * diagnosing and remediating), a repeated delivery of a waiting group replaces the waiting one,
+ * and when `queueCapacity` groups wait, `busy` tells the webhook to answer 503.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { ChatService } from '../../core/chat.ts';
 import { parseTarget } from '../../core/chat.ts';
 import type { Clock } from '../../core/clock.ts';
@@ -13,6 +20,8 @@ import type { Logger } from '../../core/logging.ts';
 import type { Conversation, Message, MessageRef } from '../../core/message/model.ts';
 import { duration } from '../../core/message/time.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
+import { UpstreamError } from '../../core/errors.ts';
+import { WorkQueue } from '../../core/work-queue.ts';
 import type { ArgoService, ResolvedApp } from '../argocd/index.ts';
 import type { Diagnosis } from '../diagnosis/index.ts';
 import { hasEnded, type AlertmanagerPayload } from './alertmanager.ts';
@@ -43,6 +52,11 @@ export interface Incident {
   channel?: string;
   root?: MessageRef;
   diagnosed?: boolean;
+  /**
+   * The replica posting the thread now (`id` is its attempt). Until `until` nobody else posts; a
+   * claim left by a replica that died before posting expires, and the next delivery takes over.
+   */
+  claim?: { owner: string; id: string; until: number };
 }
 
 /** The diagnosis posted in an incident's thread (`thread` is where buttons will live). */
@@ -59,24 +73,10 @@ export interface DiagnosedIncident {
 
 export type DiagnosedListener = (e: DiagnosedIncident, log: Logger) => Promise<void> | void;
 
-/** Serialises work per key inside this process (two deliveries of one group at the same moment). */
-class KeyedQueue {
-  private readonly tails = new Map<string, Promise<unknown>>();
-  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    this.tails.set(
-      key,
-      next.catch(() => undefined),
-    );
-    // The caller sees the failure; this bookkeeping must not turn it into an unhandled rejection.
-    const forget = () => {
-      if (this.tails.get(key) === next) this.tails.delete(key);
-    };
-    next.then(forget, forget);
-    return next;
-  }
-}
+/** How long a delivery that met a store outage is retried before it is given up. */
+const STORE_RETRY_MS = 15 * 60_000;
+/** While the store is down, deliveries are refused (503) but for one this often, and held ones retry this often. */
+const STORE_PROBE_MS = 5_000;
 
 /** The actor of incident audit entries: Alertmanager changed the incident, nobody in chat. */
 export const ALERTMANAGER = 'alertmanager';
@@ -86,8 +86,16 @@ type Transition = 'opened' | 'repeated' | 'resolved' | 'reopened';
 
 export class IncidentService {
   private readonly docs: Collection<Incident>;
-  private readonly queue = new KeyedQueue();
+  private readonly queue: WorkQueue;
+  /** The newest payload of each waiting group, and how many deliveries it stands for. */
+  private readonly waiting = new Map<string, { p: AlertmanagerPayload; deliveries: number }>();
+  /** Who claims threads from this process, as the claim shows it (host and process, like the Lease). */
+  private readonly replica = `${hostname()}/${process.pid}`;
   private readonly listeners = new Set<DiagnosedListener>();
+  /** When a delivery last failed because the store is down (cleared by the next that succeeds). */
+  private storeFailedAt?: number;
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private stopped = false;
   private readonly deps: {
     argo: ArgoService;
     chat: ChatService;
@@ -101,6 +109,31 @@ export class IncidentService {
   constructor(deps: IncidentService['deps']) {
     this.deps = deps;
     this.docs = deps.store.collection<Incident>('incidents');
+    this.queue = new WorkQueue({ concurrency: deps.cfg.concurrency, capacity: deps.cfg.queueCapacity });
+  }
+
+  /**
+   * Seconds the sender should wait when this delivery cannot be taken now; undefined when it can.
+   * A full queue, or a store known to be down (the delivery could not be recorded: answering 202
+   * would lose it, a 503 makes Alertmanager send it again).
+   */
+  busy(p: { receiver: string; groupKey: string }): number | undefined {
+    // One delivery every STORE_PROBE_MS still goes through: it finds out when the store is back.
+    if (this.storeFailedAt !== undefined && this.deps.clock.now() - this.storeFailedAt < STORE_PROBE_MS)
+      return this.deps.cfg.retryAfterSeconds;
+    return this.queue.full(IncidentService.keyOf(p)) ? this.deps.cfg.retryAfterSeconds : undefined;
+  }
+
+  /** Stop retrying deliveries held back by a store outage (shutdown). */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.retries) clearTimeout(t);
+    this.retries.clear();
+  }
+
+  /** Groups being handled and groups waiting, for the metrics. */
+  get load(): { running: number; waiting: number } {
+    return this.queue.size;
   }
 
   async open(): Promise<Incident[]> {
@@ -132,13 +165,71 @@ export class IncidentService {
     return createHash('sha1').update(`${p.receiver}\n${p.groupKey}`).digest('hex').slice(0, 16);
   }
 
-  ingest(p: AlertmanagerPayload, log: Logger, deliveryId?: string): Promise<Incident> {
+  /**
+   * Queue a delivery. Alertmanager sends the whole state of a group each time, so while a group
+   * waits, a newer delivery replaces the older one (counted in `notifications`); rejects with
+   * QueueFullError when `queueCapacity` groups wait (check `busy` first to answer 503).
+   */
+  ingest(
+    p: AlertmanagerPayload,
+    log: Logger,
+    deliveryId?: string,
+    held?: { attempt: number; since: number },
+  ): Promise<Incident> {
     const key = IncidentService.keyOf(p);
-    return this.queue.run(key, async () => {
-      const { incident, transition } = await this.handle(key, p, log);
-      await this.audited(incident, transition, deliveryId, log);
-      return incident;
+    const folded = this.queue.isWaiting(key) ? this.waiting.get(key) : undefined;
+    if (folded) {
+      folded.p = p;
+      folded.deliveries++;
+    } else if (!this.queue.full(key)) this.waiting.set(key, { p, deliveries: 1 });
+    return this.queue.push(key, async () => {
+      const w = this.waiting.get(key) ?? { p, deliveries: 1 };
+      this.waiting.delete(key);
+      let handled: Awaited<ReturnType<IncidentService['handle']>>;
+      try {
+        handled = await this.handle(key, w.p, w.deliveries, log);
+      } catch (err) {
+        if (err instanceof UpstreamError && err.backend === 'store')
+          this.holdForStore(w.p, log, deliveryId, held);
+        throw err;
+      }
+      this.storeFailedAt = undefined;
+      await this.audited(handled.incident, handled.transition, deliveryId, log);
+      return handled.incident;
     });
+  }
+
+  /**
+   * A delivery accepted (202) that met a store outage is not dropped: it is handled again with
+   * backoff until the store answers (Alertmanager will not resend what it was told was taken), for
+   * up to STORE_RETRY_MS; meanwhile `busy` answers 503 so new deliveries wait at Alertmanager
+   * instead of in this process's memory.
+   */
+  private holdForStore(
+    p: AlertmanagerPayload,
+    log: Logger,
+    deliveryId: string | undefined,
+    held = { attempt: 0, since: this.deps.clock.now() },
+  ): void {
+    const now = this.deps.clock.now();
+    this.storeFailedAt = now;
+    if (this.stopped) return;
+    if (now - held.since > STORE_RETRY_MS) {
+      log.error(
+        { deliveryId, group: p.groupKey },
+        'the store stayed down; this delivery is dropped (Alertmanager resends the group at its repeat interval)',
+      );
+      return;
+    }
+    const wait = Math.min(STORE_PROBE_MS, 500 * 2 ** held.attempt);
+    const t = setTimeout(() => {
+      this.retries.delete(t);
+      this.ingest(p, log, deliveryId, { attempt: held.attempt + 1, since: held.since }).catch(
+        () => undefined,
+      );
+    }, wait);
+    t.unref();
+    this.retries.add(t);
   }
 
   /** One entry per delivery: which incident, what changed, and the delivery that changed it. */
@@ -160,6 +251,7 @@ export class IncidentService {
   private async handle(
     key: string,
     p: AlertmanagerPayload,
+    deliveries: number,
     log: Logger,
   ): Promise<{ incident: Incident; transition: Transition }> {
     const now = this.deps.clock.now();
@@ -192,18 +284,24 @@ export class IncidentService {
       externalURL: p.externalURL,
       alerts,
     };
-    const created = await this.docs.insertIfAbsent(key, fresh);
-    if (created) return { incident: await this.start(fresh, labels, log), transition: 'opened' };
+    // Inserting the group and claiming its thread is one step, so of replicas that got the same
+    // new group at the same moment exactly one posts.
+    const claim = this.newClaim(now);
+    const created = await this.docs.insertIfAbsent(key, { ...fresh, notifications: deliveries, claim });
+    if (created) {
+      const opened = { ...fresh, notifications: deliveries, claim };
+      return { incident: await this.start(opened, labels, claim.id, log), transition: 'opened' };
+    }
     const before = (await this.docs.get(key)) as Incident;
     const reopened = before.status === 'resolved' && p.status === 'firing';
-    const updated = (await this.docs.update(key, (cur) => {
+    let updated = (await this.docs.update(key, (cur) => {
       const c = cur ?? fresh;
       return {
         ...c,
         status: p.status,
         alerts,
         lastNotifiedAt: now,
-        notifications: c.notifications + 1,
+        notifications: c.notifications + deliveries,
         resolvedAt: p.status === 'resolved' ? (fresh.resolvedAt ?? now) : undefined,
         startedAt: reopened ? startedAt : c.startedAt,
       };
@@ -214,19 +312,22 @@ export class IncidentService {
         ? 'resolved'
         : 'repeated';
     if (!updated.root) {
-      // The first delivery could not post (no channel then, or the chat was down): try again now.
-      return { incident: await this.start(updated, labels, log), transition };
+      // Another replica may be posting the thread now: wait for its root, or take over when its
+      // claim lapsed (it died, or could not post: no channel then, or the chat was down).
+      const next = await this.rootOrClaim(key);
+      if (next.claimed)
+        return { incident: await this.start(next.incident, labels, next.claimed, log), transition };
+      // Still the other replica's to post: it shows the state stored above when it does.
+      if (!next.incident.root) return { incident: next.incident, transition };
+      updated = next.incident;
     }
+    const root = updated.root as MessageRef;
     await this.deps.chat
-      .update(updated.root, incidentCard(updated, now))
+      .update(root, incidentCard(updated, now))
       .catch((err: unknown) =>
         log.warn({ err: (err as Error).message }, 'could not update the incident message'),
       );
-    const thread = {
-      platform: updated.root.platform,
-      channel: updated.root.channel,
-      thread: updated.root.thread ?? updated.root.id,
-    };
+    const thread = { platform: root.platform, channel: root.channel, thread: root.thread ?? root.id };
     if (before.status === 'firing' && p.status === 'resolved') {
       await this.say(
         thread,
@@ -254,7 +355,50 @@ export class IncidentService {
       );
   }
 
-  private async start(i: Incident, labels: Record<string, string>, log: Logger): Promise<Incident> {
+  /** A claim on a group's thread for this attempt, valid for `claimLeaseMs` from `now`. */
+  private newClaim(now: number): NonNullable<Incident['claim']> {
+    return { owner: this.replica, id: randomUUID(), until: now + this.deps.cfg.claimLeaseMs };
+  }
+
+  /** Let go of the claim `id` (when still ours), so the next delivery may post without waiting. */
+  private async release(key: string, id: string): Promise<Incident> {
+    return (await this.docs.update(key, (c) =>
+      c?.claim?.id === id ? { ...c, claim: undefined } : c,
+    )) as Incident;
+  }
+
+  /**
+   * A group another replica inserted and has not posted yet: poll (25 ms steps, `claimWaitMs` at
+   * most) until its root is stored, or until the group is free to claim — the claim lapsed or was
+   * released — and claim it. `claimed` is then this attempt's claim id.
+   */
+  private async rootOrClaim(key: string): Promise<{ incident: Incident; claimed?: string }> {
+    const deadline = performance.now() + this.deps.cfg.claimWaitMs;
+    for (;;) {
+      const cur = (await this.docs.get(key)) as Incident;
+      if (cur.root) return { incident: cur };
+      const now = this.deps.clock.now();
+      if (!cur.claim || cur.claim.until <= now) {
+        const claim = this.newClaim(now);
+        // Claimed in one transaction, re-checked inside it: of two replicas taking over, one wins.
+        const after = (await this.docs.update(key, (c) =>
+          c && !c.root && (!c.claim || c.claim.until <= now) ? { ...c, claim } : c,
+        )) as Incident;
+        if (after.claim?.id === claim.id) return { incident: after, claimed: claim.id };
+        if (after.root) return { incident: after };
+      }
+      if (performance.now() >= deadline) return { incident: cur };
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** Post the thread of a group this replica holds the claim `claimId` on, then diagnose it. */
+  private async start(
+    i: Incident,
+    labels: Record<string, string>,
+    claimId: string,
+    log: Logger,
+  ): Promise<Incident> {
     const resolved = await this.resolveApp(labels).catch(
       (e: unknown) => ({ reason: (e as Error).message }) as const,
     );
@@ -276,7 +420,7 @@ export class IncidentService {
         { alertname: i.alertname, app: app?.name },
         'no route and no default channel for this incident; not posted',
       );
-      return incident;
+      return this.release(i.key, claimId);
     }
     const now = this.deps.clock.now();
     let root: MessageRef;
@@ -287,9 +431,26 @@ export class IncidentService {
       });
     } catch (err) {
       log.warn({ err: (err as Error).message, channel }, 'could not post the incident');
+      return this.release(i.key, claimId);
+    }
+    const posted = incident;
+    incident = (await this.docs.update(i.key, (c) =>
+      c && !c.root ? { ...c, root, claim: c.claim?.id === claimId ? undefined : c.claim } : c,
+    )) as Incident;
+    if (incident.root?.id !== root.id) {
+      // Our claim lapsed while posting and another replica's thread was stored first: that one is
+      // the incident's; ours stays as posted (a lease longer than a post makes this rare).
+      log.warn({ incident: i.key }, 'another replica posted this incident first; leaving its thread');
       return incident;
     }
-    incident = (await this.docs.update(i.key, (c) => (c ? { ...c, root } : c))) as Incident;
+    if (incident.notifications !== posted.notifications || incident.status !== posted.status) {
+      // Deliveries that arrived on other replicas while this one posted: show the newest state.
+      await this.deps.chat
+        .update(root, incidentCard(incident, this.deps.clock.now()))
+        .catch((err: unknown) =>
+          log.warn({ err: (err as Error).message }, 'could not update the incident message'),
+        );
+    }
     if (r && this.deps.diagnose && this.deps.cfg.diagnose && incident.status === 'firing') {
       const thread = { platform: root.platform, channel: root.channel, thread: root.thread ?? root.id };
       let diagnosis: Diagnosis | undefined;

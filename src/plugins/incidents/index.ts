@@ -56,7 +56,7 @@ export const incidentsPlugin = definePlugin({
     tasks: TasksToken,
   },
   provides: [IncidentsToken],
-  init({ config, deps, commands, webhooks, provide, log }) {
+  init({ config, deps, commands, webhooks, provide, onClose, log }) {
     const service = new IncidentService({
       argo: deps.argo,
       chat: deps.chat,
@@ -70,10 +70,21 @@ export const incidentsPlugin = definePlugin({
         }),
     });
     provide(IncidentsToken, service);
+    onClose(() => service.stop());
     deps.metrics.gauge(
       'deckhand_incidents_open',
       'Alert groups firing now',
       async () => (await service.open()).length,
+    );
+    deps.metrics.gauge(
+      'deckhand_incidents_queued',
+      'Alert group deliveries waiting for their turn (incidents.queueCapacity at most)',
+      () => service.load.waiting,
+    );
+    deps.metrics.gauge(
+      'deckhand_incidents_handling',
+      'Alert group deliveries being handled now (incidents.concurrency at most)',
+      () => service.load.running,
     );
     if (!config.webhookToken)
       log.info('no incidents.webhookToken: the Alertmanager webhook refuses every request');
@@ -84,6 +95,8 @@ export const incidentsPlugin = definePlugin({
           maxBytes: config.maxBytes,
           verify: bearerToken(config.webhookToken),
           body: AlertmanagerPayloadSchema,
+          // A full queue answers 503 (Alertmanager retries 5xx) instead of taking work it cannot hold.
+          busy: (body) => service.busy(body as AlertmanagerPayload),
           handle: async ({ body, log: hookLog, deliveryId }) => {
             const i = await service.ingest(body as AlertmanagerPayload, hookLog, deliveryId);
             return { incident: i.key, status: i.status, app: i.app?.name ?? null };
