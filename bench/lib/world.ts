@@ -109,6 +109,8 @@ export async function benchBot(
     extraAdapters: [adapter],
     http: opts.http ?? false,
     background: false,
+    // A bot that takes webhooks serves: its plugins' onServe hooks run as in `deckhand start`.
+    serve: opts.http ?? false,
   });
   await bot.start();
   for (let i = 0; i < 1_200 && opts.cache; i++) {

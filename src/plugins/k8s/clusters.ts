@@ -22,6 +22,11 @@ export class ClusterDirectory {
     this.readers = clusters.map((c) => new KubeReader(c, secrets));
   }
 
+  /** Load the Kubernetes client for every cluster now (see KubeReader.warm). */
+  async warm(): Promise<void> {
+    await Promise.all(this.readers.map((r) => r.warm()));
+  }
+
   get size(): number {
     return this.readers.length;
   }

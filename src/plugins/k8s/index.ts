@@ -26,10 +26,13 @@ export const k8sPlugin = definePlugin({
   config: K8sConfigSchema,
   deps: { argo: ArgoToken, clock: ClockToken, redactor: RedactorToken },
   provides: [AppStateToken],
-  init({ config, deps, commands, provide }) {
+  init({ config, deps, commands, provide, onServe }) {
     const clusters = new ClusterDirectory(config.clusters, (values) => deps.redactor.addSecrets(values));
     const collector = new AppCollector({ clusters, clock: deps.clock, logs: config.logs });
     provide(AppStateToken, collector);
+    // A serving bot will read a cluster soon (a diagnosis, an incident): load the client before
+    // traffic arrives. A one-shot exec keeps loading it only when a command needs it.
+    if (config.clusters.length) onServe(() => clusters.warm());
     commands.add(
       podsCommand(deps.argo, clusters, deps.clock),
       eventsCommand(deps.argo, collector, deps.clock),

