@@ -375,6 +375,19 @@ describe('long output (issue 19, 6)', () => {
   });
 });
 
+describe('beside the other libraries of the bot', () => {
+  it('still uploads files once client-node (and its newer undici) has loaded in the process', async () => {
+    // undici 8, loaded with client-node, takes over the process-wide dispatcher slot that
+    // discord.js's undici 6 sends through; its Agent refuses 6.x's FormData (see rest-agent.ts).
+    await import('@kubernetes/client-node');
+    h = await discordHarness();
+    const long = Array.from({ length: 120 }, (_, i) => `line ${i}: ${'x'.repeat(60)}`).join('\n');
+    const res = await command(h.ch.open.id, async (e) => void (await e.respond.post({ text: long })));
+    const mine = [...h.discord.messages.values()].filter((m) => m.token === res.token);
+    expect(mine.map((m) => m.attachments.map((a) => a.filename))).toEqual([['message.md']]);
+  });
+});
+
 describe('replayed interaction requests (issue 19, 7)', () => {
   it('refuses the same signed request twice, and timestamps more than 5 minutes off', async () => {
     h = await discordHarness();

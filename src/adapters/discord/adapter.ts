@@ -45,6 +45,7 @@ import type { Conversation, Message, MessageRef } from '../../core/message/model
 import { buildCommands, commandLine } from './commands.ts';
 import type { DiscordConfig } from './config.ts';
 import { compose, threadName, type Composed } from './compose.ts';
+import { discordRestAgent } from './rest-agent.ts';
 import { publicKeyFromHex, verifyInteraction } from './signature.ts';
 import { Bounded, ReplayGuard } from './state.ts';
 
@@ -145,6 +146,8 @@ export class DiscordAdapter implements ChatAdapter {
   private readonly names = new Bounded<string, string>(5_000);
   private readonly noThreads = new Bounded<string, number>(1_000);
   private readonly replays: ReplayGuard;
+  /** See rest-agent.ts: discord.js's REST must not send through the process-wide dispatcher. */
+  private readonly agent: ReturnType<typeof discordRestAgent>;
 
   constructor(cfg: DiscordConfig, services: AdapterServices, opts: DiscordAdapterOptions = {}) {
     this.cfg = cfg;
@@ -154,8 +157,10 @@ export class DiscordAdapter implements ChatAdapter {
     this.ackWindowMs = opts.ackWindowMs ?? ACK_WINDOW_MS;
     this.retryDelayMs = opts.retryDelayMs ?? backoff;
     this.replays = new ReplayGuard(10_000, this.clock);
+    this.agent = discordRestAgent();
     this.rest = new REST({
       version: '10',
+      agent: this.agent,
       ...(cfg.apiUrl ? { api: cfg.apiUrl.replace(/\/$/, '') } : {}),
     }).setToken(cfg.botToken);
   }
@@ -223,7 +228,7 @@ export class DiscordAdapter implements ChatAdapter {
     await this.client?.destroy();
     const client = new Client({
       intents: [GatewayIntentBits.Guilds],
-      rest: { ...(this.cfg.apiUrl ? { api: this.cfg.apiUrl } : {}) },
+      rest: { agent: this.agent, ...(this.cfg.apiUrl ? { api: this.cfg.apiUrl } : {}) },
     });
     client.on(Events.InteractionCreate, (i) => void this.onGateway(i));
     client.on(Events.ClientReady, () => (this.connected = true));
@@ -262,6 +267,7 @@ export class DiscordAdapter implements ChatAdapter {
     for (const t of this.turns) clearTimeout(t.ackTimer);
     this.turns.clear();
     await this.client?.destroy();
+    await this.agent.close().catch(() => undefined);
   }
 
   /** Register the slash commands (per guild: instant; global otherwise). */
