@@ -358,11 +358,14 @@ export class ApprovalService {
     state: 'done' | 'failed' | 'pending',
     outcome: string,
     payload?: Record<string, unknown>,
+    /** Only while this process holds the lease: one that lost it must not undo its successor's step. */
+    owner?: string,
   ): Promise<ApprovalRequest | undefined> {
     const now = this.clock.now();
     return this.docs.update(id, (raw) => {
       const r = normalize(raw);
       if (!r || r.state === 'done' || r.state === 'rejected') return raw;
+      if (owner !== undefined && r.lease && r.lease.owner !== owner) return raw;
       const { lease: _lease, ...rest } = r;
       return {
         ...rest,

@@ -3,10 +3,10 @@
  * app's source, with one commit holding every edited file. The branch name is derived from the app
  * and the intent, so asking twice for the same change finds the pull request already open.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Actor } from '../../core/access.ts';
 import type { Clock } from '../../core/clock.ts';
-import { ConflictError, InputError, NotFoundError } from '../../core/errors.ts';
+import { ConflictError, InputError, NotFoundError, UpstreamError } from '../../core/errors.ts';
 import type { Conversation } from '../../core/message/model.ts';
 import { Redactor } from '../../core/redact.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
@@ -81,6 +81,9 @@ export interface Change {
 /** The change would change nothing: the files already say so. */
 export class NoChangeError extends ConflictError {}
 
+/** How long a proposal's claim on its branch lives if its process dies mid-way (see propose). */
+const PROPOSING_TTL_MS = 2 * 60_000;
+
 const shortHash = (s: string) => createHash('sha1').update(s).digest('hex').slice(0, 7);
 
 /** One id per pull request: two proposers of the same change write the same record. */
@@ -121,7 +124,7 @@ export class ChangeService {
   readonly hosts: GitHost[];
   private readonly docs: Collection<Change>;
   /** Proposals between their first Git write and their record (see propose). */
-  private readonly proposing: Collection<{ by: string; at: number }>;
+  private readonly proposing: Collection<{ by: string; at: number; id: string }>;
   private readonly plan: Planner;
   private readonly cfg: GitOpsConfig;
   private readonly clock: Clock;
@@ -342,41 +345,93 @@ export class ChangeService {
     signal?.throwIfAborted();
     // The change's record goes to the store once the pull request exists. A store that cannot
     // take a write now would leave a branch and a pull request nobody knows of: find out before
-    // anything is pushed (a short-lived note, removed when the record is saved).
+    // anything is pushed. The note is also a claim: of two proposers of this very change (two
+    // people seconds apart, two replicas), the second waits for the first's pull request instead
+    // of pushing over its branch (which would make the first card's Approve fail).
     const note = `${repoURL} ${head}`;
-    await this.proposing.put(note, { by: actor.id, at: this.clock.now() }, { ttlMs: 10 * 60_000 });
-    let res: { sha: string; branch: 'created' | 'kept' | 'moved' };
-    try {
-      res = await writes.commitFiles(repoURL, {
-        branch: head,
-        baseSha: base.sha,
-        message,
-        changes: plan.changes.map((c) => ({ path: c.path, content: c.after })),
-        author: this.cfg.author,
-      });
-    } catch (err) {
-      // Someone opened this very change meanwhile: theirs is the proposal.
-      if (!(err instanceof BranchInUseError)) throw err;
-      return this.adopt(opts, await writes.getPullRequest(repoURL, err.pullRequest), signal);
+    const claim = { by: actor.id, at: this.clock.now(), id: randomUUID() };
+    if (!(await this.proposing.insertIfAbsent(note, claim, { ttlMs: PROPOSING_TTL_MS }))) {
+      const theirs = await this.awaitOpen(reads, repoURL, head, signal);
+      if (theirs) return this.adopt(opts, theirs, signal);
+      const other = await this.proposing.get(note).catch(() => undefined);
+      throw new ConflictError(
+        `${other?.by ?? 'Someone'} is proposing this very change right now and its pull request is not open yet; ask again in a minute.`,
+      );
     }
-    let pr: PullRequest;
     try {
-      if (signal?.aborted) throw signal.reason;
-      pr = await writes.openPullRequest(repoURL, {
-        head,
-        base: base.name,
-        title,
-        body,
-        labels: [...this.cfg.labels, `deckhand/${intent.kind}`],
-      });
-    } catch (err) {
-      // The request may have opened it before failing (or another proposer did): look first.
-      const found = await writes.findOpenPullRequest(repoURL, head).catch(() => undefined);
-      if (found && found.headSha === res.sha) return this.adopt(opts, found, signal);
-      // A branch this run pushed and no pull request: take it back (one kept was someone else's).
-      if (res.branch !== 'kept' && !found) await this.dropBranch(writes, repoURL, head);
-      throw err;
+      let res: { sha: string; branch: 'created' | 'kept' | 'moved' };
+      try {
+        res = await writes.commitFiles(repoURL, {
+          branch: head,
+          baseSha: base.sha,
+          message,
+          changes: plan.changes.map((c) => ({ path: c.path, content: c.after })),
+          author: this.cfg.author,
+        });
+      } catch (err) {
+        // Someone opened this very change meanwhile: theirs is the proposal.
+        if (!(err instanceof BranchInUseError)) throw err;
+        return await this.adopt(opts, await writes.getPullRequest(repoURL, err.pullRequest), signal);
+      }
+      let pr: PullRequest;
+      try {
+        if (signal?.aborted) throw signal.reason;
+        pr = await writes.openPullRequest(repoURL, {
+          head,
+          base: base.name,
+          title,
+          body,
+          labels: [...this.cfg.labels, `deckhand/${intent.kind}`],
+        });
+      } catch (err) {
+        // The request may have opened it before failing (or another proposer did): look first.
+        const found = await writes.findOpenPullRequest(repoURL, head).catch(() => undefined);
+        if (found && found.headSha === res.sha) return await this.adopt(opts, found, signal);
+        // A branch this run pushed and no pull request: take it back (one kept was someone else's).
+        if (res.branch !== 'kept' && !found) await this.dropBranch(writes, repoURL, head);
+        throw err;
+      }
+      return await this.record(opts, { name, base, title, head, summary, diff, pr, sha: res.sha });
+    } finally {
+      await this.proposing
+        .update(note, (cur) => (cur?.id === claim.id ? undefined : cur))
+        .catch(() => undefined);
     }
+  }
+
+  /** Poll for the pull request another proposer of this change is opening (20 s at most). */
+  private async awaitOpen(
+    reads: GitHost,
+    repoURL: string,
+    head: string,
+    signal?: AbortSignal,
+  ): Promise<PullRequest | undefined> {
+    const until = Date.now() + 20_000;
+    while (Date.now() < until && !signal?.aborted) {
+      const pr = await reads.findOpenPullRequest(repoURL, head);
+      if (pr) return pr;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return undefined;
+  }
+
+  /** The record of a pull request this proposal opened; a store failure here is said as it is. */
+  private async record(
+    opts: Parameters<ChangeService['propose']>[0],
+    o: {
+      name: string;
+      base: { name: string };
+      title: string;
+      head: string;
+      summary: string[];
+      diff: string;
+      pr: PullRequest;
+      sha: string;
+    },
+  ): Promise<{ change: Change; existing: boolean; late?: boolean }> {
+    const { r, intent, actor, signal } = opts;
+    const { name, base, title, head, summary, diff, pr } = o;
+    const repoURL = trackedBranch(r).repoURL;
     const change: Change = {
       id: changeId(name, pr.number, repoURL),
       app: name,
@@ -388,7 +443,7 @@ export class ChangeService {
       title,
       branch: head,
       pr: { number: pr.number, url: pr.url },
-      headSha: pr.headSha || res.sha,
+      headSha: pr.headSha || o.sha,
       requester: actor.id,
       reason: opts.reason,
       conversation: opts.conversation,
@@ -398,8 +453,18 @@ export class ChangeService {
       state: 'open',
       rule: opts.rule,
     };
-    const { stored, mine } = await this.saveOnce(change);
-    await this.proposing.delete(note).catch(() => undefined);
+    const { stored, mine } = await this.saveOnce(change).catch((err: unknown) => {
+      if (!(err instanceof UpstreamError && err.backend === 'store')) throw err;
+      // The pull request exists: saying "nothing was done" would be false.
+      throw new UpstreamError(
+        'store',
+        'unreachable',
+        `Opened #${pr.number} (${pr.url}), but deckhand's database is unavailable, so it has no card yet (${err.message.replace(/\.$/, '')}).`,
+        {
+          hint: 'Ask for the same change again once the database is back: deckhand finds the pull request and posts its card.',
+        },
+      );
+    });
     return { change: stored, existing: !mine, ...(signal?.aborted ? { late: true } : {}) };
   }
 

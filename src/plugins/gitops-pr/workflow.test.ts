@@ -19,6 +19,7 @@ import { GitOpsConfigSchema } from './config.ts';
 import type { FollowUps } from './followup.ts';
 import { GitLabHost } from './hosts/gitlab.ts';
 import { GitOpsWorkflow, type TurnTools } from './workflow.ts';
+import { UpstreamError } from '../../core/errors.ts';
 
 const REPO = 'https://gitlab.example.com/platform/infra.git';
 const LEASE = 30_000;
@@ -278,5 +279,82 @@ describe('approvals as a durable state machine', () => {
     expect(fresh).not.toBe(old);
     expect((await approvals.get(old))?.state).toBe('expired');
     expect((await a.approve(fresh, who('bob'), undefined, conversation)).reply?.text).toMatch(/^Merged #1/);
+  });
+
+  it('a store that fails right after the merge: the approver reads that it was merged, and the sweep records it', async () => {
+    const a = process('replica-a');
+    await a.propose(turn('alice'), r, { kind: 'replicas', replicas: 3 });
+    const id = lastApproval();
+    const realStep = approvals.step.bind(approvals);
+    let failing = true;
+    approvals.step = (async (...args: Parameters<typeof realStep>) => {
+      if (failing && args[3] === 'merged')
+        throw new UpstreamError(
+          'store',
+          'unreachable',
+          "deckhand's database (PostgreSQL) is unavailable: Connection terminated.",
+        );
+      return realStep(...args);
+    }) as typeof approvals.step;
+    const err = (await a.approve(id, who('bob'), undefined, conversation).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as UpstreamError;
+    expect(fake.mrs[0]?.state).toBe('merged');
+    expect(err.message).toMatch(/^#1 was merged at [0-9a-f]{7}, but deckhand's database is unavailable/);
+    expect(err.hint).not.toMatch(/Nothing/);
+    // The database is back; the lease runs out; a serving replica records the merge, once.
+    failing = false;
+    clock.advance(LEASE + 1);
+    expect(await process('replica-b').reconcile()).toBe(1);
+    expect((await approvals.get(id))?.state).toBe('following');
+    expect(await merges()).toBe(1);
+    expect(fake.mrs.filter((m) => m.state === 'merged')).toHaveLength(1);
+  });
+
+  it('a merge whose answer was lost stays merging (not back to the approvers) and the sweep records it', async () => {
+    const first = process('replica-a');
+    await first.propose(turn('alice'), r, { kind: 'replicas', replicas: 3 });
+    const id = lastApproval();
+    const gitlab = changes.hosts[0] as GitLabHost;
+    const flaky = Object.create(gitlab) as GitLabHost;
+    let failReads = true;
+    let reads = 0;
+    flaky.getPullRequest = async (...args) => {
+      // The first read (before the merge) answers; the ones after the lost answer fail too.
+      if (failReads && ++reads >= 2)
+        throw new UpstreamError('git@gitlab', 'error', 'gitlab failed to read !1 (HTTP 503).');
+      return gitlab.getPullRequest(...args);
+    };
+    flaky.mergePullRequest = async (...args) => {
+      await gitlab.mergePullRequest(...args);
+      throw new UpstreamError(
+        'git@gitlab',
+        'error',
+        'gitlab.example.com failed to merge !1 (HTTP 502): Bad Gateway.',
+      );
+    };
+    changes = new ChangeService({
+      hosts: [flaky],
+      store,
+      plan: planner,
+      config: GitOpsConfigSchema.parse({}),
+      clock,
+    });
+    const err = (await process('replica-a')
+      .approve(id, who('bob'), undefined, conversation)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as Error;
+    expect(err.message).toMatch(/Whether #1 was merged is not known yet/);
+    const req = await approvals.get(id);
+    expect(req?.state).toBe('merging');
+    expect(req?.approvals.map((x) => x.by)).toEqual(['bob']);
+    failReads = false;
+    clock.advance(LEASE + 1);
+    expect(await process('replica-b').reconcile()).toBe(1);
+    expect((await approvals.get(id))?.state).toBe('following');
+    expect(await merges()).toBe(1);
   });
 });

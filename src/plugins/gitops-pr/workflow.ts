@@ -18,7 +18,8 @@ import {
 } from '../../core/approvals.ts';
 import type { ChatService } from '../../core/chat.ts';
 import type { Clock } from '../../core/clock.ts';
-import { ConflictError, NotFoundError } from '../../core/errors.ts';
+import { LoopHealth, startLoop } from '../../core/background.ts';
+import { ConflictError, NotFoundError, UpstreamError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logging.ts';
 import { code, trimLines } from '../../core/message/markup.ts';
 import type { Conversation, Message, MessageRef } from '../../core/message/model.ts';
@@ -40,6 +41,9 @@ export interface TurnTools {
 
 /** Told when the follow-up of a merged change ends (remediation settles its guardrails here). */
 export type FollowUpListener = (f: FollowUp, outcome: FollowUpOutcome) => void;
+
+/** A pre-state-machine `executing` row older than this is closed, not resumed (see reconcile). */
+const LEGACY_RESUME_MS = 24 * 3_600_000;
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -67,7 +71,7 @@ export class GitOpsWorkflow {
   private readonly chat?: ChatService;
   private readonly leaseMs: number;
   private readonly owner: string;
-  private sweeper?: NodeJS.Timeout;
+  private sweeper?: { stop(): void };
   private stopped = false;
 
   constructor(deps: {
@@ -408,7 +412,13 @@ export class GitOpsWorkflow {
         params: z.object({ approvalId: z.string() }),
         permission: 'gitops.approve',
         summary: 'Approve a proposed change and merge it',
-        run: async (ctx) => this.approve(ctx.params.approvalId, ctx.actor, ctx.source, ctx.conversation),
+        run: async (ctx) => {
+          const out = await this.approve(ctx.params.approvalId, ctx.actor, ctx.source, ctx.conversation);
+          // The person was told the press did not finish in time: what it did is said where the
+          // card is, when it lands (the dispatcher drops a reply that comes after the deadline).
+          if (ctx.signal?.aborted) await this.lateOutcome(ctx.params.approvalId, out);
+          return out;
+        },
       }),
       defineAction({
         kind: 'gitops.reject',
@@ -530,6 +540,23 @@ export class GitOpsWorkflow {
     };
   }
 
+  /** Post an approval's outcome that arrived after its press's deadline: card updated, thread told. */
+  private async lateOutcome(approvalId: string, out: { update?: Message; reply?: Message }): Promise<void> {
+    const req = await this.approvals.get(approvalId).catch(() => undefined);
+    const change = req
+      ? await this.changes.get(String(req.payload.changeId)).catch(() => undefined)
+      : undefined;
+    if (!req || !change) return;
+    if (req.message && out.update) await this.chat?.update(req.message, out.update).catch(() => undefined);
+    if (out.reply)
+      await this.chat
+        ?.post(this.threadOf(req, change), {
+          ...out.reply,
+          text: `${out.reply.text} (after the press had timed out)`,
+        })
+        .catch(() => undefined);
+  }
+
   /** Where a merge's follow-up reports: the thread recorded at approval, else the card's. */
   private threadOf(req: ApprovalRequest, change: Change): Conversation {
     const stored = req.payload.thread as Conversation | undefined;
@@ -549,17 +576,25 @@ export class GitOpsWorkflow {
     who: Carrier,
     thread: Conversation,
   ): Promise<{ sha: string; by: string; reconciled: boolean }> {
+    // Another process took the request (this one's renewals failed past the lease): stop before
+    // the next side effect instead of doing it a second time beside the new owner.
+    let lost = false;
     const beat = setInterval(
       () =>
         this.guard(
-          this.approvals.heartbeat(approvalId, this.owner, this.leaseMs),
+          this.approvals.heartbeat(approvalId, this.owner, this.leaseMs).then((mine) => {
+            if (!mine) lost = true;
+          }),
           'could not renew the approval lease',
         ),
       Math.max(50, Math.floor(this.leaseMs / 3)),
     );
     beat.unref();
+    const held = () => {
+      if (lost) throw new LeaseLostError('Another process carries this change on now.');
+    };
     try {
-      return await this.steps(approvalId, who, thread);
+      return await this.steps(approvalId, who, thread, held);
     } finally {
       clearInterval(beat);
     }
@@ -569,6 +604,7 @@ export class GitOpsWorkflow {
     approvalId: string,
     who: Carrier,
     thread: Conversation,
+    held: () => void,
   ): Promise<{ sha: string; by: string; reconciled: boolean }> {
     let { req, change } = await this.load(approvalId);
     const host = this.changes.host(change.repoURL);
@@ -603,16 +639,26 @@ export class GitOpsWorkflow {
             req = await step(['approved'], 'merging', { headSha: change.headSha });
             this.log.info({ approval: approvalId, state: 'merging', pr: change.pr.number }, 'approval step');
           }
+          held();
           ({ sha: mergeSha, reconciled } = await this.mergeOnce(host, change, pr));
         }
       } catch (err) {
-        await this.mergeFailed(approvalId, change, err);
-        throw err;
+        throw await this.mergeFailed(approvalId, change, err);
       }
-      req = await step(['approved', 'merging'], 'merged', { mergeSha }, `merged as ${mergeSha.slice(0, 7)}`);
+      req = await step(
+        ['approved', 'merging'],
+        'merged',
+        { mergeSha },
+        `merged as ${mergeSha.slice(0, 7)}`,
+      ).catch((err: unknown) => {
+        throw this.mergedButUnrecorded(change, mergeSha, err);
+      });
       change =
-        (await this.changes.update(change.id, (c) => ({ ...c, state: 'merged', mergeSha, mergedBy: by }))) ??
-        change;
+        (await this.changes
+          .update(change.id, (c) => ({ ...c, state: 'merged', mergeSha, mergedBy: by }))
+          .catch((err: unknown) => {
+            throw this.mergedButUnrecorded(change, mergeSha, err);
+          })) ?? change;
       this.log.info(
         { approval: approvalId, state: 'merged', pr: change.pr.number, sha: mergeSha, reconciled },
         'approval step',
@@ -620,34 +666,77 @@ export class GitOpsWorkflow {
     }
     const mergeSha = String(req.payload.mergeSha ?? change.mergeSha);
     if (req.state === 'merged') {
-      await this.recordMerge(change, mergeSha, approvers, who, reconciled);
-      if (!req.payload.commented) {
-        await host
-          .comment(
-            change.repoURL,
-            change.pr.number,
-            `Approved in chat by ${approvers.join(', ')} (${who.platform}) and merged by deckhand at ${mergeSha.slice(0, 7)}.`,
-          )
-          .catch((err: unknown) =>
-            this.log.warn({ err: (err as Error).message }, 'could not comment on the pull request'),
-          );
+      held();
+      try {
+        await this.afterMerge(req, change, mergeSha, approvers, who, thread, reconciled, step);
+      } catch (err) {
+        throw this.mergedButUnrecorded(change, mergeSha, err);
       }
-      // The follow-up is stored before the step says so: a death in between repeats it (the same
-      // id), never loses it.
-      await this.followUps.begin({
-        id: `fu_${change.id}`,
-        app: change.app,
-        instance: change.instance,
-        revision: mergeSha,
-        conversation: thread,
-        what: change.title.replace(`${change.app}: `, ''),
-        changeId: change.id,
-        deadlineMs: this.followMs,
-      });
-      await step(['merged'], 'following', { commented: true }, `merged by ${by} as ${mergeSha.slice(0, 7)}`);
-      this.log.info({ approval: approvalId, state: 'following', pr: change.pr.number }, 'approval step');
     }
     return { sha: mergeSha, by, reconciled };
+  }
+
+  /**
+   * A failure after the merge landed: the pull request is merged whatever else failed. A store
+   * that went away reads as such — with what happened and that the sweep finishes it — never as
+   * "nothing was done".
+   */
+  private mergedButUnrecorded(change: Change, sha: string, err: unknown): unknown {
+    if (!(err instanceof UpstreamError && err.backend === 'store')) return err;
+    return new UpstreamError(
+      'store',
+      'unreachable',
+      `#${change.pr.number} was merged at ${sha.slice(0, 7)}, but deckhand's database is unavailable, so the merge is not recorded yet (${err.message.replace(/\.$/, '')}).`,
+      {
+        hint: 'A serving deckhand records it and starts following Argo CD once the database is back; nothing needs doing.',
+      },
+    );
+  }
+
+  /** Audit, comment, follow-up and the `following` step of a merged change (each idempotent). */
+  private async afterMerge(
+    req: ApprovalRequest,
+    change: Change,
+    mergeSha: string,
+    approvers: string[],
+    who: Carrier,
+    thread: Conversation,
+    reconciled: boolean,
+    step: (
+      from: ApprovalRequest['state'][],
+      to: ApprovalRequest['state'],
+      payload?: Record<string, unknown>,
+      outcome?: string,
+    ) => Promise<ApprovalRequest>,
+  ): Promise<void> {
+    const host = this.changes.host(change.repoURL);
+    const by = approvers.at(-1) ?? who.id;
+    await this.recordMerge(change, mergeSha, approvers, who, reconciled);
+    if (!req.payload.commented) {
+      await host
+        .comment(
+          change.repoURL,
+          change.pr.number,
+          `Approved in chat by ${approvers.join(', ')} (${who.platform}) and merged by deckhand at ${mergeSha.slice(0, 7)}.`,
+        )
+        .catch((err: unknown) =>
+          this.log.warn({ err: (err as Error).message }, 'could not comment on the pull request'),
+        );
+    }
+    // The follow-up is stored before the step says so: a death in between repeats it (the same
+    // id), never loses it.
+    await this.followUps.begin({
+      id: `fu_${change.id}`,
+      app: change.app,
+      instance: change.instance,
+      revision: mergeSha,
+      conversation: thread,
+      what: change.title.replace(`${change.app}: `, ''),
+      changeId: change.id,
+      deadlineMs: this.followMs,
+    });
+    await step(['merged'], 'following', { commented: true }, `merged by ${by} as ${mergeSha.slice(0, 7)}`);
+    this.log.info({ approval: req.id, state: 'following', pr: change.pr.number }, 'approval step');
   }
 
   /**
@@ -701,12 +790,18 @@ export class GitOpsWorkflow {
     });
   }
 
-  /** A merge that did not happen: the approvers must look again (or it failed for good). */
-  private async mergeFailed(approvalId: string, change: Change, err: unknown): Promise<void> {
-    if (err instanceof LeaseLostError) return;
+  /**
+   * A merge that did not happen, or may have: what to tell the person. Before the merge was asked
+   * for, the approvers look again (or it failed for good). Once it was asked for (`merging`), the
+   * host may have merged it and only the answer was lost: back to the approvers only when the pull
+   * request is seen open at the shown head; otherwise the request stays `merging`, its lease runs
+   * out, and a serving bot's sweep reads the pull request and records what happened.
+   */
+  private async mergeFailed(approvalId: string, change: Change, err: unknown): Promise<unknown> {
+    if (err instanceof LeaseLostError) return err;
+    const host = this.changes.host(change.repoURL);
     if (err instanceof HeadMovedError) {
       // The new head must be seen and approved again: show its diff.
-      const host = this.changes.host(change.repoURL);
       const files = await host.pullRequestDiff(change.repoURL, change.pr.number).catch(() => []);
       const diff = files.map((f) => `--- ${f.path}\n${f.patch}`).join('\n');
       await this.changes.update(change.id, (c) => ({
@@ -714,16 +809,38 @@ export class GitOpsWorkflow {
         headSha: err.currentSha ?? c.headSha,
         diff: diff || c.diff,
       }));
-      await this.approvals.finish(approvalId, 'pending', 'branch moved; approve the new head', {
-        headSha: err.currentSha,
-      });
+      await this.approvals.finish(
+        approvalId,
+        'pending',
+        'branch moved; approve the new head',
+        { headSha: err.currentSha },
+        this.owner,
+      );
       err.message = `${err.message} Nothing was merged; here is what the branch holds now — approve again if it is right.\n${trimLines(diff, 30).text}`;
-      return;
+      return err;
     }
-    const now = await this.approvals.get(approvalId);
-    // Only a step before the merge goes back to the approvers; a closed pull request failed already.
-    if (now && (now.state === 'approved' || now.state === 'merging'))
-      await this.approvals.finish(approvalId, 'pending', (err as Error).message);
+    const now = await this.approvals.get(approvalId).catch(() => undefined);
+    if (now?.state === 'approved') {
+      await this.approvals.finish(approvalId, 'pending', (err as Error).message, undefined, this.owner);
+      return err;
+    }
+    if (now?.state === 'merging') {
+      const pr = await host.getPullRequest(change.repoURL, change.pr.number).catch(() => undefined);
+      if (pr?.state === 'open' && pr.headSha === change.headSha) {
+        await this.approvals.finish(approvalId, 'pending', (err as Error).message, undefined, this.owner);
+        return err;
+      }
+      return new UpstreamError(
+        'git',
+        'error',
+        `Whether #${change.pr.number} was merged is not known yet: ${(err as Error).message.replace(/\.$/, '')}.`,
+        {
+          cause: err,
+          hint: 'deckhand reads the pull request again within a minute and says in the thread what happened; do not merge it by hand meanwhile.',
+        },
+      );
+    }
+    return err;
   }
 
   /** The follow-up of a merged change ended: its approval is done. */
@@ -747,14 +864,19 @@ export class GitOpsWorkflow {
    */
   start(everyMs = 15_000): void {
     this.stopped = false;
-    this.sweeper = setInterval(() => this.guard(this.reconcile(), 'approval sweep failed'), everyMs);
-    this.sweeper.unref();
-    this.guard(this.reconcile(), 'approval sweep failed');
+    // A store or Git outage is one warning and a backoff, not a warning every tick.
+    this.sweeper = startLoop(
+      new LoopHealth('approval sweep', this.log, { baseMs: everyMs }),
+      () => this.reconcile(),
+      {
+        runNow: true,
+      },
+    );
   }
 
   stop(): void {
     this.stopped = true;
-    clearInterval(this.sweeper);
+    this.sweeper?.stop();
   }
 
   /** One sweep (start runs it): every stuck approval is taken over and carried on. */
@@ -766,6 +888,16 @@ export class GitOpsWorkflow {
         const change = await this.changes.get(String(req.payload.changeId));
         if (change && !(await this.followUps.has(`fu_${change.id}`)))
           await this.approvals.finish(req.id, 'done', req.outcome ?? 'merged');
+        continue;
+      }
+      if (req.stateAt === undefined && this.clock.now() - req.createdAt > LEGACY_RESUME_MS) {
+        // Left `executing` by a release before these steps were recorded, long ago: carrying it
+        // on now would comment on an old pull request and follow an old revision. Say so instead.
+        await this.approvals.finish(
+          req.id,
+          'failed',
+          'interrupted before deckhand recorded its steps; check the pull request by hand',
+        );
         continue;
       }
       const mine = await this.approvals.claim(req.id, this.owner, this.leaseMs);

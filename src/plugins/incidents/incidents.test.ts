@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ChatService } from '../../core/chat.ts';
 import { ManualClock } from '../../core/clock.ts';
+import { UpstreamError } from '../../core/errors.ts';
 import { createLogger } from '../../core/logging.ts';
 import { SqliteStore } from '../../core/store/sqlite.ts';
 import { RecordingAdapter } from '../../../test/support/test-bot.ts';
@@ -188,5 +189,50 @@ describe('incidents', () => {
     const taken = await svc.ingest(p, log);
     expect(taken.root).toBeDefined();
     expect(taken.claim).toBeUndefined();
+  });
+
+  describe('a store outage under a delivery', () => {
+    /** The store's incidents fail while `down()` says so (one method, as a blip). */
+    function flaky(method: 'update' | 'insertIfAbsent', down: () => boolean) {
+      const t = setup({ defaultChannel: 'test:C0OPS', claimWaitMs: 300 });
+      const store = (t.svc as unknown as { docs: Record<string, unknown> }).docs;
+      const real = (store[method] as (...a: unknown[]) => Promise<unknown>).bind(store);
+      store[method] = async (...a: unknown[]) => {
+        if (down())
+          throw new UpstreamError('store', 'unreachable', "deckhand's database (PostgreSQL) is unavailable.");
+        return real(...a);
+      };
+      return t;
+    }
+
+    it('a delivery that failed after claiming its thread posts it on the retry (its own claim is no bar)', async () => {
+      let updates = 0;
+      const t = flaky('update', () => ++updates === 1);
+      await expect(t.svc.ingest(payload('firing'), log, 'd1')).rejects.toThrow(/unavailable/);
+      // The retry runs after 500 ms (real time: the service's timer).
+      await vi.waitFor(() => expect(t.adapter.posted.length).toBeGreaterThan(0), { timeout: 3_000 });
+      const i = await t.svc.get(IncidentService.keyOf(payload('firing')));
+      expect(i?.root).toBeDefined();
+      expect(i?.claim).toBeUndefined();
+      expect(t.adapter.posted.filter((p) => !p.ref.thread && !p.updated)).toHaveLength(1);
+      t.svc.stop();
+    });
+
+    it('a held retry of an older delivery never undoes a newer one ("resolved" stays resolved)', async () => {
+      let down = false;
+      const t = flaky('update', () => down);
+      await t.svc.ingest(payload('firing'), log, 'd0');
+      down = true;
+      await expect(t.svc.ingest(payload('firing'), log, 'd1')).rejects.toThrow(/unavailable/);
+      down = false;
+      t.clock.advance(60_000);
+      await t.svc.ingest(payload('resolved'), log, 'd2');
+      // d1's retry comes due (500 ms) and must find itself stale.
+      await new Promise((r) => setTimeout(r, 800));
+      const i = await t.svc.get(IncidentService.keyOf(payload('firing')));
+      expect(i?.status).toBe('resolved');
+      expect(t.adapter.posted.map((p) => p.message.text).join('\n')).not.toMatch(/fired again/);
+      t.svc.stop();
+    });
   });
 });

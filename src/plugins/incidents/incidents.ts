@@ -88,13 +88,16 @@ export class IncidentService {
   private readonly docs: Collection<Incident>;
   private readonly queue: WorkQueue;
   /** The newest payload of each waiting group, and how many deliveries it stands for. */
-  private readonly waiting = new Map<string, { p: AlertmanagerPayload; deliveries: number }>();
+  private readonly waiting = new Map<string, { p: AlertmanagerPayload; deliveries: number; seq: number }>();
   /** Who claims threads from this process, as the claim shows it (host and process, like the Lease). */
   private readonly replica = `${hostname()}/${process.pid}`;
   private readonly listeners = new Set<DiagnosedListener>();
   /** When a delivery last failed because the store is down (cleared by the next that succeeds). */
   private storeFailedAt?: number;
   private readonly retries = new Set<NodeJS.Timeout>();
+  /** Per group, the number of the newest delivery taken: a held retry older than it is stale. */
+  private readonly newest = new Map<string, number>();
+  private deliveries = 0;
   private stopped = false;
   private readonly deps: {
     argo: ArgoService;
@@ -174,25 +177,38 @@ export class IncidentService {
     p: AlertmanagerPayload,
     log: Logger,
     deliveryId?: string,
-    held?: { attempt: number; since: number },
+    held?: { attempt: number; since: number; seq: number },
   ): Promise<Incident> {
     const key = IncidentService.keyOf(p);
+    if (held && this.newest.get(key) !== held.seq) {
+      // A newer delivery of this group was taken meanwhile: it carries the group's state, and
+      // this older one must not undo it (a "firing" after a "resolved" would say it fired again).
+      return this.docs.get(key).then((i) => i as Incident);
+    }
+    const seq = held?.seq ?? ++this.deliveries;
+    this.newest.set(key, seq);
     const folded = this.queue.isWaiting(key) ? this.waiting.get(key) : undefined;
     if (folded) {
       folded.p = p;
       folded.deliveries++;
-    } else if (!this.queue.full(key)) this.waiting.set(key, { p, deliveries: 1 });
+      folded.seq = seq;
+    } else if (!this.queue.full(key)) this.waiting.set(key, { p, deliveries: 1, seq });
     return this.queue.push(key, async () => {
-      const w = this.waiting.get(key) ?? { p, deliveries: 1 };
+      const w = this.waiting.get(key) ?? { p, deliveries: 1, seq };
       this.waiting.delete(key);
       let handled: Awaited<ReturnType<IncidentService['handle']>>;
       try {
         handled = await this.handle(key, w.p, w.deliveries, log);
       } catch (err) {
         if (err instanceof UpstreamError && err.backend === 'store')
-          this.holdForStore(w.p, log, deliveryId, held);
+          this.holdForStore(w.p, log, deliveryId, {
+            attempt: held?.attempt ?? 0,
+            since: held?.since ?? this.deps.clock.now(),
+            seq: w.seq,
+          });
         throw err;
       }
+      if (this.newest.get(key) === w.seq) this.newest.delete(key);
       this.storeFailedAt = undefined;
       await this.audited(handled.incident, handled.transition, deliveryId, log);
       return handled.incident;
@@ -209,7 +225,7 @@ export class IncidentService {
     p: AlertmanagerPayload,
     log: Logger,
     deliveryId: string | undefined,
-    held = { attempt: 0, since: this.deps.clock.now() },
+    held: { attempt: number; since: number; seq: number },
   ): void {
     const now = this.deps.clock.now();
     this.storeFailedAt = now;
@@ -224,9 +240,7 @@ export class IncidentService {
     const wait = Math.min(STORE_PROBE_MS, 500 * 2 ** held.attempt);
     const t = setTimeout(() => {
       this.retries.delete(t);
-      this.ingest(p, log, deliveryId, { attempt: held.attempt + 1, since: held.since }).catch(
-        () => undefined,
-      );
+      this.ingest(p, log, deliveryId, { ...held, attempt: held.attempt + 1 }).catch(() => undefined);
     }, wait);
     t.unref();
     this.retries.add(t);
@@ -378,11 +392,14 @@ export class IncidentService {
       const cur = (await this.docs.get(key)) as Incident;
       if (cur.root) return { incident: cur };
       const now = this.deps.clock.now();
-      if (!cur.claim || cur.claim.until <= now) {
+      // A claim of this process is a dead one: the queue runs one delivery of a group at a time,
+      // and this is it (an earlier attempt failed after claiming, e.g. the store blinked).
+      const lapsed = (c: Incident) => !c.claim || c.claim.until <= now || c.claim.owner === this.replica;
+      if (lapsed(cur)) {
         const claim = this.newClaim(now);
         // Claimed in one transaction, re-checked inside it: of two replicas taking over, one wins.
         const after = (await this.docs.update(key, (c) =>
-          c && !c.root && (!c.claim || c.claim.until <= now) ? { ...c, claim } : c,
+          c && !c.root && lapsed(c) ? { ...c, claim } : c,
         )) as Incident;
         if (after.claim?.id === claim.id) return { incident: after, claimed: claim.id };
         if (after.root) return { incident: after };
