@@ -28,7 +28,6 @@ import type { ArgoService, ResolvedApp } from '../argocd/index.ts';
 import { trackedBranch, type Change, type ChangeService } from './changes.ts';
 import type { FollowUp, FollowUpOutcome, FollowUps } from './followup.ts';
 import { HeadMovedError } from './hosts/errors.ts';
-import type { PullRequest } from './hosts/types.ts';
 import type { Intent } from './intents.ts';
 import { proposalCard, type CardButtons } from './proposal-card.ts';
 
@@ -207,11 +206,8 @@ export class GitOpsWorkflow {
         `#${change.pr.number} already proposes this change (${change.pr.url}); it is left to its approvers.`,
       );
     const host = this.changes.host(change.repoURL);
-    const merged = await host.mergePullRequest(change.repoURL, change.pr.number, {
-      sha: change.headSha,
-      method: this.mergeMethod,
-      title: `${change.title} (#${change.pr.number})`,
-    });
+    // A lost answer is looked at again (mergeOnce): a merge that landed is one, not a failure.
+    const merged = await this.mergeOnce(host, change, change.pr);
     await host
       .comment(
         change.repoURL,
@@ -746,7 +742,7 @@ export class GitOpsWorkflow {
   private async mergeOnce(
     host: ReturnType<ChangeService['host']>,
     change: Change,
-    pr: PullRequest,
+    pr: { number: number },
   ): Promise<{ sha: string; reconciled: boolean }> {
     try {
       const merged = await host.mergePullRequest(change.repoURL, pr.number, {
