@@ -142,6 +142,8 @@ describe('Git writes under faults (issue 20)', () => {
       expect(text).toMatch(/refused the token configured in plugins\.gitops\.hosts\[0\]\.token \(HTTP 401/);
       expect(text).not.toMatch(/neither main nor master/);
       expect(text).not.toMatch(/ghp_wrong|authorization|x-github|content-type/i);
+      // The words survive redaction whole (it once read "…token: [redacted] may be wrong").
+      expect(text).not.toContain('[redacted]');
     } finally {
       await bot.stop(2_000);
     }

@@ -95,7 +95,8 @@ export function hostError(who: string | HostIdent, what: string, e: unknown, tim
         `${host} refused ${token} (HTTP 401 ${detail}) when asked to ${what}.`,
         {
           status: 401,
-          hint: `Check ${token}: it may be wrong, expired or revoked.`,
+          // No "token: …" here: the redactor takes the word after `token:` for a secret.
+          hint: `Check ${token}; it may be wrong, expired or revoked.`,
         },
       );
     case 403:
