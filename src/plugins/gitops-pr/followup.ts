@@ -7,6 +7,7 @@
  * (rollout-signals.ts). Follow-ups are stored: a serving bot resumes them after a restart, and takes
  * over those a one-shot `deckhand exec` started and did not wait for.
  */
+import { LoopHealth, startLoop } from '../../core/background.ts';
 import type { ChatService } from '../../core/chat.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logging.ts';
@@ -60,7 +61,7 @@ export class FollowUps {
   private readonly hooks: FollowUpHooks;
   private readonly waiting = new Map<string, () => void>();
   private readonly rechecks = new Set<NodeJS.Timeout>();
-  private timer?: NodeJS.Timeout;
+  private loop?: { stop(): void };
   private unsubscribe?: () => void;
   /** start() ran: this process serves, sweeps every follow-up and hears every change. */
   private serving = false;
@@ -115,9 +116,12 @@ export class FollowUps {
         }),
       );
     });
-    this.timer = setInterval(() => this.guard(this.sweep()), pollMs);
-    this.timer.unref();
-    this.guard(this.sweep());
+    // A store or Argo CD outage is one warning and a backoff (30 s at most), not a line per tick.
+    this.loop = startLoop(
+      new LoopHealth('follow-up sweep', this.log, { baseMs: pollMs, maxMs: 30_000 }),
+      () => (this.stopped ? Promise.resolve() : this.sweep()),
+      { runNow: true },
+    );
   }
 
   /**
@@ -133,7 +137,7 @@ export class FollowUps {
 
   stop(): void {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.loop?.stop();
     for (const t of this.rechecks) clearTimeout(t);
     this.rechecks.clear();
     this.unsubscribe?.();
@@ -232,10 +236,17 @@ export class FollowUps {
     this.rechecks.add(t);
   }
 
+  /**
+   * Look at every stored follow-up. Reading the list is the sweep's own work (a store outage
+   * fails it, and the loop backs off); one follow-up's failed check does not keep the others from
+   * theirs, and is retried by the next look.
+   */
   private async sweep(): Promise<void> {
     for (const f of await this.pending()) {
       if (this.stopped) return;
-      await this.check(f.id);
+      await this.check(f.id).catch((err: unknown) =>
+        this.log.debug({ err: (err as Error).message, followUp: f.id }, 'follow-up check failed; will retry'),
+      );
     }
   }
 
