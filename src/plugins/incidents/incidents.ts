@@ -89,8 +89,10 @@ export class IncidentService {
   private readonly queue: WorkQueue;
   /** The newest payload of each waiting group, and how many deliveries it stands for. */
   private readonly waiting = new Map<string, { p: AlertmanagerPayload; deliveries: number; seq: number }>();
-  /** Who claims threads from this process, as the claim shows it (host and process, like the Lease). */
-  private readonly replica = `${hostname()}/${process.pid}`;
+  /** Who claims threads, as the claim shows it (host, process and this service). */
+  // Per service, not per process: "a claim of mine is a dead one" (rootOrClaim) holds only for the
+  // queue that serialises this service's deliveries; two services in one process are two replicas.
+  private readonly replica = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private readonly listeners = new Set<DiagnosedListener>();
   /** When a delivery last failed because the store is down (cleared by the next that succeeds). */
   private storeFailedAt?: number;
