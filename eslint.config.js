@@ -1,6 +1,7 @@
 // Lint rules: typescript-eslint's recommended set, plus the few rules that keep the core honest.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import boundaries from './eslint/plugin-boundaries.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.deckhand/', 'reports/', 'coverage/', 'dist/'] },
@@ -18,7 +19,12 @@ export default tseslint.config(
         {
           paths: [
             { name: 'tsyringe', message: 'tsyringe belongs to src/core/compose.ts only.' },
-            { name: 'child_process', message: 'Use node:child_process execFile with an argument array.' },
+            { name: 'child_process', message: 'Use node:child_process (execFile with an argument array).' },
+            {
+              name: 'node:child_process',
+              importNames: ['exec', 'execSync'],
+              message: 'No shell: use execFile or spawn with an argument array.',
+            },
           ],
         },
       ],
@@ -33,6 +39,14 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
     },
+  },
+  // Plugins, core and adapters reach another plugin only through its public module. Tests (and
+  // test helpers) may look inside the code they test.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing.ts'],
+    plugins: { deckhand: boundaries },
+    rules: { 'deckhand/plugin-boundaries': 'error' },
   },
   {
     files: ['src/core/compose.ts'],

@@ -1,6 +1,6 @@
 /** Which configured cluster an application deploys to: by destination server, else by name. */
 import { DeckError } from '../../core/errors.ts';
-import type { Application } from '../argocd/types.ts';
+import type { Application } from '../argocd/index.ts';
 import type { ClusterConfig } from './config.ts';
 import { KubeReader } from './reader.ts';
 

@@ -5,7 +5,7 @@
  */
 import type { CoreV1Event, V1Container, V1ObjectMeta, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import { readApplication, type AppView } from '../../argocd/index.ts';
-import type { AppSnapshot, ContainerLogs } from '../../k8s/snapshot.ts';
+import type { AppSnapshot, ContainerLogs } from '../../k8s/index.ts';
 import { refKey } from './draft.ts';
 import type { ResourceRef } from './types.ts';
 

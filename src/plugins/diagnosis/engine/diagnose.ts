@@ -4,7 +4,7 @@
  * everything, so the same snapshot always gives the same diagnosis.
  */
 import { healthOf, syncOf, withStructs } from '../../argocd/index.ts';
-import type { AppSnapshot } from '../../k8s/snapshot.ts';
+import type { AppSnapshot } from '../../k8s/index.ts';
 import { Ctx } from './context.ts';
 import type { Draft, Rule } from './draft.ts';
 import { clip } from './evidence.ts';

@@ -4,7 +4,7 @@
  * would have checked are reported as unassessed, and a finding that one of them could explain is
  * not named the root cause. The inputs are what the collector reads, named by the gaps it records.
  */
-import type { AppSnapshot } from '../../k8s/snapshot.ts';
+import type { AppSnapshot } from '../../k8s/index.ts';
 import type { Category } from './types.ts';
 
 export type Input =

@@ -4,7 +4,7 @@
  * rules read from pod status. This rule reads those, and only for namespaces whose pods (or
  * Deployments) are missing from the snapshot, so it never doubles a finding.
  */
-import type { ResourceNode } from '../../../argocd/types.ts';
+import type { ResourceNode } from '../../../argocd/index.ts';
 import type { Ctx } from '../context.ts';
 import type { Draft } from '../draft.ts';
 import type { Category } from '../types.ts';
