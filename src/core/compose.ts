@@ -27,7 +27,7 @@ import { PluginHost, type ServiceScope } from './host.ts';
 import type { AnyPlugin } from './plugin.ts';
 import { Redactor, collectSecrets } from './redact.ts';
 import { redactingStore } from './store/redacting.ts';
-import { PostgresStore, postgresOptions, postgresSecrets } from './store/postgres.ts';
+import { postgresOptions, postgresSecrets } from './store/postgres-config.ts';
 import { LoopHealth, startLoop } from './background.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import type { Store } from './store/types.ts';
@@ -121,7 +121,9 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const store = redactingStore(
     opts.overrides?.store ??
       (pg
-        ? await PostgresStore.open(
+        ? await (
+            await import('./store/postgres.ts')
+          ).PostgresStore.open(
             {
               ...pg,
               onConnectionError: (err) =>

@@ -2,7 +2,7 @@
  * GitHub (and GitHub Enterprise) through @octokit/rest: the git data API for one commit with all
  * files, pull requests for review and merge.
  */
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import { InputError } from '../../../core/errors.ts';
 import { BranchInUseError, HeadMovedError, NotMergeableError, hostError, type HostIdent } from './errors.ts';
 import { parseRepoUrl } from './repo-url.ts';
@@ -51,7 +51,12 @@ export class GitHubHost implements GitHost {
   readonly name: string;
   private readonly who: HostIdent;
   private readonly host: string;
-  private readonly octokit: Octokit;
+  /**
+   * @octokit/rest loads on the first call, not at start-up: a bot (or a one-shot exec) that only
+   * reads Argo CD never needs it. Shared by the hosts withSignal makes.
+   */
+  private readonly lazy: { client?: Octokit; loading?: Promise<Octokit> } = {};
+  private readonly options: ConstructorParameters<typeof Octokit>[0];
   private readonly timeoutMs: number;
   /** Set on a host made by withSignal: the caller's signal, besides each request's own deadline. */
   private signal?: AbortSignal;
@@ -63,12 +68,24 @@ export class GitHubHost implements GitHost {
     this.timeoutMs = cfg.timeoutMs;
     const baseUrl =
       cfg.apiUrl ?? (this.host === 'github.com' ? 'https://api.github.com' : `https://${this.host}/api/v3`);
-    this.octokit = new Octokit({
+    this.options = {
       auth: cfg.token,
       baseUrl,
       userAgent: 'deckhand',
       log: { debug() {}, info() {}, warn() {}, error() {} },
-    });
+    };
+  }
+
+  /** The client, once call() has loaded it. */
+  private get octokit(): Octokit {
+    if (!this.lazy.client) throw new Error('GitHubHost: the client is used before call() loaded it');
+    return this.lazy.client;
+  }
+
+  private async load(): Promise<void> {
+    if (this.lazy.client) return;
+    this.lazy.loading ??= import('@octokit/rest').then(({ Octokit }) => new Octokit(this.options));
+    this.lazy.client = await this.lazy.loading;
   }
 
   serves(repoURL: string): boolean {
@@ -104,6 +121,7 @@ export class GitHubHost implements GitHost {
   private async call<T>(what: string, fn: (request: { signal: AbortSignal }) => Promise<T>): Promise<T> {
     try {
       this.signal?.throwIfAborted();
+      await this.load();
       return await fn({ signal: this.deadline() });
     } catch (e) {
       throw hostError(this.who, what, e, this.timeoutMs);

@@ -2,7 +2,7 @@
  * GitLab (gitlab.com and self-managed) through @gitbeaker/rest: one commit with several actions
  * on a new branch, merge requests for review and merge, GitLab's own revert.
  */
-import { Gitlab } from '@gitbeaker/rest';
+import type { Gitlab } from '@gitbeaker/rest';
 import { InputError, NotFoundError } from '../../../core/errors.ts';
 import { BranchInUseError, HeadMovedError, NotMergeableError, hostError, type HostIdent } from './errors.ts';
 import { parseRepoUrl } from './repo-url.ts';
@@ -85,13 +85,16 @@ function normalize(e: unknown): unknown {
   return e;
 }
 
+// gitbeaker's generated types are very wide; deckhand reads the few fields it needs.
+type GitlabApi = InstanceType<typeof Gitlab<false>>;
+
 export class GitLabHost implements GitHost {
   readonly kind = 'gitlab' as const;
   readonly name: string;
   private readonly who: HostIdent;
   private readonly host: string;
-  // gitbeaker's generated types are very wide; deckhand reads the few fields above.
-  private readonly api: InstanceType<typeof Gitlab<false>>;
+  private readonly lazy: { client?: GitlabApi; loading?: Promise<GitlabApi> } = {};
+  private readonly options: { host: string; token: string; queryTimeout: number };
   private readonly timeoutMs: number;
   /** Set on a host made by withSignal. */
   private signal?: AbortSignal;
@@ -101,7 +104,13 @@ export class GitLabHost implements GitHost {
     this.who = { name: cfg.name, credential: cfg.credential };
     this.host = cfg.host.toLowerCase();
     this.timeoutMs = cfg.timeoutMs;
-    this.api = new Gitlab({ host: cfg.apiUrl, token: cfg.token, queryTimeout: cfg.timeoutMs });
+    this.options = { host: cfg.apiUrl, token: cfg.token, queryTimeout: cfg.timeoutMs };
+  }
+
+  /** The client, once call() has loaded it (@gitbeaker/rest loads on first use, like Octokit). */
+  private get api(): GitlabApi {
+    if (!this.lazy.client) throw new Error('GitLabHost: the client is used before call() loaded it');
+    return this.lazy.client;
   }
 
   withSignal(signal: AbortSignal): GitHost {
@@ -130,6 +139,10 @@ export class GitLabHost implements GitHost {
       // gitbeaker takes no per-call signal (its own is the query timeout): no request starts
       // once the caller's signal fired, and one in flight is left to its timeout.
       this.signal?.throwIfAborted();
+      if (!this.lazy.client) {
+        this.lazy.loading ??= import('@gitbeaker/rest').then(({ Gitlab }) => new Gitlab(this.options));
+        this.lazy.client = await this.lazy.loading;
+      }
       return await fn();
     } catch (e) {
       throw hostError(this.who, what, normalize(e), this.timeoutMs);
