@@ -112,7 +112,7 @@ export function changeCommands(
           .number()
           .int()
           .min(0)
-          .max(limits.maxReplicas, `at most ${limits.maxReplicas} (plugins.gitops-pr.maxReplicas)`)
+          .max(limits.maxReplicas, `at most ${limits.maxReplicas} (plugins.gitops.maxReplicas)`)
           .describe('the replica count'),
         reason,
         path,

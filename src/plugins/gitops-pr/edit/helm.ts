@@ -170,7 +170,7 @@ export async function planHelm(
   const where = `the values files (${values.map((v) => v.path).join(', ')})`;
   const missing = (what: string, looked: string[]) =>
     new InputError(`Could not find ${what} in ${where}; looked for ${looked.join(', ')}.`, {
-      hint: `Set plugins.gitops-pr valuesKeys for ${r.app.metadata.name}, or point deckhand at the key with --path.`,
+      hint: `Name the key in plugins.gitops.overrides (apps: [${r.app.metadata.name}], helm: {…}), or point deckhand at it with --path.`,
     });
   switch (intent.kind) {
     case 'image': {
