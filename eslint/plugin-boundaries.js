@@ -1,7 +1,8 @@
-// A plugin talks to another only through that plugin's public module (its index.ts: service
-// tokens, action kinds, intent schemas, types). Anything else under src/plugins/<other>/ is the
-// other plugin's to change without notice, so importing it is an error. Code outside src/plugins
-// (core, adapters, sandbox, tests) is held to the same rule, except a plugin's own tests.
+// A plugin talks to another only through that plugin's public modules: its index.ts (service
+// tokens, types) and, where it has one, its api.ts (typed action kinds and schemas in a leaf
+// module that imports no other plugin, for the plugins the owner itself depends on). Anything else
+// under src/plugins/<other>/ is the other plugin's to change without notice, so importing it is an
+// error. Core and adapters are held to the same rule; tests may look inside what they test.
 import { dirname, relative, resolve, sep } from 'node:path';
 
 const pluginsDir = resolve(import.meta.dirname, '..', 'src', 'plugins');
@@ -23,7 +24,7 @@ export default {
         schema: [],
         messages: {
           internal:
-            "'{{source}}' is an internal file of the {{plugin}} plugin; import what you need from its public module ({{plugin}}/index.ts), adding it there if it is meant to be shared.",
+            "'{{source}}' is an internal file of the {{plugin}} plugin; import what you need from its public module ({{plugin}}/index.ts or api.ts), adding it there if it is meant to be shared.",
         },
       },
       create(context) {
@@ -32,7 +33,7 @@ export default {
           const source = node.source?.value;
           if (typeof source !== 'string' || !source.startsWith('.')) return;
           const to = locate(resolve(dirname(context.filename), source));
-          if (!to || to.file === 'index.ts' || to.plugin === from?.plugin) return;
+          if (!to || to.file === 'index.ts' || to.file === 'api.ts' || to.plugin === from?.plugin) return;
           context.report({ node: node.source, messageId: 'internal', data: { source, plugin: to.plugin } });
         };
         return {

@@ -38,6 +38,9 @@ describe('deckhand/plugin-boundaries', () => {
 
   it("allows a plugin's public module, its own files, and everything outside the plugins", () => {
     expect(lint('src/plugins/digest/x.ts', "import { ArgoToken } from '../argocd/index.ts';")).toEqual([]);
+    expect(
+      lint('src/plugins/argocd/commands/x.ts', "import { REVERT_ACTION } from '../../gitops-pr/api.ts';"),
+    ).toEqual([]);
     expect(lint('src/plugins/argocd/commands/x.ts', "import { view } from '../view/app-view.ts';")).toEqual(
       [],
     );

@@ -20,7 +20,6 @@ export type { ManagedResource } from './client.ts';
 export type { AppChange } from './cache.ts';
 export type * from './types.ts';
 export { isAutoSync } from './types.ts';
-export { REVERT_ACTION } from './commands/rollback.ts';
 export { parseSelector, matchesSelector } from '../../core/labels.ts';
 export { healthOf, syncOf, readApplication } from './view/app-view.ts';
 export { withStructs } from './view/structs.ts';
@@ -34,6 +33,8 @@ export const ArgoToken = token<ArgoService>('Argo');
 
 export const argocdPlugin = definePlugin({
   id: 'argocd',
+  // Every other plugin needs Argo CD: without it the bot has nothing to offer, so it does not start.
+  required: true,
   summary: 'Argo CD: status, list, history, diff, resources, sync, rollback',
   config: ArgoConfigSchema,
   deps: {

@@ -4,7 +4,6 @@
  * the head that was shown, and followed in Argo CD until it is live. GitOpsToken lets other
  * plugins (diagnosis fixes, remediation rules) propose changes the same way.
  */
-import { z } from 'zod';
 import { defineAction } from '../../core/actions.ts';
 import { anyGlob } from '../../core/glob.ts';
 import { definePlugin } from '../../core/plugin.ts';
@@ -19,7 +18,8 @@ import {
   StoreToken,
   TasksToken,
 } from '../../core/tokens.ts';
-import { ArgoToken, REVERT_ACTION } from '../argocd/index.ts';
+import { ArgoToken } from '../argocd/index.ts';
+import { REVERT_ACTION, RevertParamsSchema } from './api.ts';
 import { ChangeService } from './changes.ts';
 import { changeCommands } from './commands/changes.ts';
 import { decideCommands } from './commands/decide.ts';
@@ -33,6 +33,7 @@ import { GitOpsWorkflow } from './workflow.ts';
 import type { Intent } from './intents.ts';
 
 export type { ChangeIntent, Intent } from './intents.ts';
+export { IntentSchema, REVERT_ACTION, RevertParamsSchema, type RevertParams } from './api.ts';
 export type { GitOpsWorkflow, TurnTools, FollowUpListener } from './workflow.ts';
 export type { Change } from './changes.ts';
 export type { FollowUpOutcome, FollowUp } from './followup.ts';
@@ -139,13 +140,7 @@ export const gitopsPlugin = definePlugin({
       ...flow.actions(),
       defineAction({
         kind: REVERT_ACTION,
-        params: z.object({
-          app: z.string(),
-          instance: z.string().optional(),
-          commit: z.string().optional(),
-          toRevision: z.string().optional(),
-          fromRevision: z.string().optional(),
-        }),
+        params: RevertParamsSchema,
         permission: 'gitops.propose',
         summary: 'Open a pull request that reverts a change',
         run: async (ctx) => {

@@ -8,9 +8,10 @@ import { shortSha } from '../render/tone.ts';
 import type { ArgoService } from '../service.ts';
 import { appArg } from './status.ts';
 import { operationOutcome, waitForOperation } from './sync.ts';
+// The button gitops handles (when it is loaded): its kind and parameters are gitops's contract.
+import { REVERT_ACTION, type RevertParams } from '../../gitops-pr/api.ts';
 
 /** The action kind of the GitOps plugin that opens a revert pull request (a public contract). */
-export const REVERT_ACTION = 'gitops.revert';
 
 export const rollbackCommand = (argo: ArgoService, actions: ActionService, opts: { waitMs: number }) =>
   defineCommand({
@@ -54,7 +55,7 @@ export const rollbackCommand = (argo: ArgoService, actions: ActionService, opts:
               instance: r.instance,
               toRevision: target.revisions[0],
               fromRevision: current.revisions[0],
-            },
+            } satisfies RevertParams,
             scope: { app: r.app.metadata.name, project: r.app.spec.project },
           });
           buttons.push({ actionId: id, label: 'Open revert pull request', style: 'primary' });
