@@ -185,11 +185,16 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     startedAt: clock.now(),
     configPath: opts.configPath,
     plugins: () =>
-      opts.plugins.map((p) => ({
-        id: p.id,
-        summary: p.summary,
-        commands: registry.all().filter((c) => c.plugin === p.id).length,
-      })),
+      opts.plugins.map((p) => {
+        const s = host.states.find((x) => x.id === p.id);
+        return {
+          id: p.id,
+          summary: p.summary,
+          commands: registry.all().filter((c) => c.plugin === p.id).length,
+          state: s?.state ?? 'loaded',
+          reason: s && s.state !== 'loaded' ? s.reason : undefined,
+        };
+      }),
   }));
 
   const host = new PluginHost({
@@ -286,6 +291,11 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     redactor,
     async start() {
       await host.init();
+      // A plugin whose init failed is off; the bot serves without it but is not ready, and says why.
+      for (const f of host.failed) {
+        const reason = `${f.id} failed to start: ${f.reason}`;
+        http.readiness.push({ name: `plugin:${f.id}`, check: async () => reason });
+      }
       const background = opts.background ?? true;
       if (background) {
         await leader.start();

@@ -1,20 +1,26 @@
 /**
  * The plugin contract. A plugin is an inert value: importing it does nothing. It states its id,
- * its config schema, the services it needs and the ones it provides; the host calls `init` once,
- * in dependency order, with everything resolved.
+ * its config schema, the services it needs (or can do without) and the ones it provides; the host
+ * calls `init` once, in dependency order, with everything resolved.
  */
 import type { z } from 'zod';
 import type { ActionSpec } from './actions.ts';
 import type { CommandSpec } from './commands/define.ts';
 import type { JobSpec } from './jobs.ts';
 import type { Logger } from './logging.ts';
-import type { Resolved, Token, TokenMap } from './token.ts';
+import type { Resolved, Token, TokenMap, TokenType } from './token.ts';
 import type { WebhookSpec } from './http/webhooks.ts';
 
-export interface PluginContext<C, D extends TokenMap> {
+/** What a plugin receives for its optional dependencies: undefined when no loaded plugin provides one. */
+export type OptionalResolved<M extends TokenMap> = { [K in keyof M]: TokenType<M[K]> | undefined };
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- "no optional dependencies"
+type NoDeps = {};
+
+export interface PluginContext<C, D extends TokenMap, O extends TokenMap = NoDeps> {
   id: string;
   config: C;
-  deps: Resolved<D>;
+  deps: Resolved<D> & OptionalResolved<O>;
   log: Logger;
   commands: { add(...specs: CommandSpec[]): void };
   actions: { add(...specs: ActionSpec[]): void };
@@ -35,21 +41,40 @@ export interface PluginContext<C, D extends TokenMap> {
   onClose(fn: () => void | Promise<void>): void;
 }
 
-export interface PluginSpec<S extends z.ZodType = z.ZodType, D extends TokenMap = TokenMap> {
+export interface PluginSpec<
+  S extends z.ZodType = z.ZodType,
+  D extends TokenMap = TokenMap,
+  O extends TokenMap = NoDeps,
+> {
   /** kebab-case, unique; names the config section (`plugins.<id>`), log field and webhook prefix. */
   id: string;
   summary: string;
-  /** The plugin's config section; it must accept `{}` so the plugin loads without configuration. */
+  /**
+   * The plugin's config section; it must accept `{}` so the plugin loads without configuration.
+   * `enabled` is the host's key in every section: the plugin neither declares nor receives it.
+   */
   config?: S;
+  /** Services the plugin cannot work without: when no loaded plugin provides one, it is left out. */
   deps?: D;
+  /**
+   * Services the plugin can do without: undefined in `deps` when no loaded plugin provides them
+   * (switched off, failed), so the plugin must say what it does not offer then. A provider that is
+   * loaded still initialises first.
+   */
+  optionalDeps?: O;
   provides?: Token<unknown>[];
+  /**
+   * A plugin that everything needs (argocd): its failing init stops start-up. Any other plugin
+   * that fails is switched off, with its dependents, and reported by /readyz and `plugins`.
+   */
+  required?: boolean;
   /** Start-up deadline for init; the default is the host's. */
   initTimeoutMs?: number;
-  init(ctx: PluginContext<z.output<S>, D>): void | Promise<void>;
+  init(ctx: PluginContext<z.output<S>, D, O>): void | Promise<void>;
 }
 
-export type AnyPlugin = PluginSpec<z.ZodType, TokenMap>;
+export type AnyPlugin = PluginSpec<z.ZodType, TokenMap, TokenMap>;
 
-export const definePlugin = <S extends z.ZodType, D extends TokenMap>(
-  spec: PluginSpec<S, D>,
-): PluginSpec<S, D> => spec;
+export const definePlugin = <S extends z.ZodType, D extends TokenMap, O extends TokenMap = NoDeps>(
+  spec: PluginSpec<S, D, O>,
+): PluginSpec<S, D, O> => spec;

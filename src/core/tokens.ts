@@ -42,6 +42,13 @@ export interface BotInfo {
   version: string;
   node: string;
   startedAt: number;
-  plugins(): { id: string; summary: string; commands: number }[];
+  /** Every plugin, with whether it runs and, when it does not, why. */
+  plugins(): {
+    id: string;
+    summary: string;
+    commands: number;
+    state: 'loaded' | 'disabled' | 'failed' | 'left-out';
+    reason?: string;
+  }[];
   configPath?: string;
 }

@@ -16,6 +16,8 @@ import { auditCommand } from './audit.ts';
 export const builtinsPlugin = definePlugin({
   id: 'deckhand',
   summary: 'Built-in commands: help, whoami, version, plugins, audit',
+  // help and `plugins` are how an operator finds out what is off and why: the bot needs them.
+  required: true,
   deps: {
     registry: CommandsToken,
     access: AccessToken,
@@ -141,21 +143,34 @@ export const builtinsPlugin = definePlugin({
     const plugins = defineCommand({
       name: 'plugins',
       visibility: 'private',
-      summary: 'The plugins loaded and what they contribute',
+      summary: 'The plugins, whether each runs (and why not), and what they contribute',
       args: z.object({}),
       permission: 'deckhand.read',
       async run() {
         const list = info.plugins();
+        const running = list.filter((p) => p.state === 'loaded');
+        const stateOf = (p: (typeof list)[number]) =>
+          p.state === 'loaded'
+            ? 'loaded'
+            : p.state === 'disabled'
+              ? 'disabled by config'
+              : `${p.state === 'failed' ? 'failed' : 'left out'}: ${p.reason ?? ''}`;
+        const off = list.length - running.length;
         return {
-          text: `${list.length} plugins: ${list.map((p) => p.id).join(', ')}`,
+          text:
+            `${running.length} plugins loaded: ${running.map((p) => p.id).join(', ')}` +
+            (off
+              ? `; ${off} off: ${list.flatMap((p) => (p.state === 'loaded' ? [] : [p.id])).join(', ')}`
+              : ''),
           header: 'Plugins',
+          tone: list.some((p) => p.state === 'failed') ? 'warn' : undefined,
           blocks: [
             {
               type: 'table',
               table: {
-                columns: ['plugin', 'commands', 'what it does'],
-                rows: list.map((p) => [p.id, String(p.commands), p.summary]),
-                align: ['left', 'right', 'left'],
+                columns: ['plugin', 'state', 'commands', 'what it does'],
+                rows: list.map((p) => [p.id, stateOf(p), String(p.commands), p.summary]),
+                align: ['left', 'left', 'right', 'left'],
               },
             },
           ],

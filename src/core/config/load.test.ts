@@ -44,7 +44,7 @@ describe('config loading', () => {
   it('gives every section its defaults when the file is empty', () => {
     const { config } = parseConfig('', schema, { env: {}, baseDir: '/srv/deckhand' });
     expect(config.dataDir).toBe('/srv/deckhand/.deckhand');
-    expect(config.plugins.argocd).toEqual({ instances: [] });
+    expect(config.plugins.argocd).toEqual({ enabled: true, instances: [] });
     expect(config.commands.timeoutMs).toBe(30_000);
     expect(config.access.defaultRoles).toEqual(['viewer']);
   });

@@ -111,6 +111,39 @@ function sectionDefault(s: z.ZodType): unknown {
   return fromEmpty.success ? fromEmpty.data : undefined;
 }
 
+const PluginEnabled = z
+  .boolean()
+  .default(true)
+  .describe('false leaves the plugin out, and with it every plugin that cannot work without it');
+
+/**
+ * Every plugin section takes `enabled` beside the plugin's own keys, so no plugin has to declare
+ * it and a strict section does not refuse it. The host takes it off again (`pluginSection`):
+ * switching plugins on and off is the host's business, not the plugin's.
+ */
+function withEnabled(s: z.ZodType): z.ZodType {
+  if (s instanceof z.ZodObject) return s.safeExtend({ enabled: PluginEnabled });
+  // Not a plain object schema (a transform, a union): take `enabled` off before the plugin parses
+  // the rest. Editors then see only `enabled` for this section; the bundled plugins never get here.
+  return z.looseObject({ enabled: PluginEnabled }).transform((value, ctx) => {
+    const { enabled, ...rest } = value;
+    const own = s.safeParse(rest);
+    if (!own.success) {
+      for (const issue of own.error.issues) ctx.addIssue({ ...issue, input: undefined } as never);
+      return z.NEVER;
+    }
+    return { ...(own.data as object), enabled };
+  });
+}
+
+/** A parsed `plugins.<id>` section split into the host's switch and the plugin's own config. */
+export function pluginSection(value: unknown): { enabled: boolean; config: unknown } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { enabled: true, config: value ?? {} };
+  const { enabled, ...config } = value as Record<string, unknown>;
+  return { enabled: enabled !== false, config };
+}
+
 /** Compose the full schema from the plugins' and adapters' sections. */
 export function buildConfigSchema(plugins: SchemaPart[], adapters: SchemaPart[]) {
   const section = (parts: SchemaPart[]) =>
@@ -124,9 +157,10 @@ export function buildConfigSchema(plugins: SchemaPart[], adapters: SchemaPart[])
       ),
     );
   const adapterParts = [{ id: 'console', schema: ConsoleAdapterSchema }, ...adapters];
+  const pluginParts = plugins.map((p) => ({ id: p.id, schema: withEnabled(p.schema ?? z.strictObject({})) }));
   return z.strictObject({
     ...coreShape,
     adapters: section(adapterParts).default(() => section(adapterParts).parse({})),
-    plugins: section(plugins).default(() => section(plugins).parse({})),
+    plugins: section(pluginParts).default(() => section(pluginParts).parse({})),
   });
 }

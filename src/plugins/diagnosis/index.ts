@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { defineAction } from '../../core/actions.ts';
 import { defineCommand } from '../../core/commands/define.ts';
+import { ConflictError } from '../../core/errors.ts';
 import { definePlugin } from '../../core/plugin.ts';
 import { token } from '../../core/token.ts';
 import { ClockToken, LoggerToken, RedactorToken, StoreToken } from '../../core/tokens.ts';
@@ -30,14 +31,20 @@ export const diagnosisPlugin = definePlugin({
   deps: {
     argo: ArgoToken,
     collector: AppStateToken,
-    gitops: GitOpsToken,
     clock: ClockToken,
     redactor: RedactorToken,
     log: LoggerToken,
     store: StoreToken,
   },
+  // Without GitOps a diagnosis still names the cause and its evidence; it only offers no fix PR.
+  optionalDeps: { gitops: GitOpsToken },
   provides: [DiagnosisToken],
   init({ config, deps, commands, actions, provide }) {
+    const { gitops } = deps;
+    const noGitOps = () =>
+      new ConflictError('the gitops plugin is off, so deckhand opens no pull requests', {
+        hint: '`plugins` says why it is off.',
+      });
     // LangChain is large (~65 MB resident): it loads with the first explanation, only when configured.
     const llm = config.llm;
     let loaded: Promise<LlmExplainer> | undefined;
@@ -53,10 +60,16 @@ export const diagnosisPlugin = definePlugin({
       collector: deps.collector,
       clock: deps.clock,
       explainer,
-      planner: {
-        preview: (r, intent, signal) => deps.gitops.preview(r, intent, signal),
-        breakingCommit: (r, window, signal) => deps.gitops.breakingCommit(r, window, signal),
-      },
+      planner: gitops
+        ? {
+            preview: (r, intent, signal) => gitops.preview(r, intent, signal),
+            breakingCommit: (r, window, signal) => gitops.breakingCommit(r, window, signal),
+          }
+        : {
+            // The service shows a refused plan as "No fix offered: <why>", which is the answer here.
+            preview: () => Promise.reject(noGitOps()),
+            breakingCommit: () => Promise.reject(noGitOps()),
+          },
     });
     provide(DiagnosisToken, service);
     commands.add(
@@ -92,7 +105,9 @@ export const diagnosisPlugin = definePlugin({
           const ref = p.app.includes('@') ? p.app : `${p.app}@${p.instance}`;
           const r = await deps.argo.resolve(ref, { signal: ctx.signal });
           ctx.authorize('gitops.propose', { app: r.app.metadata.name, project: r.app.spec.project });
-          const reply = await deps.gitops.propose(
+          // A button from before GitOps was switched off.
+          if (!gitops) throw noGitOps();
+          const reply = await gitops.propose(
             { actor: ctx.actor, conversation: ctx.conversation, say: ctx.say, button: ctx.button },
             r,
             p.intent,
