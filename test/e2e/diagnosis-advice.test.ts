@@ -86,6 +86,25 @@ describe('the shop monorepo', () => {
     expect(r.messages.at(-1)?.buttons ?? []).toEqual([]);
   });
 
+  it('refuses a fix button an older release stored with an intent that no longer fits', async () => {
+    const r = await shop.exec('/diagnose cart');
+    const ids = r.messages.flatMap((m) =>
+      (m.buttons ?? []).flatMap((b) => ('actionId' in b ? [b.actionId] : [])),
+    );
+    expect(ids.length).toBeGreaterThan(0);
+    const fix = ids[0] as string;
+    // As an older release would have stored it: an intent kind gitops does not carry out.
+    await shop.bot.store
+      .collection<{ params: Record<string, unknown> }>('actions')
+      .update(fix, (a) => (a ? { ...a, params: { ...a.params, intent: { kind: 'scale', to: 3 } } } : a));
+    const branches = async () => [...(await shop.run.sandbox.repos.get(SHOP_REPO)!.git.branches()).keys()];
+    const before = await branches();
+    const pressed = await shop.press(fix, 'console');
+    expect(pressed.ok).toBe(false);
+    expect(textOf(pressed)).toMatch(/issued by an older version and cannot run now/);
+    expect(await branches()).toEqual(before);
+  });
+
   it('says a diagnosis is complete when everything was read', async () => {
     for (const app of ['cart', 'orders', 'search', 'mail', 'legacy']) {
       const d = dataOf(await shop.exec(`/diagnose ${app}`)).diagnosis;

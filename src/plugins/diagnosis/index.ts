@@ -11,7 +11,8 @@ import { definePlugin } from '../../core/plugin.ts';
 import { token } from '../../core/token.ts';
 import { ClockToken, LoggerToken, RedactorToken, StoreToken } from '../../core/tokens.ts';
 import { ArgoToken } from '../argocd/index.ts';
-import { GitOpsToken, type Intent } from '../gitops-pr/index.ts';
+import { GitOpsToken } from '../gitops-pr/index.ts';
+import { IntentSchema } from '../gitops-pr/api.ts';
 import { AppStateToken } from '../k8s/index.ts';
 import { DiagnosisConfigSchema } from './llm/config.ts';
 import type { LlmExplainer } from './llm/explainer.ts';
@@ -95,7 +96,8 @@ export const diagnosisPlugin = definePlugin({
         params: z.object({
           app: z.string(),
           instance: z.string(),
-          intent: z.custom<Intent>((v) => !!v && typeof v === 'object' && 'kind' in v),
+          // gitops's own schema: a stored button whose intent no longer fits is refused when pressed.
+          intent: IntentSchema,
           reason: z.string().optional(),
         }),
         permission: 'gitops.propose',

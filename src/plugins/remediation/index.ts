@@ -20,7 +20,8 @@ import {
 } from '../../core/tokens.ts';
 import { ArgoToken, type ResolvedApp } from '../argocd/index.ts';
 import { DiagnosisToken, type Finding } from '../diagnosis/index.ts';
-import { GitOpsToken, type Intent } from '../gitops-pr/index.ts';
+import { GitOpsToken } from '../gitops-pr/index.ts';
+import { IntentSchema } from '../gitops-pr/api.ts';
 import { IncidentsToken } from '../incidents/index.ts';
 import type { Workload } from './change.ts';
 import { remediationCommands } from './commands.ts';
@@ -120,7 +121,8 @@ export const remediationPlugin = definePlugin({
         params: z.object({
           app: z.string(),
           instance: z.string(),
-          intent: z.custom<Intent>((v) => !!v && typeof v === 'object' && 'kind' in v),
+          // gitops's own schema: a stored button whose intent no longer fits is refused when pressed.
+          intent: IntentSchema,
           reason: z.string().optional(),
           rule: z.string(),
         }),
