@@ -17,7 +17,7 @@ export const VERSION: string = (
 export function configSchema(plugins: AnyPlugin[] = bundledPlugins) {
   return buildConfigSchema(
     plugins.map((p) => ({ id: p.id, schema: p.config })),
-    bundledAdapters.map((a) => ({ id: a.platform, schema: a.schema })),
+    bundledAdapters.map((a) => ({ id: a.platform, schema: a.schema, userId: a.userId })),
   );
 }
 

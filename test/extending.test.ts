@@ -125,10 +125,19 @@ describe('a chat platform and a plugin added from outside src/', () => {
     bot = await botWith({
       adapters: { toy: { enabled: true } },
       plugins: { weather: { city: 'Busan' } },
-      // A new plugin's permission is granted like any other: a role that holds it.
-      access: { roles: { forecaster: ['weather.read'] }, defaultRoles: ['viewer', 'forecaster'] },
+      // The platform's users map to people under the adapter's id, like slack: and discord:.
+      identities: { kim: { name: 'Kim', toy: 'u1' } },
+      // A new plugin's permission is granted like any other: a role that holds it, bound to people.
+      access: {
+        roles: { forecaster: ['weather.read'] },
+        bindings: [{ roles: ['forecaster'], users: ['kim'] }],
+      },
     });
     const chat = made as ToyChat;
+    const stranger = await chat.say('u9', 'ops', 'weather now');
+    expect(stranger.ok).toBe(false);
+    expect((await chat.say('u9', 'ops', 'whoami')).messages.map((m) => m.text).join()).toMatch(/toy:u9/);
+    expect((await chat.say('u1', 'ops', 'whoami')).messages.map((m) => m.text).join()).toMatch(/kim/);
     const r = await chat.say('u1', 'ops', 'weather now');
     expect(r.ok, JSON.stringify(r.messages)).toBe(true);
     expect(chat.seen.at(-1)?.m.text).toMatch(/^Sunny in Busan at \d\d:\d\d UTC\.$/);
@@ -146,5 +155,7 @@ describe('a chat platform and a plugin added from outside src/', () => {
     expect(r.ok).toBe(false);
     expect(r.messages.map((m) => m.text).join('\n')).toMatch(/weather\.read/);
     await expect(botWith({ plugins: { weather: { town: 'Busan' } } })).rejects.toThrow(/town/);
+    // An identity's keys are the adapters' ids: a typo is refused, not ignored.
+    await expect(botWith({ identities: { kim: { tooy: 'u1' } } })).rejects.toThrow(/tooy/);
   });
 });

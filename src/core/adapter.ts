@@ -21,6 +21,8 @@ export interface AdapterServices {
 export interface AdapterModule<S extends z.ZodType = z.ZodType> {
   platform: string;
   schema: S;
+  /** What a user id on this platform looks like: identities name it under the adapter's id. */
+  userId?: string;
   /** Whether this section asks for the adapter to run (e.g. a token is present). */
   enabled(config: z.output<S>): boolean;
   /** May load the platform's client library lazily (they are large and most bots use one). */

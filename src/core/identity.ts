@@ -1,23 +1,41 @@
 /**
- * Platform users become deckhand identities, so access control sees the same person on Slack,
- * Discord and the console.
+ * Platform users become deckhand identities, so access control sees the same person on every chat
+ * platform and the console. The platforms are the adapters': an identity has a key per adapter
+ * id (`slack: U…`, `discord: …`, whatever a new adapter is called), so adding a platform touches
+ * no file here.
  */
 import { z } from 'zod';
 import type { Actor } from './access.ts';
 
-export const IdentitySchema = z.strictObject({
-  name: z.string().optional(),
-  slack: z.string().optional().describe('Slack user id (U…)'),
-  discord: z.string().optional().describe('Discord user id (snowflake)'),
-  console: z.string().optional().describe('console user name, when it differs from the identity'),
-  email: z.string().optional(),
-});
+/** Keys of an identity that are not a platform's user id. */
+const OWN_KEYS = new Set(['name', 'email']);
 
-export const IdentitiesSchema = z
-  .record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'identity ids are lowercase'), IdentitySchema)
-  .default({});
+/** A person's identities, with one user-id key per chat platform (`platforms`: id → what it is). */
+export function identitiesSchema(platforms: { id: string; userId?: string }[] = []) {
+  const identity = z.strictObject({
+    name: z.string().optional(),
+    email: z.string().optional(),
+    console: z.string().optional().describe('console user name, when it differs from the identity'),
+    ...Object.fromEntries(
+      platforms
+        .filter((p) => p.id !== 'console' && !OWN_KEYS.has(p.id))
+        .map((p) => [
+          p.id,
+          z
+            .string()
+            .optional()
+            .describe(p.userId ?? `${p.id} user id`),
+        ]),
+    ),
+  });
+  return z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'identity ids are lowercase'), identity)
+    .default({});
+}
 
-export type Identities = z.output<typeof IdentitiesSchema>;
+/** An identity: its name and email, and its user id on each platform (keyed by adapter id). */
+export type Identity = { name?: string; email?: string } & { [platform: string]: string | undefined };
+export type Identities = Record<string, Identity>;
 
 export interface PlatformUser {
   platform: string;
@@ -35,9 +53,8 @@ export class IdentityResolver {
   constructor(identities: Identities) {
     this.identities = identities;
     for (const [id, ident] of Object.entries(identities)) {
-      for (const platform of ['slack', 'discord', 'console'] as const) {
-        const uid = ident[platform];
-        if (uid) this.index.set(`${platform}:${uid}`, id);
+      for (const [platform, uid] of Object.entries(ident)) {
+        if (!OWN_KEYS.has(platform) && uid) this.index.set(`${platform}:${uid}`, id);
       }
       if (!ident.console) this.index.set(`console:${id}`, id);
     }
@@ -61,6 +78,6 @@ export class IdentityResolver {
     const ident = this.identities[identity];
     if (!ident) return undefined;
     if (platform === 'console') return ident.console ?? identity;
-    return ident[platform as 'slack' | 'discord'];
+    return ident[platform];
   }
 }

@@ -5,6 +5,7 @@ import { DiscordConfigSchema } from './config.ts';
 export const discordAdapter = defineAdapter({
   platform: 'discord',
   schema: DiscordConfigSchema.optional(),
+  userId: 'Discord user id (snowflake)',
   enabled: (cfg) => !!cfg && cfg.enabled,
   // The client library loads only when the platform is configured.
   create: async (cfg, services) => {

@@ -5,6 +5,7 @@ import { SlackConfigSchema } from './config.ts';
 export const slackAdapter = defineAdapter({
   platform: 'slack',
   schema: SlackConfigSchema.optional(),
+  userId: 'Slack user id (U…)',
   enabled: (cfg) => !!cfg && cfg.enabled,
   // The client library loads only when the platform is configured.
   create: async (cfg, services) => {

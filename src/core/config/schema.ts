@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { AccessConfigSchema } from '../access.ts';
 import { ApprovalsConfigSchema } from '../approvals.ts';
-import { IdentitiesSchema } from '../identity.ts';
+import { identitiesSchema, type Identities } from '../identity.ts';
 import { LeaderConfigSchema } from '../leader.ts';
 import { secret } from './secret.ts';
 
@@ -78,7 +78,7 @@ export const coreShape = {
   server: ServerConfigSchema.default(ServerConfigSchema.parse({})),
   commands: CommandsConfigSchema.default(CommandsConfigSchema.parse({})),
   store: StoreConfigSchema.default({}),
-  identities: IdentitiesSchema,
+  identities: identitiesSchema(),
   access: AccessConfigSchema.default(AccessConfigSchema.parse({})),
   approvals: ApprovalsConfigSchema.default(ApprovalsConfigSchema.parse({})),
   leaderElection: LeaderConfigSchema.default(LeaderConfigSchema.parse({})),
@@ -91,7 +91,7 @@ export type CoreConfig = {
   server: z.output<typeof ServerConfigSchema>;
   commands: z.output<typeof CommandsConfigSchema>;
   store: z.output<typeof StoreConfigSchema>;
-  identities: z.output<typeof IdentitiesSchema>;
+  identities: Identities;
   access: z.output<typeof AccessConfigSchema>;
   approvals: z.output<typeof ApprovalsConfigSchema>;
   leaderElection: z.output<typeof LeaderConfigSchema>;
@@ -102,6 +102,8 @@ export type CoreConfig = {
 export interface SchemaPart {
   id: string;
   schema?: z.ZodType;
+  /** For an adapter: what its users' ids look like, for the identities' key of that name. */
+  userId?: string;
 }
 
 function sectionDefault(s: z.ZodType): unknown {
@@ -160,6 +162,8 @@ export function buildConfigSchema(plugins: SchemaPart[], adapters: SchemaPart[])
   const pluginParts = plugins.map((p) => ({ id: p.id, schema: withEnabled(p.schema ?? z.strictObject({})) }));
   return z.strictObject({
     ...coreShape,
+    // An identity names its user id on each platform by adapter id.
+    identities: identitiesSchema(adapterParts.map((a) => ({ id: a.id, userId: a.userId }))),
     adapters: section(adapterParts).default(() => section(adapterParts).parse({})),
     plugins: section(pluginParts).default(() => section(pluginParts).parse({})),
   });
