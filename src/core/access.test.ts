@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AccessConfigSchema, AccessPolicy, type Actor } from './access.ts';
+import { AccessConfigSchema, AccessPolicy, BUILTIN_ROLES, rolesWith, type Actor } from './access.ts';
+import { bundledPlugins } from '../plugins/index.ts';
 import { NotAllowedError } from './errors.ts';
 
 const actor = (id: string, groups: string[] = []): Actor => ({
@@ -12,7 +13,7 @@ const actor = (id: string, groups: string[] = []): Actor => ({
 });
 
 const policy = (cfg: unknown) => {
-  const p = new AccessPolicy(AccessConfigSchema.parse(cfg));
+  const p = new AccessPolicy(AccessConfigSchema.parse(cfg), rolesWith(bundledPlugins));
   for (const w of ['argo.sync', 'argo.mute', 'gitops.propose', 'gitops.approve']) p.markWrite(w);
   return p;
 };
@@ -88,5 +89,35 @@ describe('access policy', () => {
       expect((e as NotAllowedError).permission).toBe('argo.sync');
       expect((e as Error).message).toBe('You (carol) need the permission argo.sync for web.');
     }
+  });
+});
+
+describe('roles from the plugins that own the permissions', () => {
+  it('adds each plugin grant to the built-in roles it names', () => {
+    const roles = rolesWith([
+      { id: 'weather', grants: { 'weather.read': ['viewer'], 'weather.set': ['operator'] } },
+    ]);
+    expect(roles.viewer).toEqual(['deckhand.read', 'weather.read']);
+    expect(roles.operator).toEqual(['deckhand.read', 'weather.set']);
+    expect(roles.admin).toEqual(['*']);
+    // The built-in roles themselves are left as they were.
+    expect(BUILTIN_ROLES.viewer).toEqual(['deckhand.read']);
+  });
+
+  it('refuses a grant to a role that is not built in', () => {
+    expect(() => rolesWith([{ id: 'weather', grants: { 'weather.read': ['forecaster'] } }])).toThrow(
+      /Plugin weather grants weather.read to the role forecaster/,
+    );
+  });
+
+  it('gives the bundled plugins the defaults the docs promise', () => {
+    const roles = rolesWith(bundledPlugins);
+    const reads = ['deckhand.read', 'argo.read', 'k8s.read', 'gitops.read'];
+    expect(new Set(roles.viewer)).toEqual(new Set(reads));
+    expect(new Set(roles.auditor)).toEqual(new Set([...reads, 'deckhand.audit']));
+    expect(new Set(roles.operator)).toEqual(new Set([...reads, 'gitops.propose', 'argo.sync', 'argo.mute']));
+    expect(new Set(roles.approver)).toEqual(
+      new Set([...reads, 'gitops.propose', 'argo.sync', 'argo.mute', 'gitops.approve']),
+    );
   });
 });

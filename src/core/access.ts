@@ -5,7 +5,7 @@
  * binding — deny by default.
  */
 import { z } from 'zod';
-import { NotAllowedError } from './errors.ts';
+import { BootError, NotAllowedError } from './errors.ts';
 import { anyGlob, globMatch } from './glob.ts';
 
 export interface Actor {
@@ -26,31 +26,36 @@ export interface AccessScope {
   channel?: string;
 }
 
-export const DEFAULT_ROLES: Record<string, string[]> = {
-  viewer: ['deckhand.read', 'argo.read', 'k8s.read', 'gitops.read'],
-  auditor: ['deckhand.read', 'deckhand.audit', 'argo.read', 'k8s.read', 'gitops.read'],
-  // Muting silences a team's alerts for up to a week, so it is a write like sync, not a viewer's read.
-  operator: [
-    'deckhand.read',
-    'argo.read',
-    'k8s.read',
-    'gitops.read',
-    'gitops.propose',
-    'argo.sync',
-    'argo.mute',
-  ],
-  approver: [
-    'deckhand.read',
-    'argo.read',
-    'k8s.read',
-    'gitops.read',
-    'gitops.propose',
-    'argo.sync',
-    'argo.mute',
-    'gitops.approve',
-  ],
+/**
+ * The built-in roles with the core's own permissions. Each plugin adds its permissions to the roles
+ * it names in its spec (`grants`), so a role's full list is the core's plus the plugins' — see
+ * `rolesWith`; the plugin that owns a permission decides who has it by default.
+ */
+export const BUILTIN_ROLES: Record<string, string[]> = {
+  viewer: ['deckhand.read'],
+  auditor: ['deckhand.read', 'deckhand.audit'],
+  operator: ['deckhand.read'],
+  approver: ['deckhand.read'],
   admin: ['*'],
 };
+
+/** The built-in roles with the permissions plugins grant them (`{ plugin, grants }` per plugin). */
+export function rolesWith(
+  plugins: { id: string; grants?: Record<string, string[]> }[],
+): Record<string, string[]> {
+  const roles = Object.fromEntries(Object.entries(BUILTIN_ROLES).map(([r, ps]) => [r, [...ps]]));
+  for (const p of plugins)
+    for (const [permission, to] of Object.entries(p.grants ?? {}))
+      for (const role of to) {
+        const perms = roles[role];
+        if (!perms)
+          throw new BootError(
+            `Plugin ${p.id} grants ${permission} to the role ${role}, which is not a built-in role (${Object.keys(BUILTIN_ROLES).join(', ')})`,
+          );
+        if (!perms.includes(permission)) perms.push(permission);
+      }
+  return roles;
+}
 
 const permission = z
   .string()
@@ -78,7 +83,7 @@ export const AccessConfigSchema = z
     bindings: z.array(BindingSchema).default([]),
   })
   .superRefine((cfg, ctx) => {
-    const roles = { ...DEFAULT_ROLES, ...cfg.roles };
+    const roles = { ...BUILTIN_ROLES, ...cfg.roles };
     const check = (role: string, path: (string | number)[]) => {
       if (!roles[role]) ctx.addIssue({ code: 'custom', path, message: `unknown role '${role}'` });
     };
@@ -111,9 +116,10 @@ export class AccessPolicy {
 
   private readonly cfg: AccessConfig;
 
-  constructor(cfg: AccessConfig) {
+  /** `builtin`: the built-in roles with the plugins' grants (rolesWith); config roles override them. */
+  constructor(cfg: AccessConfig, builtin: Record<string, string[]> = BUILTIN_ROLES) {
     this.cfg = cfg;
-    this.roles = { ...DEFAULT_ROLES, ...cfg.roles };
+    this.roles = { ...builtin, ...cfg.roles };
   }
 
   markWrite(permission: string): void {

@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
 import { join } from 'node:path';
-import { AccessPolicy } from './access.ts';
+import { AccessPolicy, rolesWith } from './access.ts';
 import { ActionService } from './actions.ts';
 import { ApprovalService } from './approvals.ts';
 import type { AdapterModule } from './adapter.ts';
@@ -139,7 +139,8 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   );
   const tasks = new TaskTracker();
   const registry = new CommandRegistry();
-  const access = new AccessPolicy(config.access);
+  // Roles hold the core's permissions and what each plugin grants them by default.
+  const access = new AccessPolicy(config.access, rolesWith(opts.plugins));
   const identities = new IdentityResolver(config.identities);
   const actions = new ActionService(store, clock);
   const jobs = new JobRunner(log.child({ component: 'jobs' }));

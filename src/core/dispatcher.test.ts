@@ -12,6 +12,8 @@ const counter = { merged: 0 };
 const demo = definePlugin({
   id: 'demo',
   summary: 'test commands',
+  // It borrows gitops's permissions, so it grants them as gitops does.
+  grants: { 'gitops.propose': ['operator', 'approver'], 'gitops.approve': ['approver'] },
   init({ commands, actions }) {
     commands.add(
       defineCommand({

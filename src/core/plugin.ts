@@ -57,6 +57,12 @@ export interface PluginSpec<
   /** Services the plugin cannot work without: when no loaded plugin provides one, it is left out. */
   deps?: D;
   /**
+   * Who has this plugin's permissions by default: permission → built-in roles (viewer, auditor,
+   * operator, approver; admin has everything). Reads given to `viewer` reach everyone through the
+   * default roles; a write still needs a binding. docs/permissions.md is generated from these.
+   */
+  grants?: Record<string, string[]>;
+  /**
    * Services the plugin can do without: undefined in `deps` when no loaded plugin provides them
    * (switched off, failed), so the plugin must say what it does not offer then. A provider that is
    * loaded still initialises first.

@@ -3,16 +3,20 @@
  * declarations and the built-in roles. The prose around them stays hand-written; the tables sit
  * between marker comments, so `npm run docs` can replace them and a test can tell when they are stale.
  */
-import { DEFAULT_ROLES, permits } from '../core/access.ts';
+import { permits } from '../core/access.ts';
 import { permissionUses, type DeclaredAction, type DeclaredCommand } from '../core/permissions.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const codes = (xs: string[]) => xs.map((x) => `\`${x}\``).join(', ');
 
 /** Every permission a command or button uses, plus any a built-in role names that nothing uses. */
-export function permissionsTable(commands: DeclaredCommand[], actions: DeclaredAction[]): string {
+export function permissionsTable(
+  commands: DeclaredCommand[],
+  actions: DeclaredAction[],
+  roles: Record<string, string[]>,
+): string {
   const uses = permissionUses(commands, actions);
-  const fromRoles = Object.values(DEFAULT_ROLES)
+  const fromRoles = Object.values(roles)
     .flat()
     .filter((p) => !p.includes('*') && !uses.some((u) => u.permission === p));
   const rows = [
@@ -30,14 +34,18 @@ export function permissionsTable(commands: DeclaredCommand[], actions: DeclaredA
 }
 
 /** The built-in roles, and which writes each would grant through a binding. */
-export function rolesTable(commands: DeclaredCommand[], actions: DeclaredAction[]): string {
+export function rolesTable(
+  commands: DeclaredCommand[],
+  actions: DeclaredAction[],
+  roles: Record<string, string[]>,
+): string {
   const writes = permissionUses(commands, actions)
     .filter((u) => u.write)
     .map((u) => u.permission);
   return [
     '| role | permissions | writes it grants through a binding |',
     '| --- | --- | --- |',
-    ...Object.entries(DEFAULT_ROLES).map(([role, perms]) => {
+    ...Object.entries(roles).map(([role, perms]) => {
       const all = perms.includes('*') ? '`*` (every permission)' : codes(perms);
       return `| \`${role}\` | ${all} | ${codes(writes.filter((w) => permits(perms, w))) || '—'} |`;
     }),
@@ -55,7 +63,8 @@ export function withPermissionTables(
   doc: string,
   commands: DeclaredCommand[],
   actions: DeclaredAction[],
+  roles: Record<string, string[]>,
 ): string {
-  const withPermissions = betweenMarkers(doc, 'permissions', permissionsTable(commands, actions));
-  return betweenMarkers(withPermissions, 'roles', rolesTable(commands, actions));
+  const withPermissions = betweenMarkers(doc, 'permissions', permissionsTable(commands, actions, roles));
+  return betweenMarkers(withPermissions, 'roles', rolesTable(commands, actions, roles));
 }

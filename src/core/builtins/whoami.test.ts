@@ -12,6 +12,12 @@ import { definePlugin, type AnyPlugin } from '../plugin.ts';
 const probe = definePlugin({
   id: 'probe',
   summary: 'declares one write command, one write button and one read button',
+  // It borrows argocd's and gitops's permissions, so it grants them as they do.
+  grants: {
+    'argo.mute': ['operator', 'approver'],
+    'gitops.approve': ['approver'],
+    'gitops.read': ['viewer', 'auditor', 'operator', 'approver'],
+  },
   init({ commands, actions }) {
     commands.add(
       defineCommand({

@@ -33,6 +33,12 @@ export const ArgoToken = token<ArgoService>('Argo');
 
 export const argocdPlugin = definePlugin({
   id: 'argocd',
+  // Muting silences a team's alerts for up to a week, so it is a write like sync, not a viewer's read.
+  grants: {
+    'argo.read': ['viewer', 'auditor', 'operator', 'approver'],
+    'argo.sync': ['operator', 'approver'],
+    'argo.mute': ['operator', 'approver'],
+  },
   // Every other plugin needs Argo CD: without it the bot has nothing to offer, so it does not start.
   required: true,
   summary: 'Argo CD: status, list, history, diff, resources, sync, rollback',

@@ -43,6 +43,11 @@ export const GitOpsToken = token<GitOpsWorkflow>('GitOps');
 
 export const gitopsPlugin = definePlugin({
   id: 'gitops',
+  grants: {
+    'gitops.read': ['viewer', 'auditor', 'operator', 'approver'],
+    'gitops.propose': ['operator', 'approver'],
+    'gitops.approve': ['approver'],
+  },
   summary: 'GitOps changes as pull requests: bump, scale, resources, restart, revert; approvals',
   config: GitOpsConfigSchema,
   deps: {

@@ -22,6 +22,7 @@ export const AppStateToken = token<AppCollector>('AppState');
 
 export const k8sPlugin = definePlugin({
   id: 'k8s',
+  grants: { 'k8s.read': ['viewer', 'auditor', 'operator', 'approver'] },
   summary: 'Kubernetes: pods, events and logs of an application (read-only)',
   config: K8sConfigSchema,
   deps: { argo: ArgoToken, clock: ClockToken, redactor: RedactorToken },

@@ -112,6 +112,8 @@ function fakes() {
     id: 'fakes',
     summary: 'the services remediation needs, as test doubles',
     provides: [IncidentsToken, GitOpsToken, ArgoToken, DiagnosisToken],
+    // Standing in for gitops, it grants gitops's permissions as gitops does.
+    grants: { 'gitops.propose': ['operator', 'approver'], 'gitops.approve': ['approver'] },
     init({ provide }) {
       provide(IncidentsToken, {
         onDiagnosed: (fn: DiagnosedListener) => {
