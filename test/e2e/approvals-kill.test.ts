@@ -6,10 +6,9 @@
  * directory, carry on: every proposal ends merged exactly once, with one merge in the audit, and
  * its follow-up reports in the thread. Nobody is told "being carried out" forever.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { execOnce } from '../../src/adapters/console/exec.ts';
@@ -18,21 +17,15 @@ import type { Bot } from '../../src/core/compose.ts';
 import { bundledPlugins } from '../../src/plugins/index.ts';
 import { runSandbox, type SandboxRun } from '../../src/sandbox/cli.ts';
 import { botFor } from '../support/sandbox-bot.ts';
+import { Replicas, type Replica } from '../support/replicas.ts';
 import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
 
-const bin = resolve(import.meta.dirname, '../../bin/deckhand.js');
 const REPO = 'https://github.com/sijunkim/infra';
 /** Short enough that resuming costs the test little; the Git latency below stays well under it. */
 const LEASE_SECONDS = 1;
 const GIT_LATENCY_MS = 300;
 
-interface Proc {
-  child: ChildProcess;
-  out: string;
-  err: string;
-  logs: { msg: string; state?: string; approval?: string; [k: string]: unknown }[];
-  exited: Promise<void>;
-}
+type Proc = Replica;
 
 let dir: string;
 let run: SandboxRun;
@@ -40,7 +33,7 @@ let file: string;
 let logFile: string;
 let bot: Bot;
 let adapter: ConsoleAdapter;
-const procs: Proc[] = [];
+let replicas: Replicas;
 
 /** The bot's configuration for every process here: JSON logs, short leases and follow-ups. */
 function tune(cfg: Record<string, any>): void {
@@ -50,32 +43,8 @@ function tune(cfg: Record<string, any>): void {
   cfg.plugins.gitops.followUp = { timeoutSeconds: 20, settleSeconds: 0.1 };
 }
 
-function spawnBot(args: string[]): Proc {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const p: Proc = {
-    child,
-    out: '',
-    err: '',
-    logs: [],
-    exited: new Promise((done) => child.once('exit', () => done())),
-  };
-  child.stdout?.on('data', (b: Buffer) => (p.out += b.toString()));
-  let partial = '';
-  child.stderr?.on('data', (b: Buffer) => {
-    p.err += b.toString();
-    const lines = (partial + b.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      try {
-        p.logs.push(JSON.parse(line));
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  procs.push(p);
-  return p;
-}
+let n = 0;
+const spawnBot = (args: string[]): Proc => replicas.spawn(`p${++n}`, args);
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
@@ -85,7 +54,7 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20
   }
 }
 
-const execLog = (): Proc['logs'] => {
+const execLog = (): Replica['logs'] => {
   let text: string;
   try {
     text = readFileSync(logFile, 'utf8');
@@ -94,7 +63,7 @@ const execLog = (): Proc['logs'] => {
   }
   return text.split('\n').flatMap((line) => {
     try {
-      return [JSON.parse(line) as Proc['logs'][number]];
+      return [JSON.parse(line) as Replica['logs'][number]];
     } catch {
       return [];
     }
@@ -148,6 +117,7 @@ async function pressAndKill(id: string, approvalId: string, state: string): Prom
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'deckhand-kill-'));
+  replicas = new Replicas(dir);
   run = await runSandbox({
     dataDir: dir,
     timeScale: 0.001,
@@ -164,9 +134,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const p of procs)
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-  await Promise.all(procs.map((p) => p.exited));
+  await replicas?.killAll();
   await bot?.stop(2_000);
   await run?.sandbox.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -4,38 +4,29 @@
  * Exactly one process posts the digests; when it is killed (SIGKILL: no hand-over), the other
  * takes the lease once it expires and posts from then on.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { bundledPlugins } from '../../src/plugins/index.ts';
 import { runSandbox, type SandboxRun } from '../../src/sandbox/cli.ts';
+import { Replicas, type Replica } from '../support/replicas.ts';
 
-const bin = resolve(import.meta.dirname, '../../bin/deckhand.js');
 const LEASE_SECONDS = 2;
 const RETRY_SECONDS = 0.25;
 const DIGEST = 'Digest — every-second';
 
-interface Replica {
-  id: string;
-  child: ChildProcess;
-  out: string;
-  err: string;
-  logs: { time: number; msg: string; [k: string]: unknown }[];
-  exited: Promise<void>;
-  digests(): number;
-  said(msg: string): { time: number }[];
-}
-
 let dir: string;
 let run: SandboxRun;
-const replicas: Replica[] = [];
+let replicas: Replicas;
+
+/** The console's digests a replica posted. */
+const digests = (r: Replica) => r.out.split(DIGEST).length - 1;
 
 function start(id: string, base: Record<string, any>): Replica {
   const cluster = base.plugins.k8s.clusters[0];
-  const cfg = {
+  return replicas.start(id, {
     ...base,
     server: { enabled: false },
     log: { level: 'debug', format: 'json' },
@@ -58,60 +49,21 @@ function start(id: string, base: Record<string, any>): Replica {
         transitions: { enabled: false },
       },
     },
-  };
-  const file = join(dir, `replica-${id}.yaml`);
-  writeFileSync(file, stringify(cfg));
-  const child = spawn(process.execPath, [bin, 'start', '--config', file], {
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const r: Replica = {
-    id,
-    child,
-    out: '',
-    err: '',
-    logs: [],
-    exited: new Promise((done) => child.once('exit', () => done())),
-    digests: () => r.out.split(DIGEST).length - 1,
-    said: (msg) => r.logs.filter((l) => l.msg === msg),
-  };
-  child.stdout?.on('data', (b: Buffer) => (r.out += b.toString()));
-  let partial = '';
-  child.stderr?.on('data', (b: Buffer) => {
-    r.err += b.toString();
-    const lines = (partial + b.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      try {
-        r.logs.push(JSON.parse(line));
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  replicas.push(r);
-  return r;
 }
 
 /** Wait for a condition; a replica that dies on its own fails the wait with what it said. */
-async function until(what: string, ok: () => boolean, ms: number, alive = replicas): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    const dead = alive.find((r) => r.child.exitCode !== null);
-    if (dead) throw new Error(`replica ${dead.id} exited (${dead.child.exitCode}): ${dead.err.slice(-2000)}`);
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = (what: string, ok: () => boolean, ms: number, alive?: Replica[]) =>
+  replicas.until(what, ok, ms, alive);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'deckhand-leader-'));
+  replicas = new Replicas(dir);
   run = await runSandbox({ dataDir: dir, timeScale: 0.001, plugins: bundledPlugins.map((p) => p.id) });
 }, 60_000);
 
 afterAll(async () => {
-  for (const r of replicas)
-    if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
-  await Promise.all(replicas.map((r) => r.exited));
+  await replicas?.killAll();
   await run?.sandbox.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -128,10 +80,10 @@ describe('two bot processes against one sandbox', () => {
     // Both schedulers fire every second; the follower declines, the leader posts.
     await until(
       'the follower to decline three runs and the leader to post three digests',
-      () => follower.said('not the leader; scheduled run skipped').length >= 3 && leader.digests() >= 3,
+      () => follower.said('not the leader; scheduled run skipped').length >= 3 && digests(leader) >= 3,
       30_000,
     );
-    expect(follower.digests()).toBe(0);
+    expect(digests(follower)).toBe(0);
     expect(follower.said('became the leader')).toHaveLength(0);
     expect(leader.out).toContain('18 apps');
 
@@ -146,7 +98,7 @@ describe('two bot processes against one sandbox', () => {
       .get('coordination.k8s.io/v1', 'Lease', 'deckhand', 'deckhand-leader') as any;
     expect(lease.spec.holderIdentity).toBe(`replica-${leader.id}`);
     const lastRenewal = Date.parse(lease.spec.renewTime);
-    await until('the follower to post a digest', () => follower.digests() > 0, 15_000, [follower]);
+    await until('the follower to post a digest', () => digests(follower) > 0, 15_000, [follower]);
     const becameLeader = follower.said('became the leader')[0]!.time;
     // Not before the lease expired, and at the follower's next retry after it (plus slack for a
     // loaded machine).

@@ -44,9 +44,12 @@ export class Replicas {
   start(id: string, config: Record<string, unknown>): Replica {
     const file = join(this.dir, `replica-${id}.yaml`);
     writeFileSync(file, stringify(config));
-    const child = spawn(process.execPath, [bin, 'start', '--config', file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    return this.spawn(id, ['start', '--config', file]);
+  }
+
+  /** Run `deckhand <args>` (a `start`, an `exec --press`, …) and follow what it says. */
+  spawn(id: string, args: string[]): Replica {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const r: Replica = {
       id,
       child,
