@@ -162,6 +162,44 @@ describe('Slack adapter', () => {
     expect(slackPayloadProblems({ text: update.body.text, blocks: update.body.blocks as never })).toEqual([]);
   });
 
+  it('answers a mention in its thread, the mention taken off by the adapter (Events API app_mention)', async () => {
+    // https://api.slack.com/events/app_mention: the text carries the bot's mention as <@U…>.
+    const body = JSON.stringify({
+      token: 'legacy',
+      team_id: 'T0TEAM',
+      api_app_id: 'A0APP',
+      type: 'event_callback',
+      event_id: 'Ev0MENTION',
+      event_time: Math.floor(Date.now() / 1000),
+      event: {
+        type: 'app_mention',
+        user: 'U0BOB',
+        text: '<@U0DECKHAND> argo status naver-news',
+        ts: '1733476800.000100',
+        channel: 'C0OPS',
+        event_ts: '1733476800.000100',
+      },
+    });
+    const res = await fetch(base, {
+      method: 'POST',
+      headers: { ...signed(body), 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(200);
+    // The command reached the backend (its progress note is in the mention's thread), then answers.
+    await slack.waitFor(() => slack.posts().some((c) => c.body.text === 'collecting…'));
+    expect(slack.posts().find((c) => c.body.text === 'collecting…')?.body).toMatchObject({
+      channel: 'C0OPS',
+      thread_ts: '1733476800.000100',
+    });
+    backendRelease();
+    await slack.waitFor(() => slack.calls.some((c) => c.method === 'chat.update'));
+    const update = slack.calls.find((c) => c.method === 'chat.update') as unknown as {
+      body: { text: string };
+    };
+    expect(update.body.text).toContain('naver-news: Synced, Healthy');
+  });
+
   it('routes a button press to its action, as the identity the Slack user maps to', async () => {
     const body = slash('status naver-news');
     await fetch(base, { method: 'POST', headers: signed(body), body });

@@ -50,12 +50,12 @@ export function errorMessage(err: DeckError): Message {
   };
 }
 
-/** Strip what chat clients put in front of a command: `/`, a bot mention, the `deckhand` prefix. */
+/**
+ * Strip what people put in front of a command: `/`, `@deckhand`, the `deckhand` prefix. A
+ * platform's own mention syntax (Slack's `<@U…>`) is the adapter's to take off before delivering.
+ */
 export function normalizeCommandLine(text: string): string {
-  let s = text
-    .trim()
-    .replace(/^<@[A-Z0-9]+>\s*/i, '')
-    .replace(/^@deckhand\b\s*/i, '');
+  let s = text.trim().replace(/^@deckhand\b\s*/i, '');
   s = s.replace(/^\//, '');
   if (/^deckhand(\s|$)/i.test(s)) s = s.slice('deckhand'.length).trim() || 'help';
   return s;
