@@ -391,7 +391,14 @@ export class ChangeService {
         if (res.branch !== 'kept' && !found) await this.dropBranch(writes, repoURL, head);
         throw err;
       }
-      return await this.record(opts, { name, base, title, head, summary, diff, pr, sha: res.sha });
+      return await this.record(opts, pr, {
+        base: base.name,
+        title,
+        branch: head,
+        headSha: pr.headSha || res.sha,
+        summary,
+        diff,
+      });
     } finally {
       await this.proposing
         .update(note, (cur) => (cur?.id === claim.id ? undefined : cur))
@@ -418,41 +425,10 @@ export class ChangeService {
   /** The record of a pull request this proposal opened; a store failure here is said as it is. */
   private async record(
     opts: Parameters<ChangeService['propose']>[0],
-    o: {
-      name: string;
-      base: { name: string };
-      title: string;
-      head: string;
-      summary: string[];
-      diff: string;
-      pr: PullRequest;
-      sha: string;
-    },
+    pr: PullRequest,
+    fields: Pick<Change, 'base' | 'title' | 'branch' | 'headSha' | 'summary' | 'diff'>,
   ): Promise<{ change: Change; existing: boolean; late?: boolean }> {
-    const { r, intent, actor, signal } = opts;
-    const { name, base, title, head, summary, diff, pr } = o;
-    const repoURL = trackedBranch(r).repoURL;
-    const change: Change = {
-      id: changeId(name, pr.number, repoURL),
-      app: name,
-      instance: r.instance,
-      project: r.app.spec.project,
-      repoURL,
-      base: base.name,
-      intent,
-      title,
-      branch: head,
-      pr: { number: pr.number, url: pr.url },
-      headSha: pr.headSha || o.sha,
-      requester: actor.id,
-      reason: opts.reason,
-      conversation: opts.conversation,
-      createdAt: this.clock.now(),
-      summary,
-      diff,
-      state: 'open',
-      rule: opts.rule,
-    };
+    const change = this.changeOf(opts, pr, fields);
     const { stored, mine } = await this.saveOnce(change).catch((err: unknown) => {
       if (!(err instanceof UpstreamError && err.backend === 'store')) throw err;
       // The pull request exists: saying "nothing was done" would be false.
@@ -465,7 +441,34 @@ export class ChangeService {
         },
       );
     });
-    return { change: stored, existing: !mine, ...(signal?.aborted ? { late: true } : {}) };
+    return { change: stored, existing: !mine, ...(opts.signal?.aborted ? { late: true } : {}) };
+  }
+
+  /** The record of an open pull request for this proposal (opened by it, or found). */
+  private changeOf(
+    opts: Parameters<ChangeService['propose']>[0],
+    pr: PullRequest,
+    o: Pick<Change, 'base' | 'title' | 'branch' | 'headSha' | 'summary' | 'diff'>,
+  ): Change {
+    const { r, intent, actor } = opts;
+    const name = r.app.metadata.name;
+    const { repoURL } = trackedBranch(r);
+    return {
+      id: changeId(name, pr.number, repoURL),
+      app: name,
+      instance: r.instance,
+      project: r.app.spec.project,
+      repoURL,
+      intent,
+      pr: { number: pr.number, url: pr.url },
+      requester: actor.id,
+      reason: opts.reason,
+      conversation: opts.conversation,
+      createdAt: this.clock.now(),
+      state: 'open',
+      rule: opts.rule,
+      ...o,
+    };
   }
 
   /**
@@ -477,7 +480,7 @@ export class ChangeService {
     pr: PullRequest,
     signal?: AbortSignal,
   ): Promise<{ change: Change; existing: boolean }> {
-    const { r, intent, actor } = opts;
+    const { r, intent } = opts;
     const { repoURL } = trackedBranch(r);
     const known = (await this.list((c) => c.repoURL === repoURL && c.pr.number === pr.number))[0];
     if (known) return { change: known, existing: true };
@@ -485,28 +488,16 @@ export class ChangeService {
       base: { name: pr.baseBranch },
       plan: { summary: [describeIntent(intent)], changes: [] } as Plan,
     }));
-    const name = r.app.metadata.name;
-    const { stored } = await this.saveOnce({
-      id: changeId(name, pr.number, repoURL),
-      app: name,
-      instance: r.instance,
-      project: r.app.spec.project,
-      repoURL,
-      base: base.name,
-      intent,
-      title: pr.title,
-      branch: pr.headBranch,
-      pr: { number: pr.number, url: pr.url },
-      headSha: pr.headSha,
-      requester: actor.id,
-      reason: opts.reason,
-      conversation: opts.conversation,
-      createdAt: this.clock.now(),
-      summary: plan.summary,
-      diff: diffOf(plan),
-      state: 'open',
-      rule: opts.rule,
-    });
+    const { stored } = await this.saveOnce(
+      this.changeOf(opts, pr, {
+        base: base.name,
+        title: pr.title,
+        branch: pr.headBranch,
+        headSha: pr.headSha,
+        summary: plan.summary,
+        diff: diffOf(plan),
+      }),
+    );
     return { change: stored, existing: true };
   }
 
