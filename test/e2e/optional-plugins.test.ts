@@ -1,7 +1,8 @@
 /**
- * GitOps switched off in the configuration, through the whole stack: diagnosis, which can do
- * without it, still names the cause and says why it offers no fix; remediation, which cannot, is
- * left out with the reason; `plugins` shows both.
+ * Plugins switched off in the configuration, through the whole stack. GitOps off: diagnosis, which
+ * can do without it, still names the cause and says why it offers no fix; remediation, which
+ * cannot, is left out with the reason; `plugins` shows both. Diagnosis off: digests still go out
+ * (their alerts without [Diagnose], src/plugins/digest/transitions.test.ts), incidents are left out.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,5 +47,30 @@ describe('diagnosis without gitops', () => {
       reason: 'it needs GitOps, and gitops is disabled',
     });
     expect(shop.bot.host.failed).toEqual([]);
+  });
+});
+
+describe('digest without diagnosis', () => {
+  let demo: SandboxBot;
+  beforeAll(async () => {
+    demo = await startSandboxBot({
+      overrides: (cfg) => {
+        cfg.plugins.diagnosis = { ...cfg.plugins.diagnosis, enabled: false };
+      },
+    });
+  }, 60_000);
+  afterAll(async () => demo?.stop());
+
+  it('still posts digests; incidents, which need a root cause, are left out', async () => {
+    const r = await demo.exec('/plugins');
+    const byId = Object.fromEntries(
+      (dataOf(r).plugins as { id: string; state: string; reason?: string }[]).map((p) => [p.id, p]),
+    );
+    expect(byId.digest).toMatchObject({ state: 'loaded' });
+    expect(byId.incidents).toMatchObject({ state: 'left-out' });
+    expect(byId.incidents.reason).toMatch(/diagnosis is disabled/);
+    const digest = await demo.exec('/digest');
+    expect(digest.ok).toBe(true);
+    expect(textOf(digest)).toMatch(/naver-news/);
   });
 });

@@ -34,7 +34,6 @@ export const digestPlugin = definePlugin({
   config: DigestConfigSchema,
   deps: {
     argo: ArgoToken,
-    diagnosis: DiagnosisToken,
     chat: ChatToken,
     store: StoreToken,
     clock: ClockToken,
@@ -44,6 +43,8 @@ export const digestPlugin = definePlugin({
     scheduler: SchedulerToken,
     core: ConfigToken,
   },
+  // Without diagnosis, digests and transition alerts still go out; alerts carry no [Diagnose].
+  optionalDeps: { diagnosis: DiagnosisToken },
   init({ config, deps, commands, actions, jobs, onServe, onClose, log }) {
     const history = new HealthHistory(deps.store, deps.clock, config.history.retentionDays);
     const builder = new DigestBuilder({
@@ -75,35 +76,37 @@ export const digestPlugin = definePlugin({
         clock: deps.clock,
       }),
     );
-    actions.add(
-      defineAction({
-        kind: DIAGNOSE_ACTION,
-        params: z.object({ app: z.string(), instance: z.string() }),
-        permission: 'argo.read',
-        effect: 'read',
-        summary: 'Diagnose the app a transition alert is about',
-        run: async (ctx) => {
-          const r = await deps.argo.resolve(`${ctx.params.app}@${ctx.params.instance}`, {
-            signal: ctx.signal,
-            fresh: true,
-          });
-          const scope = { app: r.app.metadata.name, project: r.app.spec.project };
-          ctx.authorize('argo.read', scope);
-          // The fix button only for someone who may propose it, as with `/diagnose`.
-          let mayFix = true;
-          try {
-            ctx.authorize('gitops.propose', scope);
-          } catch {
-            mayFix = false;
-          }
-          const report = await deps.diagnosis.report(r, {
-            signal: ctx.signal,
-            button: mayFix ? ctx.button : undefined,
-          });
-          return { reply: report };
-        },
-      }),
-    );
+    const { diagnosis } = deps;
+    if (diagnosis)
+      actions.add(
+        defineAction({
+          kind: DIAGNOSE_ACTION,
+          params: z.object({ app: z.string(), instance: z.string() }),
+          permission: 'argo.read',
+          effect: 'read',
+          summary: 'Diagnose the app a transition alert is about',
+          run: async (ctx) => {
+            const r = await deps.argo.resolve(`${ctx.params.app}@${ctx.params.instance}`, {
+              signal: ctx.signal,
+              fresh: true,
+            });
+            const scope = { app: r.app.metadata.name, project: r.app.spec.project };
+            ctx.authorize('argo.read', scope);
+            // The fix button only for someone who may propose it, as with `/diagnose`.
+            let mayFix = true;
+            try {
+              ctx.authorize('gitops.propose', scope);
+            } catch {
+              mayFix = false;
+            }
+            const report = await diagnosis.report(r, {
+              signal: ctx.signal,
+              button: mayFix ? ctx.button : undefined,
+            });
+            return { reply: report };
+          },
+        }),
+      );
     for (const s of config.schedules) {
       jobs.add({
         id: `digest.${s.id}`,

@@ -34,22 +34,24 @@ class GatedAdapter extends RecordingAdapter {
   }
 }
 
-function setup(transitions: unknown = {}) {
+function setup(transitions: unknown = {}, opts: { diagnosis?: boolean } = {}) {
   const clock = new ManualClock(Date.parse('2026-11-24T09:00:00Z'));
   const store = new SqliteStore(':memory:', clock);
   const adapter = new GatedAdapter();
   const chat = new ChatService();
   chat.add(adapter);
   const actions = new ActionService(store, clock);
-  actions.register(
-    'digest',
-    defineAction({
-      kind: DIAGNOSE_ACTION,
-      params: z.object({}),
-      permission: 'argo.read',
-      run: async () => {},
-    }),
-  );
+  // The digest plugin registers the handler only when the diagnosis plugin is there.
+  if (opts.diagnosis !== false)
+    actions.register(
+      'digest',
+      defineAction({
+        kind: DIAGNOSE_ACTION,
+        params: z.object({}),
+        permission: 'argo.read',
+        run: async () => {},
+      }),
+    );
   // Count the store reads a sweep makes.
   let reads = 0;
   const counted = {
@@ -116,6 +118,14 @@ describe('transition alerts', () => {
     expect(recoveries()).toHaveLength(1);
     expect(recoveries()[0]!.ref.thread).toBe(alert.ref.id);
     expect(recoveries()[0]!.message.text).toBe('✅ checkout is Healthy again after 12m.');
+  });
+
+  it('offers no [Diagnose] when no diagnosis would answer it', async () => {
+    const { watcher, change, alerts } = setup({}, { diagnosis: false });
+    await watcher.onChange(change(app('checkout', 'Degraded'), app('checkout', 'Healthy')));
+    expect(alerts()).toHaveLength(1);
+    expect(alerts()[0]!.message.text).toBe('checkout is Degraded');
+    expect(alerts()[0]!.message.buttons ?? []).toEqual([]);
   });
 
   it('follows up when the app recovers while its alert is still being posted', async () => {
