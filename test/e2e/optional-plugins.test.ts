@@ -68,7 +68,7 @@ describe('digest without diagnosis', () => {
     );
     expect(byId.digest).toMatchObject({ state: 'loaded' });
     expect(byId.incidents).toMatchObject({ state: 'left-out' });
-    expect(byId.incidents.reason).toMatch(/diagnosis is disabled/);
+    expect(byId.incidents?.reason).toMatch(/diagnosis is disabled/);
     const digest = await demo.exec('/digest');
     expect(digest.ok).toBe(true);
     expect(textOf(digest)).toMatch(/naver-news/);
