@@ -1,0 +1,167 @@
+/**
+ * Semantic versions and constraints as Argo CD Image Updater reads them: it uses Masterminds/semver
+ * v3 (registry-scanner/pkg/image/version.go), whose rules differ from npm's in ways people rely on
+ * in their annotations, so they are followed here rather than npm's:
+ * - a tag may be partial or carry a `v`: `1.0`, `v2.2.0` (NewVersion, non-strict);
+ * - constraints are joined by commas or spaces (AND) and `||` (OR); `1.2 - 1.4` is a range;
+ * - a missing or wildcard part (`1.2`, `1.2.x`, `2.*`) makes `=`, `>`, `<=` and `!=` work on the
+ *   part that is given (`=1.2` is `~1.2`);
+ * - a pre-release satisfies a constraint only when that constraint names a pre-release itself:
+ *   the documented `2.x-0` admits `2.1.0-rc1`, `2.x` does not.
+ * Precedence (including pre-release identifiers) is npm semver's `compare`, which is the spec's.
+ */
+import semver from 'semver';
+
+export interface Version {
+  /** As the tag spells it. */
+  original: string;
+  /** Normalised for comparison: `1.0` → `1.0.0`, `v2.2.0` → `2.2.0`. */
+  parsed: semver.SemVer;
+}
+
+const VERSION =
+  /^v?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
+
+/** A tag read as a version, or undefined when it is not one (`latest`, `master-3f9c2e1`). */
+export function parseVersion(tag: string): Version | undefined {
+  const m = VERSION.exec(tag);
+  if (!m) return undefined;
+  const text = `${m[1]}.${m[2] ?? 0}.${m[3] ?? 0}${m[4] ? `-${m[4]}` : ''}`;
+  const parsed = semver.parse(text);
+  return parsed ? { original: tag, parsed } : undefined;
+}
+
+/** Higher precedence last; equal precedence broken by the tag's text, as Image Updater does. */
+export const compareVersions = (a: Version, b: Version): number =>
+  semver.compare(a.parsed, b.parsed) || (a.original < b.original ? -1 : a.original > b.original ? 1 : 0);
+
+type Check = (v: semver.SemVer) => boolean;
+
+interface Bound {
+  major: number;
+  minor: number;
+  patch: number;
+  prerelease: string;
+  /** How many leading parts were given as numbers (a wildcard or a missing part ends them). */
+  given: 0 | 1 | 2 | 3;
+}
+
+const PART = String.raw`(?:0|[1-9]\d*|x|X|\*)`;
+const BOUND = new RegExp(
+  String.raw`^v?(${PART})(?:\.(${PART}))?(?:\.(${PART}))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]+)?$`,
+);
+const OPS = ['!=', '>=', '=>', '<=', '=<', '~>', '>', '<', '=', '~', '^'] as const;
+
+function parseBound(text: string, constraint: string): Bound {
+  const m = BOUND.exec(text);
+  if (!m) throw new Error(`'${constraint}' is not a version constraint ('${text}' is not a version)`);
+  const parts = [m[1], m[2], m[3]];
+  let given = 0;
+  while (given < 3 && parts[given] !== undefined && /^\d+$/.test(parts[given] as string)) given++;
+  const num = (i: number) => (i < given ? Number(parts[i]) : 0);
+  return {
+    major: num(0),
+    minor: num(1),
+    patch: num(2),
+    prerelease: m[4] ?? '',
+    given: given as Bound['given'],
+  };
+}
+
+const ver = (b: Bound, major = b.major, minor = b.minor, patch = b.patch, pre = b.prerelease) =>
+  new semver.SemVer(`${major}.${minor}.${patch}${pre ? `-${pre}` : ''}`);
+
+/** [low, high) of a tilde: `~1.2.3` and `~1.2` stay within 1.2, `~1` within 1. */
+function tilde(b: Bound): [semver.SemVer, semver.SemVer] {
+  const low = ver(b);
+  if (b.given <= 1) return [low, ver(b, b.major + 1, 0, 0, '')];
+  return [low, ver(b, b.major, b.minor + 1, 0, '')];
+}
+
+/** [low, high) of a caret: the left-most non-zero part given stays. */
+function caret(b: Bound): [semver.SemVer, semver.SemVer] {
+  const low = ver(b);
+  if (b.major > 0 || b.given <= 1) return [low, ver(b, b.major + 1, 0, 0, '')];
+  if (b.minor > 0 || b.given === 2) return [low, ver(b, 0, b.minor + 1, 0, '')];
+  return [low, ver(b, 0, 0, b.patch + 1, '')];
+}
+
+/**
+ * Masterminds compares the given parts, not a bound: `~2` wants major 2, so `3.0.0-rc1` is out
+ * although it sorts below `3.0.0`. The upper end is therefore checked on the release part only.
+ */
+const release = (v: semver.SemVer) => new semver.SemVer(`${v.major}.${v.minor}.${v.patch}`);
+const within =
+  ([low, high]: [semver.SemVer, semver.SemVer]): Check =>
+  (v) =>
+    semver.gte(v, low) && semver.lt(release(v), high);
+
+function comparator(op: string, b: Bound): Check {
+  const exact = ver(b);
+  const wild = b.given < 3;
+  switch (op) {
+    case '':
+    case '=':
+      return wild ? within(tilde(b)) : (v) => semver.eq(v, exact);
+    case '!=':
+      return wild ? (v) => !within(tilde(b))(v) : (v) => !semver.eq(v, exact);
+    case '>':
+      // `> 1.2` means past all of 1.2, not past 1.2.0.
+      return wild ? (v) => semver.gte(v, tilde(b)[1]) : (v) => semver.gt(v, exact);
+    case '>=':
+    case '=>':
+      return (v) => semver.gte(v, exact);
+    case '<':
+      return (v) => semver.lt(v, exact);
+    case '<=':
+    case '=<':
+      return wild ? (v) => semver.lt(release(v), tilde(b)[1]) : (v) => semver.lte(v, exact);
+    case '~':
+    case '~>':
+      return within(tilde(b));
+    case '^':
+      return within(caret(b));
+  }
+  throw new Error(`unknown operator ${op}`);
+}
+
+/** One AND group's comparators: `>= 1.2, < 3.0`, `>=1.2 <3`, `1.2 - 1.4.5`, `*`. */
+function parseGroup(group: string, constraint: string): Check[] {
+  const range = /^\s*(\S+)\s+-\s+(\S+)\s*$/.exec(group);
+  if (range) return parseGroup(`>= ${range[1]}, <= ${range[2]}`, constraint);
+  const checks: Check[] = [];
+  // Operators may stand apart from their version (`>= 1.2`); join them before splitting on spaces.
+  const tokens = group
+    .replace(/(!=|>=|=>|<=|=<|~>|>|<|=|~|\^)\s+/g, '$1')
+    .split(/[\s,]+/)
+    .filter(Boolean);
+  for (const t of tokens) {
+    const op = OPS.find((o) => t.startsWith(o)) ?? '';
+    const rest = t.slice(op.length);
+    if (!op && /^[xX*]$/.test(rest)) {
+      checks.push((v) => v.prerelease.length === 0); // any release
+      continue;
+    }
+    const b = parseBound(rest, constraint);
+    const check = comparator(op, b);
+    // Masterminds: a pre-release is not compatible with a constraint that does not ask for one.
+    checks.push((v) => (v.prerelease.length > 0 && !b.prerelease ? false : check(v)));
+  }
+  if (!checks.length) throw new Error(`'${constraint}' is not a version constraint`);
+  return checks;
+}
+
+export interface Constraint {
+  text: string;
+  test(v: Version): boolean;
+}
+
+/** Parse a constraint (`~1.4`, `^1.0`, `1.2.x`, `2.x-0`, `>=1.2, <2 || 3.x`); empty or `*`: any release. */
+export function parseConstraint(text: string): Constraint {
+  const t = text.trim() || '*';
+  const groups = t.split('||').map((g) => parseGroup(g, t));
+  return {
+    text: t,
+    test: (v) => groups.some((g) => g.every((check) => check(v.parsed))),
+  };
+}
