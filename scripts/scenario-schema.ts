@@ -4,7 +4,8 @@
  *
  *     npx node scripts/scenario-schema.ts
  *
- * after changing src/sandbox/scenario.ts or src/sandbox/simulation.ts (a test checks it is current).
+ * after changing src/sandbox/scenario.ts, src/sandbox/simulation.ts or src/sandbox/story/schema.ts (a
+ * test checks it is current). A file is either a scenario or a story (`kind: Story`).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 import { z } from 'zod';
 import { ScenarioSchema } from '../src/sandbox/scenario.ts';
+import { StorySchema } from '../src/sandbox/story/schema.ts';
 
 export const SCHEMA_FILE = join(import.meta.dirname, '..', 'docs', 'scenario.schema.json');
 
@@ -19,7 +21,11 @@ export const SCHEMA_FILE = join(import.meta.dirname, '..', 'docs', 'scenario.sch
 export function scenarioJsonSchema(): Record<string, unknown> {
   return {
     title: 'deckhand sandbox scenario',
-    ...z.toJSONSchema(ScenarioSchema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }),
+    ...z.toJSONSchema(z.union([ScenarioSchema, StorySchema]), {
+      io: 'input',
+      unrepresentable: 'any',
+      target: 'draft-2020-12',
+    }),
   };
 }
 

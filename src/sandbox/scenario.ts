@@ -2,13 +2,15 @@
  * Scenario files: a whole world described as plain API objects — Argo CD Applications as the
  * Argo CD API returns them, Kubernetes objects as the API server returns them, pod logs, and Git
  * repositories with their files — so a scenario can be built from a real cluster's
- * `kubectl get -o yaml` and `argocd app get -o json` and replayed offline.
+ * `kubectl get -o yaml` and `argocd app get -o json` and replayed offline. A file may instead be a
+ * story (`kind: Story`): a small world said as what happened, which ./story/ expands into one.
  */
 import { readFileSync } from 'node:fs';
 import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
 import { z } from 'zod';
 import { formatPath } from '../core/config/load.ts';
 import { SimulationSchema } from './simulation.ts';
+import { expandStory, isStory, StoryError } from './story/index.ts';
 
 /** Fault knobs of one sandbox server, settable in the scenario and at run time. */
 export const FaultsSchema = z.strictObject({
@@ -169,8 +171,19 @@ function readYaml(text: string, file: string): unknown {
   }
 }
 
+/** A story document (`kind: Story`, see ./story/) as the scenario it tells. */
+function expanded(doc: unknown, file: string): unknown {
+  if (!isStory(doc)) return doc;
+  try {
+    return expandStory(doc);
+  } catch (e) {
+    if (e instanceof StoryError) throw new ScenarioError(file, e.problems);
+    throw e;
+  }
+}
+
 export function parseScenario(text: string, file = '(scenario)'): Scenario {
-  const parsed = ScenarioSchema.safeParse(readYaml(text, file));
+  const parsed = ScenarioSchema.safeParse(expanded(readYaml(text, file), file));
   if (!parsed.success) {
     throw new ScenarioError(
       file,

@@ -34,10 +34,12 @@ export interface Timing {
 
 type Obj = KubeObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+/** Kubernetes' alphabet for generated names (pod-template-hash, pod name suffixes). */
+export const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
 /** Marks a Deployment whose failure the control API made last past its progress deadline. */
 const STALLED = 'sandbox.deckhand.dev/stalled';
-const safe = (hex: string, n: number) =>
+/** The first `n` bytes of a hex digest in that alphabet. */
+export const safe = (hex: string, n: number) =>
   [...Buffer.from(hex, 'hex')]
     .slice(0, n)
     .map((b) => alphabet[b % alphabet.length])

@@ -1,0 +1,92 @@
+/**
+ * Stories: a world said as what happened, expanded at load time into the scenario the sandbox
+ * serves. `expandStory` checks a story document against its schema, writes the objects (the
+ * builders of this folder), computes each app's health as the sandbox's Argo CD would, and returns
+ * the scenario document; what is wrong with a story comes back as problems at document paths.
+ */
+import { formatPath } from '../../core/config/load.ts';
+import { application, settleHealth } from './apps.ts';
+import { namespace, node } from './cluster.ts';
+import { StoryProblem } from './containers.ts';
+import { deployment } from './deployments.ts';
+import { storyEvent } from './events.ts';
+import { cronJob, hookJob } from './jobs.ts';
+import { StorySchema, type AppInput, type StoryInput } from './schema.ts';
+import { configMap, hpa, ingress, quota, service } from './services.ts';
+import { statefulSet } from './statefulsets.ts';
+import { StoryWorld, type Obj } from './world.ts';
+
+export { StorySchema } from './schema.ts';
+
+/** A story that cannot be expanded, with each problem as `path: message`. */
+export class StoryError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.join('\n'));
+    this.problems = problems;
+    this.name = 'StoryError';
+  }
+}
+
+export const isStory = (doc: unknown): boolean =>
+  typeof doc === 'object' && doc !== null && (doc as { kind?: unknown }).kind === 'Story';
+
+/** Everything an app's workloads and services make, in the order a cluster would list them. */
+function buildApp(w: StoryWorld, story: StoryInput, a: AppInput, path: string, pods: Obj[]): void {
+  const ctx = (kind: string, i: number) => ({
+    app: a.name,
+    namespace: a.namespace,
+    named: story.containers,
+    path: `${path}.${kind}.${i}`,
+  });
+  a.deployments.forEach((d, i) => pods.push(...deployment(w, { ...ctx('deployments', i), d })));
+  a.statefulSets.forEach((d, i) => pods.push(...statefulSet(w, { ...ctx('statefulSets', i), d })));
+  a.cronJobs.forEach((d, i) => cronJob(w, { ...ctx('cronJobs', i), d }));
+  a.hooks.forEach((d, i) => hookJob(w, { ...ctx('hooks', i), d }));
+  for (const s of a.services) service(w, a.name, a.namespace, s, pods);
+  for (const c of a.configMaps) configMap(w, a.name, a.namespace, c.name, c.data);
+  for (const i of a.ingresses) ingress(w, a.name, a.namespace, i);
+  a.hpas.forEach((h, i) => hpa(w, a.name, a.namespace, h, `${path}.hpas.${i}`));
+}
+
+function build(story: StoryInput): unknown {
+  const now = Date.parse(story.now);
+  const w = new StoryWorld(story.metadata.name, now);
+  for (const n of story.namespaces) namespace(w, n);
+  const nodes = story.nodes.map((n) =>
+    typeof n === 'string' ? { name: n, cpu: '4', memory: '8Gi', events: [] } : n,
+  );
+  const nodeObjects = nodes.map((n) => node(w, n));
+  const pods: Obj[] = [];
+  story.apps.forEach((a, i) => buildApp(w, story, a, `apps.${i}`, pods));
+  nodes.forEach((n, i) =>
+    n.events.forEach((e, j) => storyEvent(w, nodeObjects[i] as Obj, e, undefined, `nodes.${i}.events.${j}`)),
+  );
+  for (const q of story.quotas) quota(w, q);
+  const applications = story.apps.map((a, i) =>
+    application(w, a, { repo: story.repo, server: story.cluster.server, path: `apps.${i}` }),
+  );
+  const scenario = {
+    apiVersion: story.apiVersion,
+    kind: 'Scenario',
+    metadata: story.metadata,
+    now: story.now,
+    argocd: [{ ...story.argocd, applications }],
+    clusters: [{ ...story.cluster, objects: w.objects, logs: w.logs }],
+  };
+  settleHealth(scenario, now);
+  return scenario;
+}
+
+/** The scenario document a story tells (plain data, to be validated as any scenario is). */
+export function expandStory(doc: unknown): unknown {
+  const parsed = StorySchema.safeParse(doc);
+  if (!parsed.success)
+    throw new StoryError(parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
+  try {
+    return build(parsed.data);
+  } catch (e) {
+    if (e instanceof StoryProblem) throw new StoryError([`${e.path}: ${e.message}`]);
+    throw e;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * A story: a small world said as what happened (a rollout, a container that crash-loops, a claim
+ * that never binds) rather than as the API objects that show it. The library in this folder writes
+ * the objects; this is what a story document may say.
+ */
+import { z } from 'zod';
+import { Age, ContainerSchema, Count, EventSchema, Labels, PodSchema } from './schema-pods.ts';
+
+export * from './schema-pods.ts';
+
+export const RevisionSchema = z.strictObject({
+  revision: z.number().int().min(1),
+  /** When the rollout made its ReplicaSet. */
+  created: Age,
+  /** When it was last scaled, when that (not its creation) is the Deployment's latest change. */
+  scaled: Age.optional(),
+  /** Absent: the previous revision's, with `image`, `requests`, `limits` and `env` changed on the first. */
+  containers: z.array(ContainerSchema).min(1).optional(),
+  image: z.string().optional(),
+  requests: Labels.optional(),
+  limits: Labels.optional(),
+  env: z.array(z.looseObject({ name: z.string() })).optional(),
+  init: z.array(ContainerSchema).optional(),
+  schedulerName: z.string().optional(),
+  pods: z.array(PodSchema).default([]),
+  /** The ReplicaSet's spec.replicas; the number of its pods by default. */
+  replicas: z.number().int().min(0).optional(),
+  /** The API server refused to create more pods (a quota): its reason, and the FailedCreate events. */
+  refused: z.strictObject({ message: z.string(), since: Age, count: Count, last: Age }).optional(),
+});
+export type RevisionInput = z.output<typeof RevisionSchema>;
+
+export const DeploymentSchema = z.strictObject({
+  name: z.string(),
+  component: z.string().optional(),
+  replicas: z.number().int().min(0),
+  strategy: z.enum(['RollingUpdate', 'Recreate']).default('RollingUpdate'),
+  /** done: rolled out; rolling: within the deadline; deadline: ProgressDeadlineExceeded. */
+  progress: z.enum(['done', 'rolling', 'deadline']).default('done'),
+  /** Labels of the pod template when they differ from the name label. */
+  podLabels: Labels.optional(),
+  revisions: z.array(RevisionSchema).min(1),
+});
+export type DeploymentInput = z.output<typeof DeploymentSchema>;
+
+export const StatefulSetSchema = z.strictObject({
+  name: z.string(),
+  created: Age,
+  container: ContainerSchema,
+  /** The claim template `data`; its claim data-<name>-0 is Bound when `bound`. */
+  storage: z.strictObject({
+    className: z.string(),
+    size: z.string(),
+    bound: z.boolean().default(false),
+    events: z.array(EventSchema).default([]),
+  }),
+  pod: PodSchema,
+});
+export type StatefulSetInput = z.output<typeof StatefulSetSchema>;
+
+const JobFields = {
+  name: z.string(),
+  container: ContainerSchema,
+  backoffLimit: z.number().int().min(0).default(3),
+  /** The Job's pods, one a run, oldest first. */
+  runs: z.array(PodSchema).min(1),
+  /** When the Job completed or failed; 95 seconds after its last run started when absent. */
+  finished: Age.optional(),
+  events: z.array(EventSchema).default([]),
+};
+export const CronJobSchema = z.strictObject({
+  ...JobFields,
+  schedule: z.string(),
+  /** The moment the Job of this story was scheduled. */
+  scheduled: z.string().datetime({ offset: true }),
+});
+export const HookSchema = z.strictObject({
+  ...JobFields,
+  hook: z.enum(['PreSync', 'Sync', 'PostSync', 'SyncFail']),
+  created: Age,
+});
+export type CronJobInput = z.output<typeof CronJobSchema>;
+export type HookInput = z.output<typeof HookSchema>;
+
+const ServiceSchema = z.strictObject({
+  name: z.string(),
+  selector: Labels,
+  port: z.number().int().default(80),
+  headless: z.boolean().default(false),
+});
+export type ServiceInput = z.output<typeof ServiceSchema>;
+
+const HpaSchema = z.strictObject({
+  /** The Deployment it scales (and its own name). */
+  name: z.string(),
+  min: z.number().int(),
+  max: z.number().int(),
+  current: z.number().int(),
+  desired: z.number().int(),
+  cpu: z.strictObject({ now: z.number().int(), target: z.number().int() }),
+  events: z.array(EventSchema).default([]),
+});
+export type HpaInput = z.output<typeof HpaSchema>;
+
+const IngressSchema = z.strictObject({
+  name: z.string(),
+  host: z.string(),
+  className: z.string().default('nginx'),
+  /** The load balancer's address; Progressing without one. */
+  ip: z.string().optional(),
+});
+export type IngressInput = z.output<typeof IngressSchema>;
+
+/** A sync that failed: when it ran, what failed (a resource the API server refused, or a hook), how often it was retried. */
+const FailedSyncSchema = z.strictObject({
+  started: Age,
+  finished: Age,
+  retried: z.number().int().min(1).optional(),
+  failed: z
+    .array(
+      z.strictObject({
+        kind: z.string(),
+        name: z.string(),
+        /** The API server's answer; a hook's comes from its Job. */
+        message: z.string().optional(),
+      }),
+    )
+    .min(1),
+});
+export type FailedSyncInput = z.output<typeof FailedSyncSchema>;
+
+export const AppSchema = z.strictObject({
+  name: z.string(),
+  namespace: z.string(),
+  path: z.string(),
+  /** Deployed commits (keys that become commit ids), oldest first, with the age of each deployment. */
+  history: z.array(z.strictObject({ commit: z.string(), age: Age })).min(1),
+  /** What Git's branch resolves to now, when newer than the deployed commit. */
+  target: z.string().optional(),
+  /** Managed resources (`Kind/name`) that differ from Git: the app is OutOfSync. */
+  outOfSync: z.array(z.string()).default([]),
+  /** Automated sync with self-heal (the default), without it, or manual sync only. */
+  sync: z.enum(['auto', 'auto-no-self-heal', 'manual']).default('auto'),
+  failedSync: FailedSyncSchema.optional(),
+  sourceType: z.string().default('Kustomize'),
+  deployments: z.array(DeploymentSchema).default([]),
+  statefulSets: z.array(StatefulSetSchema).default([]),
+  cronJobs: z.array(CronJobSchema).default([]),
+  hooks: z.array(HookSchema).default([]),
+  services: z.array(ServiceSchema).default([]),
+  configMaps: z.array(z.strictObject({ name: z.string(), data: Labels })).default([]),
+  ingresses: z.array(IngressSchema).default([]),
+  hpas: z.array(HpaSchema).default([]),
+});
+export type AppInput = z.output<typeof AppSchema>;
+
+const NodeSchema = z.union([
+  z.string(),
+  z.strictObject({
+    name: z.string(),
+    cpu: z.string().default('4'),
+    memory: z.string().default('8Gi'),
+    /** The kubelet stopped posting status this long ago. */
+    lostFor: Age.optional(),
+    events: z.array(EventSchema).default([]),
+  }),
+]);
+
+export const StorySchema = z.strictObject({
+  apiVersion: z.literal('deckhand.dev/v1alpha1'),
+  kind: z.literal('Story'),
+  metadata: z.strictObject({ name: z.string().min(1), description: z.string().optional() }),
+  /** The moment the story describes; ages count back from it. */
+  now: z.string().datetime({ offset: true }),
+  argocd: z.strictObject({ name: z.string().default('default'), url: z.string().optional() }).prefault({}),
+  cluster: z
+    .strictObject({
+      name: z.string().default('in-cluster'),
+      server: z.string().default('https://kubernetes.default.svc'),
+    })
+    .prefault({}),
+  /** The Git repository the apps' sources are in. */
+  repo: z.string(),
+  nodes: z.array(NodeSchema).default([]),
+  namespaces: z.array(z.string()).default([]),
+  /** Containers that workloads start from (`like: <name>`). */
+  containers: z.record(z.string(), ContainerSchema).default({}),
+  apps: z.array(AppSchema).default([]),
+  /** ResourceQuotas, with what is in use; `app` is the instance label of what manages them. */
+  quotas: z
+    .array(
+      z.strictObject({
+        namespace: z.string(),
+        name: z.string(),
+        app: z.string().optional(),
+        hard: Labels,
+        used: Labels,
+      }),
+    )
+    .default([]),
+});
+export type StoryInput = z.output<typeof StorySchema>;
+export type NodeInput = Exclude<StoryInput['nodes'][number], string>;
