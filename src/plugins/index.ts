@@ -6,6 +6,7 @@ import { digestPlugin } from './digest/index.ts';
 import { gitopsPlugin } from './gitops-pr/index.ts';
 import { diagnosisPlugin } from './diagnosis/index.ts';
 import { incidentsPlugin } from './incidents/index.ts';
+import { registryPlugin } from './registry/index.ts';
 import { remediationPlugin } from './remediation/index.ts';
 import type { AnyPlugin } from '../core/plugin.ts';
 
@@ -18,4 +19,5 @@ export const bundledPlugins: AnyPlugin[] = [
   diagnosisPlugin as AnyPlugin,
   incidentsPlugin as AnyPlugin,
   remediationPlugin as AnyPlugin,
+  registryPlugin as AnyPlugin,
 ];

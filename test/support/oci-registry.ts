@@ -238,7 +238,7 @@ ${authBlock}`,
     },
     async stop() {
       proc.kill('SIGTERM');
-      await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once('exit', r)));
+      await new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r(null) : proc.once('exit', r)));
       await new Promise((r) => (realm ? realm.close(r) : r(null)));
       rmSync(dir, { recursive: true, force: true });
     },

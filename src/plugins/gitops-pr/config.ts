@@ -83,8 +83,13 @@ export const GitOpsConfigSchema = z.strictObject({
         .min(0)
         .default(20)
         .describe('how long a synced app may look Degraded before it is called degraded (rollouts settle)'),
+      sweepSeconds: z
+        .number()
+        .positive()
+        .default(5)
+        .describe('how often a serving bot looks at every open follow-up (besides hearing each change)'),
     })
-    .default({ timeoutSeconds: 600, settleSeconds: 20 }),
+    .default({ timeoutSeconds: 600, settleSeconds: 20, sweepSeconds: 5 }),
 });
 
 export type GitOpsConfig = z.output<typeof GitOpsConfigSchema>;

@@ -19,6 +19,7 @@ import {
   TasksToken,
 } from '../../core/tokens.ts';
 import { ArgoToken } from '../argocd/index.ts';
+import { RegistryToken } from '../registry/api.ts';
 import { REVERT_ACTION, RevertParamsSchema } from './api.ts';
 import { ChangeService } from './changes.ts';
 import { changeCommands } from './commands/changes.ts';
@@ -61,6 +62,8 @@ export const gitopsPlugin = definePlugin({
     log: LoggerToken,
     redactor: RedactorToken,
   },
+  // Without the registry plugin a bump needs its tag typed in.
+  optionalDeps: { registry: RegistryToken },
   provides: [GitOpsToken],
   init({ config, deps, commands, actions, provide, onServe, onClose }) {
     // Every word deckhand writes to Git leaves through the one redaction step.
@@ -137,7 +140,7 @@ export const gitopsPlugin = definePlugin({
     });
     provide(GitOpsToken, flow);
     commands.add(
-      ...changeCommands(deps.argo, flow, deps.clock, { maxReplicas: config.maxReplicas }),
+      ...changeCommands(deps.argo, flow, deps.clock, { maxReplicas: config.maxReplicas }, deps.registry),
       prsCommand(changes, deps.clock),
       ...decideCommands(flow, deps.chat),
     );
@@ -173,7 +176,7 @@ export const gitopsPlugin = definePlugin({
       }),
     );
     onServe(() => {
-      followUps.start();
+      followUps.start(config.followUp.sweepSeconds * 1000);
       // Merges whose process died are resumed by whichever replica sweeps first (leases decide).
       flow.start(config.merge.sweepSeconds * 1000);
     });

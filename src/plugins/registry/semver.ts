@@ -165,3 +165,10 @@ export function parseConstraint(text: string): Constraint {
     test: (v) => groups.some((g) => g.every((check) => check(v.parsed))),
   };
 }
+
+/** Compare two tags as versions; 0 when either is not one. */
+export function compareTags(a: string, b: string): number {
+  const va = parseVersion(a);
+  const vb = parseVersion(b);
+  return va && vb ? semver.compare(va.parsed, vb.parsed) : 0;
+}

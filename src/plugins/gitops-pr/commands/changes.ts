@@ -4,8 +4,10 @@ import type { Clock } from '../../../core/clock.ts';
 import { defineCommand, type CommandContext } from '../../../core/commands/define.ts';
 import { InputError } from '../../../core/errors.ts';
 import type { ArgoService } from '../../argocd/index.ts';
+import type { RegistryService } from '../../registry/api.ts';
 import type { ChangeIntent, Intent } from '../intents.ts';
 import type { GitOpsWorkflow } from '../workflow.ts';
+import { nextImageIntent } from './next-image.ts';
 
 const appArg = z.string().describe('application: name, namespace/name or name@instance');
 const reason = z.string().max(500).optional().describe('why, for the pull request');
@@ -68,11 +70,37 @@ async function proposeFor(
   );
 }
 
+/**
+ * `gitops bump <app>` with no tag or `latest`: the registry picks the tag (next-image.ts), the
+ * conversation hears how, and the pull request is the same as for a typed tag.
+ */
+async function bumpToNewest(
+  argo: ArgoService,
+  flow: GitOpsWorkflow,
+  registry: RegistryService | undefined,
+  ctx: CommandContext<{ app: string; container?: string; reason?: string; path?: string }>,
+) {
+  if (!registry)
+    throw new InputError(
+      'Give the tag to bump to: the registry plugin is off, so deckhand reads no registry.',
+      {
+        hint: '`plugins` says why it is off.',
+      },
+    );
+  const r = await argo.resolve(ctx.args.app, { signal: ctx.signal });
+  ctx.authorize('gitops.propose', { app: r.app.metadata.name, project: r.app.spec.project });
+  const next = await nextImageIntent(r, registry, { container: ctx.args.container }, ctx.signal);
+  if ('done' in next) return { text: next.done, tone: 'info' as const };
+  await ctx.say({ text: next.note, tone: 'info' });
+  return proposeFor(argo, flow, ctx, next.intent);
+}
+
 export function changeCommands(
   argo: ArgoService,
   flow: GitOpsWorkflow,
   clock: Clock,
   limits: { maxReplicas: number },
+  registry?: RegistryService,
 ) {
   return [
     defineCommand({
@@ -83,7 +111,10 @@ export function changeCommands(
         image: z
           .string()
           .regex(/^[\w./:@-]+$/, 'a tag or image reference')
-          .describe('a tag (master-484af0a) or a full reference (repo:tag)'),
+          .optional()
+          .describe(
+            "a tag (master-484af0a), a full reference (repo:tag), or latest / nothing: the newest by the app's policy",
+          ),
         container: z.string().optional().describe('the container, when the pod has several'),
         reason,
         path,
@@ -92,16 +123,19 @@ export function changeCommands(
       examples: [
         'gitops bump naver-news master-484af0a',
         'gitops bump flash-api-prod ghcr.io/sijunkim/flash-api:1.15.0 --container flash-api',
+        'gitops bump flash-api-prod latest',
       ],
       permission: 'gitops.propose',
       effect: 'write',
       progress: 'Writing the pull request…',
       run: (ctx) =>
-        proposeFor(argo, flow, ctx, {
-          kind: 'image',
-          image: ctx.args.image,
-          ...(ctx.args.container ? { container: ctx.args.container } : {}),
-        }),
+        !ctx.args.image || ctx.args.image === 'latest'
+          ? bumpToNewest(argo, flow, registry, ctx)
+          : proposeFor(argo, flow, ctx, {
+              kind: 'image',
+              image: ctx.args.image,
+              ...(ctx.args.container ? { container: ctx.args.container } : {}),
+            }),
     }),
     defineCommand({
       name: 'gitops scale',
