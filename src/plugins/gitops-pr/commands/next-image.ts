@@ -105,9 +105,9 @@ const MAX_LISTED = 6;
 /** What was passed over, briefly: the first few tags with why, then how many more. */
 export function skippedLine(n: NextImage): string {
   if (!n.skipped.length) return '';
-  const shown = n.skipped.slice(0, MAX_LISTED).map((s) => `${s.tag} (${s.why})`);
+  const shown = n.skipped.slice(0, MAX_LISTED).map((s) => `${s.tag}: ${s.why}`);
   const more = n.skipped.length - shown.length;
-  return `Left out: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}.`;
+  return `Left out: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}.`;
 }
 
 /**
