@@ -6,6 +6,7 @@
  * story (`kind: Story`): a small world said as what happened, which ./story/ expands into one.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
 import { z } from 'zod';
 import { formatPath } from '../core/config/load.ts';
@@ -175,14 +176,17 @@ function readYaml(text: string, file: string): unknown {
 function expanded(doc: unknown, file: string): unknown {
   if (!isStory(doc)) return doc;
   try {
-    return expandStory(doc);
+    return expandStory(doc, file === DEFAULT_NAME ? undefined : dirname(resolve(file)));
   } catch (e) {
     if (e instanceof StoryError) throw new ScenarioError(file, e.problems);
     throw e;
   }
 }
 
-export function parseScenario(text: string, file = '(scenario)'): Scenario {
+const DEFAULT_NAME = '(scenario)';
+
+/** A scenario from its text; `file` names it in problems, and is where a story's files are found beside it. */
+export function parseScenario(text: string, file = DEFAULT_NAME): Scenario {
   const parsed = ScenarioSchema.safeParse(expanded(readYaml(text, file), file));
   if (!parsed.success) {
     throw new ScenarioError(

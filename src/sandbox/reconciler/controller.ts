@@ -8,8 +8,8 @@
  */
 import type { ScenarioApplication } from '../scenario.ts';
 import type { ArgoInstanceState, ClusterState, World } from '../world.ts';
-import { applyValues, mergeValues } from './helm-values.ts';
-import { build, type Manifest, type RepoFiles } from './kustomize.ts';
+import type { Manifest } from './kustomize.ts';
+import { renderApp } from './render.ts';
 import { Rollouts, type SimulationView, type Timing } from './rollout.ts';
 
 export interface GitSnapshotSource {
@@ -29,17 +29,6 @@ export type HealthAssessor = (app: ScenarioApplication, cluster: ClusterState) =
 // Applications are free-form JSON here, as the scenario gives them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AppObj = ScenarioApplication & { status?: Record<string, any>; spec: Record<string, any> };
-
-const repoFiles = (files: Map<string, string>): RepoFiles => ({
-  read: (p) => files.get(p.replace(/^\.?\/+/, '')),
-  list: (dir) => {
-    const prefix = dir ? `${dir.replace(/\/+$/, '')}/` : '';
-    const names = new Set<string>();
-    for (const f of files.keys())
-      if (f.startsWith(prefix)) names.add(f.slice(prefix.length).split('/')[0] as string);
-    return [...names];
-  },
-});
 
 const normalizeRepo = (u: string) =>
   u
@@ -138,39 +127,16 @@ export class GitOpsController {
   async render(app: AppObj, revision: string): Promise<{ manifests: Manifest[]; complete: boolean }> {
     const src = app.spec.source ?? app.spec.sources?.[0];
     const files = await this.git.files(src.repoURL, revision);
-    const path = (src.path ?? '.').replace(/^\.\/?/, '');
-    const destNs = app.spec.destination?.namespace;
-    let manifests: Manifest[];
-    const helm = !!src.helm || files.has(`${path}/Chart.yaml`);
-    if (helm) {
+    return renderApp(app, files, () => {
       const cluster = this.world.clusterFor(app);
-      const valueFiles: string[] = (src.helm?.valueFiles ?? ['values.yaml']).map(
-        (f: string) => files.get(`${path}/${f}`.replace(/^\/+/, '')) ?? '',
-      );
-      const live = cluster
+      return cluster
         ? ([...cluster.all()].filter(
             (o) =>
               o.metadata.labels?.['app.kubernetes.io/instance'] === app.metadata.name &&
               ['Deployment', 'StatefulSet'].includes(o.kind),
           ) as unknown as Manifest[])
         : [];
-      manifests = applyValues(live, mergeValues(valueFiles));
-    } else {
-      manifests = build(repoFiles(files), path, {
-        recurse: src.directory?.recurse,
-        overrides: src.kustomize,
-      });
-    }
-    for (const m of manifests) {
-      if (
-        !m.metadata.namespace &&
-        destNs &&
-        !['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'Node'].includes(m.kind)
-      )
-        m.metadata.namespace = destNs;
-      m.metadata.labels = { ...(m.metadata.labels ?? {}), 'app.kubernetes.io/instance': app.metadata.name };
-    }
-    return { manifests, complete: !helm };
+    });
   }
 
   /** Sync one app to a revision, as Argo CD's sync operation does. */

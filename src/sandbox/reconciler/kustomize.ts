@@ -37,12 +37,22 @@ const join = (dir: string, p: string): string => {
   return out.join('/');
 };
 
+/** Parsed files by their text: a build reads the same files at every revision (copies are handed out, as builds change them). */
+const parsed = new Map<string, Manifest[]>();
+
 function docsOf(text: string): Manifest[] {
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as Manifest | null)
-    .filter(
-      (m): m is Manifest => !!m && typeof m === 'object' && typeof m.kind === 'string' && !!m.metadata?.name,
-    );
+  let docs = parsed.get(text);
+  if (!docs) {
+    docs = parseAllDocuments(text)
+      .map((d) => d.toJS() as Manifest | null)
+      .filter(
+        (m): m is Manifest =>
+          !!m && typeof m === 'object' && typeof m.kind === 'string' && !!m.metadata?.name,
+      );
+    if (parsed.size > 2000) parsed.clear();
+    parsed.set(text, docs);
+  }
+  return structuredClone(docs);
 }
 
 interface Kustomization {

@@ -10,6 +10,7 @@ import { namespace, node } from './cluster.ts';
 import { StoryProblem } from './containers.ts';
 import { deployment } from './deployments.ts';
 import { storyEvent } from './events.ts';
+import { gitRepository } from './git.ts';
 import { cronJob, hookJob } from './jobs.ts';
 import { StorySchema, type AppInput, type StoryInput } from './schema.ts';
 import { configMap, hpa, ingress, quota, service } from './services.ts';
@@ -49,7 +50,14 @@ function buildApp(w: StoryWorld, story: StoryInput, a: AppInput, path: string, p
   a.hpas.forEach((h, i) => hpa(w, a.name, a.namespace, h, `${path}.hpas.${i}`));
 }
 
-function build(story: StoryInput): unknown {
+/** A story's repository kept on disk needs the story's folder to be found. */
+function git(story: StoryInput, base: string | undefined) {
+  if (!story.git) return {};
+  if (!base) throw new StoryProblem('git', 'a story with a repository on disk is read from a file');
+  return { git: [gitRepository({ url: story.repo, ...story.git, base, path: 'git' })] };
+}
+
+function build(story: StoryInput, base: string | undefined): unknown {
   const now = Date.parse(story.now);
   const w = new StoryWorld(story.metadata.name, now);
   for (const n of story.namespaces) namespace(w, n);
@@ -73,18 +81,22 @@ function build(story: StoryInput): unknown {
     now: story.now,
     argocd: [{ ...story.argocd, applications }],
     clusters: [{ ...story.cluster, objects: w.objects, logs: w.logs }],
+    ...git(story, base),
   };
   settleHealth(scenario, now);
   return scenario;
 }
 
-/** The scenario document a story tells (plain data, to be validated as any scenario is). */
-export function expandStory(doc: unknown): unknown {
+/**
+ * The scenario document a story tells (plain data, to be validated as any scenario is); `base` is
+ * the story's folder, where the files it names are.
+ */
+export function expandStory(doc: unknown, base?: string): unknown {
   const parsed = StorySchema.safeParse(doc);
   if (!parsed.success)
     throw new StoryError(parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
   try {
-    return build(parsed.data);
+    return build(parsed.data, base);
   } catch (e) {
     if (e instanceof StoryProblem) throw new StoryError([`${e.path}: ${e.message}`]);
     throw e;

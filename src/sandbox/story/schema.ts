@@ -181,6 +181,14 @@ export const StorySchema = z.strictObject({
     .prefault({}),
   /** The Git repository the apps' sources are in. */
   repo: z.string(),
+  /**
+   * Its files and history, kept beside the story (paths relative to the story's folder): the
+   * branch head's tree as a directory, and the commits as a list of what each added and a unified
+   * diff of what it changed (see ./git.ts).
+   */
+  git: z
+    .strictObject({ branch: z.string().default('master'), files: z.string(), history: z.string() })
+    .optional(),
   nodes: z.array(NodeSchema).default([]),
   namespaces: z.array(z.string()).default([]),
   /** Containers that workloads start from (`like: <name>`). */
