@@ -8,20 +8,16 @@
  * registry, not this file, decides whether a token is good.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash, createPrivateKey, randomUUID, sign } from 'node:crypto';
+import { createPrivateKey, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { digestOf, Repository, type ImageDescription } from '../../src/sandbox/registry-api/images.ts';
 
-export interface PushedImage {
-  /** When the image was built: the config's `created`. */
-  created?: string;
-  labels?: Record<string, string>;
-  /** Several platforms make an OCI image index over one manifest each. */
-  platforms?: string[];
-}
+/** Build time, labels and platforms (several make an OCI image index). */
+export type PushedImage = Omit<ImageDescription, 'tag'>;
 
 export interface TestRegistry {
   /** `http://127.0.0.1:<port>` */
@@ -38,7 +34,6 @@ export interface TestRegistry {
 /** Whether this machine can run the registry (CI installs it: .ci/run). */
 export const hasRegistry = (): boolean => spawnSync('docker-registry', ['--version']).status === 0;
 
-const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
 export async function startRegistry(
@@ -150,7 +145,7 @@ ${authBlock}`,
     return res;
   };
   const putBlob = async (repository: string, data: Buffer, auth: Record<string, string>) => {
-    const digest = sha(data);
+    const digest = digestOf(data);
     const start = await ok(
       await fetch(`${url}/v2/${repository}/blobs/uploads/`, { method: 'POST', headers: auth }),
       'start upload',
@@ -161,16 +156,15 @@ ${authBlock}`,
       await fetch(loc, {
         method: 'PUT',
         headers: { ...auth, 'content-type': 'application/octet-stream' },
-        body: data,
+        body: new Uint8Array(data),
       }),
       'finish upload',
     );
-    return { digest, size: data.length };
   };
   const putManifest = async (
     repository: string,
     ref: string,
-    body: string,
+    body: Buffer,
     type: string,
     auth: Record<string, string>,
   ) => {
@@ -178,11 +172,10 @@ ${authBlock}`,
       await fetch(`${url}/v2/${repository}/manifests/${ref}`, {
         method: 'PUT',
         headers: { ...auth, 'content-type': type },
-        body,
+        body: new Uint8Array(body),
       }),
       `put manifest ${ref}`,
     );
-    return { digest: sha(body), size: Buffer.byteLength(body) };
   };
 
   return {
@@ -190,55 +183,24 @@ ${authBlock}`,
     host,
     tokenRequests,
     async push(repository, tag, image = {}) {
+      // The bytes are the sandbox registry's own (src/sandbox/registry-api/images.ts), so the same
+      // description gives the same digests in both registries.
+      const made = new Repository();
+      const digest = made.add(repository, { tag, ...image });
       const auth = await pushAuth(repository);
-      const platforms = image.platforms ?? ['linux/amd64'];
-      const manifests = [];
-      for (const p of platforms) {
-        const [os, architecture] = p.split('/');
-        const config = Buffer.from(
-          JSON.stringify({
-            architecture,
-            os,
-            ...(image.created ? { created: image.created } : {}),
-            config: { Labels: image.labels ?? null },
-            rootfs: { type: 'layers', diff_ids: [] },
-          }),
-        );
-        const c = await putBlob(repository, config, auth);
-        // One tiny layer per platform, so the manifests differ.
-        const layer = await putBlob(repository, Buffer.from(`layer of ${repository}:${tag} for ${p}`), auth);
-        const body = JSON.stringify({
-          schemaVersion: 2,
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...c },
-          layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
-        });
-        const ref = platforms.length === 1 ? tag : sha(body);
-        const m = await putManifest(
-          repository,
-          ref,
-          body,
-          'application/vnd.oci.image.manifest.v1+json',
-          auth,
-        );
-        manifests.push({
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          ...m,
-          platform: { os, architecture },
-        });
-      }
-      if (platforms.length === 1) return manifests[0]!.digest;
-      const index = JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.index.v1+json',
-        manifests,
-      });
-      return (await putManifest(repository, tag, index, 'application/vnd.oci.image.index.v1+json', auth))
-        .digest;
+      for (const blob of made.blobs.values()) await putBlob(repository, blob, auth);
+      // Platform manifests by digest first: an index may only name manifests the registry has.
+      for (const [d, m] of made.manifests)
+        if (d !== digest) await putManifest(repository, d, m.body, m.mediaType, auth);
+      const top = made.manifests.get(digest)!;
+      await putManifest(repository, tag, top.body, top.mediaType, auth);
+      return digest;
     },
     async stop() {
       proc.kill('SIGTERM');
-      await new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r(null) : proc.once('exit', r)));
+      await new Promise((r) =>
+        proc.exitCode !== null || proc.signalCode !== null ? r(null) : proc.once('exit', r),
+      );
       await new Promise((r) => (realm ? realm.close(r) : r(null)));
       rmSync(dir, { recursive: true, force: true });
     },
