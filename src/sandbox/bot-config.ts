@@ -107,6 +107,8 @@ export function botConfig(info: SandboxInfo, dataDir: string, setup: BotSetup = 
           ? { followUp: { settleSeconds: Math.max(0.2, 20 * setup.timeScale) } }
           : {}),
       },
+      // Images are looked up in the world's own registries (none: the plugin reads nothing).
+      ...(info.registries.length ? { registry: { registries: info.registries.map((r) => ({ ...r })) } } : {}),
       ...(setup.story ? storySections() : {}),
     } as Record<string, unknown>,
   };

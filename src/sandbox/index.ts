@@ -15,6 +15,7 @@ import { GitRepos, type BranchMoved } from './gitrepo/repos.ts';
 import { createGitHubServer } from './github-api/server.ts';
 import type { SandboxServer } from './http.ts';
 import { createKubeServer } from './kube-api/server.ts';
+import { createRegistryServer } from './registry-api/server.ts';
 import { assessHealth } from './reconciler/assess.ts';
 import { GitOpsController } from './reconciler/controller.ts';
 import { resolveRevisions } from './revisions.ts';
@@ -42,10 +43,12 @@ export interface SandboxInfo {
   argocd: { name: string; url: string; token: string; uiUrl?: string }[];
   clusters: { name: string; server: string; url: string; token: string }[];
   git: { url: string; token: string; repos: { url: string; path: string }[] };
+  /** The scenario's container registries, each at its own address (anonymous, read-only). */
+  registries: { host: string; url: string }[];
   control: { url: string; token: string };
 }
 
-export type FaultTarget = `argocd/${string}` | `cluster/${string}` | 'git';
+export type FaultTarget = `argocd/${string}` | `cluster/${string}` | `registry/${string}` | 'git';
 
 /** Fault knobs for a server that has no world state of its own to carry them. */
 function knobs(): { faults: Faults; setFaults(f: Partial<Faults>): Faults } {
@@ -242,6 +245,7 @@ async function open(
     argocd: [],
     clusters: [],
     git: { url: '', token: newToken('github'), repos: [] },
+    registries: [],
     control: { url: '', token: newToken('control') },
   };
 
@@ -289,6 +293,15 @@ async function open(
   servers.set('git', github);
   faultSources.set('git', gitFaults);
   info.git.repos = repos.all().map((r) => ({ url: r.url, path: r.git.dir }));
+
+  for (const r of scenario.registries) {
+    const registryFaults = knobs();
+    if (r.faults) registryFaults.setFaults(r.faults);
+    const server = createRegistryServer(r, shiftMs, registryFaults);
+    info.registries.push({ host: r.host, url: await server.listen(port()) });
+    servers.set(`registry/${r.host}`, server);
+    faultSources.set(`registry/${r.host}`, registryFaults);
+  }
 
   const sandbox = new Sandbox({ world, repos, controller, info, servers, faultSources, release });
   const control = createControlServer(sandbox, info.control.token);

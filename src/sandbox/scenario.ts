@@ -72,6 +72,14 @@ const Application = z.looseObject({
 });
 export type ScenarioApplication = z.output<typeof Application> & Record<string, unknown>;
 
+/** One image tag of a sandbox registry: what newest-build and semver pick by, and its labels. */
+const RegistryImage = z.strictObject({
+  tag: z.string().regex(/^[\w][\w.-]{0,127}$/, 'a tag as the distribution spec allows it'),
+  created: z.string().datetime({ offset: true }).optional().describe("the image config's build time"),
+  labels: z.record(z.string(), z.string()).optional(),
+  platforms: z.array(z.string().regex(/^[a-z0-9]+\/[a-z0-9]+$/, 'os/arch')).optional(),
+});
+
 export const ScenarioSchema = z.strictObject({
   apiVersion: z.literal('deckhand.dev/v1alpha1'),
   kind: z.literal('Scenario'),
@@ -139,6 +147,25 @@ export const ScenarioSchema = z.strictObject({
             }),
           )
           .default([]),
+      }),
+    )
+    .default([]),
+  /** Container registries (read-only), one server per host, for tag lookups and image bumps. */
+  registries: z
+    .array(
+      z.strictObject({
+        /** The registry as image references name it: ghcr.io, docker.io, registry.lan:5000. */
+        host: z.string().min(1),
+        images: z
+          .array(
+            z.strictObject({
+              /** The path within the registry: sijunkim/flash-api (docker.io/library/… for official images). */
+              repository: z.string().min(1),
+              tags: z.array(RegistryImage).default([]),
+            }),
+          )
+          .default([]),
+        faults: FaultsSchema.optional(),
       }),
     )
     .default([]),

@@ -197,10 +197,12 @@ export class RegistryClient {
       }).catch((e: unknown) => {
         if (signal.aborted) throw e;
         const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+        // undici's name for a kept-alive connection the server dropped says nothing to a person.
+        const why = cause?.code === 'UND_ERR_SOCKET' ? 'the connection was closed' : cause?.code;
         throw new UpstreamError(
           `registry@${this.ep.host}`,
           'unreachable',
-          `Cannot reach the registry ${this.ep.host} at ${this.ep.url}: ${cause?.code ?? cause?.message ?? (e as Error).message}.`,
+          `Cannot reach the registry ${this.ep.host} at ${this.ep.url}: ${why ?? cause?.message ?? (e as Error).message}.`,
           { cause: e, hint: 'Is the URL right (plugins.registry.registries) and the registry up?' },
         );
       });

@@ -8,8 +8,9 @@
  * as a registry in read-only mode answers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Handler } from '../http.ts';
-import type { Repository } from './images.ts';
+import { SandboxServer, type FaultSource, type Handler } from '../http.ts';
+import type { Scenario } from '../scenario.ts';
+import { Repository } from './images.ts';
 
 /** Repository names as the spec's `<name>` grammar allows them. */
 const NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
@@ -108,4 +109,33 @@ export function registryHandler(repositories: Map<string, Repository>): Handler 
     });
     res.end(req.method === 'HEAD' ? undefined : blob);
   };
+}
+
+/**
+ * One scenario registry as a server. Build times move with the world (`shiftMs`), as every other
+ * time of a scenario does, so "the newest build" stays the newest relative to now.
+ */
+export function createRegistryServer(
+  def: Scenario['registries'][number],
+  shiftMs: number,
+  faults: FaultSource,
+): SandboxServer {
+  const repositories = new Map<string, Repository>();
+  for (const image of def.images) {
+    const repo = repositories.get(image.repository) ?? new Repository();
+    for (const t of image.tags)
+      repo.add(image.repository, {
+        ...t,
+        ...(t.created
+          ? { created: new Date(Date.parse(t.created) + shiftMs).toISOString().replace(/\.\d{3}Z$/, 'Z') }
+          : {}),
+      });
+    repositories.set(image.repository, repo);
+  }
+  return new SandboxServer({
+    name: `registry ${def.host}`,
+    handler: registryHandler(repositories),
+    faults,
+    unavailable: (res) => registryError(res, 503, 'UNAVAILABLE', 'service unavailable'),
+  });
 }
