@@ -7,6 +7,7 @@
  */
 import { applyValues, mergeValues } from './helm-values.ts';
 import { build, type Manifest, type RepoFiles } from './kustomize.ts';
+import { parameterValues, withSourceOverrides } from './source-overrides.ts';
 
 // Applications are free-form JSON, as the scenario gives them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -25,11 +26,12 @@ export const repoFiles = (files: Map<string, string>): RepoFiles => ({
 
 /** An app's manifests from a revision's files; `live` gives a Helm app's running workloads. */
 export function renderApp(
-  app: { metadata: { name: string }; spec: Any },
+  app: { metadata: { name: string; namespace?: string }; spec: Any },
   files: Map<string, string>,
   live: () => Manifest[],
 ): { manifests: Manifest[]; complete: boolean } {
-  const src = app.spec.source ?? app.spec.sources?.[0];
+  // As Argo CD's repo-server does: the path's .argocd-source files override the source first.
+  const src = withSourceOverrides(app.spec.source ?? app.spec.sources?.[0], app.metadata, files);
   const path = (src.path ?? '.').replace(/^\.\/?/, '');
   const destNs = app.spec.destination?.namespace;
   let manifests: Manifest[];
@@ -38,7 +40,9 @@ export function renderApp(
     const valueFiles: string[] = (src.helm?.valueFiles ?? ['values.yaml']).map(
       (f: string) => files.get(`${path}/${f}`.replace(/^\/+/, '')) ?? '',
     );
-    manifests = applyValues(live(), mergeValues(valueFiles));
+    // `--set` parameters (the Application's, or an override file's) win over every values file.
+    const values = mergeValues([...valueFiles, JSON.stringify(parameterValues(src.helm?.parameters))]);
+    manifests = applyValues(live(), values);
   } else {
     manifests = build(repoFiles(files), path, {
       recurse: src.directory?.recurse,
