@@ -12,6 +12,7 @@ import { target } from './fields.ts';
 import { planHelm, type ValuesKeys } from './helm.ts';
 import { parseImage, parseWish } from './image-ref.ts';
 import { allLayers, chainTo, liveName, loadLayer } from './kustomize.ts';
+import { planSourceFileImage } from './source-file.ts';
 import { manifestFiles, resolveSource, type AppSource } from './source.ts';
 import { planImage, planReplicas, type Scope } from './workload-plan.ts';
 import { planResources, planRestart } from './workload-tree.ts';
@@ -29,6 +30,9 @@ export function createPlanner(opts: PlannerOptions = {}): Planner {
   return async (r, files, intent) => {
     const src = await resolveSource(r, new EditSet(files, ''));
     const set = new EditSet(files, src.path);
+    // An image an .argocd-source file sets wins over the manifests (Image Updater's write-back git).
+    if (intent.kind === 'image' && src.layout !== 'helm' && (await planSourceFileImage(set, r, src, intent)))
+      return set.plan();
     if (src.layout === 'helm') await planHelm(set, r, src, intent, opts.valuesKeys?.[r.app.metadata.name]);
     else await planWorkload(set, r, src, intent);
     return set.plan();

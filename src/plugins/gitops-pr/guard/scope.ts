@@ -86,14 +86,25 @@ function lineKey(line: string): string | undefined {
  * Lines a change wrote that none of its allowed values explains: a comment, a reformatted line,
  * a key the intent does not name. New files may carry comments (deckhand writes a header).
  */
-function strayLines(before: string, after: string, keys: Set<string>, created: boolean): string[] {
+function strayLines(
+  before: string,
+  after: string,
+  keys: Set<string>,
+  values: Set<string>,
+  created: boolean,
+): string[] {
   const lines = (t: string) => (t === '' ? [] : t.replace(/\r?\n$/, '').split(/\r?\n/));
+  // A list item with no key (`- ghcr.io/team/web:1.2`, an .argocd-source images entry) is
+  // explained by the allowed value it holds.
+  const item = (line: string) => /^\s*-\s+(?:"([^"]*)"|'([^']*)'|([^#]*?))\s*(?:#.*)?$/.exec(line);
   return diffLines(lines(before), lines(after))
     .filter((e) => e.op !== ' ' && e.line.trim() !== '')
     .filter((e) => !(created && e.line.trim().startsWith('#')))
     .filter((e) => {
       const key = lineKey(e.line);
-      return key === undefined || !keys.has(key);
+      if (key !== undefined) return !keys.has(key);
+      const m = item(e.line);
+      return !(m && values.has(m[1] ?? m[2] ?? m[3] ?? ''));
     })
     .map((e) => `${e.op}${e.line.trim()}`);
 }
@@ -136,7 +147,10 @@ function straysIn(c: Plan['changes'][number], intent: ChangeIntent, created: Set
         `${c.path}: ${x.leaf.id.replace(/^#\d+ /, '')} ${x.before ?? '(none)'} → ${x.after ?? '(removed)'}`,
     );
   const keys = new Set([...allowed].flatMap((x) => x.leaf.lineKeys));
-  const lines = strayLines(c.before, c.after, keys, isNew).map((l) => `${c.path}: line ${l}`);
+  const allowedValues = new Set(
+    [...allowed].flatMap((x) => [x.before, x.after].filter((v): v is string => !!v)),
+  );
+  const lines = strayLines(c.before, c.after, keys, allowedValues, isNew).map((l) => `${c.path}: line ${l}`);
   return [...strays, ...lines];
 }
 
