@@ -55,6 +55,22 @@ export const GitOpsConfigSchema = z.strictObject({
     .default(50)
     .describe('the largest replica count /gitops scale accepts'),
   overrides: z.array(AppOverrideSchema).default([]),
+  environments: z
+    .strictObject({
+      order: z
+        .array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/))
+        .min(2)
+        .default(['dev', 'staging', 'prod'])
+        .describe('environments in promotion order, first to last'),
+      label: z
+        .string()
+        .optional()
+        .describe(
+          "a label whose value names an app's environment (else overlays/<env> paths and -<env> names)",
+        ),
+    })
+    .default({ order: ['dev', 'staging', 'prod'] })
+    .describe('how /gitops envs and /gitops promote find an app in each environment'),
   merge: z
     .strictObject({
       leaseSeconds: z

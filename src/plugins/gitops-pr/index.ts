@@ -24,6 +24,7 @@ import { REVERT_ACTION, RevertParamsSchema } from './api.ts';
 import { ChangeService } from './changes.ts';
 import { changeCommands } from './commands/changes.ts';
 import { decideCommands } from './commands/decide.ts';
+import { promoteCommands } from './commands/promote.ts';
 import { prsCommand } from './commands/prs.ts';
 import { GitOpsConfigSchema } from './config.ts';
 import { createPlanner } from './edit/index.ts';
@@ -141,6 +142,7 @@ export const gitopsPlugin = definePlugin({
     provide(GitOpsToken, flow);
     commands.add(
       ...changeCommands(deps.argo, flow, deps.clock, { maxReplicas: config.maxReplicas }, deps.registry),
+      ...promoteCommands(deps.argo, flow, config.environments),
       prsCommand(changes, deps.clock),
       ...decideCommands(flow, deps.chat),
     );

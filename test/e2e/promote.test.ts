@@ -1,0 +1,87 @@
+/**
+ * One app across dev → staging → prod in the demo world (the Flash Tickets family: -<env> names,
+ * overlays/<env> paths): `/gitops envs` side by side with what is ahead where, and
+ * `/gitops promote` copying the image of an environment that runs well to the next one's overlay,
+ * refused when the source is not Synced and Healthy or the target already runs it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataOf, startSandboxBot, textOf, type SandboxBot } from '../support/sandbox-bot.ts';
+
+const REPO = 'https://github.com/sijunkim/infra';
+let s: SandboxBot;
+beforeAll(async () => {
+  s = await startSandboxBot();
+}, 60_000);
+afterAll(async () => s?.stop());
+
+describe('gitops envs', () => {
+  it('shows the family in promotion order, and that staging is ahead of prod', async () => {
+    const r = await s.exec('/gitops envs flash-api', 'carol');
+    expect(r.ok).toBe(true);
+    const d = dataOf(r) as {
+      family: string;
+      environments: { env: string; apps: { name: string }[] }[];
+      ahead: string[];
+    };
+    expect(d.family).toBe('flash-api');
+    expect(d.environments.map((e) => [e.env, e.apps.map((a) => a.name)])).toEqual([
+      ['dev', ['flash-api-dev']],
+      ['staging', ['flash-api-staging']],
+      ['prod', ['flash-api-prod']],
+    ]);
+    expect(d.ahead).toEqual(['staging is ahead of prod: ghcr.io/sijunkim/flash-api:1.15.0 vs 1.14.2']);
+    // Any member names the family.
+    expect((dataOf(await s.exec('/gitops envs flash-api-prod', 'carol')) as { family: string }).family).toBe(
+      'flash-api',
+    );
+  });
+
+  it('says so for an app in no environment', async () => {
+    const r = await s.exec('/gitops envs friend-app', 'carol');
+    expect(r.ok).toBe(false);
+    expect(textOf(r)).toContain('friend-app is in no environment deckhand knows (dev, staging, prod).');
+  });
+});
+
+describe('gitops promote', () => {
+  it("copies staging's image to prod's overlay, one line, with why in the pull request", async () => {
+    const repo = s.run.sandbox.repos.get(REPO)!;
+    const base = (await repo.git.resolve('master'))!;
+    const r = await s.exec('/gitops promote flash-web --from staging --to prod', 'alice');
+    expect(r.ok).toBe(true);
+    expect(textOf(r)).toContain(
+      'Promoting ghcr.io/sijunkim/flash-web:2.8.0 from staging (flash-web-staging, Synced and Healthy) to prod (flash-web-prod, now 2.7.3).',
+    );
+    const card = r.messages.find((m) => m.data?.change)!.data as { change: { headSha: string } };
+    const files = await repo.git.diff(base, card.change.headSha);
+    expect(files.map((f) => [f.path, f.patch.split('\n').filter((l) => /^[+-](?![+-])/.test(l))])).toEqual([
+      [
+        'flash-tickets/overlays/prod/flash-web/kustomization.yaml',
+        [expect.stringMatching(/^-\s*newTag: 2\.7\.3$/), expect.stringMatching(/^\+\s*newTag: 2\.8\.0$/)],
+      ],
+    ]);
+    expect(textOf(r)).toContain('promote from staging (flash-web-staging)');
+  });
+
+  it('refuses a source that is not Synced and Healthy, and a target that already runs it', async () => {
+    const sick = await s.exec('/gitops promote flash-pay-worker --from staging --to prod', 'alice');
+    expect(sick.ok).toBe(false);
+    expect(textOf(sick)).toContain(
+      'flash-pay-worker-staging is Synced and Progressing; deckhand promotes only what runs well.',
+    );
+    const same = await s.exec('/gitops promote flash-api-dev --to staging', 'alice');
+    expect(same.ok).toBe(true);
+    expect(textOf(same)).toContain('flash-api-staging already runs what flash-api-dev runs');
+    expect(same.messages.some((m) => m.data?.change)).toBe(false);
+  });
+
+  it('refuses bad environments and people who may not propose, proposing nothing', async () => {
+    const unknown = await s.exec('/gitops promote flash-api --from qa --to prod', 'alice');
+    expect(textOf(unknown)).toContain('qa is not an environment deckhand knows (dev, staging, prod).');
+    const noFrom = await s.exec('/gitops promote flash-api --to prod', 'alice');
+    expect(textOf(noFrom)).toContain('Say which environment to promote from: --from <env>.');
+    const viewer = await s.exec('/gitops promote flash-api-staging --to prod', 'carol');
+    expect(viewer.ok).toBe(false);
+    expect(textOf(viewer)).toContain('You (carol) need the permission gitops.propose.');
+  });
+});
