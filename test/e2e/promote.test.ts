@@ -5,12 +5,20 @@
  * refused when the source is not Synced and Healthy or the target already runs it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApprovalsConfigSchema } from '../../src/core/approvals.ts';
 import { dataOf, startSandboxBot, textOf, type SandboxBot } from '../support/sandbox-bot.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
 let s: SandboxBot;
 beforeAll(async () => {
-  s = await startSandboxBot();
+  s = await startSandboxBot({
+    overrides: (cfg) => {
+      // Promotion policy per target environment: prod takes its approval from its own people.
+      cfg.approvals = ApprovalsConfigSchema.parse({
+        policies: [{ apps: ['*-prod'], approvers: { users: ['console'] } }],
+      });
+    },
+  });
 }, 60_000);
 afterAll(async () => s?.stop());
 
@@ -83,5 +91,19 @@ describe('gitops promote', () => {
     const viewer = await s.exec('/gitops promote flash-api-staging --to prod', 'carol');
     expect(viewer.ok).toBe(false);
     expect(textOf(viewer)).toContain('You (carol) need the permission gitops.propose.');
+  });
+});
+
+describe('promotion into prod under the prod policy', () => {
+  it('takes the approval of a prod approver, not of any approver', async () => {
+    const r = await s.exec('/gitops promote flash-api --from staging --to prod', 'alice');
+    expect(r.ok).toBe(true);
+    const card = r.messages.find((m) => m.data?.change)!.data as { actions: { approve: string } };
+    const bob = await s.press(card.actions.approve, 'bob');
+    expect(bob.ok).toBe(false);
+    expect(textOf(bob)).toMatch(/Only console may approve changes to flash-api-prod/);
+    const prod = await s.press(card.actions.approve, 'console');
+    expect(prod.ok).toBe(true);
+    expect(textOf(prod)).toMatch(/Merged by console/);
   });
 });
