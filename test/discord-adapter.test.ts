@@ -6,9 +6,6 @@
  * the asker, and a merge's follow-up in the proposal's thread.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discordPayloadProblems } from '../src/adapters/discord/render.ts';
 import type { Bot } from '../src/core/compose.ts';
@@ -17,6 +14,8 @@ import { bundledPlugins } from '../src/plugins/index.ts';
 import { runSandbox, type SandboxRun } from '../src/sandbox/cli.ts';
 import { StrictDiscord } from './support/discord-strict.ts';
 import { botFor } from './support/sandbox-bot.ts';
+import { tempDir } from './support/temp.ts';
+import { eventually } from './support/wait.ts';
 
 const APP = '123456789012345678';
 const GUILD = '1000000000000000001';
@@ -25,7 +24,7 @@ const ALICE = '81234567890123457';
 const fake = new StrictDiscord({ app: APP, botToken: 'discord-bot-token-for-tests', clock: systemClock });
 const channel = fake.channel().id;
 let run: SandboxRun;
-let dir: string;
+const dir = tempDir('deckhand-discord-');
 let bot: Bot;
 let url: string;
 
@@ -39,7 +38,6 @@ const status = {
 beforeAll(async () => {
   const api = await fake.start();
   // One bot only: it alone serves the store, so the follow-ups it starts are its to post.
-  dir = mkdtempSync(join(tmpdir(), 'deckhand-discord-'));
   run = await runSandbox({
     dataDir: dir,
     timeScale: 0.001,
@@ -75,7 +73,6 @@ afterAll(async () => {
   await bot?.stop(2_000);
   await run?.sandbox.stop();
   await fake.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** alice proposes on Discord; the card with its buttons, as Discord shows it. */
@@ -175,12 +172,13 @@ describe('Discord interactions over HTTP', () => {
     });
     expect(press.body).toEqual({ type: 6 });
     // The follow-up's verdict arrives in the thread started from the card.
-    const until = Date.now() + 40_000;
     // First "Merged #n…", then the verdict.
-    while (fake.visibleIn(card.id).length < 2) {
-      if (Date.now() > until) throw new Error(`no follow-up in the thread; Discord saw:\n${seen()}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually('the follow-up in the thread', () => fake.visibleIn(card.id).length >= 2, {
+      timeoutMs: 40_000,
+      intervalMs: 50,
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}; Discord saw:\n${seen()}`);
+    });
     const [merged, verdict] = fake.visibleIn(card.id).map((m) => JSON.stringify(m.embeds) + m.content);
     expect(merged).toContain('Merged #');
     expect(verdict).toContain('naver-news');
@@ -219,7 +217,15 @@ describe('Discord interactions over HTTP', () => {
       body,
     });
     expect(stale.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 200));
+    // A genuine request sent after them, answered, shows the refused ones were dealt with too.
+    const whoami = {
+      id: '1',
+      name: 'deckhand',
+      type: 1,
+      options: [{ type: 1, name: 'whoami', options: [] }],
+    };
+    const after = await fake.interact(url, { type: 2, data: whoami, channel });
+    await fake.waitFor((c) => c.path.includes(after.token));
     expect(fake.calls.slice(before).some((c) => c.path.includes('tok-forged'))).toBe(false);
   });
 });

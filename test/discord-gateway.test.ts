@@ -8,10 +8,6 @@
  * INVALID_SESSION survived. A token Discord refuses is said in readiness and the log, not retried in
  * a tight loop.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DiscordAdapter, type DiscordAdapterOptions } from '../src/adapters/discord/adapter.ts';
@@ -20,12 +16,14 @@ import type { AdapterServices } from '../src/core/adapter.ts';
 import { systemClock } from '../src/core/clock.ts';
 import { CommandRegistry } from '../src/core/commands/registry.ts';
 import type { Bot } from '../src/core/compose.ts';
-import { createLogger } from '../src/core/logging.ts';
 import { bundledPlugins } from '../src/plugins/index.ts';
 import { runSandbox, type SandboxRun } from '../src/sandbox/cli.ts';
 import { CLOSE, DiscordGateway, GatewayFront, OP } from './support/discord-gateway-fake.ts';
 import { StrictDiscord, type StrictCall } from './support/discord-strict.ts';
 import { botFor } from './support/sandbox-bot.ts';
+import { captureLog } from './support/log.ts';
+import { eventually } from './support/wait.ts';
+import { tempDir } from './support/temp.ts';
 
 const APP = '123456789012345678';
 const GUILD = '1000000000000000001';
@@ -42,15 +40,8 @@ const sub = (group: string, name: string, options: object[] = []) => ({
 const STATUS = sub('argo', 'status', [{ type: 3, name: 'app', value: 'naver-news' }]);
 const WHOAMI = sub('deckhand', 'whoami');
 
-async function until<T>(f: () => T | undefined | false, what: string, ms = 8_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`${what} never happened`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = <T>(f: () => T | undefined | false, what: string, timeoutMs = 8_000) =>
+  eventually(what, f, { timeoutMs, intervalMs: 10 }) as Promise<T>;
 
 /** A fake Discord: the strict REST fake, the Gateway, and the front that joins them. */
 async function fakeDiscord() {
@@ -79,14 +70,7 @@ describe('tokens Discord refuses (close 4004, HTTP 401), and a Gateway as strict
     botToken: string,
     opts: DiscordAdapterOptions = {},
   ) {
-    const logs: Record<string, unknown>[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line));
-        cb();
-      },
-    });
-    const log = createLogger({ level: 'info', stream });
+    const { log, lines: logs } = captureLog('info');
     const services = { log, registry: new CommandRegistry() } as unknown as AdapterServices;
     const adapter = new DiscordAdapter(
       {
@@ -201,14 +185,13 @@ describe('tokens Discord refuses (close 4004, HTTP 401), and a Gateway as strict
 describe('the bot over the Gateway, on the sandbox world', () => {
   let d: Awaited<ReturnType<typeof fakeDiscord>>;
   let run: SandboxRun;
-  let dir: string;
+  const dir = tempDir('deckhand-discord-gw-');
   let bot: Bot;
   let channel: string;
 
   beforeAll(async () => {
     d = await fakeDiscord();
     channel = d.rest.channel().id;
-    dir = mkdtempSync(join(tmpdir(), 'deckhand-discord-gw-'));
     run = await runSandbox({
       dataDir: dir,
       timeScale: 0.001,
@@ -241,7 +224,6 @@ describe('the bot over the Gateway, on the sandbox world', () => {
     await bot?.stop(2_000);
     await run?.sandbox.stop();
     await d?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const seen = () => d.rest.calls.map((c) => `${c.method} ${c.path} ${c.status} ${c.code ?? ''}`).join('\n');

@@ -6,9 +6,6 @@
  * envelope within Slack's 3 seconds and answers through the Web API; after Slack's refresh warning
  * and after a dropped connection it opens a new one; a refused token is said, not a crash.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackConfigSchema } from '../src/adapters/slack/config.ts';
@@ -22,6 +19,8 @@ import { botFor } from './support/sandbox-bot.ts';
 import { StrictSlack } from './support/slack-fake.ts';
 import { ACK_MS, SocketModeSlack } from './support/slack-socket-fake.ts';
 import { textOf } from './support/slack-harness.ts';
+import { eventually } from './support/wait.ts';
+import { tempDir } from './support/temp.ts';
 
 const APP_TOKEN = 'xapp-1-A0DECKHAND-1-socket-mode-app-token-for-tests';
 const BOT_TOKEN = 'xoxb-test-token';
@@ -32,7 +31,7 @@ const BOB = 'U0BOB';
 let web: StrictSlack;
 let slack: SocketModeSlack;
 let run: SandboxRun;
-let dir: string;
+const dir = tempDir('deckhand-slack-socket-');
 let bot: Bot;
 const logs: Record<string, unknown>[] = [];
 
@@ -71,13 +70,8 @@ async function readiness(b: Bot): Promise<{ status: number; slack?: { ok: boolea
   return { status: res.status, slack: body.checks.find((c) => c.name === 'adapter:slack') };
 }
 
-async function until(test: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const stop = performance.now() + ms;
-  while (!(await test())) {
-    if (performance.now() > stop) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (test: () => boolean | Promise<boolean>, timeoutMs: number, what: string) =>
+  eventually(what, test, { timeoutMs });
 
 /** A slash command over the socket: acknowledged within 3 s, and its answer shown. */
 async function command(text: string, expectShown: RegExp, as = { id: BOB, name: 'bob' }) {
@@ -99,7 +93,6 @@ beforeAll(async () => {
   await web.start();
   slack = new SocketModeSlack({ web, appToken: APP_TOKEN });
   await slack.start();
-  dir = mkdtempSync(join(tmpdir(), 'deckhand-slack-socket-'));
   run = await runSandbox({
     dataDir: dir,
     timeScale: 0.001,
@@ -117,7 +110,6 @@ afterAll(async () => {
   await run?.sandbox.stop();
   await slack?.stop();
   await web?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('Slack in Socket Mode', () => {

@@ -6,8 +6,7 @@
  * directory, carry on: every proposal ends merged exactly once, with one merge in the audit, and
  * its follow-up reports in the thread. Nobody is told "being carried out" forever.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -18,16 +17,23 @@ import { bundledPlugins } from '../../src/plugins/index.ts';
 import { runSandbox, type SandboxRun } from '../../src/sandbox/cli.ts';
 import { botFor } from '../support/sandbox-bot.ts';
 import { Replicas, type Replica } from '../support/replicas.ts';
+import { tempDir } from '../support/temp.ts';
+import { eventually } from '../support/wait.ts';
 import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
 /** Short enough that resuming costs the test little; the Git latency below stays well under it. */
 const LEASE_SECONDS = 1;
 const GIT_LATENCY_MS = 300;
+/**
+ * Each follow-up's deadline: any verdict proves it ran, and one app (mysql) never settles, so the
+ * test waits this long for its verdict.
+ */
+const FOLLOW_UP_SECONDS = 5;
 
 type Proc = Replica;
 
-let dir: string;
+const dir = tempDir('deckhand-kill-');
 let run: SandboxRun;
 let file: string;
 let logFile: string;
@@ -40,19 +46,14 @@ function tune(cfg: Record<string, any>): void {
   cfg.server = { enabled: false };
   cfg.log = { ...cfg.log, level: 'debug', format: 'json' };
   cfg.plugins.gitops.merge = { leaseSeconds: LEASE_SECONDS, sweepSeconds: 0.2 };
-  cfg.plugins.gitops.followUp = { timeoutSeconds: 20, settleSeconds: 0.1 };
+  cfg.plugins.gitops.followUp = { timeoutSeconds: FOLLOW_UP_SECONDS, settleSeconds: 0.1 };
 }
 
 let n = 0;
 const spawnBot = (args: string[]): Proc => replicas.spawn(`p${++n}`, args);
 
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = (what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 20_000) =>
+  eventually(what, ok, { timeoutMs, intervalMs: 25 });
 
 const execLog = (): Replica['logs'] => {
   let text: string;
@@ -106,17 +107,21 @@ async function pressAndKill(id: string, approvalId: string, state: string): Prom
   const t0 = Date.now();
   const p = spawnBot(['exec', '--config', file, '--as', 'bob', '--press', id, '--json']);
   // exec logs to a file (its stdout is the reply), written synchronously: read as it grows.
-  await until(`the ${state} step`, () => {
-    if (p.child.exitCode !== null) throw new Error(`exec exited: ${p.out}\n${p.err.slice(-3000)}`);
-    return execLog().some((l) => l.msg === 'approval step' && l.approval === approvalId && l.state === state);
-  });
+  await eventually(
+    `the ${state} step`,
+    () => execLog().some((l) => l.msg === 'approval step' && l.approval === approvalId && l.state === state),
+    {
+      timeoutMs: 20_000,
+      intervalMs: 25,
+      abortIf: () => p.child.exitCode !== null && `exec exited: ${p.out}\n${p.err.slice(-3000)}`,
+    },
+  );
   p.child.kill('SIGKILL');
   await p.exited;
   return Date.now() - t0;
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'deckhand-kill-'));
   replicas = new Replicas(dir);
   run = await runSandbox({
     dataDir: dir,
@@ -137,7 +142,6 @@ afterAll(async () => {
   await replicas?.killAll();
   await bot?.stop(2_000);
   await run?.sandbox.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('approvals survive SIGKILL at every step', () => {

@@ -4,22 +4,21 @@
  * `/diagnose` answers each of them without an internal error, and the status card's data agrees
  * with the object as the sandbox put it on the wire.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCorpus } from '../support/argocd-corpus.ts';
 import { dataOf, startSandboxBot, type SandboxBot } from '../support/sandbox-bot.ts';
+import { tempDir } from '../support/temp.ts';
 
 const corpus = loadCorpus().filter(
   (c) => c.application && (c.application.metadata as { name?: string })?.name,
 );
 let s: SandboxBot;
-let dir: string;
+const dir = tempDir('deckhand-corpus-');
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'deckhand-corpus-'));
   const scenario = {
     apiVersion: 'deckhand.dev/v1alpha1',
     kind: 'Scenario',
@@ -32,7 +31,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await s?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const COMMANDS = ['argo status', 'argo history', 'argo resources', 'argo diff', 'diagnose'];

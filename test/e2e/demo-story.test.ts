@@ -6,16 +6,17 @@
  * digest; the audit trail of all of it.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start, type Started } from '../../src/start.ts';
+import { eventually } from '../support/wait.ts';
+import { tempDir } from '../support/temp.ts';
 
 const sh = promisify(execFile);
-let dir: string;
+const dir = tempDir('deckhand-demo-');
 let demo: Started;
 let input = new PassThrough();
 let printed = '';
@@ -26,13 +27,10 @@ const output = new Writable({
   },
 });
 
-async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the console printed:\n${printed}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, ok: () => boolean, timeoutMs = 20_000) =>
+  eventually(what, ok, { timeoutMs }).catch((e: Error) => {
+    throw new Error(`${e.message}; the console printed:\n${printed}`);
+  });
 
 const prompts = () => printed.split('@deckhand> ').length;
 
@@ -75,7 +73,6 @@ const startDemo = () =>
   });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'deckhand-demo-'));
   demo = await startDemo();
 }, 60_000);
 
@@ -83,7 +80,6 @@ afterAll(async () => {
   input.end();
   await demo?.chat;
   await demo?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const REPO = 'https://github.com/sijunkim/infra';

@@ -9,18 +9,13 @@ import type { Conversation, Message } from '../../src/core/message/model.ts';
 import { DigestConfigSchema } from '../../src/plugins/digest/config.ts';
 import type { KubeObject } from '../../src/sandbox/scenario.ts';
 import { dataOf, startSandboxBot, textOf, type SandboxBot } from '../support/sandbox-bot.ts';
+import { eventually } from '../support/wait.ts';
 
 let s: SandboxBot;
 const posts: { to: Conversation; m: Message }[] = [];
 
 /** Poll a condition at a short interval: events cross real HTTP servers, so they take a moment. */
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, ok: () => boolean, timeoutMs = 10_000) => eventually(what, ok, { timeoutMs });
 
 const about = (app: string) => posts.filter((p) => JSON.stringify(p.m.data ?? {}).includes(`"app":"${app}"`));
 const alertsFor = (app: string) => about(app).filter((p) => p.m.data?.transition);

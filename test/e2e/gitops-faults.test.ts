@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/core/message/model.ts';
 import { botFor, startSandboxBot, textOf, type SandboxBot } from '../support/sandbox-bot.ts';
 import { execOnce } from '../../src/adapters/console/exec.ts';
+import { eventually } from '../support/wait.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
 const DEADLINE_MS = 4_000;
@@ -46,13 +47,8 @@ async function openPulls(): Promise<Map<string, { number: number; sha: string }>
 const deckhandBranches = async () =>
   [...(await git().branches()).entries()].filter(([b]) => b.startsWith('deckhand/'));
 
-const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 20_000) => {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`${what} did not happen within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
+const until = (what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 20_000) =>
+  eventually(what, ok, { timeoutMs, intervalMs: 25 });
 
 describe('Git writes under faults (issue 20)', () => {
   it('a command past its deadline is cancelled: nothing is pushed or opened afterwards', async () => {
@@ -110,7 +106,7 @@ describe('Git writes under faults (issue 20)', () => {
     } finally {
       await calm();
     }
-    expect(first.ok && second.ok).toBe(true);
+    expect(first.ok && second.ok, `${textOf(first)}\n---\n${textOf(second)}`).toBe(true);
     const all = [...cards(first), ...cards(second)];
     expect(all).toHaveLength(1);
     const card = all[0]!.data as {

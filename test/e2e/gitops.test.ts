@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf, startSandboxBot, textOf, type SandboxBot } from '../support/sandbox-bot.ts';
+import { eventually } from '../support/wait.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
 let s: SandboxBot;
@@ -28,88 +29,98 @@ const cardOf = (r: { messages: { data?: Record<string, unknown> }[] }) =>
 
 type AppData = Record<string, any>;
 
-async function untilApp(app: string, ok: (a: AppData) => boolean): Promise<AppData> {
-  for (let i = 0; i < 400; i++) {
-    const a = dataOf(await s.exec(`/argo status ${app} --refresh`)).app;
-    if (a && ok(a)) return a;
-    await new Promise((r) => setTimeout(r, 25));
+const untilApp = (app: string, ok: (a: AppData) => boolean): Promise<AppData> =>
+  eventually(
+    `${app} to reach the expected state`,
+    async () => {
+      const a = dataOf(await s.exec(`/argo status ${app} --refresh`)).app as AppData | undefined;
+      if (!a || !ok(a)) throw new Error(`its status is ${JSON.stringify(a)}`);
+      return a;
+    },
+    { timeoutMs: 20_000, intervalMs: 25 },
+  );
+
+/** A named step of a story: a failure says which step it was. */
+async function step(label: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    if (e instanceof Error) e.message = `${label}: ${e.message}`;
+    throw e;
   }
-  throw new Error(`${app} never reached the expected state`);
 }
 
-describe('gitops scale with approval', () => {
-  let card: ReturnType<typeof cardOf>;
-  let base: string;
-
-  it('opens a pull request whose commit changes one line', { timeout: 30_000 }, async () => {
+// One story, in order: each step needs what the one before did (the card, the merge, the crash
+// loop that the last step fixes), so it is one test and not a chain of tests sharing state.
+describe('gitops scale with approval, then gitops resources fixes the OOM', () => {
+  it('proposes, refuses, merges, follows the crash loop, then fixes it', async () => {
     const repo = s.run.sandbox.repos.get(REPO)!;
-    base = (await repo.git.resolve('master'))!;
-    const r = await s.exec('/gitops scale naver-news 3', 'alice');
-    expect(r.ok).toBe(true);
-    card = cardOf(r);
-    expect(card.change.branch).toMatch(/^deckhand\/replicas\/naver-news-[0-9a-f]{7}$/);
-    const files = await repo.git.diff(base, card.change.headSha);
-    expect(files).toHaveLength(1);
-    const changed = files[0]!.patch.split('\n').filter((l) => /^[+-](?![+-])/.test(l));
-    expect(changed).toEqual([
-      expect.stringMatching(/^-\s*replicas: 1/),
-      expect.stringMatching(/^\+\s*replicas: 3/),
-    ]);
-  });
+    const base = (await repo.git.resolve('master'))!;
+    let card!: ReturnType<typeof cardOf>;
 
-  it('returns the open pull request when asked twice', async () => {
-    const again = await s.exec('/gitops scale naver-news 3', 'alice');
-    expect(again.ok).toBe(true);
-    expect(textOf(again)).toContain(`#${card.change.pr.number}`);
-  });
+    await step('opens a pull request whose commit changes one line', async () => {
+      const r = await s.exec('/gitops scale naver-news 3', 'alice');
+      expect(r.ok).toBe(true);
+      card = cardOf(r);
+      expect(card.change.branch).toMatch(/^deckhand\/replicas\/naver-news-[0-9a-f]{7}$/);
+      const files = await repo.git.diff(base, card.change.headSha);
+      expect(files).toHaveLength(1);
+      const changed = files[0]!.patch.split('\n').filter((l) => /^[+-](?![+-])/.test(l));
+      expect(changed).toEqual([
+        expect.stringMatching(/^-\s*replicas: 1/),
+        expect.stringMatching(/^\+\s*replicas: 3/),
+      ]);
+    });
 
-  it('refuses the requester and a viewer, merging nothing', async () => {
-    const self = await s.press(card.actions.approve, 'alice');
-    expect(self.ok).toBe(false);
-    const viewer = await s.press(card.actions.approve, 'carol');
-    expect(viewer.ok).toBe(false);
-    expect(textOf(viewer)).toContain('gitops.approve');
-    expect(await s.run.sandbox.repos.get(REPO)!.git.resolve('master')).toBe(base);
-  });
+    await step('returns the open pull request when asked twice', async () => {
+      const again = await s.exec('/gitops scale naver-news 3', 'alice');
+      expect(again.ok).toBe(true);
+      expect(textOf(again)).toContain(`#${card.change.pr.number}`);
+    });
 
-  it('merges on the approver press and follows the rollout to three pods', async () => {
-    const r = await s.press(card.actions.approve, 'bob');
-    expect(r.ok).toBe(true);
-    const repo = s.run.sandbox.repos.get(REPO)!;
-    const head = (await repo.git.resolve('master'))!;
-    expect(head).not.toBe(base);
-    expect((await repo.git.commit(head))!.parents).toEqual([base, card.change.headSha]);
-    const app = await untilApp('naver-news', (a) => a.revision === head);
-    expect(app.sync).toBe('Synced');
-    const pods = dataOf(await s.exec('/k8s pods naver-news')).pods as { name: string }[];
-    expect(pods).toHaveLength(3);
-    // naver-news still OOMs at 512Mi: the follow-up says so and offers the revert.
-    await s.bot.tasks.idle(10_000);
-    // The new pods crash again and again: the follow-up says so as soon as their restarts grow,
-    // not at its deadline, and offers the revert.
-    expect(s.output()).toMatch(
-      /naver-news: the rollout of [0-9a-f]{7} is failing \(scale to 3 replicas\) — CrashLoopBackOff in its new pods/,
-    );
-    expect(s.output()).toMatch(/\[Revert\] \(a_[\w-]+\)/);
-    expect(s.output()).not.toMatch(/naver-news synced to [0-9a-f]{7}, Healthy/);
-  }, 40_000);
+    await step('refuses the requester and a viewer, merging nothing', async () => {
+      const self = await s.press(card.actions.approve, 'alice');
+      expect(self.ok).toBe(false);
+      const viewer = await s.press(card.actions.approve, 'carol');
+      expect(viewer.ok).toBe(false);
+      expect(textOf(viewer)).toContain('gitops.approve');
+      expect(await repo.git.resolve('master')).toBe(base);
+    });
 
-  it('a second press after the merge changes nothing', async () => {
-    const r = await s.press(card.actions.approve, 'bob');
-    expect(r.ok).toBe(false);
-  });
-});
+    await step('merges on the approver press and follows the rollout to three pods', async () => {
+      const r = await s.press(card.actions.approve, 'bob');
+      expect(r.ok).toBe(true);
+      const head = (await repo.git.resolve('master'))!;
+      expect(head).not.toBe(base);
+      expect((await repo.git.commit(head))!.parents).toEqual([base, card.change.headSha]);
+      const app = await untilApp('naver-news', (a) => a.revision === head);
+      expect(app.sync).toBe('Synced');
+      const pods = dataOf(await s.exec('/k8s pods naver-news')).pods as { name: string }[];
+      expect(pods).toHaveLength(3);
+      // naver-news still OOMs at 512Mi: the new pods crash again and again, and the follow-up
+      // says so as soon as their restarts grow, not at its deadline, and offers the revert.
+      await s.bot.tasks.idle(10_000);
+      expect(s.output()).toMatch(
+        /naver-news: the rollout of [0-9a-f]{7} is failing \(scale to 3 replicas\) — CrashLoopBackOff in its new pods/,
+      );
+      expect(s.output()).toMatch(/\[Revert\] \(a_[\w-]+\)/);
+      expect(s.output()).not.toMatch(/naver-news synced to [0-9a-f]{7}, Healthy/);
+    });
 
-describe('gitops resources fixes the OOM', () => {
-  it('raises the memory limit and reports Healthy', async () => {
-    const r = await s.exec('/gitops resources naver-news memory=768Mi', 'alice');
-    expect(r.ok).toBe(true);
-    const card = cardOf(r);
-    const approved = await s.press(card.actions.approve, 'bob');
-    expect(approved.ok).toBe(true);
-    await s.bot.tasks.idle(15_000);
-    expect(s.output()).toMatch(/naver-news synced to [0-9a-f]{7}, Healthy in/);
-  }, 40_000);
+    await step('a second press after the merge changes nothing', async () => {
+      const r = await s.press(card.actions.approve, 'bob');
+      expect(r.ok).toBe(false);
+    });
+
+    await step('gitops resources raises the memory limit and reports Healthy', async () => {
+      const r = await s.exec('/gitops resources naver-news memory=768Mi', 'alice');
+      expect(r.ok).toBe(true);
+      const approved = await s.press(cardOf(r).actions.approve, 'bob');
+      expect(approved.ok).toBe(true);
+      await s.bot.tasks.idle(15_000);
+      expect(s.output()).toMatch(/naver-news synced to [0-9a-f]{7}, Healthy in/);
+    });
+  }, 90_000);
 });
 
 describe('bad input opens nothing', () => {

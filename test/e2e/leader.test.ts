@@ -4,20 +4,19 @@
  * Exactly one process posts the digests; when it is killed (SIGKILL: no hand-over), the other
  * takes the lease once it expires and posts from then on.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { bundledPlugins } from '../../src/plugins/index.ts';
 import { runSandbox, type SandboxRun } from '../../src/sandbox/cli.ts';
 import { Replicas, type Replica } from '../support/replicas.ts';
+import { tempDir } from '../support/temp.ts';
 
 const LEASE_SECONDS = 2;
 const RETRY_SECONDS = 0.25;
 const DIGEST = 'Digest — every-second';
 
-let dir: string;
+const dir = tempDir('deckhand-leader-');
 let run: SandboxRun;
 let replicas: Replicas;
 
@@ -57,7 +56,6 @@ const until = (what: string, ok: () => boolean, ms: number, alive?: Replica[]) =
   replicas.until(what, ok, ms, alive);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'deckhand-leader-'));
   replicas = new Replicas(dir);
   run = await runSandbox({ dataDir: dir, timeScale: 0.001, plugins: bundledPlugins.map((p) => p.id) });
 }, 60_000);
@@ -65,7 +63,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await replicas?.killAll();
   await run?.sandbox.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('two bot processes against one sandbox', () => {

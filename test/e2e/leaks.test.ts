@@ -10,8 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -29,6 +28,7 @@ import { FakeDiscord } from '../support/fake-discord.ts';
 import { FakeOpenAI } from '../support/fake-openai.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
 import { botFor } from '../support/sandbox-bot.ts';
+import { tempDir } from '../support/temp.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
 const POD = 'naver-news-nx7j58hqht-nq7n9';
@@ -39,7 +39,7 @@ const APP_ID = '123456789012345678';
 const { publicKey, privateKey } = generateKeyPairSync('ed25519');
 const publicHex = (publicKey.export({ format: 'der', type: 'spki' }) as Buffer).subarray(-32).toString('hex');
 
-let dir: string;
+const dir = tempDir('deckhand-leaks-');
 let run: SandboxRun;
 let bot: Bot;
 let adapter: ConsoleAdapter;
@@ -158,7 +158,6 @@ const discordSigned = (body: string) => {
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'deckhand-leaks-'));
   const [slackUrl, discordUrl, llmUrl] = await Promise.all([slack.start(), discord.start(), llm.start()]);
   run = await runSandbox({
     scenario: leakyWorld(),
@@ -241,7 +240,6 @@ afterAll(async () => {
   await bot?.stop(2_000);
   await run?.sandbox.stop();
   await Promise.all([slack.stop(), discord.stop(), llm.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('nothing secret leaves the process', () => {

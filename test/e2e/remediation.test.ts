@@ -6,8 +6,7 @@
  * a repeated OOM meets the cooldown; at 2Gi the rule stops and asks a person; bad rules fail the
  * config check with their paths.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
@@ -21,11 +20,13 @@ import { RemediationConfigSchema } from '../../src/plugins/remediation/index.ts'
 import { DEMO_SCENARIO, runSandbox, type SandboxRun } from '../../src/sandbox/cli.ts';
 import { oomAlertGroup, postAlertGroup } from '../support/alerts.ts';
 import { botFor, textOf } from '../support/sandbox-bot.ts';
+import { eventually } from '../support/wait.ts';
+import { tempDir } from '../support/temp.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
 const TOKEN = 'alertmanager-test-token-0123456789';
 
-let dir: string;
+const dir = tempDir('deckhand-remediation-');
 let run: SandboxRun;
 let bot: Bot;
 let adapter: ConsoleAdapter;
@@ -77,18 +78,19 @@ async function personSets(app: string, memory: string): Promise<void> {
 }
 
 /** Until the app's diagnosis names OOMKilled at this limit (the new pods started and were killed). */
-async function untilOom(app: string, limit: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const d = (await exec(`/diagnose ${app}`)).messages.at(-1)?.data?.diagnosis as
-      { rootCause?: { category: string; summary: string } } | undefined;
-    if (d?.rootCause?.category === 'OOMKilled' && d.rootCause.summary.includes(limit)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${app} never OOMed at ${limit}`);
-}
+const untilOom = (app: string, limit: string) =>
+  eventually(
+    `${app} to be OOMKilled at ${limit}`,
+    async () => {
+      const d = (await exec(`/diagnose ${app}`)).messages.at(-1)?.data?.diagnosis as
+        { rootCause?: { category: string; summary: string } } | undefined;
+      if (d?.rootCause?.category === 'OOMKilled' && d.rootCause.summary.includes(limit)) return true;
+      throw new Error(`its root cause is ${JSON.stringify(d?.rootCause)}`);
+    },
+    { timeoutMs: 20_000, intervalMs: 50 },
+  );
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'deckhand-remediation-'));
   // The demo world, plus one fact: friend-app really needs 3Gi, so even 2Gi is OOMKilled.
   const demo = readFileSync(DEMO_SCENARIO, 'utf8');
   const marker = '\n    friend-app/friend-app:\n      memory: 110Mi\n';
@@ -138,7 +140,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await bot?.stop(2_000);
   await run?.sandbox.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('auto remediation of an OOM kill', () => {

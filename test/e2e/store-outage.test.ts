@@ -5,9 +5,7 @@
  * are refused) for longer than every background loop's period, then started again. Nothing may
  * exit; /readyz must say the store is the reason while it is down; everything resumes by itself.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { parse } from 'yaml';
@@ -18,21 +16,23 @@ import { oomAlertGroup, postAlertGroup } from '../support/alerts.ts';
 import { botFor, textOf } from '../support/sandbox-bot.ts';
 import { startTestPostgres } from '../support/postgres.ts';
 import { Replicas, type Replica } from '../support/replicas.ts';
+import { tempDir } from '../support/temp.ts';
 
 const server = await startTestPostgres();
 const skipped = 'skipped' in server ? server.skipped : undefined;
 // On CI every tool the suite needs is there: a missing PostgreSQL is a failure, not a skip.
 if (skipped && process.env.CI) throw new Error(`PostgreSQL is needed on CI: ${skipped}`);
-/** Longer than the follow-up sweep (5 s), so every loop meets the outage at least once. */
-const OUTAGE_MS = 7_000;
+/** The follow-up and approval sweeps' period here (5 s and 15 s by default). */
+const SWEEP_SECONDS = 0.5;
+/** Several sweeps long, so every loop meets the outage at least once. */
+const OUTAGE_MS = 2_500;
 const TOKEN = 'outage-test-alertmanager-token';
 
-let dir: string;
+const dir = tempDir('deckhand-outage-');
 let run: SandboxRun;
 let replicas: Replicas;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'deckhand-outage-'));
   replicas = new Replicas(dir);
   if (skipped) return;
   run = await runSandbox({ dataDir: dir, timeScale: 0.01, plugins: bundledPlugins.map((p) => p.id) });
@@ -42,7 +42,6 @@ afterAll(async () => {
   await replicas?.killAll();
   await run?.sandbox.stop();
   if (server.url) await server.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function readyz(r: Replica): Promise<{ status: number; body: any }> {
@@ -66,6 +65,11 @@ describe.skipIf(!!skipped)(
         log: { level: 'info', format: 'json' },
         plugins: {
           ...base.plugins,
+          gitops: {
+            ...base.plugins.gitops,
+            merge: { ...base.plugins.gitops?.merge, sweepSeconds: SWEEP_SECONDS },
+            followUp: { ...base.plugins.gitops?.followUp, sweepSeconds: SWEEP_SECONDS },
+          },
           incidents: { webhookToken: TOKEN, defaultChannel: 'console:console' },
           digest: { transitions: { defaultChannel: 'console:console' } },
         },

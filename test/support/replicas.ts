@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { eventually } from './wait.ts';
 
 const bin = resolve(import.meta.dirname, '../../bin/deckhand.js');
 
@@ -87,24 +88,18 @@ export class Replicas {
     ms: number,
     watch = this.all,
   ): Promise<void> {
-    const end = Date.now() + ms;
     // A check that throws (a dead replica's port refuses) counts as "not yet": the exit is the news.
-    const check = async () => {
-      try {
-        return await ok();
-      } catch {
-        return false;
-      }
-    };
-    while (!(await check())) {
-      const dead = watch.find((r) => !r.alive());
-      if (dead)
-        throw new Error(
-          `replica ${dead.id} exited (${dead.child.exitCode ?? dead.child.signalCode}): ${dead.err.slice(-3000)}`,
+    await eventually(what, ok, {
+      timeoutMs: ms,
+      intervalMs: 25,
+      abortIf: () => {
+        const dead = watch.find((r) => !r.alive());
+        return (
+          dead &&
+          `replica ${dead.id} exited (${dead.child.exitCode ?? dead.child.signalCode}): ${dead.err.slice(-3000)}`
         );
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+      },
+    });
   }
 
   /** SIGKILL whatever still runs and wait for every exit. */

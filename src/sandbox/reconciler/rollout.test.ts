@@ -4,6 +4,7 @@ import { parseScenario, type KubeObject } from '../scenario.ts';
 import { World, type ClusterState } from '../world.ts';
 import type { Manifest } from './kustomize.ts';
 import { Rollouts, type SimulationView } from './rollout.ts';
+import { eventually } from '../../../test/support/wait.ts';
 
 const scenario = `
 apiVersion: deckhand.dev/v1alpha1
@@ -65,13 +66,8 @@ function setup(over: Partial<SimulationView> = {}) {
 const pods = (c: ClusterState) =>
   c.list('v1', 'Pod', 'app') as (KubeObject & { status: { containerStatuses: Record<string, any>[] } })[]; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-async function until(c: ClusterState, test: () => boolean, ms = 3000): Promise<void> {
-  const stop = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > stop) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (_c: ClusterState, test: () => boolean, timeoutMs = 3000) =>
+  eventually(test.toString(), test, { timeoutMs, intervalMs: 5 });
 
 describe('sandbox rollouts', () => {
   it('creates a ReplicaSet and pods that become ready, then scales by count alone', async () => {

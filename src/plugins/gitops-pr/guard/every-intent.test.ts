@@ -7,9 +7,6 @@
  * behind. And a planner that writes one line too many is refused before anything is pushed.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../core/access.ts';
 import { ManualClock } from '../../../core/clock.ts';
@@ -28,6 +25,7 @@ import { GitHubHost } from '../hosts/github.ts';
 import type { Intent } from '../intents.ts';
 import { UnintendedEditError } from './scope.ts';
 import { BadWordingError } from './wording.ts';
+import { tempDir } from '../../../../test/support/temp.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
 const TOKEN = 'ghp_every_intent';
@@ -106,7 +104,7 @@ const at = (path: string, extra: Partial<ApplicationSource> = {}): ApplicationSo
   ...extra,
 });
 
-let dir: string;
+const dir = tempDir('deckhand-every-intent-');
 let repos: GitRepos;
 let server: SandboxServer;
 let host: GitHubHost;
@@ -124,7 +122,6 @@ const serviceWith = (plan: Planner) => {
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'deckhand-every-intent-'));
   repos = new GitRepos(dir);
   await repos.seed(parseScenario(JSON.stringify(SCENARIO)).git);
   server = createGitHubServer(repos, { token: TOKEN });
@@ -134,7 +131,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await server?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** What a missing value leaves in a text, as this test reads it (on its own, not through the guard). */

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../../core/errors.ts';
 import { GitHubHost } from './github.ts';
 import { GitLabHost } from './gitlab.ts';
+import { eventually } from '../../../../test/support/wait.ts';
 
 let server: Server;
 let url: string;
@@ -89,7 +90,4 @@ describe('a Git host that does not answer', () => {
   });
 });
 
-async function until(ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(ok()).toBe(true);
-}
+const until = (ok: () => boolean) => eventually(ok.toString(), ok, { timeoutMs: 2_500, intervalMs: 5 });
