@@ -4,7 +4,7 @@
  * failure signals, the healthy ones none, and the simulation would keep the healthy ones healthy.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/core/clock.ts';
@@ -16,6 +16,7 @@ import { parseScenario, type Scenario } from '../src/sandbox/scenario.ts';
 import { SimulationSchema, simulationView } from '../src/sandbox/simulation.ts';
 import { World, type ClusterState } from '../src/sandbox/world.ts';
 import { renderDemo } from '../scripts/demo-scenario.ts';
+import { eventually } from './support/wait.ts';
 
 // Scenario objects are free-form API JSON.
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -116,6 +117,18 @@ describe('the demo scenario', () => {
 
   it('is what scripts/demo-scenario.ts writes (regenerate it after changing the story)', async () => {
     expect(await renderDemo()).toBe(text);
+  });
+
+  it('has the Git repository kept as data in config/scenarios/demo/ (files at the head, patches before)', () => {
+    const story = [
+      'apiVersion: deckhand.dev/v1alpha1',
+      'kind: Story',
+      'metadata: { name: demo-git }',
+      'now: 2026-08-24T10:00:00Z',
+      'repo: https://github.com/sijunkim/infra',
+      'git: { branch: master, files: demo/infra, history: demo/history.yaml }',
+    ].join('\n');
+    expect(parseScenario(story, join(dirname(file), 'demo-git.yaml')).git).toEqual(scenario.git);
   });
 
   it('gives every object a unique uid, and every owner reference and event resolves to one', () => {
@@ -641,13 +654,8 @@ describe('the simulation, played out by the sandbox reconciler on the demo world
   const podsIn = (cluster: ClusterState, ns: string, label: string): Any[] =>
     cluster.list('v1', 'Pod', ns).filter((p) => p.metadata.labels?.['app.kubernetes.io/name'] === label);
 
-  async function until(test: () => boolean, ms = 5000): Promise<void> {
-    const stop = Date.now() + ms;
-    while (!test()) {
-      if (Date.now() > stop) throw new Error('the world did not get there');
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
+  const until = (test: () => boolean, timeoutMs = 5000) =>
+    eventually('the world to get there', test, { timeoutMs, intervalMs: 5 });
 
   it('recognises what runs: syncing Git as it is starts no new pods', () => {
     const { cluster, rollouts } = world();

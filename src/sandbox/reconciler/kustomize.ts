@@ -37,23 +37,35 @@ const join = (dir: string, p: string): string => {
   return out.join('/');
 };
 
-/** Parsed files by their text: a build reads the same files at every revision (copies are handed out, as builds change them). */
+/**
+ * Parsed files by their text: a build reads the same files at every revision (copies are handed
+ * out, as builds change them). Manifest files (every document) and kustomizations and patches (one).
+ */
 const parsed = new Map<string, Manifest[]>();
+const parsedOne = new Map<string, unknown>();
 
-function docsOf(text: string): Manifest[] {
-  let docs = parsed.get(text);
-  if (!docs) {
-    docs = parseAllDocuments(text)
+function remembered<T>(cache: Map<string, T>, text: string, read: (text: string) => T): T {
+  let value = cache.get(text);
+  if (value === undefined) {
+    value = read(text);
+    if (cache.size > 2000) cache.clear();
+    cache.set(text, value);
+  }
+  return structuredClone(value);
+}
+
+const docsOf = (text: string): Manifest[] =>
+  remembered(parsed, text, (t) =>
+    parseAllDocuments(t)
       .map((d) => d.toJS() as Manifest | null)
       .filter(
         (m): m is Manifest =>
           !!m && typeof m === 'object' && typeof m.kind === 'string' && !!m.metadata?.name,
-      );
-    if (parsed.size > 2000) parsed.clear();
-    parsed.set(text, docs);
-  }
-  return structuredClone(docs);
-}
+      ),
+  );
+
+/** One YAML document (null when empty). */
+const parseOne = (text: string): unknown => remembered(parsedOne, text, (t) => parse(t) ?? null);
 
 interface Kustomization {
   resources?: string[];
@@ -199,7 +211,7 @@ export function build(
     }
     return out;
   }
-  const k = withOverrides((parse(files.read(kfile) ?? '') ?? {}) as Kustomization, opts.overrides);
+  const k = withOverrides((parseOne(files.read(kfile) ?? '') ?? {}) as Kustomization, opts.overrides);
   let out: Manifest[] = [];
   for (const r of [...(k.resources ?? []), ...(k.bases ?? [])]) {
     if (/^[a-z]+:\/\//.test(r) || r.startsWith('github.com/')) continue; // remote bases are out of reach
@@ -215,7 +227,7 @@ export function build(
   }
   for (const p of k.patches ?? []) {
     const text = p.path ? (files.read(join(dir, p.path)) ?? '') : (p.patch ?? '');
-    const parsed = parse(text) as unknown;
+    const parsed = parseOne(text);
     if (Array.isArray(parsed)) {
       out = out.map((m) =>
         matches(m, p.target) ? jsonPatch(m, parsed as { op: string; path: string; value?: unknown }[]) : m,
@@ -227,7 +239,7 @@ export function build(
     }
   }
   for (const p of k.patchesJson6902 ?? []) {
-    const ops = parse(p.path ? (files.read(join(dir, p.path)) ?? '[]') : (p.patch ?? '[]')) as {
+    const ops = parseOne(p.path ? (files.read(join(dir, p.path)) ?? '[]') : (p.patch ?? '[]')) as {
       op: string;
       path: string;
       value?: unknown;

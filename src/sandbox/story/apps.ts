@@ -13,6 +13,9 @@ import { event } from './events.ts';
 import type { AppInput, FailedSyncInput } from './schema.ts';
 import { commit, INSTANCE, iso, type Any, type Obj, type StoryWorld } from './world.ts';
 
+/** A deployed commit: a story's key as a commit id, or HEAD~n of a story's Git history as it is. */
+const revision = (key: string) => (/^HEAD(~\d+)?$/.test(key) ? key : commit(key));
+
 const source = (repo: string, a: AppInput) => ({ repoURL: repo, path: a.path, targetRevision: 'HEAD' });
 
 /** The managed resources of an app (hooks are not, and Endpoints are excluded by Argo CD's default resource.exclusions). */
@@ -131,8 +134,8 @@ export function application(
   o: { repo: string; server: string; path: string },
 ): Any {
   const newest = a.history.at(-1) as AppInput['history'][number];
-  const deployed = commit(newest.commit);
-  const target = a.target ? commit(a.target) : deployed;
+  const deployed = revision(newest.commit);
+  const target = a.target ? revision(a.target) : deployed;
   const src = source(o.repo, a);
   const destination = { server: o.server, namespace: a.namespace };
   const about: Obj = {
@@ -174,7 +177,7 @@ export function application(
       health: { status: 'Unknown', lastTransitionTime: w.at(newest.age) },
       history: a.history.map((h, id) => ({
         id,
-        revision: commit(h.commit),
+        revision: revision(h.commit),
         deployStartedAt: started(h.age),
         deployedAt: w.at(h.age),
         initiatedBy: { automated: true },

@@ -1,7 +1,7 @@
 /**
- * Cluster-scoped objects of a story: Namespaces and Nodes (healthy, or lost: the kubelet stopped
- * posting status, so the node controller set every condition Unknown and tainted it unreachable).
- * More cluster-scoped kinds (PersistentVolumes, CRDs) belong in files of their own beside this one.
+ * Cluster-scoped objects of a story: Namespaces and Nodes with the status a kubelet posts (healthy,
+ * or lost: it stopped posting, so the node controller set every condition Unknown and tainted the
+ * node unreachable). StorageClasses and volumes are in ./storage.ts, CRDs in ./applied.ts.
  */
 import type { NodeInput } from './schema.ts';
 import type { Obj, StoryWorld } from './world.ts';
@@ -25,7 +25,8 @@ const FINE = [
   ['PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
 ] as const;
 
-function conditions(w: StoryWorld, lostFor: string | undefined) {
+function conditions(w: StoryWorld, d: Pick<NodeInput, 'lostFor' | 'booted'>) {
+  const { lostFor } = d;
   // The last heartbeat: a few seconds ago, or a moment before the node was lost.
   const beat = lostFor ? w.at(`${Number(lostFor.slice(0, -1)) + 1}${lostFor.slice(-1)}`) : w.at('12s');
   if (lostFor)
@@ -37,7 +38,7 @@ function conditions(w: StoryWorld, lostFor: string | undefined) {
       lastHeartbeatTime: beat,
       lastTransitionTime: w.at(lostFor),
     }));
-  const since = w.at('41d');
+  const since = w.at(d.booted ?? '41d');
   return [
     ...FINE.map(([type, reason, message]) => ({
       type,
@@ -58,8 +59,31 @@ function conditions(w: StoryWorld, lostFor: string | undefined) {
   ];
 }
 
+const ROLE = {
+  'node-role.kubernetes.io/control-plane': '',
+  'node.kubernetes.io/exclude-from-external-load-balancers': '',
+};
+
+/** What the kubelet reports of the machine (ids derived from the node's name). */
+function nodeInfo(w: StoryWorld, name: string) {
+  const id = (what: string) => w.uid(what, undefined, name);
+  return {
+    architecture: 'amd64',
+    bootID: id('boot'),
+    containerRuntimeVersion: 'containerd://2.0.5',
+    kernelVersion: '6.8.0-71-generic',
+    kubeProxyVersion: 'v1.33.1',
+    kubeletVersion: 'v1.33.1',
+    machineID: id('machine').replace(/-/g, ''),
+    operatingSystem: 'linux',
+    osImage: 'Ubuntu 24.04.2 LTS',
+    systemUUID: id('system'),
+  };
+}
+
 export function node(w: StoryWorld, d: Omit<NodeInput, 'events'>): Obj {
-  const ip = w.hostIp(d.name);
+  const ip = w.hostIp(d.name, d.ip);
+  const cidr = w.podCidr(d.name);
   const capacity = { cpu: d.cpu, memory: d.memory, pods: '110', 'ephemeral-storage': '102400Mi' };
   const unreachable = (effect: string) => ({
     key: 'node.kubernetes.io/unreachable',
@@ -72,13 +96,22 @@ export function node(w: StoryWorld, d: Omit<NodeInput, 'events'>): Obj {
     metadata: {
       ...w.meta('Node', d.name, undefined, '120d'),
       labels: {
+        'beta.kubernetes.io/arch': 'amd64',
+        'beta.kubernetes.io/os': 'linux',
         'kubernetes.io/arch': 'amd64',
         'kubernetes.io/hostname': d.name,
         'kubernetes.io/os': 'linux',
+        ...(d.controlPlane ? ROLE : {}),
+      },
+      annotations: {
+        'kubeadm.alpha.kubernetes.io/cri-socket': 'unix:///var/run/containerd/containerd.sock',
+        'node.alpha.kubernetes.io/ttl': '0',
+        'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
       },
     },
     spec: {
-      podCIDR: w.podCidr(d.name),
+      podCIDR: cidr,
+      podCIDRs: [cidr],
       ...(d.lostFor ? { taints: [unreachable('NoSchedule'), unreachable('NoExecute')] } : {}),
     },
     status: {
@@ -88,8 +121,9 @@ export function node(w: StoryWorld, d: Omit<NodeInput, 'events'>): Obj {
         { type: 'InternalIP', address: ip },
         { type: 'Hostname', address: d.name },
       ],
-      conditions: conditions(w, d.lostFor),
-      nodeInfo: { kubeletVersion: 'v1.33.1', containerRuntimeVersion: 'containerd://2.0.5' },
+      conditions: conditions(w, d),
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: nodeInfo(w, d.name),
     },
   });
 }

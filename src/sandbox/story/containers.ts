@@ -23,6 +23,8 @@ export interface WorkloadOrder<D> {
   d: D;
   named: Record<string, ContainerInput>;
   path: string;
+  /** Each revision's pod template as Git has it (./synced.ts), instead of the story's containers. */
+  templates?: PodTemplate[];
 }
 
 /** A problem with a story, at a path of the document. */
@@ -70,9 +72,52 @@ export interface PodTemplate {
   volumes?: Any[];
   restartPolicy?: string;
   schedulerName?: string;
+  /** A manifest's template as Git has it (what a workload keeps and is hashed by), and its pod spec. */
+  manifest?: Any;
+  spec?: Any;
 }
 
+/** A manifest's pod template (`spec.template` of a workload from Git) as pods are made from it. */
+export function manifestTemplate(template: { metadata?: Any; spec: Any }): PodTemplate {
+  const container = (c: Any): Container => ({
+    name: c.name,
+    image: c.image,
+    ...(c.resources?.limits ? { limits: c.resources.limits } : {}),
+    ...(c.resources?.requests ? { requests: c.resources.requests } : {}),
+  });
+  const spec = template.spec;
+  return {
+    labels: template.metadata?.labels ?? {},
+    containers: (spec.containers as Any[]).map(container),
+    ...(spec.initContainers ? { init: (spec.initContainers as Any[]).map(container) } : {}),
+    ...(spec.restartPolicy ? { restartPolicy: spec.restartPolicy } : {}),
+    manifest: template,
+    spec,
+  };
+}
+
+/** A container of a manifest with the fields the API server defaults. */
+const defaulted = (c: Any): Any => ({
+  ...c,
+  ...(c.ports ? { ports: (c.ports as Any[]).map((p) => ({ ...p, protocol: p.protocol ?? 'TCP' })) } : {}),
+  resources: c.resources ?? {},
+  imagePullPolicy: c.imagePullPolicy ?? (/:latest$|^[^:]*$/.test(c.image) ? 'Always' : 'IfNotPresent'),
+  terminationMessagePath: c.terminationMessagePath ?? '/dev/termination-log',
+  terminationMessagePolicy: c.terminationMessagePolicy ?? 'File',
+});
+
 export function templateSpec(t: PodTemplate): Any {
+  if (t.spec)
+    return {
+      ...t.spec,
+      ...(t.spec.initContainers ? { initContainers: (t.spec.initContainers as Any[]).map(defaulted) } : {}),
+      containers: (t.spec.containers as Any[]).map(defaulted),
+      restartPolicy: t.spec.restartPolicy ?? 'Always',
+      terminationGracePeriodSeconds: t.spec.terminationGracePeriodSeconds ?? 30,
+      dnsPolicy: t.spec.dnsPolicy ?? 'ClusterFirst',
+      schedulerName: t.spec.schedulerName ?? 'default-scheduler',
+      securityContext: t.spec.securityContext ?? {},
+    };
   return {
     ...(t.init ? { initContainers: t.init.map(containerSpec) } : {}),
     containers: t.containers.map(containerSpec),

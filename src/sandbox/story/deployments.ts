@@ -81,18 +81,22 @@ export function deployment(w: StoryWorld, o: WorkloadOrder<DeploymentInput>): Ob
   const { app, namespace, d, path } = o;
   const component: Labels = d.component ? { 'app.kubernetes.io/component': d.component } : {};
   const podLabels: Labels = d.podLabels ?? { [NAME]: d.name, ...component };
-  const containers = containersOf(d, o.named, path);
-  const template = (r: RevisionInput, i: number): PodTemplate => ({
-    labels: podLabels,
-    containers: containers[i] as Container[],
-    init: r.init?.map((c, j) => resolve(c, o.named, `${path}.revisions.${i}.init.${j}`)),
-    schedulerName: r.schedulerName,
-  });
+  const containers = o.templates ? [] : containersOf(d, o.named, path);
+  const template = (r: RevisionInput, i: number): PodTemplate =>
+    o.templates?.[i] ?? {
+      labels: podLabels,
+      containers: containers[i] as Container[],
+      init: r.init?.map((c, j) => resolve(c, o.named, `${path}.revisions.${i}.init.${j}`)),
+      schedulerName: r.schedulerName,
+    };
   const current = d.revisions.at(-1) as RevisionInput;
-  const podTemplate = (r: RevisionInput, i: number) => ({
-    metadata: { labels: podLabels },
-    spec: templateSpec(template(r, i)),
-  });
+  // A template from Git is kept as Git has it, so that the sandbox's reconciler, applying the same
+  // manifest, finds the ReplicaSet by the same hash.
+  const podTemplate = (r: RevisionInput, i: number): Any =>
+    structuredClone(template(r, i).manifest) ?? {
+      metadata: { labels: podLabels },
+      spec: templateSpec(template(r, i)),
+    };
   const dep: Obj = w.add({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -155,7 +159,7 @@ export function deployment(w: StoryWorld, o: WorkloadOrder<DeploymentInput>): Ob
       spec: {
         replicas: r.replicas ?? r.pods.length,
         selector: { matchLabels: labels },
-        template: { metadata: { labels }, spec: templateSpec(template(r, i)) },
+        template: { ...podTemplate(r, i), metadata: { ...podTemplate(r, i).metadata, labels } },
       },
     });
     const mine = r.pods.map((def, j) =>

@@ -70,11 +70,23 @@ function render(memo: Memo, app: Any, tree: Map<string, string>, live: () => Man
   return out;
 }
 
+/** The app of apps' manifest by its text: parsed once for all the commits that leave it as it is. */
+const rootManifests = new Map<string, Any>();
+function parsed(text: string): Any {
+  let app = rootManifests.get(text);
+  if (!app) {
+    if (rootManifests.size > 100) rootManifests.clear();
+    app = parse(text) as Any;
+    rootManifests.set(text, app);
+  }
+  return structuredClone(app);
+}
+
 /** The app of apps (its manifest at `root`) and the Applications it finds in a tree, in Git's order. */
 export function applicationsIn(tree: Map<string, string>, root: string, memo: Memo = new Map()): Any[] {
   const text = tree.get(root);
   if (text === undefined) return [];
-  const app = parse(text) as Any;
+  const app = parsed(text);
   const children = render(memo, app, tree, () => []).manifests.filter((m) => m.kind === 'Application');
   return [
     app,
@@ -113,18 +125,40 @@ export function appCommits(
   const head = perCommit.at(-1) ?? [];
   return head.map((app) => {
     const name = app.metadata.name as string;
-    const manifests = all.map((tree, i) => {
-      const then = perCommit[i]?.find((a) => a.metadata.name === name);
-      return then ? render(memo, then, tree, () => live(name)).manifests : undefined;
-    });
+    const manifests = renderedAt(
+      all,
+      (i) => perCommit[i]?.find((a) => a.metadata.name === name),
+      () => live(name),
+      memo,
+    );
     const changed: number[] = [];
     let previous = '';
+    let last: Manifest[] | undefined;
     manifests.forEach((m, i) => {
+      // A render that was not redone is the same list (most commits leave most apps as they are).
+      if (m !== undefined && m === last) return;
+      last = m;
       // Nothing to run (the app's path is not in Git yet) is nothing to sync.
       const now = m?.length ? JSON.stringify(m) : '';
       if (now && now !== previous) changed.push(i);
       previous = now;
     });
     return { app, manifests, changed };
+  });
+}
+
+/**
+ * What an app asked to run after each commit (`trees`), as `appAt` gives its Application then
+ * (undefined: not in Git yet); a render is redone only when a file it read changed.
+ */
+export function renderedAt(
+  all: Map<string, string>[],
+  appAt: (commit: number) => Any,
+  live: () => Manifest[],
+  memo: Memo = new Map(),
+): (Manifest[] | undefined)[] {
+  return all.map((tree, i) => {
+    const then = appAt(i);
+    return then ? render(memo, then, tree, live).manifests : undefined;
   });
 }

@@ -10,6 +10,7 @@ import { namespace, node } from './cluster.ts';
 import { StoryProblem } from './containers.ts';
 import { deployment } from './deployments.ts';
 import { storyEvent } from './events.ts';
+import { fromGit, storyGit, type StoryGit } from './from-git.ts';
 import { gitRepository } from './git.ts';
 import { cronJob, hookJob } from './jobs.ts';
 import { StorySchema, type AppInput, type StoryInput } from './schema.ts';
@@ -33,7 +34,14 @@ export const isStory = (doc: unknown): boolean =>
   typeof doc === 'object' && doc !== null && (doc as { kind?: unknown }).kind === 'Story';
 
 /** Everything an app's workloads and services make, in the order a cluster would list them. */
-function buildApp(w: StoryWorld, story: StoryInput, a: AppInput, path: string, pods: Obj[]): void {
+function buildApp(
+  w: StoryWorld,
+  story: StoryInput,
+  a: AppInput,
+  path: string,
+  pods: Obj[],
+  repo: StoryGit | undefined,
+): void {
   const ctx = (kind: string, i: number) => ({
     app: a.name,
     namespace: a.namespace,
@@ -42,6 +50,7 @@ function buildApp(w: StoryWorld, story: StoryInput, a: AppInput, path: string, p
   });
   a.deployments.forEach((d, i) => pods.push(...deployment(w, { ...ctx('deployments', i), d })));
   a.statefulSets.forEach((d, i) => pods.push(...statefulSet(w, { ...ctx('statefulSets', i), d })));
+  pods.push(...fromGit(w, a, repo, path));
   a.cronJobs.forEach((d, i) => cronJob(w, { ...ctx('cronJobs', i), d }));
   a.hooks.forEach((d, i) => hookJob(w, { ...ctx('hooks', i), d }));
   for (const s of a.services) service(w, a.name, a.namespace, s, pods);
@@ -52,9 +61,9 @@ function buildApp(w: StoryWorld, story: StoryInput, a: AppInput, path: string, p
 
 /** A story's repository kept on disk needs the story's folder to be found. */
 function git(story: StoryInput, base: string | undefined) {
-  if (!story.git) return {};
+  if (!story.git) return undefined;
   if (!base) throw new StoryProblem('git', 'a story with a repository on disk is read from a file');
-  return { git: [gitRepository({ url: story.repo, ...story.git, base, path: 'git' })] };
+  return gitRepository({ url: story.repo, ...story.git, base, path: 'git' });
 }
 
 function build(story: StoryInput, base: string | undefined): unknown {
@@ -62,11 +71,13 @@ function build(story: StoryInput, base: string | undefined): unknown {
   const w = new StoryWorld(story.metadata.name, now);
   for (const n of story.namespaces) namespace(w, n);
   const nodes = story.nodes.map((n) =>
-    typeof n === 'string' ? { name: n, cpu: '4', memory: '8Gi', events: [] } : n,
+    typeof n === 'string' ? { name: n, cpu: '4', memory: '8Gi', controlPlane: false, events: [] } : n,
   );
   const nodeObjects = nodes.map((n) => node(w, n));
+  const repo = git(story, base);
+  const history = repo && storyGit(repo.history);
   const pods: Obj[] = [];
-  story.apps.forEach((a, i) => buildApp(w, story, a, `apps.${i}`, pods));
+  story.apps.forEach((a, i) => buildApp(w, story, a, `apps.${i}`, pods, history));
   nodes.forEach((n, i) =>
     n.events.forEach((e, j) => storyEvent(w, nodeObjects[i] as Obj, e, undefined, `nodes.${i}.events.${j}`)),
   );
@@ -81,7 +92,7 @@ function build(story: StoryInput, base: string | undefined): unknown {
     now: story.now,
     argocd: [{ ...story.argocd, applications }],
     clusters: [{ ...story.cluster, objects: w.objects, logs: w.logs }],
-    ...git(story, base),
+    ...(repo ? { git: [repo] } : {}),
   };
   settleHealth(scenario, now);
   return scenario;

@@ -170,7 +170,14 @@ export function pod(w: StoryWorld, o: PodOrder): Obj {
           ? 'Running'
           : 'Pending');
   const conditions = conditionsOf(o, { phase, initDone, statuses, initStatuses }, w);
-  const ip = def.node && phase !== 'Failed' && phase !== 'Succeeded' ? w.podIp(def.node) : undefined;
+  const spec = templateSpec(template);
+  // A pod on the host's network has the node's address.
+  const ip =
+    def.node && phase !== 'Failed' && phase !== 'Succeeded'
+      ? spec.hostNetwork
+        ? w.hostIp(def.node)
+        : w.podIp(def.node)
+      : undefined;
   const since = w.at(def.created);
   const p = w.add({
     apiVersion: 'v1',
@@ -186,10 +193,10 @@ export function pod(w: StoryWorld, o: PodOrder): Obj {
       ownerReferences: [ownerRef(o.owner)],
     },
     spec: {
-      ...templateSpec(template),
+      ...spec,
       ...(def.node ? { nodeName: def.node } : {}),
-      serviceAccountName: 'default',
-      tolerations: TOLERATIONS,
+      serviceAccountName: spec.serviceAccountName ?? 'default',
+      tolerations: [...(spec.tolerations ?? []), ...TOLERATIONS],
     },
     status: {
       phase,

@@ -110,22 +110,24 @@ const Logs = z.record(
   z.union([LogText, z.strictObject({ current: LogText, previous: LogText.optional() })]),
 );
 
-export const PodSchema = z.strictObject({
-  created: Age,
-  /** Unset: never scheduled. */
-  node: z.string().optional(),
-  /** The state of a single-container pod; `containers` names them for a pod with several. Up when absent. */
-  state: StateSchema.optional(),
-  containers: z.record(z.string(), StateSchema).optional(),
-  init: z.record(z.string(), StateSchema).optional(),
-  phase: z.string().optional(),
-  /** The scheduler's PodScheduled=False message. */
-  unschedulable: z.string().optional(),
-  /** Whether the Ready condition is True; by default, whether every container is ready. */
-  ready: z.boolean().optional(),
-  /** The kubelet evicted the pod: its message and when. */
-  evicted: z.strictObject({ message: z.string(), at: Age }).optional(),
-  events: z.array(EventSchema).default([]),
-  logs: Logs.optional(),
-});
+export const PodSchema = z
+  .strictObject({
+    created: Age,
+    /** Unset: never scheduled. */
+    node: z.string().optional(),
+    /** The state of a single-container pod; `containers` names them for a pod with several. Up when absent. */
+    state: StateSchema.optional(),
+    containers: z.record(z.string(), StateSchema).optional(),
+    init: z.record(z.string(), StateSchema).optional(),
+    phase: z.string().optional(),
+    /** The scheduler's PodScheduled=False message. */
+    unschedulable: z.string().optional(),
+    /** Whether the Ready condition is True; by default, whether every container is ready. */
+    ready: z.boolean().optional(),
+    /** The kubelet evicted the pod: its message and when. */
+    evicted: z.strictObject({ message: z.string(), at: Age }).optional(),
+    events: z.array(EventSchema).default([]),
+    logs: Logs.optional(),
+  })
+  .meta({ id: 'StoryPod' }); // described once in docs/scenario.schema.json, where lists of pods refer to it
 export type PodInput = z.output<typeof PodSchema>;

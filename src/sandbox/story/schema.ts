@@ -129,11 +129,24 @@ const FailedSyncSchema = z.strictObject({
 });
 export type FailedSyncInput = z.output<typeof FailedSyncSchema>;
 
+/** A workload whose manifests come from the story's Git repository: only how its pods fared is told. */
+const GitWorkloadSchema = z.strictObject({
+  /** Its pods now (of the current revision); pod `i` of a StatefulSet, one a node of a DaemonSet. */
+  pods: z.array(PodSchema).default([]),
+  /** A Deployment's pods of the revision before, while a rolling update keeps them serving. */
+  previousPods: z.array(PodSchema).optional(),
+  progress: z.enum(['done', 'rolling', 'deadline']).optional(),
+});
+export type GitWorkloadInput = z.output<typeof GitWorkloadSchema>;
+
 export const AppSchema = z.strictObject({
   name: z.string(),
   namespace: z.string(),
   path: z.string(),
-  /** Deployed commits (keys that become commit ids), oldest first, with the age of each deployment. */
+  /**
+   * Deployed commits, oldest first, with the age of each deployment: keys that become commit ids,
+   * or in a story with `git`, `HEAD` and `HEAD~n` of its history.
+   */
   history: z.array(z.strictObject({ commit: z.string(), age: Age })).min(1),
   /** What Git's branch resolves to now, when newer than the deployed commit. */
   target: z.string().optional(),
@@ -151,6 +164,14 @@ export const AppSchema = z.strictObject({
   configMaps: z.array(z.strictObject({ name: z.string(), data: Labels })).default([]),
   ingresses: z.array(IngressSchema).default([]),
   hpas: z.array(HpaSchema).default([]),
+  /**
+   * In a story with `git`: the app's objects are what its syncs (`history`) applied from Git, and
+   * this says how the pods of each workload (`Deployment/<name>`, `StatefulSet/<name>`,
+   * `DaemonSet/<name>`) fared.
+   */
+  fromGit: z
+    .record(z.string().regex(/^(Deployment|StatefulSet|DaemonSet)\/.+$/), GitWorkloadSchema)
+    .default({}),
 });
 export type AppInput = z.output<typeof AppSchema>;
 
@@ -160,6 +181,12 @@ const NodeSchema = z.union([
     name: z.string(),
     cpu: z.string().default('4'),
     memory: z.string().default('8Gi'),
+    /** Its address on the network (10.0.0.x by default, one a node); pods on the host network share it. */
+    ip: z.string().optional(),
+    /** A kubeadm control-plane node (labelled so; untainted, it runs apps too). */
+    controlPlane: z.boolean().default(false),
+    /** When it last booted: its conditions changed then (41 days ago by default). */
+    booted: Age.optional(),
     /** The kubelet stopped posting status this long ago. */
     lostFor: Age.optional(),
     events: z.array(EventSchema).default([]),

@@ -11,7 +11,7 @@ import { hex, INSTANCE, managed, type Labels, type Obj, type StoryWorld } from '
 export function service(w: StoryWorld, app: string, namespace: string, s: ServiceInput, pods: Obj[]): Obj {
   const ip = (k: string) => parseInt(hex(`${w.seed}/${s.name}/${k}`, 2), 16);
   const clusterIP = s.headless ? 'None' : `10.96.${ip('ip')}.${(ip('ip2') % 250) + 2}`;
-  const svc = w.add({
+  const svc: Obj = w.add({
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { ...w.meta('Service', s.name, namespace, '60d'), labels: managed(app, s.name) },
@@ -28,14 +28,30 @@ export function service(w: StoryWorld, app: string, namespace: string, s: Servic
     },
     status: { loadBalancer: {} },
   });
-  // The endpoints controller: every live pod with an IP that the selector matches, by readiness.
+  endpoints(w, svc, pods, '60d');
+  return svc;
+}
+
+/** The port a Service's port reaches on a pod: a number, or a container port by its name. */
+function podPort(p: Obj | undefined, target: number | string): number {
+  if (typeof target === 'number') return target;
+  const ports = (p?.spec.containers ?? []).flatMap((c: Obj) => c.ports ?? []);
+  return (ports.find((x: Obj) => x.name === target)?.containerPort ??
+    ports[0]?.containerPort ??
+    8080) as number;
+}
+
+/** The endpoints controller: every live pod with an IP that the selector matches, by readiness. */
+export function endpoints(w: StoryWorld, svc: Obj, pods: Obj[], created: string): Obj {
+  const { name, namespace } = svc.metadata;
+  const selector: Labels = svc.spec.selector ?? {};
   const selected = pods.filter(
     (p) =>
       isLive(p) &&
       p.status.podIP &&
       !p.metadata.deletionTimestamp &&
       p.metadata.namespace === namespace &&
-      Object.entries(s.selector).every(([k, v]) => p.metadata.labels?.[k] === v),
+      Object.entries(selector).every(([k, v]) => p.metadata.labels?.[k] === v),
   );
   const address = (p: Obj) => ({
     ip: p.status.podIP,
@@ -44,12 +60,16 @@ export function service(w: StoryWorld, app: string, namespace: string, s: Servic
   });
   const ready = selected.filter(isReady).map(address);
   const notReady = selected.filter((p) => !isReady(p)).map(address);
-  const targetPort = (selected[0]?.spec.containers[0]?.ports?.[0]?.containerPort ?? 8080) as number;
-  w.add({
+  const ports = (svc.spec.ports as Obj[]).map((p) => ({
+    name: p.name,
+    port: podPort(selected[0], p.targetPort),
+    protocol: p.protocol,
+  }));
+  return w.add({
     apiVersion: 'v1',
     kind: 'Endpoints',
     metadata: {
-      ...w.meta('Endpoints', s.name, namespace, '60d'),
+      ...w.meta('Endpoints', name, namespace, created),
       labels: { ...svc.metadata.labels, 'endpoints.kubernetes.io/managed-by': 'endpoint-controller' },
     },
     ...(selected.length
@@ -58,13 +78,12 @@ export function service(w: StoryWorld, app: string, namespace: string, s: Servic
             {
               ...(ready.length ? { addresses: ready } : {}),
               ...(notReady.length ? { notReadyAddresses: notReady } : {}),
-              ports: [{ name: 'http', port: targetPort, protocol: 'TCP' }],
+              ports,
             },
           ],
         }
       : {}),
   });
-  return svc;
 }
 
 export function configMap(w: StoryWorld, app: string, namespace: string, name: string, data: Labels): Obj {

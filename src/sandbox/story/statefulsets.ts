@@ -6,6 +6,7 @@ import { resolve, templateSpec, type Container, type WorkloadOrder } from './con
 import { storyEvent } from './events.ts';
 import { isReady, pod } from './pods.ts';
 import type { StatefulSetInput } from './schema.ts';
+import { claim } from './storage.ts';
 import { managed, NAME, suffix, type Obj, type StoryWorld } from './world.ts';
 
 export function statefulSet(w: StoryWorld, o: WorkloadOrder<StatefulSetInput>): Obj[] {
@@ -45,8 +46,8 @@ export function statefulSet(w: StoryWorld, o: WorkloadOrder<StatefulSetInput>): 
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
     },
   });
-  const claim = pvc(w, { namespace, name: claimName, created: d.created, labels, ...d.storage });
-  d.storage.events.forEach((e, i) => storyEvent(w, claim, e, undefined, `${path}.storage.events.${i}`));
+  const pvc = claim(w, { namespace, name: claimName, created: d.created, labels, ...d.storage });
+  d.storage.events.forEach((e, i) => storyEvent(w, pvc, e, undefined, `${path}.storage.events.${i}`));
   const p = pod(w, {
     name: `${d.name}-0`,
     namespace,
@@ -77,50 +78,4 @@ export function statefulSet(w: StoryWorld, o: WorkloadOrder<StatefulSetInput>): 
     collisionCount: 0,
   };
   return [p];
-}
-
-/** A claim, Bound (by the local-path provisioner) or Pending. */
-function pvc(
-  w: StoryWorld,
-  o: {
-    namespace: string;
-    name: string;
-    className: string;
-    size: string;
-    created: string;
-    bound: boolean;
-    labels: Record<string, string>;
-  },
-): Obj {
-  const volume = `pvc-${w.uid('PersistentVolumeClaim', o.namespace, o.name)}`;
-  const provisioner = 'rancher.io/local-path';
-  return w.add({
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: {
-      ...w.meta('PersistentVolumeClaim', o.name, o.namespace, o.created),
-      labels: o.labels,
-      ...(o.bound
-        ? {
-            annotations: {
-              'pv.kubernetes.io/bind-completed': 'yes',
-              'pv.kubernetes.io/bound-by-controller': 'yes',
-              'volume.beta.kubernetes.io/storage-provisioner': provisioner,
-              'volume.kubernetes.io/storage-provisioner': provisioner,
-            },
-          }
-        : {}),
-      finalizers: ['kubernetes.io/pvc-protection'],
-    },
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      storageClassName: o.className,
-      resources: { requests: { storage: o.size } },
-      volumeMode: 'Filesystem',
-      ...(o.bound ? { volumeName: volume } : {}),
-    },
-    status: o.bound
-      ? { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: o.size } }
-      : { phase: 'Pending' },
-  });
 }

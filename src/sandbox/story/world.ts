@@ -25,6 +25,7 @@ export class StoryWorld {
   readonly logs: Record<string, string> = {};
   private readonly ips = new Map<string, number>();
   private readonly nodeIndex = new Map<string, number>();
+  private readonly given = new Map<string, string>();
 
   /** Keeps the ids of different stories apart. */
   readonly seed: string;
@@ -75,8 +76,10 @@ export class StoryWorld {
     return `10.42.${this.index(node)}.${n}`;
   }
 
-  hostIp(node: string): string {
-    return `10.0.0.${10 + this.index(node)}`;
+  /** A node's address: the one its story gives, or the next of 10.0.0.x. */
+  hostIp(node: string, given?: string): string {
+    if (given) this.given.set(node, given);
+    return this.given.get(node) ?? `10.0.0.${10 + this.index(node)}`;
   }
 
   podCidr(node: string): string {
