@@ -590,6 +590,27 @@ describe('the healthy apps', () => {
     }
   });
 
+  it("keeps ghcr.io's tags and the simulation's pulls in agreement", () => {
+    const sim = simulationView(scenario.simulation);
+    const tags = new Set(
+      scenario.registries.flatMap((r) =>
+        r.images.flatMap((i) => i.tags.map((t) => `${r.host}/${i.repository}:${t.tag}`)),
+      ),
+    );
+    // Every tag the registry has pulls; every ghcr.io image a container started from is there.
+    for (const t of tags) expect(sim.imageExists(t), t).toBe(true);
+    const started = ofKind('Pod').flatMap((p) =>
+      (p.status?.containerStatuses ?? [])
+        .filter((c: Any) => c.state?.running || c.lastState?.terminated)
+        .map((c: Any) => c.image as string),
+    );
+    const ghcr = [...new Set(started.filter((i) => i.startsWith('ghcr.io/')))];
+    expect(ghcr.length).toBeGreaterThan(5);
+    for (const image of ghcr) expect(tags.has(image), image).toBe(true);
+    // The tag flash-api-prod cannot pull is not there.
+    expect(tags.has('ghcr.io/sijunkim/flash-api:v1.15.0')).toBe(false);
+  });
+
   it('would stay healthy under the simulation: images exist, memory fits, Secret keys are there', () => {
     const sim = simulationView(SimulationSchema.parse(scenario.simulation));
     for (const a of healthy()) {

@@ -34,7 +34,7 @@ export interface Commit {
 }
 
 type Release = Record<FlashService, string>;
-const releases: Release[] = [
+export const releases: Release[] = [
   { 'flash-api': '1.13.0', 'flash-gateway': '0.9.2', 'flash-pay-worker': '1.5.3', 'flash-web': '2.6.0' },
   { 'flash-api': '1.14.0', 'flash-gateway': '0.9.3', 'flash-pay-worker': '1.5.4', 'flash-web': '2.7.0' },
   { 'flash-api': '1.14.2', 'flash-gateway': '0.9.4', 'flash-pay-worker': '1.6.0', 'flash-web': '2.7.3' },

@@ -107,9 +107,23 @@ export function botConfig(info: SandboxInfo, dataDir: string, setup: BotSetup = 
           ? { followUp: { settleSeconds: Math.max(0.2, 20 * setup.timeScale) } }
           : {}),
       },
-      // Images are looked up in the world's own registries (none: the plugin reads nothing).
-      ...(info.registries.length ? { registry: { registries: info.registries.map((r) => ({ ...r })) } } : {}),
       ...(setup.story ? storySections() : {}),
+      // Images are looked up in the world's own registries (none: the plugin reads nothing).
+      ...(info.registries.length
+        ? {
+            registry: {
+              registries: info.registries.map((r) => ({ ...r })),
+              // naver-news is tagged by CI build (master-<sha>): newer means built later.
+              ...(setup.story
+                ? {
+                    policies: [
+                      { apps: ['naver-news'], strategy: 'newest-build', allowTags: 'regexp:^master-' },
+                    ],
+                  }
+                : {}),
+            },
+          }
+        : {}),
     } as Record<string, unknown>,
   };
   if (plugins)
