@@ -213,10 +213,22 @@ describe('approvals survive SIGKILL at every step', () => {
     );
     // Any verdict shows the follow-up ran: in the demo world naver-news crash-loops and the mysql
     // StatefulSet does not settle at 2 replicas within the deadline.
-    for (const app of ['friend-app', 'grafana', 'mysql', 'naver-news'])
-      expect(replica.out + press.out, replica.out).toMatch(
-        new RegExp(`${app}(: the rollout of| synced to| did not become Healthy)`),
+    // The verdict is posted as the approval closes: wait for the words, not only the state.
+    const verdict = (app: string) =>
+      new RegExp(
+        `${app}(: the rollout of| synced to| did not become Healthy)|cannot tell whether ${app} runs`,
       );
+    await until(
+      'every follow-up verdict in the thread',
+      () => {
+        const missing = ['friend-app', 'grafana', 'mysql', 'naver-news'].filter(
+          (app) => !verdict(app).test(replica.out + press.out),
+        );
+        if (missing.length) throw new Error(`no verdict yet for ${missing.join(', ')}`);
+        return true;
+      },
+      10_000,
+    );
     replica.child.kill('SIGTERM');
     await replica.exited;
     console.log(
