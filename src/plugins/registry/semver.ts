@@ -19,14 +19,17 @@ export interface Version {
   parsed: semver.SemVer;
 }
 
+// Leading zeros are read as numbers (Masterminds' non-strict NewVersion does): calendar tags
+// such as 2026.08.1 are versions.
 const VERSION =
-  /^v?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
+  /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
 
 /** A tag read as a version, or undefined when it is not one (`latest`, `master-3f9c2e1`). */
 export function parseVersion(tag: string): Version | undefined {
   const m = VERSION.exec(tag);
   if (!m) return undefined;
-  const text = `${m[1]}.${m[2] ?? 0}.${m[3] ?? 0}${m[4] ? `-${m[4]}` : ''}`;
+  const n = (part: string | undefined) => Number(part ?? 0);
+  const text = `${n(m[1])}.${n(m[2])}.${n(m[3])}${m[4] ? `-${m[4]}` : ''}`;
   const parsed = semver.parse(text);
   return parsed ? { original: tag, parsed } : undefined;
 }
@@ -46,7 +49,7 @@ interface Bound {
   given: 0 | 1 | 2 | 3;
 }
 
-const PART = String.raw`(?:0|[1-9]\d*|x|X|\*)`;
+const PART = String.raw`(?:\d+|x|X|\*)`;
 const BOUND = new RegExp(
   String.raw`^v?(${PART})(?:\.(${PART}))?(?:\.(${PART}))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]+)?$`,
 );

@@ -56,6 +56,11 @@ describe('the documented constraint forms', () => {
     expect(ok('1.x', '1.15.2')).toBe(true);
     expect(ok('1.x', '2.0.0')).toBe(false);
   });
+  it('reads calendar tags with leading zeros as Masterminds does (2026.08.1 is 2026.8.1)', () => {
+    expect(ok('~2026.08', '2026.08.3')).toBe(true);
+    expect(ok('~2026.08', '2026.09.0')).toBe(false);
+    expect(pick(['2026.08.1', '2026.08.10', '2026.08.9'], {})).toBe('2026.08.10');
+  });
   it('a v prefix is the same version either way', () => {
     expect(ok('v1.x', '1.0')).toBe(true);
     expect(ok('1.x', 'v1.0')).toBe(true);
