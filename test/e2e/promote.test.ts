@@ -86,6 +86,12 @@ describe('gitops promote', () => {
   it('refuses bad environments and people who may not propose, proposing nothing', async () => {
     const unknown = await s.exec('/gitops promote flash-api --from qa --to prod', 'alice');
     expect(textOf(unknown)).toContain('qa is not an environment deckhand knows (dev, staging, prod).');
+    const skip = await s.exec('/gitops promote flash-api --from dev --to prod', 'alice');
+    expect(textOf(skip)).toContain(
+      'Promotion goes one environment forward, in the order dev → staging → prod: dev promotes to staging, not prod.',
+    );
+    const backwards = await s.exec('/gitops promote flash-api --from prod --to staging', 'alice');
+    expect(backwards.ok).toBe(false);
     const noFrom = await s.exec('/gitops promote flash-api --to prod', 'alice');
     expect(textOf(noFrom)).toContain('Say which environment to promote from: --from <env>.');
     const viewer = await s.exec('/gitops promote flash-api-staging --to prod', 'carol');

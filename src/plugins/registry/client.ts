@@ -83,6 +83,13 @@ export class RegistryClient {
       const body = (await res.json()) as { tags?: string[] | null };
       out.push(...(body.tags ?? []));
       next = nextPage(res.headers.get('link'));
+      // Credentials go to this registry only: a next page elsewhere is not followed.
+      if (next && new URL(next, this.ep.url).origin !== new URL(this.ep.url).origin)
+        throw this.unreadable(
+          repository,
+          'tags',
+          `its next tag page points to another host (${new URL(next, this.ep.url).origin})`,
+        );
     }
     return out;
   }
@@ -125,7 +132,12 @@ export class RegistryClient {
       accept: ACCEPT,
     });
     const text = await res.text();
-    const body = JSON.parse(text) as { manifests?: Descriptor[]; config?: Descriptor };
+    let body: { manifests?: Descriptor[]; config?: Descriptor };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw this.unreadable(repository, reference, 'its manifest is not JSON');
+    }
     // The spec's Docker-Content-Digest header is optional; the digest of the bytes is the truth.
     const digest =
       res.headers.get('docker-content-digest') ?? `sha256:${createHash('sha256').update(text).digest('hex')}`;

@@ -100,6 +100,8 @@ const within =
     semver.gte(v, low) && semver.lt(release(v), high);
 
 function comparator(op: string, b: Bound): Check {
+  // `*`, `x`, `*-0`: every version (the pre-release gate still applies: `*-0` admits them).
+  if (b.given === 0 && ['', '=', '~', '~>', '^', '>=', '=>'].includes(op)) return () => true;
   const exact = ver(b);
   const wild = b.given < 3;
   switch (op) {

@@ -19,6 +19,9 @@ export interface NextImage {
   tag?: string;
   digest?: string;
   policy: TagPolicy;
+  /** newest-build: when the picked tag and the running one were built. */
+  created?: string;
+  currentCreated?: string;
   /** Tags of the registry that were left out, with why (filters and strategy). */
   skipped: Skipped[];
   /** How many tags the registry has. */
@@ -84,8 +87,15 @@ export class Registries {
     const tags = await client.tags(repository, signal);
     const { kept, skipped } = filterTags(tags, policy);
     let facts: TagFacts[] = kept.map((tag) => ({ tag }));
-    if (policy.strategy === 'newest-build')
+    let currentCreated: string | undefined;
+    if (policy.strategy === 'newest-build') {
       facts = await this.dated(client, repository, kept, skipped, signal);
+      // The running build's date, so an older build is never offered as the newest.
+      if (current && tags.includes(current))
+        currentCreated =
+          facts.find((f) => f.tag === current)?.created ??
+          (await client.inspect(repository, current, signal)).created;
+    }
     if (policy.strategy === 'digest') {
       const want = policy.constraint?.trim() || current;
       if (!want) throw new InputError(`${image} has no tag for the digest strategy to follow.`);
@@ -94,8 +104,11 @@ export class Registries {
         facts = [{ tag: want, digest: (await client.inspect(repository, want, signal)).digest }];
     }
     const picked = pickTag(facts, policy);
+    const created = facts.find((f) => f.tag === picked.tag)?.created;
     return {
       repo,
+      ...(created ? { created } : {}),
+      ...(currentCreated ? { currentCreated } : {}),
       ...(current ? { current } : {}),
       ...(picked.tag ? { tag: picked.tag } : {}),
       ...(picked.digest ? { digest: picked.digest } : {}),

@@ -70,6 +70,10 @@ describe('the documented constraint forms', () => {
     expect(ok('2.x-0', '2.1.0')).toBe(true);
     expect(ok('2.x', '2.0.0-rc1')).toBe(false);
     expect(ok('2.x-0', '3.0.0-rc1')).toBe(false);
+    // The hint deckhand gives for no constraint: every version, pre-releases included.
+    expect(ok('*-0', '2.1.0-rc1')).toBe(true);
+    expect(ok('*-0', '2.1.0')).toBe(true);
+    expect(ok('*', '2.1.0-rc1')).toBe(false);
   });
   it('Masterminds ranges: tilde, caret, comparisons joined by commas or spaces, ||, hyphen', () => {
     expect(ok('~1.4', '1.4.9')).toBe(true);

@@ -81,6 +81,20 @@ describe('the policy of a bump without a tag', () => {
     ).rejects.toThrow("web's Image Updater annotation names an unknown update strategy: newest.");
   });
 
+  it('reads app-wide Image Updater settings for an image without an alias', async () => {
+    const reg = registry({ strategy: 'semver' });
+    await nextImageIntent(
+      app({
+        [`${IU}/image-list`]: 'ghcr.io/team/web',
+        [`${IU}/update-strategy`]: 'newest-build',
+        [`${IU}/allow-tags`]: 'regexp:^main-',
+      }),
+      reg.service,
+      {},
+    );
+    expect(reg.asked[0]).toEqual({ strategy: 'newest-build', allowTags: 'regexp:^main-' });
+  });
+
   it('uses the configured policy for an app Image Updater does not manage, semver otherwise', async () => {
     const configured = registry({ strategy: 'semver', constraint: '^1.0' });
     await nextImageIntent(app({}), configured.service, {});

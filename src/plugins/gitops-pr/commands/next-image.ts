@@ -82,7 +82,13 @@ function updaterPolicy(r: ResolvedApp, image: string): TagPolicy | undefined {
   const iu = r.view.imageUpdater;
   const entry = iu?.images.find((i) => canonicalRepo(i.image) === canonicalRepo(parseImage(image).repo));
   if (!iu || !entry) return undefined;
-  const s = (entry.alias && iu.settings[entry.alias]) || {};
+  // An alias's own setting wins; the app-wide annotation (`argocd-image-updater.argoproj.io/<key>`)
+  // applies to every image, and is the only one an image without an alias can have.
+  const own = (entry.alias && iu.settings[entry.alias]) || {};
+  const appWide = (key: string) => r.view.annotations[`argocd-image-updater.argoproj.io/${key}`];
+  const s: Record<string, string | undefined> = Object.fromEntries(
+    ['update-strategy', 'allow-tags', 'ignore-tags'].map((k) => [k, own[k] ?? appWide(k)]),
+  );
   const name = s['update-strategy'];
   const strategy = strategyOf(name);
   if (!strategy)
@@ -147,6 +153,15 @@ export async function nextImageIntent(
   if (next.policy.strategy === 'semver' && current.tag && compareTags(next.tag, current.tag) < 0)
     return {
       done: `${r.ref} runs ${current.tag}, newer than anything ${how} allows (the newest is ${next.tag}); nothing to bump.`,
+    };
+  if (
+    next.policy.strategy === 'newest-build' &&
+    next.created &&
+    next.currentCreated &&
+    Date.parse(next.created) <= Date.parse(next.currentCreated)
+  )
+    return {
+      done: `${r.ref} runs ${current.tag}, built ${next.currentCreated}; no tag ${how} allows was built later (the newest is ${next.tag}, built ${next.created}). ${skippedLine(next)}`.trim(),
     };
   const image = formatImage({
     repo: current.repo,

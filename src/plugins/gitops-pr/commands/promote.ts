@@ -139,6 +139,13 @@ async function promote(
   const fromEnv = args.from ?? named?.env;
   if (!fromEnv) throw new InputError(`Say which environment to promote from: --from <env>.`);
   if (fromEnv === args.to) throw new InputError(`${fromEnv} is both the source and the target.`);
+  // A promotion goes one environment forward: what reaches prod has run in staging.
+  const next = cfg.order[cfg.order.indexOf(fromEnv) + 1];
+  if (next !== args.to)
+    throw new InputError(
+      `Promotion goes one environment forward, in the order ${cfg.order.join(' → ')}: ${fromEnv} promotes to ${next ?? 'nothing'}, not ${args.to}.`,
+      { hint: `To put a given image in ${args.to}, use gitops bump.` },
+    );
   const source = inEnv(f, fromEnv);
   const target = inEnv(f, args.to);
   if (source.view.sync !== 'Synced' || source.view.health !== 'Healthy')
@@ -150,6 +157,14 @@ async function promote(
     const t = imagesOf(target).find((x) => canonicalRepo(x.repo) === canonicalRepo(img.repo));
     return t && (t.tag !== img.tag || t.digest !== img.digest) ? [{ from: t, to: img }] : [];
   });
+  const back = changes.find((c) => c.from.tag && c.to.tag && compareTags(c.to.tag, c.from.tag) < 0);
+  if (back)
+    throw new ConflictError(
+      `${target.view.name} runs ${back.from.tag}, newer than ${source.view.name}'s ${back.to.tag}: promoting would roll ${args.to} back.`,
+      {
+        hint: `To roll back on purpose, use gitops bump ${target.view.name} ${back.to.tag} or gitops revert.`,
+      },
+    );
   if (!changes.length)
     return {
       text: `${target.view.name} already runs what ${source.view.name} runs (${source.view.images.map((i) => i.image).join(', ')}); nothing to promote.`,

@@ -60,6 +60,13 @@ describe('.argocd-source files', () => {
       image: 'ghcr.io/sijunkim/naver-news-spring:master-484af0a',
     });
     expect(p.changes.map((c) => c.path)).toEqual(['k8s/apps/naver-news/kustomization.yaml']);
+    // The app's own list replaces the shared one whole, so the shared file's entry is not in effect.
+    const shadowed = { ...other, 'k8s/apps/naver-news/.argocd-source.yaml': written };
+    const q = await plan(naverNews, memoryTree(shadowed), {
+      kind: 'image',
+      image: 'ghcr.io/sijunkim/naver-news-spring:master-484af0a',
+    });
+    expect(q.changes.map((c) => c.path)).toEqual(['k8s/apps/naver-news/kustomization.yaml']);
   });
 
   it('asks which image a bare tag is for when the file sets several', async () => {

@@ -19,7 +19,11 @@ import { lookup, type Doc } from './yaml-edit.ts';
 /** The override files of an app's path, in the order Argo CD merges them. */
 export function sourceFiles(r: ResolvedApp, path: string): string[] {
   const { name, namespace } = r.app.metadata;
-  const own = namespace && namespace !== 'argocd' ? `${namespace}_${name}` : name;
+  // Argo CD names the app's file <ns>_<app> only outside its own (controller) namespace, which the
+  // Application reports as status.controllerNamespace (argocd, openshift-gitops, …).
+  const control =
+    (r.app.status as { controllerNamespace?: string } | undefined)?.controllerNamespace ?? 'argocd';
+  const own = namespace && namespace !== control ? `${namespace}_${name}` : name;
   return ['.argocd-source.yaml', `.argocd-source-${own}.yaml`].flatMap((f) => join(path, f) ?? []);
 }
 
@@ -56,6 +60,8 @@ export async function planSourceFileImage(
     if (!f) continue;
     const images = child(f.docs[0], 'kustomize', 'images');
     if (!isSeq(images)) continue;
+    // A merge patch replaces a list whole: the last file that lists images is the one in effect,
+    // and when it does not name this image, the manifests decide (no earlier file is looked at).
     const entries = images.items.filter((n): n is Scalar => isScalar(n) && typeof n.value === 'string');
     let matches = entries.filter((n) => {
       const e = entryRepo(String(n.value));
@@ -74,7 +80,7 @@ export async function planSourceFileImage(
           { hint: `Give the whole reference: gitops bump ${r.ref} <repository>:${wish.tag ?? wish.digest}.` },
         );
     }
-    if (matches.length !== 1) continue;
+    if (matches.length !== 1) return false;
     const node = matches[0] as Scalar;
     const text = String(node.value);
     const e = entryRepo(text);

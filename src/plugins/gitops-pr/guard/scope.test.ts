@@ -237,3 +237,21 @@ describe('the scope check refuses an edit that strays', () => {
     expect(checking(intent, after)).toThrow(/imagePullSecrets\[regcred\]\.name/);
   });
 });
+
+describe('the scope check on an .argocd-source file (a list of image references)', () => {
+  const FILE = 'apps/web/.argocd-source-web.yaml';
+  const before = 'kustomize:\n  images:\n  - ghcr.io/team/web:1.3.0\n  - ghcr.io/team/web-worker:2.0\n';
+  const bump: ChangeIntent = { kind: 'image', image: 'ghcr.io/team/web:1.4.0' };
+  const check = (after: string) => () => checkScope(bump, oneFile(FILE, before, after), 'web');
+  it('lets the asked entry through', () => {
+    expect(check(before.replace('web:1.3.0', 'web:1.4.0'))).not.toThrow();
+  });
+  it('refuses a comment on it, and another image whose name contains the asked one', () => {
+    expect(check(before.replace('web:1.3.0', 'web:1.4.0 # see https://example.com'))).toThrow(
+      UnintendedEditError,
+    );
+    expect(
+      check(before.replace('web:1.3.0', 'web:1.4.0').replace('web-worker:2.0', 'web-worker:6.6.6')),
+    ).toThrow(/web-worker:6\.6\.6/);
+  });
+});

@@ -10,7 +10,8 @@ import { posix } from 'node:path';
 import { InputError } from '../../../core/errors.ts';
 import { diffLines } from '../../../core/text/diff.ts';
 import type { Plan } from '../changes.ts';
-import { parseWish, type ImageWish } from '../edit/image-ref.ts';
+import { canonicalRepo } from '../../../core/image-ref.ts';
+import { parseImage, parseWish, type ImageWish } from '../edit/image-ref.ts';
 import { sameQuantity } from '../edit/quantity.ts';
 import { RESTART_ANNOTATION } from '../edit/workload-tree.ts';
 import type { ChangeIntent } from '../intents.ts';
@@ -59,8 +60,27 @@ function ruleFor(intent: ChangeIntent): Rule {
   }
 }
 
-const mentions = (value: string, wish: ImageWish): boolean =>
-  [wish.tag, wish.digest, wish.repo].some((part) => !!part && value.includes(part));
+/**
+ * Whether a written value is the image asked for. A whole reference (`repo:tag`, a kustomize
+ * `name=repo:tag` entry) must be that image exactly — `web-worker` is not `web`, and another
+ * image given the same tag is not the one asked for; a bare value (a values file's `tag: 1.4.0`)
+ * must be one of the parts asked.
+ */
+function mentions(value: string, wish: ImageWish): boolean {
+  // A bare digest (`sha256:…`) is a part, not a reference.
+  if (/^[a-z0-9]+:[a-fA-F0-9]{32,}$/.test(value)) return value === wish.digest;
+  const text = value.includes('=') ? value.slice(value.indexOf('=') + 1) : value;
+  if (text.includes('/') || /:[^/]*$/.test(text) || text.includes('@')) {
+    const ref = parseImage(text);
+    // Each part the value holds must be the part asked for (a newName holds only the repository).
+    if (wish.repo ? canonicalRepo(ref.repo) !== canonicalRepo(wish.repo) : !ref.tag && !ref.digest)
+      return false;
+    if (ref.tag !== undefined && ref.tag !== wish.tag) return false;
+    if (ref.digest !== undefined && ref.digest !== wish.digest) return false;
+    return true;
+  }
+  return [wish.tag, wish.digest, wish.repo].some((part) => !!part && value === part);
+}
 
 /**
  * Image and resources intents name one container. Another container may change only the same
@@ -96,7 +116,8 @@ function strayLines(
   const lines = (t: string) => (t === '' ? [] : t.replace(/\r?\n$/, '').split(/\r?\n/));
   // A list item with no key (`- ghcr.io/team/web:1.2`, an .argocd-source images entry) is
   // explained by the allowed value it holds.
-  const item = (line: string) => /^\s*-\s+(?:"([^"]*)"|'([^']*)'|([^#]*?))\s*(?:#.*)?$/.exec(line);
+  // (with no comment: a comment is words the intent did not ask for)
+  const item = (line: string) => /^\s*-\s+(?:"([^"]*)"|'([^']*)'|([^#'"\s]+))\s*$/.exec(line);
   return diffLines(lines(before), lines(after))
     .filter((e) => e.op !== ' ' && e.line.trim() !== '')
     .filter((e) => !(created && e.line.trim().startsWith('#')))
