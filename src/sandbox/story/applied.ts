@@ -7,7 +7,7 @@
  * cluster IP the API server allocated and the Endpoints the endpoints controller keeps.
  */
 import type { Manifest } from '../reconciler/kustomize.ts';
-import { endpoints } from './services.ts';
+import { clusterIpSpec, endpoints } from './services.ts';
 import { hex, type Any, type Obj, type StoryWorld } from './world.ts';
 
 export interface Applied {
@@ -109,12 +109,7 @@ export function appliedService(w: StoryWorld, m: Manifest, o: Applied, pods: Obj
   svc.spec = {
     type: 'ClusterIP',
     ...spec,
-    clusterIP,
-    clusterIPs: [clusterIP],
-    ipFamilies: ['IPv4'],
-    ipFamilyPolicy: 'SingleStack',
-    internalTrafficPolicy: 'Cluster',
-    sessionAffinity: 'None',
+    ...clusterIpSpec(clusterIP),
     ports: (spec.ports as Any[]).map((p) => ({
       ...p,
       protocol: p.protocol ?? 'TCP',

@@ -8,6 +8,16 @@ import { isLive, isReady } from './pods.ts';
 import type { HpaInput, IngressInput, ServiceInput, StoryInput } from './schema.ts';
 import { hex, INSTANCE, managed, type Labels, type Obj, type StoryWorld } from './world.ts';
 
+/** What the API server fills into a ClusterIP Service's spec (single-stack IPv4 defaults). */
+export const clusterIpSpec = (clusterIP: string) => ({
+  clusterIP,
+  clusterIPs: [clusterIP],
+  ipFamilies: ['IPv4'],
+  ipFamilyPolicy: 'SingleStack',
+  internalTrafficPolicy: 'Cluster',
+  sessionAffinity: 'None',
+});
+
 export function service(w: StoryWorld, app: string, namespace: string, s: ServiceInput, pods: Obj[]): Obj {
   const ip = (k: string) => parseInt(hex(`${w.seed}/${s.name}/${k}`, 2), 16);
   const clusterIP = s.headless ? 'None' : `10.96.${ip('ip')}.${(ip('ip2') % 250) + 2}`;
@@ -17,12 +27,7 @@ export function service(w: StoryWorld, app: string, namespace: string, s: Servic
     metadata: { ...w.meta('Service', s.name, namespace, '60d'), labels: managed(app, s.name) },
     spec: {
       type: 'ClusterIP',
-      clusterIP,
-      clusterIPs: [clusterIP],
-      ipFamilies: ['IPv4'],
-      ipFamilyPolicy: 'SingleStack',
-      internalTrafficPolicy: 'Cluster',
-      sessionAffinity: 'None',
+      ...clusterIpSpec(clusterIP),
       selector: s.selector,
       ports: [{ name: 'http', port: s.port, protocol: 'TCP', targetPort: 'http' }],
     },
