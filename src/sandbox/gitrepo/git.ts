@@ -4,7 +4,7 @@
  * with explicit authors and dates (so seeded shas are deterministic), refs updated with
  * compare-and-swap, and merges computed by `git merge-tree --write-tree`.
  */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,8 +79,20 @@ export function git(
         } else resolve(stdout.toString('utf8'));
       },
     );
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    writeInput(child, opts.input);
   });
+}
+
+/**
+ * Feeds a git child its stdin. A git that exits before reading it all (its repository removed
+ * under it, a bad object name) makes the write fail with EPIPE on the pipe, not on the child: with
+ * no listener that is an uncaught exception. The exit itself reaches the caller through execFile's
+ * callback, so the pipe's error carries nothing more.
+ */
+function writeInput(child: ChildProcess, input: string | Buffer | undefined): void {
+  if (input === undefined || !child.stdin) return;
+  child.stdin.on('error', () => {});
+  child.stdin.end(input);
 }
 
 const personEnv = (author: Person, committer: Person = author) => ({
@@ -221,7 +233,7 @@ export class BareRepo {
         },
         (err, stdout) => (err ? reject(err) : resolve(stdout)),
       );
-      child.stdin?.end(shas.join('\n') + '\n');
+      writeInput(child, shas.join('\n') + '\n');
     });
     // Each answer: "<sha> <type> <size>\n<content>\n", or "<sha> missing\n".
     let at = 0;
