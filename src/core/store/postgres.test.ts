@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestPostgres } from '../../../test/support/postgres.ts';
 import { ManualClock } from '../clock.ts';
@@ -32,6 +33,34 @@ describe.skipIf(!server.url)(`PostgresStore${skipped ? ` (skipped: ${skipped})` 
     await stores[0]?.collection<string>('x').put('k', 'v');
     expect(await stores[2]?.collection<string>('x').get('k')).toBe('v');
     await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('a connection that breaks as it is handed over (before its taker listens) is discarded, not fatal', async () => {
+    // A database restart can put ReadyForQuery and the 57P01 FATAL in one TCP chunk: pg-pool hands
+    // the client to the next waiter (removing its idle listener) and the same parse emits 'error'
+    // before the waiter's code runs. With no listener Node ends the process (seen on a replica).
+    const url = await server.freshUrl();
+    const store = await PostgresStore.open({ url, maxConnections: 1 }, new ManualClock());
+    const pool = (store as unknown as { pool: pg.Pool }).pool;
+    let broke = false;
+    pool.once('acquire', (client) => {
+      broke = true;
+      // Runs after pg-pool removed the idle listener and before tx() adds its own. What pg's client
+      // does with an ErrorResponse that no query is waiting for (pg/lib/client.js
+      // _handleErrorMessage → _handleErrorEvent): mark itself unusable and emit 'error'.
+      const fatal = new Error('terminating connection due to administrator command');
+      queueMicrotask(() =>
+        (client as unknown as { _handleErrorEvent(e: Error): void })._handleErrorEvent(fatal),
+      );
+    });
+    // tx() is where a checked-out client waits for its taker: pool.query listens synchronously.
+    await expect(store.tx((c) => c.query('SELECT 1'))).rejects.toThrow(/not queryable/);
+    expect(broke).toBe(true);
+    const docs = store.collection<string>('x');
+    // The broken connection is gone from the pool: the next write gets a fresh one.
+    await docs.put('k', 'w');
+    expect(await docs.get('k')).toBe('w');
+    await store.close();
   });
 
   it('open reports a database it cannot reach', async () => {

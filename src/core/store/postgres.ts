@@ -81,6 +81,12 @@ export class PostgresStore implements Store {
     // fresh one. node-postgres emits these on the pool only for idle clients (pg-pool's
     // idleListener); a checked-out client needs its own listener — see tx().
     this.pool.on('error', (err) => this.onConnectionError(err));
+    // Between pg-pool handing a client over (its idle listener removed) and tx() listening, the
+    // same TCP chunk can carry the server's 57P01 after ReadyForQuery: the client emits 'error'
+    // with nobody listening, and Node ends the process (a replica died so in a restart test).
+    // A listener for the client's whole life closes that gap; the client is already marked
+    // unusable (pg's _queryable), so its next statement fails and release() discards it.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
     this.ready = this.migrate();
     // Callers see a failed migration through their first query; this keeps it from being unhandled.
     this.ready.catch(() => {});
