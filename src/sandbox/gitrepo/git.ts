@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BoundedMap, cachedGit, forgetRepo, type Outcome } from './read-cache.ts';
 
 export interface Person {
   name: string;
@@ -51,13 +52,26 @@ const isolated = {
   LC_ALL: 'C',
 };
 
-/** Run git against a bare repository; resolves with stdout. */
-export function git(
+/**
+ * Run git against a bare repository; resolves with stdout. Reads answered since the refs last
+ * moved are answered from memory (read-cache.ts).
+ */
+export async function git(
   dir: string,
   args: string[],
   opts: { input?: string | Buffer; env?: Record<string, string> } = {},
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
+  const o = await cachedGit(dir, args, opts, () => run(dir, args, opts));
+  if (o.ok) return o.stdout;
+  throw new GitError(o.message, o);
+}
+
+function run(
+  dir: string,
+  args: string[],
+  opts: { input?: string | Buffer; env?: Record<string, string> },
+): Promise<Outcome> {
+  return new Promise((resolve) => {
     const child = execFile(
       'git',
       ['-c', 'core.autocrlf=false', '-c', 'init.defaultBranch=master', ...args],
@@ -67,16 +81,14 @@ export function git(
         encoding: 'buffer',
       },
       (err, stdout, stderr) => {
-        if (err) {
-          const exitCode = typeof err.code === 'number' ? err.code : -1;
-          reject(
-            new GitError(`git ${args[0]} failed: ${stderr.toString().trim() || err.message}`, {
-              stderr: stderr.toString(),
-              stdout: stdout.toString(),
-              exitCode,
-            }),
-          );
-        } else resolve(stdout.toString('utf8'));
+        if (!err) return resolve({ ok: true, stdout: stdout.toString('utf8') });
+        resolve({
+          ok: false,
+          message: `git ${args[0]} failed: ${stderr.toString().trim() || err.message}`,
+          stderr: stderr.toString(),
+          stdout: stdout.toString(),
+          exitCode: typeof err.code === 'number' ? err.code : -1,
+        });
       },
     );
     writeInput(child, opts.input);
@@ -111,9 +123,12 @@ export const parsePerson = (s: string, date: string): Person => {
 
 export class BareRepo {
   readonly dir: string;
+  /** Blob contents by sha (immutable), so the reconciler's snapshots do not read them again. */
+  private readonly blobCache = new BoundedMap<string, Buffer>(32 * 1024 * 1024, (b) => b.length);
 
   constructor(dir: string) {
     this.dir = dir;
+    forgetRepo(dir);
   }
 
   async init(): Promise<void> {
@@ -204,24 +219,19 @@ export class BareRepo {
   }
 
   async blob(sha: string): Promise<Buffer | undefined> {
-    return new Promise((resolve) => {
-      execFile(
-        'git',
-        ['cat-file', 'blob', sha],
-        {
-          env: { ...process.env, ...isolated, GIT_DIR: this.dir },
-          encoding: 'buffer',
-          maxBuffer: 64 * 1024 * 1024,
-        },
-        (err, stdout) => resolve(err ? undefined : stdout),
-      );
-    });
+    return (await this.blobs([sha])).get(sha);
   }
 
   /** Many blobs in one `git cat-file --batch` run (a process per blob is far too slow for a tree). */
   async blobs(shas: string[]): Promise<Map<string, Buffer>> {
     const out = new Map<string, Buffer>();
-    if (!shas.length) return out;
+    const wanted: string[] = [];
+    for (const sha of new Set(shas)) {
+      const known = this.blobCache.get(sha);
+      if (known) out.set(sha, known);
+      else wanted.push(sha);
+    }
+    if (!wanted.length) return out;
     const raw = await new Promise<Buffer>((resolve, reject) => {
       const child = execFile(
         'git',
@@ -233,7 +243,7 @@ export class BareRepo {
         },
         (err, stdout) => (err ? reject(err) : resolve(stdout)),
       );
-      writeInput(child, shas.join('\n') + '\n');
+      writeInput(child, wanted.join('\n') + '\n');
     });
     // Each answer: "<sha> <type> <size>\n<content>\n", or "<sha> missing\n".
     let at = 0;
@@ -242,8 +252,15 @@ export class BareRepo {
       const [sha, type, size] = raw.subarray(at, nl).toString('utf8').split(' ') as [string, string, string?];
       at = nl + 1;
       if (type === 'missing' || size === undefined) continue;
+      if (type !== 'blob') {
+        at += Number(size) + 1;
+        continue;
+      }
       const n = Number(size);
-      out.set(sha, raw.subarray(at, at + n));
+      const content = raw.subarray(at, at + n);
+      out.set(sha, content);
+      // A blob's content never changes; a name that is not a full sha could (a branch:path).
+      if (/^[0-9a-f]{40}$/.test(sha) && n <= 1024 * 1024) this.blobCache.set(sha, Buffer.from(content));
       at += n + 1;
     }
     return out;

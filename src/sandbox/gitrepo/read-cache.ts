@@ -1,0 +1,225 @@
+/**
+ * Answers of git reads kept in memory, so the sandbox's Git host does not start a git process for
+ * a question it already answered. A pull request's life asks the same things dozens of times (the
+ * branch list, the head commit, its tree); each git process costs milliseconds of CPU, and the
+ * test suite started over a thousand for one file.
+ *
+ * What makes a kept answer right:
+ * - Objects are immutable and a repository never loses one (the sandbox never runs gc), so a read
+ *   that succeeded stays right until a ref moves: refs are the only mutable input.
+ * - Every ref write goes through `git()` in this process, and bumps the repository's generation;
+ *   answers are kept per generation. A read that started before a write is kept under the old
+ *   generation, which nobody asks again.
+ * - A read that failed may succeed later (the object it missed gets written), so failures are
+ *   not kept, except the exit statuses that answer a question about objects that exist (a merge
+ *   with conflicts, "not an ancestor", an invalid ref name).
+ * - A batch read that reported a missing object is not kept, for the same reason.
+ */
+
+/** Commands that read refs and objects and write neither. */
+const READS = new Set([
+  'cat-file',
+  'check-ref-format',
+  'diff',
+  'for-each-ref',
+  'log',
+  'ls-tree',
+  'merge-base',
+  'merge-tree', // --write-tree adds objects (deterministically), never a ref
+  'rev-list',
+  'rev-parse',
+  'show',
+]);
+
+/**
+ * Commands that add objects or work on a throwaway index (GIT_INDEX_FILE) and move no ref: they
+ * are not kept (their answer depends on input or an index) but they do not make kept reads stale.
+ */
+const OBJECT_WRITES = new Set([
+  'commit-tree',
+  'hash-object',
+  'mktree',
+  'read-tree',
+  'update-index',
+  'write-tree',
+]);
+
+/** Exit statuses other than 0 that answer the question rather than report a missing object. */
+const ANSWERS: Record<string, number[]> = {
+  'merge-tree': [1], // conflicts
+  'merge-base': [1], // --is-ancestor: no
+  'check-ref-format': [1], // not a valid name
+};
+
+export type Outcome =
+  | { ok: true; stdout: string }
+  | { ok: false; stdout: string; stderr: string; exitCode: number; message: string };
+
+const MAX_BYTES = 32 * 1024 * 1024;
+
+interface RepoCache {
+  generation: number;
+  /** Reads that name objects only (full shas): right for the repository's life. */
+  byObjects: Map<string, Outcome>;
+  /** Reads that name refs (a branch, HEAD~1, the ref list): right until a ref moves. */
+  byRefs: Map<string, Outcome>;
+  inflight: Map<string, Promise<Outcome>>;
+}
+
+const repos = new Map<string, RepoCache>();
+let bytes = 0;
+
+const repoOf = (dir: string): RepoCache => {
+  let r = repos.get(dir);
+  if (!r)
+    repos.set(dir, (r = { generation: 0, byObjects: new Map(), byRefs: new Map(), inflight: new Map() }));
+  return r;
+};
+
+const sizeOf = (o: Outcome) => o.stdout.length + (o.ok ? 0 : o.stderr.length) + 64;
+
+const drop = (answers: Map<string, Outcome>) => {
+  for (const o of answers.values()) bytes -= sizeOf(o);
+  answers.clear();
+};
+
+/** The git subcommand of an argument list (after any `-c name=value` pairs), and where it is. */
+function subcommand(args: string[]): [string, number] {
+  let i = 0;
+  while (args[i] === '-c') i += 2;
+  return [args[i] ?? '', i];
+}
+
+const OBJECT_NAME = /^[0-9a-f]{40}(\^\{(commit|tree|blob)\})?$/;
+
+/** Whether a read names objects only: every revision argument and input line a full sha. */
+function namesObjectsOnly(sub: string, rest: string[], input: string): boolean {
+  if (sub === 'for-each-ref') return false;
+  if (sub === 'check-ref-format') return true; // a pure function of the name
+  const revs: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i] as string;
+    if (a === '--') break; // paths follow
+    if (a.startsWith('-')) continue;
+    if (sub === 'cat-file' && i === 0 && /^(blob|tree|commit|tag|-t|-s|-p)$/.test(a)) continue;
+    revs.push(...a.split(/\.\.\.?/));
+  }
+  revs.push(...input.split('\n').filter(Boolean));
+  return revs.every((r) => OBJECT_NAME.test(r));
+}
+
+/** A repository made anew at `dir` (tests reuse paths): nothing known about the old one holds. */
+export function forgetRepo(dir: string): void {
+  const r = repos.get(dir);
+  if (!r) return;
+  drop(r.byObjects);
+  drop(r.byRefs);
+  repos.delete(dir);
+}
+
+/**
+ * Runs `exec` for a git command in `dir`, answering from memory when the same read was answered
+ * since the repository's refs last moved (or ever, for a read of objects by sha).
+ */
+export async function cachedGit(
+  dir: string,
+  args: string[],
+  opts: { input?: string | Buffer; env?: Record<string, string> },
+  exec: () => Promise<Outcome>,
+): Promise<Outcome> {
+  const [sub, at] = subcommand(args);
+  const repo = repoOf(dir);
+  // Custom env (an index file, commit dates) makes the answer depend on more than the arguments.
+  if (!READS.has(sub) || (opts.env && Object.keys(opts.env).length)) {
+    if (OBJECT_WRITES.has(sub)) return exec();
+    // A ref may move: what was read through refs is stale from the moment the write starts.
+    repo.generation++;
+    drop(repo.byRefs);
+    try {
+      return await exec();
+    } finally {
+      repo.generation++;
+      drop(repo.byRefs);
+    }
+  }
+  const input =
+    opts.input === undefined ? '' : Buffer.isBuffer(opts.input) ? opts.input.toString('latin1') : opts.input;
+  const answers = namesObjectsOnly(sub, args.slice(at + 1), input) ? repo.byObjects : repo.byRefs;
+  const key = `${args.join('\0')}\0${input}`;
+  const known = answers.get(key);
+  if (known) {
+    // Most recently used last, so eviction takes the oldest.
+    answers.delete(key);
+    answers.set(key, known);
+    return known;
+  }
+  const generation = repo.generation;
+  const flight = `${generation}\0${key}`;
+  const pending = repo.inflight.get(flight);
+  if (pending) return pending;
+  const run = exec().then((o) => {
+    // A read that overlapped a ref write may have seen either side of it: not kept.
+    if (keepable(sub, o) && repos.get(dir) === repo && repo.generation === generation)
+      remember(answers, key, o);
+    return o;
+  });
+  repo.inflight.set(flight, run);
+  try {
+    return await run;
+  } finally {
+    repo.inflight.delete(flight);
+  }
+}
+
+function keepable(sub: string, o: Outcome): boolean {
+  if (!o.ok) return (ANSWERS[sub] ?? []).includes(o.exitCode);
+  // `cat-file --batch*` says "<name> missing" for an object that may be written later.
+  return !(sub === 'cat-file' && / missing$/m.test(o.stdout));
+}
+
+function remember(answers: Map<string, Outcome>, key: string, o: Outcome): void {
+  answers.set(key, o);
+  bytes += sizeOf(o);
+  if (bytes <= MAX_BYTES) return;
+  for (const r of repos.values())
+    for (const m of [r.byRefs, r.byObjects])
+      for (const [k, old] of m) {
+        if (bytes <= MAX_BYTES) return;
+        m.delete(k);
+        bytes -= sizeOf(old);
+      }
+}
+
+/** A map that forgets its least recently used entries beyond a size budget. */
+export class BoundedMap<K, V> {
+  private readonly entries = new Map<K, V>();
+  private size = 0;
+  private readonly budget: number;
+  private readonly sizeOf: (v: V) => number;
+  constructor(budget: number, sizeOf: (v: V) => number) {
+    this.budget = budget;
+    this.sizeOf = sizeOf;
+  }
+
+  get(k: K): V | undefined {
+    const v = this.entries.get(k);
+    if (v !== undefined) {
+      this.entries.delete(k);
+      this.entries.set(k, v);
+    }
+    return v;
+  }
+
+  set(k: K, v: V): void {
+    const old = this.entries.get(k);
+    if (old !== undefined) this.size -= this.sizeOf(old);
+    this.entries.delete(k);
+    this.entries.set(k, v);
+    this.size += this.sizeOf(v);
+    for (const [key, value] of this.entries) {
+      if (this.size <= this.budget) break;
+      this.entries.delete(key);
+      this.size -= this.sizeOf(value);
+    }
+  }
+}
