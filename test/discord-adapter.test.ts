@@ -50,7 +50,11 @@ beforeAll(async () => {
       cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
       cfg.identities.bob = { ...cfg.identities.bob, discord: BOB };
       cfg.identities.alice = { ...cfg.identities.alice, discord: ALICE };
-      cfg.plugins.gitops.followUp = { timeoutSeconds: 600, settleSeconds: 0.2 };
+      cfg.plugins.gitops.followUp = {
+        ...cfg.plugins.gitops.followUp,
+        timeoutSeconds: 600,
+        settleSeconds: 0.2,
+      };
       cfg.adapters.discord = {
         enabled: true,
         botToken: 'discord-bot-token-for-tests',

@@ -54,7 +54,7 @@ function socketMode(cfg: Record<string, any>, appToken: string, apiUrl: string):
   cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
   cfg.identities.alice = { ...cfg.identities.alice, slack: ALICE };
   cfg.identities.bob = { ...cfg.identities.bob, slack: BOB };
-  cfg.plugins.gitops.followUp = { timeoutSeconds: 600, settleSeconds: 0.2 };
+  cfg.plugins.gitops.followUp = { ...cfg.plugins.gitops.followUp, timeoutSeconds: 600, settleSeconds: 0.2 };
   // The loaded configuration is already parsed: the section gets its defaults from the schema.
   cfg.adapters.slack = SlackConfigSchema.parse({
     mode: 'socket',

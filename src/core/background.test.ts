@@ -38,4 +38,12 @@ describe('LoopHealth', () => {
       }),
     ).resolves.toBeUndefined();
   });
+
+  it('refuses a period that is not a positive number (a hand-built config missing its field)', () => {
+    const { log } = recordingLog();
+    expect(() => new LoopHealth('follow-up sweep', log, { baseMs: Number.NaN })).toThrow(
+      /follow-up sweep.*NaN/,
+    );
+    expect(() => new LoopHealth('x', log, { baseMs: 0 })).toThrow(RangeError);
+  });
 });

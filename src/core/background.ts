@@ -21,6 +21,12 @@ export class LoopHealth {
     this.log = log;
     this.baseMs = opts.baseMs ?? 1_000;
     this.maxMs = opts.maxMs ?? 60_000;
+    // A period that is not a number (a config section built by hand, missing its field) would
+    // make setTimeout run the loop every millisecond: refuse it where the mistake is made.
+    if (!(this.baseMs > 0 && this.maxMs > 0))
+      throw new RangeError(
+        `${what}: the loop's period must be a positive number of ms, not ${this.baseMs}/${this.maxMs}`,
+      );
   }
 
   /** Run one pass of the loop's work; a failure is recorded here and never rethrown. */

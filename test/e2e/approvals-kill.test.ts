@@ -46,7 +46,11 @@ function tune(cfg: Record<string, any>): void {
   cfg.server = { enabled: false };
   cfg.log = { ...cfg.log, level: 'debug', format: 'json' };
   cfg.plugins.gitops.merge = { leaseSeconds: LEASE_SECONDS, sweepSeconds: 0.2 };
-  cfg.plugins.gitops.followUp = { timeoutSeconds: FOLLOW_UP_SECONDS, settleSeconds: 0.1 };
+  cfg.plugins.gitops.followUp = {
+    ...cfg.plugins.gitops.followUp,
+    timeoutSeconds: FOLLOW_UP_SECONDS,
+    settleSeconds: 0.1,
+  };
 }
 
 let n = 0;

@@ -15,7 +15,7 @@ let s: SandboxBot;
 beforeAll(async () => {
   s = await startSandboxBot({
     overrides: (cfg) => {
-      cfg.plugins.gitops.followUp = { timeoutSeconds: 5, settleSeconds: 0.1 };
+      cfg.plugins.gitops.followUp = { ...cfg.plugins.gitops.followUp, timeoutSeconds: 5, settleSeconds: 0.1 };
     },
   });
 }, 60_000);
@@ -31,7 +31,7 @@ describe('approvals', () => {
     const ids = actionsOf(await s.exec('/gitops scale friend-app 3', 'alice'));
     // A second bot on the same data directory: the first one is gone, its buttons are not.
     const { bot, adapter } = await botFor(s.run, (cfg) => {
-      cfg.plugins.gitops.followUp = { timeoutSeconds: 5, settleSeconds: 0.1 };
+      cfg.plugins.gitops.followUp = { ...cfg.plugins.gitops.followUp, timeoutSeconds: 5, settleSeconds: 0.1 };
     });
     try {
       const r = await execOnce(bot, adapter, {
@@ -177,7 +177,7 @@ describe('deciding by command: gitops approve | reject | withdraw <pr>', () => {
 describe('deciding by command is checked where the card is, as the button is', () => {
   it('an approver bound to one channel cannot approve, by typing there, a card posted in another', async () => {
     const { bot, adapter } = await botFor(s.run, (cfg) => {
-      cfg.plugins.gitops.followUp = { timeoutSeconds: 5, settleSeconds: 0.1 };
+      cfg.plugins.gitops.followUp = { ...cfg.plugins.gitops.followUp, timeoutSeconds: 5, settleSeconds: 0.1 };
       cfg.identities.dave = { name: 'Dave' };
       cfg.access.bindings.push({ roles: ['approver'], users: ['dave'], groups: [], channels: ['sandbox'] });
     });

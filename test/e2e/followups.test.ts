@@ -15,7 +15,11 @@ const posted: Message[] = [];
 beforeAll(async () => {
   s = await startSandboxBot({
     overrides: (cfg) => {
-      cfg.plugins.gitops.followUp = { timeoutSeconds: 600, settleSeconds: 0.2 };
+      cfg.plugins.gitops.followUp = {
+        ...cfg.plugins.gitops.followUp,
+        timeoutSeconds: 600,
+        settleSeconds: 0.2,
+      };
     },
   });
   const post = s.bot.chat.post.bind(s.bot.chat);

@@ -19,8 +19,7 @@ const posted: Message[] = [];
 beforeAll(async () => {
   s = await startSandboxBot({
     overrides: (cfg) => {
-      cfg.commands = { ...cfg.commands, timeoutMs: DEADLINE_MS };
-      cfg.plugins.gitops.followUp = { timeoutSeconds: 2, settleSeconds: 0.1 };
+      cfg.plugins.gitops.followUp = { ...cfg.plugins.gitops.followUp, timeoutSeconds: 2, settleSeconds: 0.1 };
     },
   });
   const post = s.bot.chat.post.bind(s.bot.chat);
@@ -53,20 +52,36 @@ const until = (what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 2
 describe('Git writes under faults (issue 20)', () => {
   it('a command past its deadline is cancelled: nothing is pushed or opened afterwards', async () => {
     const before = await deckhandBranches();
-    // Each Git answer takes most of the deadline: the second read is in flight when it fires.
-    await s.run.sandbox.setFaults('git', { latencyMs: DEADLINE_MS * 0.6 });
-    const t0 = Date.now();
-    const r = await s.exec('/gitops scale mysql 4', 'alice');
-    await calm();
-    expect(r.ok).toBe(false);
-    expect(textOf(r)).toMatch(/did not finish within/);
-    // An abandoned run would now race on with a fast host; give it well past its next answer.
-    const quietUntil = t0 + DEADLINE_MS * 1.6;
-    while (Date.now() < quietUntil) {
-      expect(await deckhandBranches()).toEqual(before);
-      await new Promise((res) => setTimeout(res, 25));
+    // A bot of its own with the short deadline, so the other tests race nothing but each other.
+    const { bot, adapter } = await botFor(s.run, (cfg) => {
+      cfg.commands = { ...cfg.commands, timeoutMs: DEADLINE_MS };
+    });
+    try {
+      // Each Git answer takes most of the deadline: the second read is in flight when it fires.
+      await s.run.sandbox.setFaults('git', { latencyMs: DEADLINE_MS * 0.6 });
+      const t0 = Date.now();
+      const r = await execOnce(bot, adapter, {
+        line: '/gitops scale mysql 4',
+        as: 'alice',
+        channel: 'console',
+        json: true,
+        out: { write: () => {} },
+      });
+      await calm();
+      expect(r.ok).toBe(false);
+      expect(textOf(r)).toMatch(/did not finish within/);
+      // An abandoned run would now race on with a fast host; give it well past its next answer.
+      const quietUntil = t0 + DEADLINE_MS * 1.6;
+      while (Date.now() < quietUntil) {
+        expect(await deckhandBranches()).toEqual(before);
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      expect([...(await openPulls()).keys()].filter((b) => b.includes('/mysql-'))).toEqual([]);
+    } finally {
+      await calm();
+      // Stopped only now: its abandoned run had every chance to write.
+      await bot.stop(2_000);
     }
-    expect([...(await openPulls()).keys()].filter((b) => b.includes('/mysql-'))).toEqual([]);
   }, 30_000);
 
   it('with 15% of Git requests failing, no branch is left without its pull request', async () => {

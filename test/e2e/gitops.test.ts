@@ -13,7 +13,7 @@ let s: SandboxBot;
 beforeAll(async () => {
   s = await startSandboxBot({
     overrides: (cfg) => {
-      cfg.plugins.gitops.followUp = { timeoutSeconds: 8, settleSeconds: 0.2 };
+      cfg.plugins.gitops.followUp = { ...cfg.plugins.gitops.followUp, timeoutSeconds: 8, settleSeconds: 0.2 };
     },
   });
 }, 60_000);

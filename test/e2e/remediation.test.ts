@@ -113,7 +113,7 @@ beforeAll(async () => {
         webhookToken: TOKEN,
         defaultChannel: 'console:ops',
       };
-      cfg.plugins.gitops.followUp = { timeoutSeconds: 8, settleSeconds: 0.2 };
+      cfg.plugins.gitops.followUp = { ...cfg.plugins.gitops.followUp, timeoutSeconds: 8, settleSeconds: 0.2 };
       cfg.plugins.remediation = RemediationConfigSchema.parse({
         rules: [
           {
