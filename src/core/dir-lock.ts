@@ -4,7 +4,7 @@
  * whose process is gone is taken over: a crash must not block the next start.
  */
 import { randomUUID } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeckError } from './errors.ts';
 
@@ -101,7 +101,11 @@ export function lockDir(dir: string, what: string, hint: string): { release(): v
 /** Remove a stale lock, unless someone else is replacing it or it changed meanwhile. */
 function takeOver(dir: string, file: string, seen: Holder | undefined): void {
   const guard = join(dir, TAKEOVER_FILE);
-  if (ageMs(guard) > ABANDONED_MS) rmSync(guard, { force: true });
+  // Only a guard that exists and is old: "missing" reads as infinitely old, and removing it then
+  // would remove the guard another process creates in between — both would replace the lock, and
+  // the second would delete the first's new one (two winners, seen under load).
+  const guardAge = ageMs(guard);
+  if (Number.isFinite(guardAge) && guardAge > ABANDONED_MS) rmSync(guard, { force: true });
   try {
     writeFileSync(guard, String(process.pid), { flag: 'wx' });
   } catch {
@@ -109,8 +113,9 @@ function takeOver(dir: string, file: string, seen: Holder | undefined): void {
   }
   try {
     const now = holderOf(file);
-    if (now?.token === seen?.token && now?.pid === seen?.pid && stale(file, now))
-      rmSync(file, { force: true });
+    // No file means nothing to replace: the winner's link may land between a check and the rm.
+    const unchanged = now ? now.token === seen?.token && now.pid === seen?.pid : !seen && existsSync(file);
+    if (unchanged && stale(file, now)) rmSync(file, { force: true });
   } finally {
     rmSync(guard, { force: true });
   }
