@@ -45,5 +45,6 @@ describe('LoopHealth', () => {
       /follow-up sweep.*NaN/,
     );
     expect(() => new LoopHealth('x', log, { baseMs: 0 })).toThrow(RangeError);
+    expect(() => new LoopHealth('x', log, { baseMs: 30 * 86_400_000 })).toThrow(RangeError);
   });
 });

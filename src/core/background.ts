@@ -8,6 +8,9 @@
 import { newErrorId } from './errors.ts';
 import type { Logger } from './logging.ts';
 
+/** The longest delay setTimeout honours; a longer one fires after 1 ms. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export class LoopHealth {
   private readonly what: string;
   private readonly log: Logger;
@@ -21,9 +24,11 @@ export class LoopHealth {
     this.log = log;
     this.baseMs = opts.baseMs ?? 1_000;
     this.maxMs = opts.maxMs ?? 60_000;
-    // A period that is not a number (a config section built by hand, missing its field) would
-    // make setTimeout run the loop every millisecond: refuse it where the mistake is made.
-    if (!(this.baseMs > 0 && this.maxMs > 0))
+    // A period that is not a number (a config section built by hand, missing its field), or one
+    // beyond setTimeout's 2^31-1 ms (about 24.8 days), would make the loop run every millisecond:
+    // refuse it where the mistake is made.
+    const valid = (ms: number) => ms > 0 && ms <= MAX_TIMEOUT_MS;
+    if (!valid(this.baseMs) || !valid(this.maxMs))
       throw new RangeError(
         `${what}: the loop's period must be a positive number of ms, not ${this.baseMs}/${this.maxMs}`,
       );

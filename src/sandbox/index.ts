@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import { lockDir } from '../core/dir-lock.ts';
 import { createArgoServer } from './argo-api/server.ts';
 import { createControlServer } from './control.ts';
+import { forgetRepo } from './gitrepo/read-cache.ts';
 import { GitRepos, type BranchMoved } from './gitrepo/repos.ts';
 import { createGitHubServer } from './github-api/server.ts';
 import type { SandboxServer } from './http.ts';
@@ -170,6 +171,9 @@ export class Sandbox {
     try {
       await Promise.all([...this.servers.values()].map((s) => s.close()));
     } finally {
+      // What the repositories answered is of no use once the world is gone (a process that
+      // starts many worlds, the tests, would keep it all).
+      for (const r of this.repos.all()) forgetRepo(r.git.dir);
       this.release();
     }
   }

@@ -40,7 +40,11 @@ describe.skipIf(!server.url)(`PostgresStore${skipped ? ` (skipped: ${skipped})` 
     // the client to the next waiter (removing its idle listener) and the same parse emits 'error'
     // before the waiter's code runs. With no listener Node ends the process (seen on a replica).
     const url = await server.freshUrl();
-    const store = await PostgresStore.open({ url, maxConnections: 1 }, new ManualClock());
+    const heard: Error[] = [];
+    const store = await PostgresStore.open(
+      { url, maxConnections: 1, onConnectionError: (e) => heard.push(e) },
+      new ManualClock(),
+    );
     const pool = (store as unknown as { pool: pg.Pool }).pool;
     let broke = false;
     pool.once('acquire', (client) => {
@@ -56,6 +60,7 @@ describe.skipIf(!server.url)(`PostgresStore${skipped ? ` (skipped: ${skipped})` 
     // tx() is where a checked-out client waits for its taker: pool.query listens synchronously.
     await expect(store.tx((c) => c.query('SELECT 1'))).rejects.toThrow(/not queryable/);
     expect(broke).toBe(true);
+    expect(heard.map((e) => e.message)).toEqual(['terminating connection due to administrator command']);
     const docs = store.collection<string>('x');
     // The broken connection is gone from the pool: the next write gets a fresh one.
     await docs.put('k', 'w');

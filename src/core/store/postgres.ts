@@ -86,7 +86,12 @@ export class PostgresStore implements Store {
     // with nobody listening, and Node ends the process (a replica died so in a restart test).
     // A listener for the client's whole life closes that gap; the client is already marked
     // unusable (pg's _queryable), so its next statement fails and release() discards it.
-    this.pool.on('connect', (client) => client.on('error', () => {}));
+    this.pool.on('connect', (client) =>
+      client.on('error', (err) => {
+        // Heard by nobody else (the gap above): still worth the log line the others give.
+        if (client.listenerCount('error') === 1) this.onConnectionError(err);
+      }),
+    );
     this.ready = this.migrate();
     // Callers see a failed migration through their first query; this keeps it from being unhandled.
     this.ready.catch(() => {});

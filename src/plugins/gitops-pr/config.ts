@@ -83,6 +83,7 @@ export const GitOpsConfigSchema = z.strictObject({
       sweepSeconds: z
         .number()
         .positive()
+        .max(86_400)
         .default(15)
         .describe('how often a serving bot looks for approved merges whose process died'),
     })
@@ -102,6 +103,7 @@ export const GitOpsConfigSchema = z.strictObject({
       sweepSeconds: z
         .number()
         .positive()
+        .max(86_400)
         .default(5)
         .describe('how often a serving bot looks at every open follow-up (besides hearing each change)'),
     })

@@ -226,10 +226,11 @@ export class BareRepo {
   async blobs(shas: string[]): Promise<Map<string, Buffer>> {
     const out = new Map<string, Buffer>();
     const wanted: string[] = [];
-    for (const sha of new Set(shas)) {
-      const known = this.blobCache.get(sha);
-      if (known) out.set(sha, known);
-      else wanted.push(sha);
+    for (const name of new Set(shas)) {
+      const known = this.blobCache.get(name);
+      if (known) out.set(name, known);
+      // A name with a line break would split the batch's input.
+      else if (name && !/\s/.test(name)) wanted.push(name);
     }
     if (!wanted.length) return out;
     const raw = await new Promise<Buffer>((resolve, reject) => {
@@ -245,22 +246,22 @@ export class BareRepo {
       );
       writeInput(child, wanted.join('\n') + '\n');
     });
-    // Each answer: "<sha> <type> <size>\n<content>\n", or "<sha> missing\n".
+    // One answer per name, in order: "<sha> <type> <size>\n<content>\n", or "<name> missing\n"
+    // (or "ambiguous"). git answers with the full sha, so the name asked (a short sha) is taken
+    // from the question, and the content kept under the full sha.
     let at = 0;
-    while (at < raw.length) {
+    for (const name of wanted) {
+      if (at >= raw.length) break;
       const nl = raw.indexOf(10, at);
       const [sha, type, size] = raw.subarray(at, nl).toString('utf8').split(' ') as [string, string, string?];
       at = nl + 1;
-      if (type === 'missing' || size === undefined) continue;
-      if (type !== 'blob') {
-        at += Number(size) + 1;
-        continue;
-      }
+      if (size === undefined) continue;
       const n = Number(size);
-      const content = raw.subarray(at, at + n);
-      out.set(sha, content);
-      // A blob's content never changes; a name that is not a full sha could (a branch:path).
-      if (/^[0-9a-f]{40}$/.test(sha) && n <= 1024 * 1024) this.blobCache.set(sha, Buffer.from(content));
+      if (type === 'blob') {
+        const content = Buffer.from(raw.subarray(at, at + n));
+        out.set(name, content);
+        if (n <= 1024 * 1024) this.blobCache.set(sha, content);
+      }
       at += n + 1;
     }
     return out;

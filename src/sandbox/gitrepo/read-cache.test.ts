@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/temp.ts';
 import { BareRepo } from './git.ts';
@@ -89,6 +90,31 @@ describe('git read cache (policy)', () => {
     forgetRepo(dir);
   });
 
+  it('keeps nothing named by a short sha (a later object can make it ambiguous)', async () => {
+    const dir = `/policy-${Math.random()}`;
+    const g = counter();
+    await cachedGit(dir, ['cat-file', '-t', 'abcd123'], {}, g.exec);
+    await cachedGit(dir, ['cat-file', '-t', 'abcd123'], {}, g.exec);
+    await cachedGit(dir, ['cat-file', '--batch-check'], { input: 'abcd\n' }, g.exec);
+    await cachedGit(dir, ['cat-file', '--batch-check'], { input: 'abcd\n' }, g.exec);
+    expect(g.runs).toBe(4);
+    forgetRepo(dir);
+  });
+
+  it('takes a read that names no revision, or walks refs by option, as a read through refs', async () => {
+    const dir = `/policy-${Math.random()}`;
+    const g = counter();
+    await cachedGit(dir, ['rev-parse', '--all'], {}, g.exec);
+    await cachedGit(dir, ['log', '--format=%H'], {}, g.exec);
+    await cachedGit(dir, ['update-ref', 'refs/heads/x', SHA], {}, () =>
+      Promise.resolve({ ok: true, stdout: '' }),
+    );
+    await cachedGit(dir, ['rev-parse', '--all'], {}, g.exec);
+    await cachedGit(dir, ['log', '--format=%H'], {}, g.exec);
+    expect(g.runs).toBe(4);
+    forgetRepo(dir);
+  });
+
   it('runs a command with its own environment (an index file, commit dates) every time', async () => {
     const dir = `/policy-${Math.random()}`;
     const g = counter();
@@ -121,5 +147,34 @@ describe('git read cache (a real repository)', () => {
     await repo.deleteRef('refs/heads/master');
     expect(await repo.resolve('master')).toBeUndefined();
     expect(await repo.branches()).toEqual(new Map());
+  });
+
+  it('sees a branch that another process moved (a git push into the directory)', async () => {
+    const repo = new BareRepo(tempDir('deckhand-readcache-'));
+    await repo.init();
+    const who = { name: 'a', email: 'a@example.com', date: '2026-01-01T00:00:00Z' };
+    const tree = await repo.writeTree(undefined, [{ path: 'f', sha: await repo.writeBlob('one\n') }]);
+    const first = await repo.commitTree(tree, [], 'one', who);
+    const second = await repo.commitTree(tree, [first], 'two', who);
+    await repo.updateRef('refs/heads/main', first);
+    await repo.updateRef('refs/heads/feature/x', first);
+    expect((await repo.branches()).get('feature/x')).toBe(first);
+    // Not through git() of this process: the cache cannot have heard of it.
+    execFileSync('git', ['update-ref', 'refs/heads/feature/x', second], {
+      env: { ...process.env, GIT_DIR: repo.dir },
+    });
+    expect((await repo.branches()).get('feature/x')).toBe(second);
+    expect(await repo.resolve('feature/x')).toBe(second);
+  });
+
+  it('gives a blob asked for by a short or full sha', async () => {
+    const repo = new BareRepo(tempDir('deckhand-readcache-'));
+    await repo.init();
+    const sha = await repo.writeBlob('hello\n');
+    expect((await repo.blob(sha))?.toString()).toBe('hello\n');
+    expect((await repo.blob(sha.slice(0, 7)))?.toString()).toBe('hello\n');
+    const tree = await repo.writeTree(undefined, [{ path: 'f', sha }]);
+    expect(await repo.blob(tree)).toBeUndefined(); // a tree is not a blob
+    expect(await repo.blob('0'.repeat(40))).toBeUndefined();
   });
 });
