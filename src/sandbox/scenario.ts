@@ -5,6 +5,7 @@
  * `kubectl get -o yaml` and `argocd app get -o json` and replayed offline. A file may instead be a
  * story (`kind: Story`): a small world said as what happened, which ./story/ expands into one.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
@@ -214,7 +215,12 @@ const DEFAULT_NAME = '(scenario)';
 
 /** A scenario from its text; `file` names it in problems, and is where a story's files are found beside it. */
 export function parseScenario(text: string, file = DEFAULT_NAME): Scenario {
-  const parsed = ScenarioSchema.safeParse(expanded(readYaml(text, file), file));
+  return parse(text, file).scenario;
+}
+
+function parse(text: string, file: string): { scenario: Scenario; story: boolean } {
+  const doc = readYaml(text, file);
+  const parsed = ScenarioSchema.safeParse(expanded(doc, file));
   if (!parsed.success) {
     throw new ScenarioError(
       file,
@@ -235,7 +241,26 @@ export function parseScenario(text: string, file = DEFAULT_NAME): Scenario {
     }),
   );
   if (problems.length) throw new ScenarioError(file, problems);
-  return s;
+  return { scenario: s, story: isStory(doc) };
 }
 
-export const loadScenario = (file: string): Scenario => parseScenario(readFileSync(file, 'utf8'), file);
+/**
+ * Scenarios read before, by file and content: the demo's 20k lines take a tenth of a second to
+ * parse, and a process that starts many sandboxes (the tests) reads the same few files. Only
+ * documents that stand alone are kept; a story also reads the files beside it.
+ */
+const known = new Map<string, Scenario>();
+const KNOWN_MAX = 8;
+
+export function loadScenario(file: string): Scenario {
+  const text = readFileSync(file, 'utf8');
+  const key = `${resolve(file)}\0${createHash('sha256').update(text).digest('hex')}`;
+  const seen = known.get(key);
+  if (seen) return structuredClone(seen);
+  const { scenario, story } = parse(text, file);
+  if (!story) {
+    known.set(key, structuredClone(scenario));
+    if (known.size > KNOWN_MAX) known.delete(known.keys().next().value as string);
+  }
+  return scenario;
+}
