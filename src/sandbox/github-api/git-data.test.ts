@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from '../gitrepo/git.ts';
-import { R, REPO_URL, missingFields, SLOW, start, type Fixture } from './testing.ts';
+import { R, REPO_URL, branchWith, missingFields, SLOW, start, type Fixture } from './testing.ts';
 
 let f: Fixture;
 beforeAll(async () => {
@@ -54,6 +54,13 @@ describe('auth and repositories', SLOW, () => {
     expect(missingFields('full-repository', data)).toEqual([]);
   });
 });
+
+/** The change the first test below commits by hand; other tests put it on a branch of their own. */
+const SCALE = {
+  'apps/web/deployment.yaml': 'replicas: 3\n',
+  'apps/web/hpa.yaml': 'kind: HorizontalPodAutoscaler\n',
+  'README.md': null,
+};
 
 describe('refs, commits and trees', SLOW, () => {
   it('makes one commit with two files on a new branch, as GitHubHost does', async () => {
@@ -113,7 +120,9 @@ describe('refs, commits and trees', SLOW, () => {
   });
 
   it('reads a recursive tree and base64 blobs', async () => {
-    const { data } = await f.octokit.git.getTree({ ...R, tree_sha: 'feature/scale', recursive: 'true' });
+    // Its own branch with that change: feature/scale exists only once the first test has run.
+    await branchWith(f, 'feature/read', SCALE, 'main', 'scale web');
+    const { data } = await f.octokit.git.getTree({ ...R, tree_sha: 'feature/read', recursive: 'true' });
     expect(missingFields('git-tree', data)).toEqual([]);
     const paths = Object.fromEntries(data.tree.map((e) => [e.path, e.type]));
     expect(paths).toEqual({
@@ -128,7 +137,7 @@ describe('refs, commits and trees', SLOW, () => {
     expect(blob.data.encoding).toBe('base64');
     expect(Buffer.from(blob.data.content, 'base64').toString()).toBe('kind: HorizontalPodAutoscaler\n');
     expect(blob.data.size).toBe(30);
-    const flat = await f.octokit.git.getTree({ ...R, tree_sha: 'feature/scale' });
+    const flat = await f.octokit.git.getTree({ ...R, tree_sha: 'feature/read' });
     expect(flat.data.tree.map((e) => e.path)).toEqual(['apps']);
   });
 
@@ -146,7 +155,9 @@ describe('refs, commits and trees', SLOW, () => {
   });
 
   it('moves a branch only forward unless forced, through moveBranch', async () => {
-    const head = (await f.octokit.git.getRef({ ...R, ref: 'heads/feature/scale' })).data.object.sha;
+    // Its own branch a commit ahead of main (moving it back to main is then not a fast forward).
+    await branchWith(f, 'feature/move', SCALE, 'main', 'scale web');
+    const head = (await f.octokit.git.getRef({ ...R, ref: 'heads/feature/move' })).data.object.sha;
     const main = (await f.octokit.git.getRef({ ...R, ref: 'heads/main' })).data.object.sha;
     const commit = await f.octokit.git.createCommit({
       ...R,
@@ -154,15 +165,15 @@ describe('refs, commits and trees', SLOW, () => {
       tree: (await f.octokit.git.getCommit({ ...R, commit_sha: head })).data.tree.sha,
       parents: [head],
     });
-    const ff = await f.octokit.git.updateRef({ ...R, ref: 'heads/feature/scale', sha: commit.data.sha });
+    const ff = await f.octokit.git.updateRef({ ...R, ref: 'heads/feature/move', sha: commit.data.sha });
     expect(ff.data.object.sha).toBe(commit.data.sha);
-    expect(f.moves.at(-1)).toMatchObject({ branch: 'feature/scale', from: head, to: commit.data.sha });
-    expect(await status(f.octokit.git.updateRef({ ...R, ref: 'heads/feature/scale', sha: main }))).toBe(
+    expect(f.moves.at(-1)).toMatchObject({ branch: 'feature/move', from: head, to: commit.data.sha });
+    expect(await status(f.octokit.git.updateRef({ ...R, ref: 'heads/feature/move', sha: main }))).toBe(
       '422 Update is not a fast forward',
     );
-    await f.octokit.git.updateRef({ ...R, ref: 'heads/feature/scale', sha: main, force: true });
-    expect((await f.octokit.git.getRef({ ...R, ref: 'heads/feature/scale' })).data.object.sha).toBe(main);
-    expect(f.moves.at(-1)).toMatchObject({ branch: 'feature/scale', from: commit.data.sha, to: main });
+    await f.octokit.git.updateRef({ ...R, ref: 'heads/feature/move', sha: main, force: true });
+    expect((await f.octokit.git.getRef({ ...R, ref: 'heads/feature/move' })).data.object.sha).toBe(main);
+    expect(f.moves.at(-1)).toMatchObject({ branch: 'feature/move', from: commit.data.sha, to: main });
     expect(await status(f.octokit.git.updateRef({ ...R, ref: 'heads/missing', sha: main }))).toBe(
       '422 Reference does not exist',
     );
@@ -186,7 +197,10 @@ describe('contents, branches and commits', SLOW, () => {
     expect(missingFields('content-file', d)).toEqual([]);
     expect(d).toMatchObject({ type: 'file', encoding: 'base64', path: 'apps/web/service.yaml' });
     expect(Buffer.from(d.content, 'base64').toString()).toContain('kind: Service');
-    const dir = await f.octokit.repos.getContent({ ...R, path: 'apps/web', ref: 'feature/scale' });
+    // A ref of its own, at main: not a branch that other tests create or move.
+    const main = (await f.octokit.git.getRef({ ...R, ref: 'heads/main' })).data.object.sha;
+    await f.octokit.git.createRef({ ...R, ref: 'refs/heads/feature/contents', sha: main });
+    const dir = await f.octokit.repos.getContent({ ...R, path: 'apps/web', ref: 'feature/contents' });
     expect((dir.data as { name: string; type: string }[]).map((e) => `${e.type}:${e.name}`)).toEqual([
       'file:deployment.yaml',
       'file:service.yaml',

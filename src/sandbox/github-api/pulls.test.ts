@@ -3,23 +3,34 @@
  * comments, labels, reviews, merge (real merge and squash commits, the base moved through
  * moveBranch), conflicts, closing, and the response shapes against @octokit/openapi-types.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { R, REPO_URL, branchWith, deployment, missingFields, SLOW, start, type Fixture } from './testing.ts';
 
-let f: Fixture;
-let head1: string;
 const B1 = 'deckhand/image/web-1a2b3c4';
 const B2 = 'deckhand/replicas/web-5d6e7f8';
 
-beforeAll(async () => {
-  f = await start();
-  head1 = await branchWith(f, B1, {
+/** Branches B1 and B2 on the seeded main, and the first `prs` of them opened, as #1 and #2. */
+async function seed(f: Fixture, prs: 0 | 1 | 2) {
+  const head1 = await branchWith(f, B1, {
     'apps/web/deployment.yaml': deployment('ghcr.io/acme/web:1.2', 2),
     'apps/web/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
   });
   await branchWith(f, B2, { 'apps/web/hpa.yaml': 'kind: HorizontalPodAutoscaler\n', 'README.md': null });
-}, SLOW.timeout);
-afterAll(async () => f.cleanup());
+  if (prs >= 1)
+    await f.octokit.pulls.create({ ...R, head: B1, base: 'main', title: 'web: image 1.2', body: 'why' });
+  if (prs >= 2) await f.octokit.pulls.create({ ...R, head: B2, base: 'main', title: 'web: autoscale' });
+  return head1;
+}
+
+/**
+ * A seeded sandbox of the test's own, stopped when the test ends: pull request numbers, lists and
+ * main's history then depend on this test alone, whatever ran before it.
+ */
+async function sandbox(prs: 0 | 1 | 2 = 0) {
+  const f = await start();
+  onTestFinished(() => f.cleanup());
+  return { f, head1: await seed(f, prs) };
+}
 
 type HttpErr = {
   status?: number;
@@ -38,6 +49,7 @@ const failure = (p: Promise<unknown>) =>
 
 describe('opening and listing', SLOW, () => {
   it('opens a pull request with GitHub fields, numbered from 1', async () => {
+    const { f, head1 } = await sandbox();
     const { status, data } = await f.octokit.pulls.create({
       ...R,
       head: B1,
@@ -64,6 +76,7 @@ describe('opening and listing', SLOW, () => {
   });
 
   it('refuses a duplicate, an empty and an unknown head like GitHub', async () => {
+    const { f } = await sandbox(1);
     expect(
       await failure(f.octokit.pulls.create({ ...R, head: `acme:${B1}`, base: 'main', title: 'again' })),
     ).toBe(`422 Validation Failed A pull request already exists for acme:${B1}.`);
@@ -81,6 +94,7 @@ describe('opening and listing', SLOW, () => {
   });
 
   it('lists by state, base and owner:branch head; a bare branch head is ignored as on GitHub', async () => {
+    const { f } = await sandbox(1);
     await f.octokit.pulls.create({ ...R, head: B2, base: 'main', title: 'web: autoscale' });
     const numbers = async (q: Record<string, string>) =>
       (await f.octokit.pulls.list({ ...R, ...q })).data.map((p) => p.number);
@@ -98,6 +112,16 @@ describe('opening and listing', SLOW, () => {
 });
 
 describe('files, comments, labels, reviews', SLOW, () => {
+  // One sandbox with #1 and #2 for the three tests: each reads the files, or adds only its own kind
+  // of record (comments and labels, or reviews) and checks only that kind, so none sees another's.
+  let f: Fixture;
+  let head1: string;
+  beforeAll(async () => {
+    f = await start();
+    head1 = await seed(f, 2);
+  }, SLOW.timeout);
+  afterAll(async () => f.cleanup());
+
   it('lists changed files with status, counts and patches that start at the hunk', async () => {
     const { data } = await f.octokit.pulls.listFiles({ ...R, pull_number: 1 });
     expect(data.map((x) => [x.filename, x.status, x.additions, x.deletions, x.changes])).toEqual([
@@ -154,6 +178,7 @@ describe('files, comments, labels, reviews', SLOW, () => {
 
 describe('merging', SLOW, () => {
   it('refuses a stale sha with 409, then merges with a real two-parent merge commit', async () => {
+    const { f, head1 } = await sandbox(1);
     const before = (await f.octokit.git.getRef({ ...R, ref: 'heads/main' })).data.object.sha;
     expect(await failure(f.octokit.pulls.merge({ ...R, pull_number: 1, sha: before }))).toBe(
       '409 Head branch was modified. Review and try the merge again.',
@@ -183,6 +208,7 @@ describe('merging', SLOW, () => {
   });
 
   it('squash-merges into one commit with one parent', async () => {
+    const { f } = await sandbox(2);
     const before = (await f.octokit.git.getRef({ ...R, ref: 'heads/main' })).data.object.sha;
     const m = await f.octokit.pulls.merge({ ...R, pull_number: 2, merge_method: 'squash' });
     const commit = await f.octokit.git.getCommit({ ...R, commit_sha: m.data.sha });
@@ -195,6 +221,7 @@ describe('merging', SLOW, () => {
   });
 
   it('marks a conflicting pull request not mergeable (dirty) and refuses to merge it', async () => {
+    const { f } = await sandbox();
     await branchWith(f, 'left', { 'apps/web/deployment.yaml': deployment('ghcr.io/acme/web:2.0', 2) });
     await branchWith(f, 'right', { 'apps/web/deployment.yaml': deployment('ghcr.io/acme/web:3.0', 2) });
     const left = await f.octokit.pulls.create({ ...R, head: 'left', base: 'main', title: 'left' });
@@ -209,7 +236,9 @@ describe('merging', SLOW, () => {
   });
 
   it('closes with PATCH state=closed and can reopen', async () => {
-    const n = (await f.octokit.pulls.list({ ...R, head: 'acme:right' })).data[0]?.number as number;
+    // Its own open pull request, found by its head as a client would (not one another test left open).
+    const { f } = await sandbox(1);
+    const n = (await f.octokit.pulls.list({ ...R, head: `acme:${B1}` })).data[0]?.number as number;
     const closed = await f.octokit.pulls.update({ ...R, pull_number: n, state: 'closed' });
     expect(closed.data).toMatchObject({ state: 'closed', merged: false, merged_at: null });
     expect(closed.data.closed_at).not.toBeNull();
