@@ -83,3 +83,83 @@ describe('.argocd-source files', () => {
     );
   });
 });
+
+describe('.argocd-source files of a Helm app', () => {
+  const grafana = app(
+    'grafana',
+    git('monitoring/grafana', { helm: { releaseName: 'grafana', valueFiles: ['values.yaml'] } }),
+  );
+  const FILE = 'monitoring/grafana/.argocd-source-grafana.yaml';
+  // As Image Updater writes it for a Helm app (SetHelmImage: name and tag, forcestring), with the
+  // chart's own key names given by the <alias>.helm.image-name/-tag annotations.
+  const params = `helm:
+  parameters:
+  - name: image.repository
+    value: docker.io/grafana/grafana
+    forcestring: true
+  - name: image.tag
+    value: 12.1.1
+    forcestring: true
+`;
+
+  it('bumps the tag parameter the file sets, not values.yaml, which it overrides', async () => {
+    const files = { ...homeLab, [FILE]: params };
+    const p = await plan(grafana, memoryTree(files), { kind: 'image', image: '12.2.0' });
+    expect(p.changes.map((c) => c.path)).toEqual([FILE]);
+    expect(changesOf(p, FILE)).toEqual(['-7     value: 12.1.1', '+7     value: 12.2.0']);
+    expect(p.summary).toEqual([`${FILE}: helm.parameters[image.tag] 12.1.1 → 12.2.0`]);
+    await expect(
+      plan(grafana, memoryTree(applyPlan(files, p)), { kind: 'image', image: '12.2.0' }),
+    ).rejects.toThrow(NoChangeError);
+    // Named in full, the repository must be the one the parameters set.
+    const named = await plan(grafana, memoryTree(files), {
+      kind: 'image',
+      image: 'docker.io/grafana/grafana:12.2.0',
+    });
+    expect(named.summary).toEqual(p.summary);
+    expect(
+      (
+        await plan(grafana, memoryTree(files), { kind: 'image', image: 'ghcr.io/other/grafana:12.2.0' })
+      ).changes.map((c) => c.path),
+    ).toEqual(['monitoring/grafana/values.yaml']);
+  });
+
+  it('replaces a whole reference set by an image-spec parameter', async () => {
+    const spec =
+      'helm:\n  parameters:\n  - name: grafana.imageSpec\n    value: docker.io/grafana/grafana:12.1.1\n    forcestring: true\n';
+    const p = await plan(grafana, memoryTree({ ...homeLab, [FILE]: spec }), {
+      kind: 'image',
+      image: '12.2.0',
+    });
+    expect(p.summary).toEqual([
+      `${FILE}: helm.parameters[grafana.imageSpec] docker.io/grafana/grafana:12.1.1 → docker.io/grafana/grafana:12.2.0`,
+    ]);
+  });
+
+  it('leaves the image to values.yaml when the parameters the file sets are not the image', async () => {
+    const other = 'helm:\n  parameters:\n  - name: replicas\n    value: "2"\n';
+    const p = await plan(grafana, memoryTree({ ...homeLab, [FILE]: other }), {
+      kind: 'image',
+      image: '12.2.0',
+    });
+    expect(p.summary).toEqual(['monitoring/grafana/values.yaml: image.tag 12.1.1 → 12.2.0']);
+  });
+
+  it('asks which image when the parameters set several', async () => {
+    const two = `${params}  - name: sidecar.image.repository
+    value: docker.io/library/busybox
+  - name: sidecar.image.tag
+    value: "1.36"
+`;
+    await expect(
+      plan(grafana, memoryTree({ ...homeLab, [FILE]: two }), { kind: 'image', image: '12.2.0' }),
+    ).rejects.toThrow(
+      /sets several images of grafana through Helm parameters \(image.tag, sidecar.image.tag\)/,
+    );
+    const p = await plan(grafana, memoryTree({ ...homeLab, [FILE]: two }), {
+      kind: 'image',
+      image: 'docker.io/library/busybox:1.37',
+    });
+    expect(p.summary).toEqual([`${FILE}: helm.parameters[sidecar.image.tag] 1.36 → 1.37`]);
+  });
+});

@@ -4,9 +4,12 @@
  * the app's path into its source before rendering (docs user-guide/parameters.md "Store Overrides
  * In Git"; reposerver/repository/repository.go mergeSourceParameters). Image Updater's write-back
  * `git` writes its images there. An image such a file sets wins over every manifest, so a bump of
- * it is made in the file — the last one that sets it, as the last merge wins.
+ * it is made in the file — the last one that sets it, as the last merge wins. Kustomize apps list
+ * images (`kustomize.images`); Helm apps set parameters (`helm.parameters`: Image Updater writes
+ * `image.name` + `image.tag` by default, or the names its `<alias>.helm.image-*` annotations give,
+ * each with `forcestring: true`; pkg/argocd/argocd.go SetHelmImage).
  */
-import { isMap, isScalar, isSeq, type Scalar, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { InputError } from '../../../core/errors.ts';
 import { canonicalRepo } from '../../../core/image-ref.ts';
 import type { ResolvedApp } from '../../argocd/index.ts';
@@ -55,9 +58,12 @@ export async function planSourceFileImage(
   intent: Extract<ChangeIntent, { kind: 'image' }>,
 ): Promise<boolean> {
   const wish = parseWish(intent.image);
+  const running = new Set((r.view.images ?? []).map((i) => canonicalRepo(parseImage(i.image).repo)));
   for (const path of sourceFiles(r, src.path).reverse()) {
     const f = await set.open(path);
     if (!f) continue;
+    const params = child(f.docs[0], 'helm', 'parameters');
+    if (isSeq(params)) return planHelmParameter(set, r, path, f, params, wish, running);
     const images = child(f.docs[0], 'kustomize', 'images');
     if (!isSeq(images)) continue;
     // A merge patch replaces a list whole: the last file that lists images is the one in effect,
@@ -69,7 +75,6 @@ export async function planSourceFileImage(
     });
     if (!wish.repo) {
       // A bare tag names the app's image only when the app runs one image and the file sets it.
-      const running = new Set((r.view.images ?? []).map((i) => canonicalRepo(parseImage(i.image).repo)));
       matches = entries.filter((n) => {
         const repo = canonicalRepo(entryRepo(String(n.value)).ref.repo);
         return running.size <= 1 && (running.size === 0 || running.has(repo));
@@ -99,4 +104,98 @@ export async function planSourceFileImage(
     return true;
   }
   return false;
+}
+
+type YamlFile = NonNullable<Awaited<ReturnType<EditSet['open']>>>;
+
+/** A parameter that sets an image or part of it: a whole reference, a repository, or a tag. */
+interface ImageParam {
+  name: string;
+  value: Scalar;
+  role: 'spec' | 'repo' | 'tag';
+}
+
+/** Parameters grouped as charts name them: by prefix (`image.repository` + `image.tag`). */
+function imageParams(f: YamlFile, params: YAMLSeq): Map<string, ImageParam[]> {
+  const doc = f.docs[0] as Doc;
+  const groups = new Map<string, ImageParam[]>();
+  for (const item of params.items) {
+    if (!isMap(item)) continue;
+    const name = lookup(doc, item, 'name')?.value;
+    const value = lookup(doc, item, 'value')?.value;
+    if (!isScalar(name) || !isScalar(value) || value.value === null || value.value === undefined) continue;
+    const full = String(name.value);
+    const dot = full.lastIndexOf('.');
+    const leaf = full.slice(dot + 1).toLowerCase();
+    const text = String(value.value);
+    const ref = parseImage(text);
+    const role =
+      (ref.tag || ref.digest) && /[/:@]/.test(text) && leaf !== 'tag' && leaf !== 'version'
+        ? 'spec'
+        : leaf === 'tag' || leaf === 'version'
+          ? 'tag'
+          : ['repository', 'name', 'image'].includes(leaf)
+            ? 'repo'
+            : undefined;
+    if (!role) continue;
+    const prefix = dot >= 0 ? full.slice(0, dot) : '';
+    groups.set(prefix, [...(groups.get(prefix) ?? []), { name: full, value, role }]);
+  }
+  return groups;
+}
+
+/**
+ * Change the Helm parameter of an override file that sets the asked image. The file decides when
+ * it lists parameters (a merge patch replaces the list whole): true when the image is set there,
+ * false when none of its parameters sets it (the values files decide).
+ */
+function planHelmParameter(
+  set: EditSet,
+  r: ResolvedApp,
+  path: string,
+  f: YamlFile,
+  params: YAMLSeq,
+  wish: ReturnType<typeof parseWish>,
+  running: Set<string>,
+): boolean {
+  // The image a parameter group names must be the asked one; a bare tag means the app's only image.
+  const wanted = (repo: string | undefined) =>
+    wish.repo
+      ? repo !== undefined && canonicalRepo(repo) === canonicalRepo(wish.repo)
+      : running.size <= 1 && (repo === undefined || running.size === 0 || running.has(canonicalRepo(repo)));
+  const targets: { param: ImageParam; after: string; before: string }[] = [];
+  for (const group of imageParams(f, params).values()) {
+    for (const p of group.filter((g) => g.role === 'spec')) {
+      const ref = parseImage(String(p.value.value));
+      if (wanted(ref.repo))
+        targets.push({ param: p, before: String(p.value.value), after: formatImage(applyWish(ref, wish)) });
+    }
+    const tag = group.find((g) => g.role === 'tag');
+    const repo = group.find((g) => g.role === 'repo');
+    if (!tag || !wanted(repo ? parseImage(String(repo.value.value)).repo : undefined)) continue;
+    // A digest goes with the tag as Image Updater writes it (GetTagWithDigest: tag@sha256:…).
+    const after = wish.tag ? `${wish.tag}${wish.digest ? `@${wish.digest}` : ''}` : undefined;
+    if (!after)
+      throw new InputError(
+        `${path} sets ${r.ref}'s tag in Helm parameter ${tag.name}; a digest alone cannot go there.`,
+        {
+          hint: `Give a tag: gitops bump ${r.ref} <tag>.`,
+        },
+      );
+    targets.push({ param: tag, before: String(tag.value.value), after });
+  }
+  if (!targets.length) return false;
+  if (targets.length > 1)
+    throw new InputError(
+      `${path} sets several images of ${r.ref} through Helm parameters (${targets.map((t) => t.param.name).join(', ')}); say which one.`,
+      { hint: `Give the whole reference: gitops bump ${r.ref} <repository>:<tag>.` },
+    );
+  const { param, before, after } = targets[0] as (typeof targets)[number];
+  const label = `helm.parameters[${param.name}]`;
+  if (after === before) set.held(path, label, before);
+  else {
+    f.setScalar(param.value, after);
+    set.changed(path, label, before, after);
+  }
+  return true;
 }

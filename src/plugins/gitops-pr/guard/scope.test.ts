@@ -255,3 +255,20 @@ describe('the scope check on an .argocd-source file (a list of image references)
     ).toThrow(/web-worker:6\.6\.6/);
   });
 });
+
+describe('the scope check on an .argocd-source file of a Helm app (parameters)', () => {
+  const FILE = 'charts/web/.argocd-source-web.yaml';
+  const before =
+    'helm:\n  parameters:\n  - name: image.name\n    value: ghcr.io/team/web\n    forcestring: true\n  - name: image.tag\n    value: 1.3.0\n    forcestring: true\n';
+  const bump: ChangeIntent = { kind: 'image', image: 'ghcr.io/team/web:1.4.0' };
+  const check = (after: string) => () => checkScope(bump, oneFile(FILE, before, after), 'web');
+  it('lets the tag parameter through, and nothing else', () => {
+    expect(check(before.replace('value: 1.3.0', 'value: 1.4.0'))).not.toThrow();
+    expect(
+      check(
+        before.replace('value: 1.3.0', 'value: 1.4.0').replace('forcestring: true', 'forcestring: false'),
+      ),
+    ).toThrow(UnintendedEditError);
+    expect(check(before.replace('value: 1.3.0', 'value: 9.9.9'))).toThrow(UnintendedEditError);
+  });
+});
