@@ -14,20 +14,38 @@ const FILE = 'k8s/apps/friend-app/.argocd-source-friend-app.yaml';
 let s: SandboxBot;
 
 /** Dana's Image Updater commits its override straight to master; the sandbox syncs it. */
-async function imageUpdaterWrites(tag: string): Promise<void> {
+async function imageUpdaterWrites(app: string, file: string, text: string): Promise<void> {
   const repo = s.run.sandbox.repos.get(REPO)!;
   const head = (await repo.git.resolve('master'))!;
-  const text = `kustomize:\n  images:\n  - ghcr.io/sijunkim/friend-app:${tag}\n`;
-  const tree = await repo.git.writeTree(head, [{ path: FILE, sha: await repo.git.writeBlob(text) }]);
+  const tree = await repo.git.writeTree(head, [{ path: file, sha: await repo.git.writeBlob(text) }]);
   const who = { name: 'argocd-image-updater', email: 'noreply@argoproj.io', date: new Date().toISOString() };
-  const commit = await repo.git.commitTree(tree, [head], 'build: automatic update of friend-app', who);
+  const commit = await repo.git.commitTree(tree, [head], `build: automatic update of ${app}`, who);
   expect(await repo.moveBranch('master', commit, head)).toBe(true);
 }
 
-const runningImage = async () =>
-  (
-    dataOf(await s.exec('/argo status friend-app --refresh')).app as { images: { image: string }[] }
-  ).images.map((i) => i.image);
+const runningImage = async (app: string) =>
+  (dataOf(await s.exec(`/argo status ${app} --refresh`)).app as { images: { image: string }[] }).images.map(
+    (i) => i.image,
+  );
+
+/** Bump, check the pull request changes only `file`, merge as bob, and wait for `image` to run. */
+async function bumpAndMerge(app: string, tag: string, file: string, says: string[], image: string) {
+  const proposed = await s.exec(`/gitops bump ${app} ${tag}`, 'alice');
+  expect(proposed.ok, textOf(proposed)).toBe(true);
+  for (const line of says) expect(textOf(proposed)).toContain(line);
+  const card = proposed.messages.find((m) => m.data?.change)!.data as {
+    change: { headSha: string };
+    actions: { approve: string };
+  };
+  const repo = s.run.sandbox.repos.get(REPO)!;
+  const base = (await repo.git.resolve('master'))!;
+  expect((await repo.git.diff(base, card.change.headSha)).map((f) => f.path)).toEqual([file]);
+  const merged = await s.press(card.actions.approve, 'bob');
+  expect(textOf(merged)).toMatch(/Merged by bob/);
+  await eventually(`${app} to run ${image}`, async () => (await runningImage(app)).includes(image), {
+    timeoutMs: 15_000,
+  });
+}
 
 beforeAll(async () => {
   s = await startSandboxBot({
@@ -44,38 +62,46 @@ afterAll(async () => s?.stop());
 
 describe('an image set by an .argocd-source file', () => {
   it('is what runs, and a bump changes it there; merged, it rolls out', async () => {
-    await imageUpdaterWrites('v1.3.9');
+    await imageUpdaterWrites(
+      'friend-app',
+      FILE,
+      'kustomize:\n  images:\n  - ghcr.io/sijunkim/friend-app:v1.3.9\n',
+    );
     await eventually(
       'friend-app to run v1.3.9',
-      async () => (await runningImage()).includes('ghcr.io/sijunkim/friend-app:v1.3.9'),
-      {
-        timeoutMs: 15_000,
-      },
+      async () => (await runningImage('friend-app')).includes('ghcr.io/sijunkim/friend-app:v1.3.9'),
+      { timeoutMs: 15_000 },
     );
-
-    const proposed = await s.exec('/gitops bump friend-app v1.4.0', 'alice');
-    expect(proposed.ok, textOf(proposed)).toBe(true);
     // (the card escapes the brackets of images[friend-app] for chat markup)
-    expect(textOf(proposed)).toContain(`${FILE}: kustomize.images`);
-    expect(textOf(proposed)).toContain(
-      'ghcr.io/sijunkim/friend-app:v1.3.9 → ghcr.io/sijunkim/friend-app:v1.4.0',
+    await bumpAndMerge(
+      'friend-app',
+      'v1.4.0',
+      FILE,
+      [
+        `${FILE}: kustomize.images`,
+        'ghcr.io/sijunkim/friend-app:v1.3.9 → ghcr.io/sijunkim/friend-app:v1.4.0',
+      ],
+      'ghcr.io/sijunkim/friend-app:v1.4.0',
     );
-    const card = proposed.messages.find((m) => m.data?.change)!.data as {
-      change: { headSha: string };
-      actions: { approve: string };
-    };
-    const repo = s.run.sandbox.repos.get(REPO)!;
-    const base = (await repo.git.resolve('master'))!;
-    expect((await repo.git.diff(base, card.change.headSha)).map((f) => f.path)).toEqual([FILE]);
+  });
 
-    const merged = await s.press(card.actions.approve, 'bob');
-    expect(textOf(merged)).toMatch(/Merged by bob/);
+  it('of a Helm app (parameters) is what runs, and a bump changes the tag parameter, not values.yaml', async () => {
+    const file = 'monitoring/grafana/.argocd-source-grafana.yaml';
+    // SetHelmImage's parameters, named as the chart's values are (<alias>.helm.image-name/-tag).
+    const params = (tag: string) =>
+      `helm:\n  parameters:\n  - name: image.repository\n    value: docker.io/grafana/grafana\n    forcestring: true\n  - name: image.tag\n    value: ${tag}\n    forcestring: true\n`;
+    await imageUpdaterWrites('grafana', file, params('12.1.2'));
     await eventually(
-      'friend-app to run v1.4.0',
-      async () => (await runningImage()).includes('ghcr.io/sijunkim/friend-app:v1.4.0'),
-      {
-        timeoutMs: 15_000,
-      },
+      'grafana to run 12.1.2',
+      async () => (await runningImage('grafana')).includes('docker.io/grafana/grafana:12.1.2'),
+      { timeoutMs: 15_000 },
+    );
+    await bumpAndMerge(
+      'grafana',
+      '12.2.0',
+      file,
+      [`${file}: helm.parameters`, '12.1.2 → 12.2.0'],
+      'docker.io/grafana/grafana:12.2.0',
     );
   });
 });
