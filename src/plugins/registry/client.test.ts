@@ -6,6 +6,7 @@
  * stands in for them here; the challenge strings are the token spec's own examples.
  */
 import { createServer } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseChallenge } from './auth.ts';
@@ -74,5 +75,51 @@ describe('Link and WWW-Authenticate headers', () => {
     });
     expect(parseChallenge('Negotiate')).toBeUndefined();
     expect(parseChallenge(null)).toBeUndefined();
+  });
+});
+
+describe('a token realm over plain http on another host', () => {
+  // This machine's address on its network: a realm there is not on loopback, so the credentials
+  // would cross a network in clear text.
+  const lan = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  const heard: (string | undefined)[] = [];
+  const realm = createServer((req, res) => {
+    heard.push(req.headers.authorization);
+    res.writeHead(401).end();
+  });
+  let registryUrl = '';
+  const registry = createServer((_req, res) => {
+    const port = (realm.address() as AddressInfo).port;
+    res
+      .writeHead(401, { 'www-authenticate': `Bearer realm="http://${lan}:${port}/token",service="reg"` })
+      .end();
+  });
+  beforeAll(async () => {
+    if (!lan) throw new Error('this test needs a network address that is not loopback');
+    await new Promise<void>((r) => realm.listen(0, lan, r));
+    await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r));
+    registryUrl = `http://127.0.0.1:${(registry.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => realm.close(r));
+    await new Promise((r) => registry.close(r));
+  });
+
+  it('gets no credentials, and the refusal says why', async () => {
+    const c = new RegistryClient({
+      host: 'reg.test',
+      url: registryUrl,
+      username: 'robot',
+      password: 'robot-secret',
+      timeoutMs: 2000,
+      platform: 'linux/amd64',
+    });
+    const e = await c.tags('team/api').catch((x: Error) => x);
+    expect(heard).toEqual([undefined]);
+    expect((e as Error).message).toBe(
+      `The registry reg.test sends deckhand for a token to http://${lan}:${(realm.address() as AddressInfo).port} over plain http; deckhand does not send its credentials there (HTTP 401 without them).`,
+    );
   });
 });

@@ -254,10 +254,25 @@ export class RegistryClient {
     if (challenge.params.service) u.searchParams.set('service', challenge.params.service);
     // The scope the registry asked for, else the pull scope of this repository.
     u.searchParams.set('scope', challenge.params.scope ?? scope);
-    const res = await fetch(u, { signal, headers: creds ? { authorization: creds } : {} });
+    // The realm is the registry's choice. Credentials go to it over https, to the registry's own
+    // origin (which the operator configured, http included) or on this machine; never in clear
+    // text across a network to another host, where anyone on the way could read them. Without
+    // them the realm may still hand out an anonymous token.
+    const safe =
+      u.protocol === 'https:' ||
+      u.origin === new URL(this.ep.url).origin ||
+      /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(u.hostname);
+    const res = await fetch(u, { signal, headers: creds && safe ? { authorization: creds } : {} });
     if (!res.ok) {
       await res.body?.cancel();
-      throw this.refused(res.status, creds !== undefined);
+      if (creds && !safe)
+        throw new UpstreamError(
+          `registry@${this.ep.host}`,
+          'unauthorized',
+          `The registry ${this.ep.host} sends deckhand for a token to ${u.origin} over plain http; deckhand does not send its credentials there (HTTP ${res.status} without them).`,
+          { status: res.status, hint: `Serve the token realm of ${this.ep.host} over https.` },
+        );
+      throw this.refused(res.status, creds !== undefined && safe);
     }
     const answer = (await res.json().catch(() => ({}))) as TokenAnswer;
     const value = answer.token ?? answer.access_token;
