@@ -122,6 +122,29 @@ describe('allow-tags and ignore-tags', () => {
     expect(goGlob('a\\*')!.test('ab')).toBe(false);
     expect(goGlob('[')).toBeUndefined();
   });
+  // Cases of Go's path/filepath match_test.go (matchTests): pattern, name, match; a bad pattern
+  // (ErrBadPattern) matches nothing here.
+  it.each([
+    ['[\\-]', '-', true],
+    ['[x\\-]', 'x', true],
+    ['[x\\-]', '-', true],
+    ['[x\\-]', 'z', false],
+    ['[\\-x]', 'a', false],
+    ['[\\]a]', ']', true],
+    ['[\\d]', 'd', true],
+    ['[\\d]', '7', false],
+    ['[^a-c]', 'b', false],
+    ['[^a-c]', 'd', true],
+    ['a[b-d]e', 'ace', true],
+  ] as const)('Go glob %s against %s: %s', (pattern, name, match) => {
+    expect(goGlob(pattern)?.test(name)).toBe(match);
+  });
+  it.each(['[]a]', '[-]', '[x-]', '[-x]', '\\', '[a-b-c]', '[^', '[^bc', 'a['])(
+    '%s is a bad pattern',
+    (p) => {
+      expect(goGlob(p)).toBeUndefined();
+    },
+  );
 });
 
 describe('strategy names', () => {

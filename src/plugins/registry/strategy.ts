@@ -37,6 +37,46 @@ export function strategyOf(name: string | undefined): Strategy | undefined {
 }
 
 /** Go's filepath.Match on a tag (no separators in tags): `*`, `?`, `[a-z]`, `[^…]`, `\` escapes. */
+/**
+ * A character class of a Go glob from `at` (just after `[`), as Go's path/filepath matchChunk and
+ * getEsc read it: an optional `^`, then ranges (`c` or `lo-hi`) until a `]` that follows at least
+ * one; `\c` is c itself (so `[\d]` is the letter d, not a digit); an unescaped `-` or `]` where a
+ * character belongs is a bad pattern. Returns the JavaScript class and the index of its `]`.
+ */
+function goClass(pattern: string, at: number): { re: string; end: number } | undefined {
+  let i = at;
+  let negated = false;
+  if (pattern[i] === '^') {
+    negated = true;
+    i++;
+  }
+  const esc = (ch: string) => ch.replace(/[\]\\^-]/g, '\\$&');
+  const char = (): string | undefined => {
+    let ch = pattern[i];
+    if (ch === undefined || ch === '-' || ch === ']') return undefined;
+    if (ch === '\\') ch = pattern[++i];
+    if (ch === undefined) return undefined;
+    i++;
+    return ch;
+  };
+  let ranges = '';
+  for (let n = 0; ; n++) {
+    if (pattern[i] === ']' && n > 0) return { re: `[${negated ? '^' : ''}${ranges}]`, end: i };
+    const lo = char();
+    if (lo === undefined) return undefined;
+    let hi = lo;
+    if (pattern[i] === '-') {
+      i++;
+      const h = char();
+      if (h === undefined) return undefined;
+      hi = h;
+    }
+    // Go matches lo <= r <= hi; a backwards range matches nothing, which JavaScript refuses.
+    ranges += hi < lo ? '' : lo === hi ? esc(lo) : `${esc(lo)}-${esc(hi)}`;
+    if (pattern[i] === undefined) return undefined;
+  }
+}
+
 export function goGlob(pattern: string): RegExp | undefined {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
@@ -48,12 +88,10 @@ export function goGlob(pattern: string): RegExp | undefined {
       if (next === undefined) return undefined; // ErrBadPattern
       re += next.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
     } else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end < 0) return undefined; // ErrBadPattern: the pattern then matches nothing
-      const body = pattern.slice(i + 1, end);
-      // Go's class syntax ([a-z], [^…], \ escapes) reads the same in a JavaScript class.
-      re += `[${body}]`;
-      i = end;
+      const cls = goClass(pattern, i + 1);
+      if (!cls) return undefined; // ErrBadPattern: the pattern then matches nothing
+      re += cls.re;
+      i = cls.end;
     } else re += c.replace(/[.+^${}()|\]\\/-]/g, '\\$&');
   }
   try {
