@@ -3,7 +3,7 @@
  * diagnosis suite, each app diagnosed once with everything answering and then with Argo CD, the
  * cluster and the Git host each slow beyond the bot's deadline and each failing half its
  * requests. The root cause is the same as without the fault, or absent with what could not be
- * read said — never a different one (test/support/fault-runs.ts). The worlds run three at a time:
+ * read said — never a different one (test/support/fault-runs.ts). The worlds run five at a time:
  * most of a fault run is waiting for a deadline.
  */
 import { readdirSync } from 'node:fs';
@@ -36,7 +36,7 @@ async function runWorld(file: string): Promise<void> {
 beforeAll(async () => {
   const queue = [...worlds];
   await Promise.all(
-    [1, 2, 3].map(async () => {
+    [1, 2, 3, 4, 5].map(async () => {
       for (let f = queue.shift(); f; f = queue.shift()) await runWorld(f);
     }),
   );
