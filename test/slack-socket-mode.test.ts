@@ -114,22 +114,38 @@ afterAll(async () => {
 
 describe('Slack in Socket Mode', () => {
   it('opens a connection with the app-level token, then the WebSocket; /readyz says connected', async () => {
-    await until(async () => (await readiness(bot)).slack?.ok === true, 5_000, 'readiness');
-    expect(slack.opens).toHaveLength(1);
-    expect(slack.opens[0]).toMatchObject({ httpMethod: 'POST', token: APP_TOKEN, answer: 'ok' });
-    expect(slack.connections).toHaveLength(1);
-    expect(slack.connections[0]?.openedAt).toBeGreaterThanOrEqual(slack.opens[0]?.at ?? Infinity);
-    expect(await readiness(bot)).toMatchObject({ status: 200, slack: { ok: true } });
-    // The bot token never went to apps.connections.open, nor the app token to the Web API.
-    expect(web.calls.filter((c) => c.answer === 'invalid_auth')).toEqual([]);
+    // A bot of its own, started here: the shared one's connection may have been dropped and
+    // opened again by the tests before this one.
+    const opens = slack.opens.length;
+    const connections = slack.connections.length;
+    const { bot: fresh } = await botFor(run, (cfg) => socketMode(cfg, APP_TOKEN, slack.url), undefined, {
+      http: true,
+      overrides: { log: captureLog([]), store: new SqliteStore(':memory:', systemClock) },
+    });
+    const mine = () => slack.connections.slice(connections);
+    try {
+      await until(async () => (await readiness(fresh)).slack?.ok === true, 5_000, 'readiness');
+      expect(slack.opens.slice(opens)).toHaveLength(1);
+      expect(slack.opens[opens]).toMatchObject({ httpMethod: 'POST', token: APP_TOKEN, answer: 'ok' });
+      expect(mine()).toHaveLength(1);
+      expect(mine()[0]?.openedAt).toBeGreaterThanOrEqual(slack.opens[opens]?.at ?? Infinity);
+      expect(await readiness(fresh)).toMatchObject({ status: 200, slack: { ok: true } });
+      // The bot token never went to apps.connections.open, nor the app token to the Web API.
+      expect(web.calls.filter((c) => c.answer === 'invalid_auth')).toEqual([]);
+    } finally {
+      await fresh.stop(2_000);
+    }
+    // Closed, so the shared bot's connection is the live one again for the tests after this.
+    await until(() => mine().every((c) => c.closedAt !== undefined), 5_000, 'its connection to close');
   });
 
   it('acknowledges /argo status naver-news within 3 s and posts the answer through the Web API', async () => {
+    const before = web.messages.length; // other tests ask the same
     const ack = await command('/argo status naver-news', /naver-news[\s\S]*(Healthy|Degraded|Progressing)/);
     expect(ack.type).toBe('slash_commands');
-    const answer = web.messages.find((m) =>
-      /naver-news[\s\S]*(Healthy|Degraded|Progressing)/.test(textOf(m)),
-    );
+    const answer = web.messages
+      .slice(before)
+      .find((m) => /naver-news[\s\S]*(Healthy|Degraded|Progressing)/.test(textOf(m)));
     expect(answer).toMatchObject({ channel: CHANNEL, via: 'api' });
     expect(textOf(answer!)).toContain(`asked by <@${BOB}>`);
     expect(slack.violations).toEqual([]);

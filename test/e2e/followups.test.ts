@@ -31,8 +31,9 @@ beforeAll(async () => {
 afterAll(async () => s?.stop());
 
 type Verdict = { app: string; outcome: string; reason?: string; pod?: string };
-const verdictFor = (app: string) =>
-  posted.map((m) => m.data?.followUp as Verdict | undefined).find((v) => v?.app === app);
+/** The first follow-up about the app posted from `from` on: a test reads only its own change's. */
+const followUpFor = (app: string, from: number) =>
+  posted.slice(from).find((m) => (m.data?.followUp as Verdict | undefined)?.app === app);
 
 /** alice proposes, bob approves; then the time until the follow-up's verdict. */
 async function mergeAndWait(
@@ -42,14 +43,20 @@ async function mergeAndWait(
   const proposed = await s.exec(line, 'alice');
   expect(proposed.ok).toBe(true);
   const ids = proposed.messages.find((m) => m.data?.actions)!.data!.actions as { approve: string };
+  // Another test may already have changed this app: its verdict is not this change's.
+  const from = posted.length;
   const t0 = Date.now();
   expect((await s.press(ids.approve, 'bob')).ok).toBe(true);
-  while (!verdictFor(app)) {
+  while (!followUpFor(app, from)) {
     if (Date.now() - t0 > 40_000) throw new Error(`no verdict for ${app}:\n${s.output()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  const m = posted.find((x) => (x.data?.followUp as Verdict | undefined)?.app === app)!;
-  return { verdict: verdictFor(app)!, ms: Date.now() - t0, text: JSON.stringify(m.blocks ?? m.text) };
+  const m = followUpFor(app, from)!;
+  return {
+    verdict: m.data!.followUp as Verdict,
+    ms: Date.now() - t0,
+    text: JSON.stringify(m.blocks ?? m.text),
+  };
 }
 
 describe('follow-ups call a certain failure at once', () => {
@@ -74,7 +81,6 @@ describe('follow-ups call a certain failure at once', () => {
   }, 60_000);
 
   it('a change that works is Healthy, though the pods it replaces were crash-looping', async () => {
-    posted.length = 0;
     const { verdict } = await mergeAndWait('/gitops resources naver-news memory=768Mi', 'naver-news');
     expect(verdict.outcome).toBe('healthy');
   }, 60_000);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf, startSandboxBot, textOf, type SandboxBot } from '../support/sandbox-bot.ts';
 import { eventually } from '../support/wait.ts';
+import { step } from '../support/step.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
 let s: SandboxBot;
@@ -39,16 +40,6 @@ const untilApp = (app: string, ok: (a: AppData) => boolean): Promise<AppData> =>
     },
     { timeoutMs: 20_000, intervalMs: 25 },
   );
-
-/** A named step of a story: a failure says which step it was. */
-async function step(label: string, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (e) {
-    if (e instanceof Error) e.message = `${label}: ${e.message}`;
-    throw e;
-  }
-}
 
 // One story, in order: each step needs what the one before did (the card, the merge, the crash
 // loop that the last step fixes), so it is one test and not a chain of tests sharing state.

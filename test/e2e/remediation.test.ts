@@ -20,6 +20,7 @@ import { RemediationConfigSchema } from '../../src/plugins/remediation/index.ts'
 import { DEMO_SCENARIO, runSandbox, type SandboxRun } from '../../src/sandbox/cli.ts';
 import { oomAlertGroup, postAlertGroup } from '../support/alerts.ts';
 import { botFor, textOf } from '../support/sandbox-bot.ts';
+import { step } from '../support/step.ts';
 import { eventually } from '../support/wait.ts';
 import { tempDir } from '../support/temp.ts';
 
@@ -143,60 +144,59 @@ afterAll(async () => {
 });
 
 describe('auto remediation of an OOM kill', () => {
-  it(
-    'two alerts at once: one pull request raising 512Mi to 768Mi, merged; the pod rolls; Healthy in the thread',
-    { timeout: 40_000 },
-    async () => {
-      const repo = run.sandbox.repos.get(REPO)!;
-      const base = await master();
-      const [a, b] = await Promise.all([fire('naver-news'), fire('naver-news')]);
-      await bot.tasks.idle(30_000);
+  // One story, in order: the first change starts the cooldown that resume waits out, and the
+  // change resume releases starts the cooldown that the repeated OOM meets.
+  it('naver-news: one change for two alerts, paused and resumed, then the cooldown', async () => {
+    await step(
+      'two alerts at once: one pull request raising 512Mi to 768Mi, merged; the pod rolls; Healthy in the thread',
+      async () => {
+        const repo = run.sandbox.repos.get(REPO)!;
+        const base = await master();
+        const [a, b] = await Promise.all([fire('naver-news'), fire('naver-news')]);
+        await bot.tasks.idle(30_000);
 
-      // One change: the change commit and its merge, nothing else.
-      const head = await master();
-      expect(await repo.git.log(`${base}..${head}`)).toHaveLength(2);
-      const files = await repo.git.diff(base, head);
-      const changed = files.flatMap((f) => f.patch.split('\n').filter((l) => /^[+-](?![+-])/.test(l)));
-      expect(changed).toEqual([
-        expect.stringMatching(/^-\s*memory: 512Mi/),
-        expect.stringMatching(/^\+\s*memory: 768Mi/),
-      ]);
+        // One change: the change commit and its merge, nothing else.
+        const head = await master();
+        expect(await repo.git.log(`${base}..${head}`)).toHaveLength(2);
+        const files = await repo.git.diff(base, head);
+        const changed = files.flatMap((f) => f.patch.split('\n').filter((l) => /^[+-](?![+-])/.test(l)));
+        expect(changed).toEqual([
+          expect.stringMatching(/^-\s*memory: 512Mi/),
+          expect.stringMatching(/^\+\s*memory: 768Mi/),
+        ]);
 
-      const outcomes = [...remediationIn(thread(a)), ...remediationIn(thread(b))];
-      expect(outcomes.map((o) => o.outcome).sort()).toEqual(['held', 'merged']);
-      const held = outcomes.find((o) => o.outcome === 'held')!;
-      expect(['in-progress', 'not-healthy']).toContain(held.guardrail);
-      const winner = remediationIn(thread(a)).some((o) => o.outcome === 'merged') ? a : b;
-      const followUp = thread(winner).find((m) => m.data?.followUp)?.data?.followUp as {
-        outcome: string;
-        revision: string;
-      };
-      expect(followUp).toMatchObject({ outcome: 'healthy', revision: head });
-      expect(textOf({ messages: thread(winner) })).toMatch(/naver-news synced to [0-9a-f]{7}, Healthy/);
+        const outcomes = [...remediationIn(thread(a)), ...remediationIn(thread(b))];
+        expect(outcomes.map((o) => o.outcome).sort()).toEqual(['held', 'merged']);
+        const held = outcomes.find((o) => o.outcome === 'held')!;
+        expect(['in-progress', 'not-healthy']).toContain(held.guardrail);
+        const winner = remediationIn(thread(a)).some((o) => o.outcome === 'merged') ? a : b;
+        const followUp = thread(winner).find((m) => m.data?.followUp)?.data?.followUp as {
+          outcome: string;
+          revision: string;
+        };
+        expect(followUp).toMatchObject({ outcome: 'healthy', revision: head });
+        expect(textOf({ messages: thread(winner) })).toMatch(/naver-news synced to [0-9a-f]{7}, Healthy/);
 
-      // The reconciler rolled the Deployment: Argo CD is at the merge, the pod runs with 768Mi.
-      const status = (await exec('/argo status naver-news --refresh')).messages.at(-1)!.data!.app as {
-        revision: string;
-        health: string;
-      };
-      expect(status).toMatchObject({ revision: head, health: 'Healthy' });
-      const pods = run.sandbox.world.cluster('in-cluster')!.list('v1', 'Pod', 'naver-news') as unknown as {
-        spec: { containers: { resources: { limits: { memory: string } } }[] };
-      }[];
-      expect(pods.map((p) => p.spec.containers[0]!.resources.limits.memory)).toEqual(['768Mi']);
+        // The reconciler rolled the Deployment: Argo CD is at the merge, the pod runs with 768Mi.
+        const status = (await exec('/argo status naver-news --refresh')).messages.at(-1)!.data!.app as {
+          revision: string;
+          health: string;
+        };
+        expect(status).toMatchObject({ revision: head, health: 'Healthy' });
+        const pods = run.sandbox.world.cluster('in-cluster')!.list('v1', 'Pod', 'naver-news') as unknown as {
+          spec: { containers: { resources: { limits: { memory: string } } }[] };
+        }[];
+        expect(pods.map((p) => p.spec.containers[0]!.resources.limits.memory)).toEqual(['768Mi']);
 
-      // Audited with the rule that decided.
-      const audit = await bot.store.audit.query({ kind: 'remediation', app: 'naver-news' });
-      expect(audit.find((e) => e.name === 'merged')?.detail).toMatchObject({ rule: 'oom', mode: 'auto' });
-      const merges = await bot.store.audit.query({ kind: 'merge', app: 'naver-news' });
-      expect(merges[0]?.detail).toMatchObject({ rule: 'oom', automatic: true });
-    },
-  );
+        // Audited with the rule that decided.
+        const audit = await bot.store.audit.query({ kind: 'remediation', app: 'naver-news' });
+        expect(audit.find((e) => e.name === 'merged')?.detail).toMatchObject({ rule: 'oom', mode: 'auto' });
+        const merges = await bot.store.audit.query({ kind: 'merge', app: 'naver-news' });
+        expect(merges[0]?.detail).toMatchObject({ rule: 'oom', automatic: true });
+      },
+    );
 
-  it(
-    'pause holds the automatic change; resume releases it; both are audited',
-    { timeout: 40_000 },
-    async () => {
+    await step('pause holds the automatic change; resume releases it; both are audited', async () => {
       expect((await exec('/remediation pause', 'alice')).ok).toBe(false);
       expect((await exec('/remediation pause')).ok).toBe(true);
       // Someone cuts the limit again; the pod is OOMKilled at 512Mi.
@@ -239,30 +239,29 @@ describe('auto remediation of an OOM kill', () => {
           ['resumed', 'console'],
         ]),
       );
-    },
-  );
+    });
 
-  it(
-    'a repeated OOM hits the cooldown; the thread says so and offers the manual path',
-    { timeout: 40_000 },
-    async () => {
-      await personSets('naver-news', '512Mi');
-      await untilOom('naver-news', '512Mi');
-      const before = await master();
-      const incident = await fire('naver-news');
-      await bot.tasks.idle(15_000);
-      expect(remediationIn(thread(incident))).toEqual([
-        expect.objectContaining({ outcome: 'held', guardrail: 'cooldown' }),
-      ]);
-      expect(textOf({ messages: thread(incident) })).toMatch(
-        /cooldown: the last resources change to naver-news was \d+m ago/,
-      );
-      expect(await master()).toBe(before);
+    await step(
+      'a repeated OOM hits the cooldown; the thread says so and offers the manual path',
+      async () => {
+        await personSets('naver-news', '512Mi');
+        await untilOom('naver-news', '512Mi');
+        const before = await master();
+        const incident = await fire('naver-news');
+        await bot.tasks.idle(15_000);
+        expect(remediationIn(thread(incident))).toEqual([
+          expect.objectContaining({ outcome: 'held', guardrail: 'cooldown' }),
+        ]);
+        expect(textOf({ messages: thread(incident) })).toMatch(
+          /cooldown: the last resources change to naver-news was \d+m ago/,
+        );
+        expect(await master()).toBe(before);
 
-      const button = thread(incident).at(-1)!.buttons?.[0];
-      expect(button?.label).toBe('Open PR: memory limit 768Mi');
-    },
-  );
+        const button = thread(incident).at(-1)!.buttons?.[0];
+        expect(button?.label).toBe('Open PR: memory limit 768Mi');
+      },
+    );
+  }, 120_000);
 
   it('at 2Gi the rule stops and asks a person', { timeout: 40_000 }, async () => {
     // friend-app needs 3Gi; a person sets 2Gi, the rule's maximum.

@@ -9,6 +9,7 @@ import { NotFoundError, UpstreamError } from '../../core/errors.ts';
 import { GitHubHost } from '../../plugins/gitops-pr/hosts/github.ts';
 import { HeadMovedError, NotMergeableError } from '../../plugins/gitops-pr/hosts/errors.ts';
 import { R, REPO_URL, deployment, SLOW, start, type Fixture } from './testing.ts';
+import { step } from '../../../test/support/step.ts';
 
 // Shared by the tests that leave main where it is (reading it, statuses on it, refused requests).
 let f: Fixture;
@@ -22,16 +23,6 @@ async function own(): Promise<Fixture> {
   const g = await start();
   onTestFinished(() => g.cleanup());
   return g;
-}
-
-/** A named step of a story: a failure says which step it was. */
-async function step(label: string, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (e) {
-    if (e instanceof Error) e.message = `${label}: ${e.message}`;
-    throw e;
-  }
 }
 
 const BRANCH = 'deckhand/image/web-0a1b2c3';
