@@ -31,8 +31,7 @@ export function createPlanner(opts: PlannerOptions = {}): Planner {
     const src = await resolveSource(r, new EditSet(files, ''));
     const set = new EditSet(files, src.path);
     // An image an .argocd-source file sets wins over the manifests (Image Updater's write-back git).
-    if (intent.kind === 'image' && (await planSourceFileImage(set, r, src, intent)))
-      return set.plan();
+    if (intent.kind === 'image' && (await planSourceFileImage(set, r, src, intent))) return set.plan();
     if (src.layout === 'helm') await planHelm(set, r, src, intent, opts.valuesKeys?.[r.app.metadata.name]);
     else await planWorkload(set, r, src, intent);
     return set.plan();
