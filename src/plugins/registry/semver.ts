@@ -6,8 +6,10 @@
  * - constraints are joined by commas or spaces (AND) and `||` (OR); `1.2 - 1.4` is a range;
  * - a missing or wildcard part (`1.2`, `1.2.x`, `2.*`) makes `=`, `>`, `<=` and `!=` work on the
  *   part that is given (`=1.2` is `~1.2`);
- * - a pre-release satisfies a constraint only when that constraint names a pre-release itself:
- *   the documented `2.x-0` admits `2.1.0-rc1`, `2.x` does not.
+ * - a pre-release satisfies an AND group only when one of its constraints names a pre-release
+ *   (v3.4, the version Image Updater builds with: `>= 1.0.0-0 <= 2.0.0` admits `1.0.1-beta`): the
+ *   documented `2.x-0` admits `2.1.0-rc1`, `2.x` does not;
+ * - `~0.0.0` admits every version; `!=4.1-alpha` excludes the 4.1 versions with that pre-release.
  * Precedence (including pre-release identifiers) is npm semver's `compare`, which is the spec's.
  */
 import semver from 'semver';
@@ -102,6 +104,12 @@ const within =
 function comparator(op: string, b: Bound): Check {
   // `*`, `x`, `*-0`: every version (the pre-release gate still applies: `*-0` admits them).
   if (b.given === 0 && ['', '=', '~', '~>', '^', '>=', '=>'].includes(op)) return () => true;
+  // Masterminds' constraintTilde: "~0.0.0 is a special case where all constraints are accepted".
+  if ((op === '~' || op === '~>') && b.given === 3 && !b.major && !b.minor && !b.patch) return () => true;
+  // constraintNotEqual with the patch left out and a pre-release: another major or minor, or
+  // another pre-release (`!=4.1-alpha` lets 4.1.0 through, not 4.1.1-alpha).
+  if (op === '!=' && b.given === 2 && b.prerelease)
+    return (v) => v.major !== b.major || v.minor !== b.minor || v.prerelease.join('.') !== b.prerelease;
   const exact = ver(b);
   const wild = b.given < 3;
   switch (op) {
@@ -130,11 +138,15 @@ function comparator(op: string, b: Bound): Check {
   throw new Error(`unknown operator ${op}`);
 }
 
-/** One AND group's comparators: `>= 1.2, < 3.0`, `>=1.2 <3`, `1.2 - 1.4.5`, `*`. */
+/**
+ * Hyphen ranges anywhere in a constraint as comparisons, as Masterminds' rewriteRange does before
+ * anything else: `1.0.0 - 2.0.0 <=2.0.0` is `>= 1.0.0, <= 2.0.0, <=2.0.0`.
+ */
+const rewriteRanges = (c: string) => c.replace(/(?<=^|[\s,|])(\S+)\s+-\s+(\S+)/g, '>= $1, <= $2 ');
+
+/** One AND group's comparators: `>= 1.2, < 3.0`, `>=1.2 <3`, `>= 1.2, <= 1.4.5`, `*`. */
 function parseGroup(group: string, constraint: string): Check[] {
-  const range = /^\s*(\S+)\s+-\s+(\S+)\s*$/.exec(group);
-  if (range) return parseGroup(`>= ${range[1]}, <= ${range[2]}`, constraint);
-  const checks: Check[] = [];
+  const entries: { check: Check; pre: boolean }[] = [];
   // Operators may stand apart from their version (`>= 1.2`); join them before splitting on spaces.
   const tokens = group
     .replace(/(!=|>=|=>|<=|=<|~>|>|<|=|~|\^)\s+/g, '$1')
@@ -144,16 +156,21 @@ function parseGroup(group: string, constraint: string): Check[] {
     const op = OPS.find((o) => t.startsWith(o)) ?? '';
     const rest = t.slice(op.length);
     if (!op && /^[xX*]$/.test(rest)) {
-      checks.push((v) => v.prerelease.length === 0); // any release
+      entries.push({ check: () => true, pre: false }); // any version (the gate below applies)
       continue;
     }
     const b = parseBound(rest, constraint);
-    const check = comparator(op, b);
-    // Masterminds: a pre-release is not compatible with a constraint that does not ask for one.
-    checks.push((v) => (v.prerelease.length > 0 && !b.prerelease ? false : check(v)));
+    entries.push({ check: comparator(op, b), pre: !!b.prerelease });
   }
-  if (!checks.length) throw new Error(`'${constraint}' is not a version constraint`);
-  return checks;
+  if (!entries.length) throw new Error(`'${constraint}' is not a version constraint`);
+  // Masterminds v3.4 (NewConstraint's containsPre): a pre-release is compatible with an AND group
+  // only when one of its constraints names a pre-release; then with every constraint of it.
+  const admitsPre = entries.some((e) => e.pre);
+  return entries.map(
+    ({ check }) =>
+      (v) =>
+        v.prerelease.length > 0 && !admitsPre ? false : check(v),
+  );
 }
 
 export interface Constraint {
@@ -164,7 +181,9 @@ export interface Constraint {
 /** Parse a constraint (`~1.4`, `^1.0`, `1.2.x`, `2.x-0`, `>=1.2, <2 || 3.x`); empty or `*`: any release. */
 export function parseConstraint(text: string): Constraint {
   const t = text.trim() || '*';
-  const groups = t.split('||').map((g) => parseGroup(g, t));
+  const groups = rewriteRanges(t)
+    .split('||')
+    .map((g) => parseGroup(g, t));
   return {
     text: t,
     test: (v) => groups.some((g) => g.every((check) => check(v.parsed))),

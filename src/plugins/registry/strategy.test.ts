@@ -4,6 +4,8 @@
  * and the examples of docs/basics/update-strategies.md and docs/configuration/images.md, plus
  * Masterminds/semver v3's documented constraint forms, which Image Updater's annotations use.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConstraint, parseVersion } from './semver.ts';
 import { filterTags, goGlob, pickTag, strategyOf, type TagFacts, type TagPolicy } from './strategy.ts';
@@ -160,5 +162,14 @@ describe('strategy names', () => {
     expect(r.skipped).toEqual([
       { tag: '1.5.0-rc.1', why: 'a pre-release (allow them with a constraint such as ~1.4-0)' },
     ]);
+  });
+});
+
+describe("Masterminds/semver's own constraint checks (v3.4.0, the version Image Updater builds with)", () => {
+  const { cases } = JSON.parse(
+    readFileSync(join(import.meta.dirname, 'fixtures', 'masterminds-v3.4.0-constraints.json'), 'utf8'),
+  ) as { cases: [string, string, boolean][] };
+  it.each(cases)('%s against %s: %s', (constraint, version, satisfied) => {
+    expect(parseConstraint(constraint).test(parseVersion(version)!)).toBe(satisfied);
   });
 });
