@@ -162,4 +162,79 @@ describe('.argocd-source files of a Helm app', () => {
     });
     expect(p.summary).toEqual([`${FILE}: helm.parameters[sidecar.image.tag] 1.36 → 1.37`]);
   });
+
+  const one = (params: string) => ({ ...homeLab, [FILE]: `helm:\n  parameters:\n${params}` });
+  const item = (name: string, value: string) => `  - name: ${name}\n    value: "${value}"\n`;
+  const bump = (files: Record<string, string>, image: string) =>
+    plan(grafana, memoryTree(files), { kind: 'image', image });
+
+  it('joins a registry parameter to the repository, and reads a URL or a version as no image', async () => {
+    const split = one(
+      item('image.registry', 'docker.io') +
+        item('image.repository', 'grafana/grafana') +
+        item('image.tag', '12.1.1') +
+        item('config.url', 'http://example.com:8080') +
+        item('app.version', '3'),
+    );
+    expect((await bump(split, '12.2.0')).summary).toEqual([
+      `${FILE}: helm.parameters[image.tag] 12.1.1 → 12.2.0`,
+    ]);
+    expect((await bump(split, 'docker.io/grafana/grafana:12.2.0')).summary).toEqual([
+      `${FILE}: helm.parameters[image.tag] 12.1.1 → 12.2.0`,
+    ]);
+  });
+
+  it('refuses a tag where a digest parameter pins the build, and parameters it cannot read as a tag', async () => {
+    const pinned = one(
+      item('image.repository', 'docker.io/grafana/grafana') +
+        item('image.tag', '12.1.1') +
+        item('image.digest', `sha256:${'b'.repeat(64)}`),
+    );
+    await expect(bump(pinned, '12.2.0')).rejects.toThrow(
+      /pins grafana's image by a digest parameter \(image.digest\)/,
+    );
+    const own = one(item('image.repository', 'docker.io/grafana/grafana') + item('image.build', '12.1.1'));
+    await expect(bump(own, 'docker.io/grafana/grafana:12.2.0')).rejects.toThrow(
+      /through Helm parameters \(image.repository\) that deckhand cannot read as a tag/,
+    );
+  });
+
+  it('takes a lone tag parameter for the whole reference too, and keeps a spec spelled as it was', async () => {
+    const lone = one(item('image.tag', '12.1.1'));
+    expect((await bump(lone, 'docker.io/grafana/grafana:12.2.0')).summary).toEqual([
+      `${FILE}: helm.parameters[image.tag] 12.1.1 → 12.2.0`,
+    ]);
+    const short = one(item('image.spec', 'grafana/grafana:12.1.1'));
+    expect((await bump(short, 'docker.io/grafana/grafana:12.2.0')).summary).toEqual([
+      `${FILE}: helm.parameters[image.spec] grafana/grafana:12.1.1 → grafana/grafana:12.2.0`,
+    ]);
+  });
+
+  it('leaves values.yaml in charge when the app file removes the list (null), and for a chart from a chart repository', async () => {
+    const removed = {
+      ...homeLab,
+      'monitoring/grafana/.argocd-source.yaml': params,
+      [FILE]: 'helm:\n  parameters: null\n',
+    };
+    expect((await bump(removed, '12.2.0')).summary).toEqual([
+      'monitoring/grafana/values.yaml: image.tag 12.1.1 → 12.2.0',
+    ]);
+    const fromRepo = app('web', {
+      sources: [
+        {
+          repoURL: 'https://charts.example.com',
+          chart: 'web',
+          targetRevision: '1.0.0',
+          helm: { valueFiles: ['$values/envs/prod/web.yaml'] },
+        },
+        { repoURL: 'https://github.com/acme/infra', targetRevision: 'HEAD', ref: 'values' },
+      ],
+    });
+    const files = {
+      '.argocd-source.yaml': `helm:\n  parameters:\n${item('image.tag', '0.9')}`,
+      'envs/prod/web.yaml': 'image:\n  repository: ghcr.io/acme/web\n  tag: "0.9"\n',
+    };
+    const p = await plan(fromRepo, memoryTree(files), { kind: 'image', image: '1.1' });
+    expect(p.changes.map((c) => c.path)).toEqual(['envs/prod/web.yaml']);
+  });
 });

@@ -59,13 +59,22 @@ export async function planSourceFileImage(
 ): Promise<boolean> {
   const wish = parseWish(intent.image);
   const running = new Set((r.view.images ?? []).map((i) => canonicalRepo(parseImage(i.image).repo)));
+  const helm = src.layout === 'helm';
+  // Argo CD merges the files of the chart's own directory; a chart from a chart repository (its
+  // values in another source, `$values/…`) has none deckhand could edit.
+  if (helm && !src.helm?.chartDir) return false;
+  // Helm apps take parameters from the files, other apps kustomize images (Argo CD refuses an
+  // app whose source mixes both: "multiple application sources defined").
+  const [section, list] = helm ? ['helm', 'parameters'] : ['kustomize', 'images'];
   for (const path of sourceFiles(r, src.path).reverse()) {
     const f = await set.open(path);
     if (!f) continue;
-    const params = child(f.docs[0], 'helm', 'parameters');
-    if (isSeq(params)) return planHelmParameter(set, r, path, f, params, wish, running);
-    const images = child(f.docs[0], 'kustomize', 'images');
-    if (!isSeq(images)) continue;
+    const listed = child(f.docs[0], section, list);
+    // A merge patch with null removes the list: this file decides, and it sets nothing.
+    if (listed === null || (isScalar(listed) && listed.value === null)) return false;
+    if (!isSeq(listed)) continue;
+    if (helm) return planHelmParameter(set, r, path, f, listed, wish, running);
+    const images = listed;
     // A merge patch replaces a list whole: the last file that lists images is the one in effect,
     // and when it does not name this image, the manifests decide (no earlier file is looked at).
     const entries = images.items.filter((n): n is Scalar => isScalar(n) && typeof n.value === 'string');
@@ -108,11 +117,30 @@ export async function planSourceFileImage(
 
 type YamlFile = NonNullable<Awaited<ReturnType<EditSet['open']>>>;
 
-/** A parameter that sets an image or part of it: a whole reference, a repository, or a tag. */
+/**
+ * A parameter that sets an image or part of it: a whole reference, a registry, a repository, a
+ * tag or a digest (charts split them so: Bitnami's image.registry/repository/tag/digest).
+ */
 interface ImageParam {
   name: string;
   value: Scalar;
-  role: 'spec' | 'repo' | 'tag';
+  role: 'spec' | 'registry' | 'repo' | 'tag' | 'digest';
+}
+
+/** An image reference as a value may hold one: `[host[:port]/]path[:tag][@digest]`, nothing else. */
+const REFERENCE =
+  /^(?:[\w.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[a-z0-9]+:[a-f0-9]{32,})?$/;
+
+function roleOf(leaf: string, text: string): ImageParam['role'] | undefined {
+  // (not `version`: charts use it for the app's version, Image Updater never writes it)
+  if (leaf === 'tag' || leaf === 'imagetag') return 'tag';
+  if (leaf === 'digest') return 'digest';
+  if (leaf === 'registry') return 'registry';
+  if (!REFERENCE.test(text)) return undefined;
+  const ref = parseImage(text);
+  // A whole reference names a tag or digest; a repository parameter names neither.
+  if (ref.tag || ref.digest) return 'spec';
+  return ['repository', 'name', 'image'].includes(leaf) ? 'repo' : undefined;
 }
 
 /** Parameters grouped as charts name them: by prefix (`image.repository` + `image.tag`). */
@@ -128,15 +156,7 @@ function imageParams(f: YamlFile, params: YAMLSeq): Map<string, ImageParam[]> {
     const dot = full.lastIndexOf('.');
     const leaf = full.slice(dot + 1).toLowerCase();
     const text = String(value.value);
-    const ref = parseImage(text);
-    const role =
-      (ref.tag || ref.digest) && /[/:@]/.test(text) && leaf !== 'tag' && leaf !== 'version'
-        ? 'spec'
-        : leaf === 'tag' || leaf === 'version'
-          ? 'tag'
-          : ['repository', 'name', 'image'].includes(leaf)
-            ? 'repo'
-            : undefined;
+    const role = roleOf(leaf, text);
     if (!role) continue;
     const prefix = dot >= 0 ? full.slice(0, dot) : '';
     groups.set(prefix, [...(groups.get(prefix) ?? []), { name: full, value, role }]);
@@ -159,20 +179,42 @@ function planHelmParameter(
   running: Set<string>,
 ): boolean {
   // The image a parameter group names must be the asked one; a bare tag means the app's only image.
-  const wanted = (repo: string | undefined) =>
-    wish.repo
-      ? repo !== undefined && canonicalRepo(repo) === canonicalRepo(wish.repo)
-      : running.size <= 1 && (repo === undefined || running.size === 0 || running.has(canonicalRepo(repo)));
+  const wanted = (repo: string | undefined) => {
+    // A group with no repository parameter sets the app's only image, whichever way it is named.
+    if (repo === undefined)
+      return running.size <= 1 && (!wish.repo || running.size === 0 || running.has(canonicalRepo(wish.repo)));
+    return wish.repo
+      ? canonicalRepo(repo) === canonicalRepo(wish.repo)
+      : running.size <= 1 && (running.size === 0 || running.has(canonicalRepo(repo)));
+  };
+  // Surely this image's repository: named by the wish, or running.
+  const surely = (repo: string) =>
+    wish.repo ? canonicalRepo(repo) === canonicalRepo(wish.repo) : running.has(canonicalRepo(repo));
   const targets: { param: ImageParam; after: string; before: string }[] = [];
+  const mentioned: string[] = [];
   for (const group of imageParams(f, params).values()) {
     for (const p of group.filter((g) => g.role === 'spec')) {
       const ref = parseImage(String(p.value.value));
-      if (wanted(ref.repo))
-        targets.push({ param: p, before: String(p.value.value), after: formatImage(applyWish(ref, wish)) });
+      if (!wanted(ref.repo)) continue;
+      // The reference keeps its own spelling (grafana/grafana stays short) unless the wish names
+      // another repository.
+      const same = wish.repo && canonicalRepo(wish.repo) === canonicalRepo(ref.repo);
+      const after = formatImage(applyWish(ref, same ? { ...wish, repo: undefined } : wish));
+      targets.push({ param: p, before: String(p.value.value), after });
     }
     const tag = group.find((g) => g.role === 'tag');
-    const repo = group.find((g) => g.role === 'repo');
-    if (!tag || !wanted(repo ? parseImage(String(repo.value.value)).repo : undefined)) continue;
+    const repoParam = group.find((g) => g.role === 'repo');
+    const registry = group.find((g) => g.role === 'registry');
+    const repo = repoParam
+      ? [registry?.value.value, repoParam.value.value].filter((x) => x !== undefined && x !== '').join('/')
+      : undefined;
+    if (repo !== undefined && surely(repo) && !tag) mentioned.push(repoParam!.name);
+    if (group.some((g) => g.role === 'digest'))
+      throw new InputError(
+        `${path} pins ${r.ref}'s image by a digest parameter (${group.find((g) => g.role === 'digest')!.name}); a new tag would still run the pinned build.`,
+        { hint: `Change the digest parameter by hand, or remove it so the tag decides.` },
+      );
+    if (!tag || !wanted(repo)) continue;
     // A digest goes with the tag as Image Updater writes it (GetTagWithDigest: tag@sha256:…).
     const after = wish.tag ? `${wish.tag}${wish.digest ? `@${wish.digest}` : ''}` : undefined;
     if (!after)
@@ -184,7 +226,18 @@ function planHelmParameter(
       );
     targets.push({ param: tag, before: String(tag.value.value), after });
   }
-  if (!targets.length) return false;
+  if (!targets.length) {
+    // The file names the image's repository but no tag next to it (a chart's own parameter
+    // names): a values.yaml change would not take effect, so say so rather than edit it.
+    if (mentioned.length)
+      throw new InputError(
+        `${path} sets ${r.ref}'s image through Helm parameters (${mentioned.join(', ')}) that deckhand cannot read as a tag.`,
+        {
+          hint: `Change ${path} by hand, or name the tag parameter <prefix>.tag as Image Updater's default does.`,
+        },
+      );
+    return false;
+  }
   if (targets.length > 1)
     throw new InputError(
       `${path} sets several images of ${r.ref} through Helm parameters (${targets.map((t) => t.param.name).join(', ')}); say which one.`,
