@@ -85,9 +85,11 @@ describe('a token realm over plain http on another host', () => {
     .flat()
     .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
   const heard: (string | undefined)[] = [];
+  let anonymousTokens = false;
   const realm = createServer((req, res) => {
     heard.push(req.headers.authorization);
-    res.writeHead(401).end();
+    if (anonymousTokens) res.writeHead(200, { 'content-type': 'application/json' }).end('{"token":"anon"}');
+    else res.writeHead(401).end();
   });
   let registryUrl = '';
   const registry = createServer((_req, res) => {
@@ -120,6 +122,24 @@ describe('a token realm over plain http on another host', () => {
     expect(heard).toEqual([undefined]);
     expect((e as Error).message).toBe(
       `The registry reg.test sends deckhand for a token to http://${lan}:${(realm.address() as AddressInfo).port} over plain http; deckhand does not send its credentials there (HTTP 401 without them).`,
+    );
+  });
+
+  it('says the same when the realm gives an anonymous token the registry then refuses', async () => {
+    anonymousTokens = true;
+    heard.length = 0;
+    const c = new RegistryClient({
+      host: 'reg.test',
+      url: registryUrl,
+      username: 'robot',
+      password: 'robot-secret',
+      timeoutMs: 2000,
+      platform: 'linux/amd64',
+    });
+    const e = await c.tags('team/api').catch((x: Error) => x);
+    expect(heard).toEqual([undefined]);
+    expect((e as Error).message).toMatch(
+      /over plain http; deckhand does not send its credentials there \(HTTP 401/,
     );
   });
 });

@@ -225,8 +225,26 @@ export class RegistryClient {
         auth = await this.authorize(challenge, scope, signal);
         continue;
       }
+      // A token got without the credentials (they were held back from a plain-http realm) says
+      // nothing about them: the refusal says why they were not sent.
+      if (res.status === 401 && this.withheldFrom) {
+        await res.body?.cancel();
+        throw this.withheld(this.withheldFrom, res.status);
+      }
       throw await this.failure(res, repository, what, auth !== undefined && this.hasCredentials);
     }
+  }
+
+  /** The plain-http realm credentials were last held back from, if any. */
+  private withheldFrom?: string;
+
+  private withheld(origin: string, status: number): UpstreamError {
+    return new UpstreamError(
+      `registry@${this.ep.host}`,
+      'unauthorized',
+      `The registry ${this.ep.host} sends deckhand for a token to ${origin} over plain http; deckhand does not send its credentials there (HTTP ${status} without them).`,
+      { status, hint: `Serve the token realm of ${this.ep.host} over https.` },
+    );
   }
 
   private get hasCredentials(): boolean {
@@ -250,7 +268,16 @@ export class RegistryClient {
     if (challenge.scheme === 'basic') return creds;
     const realm = challenge.params.realm;
     if (!realm) return undefined;
-    const u = new URL(realm);
+    const u = URL.parse(realm);
+    // A realm with a user in it is refused by fetch itself; another scheme is not a token realm.
+    if (!u || u.username || u.password || !/^https?:$/.test(u.protocol)) {
+      throw new UpstreamError(
+        `registry@${this.ep.host}`,
+        'error',
+        `The registry ${this.ep.host} names a token realm deckhand cannot use (${u ? `${u.protocol}//${u.host}` : 'not a URL'}).`,
+        { hint: `Check the registry's token auth settings (its realm must be an http(s) URL).` },
+      );
+    }
     if (challenge.params.service) u.searchParams.set('service', challenge.params.service);
     // The scope the registry asked for, else the pull scope of this repository.
     u.searchParams.set('scope', challenge.params.scope ?? scope);
@@ -262,17 +289,26 @@ export class RegistryClient {
       u.protocol === 'https:' ||
       u.origin === new URL(this.ep.url).origin ||
       /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(u.hostname);
-    const res = await fetch(u, { signal, headers: creds && safe ? { authorization: creds } : {} });
-    if (!res.ok) {
-      await res.body?.cancel();
-      if (creds && !safe)
+    this.withheldFrom = creds && !safe ? u.origin : undefined;
+    const res = await fetch(u, { signal, headers: creds && safe ? { authorization: creds } : {} }).catch(
+      (e: unknown) => {
+        if (signal.aborted) throw e;
+        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
         throw new UpstreamError(
           `registry@${this.ep.host}`,
-          'unauthorized',
-          `The registry ${this.ep.host} sends deckhand for a token to ${u.origin} over plain http; deckhand does not send its credentials there (HTTP ${res.status} without them).`,
-          { status: res.status, hint: `Serve the token realm of ${this.ep.host} over https.` },
+          'unreachable',
+          `Cannot reach the token realm of the registry ${this.ep.host} at ${u.origin}: ${cause?.code ?? cause?.message ?? (e as Error).message}.`,
+          {
+            cause: e,
+            hint: `The registry sends deckhand to ${u.origin} for a token; is it reachable from here?`,
+          },
         );
-      throw this.refused(res.status, creds !== undefined && safe);
+      },
+    );
+    if (!res.ok) {
+      await res.body?.cancel();
+      if (this.withheldFrom) throw this.withheld(this.withheldFrom, res.status);
+      throw this.refused(res.status, creds !== undefined);
     }
     const answer = (await res.json().catch(() => ({}))) as TokenAnswer;
     const value = answer.token ?? answer.access_token;

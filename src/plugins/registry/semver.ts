@@ -105,11 +105,18 @@ function comparator(op: string, b: Bound): Check {
   // `*`, `x`, `*-0`: every version (the pre-release gate still applies: `*-0` admits them).
   if (b.given === 0 && ['', '=', '~', '~>', '^', '>=', '=>'].includes(op)) return () => true;
   // Masterminds' constraintTilde: "~0.0.0 is a special case where all constraints are accepted".
-  if ((op === '~' || op === '~>') && b.given === 3 && !b.major && !b.minor && !b.patch) return () => true;
-  // constraintNotEqual with the patch left out and a pre-release: another major or minor, or
-  // another pre-release (`!=4.1-alpha` lets 4.1.0 through, not 4.1.1-alpha).
-  if (op === '!=' && b.given === 2 && b.prerelease)
-    return (v) => v.major !== b.major || v.minor !== b.minor || v.prerelease.join('.') !== b.prerelease;
+  // (after its LessThan check: ~0.0.0-beta does not admit 0.0.0-alpha)
+  if ((op === '~' || op === '~>') && b.given === 3 && !b.major && !b.minor && !b.patch)
+    return (v) => semver.gte(v, ver(b));
+  // constraintNotEqual with the patch left out: another major or minor, or, where either has a
+  // pre-release, another one (`!=4.1-alpha` lets 4.1.0 through, not 4.1.1-alpha; `!=4.1` lets
+  // 4.1.1-beta through when the group admits pre-releases). With the minor left out, any 4.x is equal.
+  if (op === '!=' && b.given === 2)
+    return (v) =>
+      v.major !== b.major ||
+      v.minor !== b.minor ||
+      ((v.prerelease.length > 0 || !!b.prerelease) && v.prerelease.join('.') !== b.prerelease);
+  if (op === '!=' && b.given === 1) return (v) => v.major !== b.major;
   const exact = ver(b);
   const wild = b.given < 3;
   switch (op) {
@@ -142,7 +149,7 @@ function comparator(op: string, b: Bound): Check {
  * Hyphen ranges anywhere in a constraint as comparisons, as Masterminds' rewriteRange does before
  * anything else: `1.0.0 - 2.0.0 <=2.0.0` is `>= 1.0.0, <= 2.0.0, <=2.0.0`.
  */
-const rewriteRanges = (c: string) => c.replace(/(?<=^|[\s,|])(\S+)\s+-\s+(\S+)/g, '>= $1, <= $2 ');
+const rewriteRanges = (c: string) => c.replace(/(?<=^|[\s,|])([^\s,|]+)\s+-\s+([^\s,|]+)/g, '>= $1, <= $2 ');
 
 /** One AND group's comparators: `>= 1.2, < 3.0`, `>=1.2 <3`, `>= 1.2, <= 1.4.5`, `*`. */
 function parseGroup(group: string, constraint: string): Check[] {

@@ -172,4 +172,13 @@ describe("Masterminds/semver's own constraint checks (v3.4.0, the version Image 
   it.each(cases)('%s against %s: %s', (constraint, version, satisfied) => {
     expect(parseConstraint(constraint).test(parseVersion(version)!)).toBe(satisfied);
   });
+  // Beyond its tests, as its code reads (rewriteRange, constraintNotEqual, constraintTilde).
+  it.each([
+    ['<3,1.0.0 - 2.0.0', '1.5.0', true],
+    ['!=4.1, >=0.0.0-0', '4.1.1-beta', true],
+    ['!=4-alpha', '4.0.0-0', false],
+    ['~0.0.0-beta', '0.0.0-alpha', false],
+  ] as const)('%s against %s: %s', (constraint, version, satisfied) => {
+    expect(parseConstraint(constraint).test(parseVersion(version)!)).toBe(satisfied);
+  });
 });

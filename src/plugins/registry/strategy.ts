@@ -36,7 +36,6 @@ export function strategyOf(name: string | undefined): Strategy | undefined {
   return (['semver', 'newest-build', 'digest', 'alphabetical'] as const).find((s) => s === n);
 }
 
-/** Go's filepath.Match on a tag (no separators in tags): `*`, `?`, `[a-z]`, `[^…]`, `\` escapes. */
 /**
  * A character class of a Go glob from `at` (just after `[`), as Go's path/filepath matchChunk and
  * getEsc read it: an optional `^`, then ranges (`c` or `lo-hi`) until a `]` that follows at least
@@ -77,6 +76,7 @@ function goClass(pattern: string, at: number): { re: string; end: number } | und
   }
 }
 
+/** Go's filepath.Match on a tag (no separators in tags): `*`, `?`, `[a-z]`, `[^…]`, `\` escapes. */
 export function goGlob(pattern: string): RegExp | undefined {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
