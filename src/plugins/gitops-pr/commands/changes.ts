@@ -16,7 +16,7 @@ const path = z
   .max(300)
   .optional()
   .describe(
-    'where the change goes when deckhand cannot tell: a workload (Deployment/web), a file, or a values key',
+    'where the change goes when deckhand cannot tell: a workload (Deployment/web), a file, a values key or a Helm parameter',
   );
 const memory = /^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 const cpu = /^(\d+(\.\d+)?|\d+m)$/;

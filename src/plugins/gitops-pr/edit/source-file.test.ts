@@ -4,6 +4,7 @@
  * change to the kustomization would not take effect.
  */
 import { describe, expect, it } from 'vitest';
+import type { InputError } from '../../../core/errors.ts';
 import { NoChangeError } from '../changes.ts';
 import { createPlanner } from './index.ts';
 import { app, applyPlan, changesOf, git, loadCorpus, memoryTree } from './testing.ts';
@@ -161,6 +162,32 @@ describe('.argocd-source files of a Helm app', () => {
       image: 'docker.io/library/busybox:1.37',
     });
     expect(p.summary).toEqual([`${FILE}: helm.parameters[sidecar.image.tag] 1.36 → 1.37`]);
+    // Two groups of one repository: --path names the parameter, or its prefix.
+    const same = `${params}  - name: canary.image.repository\n    value: docker.io/grafana/grafana\n  - name: canary.image.tag\n    value: 12.1.1\n`;
+    const err = await plan(grafana, memoryTree({ ...homeLab, [FILE]: same }), {
+      kind: 'image',
+      image: 'docker.io/grafana/grafana:12.2.0',
+    }).then(
+      () => undefined,
+      (e: InputError) => e,
+    );
+    expect(err?.message).toMatch(
+      /several images of grafana through Helm parameters \(image.tag, canary.image.tag\)/,
+    );
+    expect(err?.hint).toMatch(/or the parameter: --path image.tag/);
+    const q = await plan(grafana, memoryTree({ ...homeLab, [FILE]: same }), {
+      kind: 'image',
+      image: '12.2.0',
+      path: 'canary.image',
+    });
+    expect(q.summary).toEqual([`${FILE}: helm.parameters[canary.image.tag] 12.1.1 → 12.2.0`]);
+    await expect(
+      plan(grafana, memoryTree({ ...homeLab, [FILE]: same }), {
+        kind: 'image',
+        image: '12.2.0',
+        path: 'nope',
+      }),
+    ).rejects.toThrow(/--path nope names none of the Helm parameters/);
   });
 
   const one = (params: string) => ({ ...homeLab, [FILE]: `helm:\n  parameters:\n${params}` });

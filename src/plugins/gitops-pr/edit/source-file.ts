@@ -73,7 +73,7 @@ export async function planSourceFileImage(
     // A merge patch with null removes the list: this file decides, and it sets nothing.
     if (listed === null || (isScalar(listed) && listed.value === null)) return false;
     if (!isSeq(listed)) continue;
-    if (helm) return planHelmParameter(set, r, path, f, listed, wish, running);
+    if (helm) return planHelmParameter(set, r, path, f, listed, wish, running, intent.path);
     const images = listed;
     // A merge patch replaces a list whole: the last file that lists images is the one in effect,
     // and when it does not name this image, the manifests decide (no earlier file is looked at).
@@ -177,6 +177,8 @@ function planHelmParameter(
   params: YAMLSeq,
   wish: ReturnType<typeof parseWish>,
   running: Set<string>,
+  /** `--path`: the parameter (`b.image.tag`) or its prefix (`b.image`) when several set the image. */
+  pointed: string | undefined,
 ): boolean {
   // The image a parameter group names must be the asked one; a bare tag means the app's only image.
   const wanted = (repo: string | undefined) => {
@@ -238,12 +240,22 @@ function planHelmParameter(
       );
     return false;
   }
-  if (targets.length > 1)
+  const chosen =
+    pointed && !/\.ya?ml$/.test(pointed)
+      ? targets.filter((t) => t.param.name === pointed || t.param.name.startsWith(`${pointed}.`))
+      : targets;
+  if (pointed && !chosen.length)
     throw new InputError(
-      `${path} sets several images of ${r.ref} through Helm parameters (${targets.map((t) => t.param.name).join(', ')}); say which one.`,
-      { hint: `Give the whole reference: gitops bump ${r.ref} <repository>:<tag>.` },
+      `--path ${pointed} names none of the Helm parameters of ${path} that set ${r.ref}'s image (${targets.map((t) => t.param.name).join(', ')}).`,
     );
-  const { param, before, after } = targets[0] as (typeof targets)[number];
+  if (chosen.length > 1)
+    throw new InputError(
+      `${path} sets several images of ${r.ref} through Helm parameters (${chosen.map((t) => t.param.name).join(', ')}); say which one.`,
+      {
+        hint: `Give the whole reference (gitops bump ${r.ref} <repository>:<tag>), or the parameter: --path ${chosen[0]!.param.name}.`,
+      },
+    );
+  const { param, before, after } = chosen[0] as (typeof chosen)[number];
   const label = `helm.parameters[${param.name}]`;
   if (after === before) set.held(path, label, before);
   else {
