@@ -42,10 +42,14 @@ async function bumpAndMerge(app: string, tag: string, file: string, says: string
   expect((await repo.git.diff(base, card.change.headSha)).map((f) => f.path)).toEqual([file]);
   const merged = await s.press(card.actions.approve, 'bob');
   expect(textOf(merged)).toMatch(/Merged by bob/);
-  await eventually(`${app} to run ${image}`, async () => (await runningImage(app)).includes(image), {
+  await runs(app, image);
+}
+
+/** Wait until Argo CD reports `image` among the app's images. */
+const runs = (app: string, image: string) =>
+  eventually(`${app} to run ${image}`, async () => (await runningImage(app)).includes(image), {
     timeoutMs: 15_000,
   });
-}
 
 beforeAll(async () => {
   s = await startSandboxBot({
@@ -67,11 +71,7 @@ describe('an image set by an .argocd-source file', () => {
       FILE,
       'kustomize:\n  images:\n  - ghcr.io/sijunkim/friend-app:v1.3.9\n',
     );
-    await eventually(
-      'friend-app to run v1.3.9',
-      async () => (await runningImage('friend-app')).includes('ghcr.io/sijunkim/friend-app:v1.3.9'),
-      { timeoutMs: 15_000 },
-    );
+    await runs('friend-app', 'ghcr.io/sijunkim/friend-app:v1.3.9');
     // (the card escapes the brackets of images[friend-app] for chat markup)
     await bumpAndMerge(
       'friend-app',
@@ -91,11 +91,7 @@ describe('an image set by an .argocd-source file', () => {
     const params = (tag: string) =>
       `helm:\n  parameters:\n  - name: image.repository\n    value: docker.io/grafana/grafana\n    forcestring: true\n  - name: image.tag\n    value: ${tag}\n    forcestring: true\n`;
     await imageUpdaterWrites('grafana', file, params('12.1.2'));
-    await eventually(
-      'grafana to run 12.1.2',
-      async () => (await runningImage('grafana')).includes('docker.io/grafana/grafana:12.1.2'),
-      { timeoutMs: 15_000 },
-    );
+    await runs('grafana', 'docker.io/grafana/grafana:12.1.2');
     await bumpAndMerge(
       'grafana',
       '12.2.0',

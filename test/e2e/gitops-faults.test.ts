@@ -7,8 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/core/message/model.ts';
-import { botFor, startSandboxBot, textOf, type SandboxBot } from '../support/sandbox-bot.ts';
-import { execOnce } from '../../src/adapters/console/exec.ts';
+import { botFor, execOn, startSandboxBot, textOf, type SandboxBot } from '../support/sandbox-bot.ts';
 import { eventually } from '../support/wait.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
@@ -60,13 +59,7 @@ describe('Git writes under faults (issue 20)', () => {
       // Each Git answer takes most of the deadline: the second read is in flight when it fires.
       await s.run.sandbox.setFaults('git', { latencyMs: DEADLINE_MS * 0.6 });
       const t0 = Date.now();
-      const r = await execOnce(bot, adapter, {
-        line: '/gitops scale mysql 4',
-        as: 'alice',
-        channel: 'console',
-        json: true,
-        out: { write: () => {} },
-      });
+      const r = await execOn(bot, adapter, '/gitops scale mysql 4', 'alice');
       await calm();
       expect(r.ok).toBe(false);
       expect(textOf(r)).toMatch(/did not finish within/);
@@ -145,13 +138,7 @@ describe('Git writes under faults (issue 20)', () => {
       cfg.plugins.gitops.hosts[0].token = 'ghp_wrong_token_for_the_test';
     });
     try {
-      const r = await execOnce(bot, adapter, {
-        line: '/gitops scale grafana 4',
-        as: 'alice',
-        channel: 'console',
-        json: true,
-        out: { write: () => {} },
-      });
+      const r = await execOn(bot, adapter, '/gitops scale grafana 4', 'alice');
       expect(r.ok).toBe(false);
       const text = textOf(r);
       expect(text).toMatch(/refused the token configured in plugins\.gitops\.hosts\[0\]\.token \(HTTP 401/);

@@ -44,6 +44,15 @@ export async function botFor(
   return { bot, adapter };
 }
 
+/** One command through a bot's console adapter, as `deckhand exec --json` sends it. */
+export const execOn = (
+  bot: Bot,
+  adapter: ConsoleAdapter,
+  line: string,
+  as = 'console',
+): Promise<{ ok: boolean; messages: Message[] }> =>
+  execOnce(bot, adapter, { line, as, channel: 'console', json: true, out: { write: () => {} } });
+
 export async function startSandboxBot(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   opts: { scenario?: string; overrides?: (cfg: Record<string, any>) => void } = {},

@@ -129,13 +129,6 @@ function refsStamp(dir: string): string {
   return parts.join(',');
 }
 
-/** The git subcommand of an argument list (after any `-c name=value` pairs), and where it is. */
-function subcommand(args: string[]): [string, number] {
-  let i = 0;
-  while (args[i] === '-c') i += 2;
-  return [args[i] ?? '', i];
-}
-
 const OBJECT_NAME = /^[0-9a-f]{40}(\^\{(commit|tree|blob)\})?$/;
 const SHORT_NAME = /^[0-9a-f]{4,39}(\^\{\w+\})?$/i;
 /** Options that make a read walk refs (or stdin) whatever the arguments name. */
@@ -186,7 +179,8 @@ export async function cachedGit(
   opts: { input?: string | Buffer; env?: Record<string, string> },
   exec: () => Promise<Outcome>,
 ): Promise<Outcome> {
-  const [sub, at] = subcommand(args);
+  // git() puts its own `-c` options before these: the subcommand comes first.
+  const [sub = '', ...rest] = args;
   const repo = repoOf(dir);
   // Custom env (an index file, commit dates) makes the answer depend on more than the arguments.
   if (!READS.has(sub) || (opts.env && Object.keys(opts.env).length)) {
@@ -201,7 +195,7 @@ export async function cachedGit(
   }
   const input =
     opts.input === undefined ? '' : Buffer.isBuffer(opts.input) ? opts.input.toString('latin1') : opts.input;
-  const kept = lifetime(sub, args.slice(at + 1), input);
+  const kept = lifetime(sub, rest, input);
   if (kept === 'none') return exec();
   if (kept === 'refs') {
     const stamp = refsStamp(dir);
