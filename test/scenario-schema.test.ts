@@ -36,7 +36,7 @@ describe('docs/scenario.schema.json', () => {
 
   it('accepts the demo scenario, which the sandbox parses', () => {
     const text = readFileSync(join(root, 'config', 'scenarios', 'demo.yaml'), 'utf8');
-    expect(() => parseScenario(text)).not.toThrow();
+    expect(() => parseScenario(text, join(root, 'config', 'scenarios', 'demo.yaml'))).not.toThrow();
     const validate = validator();
     expect(validate(parse(text)), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
   });

@@ -12,6 +12,7 @@ import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
 import { z } from 'zod';
 import { formatPath } from '../core/config/load.ts';
 import { SimulationSchema } from './simulation.ts';
+import { recordingReads, stamp } from './story/files.ts';
 import { expandStory, isStory, StoryError } from './story/index.ts';
 
 /** Fault knobs of one sandbox server, settable in the scenario and at run time. */
@@ -245,22 +246,21 @@ function parse(text: string, file: string): { scenario: Scenario; story: boolean
 }
 
 /**
- * Scenarios read before, by file and content: the demo's 20k lines take a tenth of a second to
- * parse, and a process that starts many sandboxes (the tests) reads the same few files. Only
- * documents that stand alone are kept; a story also reads the files beside it.
+ * Scenarios read before, by file and content: a process that starts many sandboxes (the tests)
+ * reads the same few files, and the demo's story takes a fifth of a second to expand. A story is
+ * kept with the files and folders it read beside it, and read again when any of them changed.
  */
-const known = new Map<string, Scenario>();
+const known = new Map<string, { scenario: Scenario; stamps: [string, string][] }>();
 const KNOWN_MAX = 8;
 
 export function loadScenario(file: string): Scenario {
   const text = readFileSync(file, 'utf8');
   const key = `${resolve(file)}\0${createHash('sha256').update(text).digest('hex')}`;
   const seen = known.get(key);
-  if (seen) return structuredClone(seen);
-  const { scenario, story } = parse(text, file);
-  if (!story) {
-    known.set(key, structuredClone(scenario));
-    if (known.size > KNOWN_MAX) known.delete(known.keys().next().value as string);
-  }
-  return scenario;
+  if (seen && seen.stamps.every(([path, was]) => stamp(path) === was)) return structuredClone(seen.scenario);
+  const { value, reads } = recordingReads(() => parse(text, file));
+  known.delete(key);
+  known.set(key, { scenario: structuredClone(value.scenario), stamps: reads });
+  if (known.size > KNOWN_MAX) known.delete(known.keys().next().value as string);
+  return value.scenario;
 }

@@ -38,14 +38,14 @@ const payload = (status: 'firing' | 'resolved', over: Record<string, unknown> = 
       labels: {
         alertname: 'KubePodCrashLooping',
         namespace: 'naver-news',
-        pod: 'naver-news-nx7j58hqht-nq7n9',
+        pod: 'naver-news-nx7j58hqht-n9fb4',
         container: 'naver-news',
         severity: 'critical',
         argocd_app: 'naver-news',
       },
       annotations: {
         description:
-          'Pod naver-news/naver-news-nx7j58hqht-nq7n9 (naver-news) is in waiting state (reason: "CrashLoopBackOff").',
+          'Pod naver-news/naver-news-nx7j58hqht-n9fb4 (naver-news) is in waiting state (reason: "CrashLoopBackOff").',
         summary: 'Pod is crash looping.',
       },
       startsAt: new Date(Date.now() - 600_000).toISOString(),

@@ -22,6 +22,7 @@ import { collectSecrets } from '../../src/core/redact.ts';
 import { bundledPlugins } from '../../src/plugins/index.ts';
 import { RemediationConfigSchema } from '../../src/plugins/remediation/index.ts';
 import { DEMO_SCENARIO, runSandbox, type SandboxRun } from '../../src/sandbox/cli.ts';
+import { loadScenario } from '../../src/sandbox/scenario.ts';
 import { oomAlertGroup, postAlertGroup } from '../support/alerts.ts';
 import { CANARY, leakyLogLines, scan } from '../support/canaries.ts';
 import { FakeDiscord } from '../support/fake-discord.ts';
@@ -31,7 +32,7 @@ import { botFor } from '../support/sandbox-bot.ts';
 import { tempDir } from '../support/temp.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
-const POD = 'naver-news-nx7j58hqht-nq7n9';
+const POD = 'naver-news-nx7j58hqht-n9fb4';
 const SIGNING = 'LeakSlackSigningSecret0123';
 const WEBHOOK = 'LeakAlertmanagerWebhookToken0123';
 const DISCORD_BOT = 'LeakDiscordBotConfigToken0123456789';
@@ -52,9 +53,9 @@ const printed: string[] = [];
 const replies: unknown[] = [];
 let objectsBefore: Set<string>;
 
-/** The demo world with canaries where apps and clusters really put secrets. */
+/** The demo world (its story told as the scenario it makes) with canaries where apps and clusters really put secrets. */
 function leakyWorld(): string {
-  const doc = parse(readFileSync(DEMO_SCENARIO, 'utf8'));
+  const doc = loadScenario(DEMO_SCENARIO) as Record<string, any>;
   const cluster = doc.clusters[0];
   for (const key of [`naver-news/${POD}/naver-news`, `naver-news/${POD}/naver-news#previous`])
     cluster.logs[key] = `${leakyLogLines().join('\n')}\n${cluster.logs[key] ?? ''}`;

@@ -6,9 +6,10 @@
  * a repeated OOM meets the cooldown; at 2Gi the rule stops and asks a person; bad rules fail the
  * config check with their paths.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
 import { execOnce } from '../../src/adapters/console/exec.ts';
 import { loadConfig } from '../../src/app.ts';
@@ -18,6 +19,7 @@ import type { Conversation, Message, MessageRef } from '../../src/core/message/m
 import { bundledPlugins } from '../../src/plugins/index.ts';
 import { RemediationConfigSchema } from '../../src/plugins/remediation/index.ts';
 import { DEMO_SCENARIO, runSandbox, type SandboxRun } from '../../src/sandbox/cli.ts';
+import { loadScenario } from '../../src/sandbox/scenario.ts';
 import { oomAlertGroup, postAlertGroup } from '../support/alerts.ts';
 import { botFor, textOf } from '../support/sandbox-bot.ts';
 import { step } from '../support/step.ts';
@@ -92,12 +94,13 @@ const untilOom = (app: string, limit: string) =>
   );
 
 beforeAll(async () => {
-  // The demo world, plus one fact: friend-app really needs 3Gi, so even 2Gi is OOMKilled.
-  const demo = readFileSync(DEMO_SCENARIO, 'utf8');
-  const marker = '\n    friend-app/friend-app:\n      memory: 110Mi\n';
-  expect(demo).toContain(marker);
+  // The demo world (as the scenario its story makes), plus one fact: friend-app really needs 3Gi,
+  // so even 2Gi is OOMKilled.
+  const demo = loadScenario(DEMO_SCENARIO);
+  expect(demo.simulation?.workloads['friend-app/friend-app']?.memory).toBe('110Mi');
+  (demo.simulation?.workloads['friend-app/friend-app'] as { memory: string }).memory = '3Gi';
   const scenario = join(dir, 'scenario.yaml');
-  writeFileSync(scenario, demo.replace(marker, '\n    friend-app/friend-app:\n      memory: 3Gi\n'));
+  writeFileSync(scenario, stringify(demo));
   run = await runSandbox({
     scenario,
     dataDir: join(dir, 'sandbox'),

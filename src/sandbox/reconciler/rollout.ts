@@ -439,7 +439,8 @@ export class Rollouts {
     const ns = dep.metadata.namespace as string;
     const p = this.pod(ns, podName, uid);
     if (!p) return;
-    this.event(p, 'Normal', 'Created', `Created container ${c.name}`);
+    // As kubelets since v1.32 word it (kuberuntime_container.go: "Created container: %v").
+    this.event(p, 'Normal', 'Created', `Created container: ${c.name}`);
     this.event(p, 'Normal', 'Started', `Started container ${c.name}`);
     const started = this.iso();
     this.setContainer(ns, podName, uid, c.name, (s) => ({

@@ -9,18 +9,20 @@ import { isHook } from '../argo-api/apps.ts';
 import { ScenarioSchema } from '../scenario.ts';
 import { World } from '../world.ts';
 import { StoryProblem } from './containers.ts';
-import { event } from './events.ts';
-import type { AppInput, FailedSyncInput } from './schema.ts';
+import { event, storyEvent } from './events.ts';
+import type { FailedSyncInput, StoryApp } from './schema.ts';
 import { commit, INSTANCE, iso, type Any, type Obj, type StoryWorld } from './world.ts';
 
 /** A deployed commit: a story's key as a commit id, or HEAD~n of a story's Git history as it is. */
 const revision = (key: string) => (/^HEAD(~\d+)?$/.test(key) ? key : commit(key));
 
-const source = (repo: string, a: AppInput) => ({ repoURL: repo, path: a.path, targetRevision: 'HEAD' });
+/** The app's source: as its Application in Git has it, or the story's repository at its path. */
+const source = (repo: string, a: StoryApp) =>
+  a.git?.manifest.spec.source ?? { repoURL: repo, path: a.path, targetRevision: 'HEAD' };
 
 /** The managed resources of an app (hooks are not, and Endpoints are excluded by Argo CD's default resource.exclusions). */
-function resources(w: StoryWorld, a: AppInput): Any[] {
-  return w.objects
+function resources(w: StoryWorld, a: StoryApp): Any[] {
+  const objects = w.objects
     .filter(
       (o) =>
         o.metadata.labels?.[INSTANCE] === a.name &&
@@ -39,26 +41,43 @@ function resources(w: StoryWorld, a: AppInput): Any[] {
         status: a.outOfSync.includes(`${o.kind}/${o.metadata.name}`) ? 'OutOfSync' : 'Synced',
       };
     });
+  // An app of apps manages Applications (kept by Argo CD, not among the cluster's objects here).
+  const children = (a.git?.children ?? []).map((c) => ({
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    kind: 'Application',
+    namespace: c.metadata.namespace ?? 'argocd',
+    name: c.metadata.name,
+    status: 'Synced',
+  }));
+  return [...objects, ...children];
 }
 
-function images(w: StoryWorld, a: AppInput): string[] {
-  const specs = w.objects
-    .filter((o) => o.metadata.labels?.[INSTANCE] === a.name && !o.metadata.ownerReferences)
-    .map((o) => o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec);
+/**
+ * The images of the app's pods, old ReplicaSets' too, sorted: Argo CD's summary gathers the images
+ * of every node of the app's tree (ApplicationTree.GetSummary), and only pods carry images there.
+ */
+function images(w: StoryWorld, a: StoryApp): string[] {
+  const byUid = new Map(w.objects.map((o) => [o.metadata.uid, o]));
+  const rootOf = (o: Obj): Obj => {
+    const parent = byUid.get(o.metadata.ownerReferences?.[0]?.uid);
+    return parent ? rootOf(parent) : o;
+  };
+  const pods = w.objects.filter((o) => o.kind === 'Pod' && rootOf(o).metadata.labels?.[INSTANCE] === a.name);
   return [
     ...new Set(
-      specs.flatMap((s) =>
-        [...(s?.initContainers ?? []), ...(s?.containers ?? [])].map((c: Any) => c.image as string),
+      pods.flatMap((p) =>
+        [...(p.spec.initContainers ?? []), ...(p.spec.containers ?? [])].map((c: Any) => c.image as string),
       ),
     ),
-  ];
+  ].sort();
 }
 
 /** The operation state of a sync that failed, its SyncError condition, and the controller's events. */
 function failedSync(
   w: StoryWorld,
-  a: AppInput,
-  f: FailedSyncInput,
+  a: StoryApp,
+  f: FailedSyncInput & { started: string; finished: string },
   about: Obj,
   revision: string,
   path: string,
@@ -130,14 +149,25 @@ function failedSync(
 /** An Application as Argo CD returns it, with its health still to be computed (`settleHealth`). */
 export function application(
   w: StoryWorld,
-  a: AppInput,
+  a: StoryApp,
   o: { repo: string; server: string; path: string },
 ): Any {
-  const newest = a.history.at(-1) as AppInput['history'][number];
-  const deployed = revision(newest.commit);
-  const target = a.target ? revision(a.target) : deployed;
+  const newest = a.history.at(-1) as StoryApp['history'][number];
+  const git = a.git;
+  const chart = git?.manifest.spec.source?.chart as string | undefined;
+  // A chart from a Helm repository is deployed at its version; a Git source at a commit.
+  const revisionAt = (i: number) =>
+    git?.syncs[i]?.revision ?? revision((a.history[i] as { commit: string }).commit);
+  const deployed = revisionAt(a.history.length - 1);
+  const target = chart
+    ? (git?.manifest.spec.source?.targetRevision as string)
+    : a.target
+      ? revision(a.target)
+      : git && a.failedSync
+        ? 'HEAD'
+        : deployed;
   const src = source(o.repo, a);
-  const destination = { server: o.server, namespace: a.namespace };
+  const destination = git?.manifest.spec.destination ?? { server: o.server, namespace: a.namespace };
   const about: Obj = {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
@@ -145,29 +175,48 @@ export function application(
     repo: o.repo,
   };
   const failed = a.failedSync && failedSync(w, a, a.failedSync, about, target, `${o.path}.failedSync`);
+  a.events.forEach((e, i) =>
+    storyEvent(w, about, { from: 'argocd-application-controller', ...e }, undefined, `${o.path}.events.${i}`),
+  );
   const started = (age: string) => iso(w.ago(age) - 4_000);
+  const initiatedBy = (i: number) => git?.syncs[i]?.initiatedBy ?? { automated: true };
+  const history = a.history.map((h, id) => ({
+    id,
+    revision: revisionAt(id),
+    deployStartedAt: started(h.age),
+    deployedAt: w.at(h.age),
+    initiatedBy: initiatedBy(id),
+    source: git?.syncs[id]?.source ?? src,
+  }));
+  const manual = 'username' in initiatedBy(a.history.length - 1);
+  const ownLabels = (git?.manifest.metadata.labels ?? {}) as Record<string, string>;
+  const isRoot = !!git?.children.length;
   return {
     apiVersion: about.apiVersion,
     kind: about.kind,
     metadata: {
       ...about.metadata,
-      creationTimestamp: w.at('90d'),
-      labels: { [INSTANCE]: 'root-app' },
+      // Created by its app of apps just before its first sync.
+      creationTimestamp: git ? iso(w.ago((a.history[0] as { age: string }).age) - 15_000) : w.at('90d'),
+      labels: isRoot ? ownLabels : { ...ownLabels, [INSTANCE]: 'root-app' },
+      ...(git?.manifest.metadata.annotations ? { annotations: git.manifest.metadata.annotations } : {}),
       finalizers: ['resources-finalizer.argocd.argoproj.io'],
     },
-    spec: {
-      project: 'default',
-      source: src,
-      destination,
-      ...(a.sync === 'manual'
-        ? {}
-        : {
-            syncPolicy: {
-              automated: { prune: true, selfHeal: a.sync === 'auto' },
-              syncOptions: ['CreateNamespace=true'],
-            },
-          }),
-    },
+    spec: git
+      ? structuredClone(git.manifest.spec)
+      : {
+          project: 'default',
+          source: src,
+          destination,
+          ...(a.sync === 'manual'
+            ? {}
+            : {
+                syncPolicy: {
+                  automated: { prune: true, selfHeal: a.sync === 'auto' },
+                  syncOptions: ['CreateNamespace=true'],
+                },
+              }),
+        },
     status: {
       sync: {
         status: a.outOfSync.length ? 'OutOfSync' : 'Synced',
@@ -175,23 +224,27 @@ export function application(
         comparedTo: { source: src, destination },
       },
       health: { status: 'Unknown', lastTransitionTime: w.at(newest.age) },
-      history: a.history.map((h, id) => ({
-        id,
-        revision: revision(h.commit),
-        deployStartedAt: started(h.age),
-        deployedAt: w.at(h.age),
-        initiatedBy: { automated: true },
-        source: src,
-      })),
+      // Argo CD keeps the newest deployments (revisionHistoryLimit, 10 by default).
+      history: history.slice(-10),
       operationState: failed?.operation ?? {
         operation: {
-          sync: { revision: deployed, prune: true },
-          initiatedBy: { automated: true },
+          sync: {
+            revision: deployed,
+            ...(manual ? { syncStrategy: { hook: {} } } : { prune: true }),
+            ...(git?.manifest.spec.syncPolicy?.syncOptions
+              ? { syncOptions: git.manifest.spec.syncPolicy.syncOptions }
+              : {}),
+          },
+          initiatedBy: initiatedBy(a.history.length - 1),
           retry: { limit: 5 },
         },
         phase: 'Succeeded',
         message: 'successfully synced (all tasks run)',
-        syncResult: { revision: deployed, source: src },
+        syncResult: {
+          revision: deployed,
+          source: history.at(-1)?.source ?? src,
+          ...(git ? { resources: git.results } : {}),
+        },
         startedAt: started(newest.age),
         finishedAt: w.at(newest.age),
       },

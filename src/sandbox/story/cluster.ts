@@ -6,12 +6,12 @@
 import type { NodeInput } from './schema.ts';
 import type { Obj, StoryWorld } from './world.ts';
 
-export function namespace(w: StoryWorld, name: string): Obj {
+export function namespace(w: StoryWorld, name: string, created = '90d'): Obj {
   return w.add({
     apiVersion: 'v1',
     kind: 'Namespace',
     metadata: {
-      ...w.meta('Namespace', name, undefined, '90d'),
+      ...w.meta('Namespace', name, undefined, created),
       labels: { 'kubernetes.io/metadata.name': name },
     },
     spec: { finalizers: ['kubernetes'] },

@@ -60,7 +60,7 @@ export function daemonSet(w: StoryWorld, m: Manifest, o: DaemonSetOrder): Obj[] 
   const prefix = ds.metadata.name as string;
   const pods = Object.entries(o.pods).map(([node, def], i) =>
     pod(w, {
-      name: podName(prefix, i),
+      name: podName(prefix, i, ds.metadata.namespace),
       namespace: ds.metadata.namespace,
       owner: ds,
       labels: {

@@ -164,7 +164,7 @@ export function deployment(w: StoryWorld, o: WorkloadOrder<DeploymentInput>): Ob
     });
     const mine = r.pods.map((def, j) =>
       pod(w, {
-        name: podName(rsName, j),
+        name: podName(rsName, j, namespace),
         namespace,
         owner: rs,
         labels,

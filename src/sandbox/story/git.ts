@@ -5,11 +5,11 @@
  * the head, so each commit's tree (and the scenario's `git` section, which holds the files each
  * commit wrote) follows from the head and the changes alone.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { z } from 'zod';
 import { StoryProblem } from './containers.ts';
+import { listDir, readText } from './files.ts';
 
 const CommitSchema = z.strictObject({
   message: z.string(),
@@ -40,10 +40,10 @@ export interface GitOrder {
 function readTree(dir: string): Tree {
   const out: Tree = {};
   const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const e of listDir(d).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else out[relative(dir, p).split('\\').join('/')] = readFileSync(p, 'utf8');
+      else out[relative(dir, p).split('\\').join('/')] = readText(p);
     }
   };
   walk(dir);
@@ -120,7 +120,7 @@ function written(tree: Tree, c: Commit, first: boolean): Record<string, string |
 /** The scenario's `git` entry for a repository kept on disk. */
 export function gitRepository(o: GitOrder) {
   const head = readTree(resolve(o.base, o.files));
-  const raw = load(readFileSync(resolve(o.base, o.history), 'utf8'), { schema: CORE_SCHEMA });
+  const raw = load(readText(resolve(o.base, o.history)), { schema: CORE_SCHEMA });
   const parsed = HistorySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -104,6 +104,8 @@ function withLabels(rest: Any, meta: Any, labels: Record<string, string> | undef
 
 export interface AppCommits {
   app: Any;
+  /** The Application as Git has it after each commit; undefined before it is in Git. */
+  at: (Any | undefined)[];
   /** What the app asks to run after each commit (read-only: commits share them); undefined before it is in Git. */
   manifests: (Manifest[] | undefined)[];
   /** The commits that changed it (the first one that has it included), oldest first. */
@@ -131,6 +133,7 @@ export function appCommits(
       () => live(name),
       memo,
     );
+    const at = perCommit.map((apps) => apps.find((a) => a.metadata.name === name));
     const changed: number[] = [];
     let previous = '';
     let last: Manifest[] | undefined;
@@ -138,12 +141,12 @@ export function appCommits(
       // A render that was not redone is the same list (most commits leave most apps as they are).
       if (m !== undefined && m === last) return;
       last = m;
-      // Nothing to run (the app's path is not in Git yet) is nothing to sync.
-      const now = m?.length ? JSON.stringify(m) : '';
+      // Nothing to run (the app's path is not in Git yet) is nothing to sync; a new chart version is.
+      const now = m?.length ? JSON.stringify([m, at[i]?.spec.source?.chart && at[i].spec.source]) : '';
       if (now && now !== previous) changed.push(i);
       previous = now;
     });
-    return { app, manifests, changed };
+    return { app, at, manifests, changed };
   });
 }
 

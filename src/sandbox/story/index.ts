@@ -10,12 +10,15 @@ import { namespace, node } from './cluster.ts';
 import { StoryProblem } from './containers.ts';
 import { deployment } from './deployments.ts';
 import { storyEvent } from './events.ts';
-import { fromGit, storyGit, type StoryGit } from './from-git.ts';
+import { appsOfGit, listedApp, withFiles } from './app-of-apps.ts';
+import { containerLogs, storyLogs } from './container-logs.ts';
+import { fromGit, storyGit, type FromGitOrder, type StoryGit } from './from-git.ts';
 import { gitRepository } from './git.ts';
 import { cronJob, hookJob } from './jobs.ts';
-import { StorySchema, type AppInput, type StoryInput } from './schema.ts';
+import { StorySchema, type StoryApp, type StoryInput } from './schema.ts';
 import { configMap, hpa, ingress, quota, service } from './services.ts';
 import { statefulSet } from './statefulsets.ts';
+import { storageClass } from './storage.ts';
 import { StoryWorld, type Obj } from './world.ts';
 
 export { StorySchema } from './schema.ts';
@@ -37,10 +40,10 @@ export const isStory = (doc: unknown): boolean =>
 function buildApp(
   w: StoryWorld,
   story: StoryInput,
-  a: AppInput,
+  a: StoryApp,
   path: string,
   pods: Obj[],
-  repo: StoryGit | undefined,
+  git: FromGitOrder,
 ): void {
   const ctx = (kind: string, i: number) => ({
     app: a.name,
@@ -50,7 +53,7 @@ function buildApp(
   });
   a.deployments.forEach((d, i) => pods.push(...deployment(w, { ...ctx('deployments', i), d })));
   a.statefulSets.forEach((d, i) => pods.push(...statefulSet(w, { ...ctx('statefulSets', i), d })));
-  pods.push(...fromGit(w, a, repo, path));
+  pods.push(...fromGit(w, a, { ...git, path }));
   a.cronJobs.forEach((d, i) => cronJob(w, { ...ctx('cronJobs', i), d }));
   a.hooks.forEach((d, i) => hookJob(w, { ...ctx('hooks', i), d }));
   for (const s of a.services) service(w, a.name, a.namespace, s, pods);
@@ -66,6 +69,13 @@ function git(story: StoryInput, base: string | undefined) {
   return gitRepository({ url: story.repo, ...story.git, base, path: 'git' });
 }
 
+/** The story's apps: those an app of apps finds in its Git, or the ones it lists in full. */
+function storyApps(story: StoryInput, history: StoryGit | undefined, base: string | undefined): StoryApp[] {
+  if (!story.appOfApps) return story.apps.map((a, i) => listedApp(a, `apps.${i}`));
+  if (!history || !base) throw new StoryProblem('appOfApps', 'an app of apps is found in the story’s git');
+  return appsOfGit(story, history, base);
+}
+
 function build(story: StoryInput, base: string | undefined): unknown {
   const now = Date.parse(story.now);
   const w = new StoryWorld(story.metadata.name, now);
@@ -74,16 +84,30 @@ function build(story: StoryInput, base: string | undefined): unknown {
     typeof n === 'string' ? { name: n, cpu: '4', memory: '8Gi', controlPlane: false, events: [] } : n,
   );
   const nodeObjects = nodes.map((n) => node(w, n));
+  for (const c of story.storageClasses)
+    storageClass(w, { name: c.name, created: c.created, isDefault: c.default });
   const repo = git(story, base);
   const history = repo && storyGit(repo.history);
+  const apps = storyApps(story, history, base);
+  const where = (a: StoryApp) => {
+    const i = story.apps.findIndex((x) => x.name === a.name);
+    return i < 0 ? `app ${a.name}` : `apps.${i}`;
+  };
+  // Argo CD creates an app's namespace when it first syncs there (CreateNamespace=true).
+  if (story.appOfApps)
+    for (const a of apps)
+      if (!w.find('Namespace', a.namespace))
+        namespace(w, a.namespace, `${Number((a.history[0] as { age: string }).age.slice(0, -1)) + 2}s`);
   const pods: Obj[] = [];
-  story.apps.forEach((a, i) => buildApp(w, story, a, `apps.${i}`, pods, history));
+  const order = { git: history, nodes: nodes.map((n) => n.name) };
+  for (const a of apps) buildApp(w, story, a, where(a), pods, { ...order, path: where(a) });
   nodes.forEach((n, i) =>
     n.events.forEach((e, j) => storyEvent(w, nodeObjects[i] as Obj, e, undefined, `nodes.${i}.events.${j}`)),
   );
   for (const q of story.quotas) quota(w, q);
-  const applications = story.apps.map((a, i) =>
-    application(w, a, { repo: story.repo, server: story.cluster.server, path: `apps.${i}` }),
+  containerLogs(w, storyLogs(story, base));
+  const applications = apps.map((a) =>
+    application(w, a, { repo: story.repo, server: story.cluster.server, path: where(a) }),
   );
   const scenario = {
     apiVersion: story.apiVersion,
@@ -93,6 +117,10 @@ function build(story: StoryInput, base: string | undefined): unknown {
     argocd: [{ ...story.argocd, applications }],
     clusters: [{ ...story.cluster, objects: w.objects, logs: w.logs }],
     ...(repo ? { git: [repo] } : {}),
+    ...(story.registries ? { registries: withFiles(story.registries, base, 'registries') } : {}),
+    ...(story.simulation === undefined
+      ? {}
+      : { simulation: withFiles(story.simulation, base, 'simulation') }),
   };
   settleHealth(scenario, now);
   return scenario;

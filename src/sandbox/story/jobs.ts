@@ -79,7 +79,7 @@ function job(w: StoryWorld, o: JobOrder): Obj {
   });
   const pods = def.runs.map((run, i) =>
     pod(w, {
-      name: podName(name, i),
+      name: podName(name, i, namespace),
       namespace,
       owner: j,
       labels,

@@ -110,6 +110,14 @@ const Logs = z.record(
   z.union([LogText, z.strictObject({ current: LogText, previous: LogText.optional() })]),
 );
 
+/** A story's logs by container may also be kept in a file beside the story. */
+const StoryLogText = z.union([LogText, z.strictObject({ file: z.string() })]);
+export type StoryLogText = z.output<typeof StoryLogText>;
+export const StoryLogs = z.record(
+  z.string(),
+  z.union([StoryLogText, z.strictObject({ current: StoryLogText, previous: StoryLogText.optional() })]),
+);
+
 export const PodSchema = z
   .strictObject({
     created: Age,

@@ -4,7 +4,8 @@
  * the objects; this is what a story document may say.
  */
 import { z } from 'zod';
-import { Age, ContainerSchema, Count, EventSchema, Labels, PodSchema } from './schema-pods.ts';
+import type { Any } from './world.ts';
+import { Age, ContainerSchema, Count, EventSchema, Labels, PodSchema, StoryLogs } from './schema-pods.ts';
 
 export * from './schema-pods.ts';
 
@@ -113,8 +114,11 @@ export type IngressInput = z.output<typeof IngressSchema>;
 
 /** A sync that failed: when it ran, what failed (a resource the API server refused, or a hook), how often it was retried. */
 const FailedSyncSchema = z.strictObject({
-  started: Age,
-  finished: Age,
+  /** In a story with an app of apps: the first commit (HEAD~n) that no sync could apply; every later one failed too. */
+  from: z.string().optional(),
+  /** When the last attempt started and ended; in a story with an app of apps, after the newest commit by default. */
+  started: Age.optional(),
+  finished: Age.optional(),
   retried: z.number().int().min(1).optional(),
   failed: z
     .array(
@@ -141,13 +145,29 @@ export type GitWorkloadInput = z.output<typeof GitWorkloadSchema>;
 
 export const AppSchema = z.strictObject({
   name: z.string(),
-  namespace: z.string(),
-  path: z.string(),
+  /** Where it deploys and from which path; in a story with an app of apps, its Application in Git says. */
+  namespace: z.string().optional(),
+  path: z.string().optional(),
   /**
    * Deployed commits, oldest first, with the age of each deployment: keys that become commit ids,
-   * or in a story with `git`, `HEAD` and `HEAD~n` of its history.
+   * or in a story with `git`, `HEAD` and `HEAD~n` of its history. In a story with an app of apps,
+   * every commit that changed what the app renders, synced a minute or two after it by default.
    */
-  history: z.array(z.strictObject({ commit: z.string(), age: Age })).min(1),
+  history: z
+    .array(z.strictObject({ commit: z.string(), age: Age }))
+    .min(1)
+    .optional(),
+  /** Who pressed Sync, for an app without automated sync in a story with an app of apps. */
+  syncedBy: z.string().default('admin'),
+  /** Workloads someone scaled by hand since the last sync (`Deployment/<name>`): OutOfSync, as Argo CD sees it. */
+  drift: z
+    .record(
+      z.string().regex(/^Deployment\/.+$/),
+      z.strictObject({ replicas: z.number().int().min(0), age: Age }),
+    )
+    .default({}),
+  /** Events Argo CD recorded about the Application. */
+  events: z.array(EventSchema).default([]),
   /** What Git's branch resolves to now, when newer than the deployed commit. */
   target: z.string().optional(),
   /** Managed resources (`Kind/name`) that differ from Git: the app is OutOfSync. */
@@ -167,13 +187,40 @@ export const AppSchema = z.strictObject({
   /**
    * In a story with `git`: the app's objects are what its syncs (`history`) applied from Git, and
    * this says how the pods of each workload (`Deployment/<name>`, `StatefulSet/<name>`,
-   * `DaemonSet/<name>`) fared.
+   * `DaemonSet/<name>`) fared. In a story with an app of apps, a workload left out runs ready pods.
    */
   fromGit: z
     .record(z.string().regex(/^(Deployment|StatefulSet|DaemonSet)\/.+$/), GitWorkloadSchema)
     .default({}),
 });
 export type AppInput = z.output<typeof AppSchema>;
+
+/** What Argo CD recorded of one deployment of an app whose Application is in Git. */
+export interface GitSync {
+  revision: string;
+  source: unknown;
+  initiatedBy: { automated: true } | { username: string };
+}
+
+/** An app with where it deploys, its deployments and (from an app of apps) its Application in Git. */
+export type StoryApp = Omit<AppInput, 'namespace' | 'path' | 'history' | 'failedSync'> & {
+  namespace: string;
+  path: string;
+  history: { commit: string; age: string }[];
+  failedSync?: FailedSyncInput & { started: string; finished: string };
+  git?: {
+    /** The Application as Git has it at the head. */
+    manifest: { metadata: Any; spec: Any };
+    /** Per history entry: the revision and source Argo CD recorded, and who started it. */
+    syncs: GitSync[];
+    /** What the last sync did to each resource (`syncResult.resources`). */
+    results: unknown[];
+    /** The Applications an app of apps manages. */
+    children: { metadata: { name: string; namespace?: string } }[];
+    /** What a Helm app's chart renders, and what an operator makes for its custom resources. */
+    chart?: { manifests: unknown[]; operated: unknown[] };
+  };
+};
 
 const NodeSchema = z.union([
   z.string(),
@@ -216,7 +263,33 @@ export const StorySchema = z.strictObject({
   git: z
     .strictObject({ branch: z.string().default('master'), files: z.string(), history: z.string() })
     .optional(),
+  /**
+   * The app of apps: its Application's path in the story's Git. The story's apps are then the
+   * Applications it finds there, each deployed as its Application in Git says; `apps` tells only
+   * what Git cannot (how pods fared, drift, failed syncs), and apps it leaves out run healthy.
+   */
+  appOfApps: z.string().optional(),
+  /**
+   * What Helm apps' charts render, by app (the sandbox applies values to workloads but does not run
+   * templates): files of manifests beside the story, and what an operator makes for the custom
+   * resources among them (each naming its owner by kind and name).
+   */
+  charts: z
+    .record(z.string(), z.strictObject({ manifests: z.string(), operated: z.string().optional() }))
+    .default({}),
+  /**
+   * Logs of running containers whose pod does not give its own, by container name (or
+   * `<namespace>/<container>`): text, or `file:` beside the story. A log is written as one start of
+   * the app; each container's copy has its timestamps moved to when that container started.
+   */
+  logs: StoryLogs.default({}),
+  /** Copied into the scenario as they are (see the scenario's registries and simulation). */
+  registries: z.array(z.unknown()).optional(),
+  simulation: z.unknown().optional(),
   nodes: z.array(NodeSchema).default([]),
+  storageClasses: z
+    .array(z.strictObject({ name: z.string(), created: Age, default: z.boolean().default(false) }))
+    .default([]),
   namespaces: z.array(z.string()).default([]),
   /** Containers that workloads start from (`like: <name>`). */
   containers: z.record(z.string(), ContainerSchema).default({}),

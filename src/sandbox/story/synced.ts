@@ -71,6 +71,8 @@ export interface SyncedDeploymentOrder {
   pods: PodInput[];
   previousPods?: PodInput[];
   progress?: DeploymentInput['progress'];
+  /** Scaled by hand since the last sync: the replicas now and when. */
+  scaled?: { replicas: number; age: string };
   path: string;
 }
 
@@ -85,13 +87,14 @@ export function syncedDeployment(w: StoryWorld, o: SyncedDeploymentOrder): Obj[]
   const n = revisions.length;
   const d: DeploymentInput = {
     name,
-    replicas: spec.replicas ?? 1,
+    replicas: o.scaled?.replicas ?? spec.replicas ?? 1,
     strategy: spec.strategy?.type === 'Recreate' ? 'Recreate' : 'RollingUpdate',
     progress: o.progress ?? 'done',
     podLabels: spec.template.metadata?.labels ?? {},
     revisions: revisions.map((r, i) => ({
       revision: i + 1,
       created: r.sync.age,
+      ...(i === n - 1 && o.scaled ? { scaled: o.scaled.age } : {}),
       pods: i === n - 1 ? o.pods : i === n - 2 ? (o.previousPods ?? []) : [],
     })),
   };
@@ -120,6 +123,7 @@ export function syncedDeployment(w: StoryWorld, o: SyncedDeploymentOrder): Obj[]
     revisionHistoryLimit: 10,
     ...(spec.strategy?.type === 'Recreate' ? {} : { strategy: dep.spec.strategy }),
     ...structuredClone(spec),
+    ...(o.scaled ? { replicas: o.scaled.replicas } : {}),
   };
   for (const rs of w.objects.filter((x) => x.metadata.ownerReferences?.[0]?.uid === dep.metadata.uid))
     rs.spec.selector = structuredClone(spec.selector);

@@ -107,8 +107,9 @@ const digest = (key: string) => createHash('sha256').update(`deckhand-story/${ke
 export const hex = (key: string, n: number) => digest(key).slice(0, n);
 /** A generated name suffix in Kubernetes' alphabet, from a key. */
 export const suffix = (key: string, n: number) => safe(digest(key), n);
-/** The name a controller gives the `i`th pod it creates from a prefix (`<prefix>-<suffix>`). */
-export const podName = (prefix: string, i: number) => `${prefix}-${suffix(`${prefix}/${i}`, 5)}`;
+/** The name a controller gives the `i`th pod it creates from a prefix (`<prefix>-<suffix>`), random per namespace. */
+export const podName = (prefix: string, i: number, namespace: string) =>
+  `${prefix}-${suffix(`${namespace}/${prefix}/${i}`, 5)}`;
 /** A Git commit id for a story's commit key. */
 export const commit = (key: string) => hex(`commit/${key}`, 40);
 
