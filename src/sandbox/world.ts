@@ -62,6 +62,23 @@ export function shiftTimes<T>(value: T, deltaMs: number, key = ''): T {
   return value;
 }
 
+const LOG_STAMP = /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z/g;
+
+/**
+ * Move every UTC timestamp in a text by `deltaMs`, each written as it was (as many fraction digits;
+ * those finer than a millisecond kept): a pod's log says the same moments as its status.
+ */
+export function shiftLogTimes(text: string, deltaMs: number): string {
+  if (deltaMs === 0) return text;
+  return text.replace(LOG_STAMP, (_, whole: string, fraction: string | undefined) => {
+    const moved = new Date(Date.parse(`${whole}${(fraction ?? '').slice(0, 4)}Z`) + deltaMs).toISOString();
+    const [seconds, ms] = moved.slice(0, -1).split('.') as [string, string];
+    if (!fraction) return `${seconds}Z`;
+    const digits = fraction.length - 1;
+    return `${seconds}.${digits <= 3 ? ms.slice(0, digits) : ms + fraction.slice(4)}Z`;
+  });
+}
+
 abstract class Versioned extends EventEmitter {
   protected rv = 1;
   faults: Faults;
@@ -103,7 +120,7 @@ export class ClusterState extends Versioned {
     this.token = def.token ?? `sandbox-kube-${def.name}`;
     this.clock = clock;
     for (const o of def.objects) this.upsert(shiftTimes(o as KubeObject, deltaMs), { silent: true });
-    for (const [k, v] of Object.entries(def.logs)) this.logs.set(k, v);
+    for (const [k, v] of Object.entries(def.logs)) this.logs.set(k, shiftLogTimes(v, deltaMs));
   }
 
   static key(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {

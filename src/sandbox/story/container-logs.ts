@@ -3,6 +3,7 @@
  * every container that ran gets a copy with its timestamps moved to when that run started — what
  * `kubectl logs` shows for it, and with `--previous` for the run before.
  */
+import { shiftLogTimes } from '../world.ts';
 import { besideStory } from './files.ts';
 import { startLog } from './logs.ts';
 import type { StoryInput, StoryLogText } from './schema.ts';
@@ -13,22 +14,12 @@ interface Texts {
   previous?: string;
 }
 
-const STAMP = /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z/g;
+const FIRST_STAMP = /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,3})?\d*Z/;
 
 /** The text with its first timestamp at `at` and the others as far from it as they were. */
 export function retime(text: string, at: number): string {
-  const first = STAMP.exec(text);
-  STAMP.lastIndex = 0;
-  if (!first) return text;
-  const delta = at - Date.parse(`${first[1]}${(first[2] ?? '').slice(0, 4)}Z`);
-  return text.replace(STAMP, (_, whole: string, fraction: string | undefined) => {
-    const moved = new Date(Date.parse(`${whole}${(fraction ?? '').slice(0, 4)}Z`) + delta).toISOString();
-    const [seconds, ms] = moved.slice(0, -1).split('.') as [string, string];
-    if (!fraction) return `${seconds}Z`;
-    // Digits finer than a millisecond stay as written; fewer digits are cut to as many.
-    const digits = fraction.length - 1;
-    return `${seconds}.${digits <= 3 ? ms.slice(0, digits) : ms + fraction.slice(4)}Z`;
-  });
+  const first = FIRST_STAMP.exec(text);
+  return first ? shiftLogTimes(text, at - Date.parse(`${first[1]}${first[2] ?? ''}Z`)) : text;
 }
 
 /** The story's logs by container, files read and start-ups written out. */
