@@ -16,7 +16,7 @@ import { ArgoConfigSchema } from './config.ts';
 import { ArgoService } from './service.ts';
 
 export type { ArgoService, ResolvedApp } from './service.ts';
-export type { ManagedResource } from './client.ts';
+export type { AppLocator, ManagedResource } from './client.ts';
 export type { AppChange } from './cache.ts';
 export type * from './types.ts';
 export { isAutoSync } from './types.ts';
@@ -25,7 +25,10 @@ export { healthOf, syncOf, readApplication } from './view/app-view.ts';
 export { withStructs } from './view/structs.ts';
 export type { AppView, HealthState, SyncState, ResourceView } from './view/app-view.ts';
 export type { SourceView } from './view/sources.ts';
-export type { ImageView } from './view/images.ts';
+export type { ImageView, ImageUpdaterView } from './view/images.ts';
+export { IMAGE_UPDATER } from './view/images.ts';
+export { PIN_PREFIX, pinnedTag, pinOf, pinPattern, readPin, updaterKey } from './view/pins.ts';
+export type { ImagePin, PinRecord } from './view/pins.ts';
 export type { OperationView } from './view/operation.ts';
 export type { GitLinks, GitWebHost } from './view/links.ts';
 

@@ -29,6 +29,7 @@ export const IntentSchema = z.discriminatedUnion('kind', [
     ...pointed,
   }),
   z.object({ kind: z.literal('restart'), at: z.string(), ...pointed }),
+  z.object({ kind: z.literal('unpin'), alias: z.string().optional(), ...pointed }),
   z.object({
     kind: z.literal('revert'),
     commit: z.string().optional(),

@@ -11,12 +11,23 @@ import type { Conversation } from '../../core/message/model.ts';
 import { Redactor } from '../../core/redact.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
 import { unifiedDiff } from '../../core/text/diff.ts';
-import type { ResolvedApp } from '../argocd/index.ts';
+import type { ImageView, ResolvedApp } from '../argocd/index.ts';
 import type { GitOpsConfig } from './config.ts';
 import { hostFor } from './hosts/registry.ts';
 import type { CommitInfo, FileTree, GitHost, PullRequest } from './hosts/types.ts';
 import { BranchInUseError, RevertConflictError } from './hosts/errors.ts';
 import { appPaths, watchedPaths, within, type AppPaths } from './edit/app-paths.ts';
+import {
+  findApplicationManifest,
+  imageOnApplication,
+  parentOf,
+  pinFor,
+  pinnedAlias,
+  planOnApplication,
+  planUnpin,
+} from './edit/application-manifest.ts';
+import { EditSet } from './edit/edit-set.ts';
+import { kustomizationIn } from './edit/source.ts';
 import { checkNoCredential } from './guard/credentials.ts';
 import { checkScope } from './guard/scope.ts';
 import { checkWording } from './guard/wording.ts';
@@ -120,6 +131,16 @@ export function trackedBranch(r: ResolvedApp): {
   return { repoURL: src.repoURL, branch: !rev || rev === 'HEAD' ? undefined : rev, path: src.path };
 }
 
+/** Where a change to an image the Application sets goes: the app of apps that keeps the Application. */
+export interface ApplicationTarget {
+  /** What the change is about: the image the Application sets, or the alias an unpin releases. */
+  about: { image: ImageView } | { alias: string };
+  parent: ResolvedApp;
+  repoURL: string;
+  branch: string | undefined;
+  path?: string;
+}
+
 export class ChangeService {
   readonly hosts: GitHost[];
   private readonly docs: Collection<Change>;
@@ -201,7 +222,9 @@ export class ChangeService {
    * and, but for reverts and restores (they put back what was), to change only what the intent
    * names (guard/scope.ts). A revert takes back only what the commit changed in those files.
    */
-  async planned(r: ResolvedApp, intent: Intent, signal?: AbortSignal): Promise<PlannedChange> {
+  async planned(r: ResolvedApp, intent: Intent, signal?: AbortSignal, by?: string): Promise<PlannedChange> {
+    const onApplication = await this.applicationTarget(r, intent, signal);
+    if (onApplication) return this.plannedOnApplication(r, intent, onApplication, signal, by);
     const { repoURL, branch } = trackedBranch(r);
     const host = this.host(repoURL, signal);
     const base = await this.baseBranch(host, repoURL, branch);
@@ -240,6 +263,77 @@ export class ChangeService {
     if (intent.kind !== 'revert') checkScope(intent, plan, r.ref);
     checkNoCredential(plan, this.redactor);
     return { repoURL, host, base, plan, paths };
+  }
+
+  /**
+   * Where an image intent goes when the Application itself sets the image (an override, or Image
+   * Updater's write-back `argocd`): the app of apps that keeps the Application in Git. Undefined
+   * when the manifests or an override file decide (the usual case).
+   */
+  async applicationTarget(
+    r: ResolvedApp,
+    intent: Intent,
+    signal?: AbortSignal,
+  ): Promise<ApplicationTarget | undefined> {
+    let about: ApplicationTarget['about'];
+    if (intent.kind === 'unpin') about = { alias: pinnedAlias(r, intent.alias) };
+    else if (intent.kind === 'image') {
+      const image = imageOnApplication(r, intent.image);
+      if (!image) return undefined;
+      about = { image };
+    } else return undefined;
+    const locator = parentOf(r.app);
+    if (!locator)
+      throw new InputError(
+        `${r.ref}'s Application sets its images itself, and no app of apps keeps that Application in Git.`,
+        {
+          hint: 'Change it where the Application is managed, or manage the Application from Git (an app of apps).',
+        },
+      );
+    const parent = await r.client.get(locator, { signal });
+    const pr = { ...r, app: parent, ref: locator.name } as ResolvedApp;
+    return { about, parent: pr, ...trackedBranch(pr) };
+  }
+
+  private async plannedOnApplication(
+    r: ResolvedApp,
+    intent: Intent,
+    t: ApplicationTarget,
+    signal?: AbortSignal,
+    by?: string,
+  ): Promise<PlannedChange> {
+    const host = this.host(t.repoURL, signal);
+    const base = await this.baseBranch(host, t.repoURL, t.branch);
+    const files = await host.tree(t.repoURL, base.sha);
+    const set = new EditSet(files, '');
+    const src = t.parent.app.spec.source ?? t.parent.app.spec.sources?.[0];
+    const dir = t.path ?? '';
+    // A kustomization or a recursive directory reads below the path; a plain directory only in it.
+    const recurse = !!src?.directory?.recurse || !!(await kustomizationIn(set, dir));
+    const where = await findApplicationManifest(
+      files,
+      { path: dir, recurse },
+      { name: r.app.metadata.name, namespace: r.app.metadata.namespace ?? 'argocd' },
+      (p) => set.open(p),
+    );
+    if ('alias' in t.about) await planUnpin(set, where, t.about.alias);
+    else if (intent.kind === 'image') {
+      const image = t.about.image;
+      const pin =
+        image.origin === 'image-updater'
+          ? pinFor(image, by, describeIntent(intent), this.clock.now())
+          : undefined;
+      await planOnApplication(set, r, where, intent.image, pin, intent.path);
+    }
+    const plan = await set.plan();
+    if (intent.kind !== 'revert') checkScope(intent, plan, r.ref);
+    checkNoCredential(plan, this.redactor);
+    return { repoURL: t.repoURL, host, base, plan, paths: { dirs: [], files: [where.path] } };
+  }
+
+  /** The repository a change to an app goes to: the app's own, or its app of apps' (applicationTarget). */
+  async repoOf(r: ResolvedApp, intent: Intent, signal?: AbortSignal): Promise<string> {
+    return ((await this.applicationTarget(r, intent, signal)) ?? trackedBranch(r)).repoURL;
   }
 
   /** What a change would do, without opening anything: for cards that offer it. */
@@ -303,7 +397,7 @@ export class ChangeService {
     signal?: AbortSignal;
   }): Promise<{ change: Change; existing: boolean; late?: boolean }> {
     const { r, intent, actor, signal } = opts;
-    const { repoURL } = trackedBranch(r);
+    const repoURL = await this.repoOf(r, intent, signal);
     const reads = this.host(repoURL, signal);
     // Writes run to their own timeout: one cut off mid-way would leave half of it on the host.
     const writes = this.host(repoURL);
@@ -311,7 +405,7 @@ export class ChangeService {
     const head = branchName(intent, name);
     const already = await reads.findOpenPullRequest(repoURL, head);
     if (already) return this.adopt(opts, already, signal);
-    const { base, plan } = await this.planned(r, intent, signal);
+    const { base, plan } = await this.planned(r, intent, signal, actor.id);
     const title = `${name}: ${describeIntent(intent)}`;
     const summary = plan.summary;
     const diff = diffOf(plan);
@@ -392,6 +486,7 @@ export class ChangeService {
         throw err;
       }
       return await this.record(opts, pr, {
+        repoURL,
         base: base.name,
         title,
         branch: head,
@@ -426,7 +521,7 @@ export class ChangeService {
   private async record(
     opts: Parameters<ChangeService['propose']>[0],
     pr: PullRequest,
-    fields: Pick<Change, 'base' | 'title' | 'branch' | 'headSha' | 'summary' | 'diff'>,
+    fields: Pick<Change, 'repoURL' | 'base' | 'title' | 'branch' | 'headSha' | 'summary' | 'diff'>,
   ): Promise<{ change: Change; existing: boolean; late?: boolean }> {
     const change = this.changeOf(opts, pr, fields);
     const { stored, mine } = await this.saveOnce(change).catch((err: unknown) => {
@@ -448,17 +543,15 @@ export class ChangeService {
   private changeOf(
     opts: Parameters<ChangeService['propose']>[0],
     pr: PullRequest,
-    o: Pick<Change, 'base' | 'title' | 'branch' | 'headSha' | 'summary' | 'diff'>,
+    o: Pick<Change, 'repoURL' | 'base' | 'title' | 'branch' | 'headSha' | 'summary' | 'diff'>,
   ): Change {
     const { r, intent, actor } = opts;
     const name = r.app.metadata.name;
-    const { repoURL } = trackedBranch(r);
     return {
-      id: changeId(name, pr.number, repoURL),
+      id: changeId(name, pr.number, o.repoURL),
       app: name,
       instance: r.instance,
       project: r.app.spec.project,
-      repoURL,
       intent,
       pr: { number: pr.number, url: pr.url },
       requester: actor.id,
@@ -481,7 +574,7 @@ export class ChangeService {
     signal?: AbortSignal,
   ): Promise<{ change: Change; existing: boolean }> {
     const { r, intent } = opts;
-    const { repoURL } = trackedBranch(r);
+    const repoURL = await this.repoOf(r, intent, signal);
     const known = (await this.list((c) => c.repoURL === repoURL && c.pr.number === pr.number))[0];
     if (known) return { change: known, existing: true };
     const { base, plan } = await this.planned(r, intent, signal).catch(() => ({
@@ -490,6 +583,7 @@ export class ChangeService {
     }));
     const { stored } = await this.saveOnce(
       this.changeOf(opts, pr, {
+        repoURL,
         base: base.name,
         title: pr.title,
         branch: pr.headBranch,

@@ -1,6 +1,7 @@
 /**
  * What a person (or a remediation rule) asks to change, as typed intents. The same words as the
- * diagnosis fix intents: image, resources, replicas, restart, revert.
+ * diagnosis fix intents: image, resources, replicas, restart, revert; and unpin, which releases an
+ * image a change pinned for Image Updater.
  */
 import { parseImage } from '../../core/image-ref.ts';
 
@@ -20,6 +21,8 @@ export type ChangeIntent = Pointed &
         requests?: { memory?: string; cpu?: string };
       }
     | { kind: 'restart'; at: string }
+    /** Release an image deckhand pinned for Image Updater (`alias`: which, when several are). */
+    | { kind: 'unpin'; alias?: string }
   );
 
 export type RevertIntent = { kind: 'revert'; commit?: string; pullRequest?: number; toRevision?: string };
@@ -83,6 +86,8 @@ export function describeIntent(i: Intent): string {
     }
     case 'restart':
       return 'restart';
+    case 'unpin':
+      return `unpin ${given(i.alias) ? `${i.alias} ` : ''}image for Image Updater`;
     case 'revert':
       if (Number.isInteger(i.pullRequest) && (i.pullRequest as number) > 0) return `revert #${i.pullRequest}`;
       if (given(i.commit)) return `revert ${i.commit.slice(0, 7)}`;

@@ -6,6 +6,7 @@
  * history, operation, resources). Apps with auto-sync follow on their own; others turn OutOfSync
  * until someone syncs. Health is re-assessed whenever the cluster changes.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { ScenarioApplication } from '../scenario.ts';
 import type { ArgoInstanceState, ClusterState, World } from '../world.ts';
 import type { Manifest } from './kustomize.ts';
@@ -29,6 +30,8 @@ export type HealthAssessor = (app: ScenarioApplication, cluster: ClusterState) =
 // Applications are free-form JSON here, as the scenario gives them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AppObj = ScenarioApplication & { status?: Record<string, any>; spec: Record<string, any> };
+
+const isApplication = (m: Manifest) => m.kind === 'Application' && m.apiVersion.startsWith('argoproj.io/');
 
 const normalizeRepo = (u: string) =>
   u
@@ -173,12 +176,14 @@ export class GitOpsController {
     });
     let manifests: Manifest[] = [];
     let failure: string | undefined;
+    let children: AppObj[] = [];
     try {
       if (!cluster)
         throw new Error(`cluster ${app.spec.destination?.server ?? app.spec.destination?.name} is not known`);
       manifests = await this.desired(app, revision);
       const r = this.rollouts.get(cluster.name) as Rollouts;
       for (const m of manifests) r.apply(m);
+      children = this.applyApplications(instance, manifests.filter(isApplication));
     } catch (e) {
       failure = (e as Error).message;
     }
@@ -239,9 +244,63 @@ export class GitOpsController {
       s.reconciledAt = finishedAt;
     });
     if (cluster) this.refreshHealth(cluster);
+    // A child whose Application changed is compared again: automated ones sync to what they track.
+    for (const child of children) await this.childChanged(instance, child, src.repoURL, revision);
     return failure
       ? { phase: 'Failed', message: failure }
       : { phase: 'Succeeded', message: 'successfully synced (all tasks run)' };
+  }
+
+  /**
+   * An app of apps' sync applies its Application manifests to Argo CD (they are the Application
+   * resources Argo CD watches): a child's spec, labels and annotations become Git's, its status
+   * stays. Returns the children whose spec changed, or that are new.
+   */
+  private applyApplications(instance: ArgoInstanceState, manifests: Manifest[]): AppObj[] {
+    const changed: AppObj[] = [];
+    for (const m of manifests as unknown as AppObj[]) {
+      const ns = m.metadata.namespace ?? instance.controlNamespace;
+      const cur = instance.get(m.metadata.name, ns) as AppObj | undefined;
+      const meta = { labels: m.metadata.labels, annotations: m.metadata.annotations };
+      // Compared as values: the stored Application has the wire's key order, Git its own.
+      const specSame = !!cur && isDeepStrictEqual(cur.spec, m.spec);
+      const same =
+        specSame &&
+        isDeepStrictEqual(cur.metadata.labels ?? {}, meta.labels ?? {}) &&
+        isDeepStrictEqual(cur.metadata.annotations ?? {}, meta.annotations ?? {});
+      if (same) continue;
+      const next = cur
+        ? { ...cur, metadata: { ...cur.metadata, ...meta }, spec: structuredClone(m.spec) }
+        : {
+            ...structuredClone(m),
+            metadata: { ...structuredClone(m.metadata), namespace: ns },
+            status: { sync: { status: 'OutOfSync' }, health: { status: 'Missing' } },
+          };
+      instance.upsert(next as AppObj);
+      if (!specSame) changed.push(next as AppObj);
+    }
+    return changed;
+  }
+
+  /** A child app whose spec changed: automated ones sync to the revision they track, others turn OutOfSync. */
+  private async childChanged(
+    instance: ArgoInstanceState,
+    child: AppObj,
+    parentRepo: string,
+    parentRevision: string,
+  ): Promise<void> {
+    const src = child.spec.source ?? child.spec.sources?.[0];
+    const auto = !!child.spec.syncPolicy?.automated && child.spec.syncPolicy.automated.enabled !== false;
+    // In the parent's repository it tracks the same branch; elsewhere it stays at what it compared.
+    const same = src?.repoURL && normalizeRepo(src.repoURL) === normalizeRepo(parentRepo ?? '');
+    const revision = same ? parentRevision : (child.status?.sync?.revision ?? src?.targetRevision ?? 'HEAD');
+    if (auto && !src?.chart)
+      await this.sync(instance, child.metadata.name, child.metadata.namespace, revision, { automated: true });
+    else
+      instance.patch(child.metadata.name, child.metadata.namespace, (a) => {
+        const s = ((a as AppObj).status ??= {});
+        s.sync = { ...(s.sync ?? {}), status: 'OutOfSync' };
+      });
   }
 
   /** Recompute health of every app on a cluster; write only what changed. */

@@ -96,8 +96,19 @@ function imageLine(i: ImageView, from: string): string {
     case 'override':
       return `${code(i.image)} — Argo CD override in ${esc(i.detail ?? 'the Application')}, not in Git`;
     case 'image-updater':
-      return `${code(i.image)} — Image Updater${i.alias ? ` (${esc(i.alias)})` : ''}: ${esc(i.detail ?? '')}`;
+      return `${code(i.image)} — Image Updater${i.alias ? ` (${esc(i.alias)})` : ''}: ${esc(i.detail ?? '')}${pinText(i)}`;
   }
+}
+
+/** `; pinned to 1.4.2 by alice on 2026-12-06 (rollback of 1.5.0)`, or the bare allow-tags pin. */
+function pinText(i: ImageView): string {
+  const p = i.pin;
+  if (!p) return '';
+  const r = p.record;
+  const when = r?.at ? ` on ${r.at.slice(0, 10)}` : '';
+  return r
+    ? `; pinned to ${esc(p.tag)} by ${esc(r.by)}${when}${r.reason ? ` (${esc(r.reason)})` : ''}`
+    : `; pinned to ${esc(p.tag)} (allow-tags)`;
 }
 
 function lastOperationText(o: OperationView, now: number): string {

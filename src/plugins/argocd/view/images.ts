@@ -6,6 +6,7 @@
  * commits `.argocd-source-<app>.yaml` or the configured kustomization/Helm values file instead).
  */
 import { canonicalRepo, parseImage } from '../../../core/image-ref.ts';
+import { pinOf, type ImagePin } from './pins.ts';
 import type { SourceView } from './sources.ts';
 
 export const IMAGE_UPDATER = 'argocd-image-updater.argoproj.io';
@@ -20,6 +21,8 @@ export interface ImageView {
   detail?: string;
   /** The Image Updater alias that manages it, if any. */
   alias?: string;
+  /** Pinned for Image Updater to one tag (allow-tags), with deckhand's record when deckhand pinned it. */
+  pin?: ImagePin;
 }
 
 export interface ImageUpdaterView {
@@ -31,6 +34,8 @@ export interface ImageUpdaterView {
   branch?: string;
   /** Per-alias settings (`<alias>.update-strategy`, `<alias>.allow-tags`, …). */
   settings: Record<string, Record<string, string>>;
+  /** Aliases pinned to one tag. */
+  pins: Record<string, ImagePin>;
 }
 
 /** `alias=repo/image:constraint, other` as the image-list annotation writes it. */
@@ -56,8 +61,15 @@ export function readImageUpdater(annotations: Record<string, string>): ImageUpda
     const m = new RegExp(`^${IMAGE_UPDATER.replace(/\./g, '\\.')}/([^.]+)\\.(.+)$`).exec(k);
     if (m) (settings[m[1] as string] ??= {})[m[2] as string] = v;
   }
+  const images = parseImageList(list);
+  const pins: ImageUpdaterView['pins'] = {};
+  for (const { alias } of images) {
+    const pin = alias ? pinOf(annotations, alias) : undefined;
+    if (alias && pin) pins[alias] = pin;
+  }
   return {
-    images: parseImageList(list),
+    images,
+    pins,
     writeBack: method.startsWith('git') ? 'git' : 'argocd',
     target: annotations[`${IMAGE_UPDATER}/write-back-target`],
     branch: annotations[`${IMAGE_UPDATER}/git-branch`],
@@ -123,6 +135,8 @@ export function readImages(
 ): ImageView[] {
   const where = (i: number) => (multi ? `spec.sources[${i}]` : 'spec.source');
   const parsed = deployed.map((i) => parseImage(i));
+  const aliasOf = (alias: string | undefined) =>
+    alias ? { alias, ...(updater?.pins[alias] ? { pin: updater.pins[alias] } : {}) } : {};
   return deployed.map((image, n): ImageView => {
     const { repo, tag } = parsed[n] as { repo: string; tag?: string };
     const managed = updater?.images.find((u) => {
@@ -136,7 +150,7 @@ export function readImages(
       if (!k && !p) continue;
       const detail = k ? `${where(s.index)}.kustomize.images` : `Helm parameter ${p?.name}`;
       if (managed && updater?.writeBack === 'argocd')
-        return { image, origin: 'image-updater', detail, ...(managed.alias ? { alias: managed.alias } : {}) };
+        return { image, origin: 'image-updater', detail, ...aliasOf(managed.alias) };
       return { image, origin: 'override', detail };
     }
     if (managed && updater?.writeBack === 'git')
@@ -144,14 +158,14 @@ export function readImages(
         image,
         origin: 'image-updater',
         detail: `written to Git by Image Updater (${updater.target ?? '.argocd-source file'})`,
-        ...(managed.alias ? { alias: managed.alias } : {}),
+        ...aliasOf(managed.alias),
       };
     if (managed)
       return {
         image,
         origin: 'git',
         detail: 'watched by Image Updater, which has not overridden it yet',
-        ...(managed.alias ? { alias: managed.alias } : {}),
+        ...aliasOf(managed.alias),
       };
     return { image, origin: 'git' };
   });

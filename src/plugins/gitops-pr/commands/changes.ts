@@ -201,6 +201,31 @@ export function changeCommands(
         }),
     }),
     defineCommand({
+      name: 'gitops unpin',
+      summary: 'Release an image deckhand pinned for Image Updater (a pull request on its Application)',
+      args: z.object({
+        app: appArg,
+        image: z
+          .string()
+          .optional()
+          .describe("the Image Updater alias, when deckhand pinned several of the app's images"),
+        reason,
+      }),
+      positional: ['app'],
+      examples: [
+        {
+          line: 'gitops unpin naver-news',
+          notInDemo:
+            'no image of the demo is pinned until a bump of an Image Updater write-back argocd app pins one',
+        },
+      ],
+      permission: 'gitops.propose',
+      effect: 'write',
+      progress: 'Writing the pull request…',
+      run: (ctx) =>
+        proposeFor(argo, flow, ctx, { kind: 'unpin', ...(ctx.args.image ? { alias: ctx.args.image } : {}) }),
+    }),
+    defineCommand({
       name: 'gitops revert',
       summary: 'Revert a commit or a merged pull request (a pull request)',
       args: z.object({

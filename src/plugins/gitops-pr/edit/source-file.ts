@@ -73,49 +73,61 @@ export async function planSourceFileImage(
     // A merge patch with null removes the list: this file decides, and it sets nothing.
     if (listed === null || (isScalar(listed) && listed.value === null)) return false;
     if (!isSeq(listed)) continue;
-    if (helm) return planHelmParameter(set, r, path, f, listed, wish, running, intent.path);
-    const images = listed;
-    // A merge patch replaces a list whole: the last file that lists images is the one in effect,
-    // and when it does not name this image, the manifests decide (no earlier file is looked at).
-    const entries = images.items.filter((n): n is Scalar => isScalar(n) && typeof n.value === 'string');
-    let matches = entries.filter((n) => {
-      const e = entryRepo(String(n.value));
-      return e.ref.repo === wish.repo || e.name === wish.repo;
-    });
-    if (!wish.repo) {
-      // A bare tag names the app's image only when the app runs one image and the file sets it.
-      matches = entries.filter((n) => {
-        const repo = canonicalRepo(entryRepo(String(n.value)).ref.repo);
-        return running.size <= 1 && (running.size === 0 || running.has(repo));
-      });
-      if (matches.length !== 1 && entries.length)
-        throw new InputError(
-          `${path} overrides the images of ${r.ref} (${entries.map((n) => String(n.value)).join(', ')}); say which one the tag is for.`,
-          { hint: `Give the whole reference: gitops bump ${r.ref} <repository>:${wish.tag ?? wish.digest}.` },
-        );
-    }
-    if (matches.length !== 1) return false;
-    const node = matches[0] as Scalar;
-    const text = String(node.value);
-    const e = entryRepo(text);
-    // The entry's newName moves only when the wish names another repository for `name=`.
-    const next = formatImage(
-      applyWish(e.ref, e.ref.repo === wish.repo ? { ...wish, repo: undefined } : wish),
-    );
-    const after = e.name ? `${text.slice(0, text.indexOf('='))}=${next}` : next;
-    const label = `kustomize.images[${shortName(e.ref.repo)}]`;
-    if (after === text) {
-      set.held(path, label, text);
-      return true;
-    }
-    f.setScalar(node, after);
-    set.changed(path, label, formatImage(e.ref), next);
-    return true;
+    if (helm) return planHelmParameter(set, r, path, f, f.docs[0] as Doc, listed, wish, running, intent.path);
+    return planKustomizeImages(set, r, path, f, listed, wish, running);
   }
   return false;
 }
 
-type YamlFile = NonNullable<Awaited<ReturnType<EditSet['open']>>>;
+/**
+ * Change the entry of a kustomize `images` list (an override file's, or an Application's own
+ * `spec.source.kustomize.images`) that sets the asked image. A merge patch replaces a list whole:
+ * the list in effect decides, and when it does not name this image, the manifests decide (false).
+ */
+export function planKustomizeImages(
+  set: EditSet,
+  r: ResolvedApp,
+  path: string,
+  f: YamlFile,
+  images: YAMLSeq,
+  wish: ReturnType<typeof parseWish>,
+  running: Set<string>,
+): boolean {
+  const entries = images.items.filter((n): n is Scalar => isScalar(n) && typeof n.value === 'string');
+  let matches = entries.filter((n) => {
+    const e = entryRepo(String(n.value));
+    return e.ref.repo === wish.repo || e.name === wish.repo;
+  });
+  if (!wish.repo) {
+    // A bare tag names the app's image only when the app runs one image and the list sets it.
+    matches = entries.filter((n) => {
+      const repo = canonicalRepo(entryRepo(String(n.value)).ref.repo);
+      return running.size <= 1 && (running.size === 0 || running.has(repo));
+    });
+    if (matches.length !== 1 && entries.length)
+      throw new InputError(
+        `${path} overrides the images of ${r.ref} (${entries.map((n) => String(n.value)).join(', ')}); say which one the tag is for.`,
+        { hint: `Give the whole reference: gitops bump ${r.ref} <repository>:${wish.tag ?? wish.digest}.` },
+      );
+  }
+  if (matches.length !== 1) return false;
+  const node = matches[0] as Scalar;
+  const text = String(node.value);
+  const e = entryRepo(text);
+  // The entry's newName moves only when the wish names another repository for `name=`.
+  const next = formatImage(applyWish(e.ref, e.ref.repo === wish.repo ? { ...wish, repo: undefined } : wish));
+  const after = e.name ? `${text.slice(0, text.indexOf('='))}=${next}` : next;
+  const label = `kustomize.images[${shortName(e.ref.repo)}]`;
+  if (after === text) {
+    set.held(path, label, text);
+    return true;
+  }
+  f.setScalar(node, after);
+  set.changed(path, label, formatImage(e.ref), next);
+  return true;
+}
+
+export type YamlFile = NonNullable<Awaited<ReturnType<EditSet['open']>>>;
 
 /**
  * A parameter that sets an image or part of it: a whole reference, a registry, a repository, a
@@ -144,8 +156,7 @@ function roleOf(leaf: string, text: string): ImageParam['role'] | undefined {
 }
 
 /** Parameters grouped as charts name them: by prefix (`image.repository` + `image.tag`). */
-function imageParams(f: YamlFile, params: YAMLSeq): Map<string, ImageParam[]> {
-  const doc = f.docs[0] as Doc;
+function imageParams(doc: Doc, params: YAMLSeq): Map<string, ImageParam[]> {
   const groups = new Map<string, ImageParam[]>();
   for (const item of params.items) {
     if (!isMap(item)) continue;
@@ -165,15 +176,17 @@ function imageParams(f: YamlFile, params: YAMLSeq): Map<string, ImageParam[]> {
 }
 
 /**
- * Change the Helm parameter of an override file that sets the asked image. The file decides when
+ * Change the Helm parameter of an override file (or an Application's own `helm.parameters`) that
+ * sets the asked image. The file decides when
  * it lists parameters (a merge patch replaces the list whole): true when the image is set there,
  * false when none of its parameters sets it (the values files decide).
  */
-function planHelmParameter(
+export function planHelmParameter(
   set: EditSet,
   r: ResolvedApp,
   path: string,
   f: YamlFile,
+  doc: Doc,
   params: YAMLSeq,
   wish: ReturnType<typeof parseWish>,
   running: Set<string>,
@@ -194,7 +207,7 @@ function planHelmParameter(
     wish.repo ? canonicalRepo(repo) === canonicalRepo(wish.repo) : running.has(canonicalRepo(repo));
   const targets: { param: ImageParam; after: string; before: string }[] = [];
   const mentioned: string[] = [];
-  for (const group of imageParams(f, params).values()) {
+  for (const group of imageParams(doc, params).values()) {
     for (const p of group.filter((g) => g.role === 'spec')) {
       const ref = parseImage(String(p.value.value));
       if (!wanted(ref.repo)) continue;

@@ -11,6 +11,7 @@ import { InputError } from '../../../core/errors.ts';
 import { diffLines } from '../../../core/text/diff.ts';
 import type { Plan } from '../changes.ts';
 import { canonicalRepo } from '../../../core/image-ref.ts';
+import { IMAGE_UPDATER, pinnedTag, pinPattern, PIN_PREFIX, readPin } from '../../argocd/index.ts';
 import { parseImage, parseWish, type ImageWish } from '../edit/image-ref.ts';
 import { sameQuantity } from '../edit/quantity.ts';
 import { RESTART_ANNOTATION } from '../edit/workload-tree.ts';
@@ -42,6 +43,8 @@ function ruleFor(intent: ChangeIntent): Rule {
       const wish = parseWish(intent.image);
       return ({ leaf, before, after }) => {
         const key = leaf.keys.at(-1) ?? '';
+        const onApplication = applicationLeaf(leaf.keys, after, wish);
+        if (onApplication !== undefined) return onApplication;
         if (leaf.kube && !IMAGE_KEYS.has(key)) return false;
         if (after === undefined) return before !== undefined && DROPPABLE.has(key);
         if (after === '') return key === 'digest';
@@ -57,7 +60,36 @@ function ruleFor(intent: ChangeIntent): Rule {
       };
     case 'restart':
       return ({ leaf, after }) => leaf.keys.at(-1) === RESTART_ANNOTATION && after === intent.at;
+    case 'unpin':
+      // An unpin removes deckhand's record and the pin it wrote (or puts back what the pin replaced).
+      return ({ leaf, before, after }) => {
+        const [meta, annotations, key] = leaf.keys;
+        if (meta !== 'metadata' || annotations !== 'annotations' || !key || leaf.keys.length !== 3)
+          return false;
+        if (key.startsWith(PIN_PREFIX)) return after === undefined;
+        if (key.startsWith(`${IMAGE_UPDATER}/`) && key.endsWith('.allow-tags'))
+          return pinnedTag(before) !== undefined && after !== before;
+        return false;
+      };
   }
+}
+
+/**
+ * An Application's own image settings (an image the Application sets is changed in its manifest,
+ * edit/application-manifest.ts): its source's `kustomize.images` entries and Helm parameters, and
+ * Image Updater's pin of the asked tag with deckhand's record of it. Undefined for other keys.
+ */
+function applicationLeaf(keys: string[], after: string | undefined, wish: ImageWish): boolean | undefined {
+  const path = keys.join('.');
+  if (/(^|\.)kustomize\.images$/.test(path)) return after !== undefined && mentions(after, wish);
+  if (/(^|\.)helm\.parameters\.value$/.test(path)) return after !== undefined && mentions(after, wish);
+  if (/(^|\.)helm\.parameters\.forcestring$/.test(path)) return after === 'true';
+  const [meta, annotations, key] = keys;
+  if (meta !== 'metadata' || annotations !== 'annotations' || !key || keys.length !== 3) return undefined;
+  if (key.startsWith(`${IMAGE_UPDATER}/`) && key.endsWith('.allow-tags'))
+    return !!wish.tag && after === pinPattern(wish.tag);
+  if (key.startsWith(PIN_PREFIX)) return !!wish.tag && readPin(after)?.tag === wish.tag;
+  return undefined;
 }
 
 /**

@@ -1,0 +1,163 @@
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { readApplication, type ResolvedApp } from '../../argocd/index.ts';
+import { checkScope } from '../guard/scope.ts';
+import {
+  findApplicationManifest,
+  imageOnApplication,
+  parentOf,
+  pinFor,
+  planOnApplication,
+  planUnpin,
+} from './application-manifest.ts';
+import { EditSet } from './edit-set.ts';
+import { applyPlan, memoryTree } from './testing.ts';
+
+const IU = 'argocd-image-updater.argoproj.io';
+const IMAGE = 'ghcr.io/acme/api';
+
+/** The api Application as Argo CD returns it: Image Updater wrote its image to the live object. */
+function liveApp(annotations: Record<string, string> = {}): ResolvedApp {
+  const raw = {
+    metadata: {
+      name: 'api',
+      namespace: 'argocd',
+      labels: { 'app.kubernetes.io/instance': 'apps' },
+      annotations: { [`${IU}/image-list`]: `api=${IMAGE}`, ...annotations },
+    },
+    spec: {
+      project: 'default',
+      source: {
+        repoURL: 'https://github.com/acme/infra',
+        path: 'api',
+        kustomize: { images: [`${IMAGE}:1.5.0`] },
+      },
+      destination: { server: 'https://kubernetes.default.svc', namespace: 'api' },
+    },
+    status: { summary: { images: [`${IMAGE}:1.5.0`] }, sourceType: 'Kustomize' },
+  };
+  return {
+    instance: 'default',
+    ref: 'api',
+    locator: { name: 'api' },
+    cached: true,
+    client: {} as ResolvedApp['client'],
+    app: raw,
+    view: readApplication(raw),
+  };
+}
+
+const manifest = (extra = '') => `# The api service.
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: api
+  namespace: argocd
+  annotations:
+    ${IU}/image-list: api=${IMAGE}
+${extra}spec:
+  project: default
+  source:
+    repoURL: https://github.com/acme/infra
+    path: api
+    kustomize:
+      images:
+        - ${IMAGE}:1.5.0
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: api
+`;
+
+const files = (text: string): Record<string, string> => ({
+  'apps/kustomization.yaml': 'resources: [team/api.yaml, web.yaml]\n',
+  'apps/web.yaml': 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: web }\n',
+  'apps/team/api.yaml': text,
+  'api/kustomization.yaml': 'resources: [deployment.yaml]\n',
+});
+
+async function plan(
+  text: string,
+  run: (set: EditSet, where: { path: string; doc: number }) => Promise<unknown>,
+) {
+  const tree = files(text);
+  const set = new EditSet(memoryTree(tree), '');
+  const where = await findApplicationManifest(
+    memoryTree(tree),
+    { path: 'apps', recurse: true },
+    { name: 'api', namespace: 'argocd' },
+    (p) => set.open(p),
+  );
+  await run(set, where);
+  const p = await set.plan();
+  return { plan: p, after: applyPlan(tree, p)['apps/team/api.yaml'] as string, where };
+}
+
+describe('an image the Application sets, changed in its manifest', () => {
+  it('is found from the app of apps that tracks the Application, in the file that holds it', async () => {
+    const r = liveApp();
+    expect(parentOf(r.app)).toEqual({ name: 'apps' });
+    expect(
+      parentOf({
+        ...r.app,
+        metadata: {
+          ...r.app.metadata,
+          annotations: { 'argocd.argoproj.io/tracking-id': 'team_apps:argoproj.io/Application:argocd/api' },
+        },
+      }),
+    ).toEqual({ namespace: 'team', name: 'apps' });
+    expect(imageOnApplication(r, '1.4.2')).toMatchObject({ origin: 'image-updater', alias: 'api' });
+    const tree = memoryTree(files(manifest()));
+    const where = await findApplicationManifest(
+      tree,
+      { path: 'apps', recurse: true },
+      { name: 'api', namespace: 'argocd' },
+      (p) => new EditSet(tree, '').open(p),
+    );
+    expect(where).toEqual({ path: 'apps/team/api.yaml', doc: 0 });
+    // A plain directory app of apps reads only its own folder.
+    await expect(
+      findApplicationManifest(
+        memoryTree(files(manifest())),
+        { path: 'apps', recurse: false },
+        { name: 'api', namespace: 'argocd' },
+        async () => undefined,
+      ),
+    ).rejects.toThrow(/not among the manifests under apps/);
+  });
+
+  it('sets the image and pins it, keeping the allow-tags it replaced for the unpin', async () => {
+    const r = liveApp({ [`${IU}/api.allow-tags`]: 'regexp:^1\\.' });
+    const pin = pinFor(r.view.images[0]!, 'alice', 'roll back 1.5.0', Date.parse('2026-12-06T10:00:00Z'));
+    const { plan: p, after } = await plan(
+      manifest(`    ${IU}/api.allow-tags: regexp:^1\\.\n`),
+      (set, where) => planOnApplication(set, r, where, '1.4.2', pin),
+    );
+    expect(() => checkScope({ kind: 'image', image: '1.4.2' }, p, 'api')).not.toThrow();
+    const doc = parse(after);
+    expect(doc.spec.source.kustomize.images).toEqual([`${IMAGE}:1.4.2`]);
+    expect(doc.metadata.annotations[`${IU}/api.allow-tags`]).toBe('regexp:^1\\.4\\.2$');
+    expect(JSON.parse(doc.metadata.annotations['deckhand.dev/pin.api'])).toEqual({
+      tag: '1.4.2',
+      by: 'alice',
+      reason: 'roll back 1.5.0',
+      at: '2026-12-06T10:00:00Z',
+      replaced: 'regexp:^1\\.',
+    });
+    expect(after.startsWith('# The api service.\n')).toBe(true);
+    // A pin of another tag is not what this intent asks: the guard refuses it.
+    expect(() => checkScope({ kind: 'image', image: '1.4.3' }, p, 'api')).toThrow(/does not ask for/);
+
+    const { plan: back, after: unpinned } = await plan(after, (set, where) => planUnpin(set, where, 'api'));
+    expect(() => checkScope({ kind: 'unpin' }, back, 'api')).not.toThrow();
+    const d = parse(unpinned);
+    expect(d.metadata.annotations[`${IU}/api.allow-tags`]).toBe('regexp:^1\\.');
+    expect(d.metadata.annotations['deckhand.dev/pin.api']).toBeUndefined();
+    expect(d.spec.source.kustomize.images).toEqual([`${IMAGE}:1.4.2`]);
+  });
+
+  it('refuses to pin an image Image Updater knows by no alias', () => {
+    const r = liveApp();
+    const view = { ...r.view.images[0]!, alias: undefined };
+    expect(() => pinFor(view, 'alice', 'x', 0)).toThrow(/without an alias/);
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * Image Updater's write-back `argocd` end to end. naver-news's Application in Git (kept by the app
+ * of apps root-app) names its image for Image Updater, which wrote the image it chose to the live
+ * Application only — as that write-back method does. A bump therefore goes to the Application's
+ * manifest in Git, sets the image there and pins it with Image Updater's own annotation, so the
+ * automation does not move it again; root-app applies the manifest, naver-news rolls the image
+ * out, and `/argo status` shows the pin. An unpin takes it back.
+ */
+import { parse, stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataOf, startSandboxBot, textOf, type SandboxBot } from '../support/sandbox-bot.ts';
+import { step } from '../support/step.ts';
+import { eventually } from '../support/wait.ts';
+
+const REPO = 'https://github.com/sijunkim/infra';
+const MANIFEST = 'argocd/apps/naver-news.yaml';
+const IMAGE = 'ghcr.io/sijunkim/naver-news-spring';
+const ALLOW = 'argocd-image-updater.argoproj.io/news.allow-tags';
+let s: SandboxBot;
+
+/** A commit on master as a person would push it (the sandbox syncs what tracks master). */
+async function push(file: string, edit: (doc: Record<string, any>) => void, message: string): Promise<void> {
+  const repo = s.run.sandbox.repos.get(REPO)!;
+  const head = (await repo.git.resolve('master'))!;
+  const doc = parse((await repo.git.snapshot(head)).get(file)!);
+  edit(doc);
+  const tree = await repo.git.writeTree(head, [
+    { path: file, sha: await repo.git.writeBlob(stringify(doc)) },
+  ]);
+  const who = { name: 'Sijun Kim', email: 'sijun@example.com', date: new Date().toISOString() };
+  expect(await repo.moveBranch('master', await repo.git.commitTree(tree, [head], message, who), head)).toBe(
+    true,
+  );
+}
+
+const live = () => s.run.sandbox.world.instances[0]!.get('naver-news', 'argocd') as Record<string, any>;
+
+const images = async () =>
+  (
+    dataOf(await s.exec('/argo status naver-news --refresh')).app as { images: { image: string }[] }
+  ).images.map((i) => i.image);
+
+beforeAll(async () => {
+  s = await startSandboxBot({
+    overrides: (cfg) => {
+      cfg.plugins.gitops.followUp = {
+        ...cfg.plugins.gitops.followUp,
+        timeoutSeconds: 20,
+        settleSeconds: 0.2,
+      };
+    },
+  });
+}, 30_000);
+afterAll(() => s?.stop());
+
+describe('Image Updater with write-back argocd', () => {
+  it('bumps in the Application manifest with a pin, rolls it out, shows it, and unpins', async () => {
+    await step(
+      'Image Updater watches naver-news (annotations in Git) and wrote its image to the live Application',
+      async () => {
+        await push(
+          MANIFEST,
+          (d) => {
+            d.metadata.annotations = {
+              'argocd-image-updater.argoproj.io/image-list': `news=${IMAGE}`,
+              'argocd-image-updater.argoproj.io/news.update-strategy': 'newest-build',
+            };
+          },
+          'naver-news: let Image Updater follow CI builds',
+        );
+        await eventually('root-app to apply the annotations', async () =>
+          Boolean(live().metadata.annotations?.['argocd-image-updater.argoproj.io/image-list']),
+        );
+        const instance = s.run.sandbox.world.instances[0]!;
+        instance.patch('naver-news', 'argocd', (a: any) => {
+          a.spec.source.kustomize = { images: [`${IMAGE}:master-484af0a`] };
+        });
+        const head = (await s.run.sandbox.repos.get(REPO)!.git.resolve('master'))!;
+        await s.run.sandbox.controller.sync(instance, 'naver-news', 'argocd', head, {
+          username: 'image-updater',
+        });
+        await eventually('naver-news to run the build Image Updater chose', async () =>
+          (await images()).includes(`${IMAGE}:master-484af0a`),
+        );
+        const status = await s.exec('/argo status naver-news');
+        expect(textOf(status)).toMatch(/Image Updater/);
+      },
+    );
+
+    let card: { change: { headSha: string }; actions: { approve: string } };
+    await step(
+      'a bump back to master-9b1d4a7 changes only the Application manifest, with a pin',
+      async () => {
+        const r = await s.exec(`/gitops bump naver-news master-9b1d4a7`, 'alice');
+        expect(r.ok, textOf(r)).toBe(true);
+        expect(textOf(r)).toContain(MANIFEST);
+        card = r.messages.find((m) => m.data?.change)!.data as typeof card;
+        const repo = s.run.sandbox.repos.get(REPO)!;
+        const base = (await repo.git.resolve('master'))!;
+        const diff = await repo.git.diff(base, card.change.headSha);
+        expect(diff.map((f) => f.path)).toEqual([MANIFEST]);
+        const after = parse((await repo.git.snapshot(card.change.headSha)).get(MANIFEST)!);
+        expect(after.spec.source.kustomize.images).toEqual([`${IMAGE}:master-9b1d4a7`]);
+        expect(after.metadata.annotations[ALLOW]).toBe('regexp:^master-9b1d4a7$');
+        const pin = JSON.parse(after.metadata.annotations['deckhand.dev/pin.news']);
+        expect(pin).toMatchObject({ tag: 'master-9b1d4a7', by: 'alice' });
+        // Everything else in the manifest is as it was.
+        const before = parse((await repo.git.snapshot(base)).get(MANIFEST)!);
+        delete after.spec.source.kustomize;
+        delete after.metadata.annotations[ALLOW];
+        delete after.metadata.annotations['deckhand.dev/pin.news'];
+        expect(after).toEqual(before);
+      },
+    );
+
+    await step('bob merges; root-app applies the manifest and naver-news runs the pinned build', async () => {
+      const merged = await s.press(card.actions.approve, 'bob');
+      expect(textOf(merged)).toMatch(/Merged by bob/);
+      await eventually(
+        'the live Application to carry the pin',
+        async () => live().metadata.annotations?.[ALLOW] === 'regexp:^master-9b1d4a7$',
+      );
+      await eventually('naver-news to run master-9b1d4a7', async () =>
+        (await images()).includes(`${IMAGE}:master-9b1d4a7`),
+      );
+    });
+
+    await step('/argo status says the image is pinned, by whom and why', async () => {
+      const text = textOf(await s.exec('/argo status naver-news'));
+      expect(text).toMatch(/pinned to master-9b1d4a7 by alice/);
+    });
+
+    await step('an unpin takes the pin back in Git', async () => {
+      const r = await s.exec('/gitops unpin naver-news', 'alice');
+      expect(r.ok, textOf(r)).toBe(true);
+      const unpin = r.messages.find((m) => m.data?.change)!.data as typeof card;
+      const repo = s.run.sandbox.repos.get(REPO)!;
+      const after = parse((await repo.git.snapshot(unpin.change.headSha)).get(MANIFEST)!);
+      expect(after.metadata.annotations[ALLOW]).toBeUndefined();
+      expect(after.metadata.annotations['deckhand.dev/pin.news']).toBeUndefined();
+      expect(after.spec.source.kustomize.images).toEqual([`${IMAGE}:master-9b1d4a7`]);
+    });
+  });
+});
