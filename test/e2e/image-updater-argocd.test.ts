@@ -4,7 +4,8 @@
  * Application only — as that write-back method does. A bump therefore goes to the Application's
  * manifest in Git, sets the image there and pins it with Image Updater's own annotation, so the
  * automation does not move it again; root-app applies the manifest, naver-news rolls the image
- * out, and `/argo status` shows the pin. An unpin takes it back.
+ * out, and `/argo status` shows the pin. An unpin takes it back; when Image Updater then moves the
+ * image on, `/argo rollback` brings the previous build back — set and pinned in one pull request.
  */
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +55,7 @@ beforeAll(async () => {
 afterAll(() => s?.stop());
 
 describe('Image Updater with write-back argocd', () => {
-  it('bumps in the Application manifest with a pin, rolls it out, shows it, and unpins', async () => {
+  it('bumps in the Application manifest with a pin, shows it, unpins, and rolls back with a pin', async () => {
     await step(
       'Image Updater watches naver-news (annotations in Git) and wrote its image to the live Application',
       async () => {
@@ -139,6 +140,50 @@ describe('Image Updater with write-back argocd', () => {
       expect(after.metadata.annotations[ALLOW]).toBeUndefined();
       expect(after.metadata.annotations['deckhand.dev/pin.news']).toBeUndefined();
       expect(after.spec.source.kustomize.images).toEqual([`${IMAGE}:master-9b1d4a7`]);
+      expect(textOf(await s.press(unpin.actions.approve, 'bob'))).toMatch(/Merged by bob/);
+      await eventually(
+        'root-app to drop the pin',
+        async () => live().metadata.annotations?.[ALLOW] === undefined,
+      );
+    });
+
+    await step('Image Updater, free again, moves naver-news to a newer build', async () => {
+      const instance = s.run.sandbox.world.instances[0]!;
+      instance.patch('naver-news', 'argocd', (a: any) => {
+        a.spec.source.kustomize = { images: [`${IMAGE}:master-3f9c2e1`] };
+      });
+      const head = (await s.run.sandbox.repos.get(REPO)!.git.resolve('master'))!;
+      await s.run.sandbox.controller.sync(instance, 'naver-news', 'argocd', head, {
+        username: 'image-updater',
+      });
+      await eventually('naver-news to run master-3f9c2e1', async () =>
+        (await images()).includes(`${IMAGE}:master-3f9c2e1`),
+      );
+    });
+
+    await step('/argo rollback brings the previous build back with a pin, as one pull request', async () => {
+      const r = await s.exec('/argo rollback naver-news', 'alice');
+      expect(r.ok, textOf(r)).toBe(true);
+      expect(dataOf(r)).toMatchObject({ image: `${IMAGE}:master-9b1d4a7` });
+      const button = r.messages
+        .flatMap((m) => m.buttons ?? [])
+        .find((b) => /rollback pull request/.test(b.label))!;
+      const opened = await s.press(button.actionId, 'alice');
+      expect(opened.ok, textOf(opened)).toBe(true);
+      const rollback = opened.messages.find((m) => m.data?.change)!.data as typeof card;
+      const repo = s.run.sandbox.repos.get(REPO)!;
+      const after = parse((await repo.git.snapshot(rollback.change.headSha)).get(MANIFEST)!);
+      expect(after.metadata.annotations[ALLOW]).toBe('regexp:^master-9b1d4a7$');
+      expect(JSON.parse(after.metadata.annotations['deckhand.dev/pin.news'])).toMatchObject({
+        by: 'alice',
+        reason: `roll back to ${IMAGE}:master-9b1d4a7`,
+      });
+      expect(textOf(await s.press(rollback.actions.approve, 'bob'))).toMatch(/Merged by bob/);
+      await eventually('naver-news to run master-9b1d4a7 again', async () => {
+        const now = await images();
+        return now.includes(`${IMAGE}:master-9b1d4a7`) && !now.includes(`${IMAGE}:master-3f9c2e1`);
+      });
+      expect(live().metadata.annotations?.[ALLOW]).toBe('regexp:^master-9b1d4a7$');
     });
   });
 });

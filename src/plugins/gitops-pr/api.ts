@@ -51,5 +51,10 @@ export const RevertParamsSchema = z.object({
   commit: z.string().optional(),
   toRevision: z.string().optional(),
   fromRevision: z.string().optional(),
+  /**
+   * The image to go back to when the Application itself set the image (Image Updater's write-back
+   * `argocd`): a bump back, pinned, instead of a revert of Git's files.
+   */
+  image: z.string().optional(),
 });
 export type RevertParams = z.output<typeof RevertParamsSchema>;

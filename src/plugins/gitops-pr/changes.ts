@@ -222,9 +222,15 @@ export class ChangeService {
    * and, but for reverts and restores (they put back what was), to change only what the intent
    * names (guard/scope.ts). A revert takes back only what the commit changed in those files.
    */
-  async planned(r: ResolvedApp, intent: Intent, signal?: AbortSignal, by?: string): Promise<PlannedChange> {
+  async planned(
+    r: ResolvedApp,
+    intent: Intent,
+    signal?: AbortSignal,
+    /** Who asks and why, for what a change records beside it (an Image Updater pin). */
+    asked?: { by: string; reason?: string },
+  ): Promise<PlannedChange> {
     const onApplication = await this.applicationTarget(r, intent, signal);
-    if (onApplication) return this.plannedOnApplication(r, intent, onApplication, signal, by);
+    if (onApplication) return this.plannedOnApplication(r, intent, onApplication, signal, asked);
     const { repoURL, branch } = trackedBranch(r);
     const host = this.host(repoURL, signal);
     const base = await this.baseBranch(host, repoURL, branch);
@@ -300,7 +306,7 @@ export class ChangeService {
     intent: Intent,
     t: ApplicationTarget,
     signal?: AbortSignal,
-    by?: string,
+    asked?: { by: string; reason?: string },
   ): Promise<PlannedChange> {
     const host = this.host(t.repoURL, signal);
     const base = await this.baseBranch(host, t.repoURL, t.branch);
@@ -321,7 +327,7 @@ export class ChangeService {
       const image = t.about.image;
       const pin =
         image.origin === 'image-updater'
-          ? pinFor(image, by, describeIntent(intent), this.clock.now())
+          ? pinFor(image, asked?.by, asked?.reason ?? describeIntent(intent), this.clock.now())
           : undefined;
       await planOnApplication(set, r, where, intent.image, pin, intent.path);
     }
@@ -405,7 +411,7 @@ export class ChangeService {
     const head = branchName(intent, name);
     const already = await reads.findOpenPullRequest(repoURL, head);
     if (already) return this.adopt(opts, already, signal);
-    const { base, plan } = await this.planned(r, intent, signal, actor.id);
+    const { base, plan } = await this.planned(r, intent, signal, { by: actor.id, reason: opts.reason });
     const title = `${name}: ${describeIntent(intent)}`;
     const summary = plan.summary;
     const diff = diffOf(plan);

@@ -158,18 +158,25 @@ export const gitopsPlugin = definePlugin({
           const ref = p.instance && !p.app.includes('@') ? `${p.app}@${p.instance}` : p.app;
           const r = await deps.argo.resolve(ref, { signal: ctx.signal });
           ctx.authorize('gitops.propose', { app: r.app.metadata.name, project: r.app.spec.project });
-          // A commit is taken back alone; a revision to go back to restores the app's files as then.
-          const intent: Intent = p.commit
-            ? { kind: 'revert', commit: p.commit }
-            : p.toRevision
-              ? { kind: 'revert', toRevision: p.toRevision }
-              : { kind: 'revert' };
+          // A commit is taken back alone; a revision to go back to restores the app's files as then;
+          // an image the Application set is set back (and pinned for Image Updater).
+          const intent: Intent = p.image
+            ? { kind: 'image', image: p.image }
+            : p.commit
+              ? { kind: 'revert', commit: p.commit }
+              : p.toRevision
+                ? { kind: 'revert', toRevision: p.toRevision }
+                : { kind: 'revert' };
           const reply = await flow.propose(
             { actor: ctx.actor, conversation: ctx.conversation, say: ctx.say, button: ctx.button },
             r,
             intent,
             {
-              reason: p.toRevision ? `roll back to ${p.toRevision.slice(0, 7)}` : undefined,
+              reason: p.image
+                ? `roll back to ${p.image}`
+                : p.toRevision
+                  ? `roll back to ${p.toRevision.slice(0, 7)}`
+                  : undefined,
               signal: ctx.signal,
             },
           );

@@ -4,14 +4,36 @@ import { defineCommand } from '../../../core/commands/define.ts';
 import { InputError } from '../../../core/errors.ts';
 import { code, esc } from '../../../core/message/markup.ts';
 import type { Button } from '../../../core/message/model.ts';
+import { parseImage } from '../../../core/image-ref.ts';
 import { shortSha } from '../render/tone.ts';
+import type { AppView, HistoryView } from '../view/app-view.ts';
 import type { ArgoService } from '../service.ts';
 import { appArg } from './status.ts';
 import { operationOutcome, waitForOperation } from './sync.ts';
 // The button gitops handles (when it is loaded): its kind and parameters are gitops's contract.
 import { REVERT_ACTION, type RevertParams } from '../../gitops-pr/api.ts';
 
-/** The action kind of the GitOps plugin that opens a revert pull request (a public contract). */
+/**
+ * The image a deployment ran that the Application itself set and that differs from now: what a
+ * rollback brings back (a `name=` prefix of a kustomize entry is not part of the image).
+ */
+function imageToRestore(
+  v: AppView,
+  current: HistoryView | undefined,
+  target: HistoryView,
+): string | undefined {
+  const byApplication = v.images.filter(
+    (i) => i.origin === 'image-updater' && !!i.detail?.endsWith('.kustomize.images'),
+  );
+  const then = (target.images ?? []).map((e) => e.slice(e.indexOf('=') + 1));
+  const now = (current?.images ?? []).map((e) => e.slice(e.indexOf('=') + 1));
+  for (const i of byApplication) {
+    const repo = parseImage(i.image).repo;
+    const was = then.find((e) => parseImage(e).repo === repo);
+    if (was && !now.includes(was) && was !== i.image) return was;
+  }
+  return undefined;
+}
 
 export const rollbackCommand = (argo: ArgoService, actions: ActionService, opts: { waitMs: number }) =>
   defineCommand({
@@ -43,6 +65,31 @@ export const rollbackCommand = (argo: ArgoService, actions: ActionService, opts:
             ? `${r.ref} has no earlier deployment to go back to.`
             : `${r.ref} has no deployment with id ${args.id}. \`argo history ${r.ref}\` lists them.`,
         );
+      }
+      // An image the Application sets (Image Updater's write-back argocd) is not in Git's files:
+      // going back to it is a bump back with a pin, whatever auto-sync says.
+      const image = imageToRestore(r.view, current, target);
+      if (image && actions.handler(REVERT_ACTION)) {
+        const id = await button({
+          kind: REVERT_ACTION,
+          params: { app: r.ref, instance: r.instance, image } satisfies RevertParams,
+          scope: { app: r.app.metadata.name, project: r.app.spec.project },
+        });
+        return {
+          text: `${r.ref} ran ${image} in deployment ${target.id}; the Application sets its image, so the way back is a pull request on the Application that sets and pins it.`,
+          tone: 'info',
+          blocks: [
+            {
+              type: 'text',
+              text:
+                `The image of ${esc(r.ref)} is set on its Application (Image Updater's write-back argocd), not in Git's files: ` +
+                `a revert would not bring ${code(image)} back, and Image Updater would move it again. ` +
+                `The pull request changes the Application's manifest in its app of apps and pins ${code(image)} for Image Updater.`,
+            },
+          ],
+          buttons: [{ actionId: id, label: 'Open rollback pull request', style: 'primary' }],
+          data: { image, historyId: target.id },
+        };
       }
       if (r.view.autoSync.enabled) {
         // Argo CD refuses a rollback while auto-sync is on, and it would be undone from Git anyway.

@@ -43,6 +43,8 @@ export interface ResourceView {
 export interface HistoryView {
   id: number;
   revisions: string[];
+  /** The images the Application's own source set then (`kustomize.images`), as Argo CD recorded them. */
+  images?: string[];
   deployedAt?: string;
   startedAt?: string;
   initiatedBy?: string;
@@ -131,10 +133,13 @@ function readHistory(status: unknown): HistoryView[] {
       const one = str(h.revision);
       const automated = bool(at(h, 'initiatedBy', 'automated'));
       const by = automated ? 'auto-sync' : str(at(h, 'initiatedBy', 'username'));
+      const sources = [at(h, 'source'), ...objs(at(h, 'sources'))].filter(Boolean);
+      const images = sources.flatMap((s) => strs(at(s, 'kustomize', 'images')));
       return [
         {
           id: num(h.id) ?? i,
           revisions: revisions.length ? revisions : one ? [one] : [],
+          ...(images.length ? { images } : {}),
           ...(time(h.deployedAt) ? { deployedAt: time(h.deployedAt) } : {}),
           ...(time(h.deployStartedAt) ? { startedAt: time(h.deployStartedAt) } : {}),
           ...(by ? { initiatedBy: by } : {}),
