@@ -4,6 +4,7 @@
  *
  *   GET  /faults                       → {"argocd/default": {...}, "cluster/in-cluster": {...}, …}
  *   POST /faults/<target>  {"latencyMs": 8000} | {"down": true} | {"errorRate": 0.5}
+ *   POST /image-updater/run            → the images Image Updater looked at, and where it moved them
  */
 import { FaultsSchema, type Faults } from './scenario.ts';
 import { SandboxServer, json, readJson } from './http.ts';
@@ -22,6 +23,8 @@ export function createControlServer(sandbox: Sandbox, token: string): SandboxSer
         for (const t of sandbox.targets()) all[t] = sandbox.faults(t);
         return json(res, 200, all);
       }
+      if (req.method === 'POST' && url.pathname === '/image-updater/run')
+        return json(res, 200, { moves: await sandbox.runImageUpdater() });
       const m = /^\/faults\/(.+)$/.exec(url.pathname);
       if (req.method === 'POST' && m) {
         const target = decodeURIComponent(m[1] as string);

@@ -18,6 +18,7 @@ import type { SandboxServer } from './http.ts';
 import { createKubeServer } from './kube-api/server.ts';
 import { createRegistryServer } from './registry-api/server.ts';
 import { assessHealth } from './reconciler/assess.ts';
+import { ImageUpdaterSim, type UpdaterMove } from './image-updater.ts';
 import { GitOpsController } from './reconciler/controller.ts';
 import { resolveRevisions } from './revisions.ts';
 import { FaultsSchema, type Faults, type KubeObject, type Scenario } from './scenario.ts';
@@ -121,6 +122,8 @@ export class Sandbox {
   readonly world: World;
   readonly repos: GitRepos;
   readonly controller: GitOpsController;
+  /** Argo CD Image Updater with write-back argocd, run on demand (`runImageUpdater`). */
+  readonly imageUpdater: ImageUpdaterSim;
   readonly info: SandboxInfo;
   private readonly servers: Map<string, SandboxServer>;
   private readonly faultSources: Map<string, { faults: Faults; setFaults(f: Partial<Faults>): Faults }>;
@@ -140,9 +143,22 @@ export class Sandbox {
     this.world = parts.world;
     this.repos = parts.repos;
     this.controller = parts.controller;
+    this.imageUpdater = new ImageUpdaterSim(parts.world.scenario.registries);
     this.info = parts.info;
     this.servers = parts.servers;
     this.faultSources = parts.faultSources;
+  }
+
+  /** One pass of Image Updater over every Argo CD instance; the apps it changed sync as Argo CD would. */
+  async runImageUpdater(): Promise<UpdaterMove[]> {
+    const moves: UpdaterMove[] = [];
+    for (const instance of this.world.instances)
+      moves.push(
+        ...(await this.imageUpdater.run(instance, (app) =>
+          this.controller.specChanged(instance, app as Parameters<GitOpsController['specChanged']>[1]),
+        )),
+      );
+    return moves;
   }
 
   targets(): string[] {

@@ -1,7 +1,7 @@
 /**
  * Image Updater's write-back `argocd` end to end. naver-news's Application in Git (kept by the app
- * of apps root-app) names its image for Image Updater, which wrote the image it chose to the live
- * Application only — as that write-back method does. A bump therefore goes to the Application's
+ * of apps root-app) names its image for Image Updater — the sandbox plays it — which writes the
+ * image it chose to the live Application only, as that write-back method does. A bump therefore goes to the Application's
  * manifest in Git, sets the image there and pins it with Image Updater's own annotation, so the
  * automation does not move it again; root-app applies the manifest, naver-news rolls the image
  * out, and `/argo status` shows the pin. An unpin takes it back; when Image Updater then moves the
@@ -36,6 +36,10 @@ async function push(file: string, edit: (doc: Record<string, any>) => void, mess
 
 const live = () => s.run.sandbox.world.instances[0]!.get('naver-news', 'argocd') as Record<string, any>;
 
+/** One pass of the sandbox's Image Updater, as naver-news saw it. */
+const updaterMoves = async () =>
+  (await s.run.sandbox.runImageUpdater()).filter((m) => m.app === 'naver-news');
+
 const images = async () =>
   (
     dataOf(await s.exec('/argo status naver-news --refresh')).app as { images: { image: string }[] }
@@ -57,7 +61,7 @@ afterAll(() => s?.stop());
 describe('Image Updater with write-back argocd', () => {
   it('bumps in the Application manifest with a pin, shows it, unpins, and rolls back with a pin', async () => {
     await step(
-      'Image Updater watches naver-news (annotations in Git) and wrote its image to the live Application',
+      'Image Updater watches naver-news (annotations in Git) and writes the newest build to the live Application',
       async () => {
         await push(
           MANIFEST,
@@ -65,26 +69,23 @@ describe('Image Updater with write-back argocd', () => {
             d.metadata.annotations = {
               'argocd-image-updater.argoproj.io/image-list': `news=${IMAGE}`,
               'argocd-image-updater.argoproj.io/news.update-strategy': 'newest-build',
+              [ALLOW]: 'regexp:^master-',
             };
           },
           'naver-news: let Image Updater follow CI builds',
         );
-        await eventually('root-app to apply the annotations', async () =>
-          Boolean(live().metadata.annotations?.['argocd-image-updater.argoproj.io/image-list']),
+        await eventually(
+          'root-app to apply the annotations',
+          async () => live().metadata.annotations?.[ALLOW] === 'regexp:^master-',
         );
-        const instance = s.run.sandbox.world.instances[0]!;
-        instance.patch('naver-news', 'argocd', (a: any) => {
-          a.spec.source.kustomize = { images: [`${IMAGE}:master-484af0a`] };
-        });
-        const head = (await s.run.sandbox.repos.get(REPO)!.git.resolve('master'))!;
-        await s.run.sandbox.controller.sync(instance, 'naver-news', 'argocd', head, {
-          username: 'image-updater',
-        });
+        expect(await updaterMoves()).toEqual([
+          { app: 'naver-news', alias: 'news', from: 'master-3f9c2e1', to: 'master-484af0a' },
+        ]);
+        expect(live().spec.source.kustomize.images).toEqual([`${IMAGE}:master-484af0a`]);
         await eventually('naver-news to run the build Image Updater chose', async () =>
           (await images()).includes(`${IMAGE}:master-484af0a`),
         );
-        const status = await s.exec('/argo status naver-news');
-        expect(textOf(status)).toMatch(/Image Updater/);
+        expect(textOf(await s.exec('/argo status naver-news'))).toMatch(/Image Updater/);
       },
     );
 
@@ -110,6 +111,7 @@ describe('Image Updater with write-back argocd', () => {
         delete after.spec.source.kustomize;
         delete after.metadata.annotations[ALLOW];
         delete after.metadata.annotations['deckhand.dev/pin.news'];
+        delete before.metadata.annotations[ALLOW];
         expect(after).toEqual(before);
       },
     );
@@ -126,10 +128,15 @@ describe('Image Updater with write-back argocd', () => {
       );
     });
 
-    await step('/argo status says the image is pinned, by whom and why', async () => {
-      const text = textOf(await s.exec('/argo status naver-news'));
-      expect(text).toMatch(/pinned to master-9b1d4a7 by alice/);
-    });
+    await step(
+      '/argo status says the image is pinned, by whom and why; Image Updater leaves it',
+      async () => {
+        const text = textOf(await s.exec('/argo status naver-news'));
+        expect(text).toMatch(/pinned to master-9b1d4a7 by alice/);
+        expect(await updaterMoves()).toEqual([{ app: 'naver-news', alias: 'news', from: 'master-9b1d4a7' }]);
+        expect(await images()).toContain(`${IMAGE}:master-9b1d4a7`);
+      },
+    );
 
     await step('an unpin takes the pin back in Git', async () => {
       const r = await s.exec('/gitops unpin naver-news', 'alice');
@@ -137,27 +144,23 @@ describe('Image Updater with write-back argocd', () => {
       const unpin = r.messages.find((m) => m.data?.change)!.data as typeof card;
       const repo = s.run.sandbox.repos.get(REPO)!;
       const after = parse((await repo.git.snapshot(unpin.change.headSha)).get(MANIFEST)!);
-      expect(after.metadata.annotations[ALLOW]).toBeUndefined();
+      // The allow-tags the pin replaced comes back.
+      expect(after.metadata.annotations[ALLOW]).toBe('regexp:^master-');
       expect(after.metadata.annotations['deckhand.dev/pin.news']).toBeUndefined();
       expect(after.spec.source.kustomize.images).toEqual([`${IMAGE}:master-9b1d4a7`]);
       expect(textOf(await s.press(unpin.actions.approve, 'bob'))).toMatch(/Merged by bob/);
       await eventually(
         'root-app to drop the pin',
-        async () => live().metadata.annotations?.[ALLOW] === undefined,
+        async () => live().metadata.annotations?.[ALLOW] === 'regexp:^master-',
       );
     });
 
-    await step('Image Updater, free again, moves naver-news to a newer build', async () => {
-      const instance = s.run.sandbox.world.instances[0]!;
-      instance.patch('naver-news', 'argocd', (a: any) => {
-        a.spec.source.kustomize = { images: [`${IMAGE}:master-3f9c2e1`] };
-      });
-      const head = (await s.run.sandbox.repos.get(REPO)!.git.resolve('master'))!;
-      await s.run.sandbox.controller.sync(instance, 'naver-news', 'argocd', head, {
-        username: 'image-updater',
-      });
-      await eventually('naver-news to run master-3f9c2e1', async () =>
-        (await images()).includes(`${IMAGE}:master-3f9c2e1`),
+    await step('Image Updater, free again, moves naver-news to the newest build', async () => {
+      expect(await updaterMoves()).toEqual([
+        { app: 'naver-news', alias: 'news', from: 'master-9b1d4a7', to: 'master-484af0a' },
+      ]);
+      await eventually('naver-news to run master-484af0a', async () =>
+        (await images()).includes(`${IMAGE}:master-484af0a`),
       );
     });
 
@@ -167,7 +170,7 @@ describe('Image Updater with write-back argocd', () => {
       expect(dataOf(r)).toMatchObject({ image: `${IMAGE}:master-9b1d4a7` });
       const button = r.messages
         .flatMap((m) => m.buttons ?? [])
-        .find((b) => /rollback pull request/.test(b.label))!;
+        .find((b) => /rollback pull request/.test(b.label)) as { actionId: string };
       const opened = await s.press(button.actionId, 'alice');
       expect(opened.ok, textOf(opened)).toBe(true);
       const rollback = opened.messages.find((m) => m.data?.change)!.data as typeof card;
@@ -181,9 +184,11 @@ describe('Image Updater with write-back argocd', () => {
       expect(textOf(await s.press(rollback.actions.approve, 'bob'))).toMatch(/Merged by bob/);
       await eventually('naver-news to run master-9b1d4a7 again', async () => {
         const now = await images();
-        return now.includes(`${IMAGE}:master-9b1d4a7`) && !now.includes(`${IMAGE}:master-3f9c2e1`);
+        return now.includes(`${IMAGE}:master-9b1d4a7`) && !now.includes(`${IMAGE}:master-484af0a`);
       });
       expect(live().metadata.annotations?.[ALLOW]).toBe('regexp:^master-9b1d4a7$');
+      // And it stays: Image Updater finds nothing it may move to.
+      expect(await updaterMoves()).toEqual([{ app: 'naver-news', alias: 'news', from: 'master-9b1d4a7' }]);
     });
   });
 });

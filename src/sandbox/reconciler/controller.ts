@@ -245,7 +245,7 @@ export class GitOpsController {
     });
     if (cluster) this.refreshHealth(cluster);
     // A child whose Application changed is compared again: automated ones sync to what they track.
-    for (const child of children) await this.childChanged(instance, child, src.repoURL, revision);
+    for (const child of children) await this.specChanged(instance, child, { repoURL: src.repoURL, revision });
     return failure
       ? { phase: 'Failed', message: failure }
       : { phase: 'Succeeded', message: 'successfully synced (all tasks run)' };
@@ -282,18 +282,23 @@ export class GitOpsController {
     return changed;
   }
 
-  /** A child app whose spec changed: automated ones sync to the revision they track, others turn OutOfSync. */
-  private async childChanged(
+  /**
+   * An app whose spec changed (its app of apps applied a new manifest, or Image Updater wrote an
+   * override): automated ones sync to the revision they track, others turn OutOfSync. `from`: the
+   * repository and revision just synced by the app of apps, which an app in the same one tracks too.
+   */
+  async specChanged(
     instance: ArgoInstanceState,
     child: AppObj,
-    parentRepo: string,
-    parentRevision: string,
+    from?: { repoURL: string; revision: string },
   ): Promise<void> {
     const src = child.spec.source ?? child.spec.sources?.[0];
     const auto = !!child.spec.syncPolicy?.automated && child.spec.syncPolicy.automated.enabled !== false;
     // In the parent's repository it tracks the same branch; elsewhere it stays at what it compared.
-    const same = src?.repoURL && normalizeRepo(src.repoURL) === normalizeRepo(parentRepo ?? '');
-    const revision = same ? parentRevision : (child.status?.sync?.revision ?? src?.targetRevision ?? 'HEAD');
+    const same = from && src?.repoURL && normalizeRepo(src.repoURL) === normalizeRepo(from.repoURL);
+    const revision = same
+      ? from.revision
+      : (child.status?.sync?.revision ?? child.status?.sync?.revisions?.[0] ?? src?.targetRevision ?? 'HEAD');
     if (auto && !src?.chart)
       await this.sync(instance, child.metadata.name, child.metadata.namespace, revision, { automated: true });
     else
