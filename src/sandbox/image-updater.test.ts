@@ -36,7 +36,9 @@ registries:
   const [m] = await new ImageUpdaterSim(scenario.registries).run(instance, async (a) =>
     synced.push(a.metadata.name),
   );
-  const app = instance.get('api', 'argocd') as { spec: { source: { kustomize?: { images: string[] } } } };
+  const app = instance.get('api', 'argocd') as unknown as {
+    spec: { source: { kustomize?: { images: string[] } } };
+  };
   return { ...m, synced, images: app.spec.source.kustomize?.images };
 }
 
