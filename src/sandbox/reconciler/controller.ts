@@ -29,7 +29,28 @@ export type HealthAssessor = (app: ScenarioApplication, cluster: ClusterState) =
 
 // Applications are free-form JSON here, as the scenario gives them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AppObj = ScenarioApplication & { status?: Record<string, any>; spec: Record<string, any> };
+type Any = any;
+type AppObj = ScenarioApplication & { status?: Record<string, Any>; spec: Record<string, Any> };
+
+const isMapping = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * `kubectl apply`'s merge of a custom resource (JSON merge semantics: lists are replaced): keys the
+ * desired object sets take its value, keys the last applied object set and the desired one does
+ * not are removed, keys only the live object has are kept.
+ */
+export function threeWay(live: Any, desired: Any, last: Any): Any {
+  if (!isMapping(live) || !isMapping(desired)) return structuredClone(desired);
+  const out: Record<string, unknown> = { ...live };
+  for (const [k, v] of Object.entries(desired))
+    out[k] =
+      isMapping(v) && isMapping(live[k])
+        ? threeWay(live[k], v, isMapping(last) ? last[k] : undefined)
+        : structuredClone(v);
+  if (isMapping(last)) for (const k of Object.keys(last)) if (!(k in desired)) delete out[k];
+  return out;
+}
 
 const isApplication = (m: Manifest) => m.kind === 'Application' && m.apiVersion.startsWith('argoproj.io/');
 
@@ -47,6 +68,8 @@ export class GitOpsController {
   private readonly rollouts = new Map<string, Rollouts>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly timing: Timing;
+  /** What each app of apps last applied of each child Application (for kubectl apply's three-way merge). */
+  private readonly lastApplied = new Map<string, { spec: Any; labels: Any; annotations: Any }>();
 
   constructor(deps: {
     world: World;
@@ -253,31 +276,52 @@ export class GitOpsController {
 
   /**
    * An app of apps' sync applies its Application manifests to Argo CD (they are the Application
-   * resources Argo CD watches): a child's spec, labels and annotations become Git's, its status
-   * stays. Returns the children whose spec changed, or that are new.
+   * resources Argo CD watches), as `kubectl apply` merges: what Git sets wins, what Git set last
+   * time and no longer does goes, and what only the live object has stays — an override Image
+   * Updater wrote with write-back argocd survives a sync of the app of apps that never set it.
+   * Returns the children whose spec changed, or that are new.
    */
   private applyApplications(instance: ArgoInstanceState, manifests: Manifest[]): AppObj[] {
     const changed: AppObj[] = [];
     for (const m of manifests as unknown as AppObj[]) {
       const ns = m.metadata.namespace ?? instance.controlNamespace;
+      const key = `${instance.name}/${ns}/${m.metadata.name}`;
       const cur = instance.get(m.metadata.name, ns) as AppObj | undefined;
-      const meta = { labels: m.metadata.labels, annotations: m.metadata.annotations };
+      const desired = {
+        spec: m.spec,
+        labels: m.metadata.labels ?? {},
+        annotations: m.metadata.annotations ?? {},
+      };
+      // Before the first apply here, the live object is taken as what was last applied.
+      const last = this.lastApplied.get(key) ?? desired;
+      this.lastApplied.set(key, structuredClone(desired));
+      if (!cur) {
+        instance.upsert({
+          ...structuredClone(m),
+          metadata: { ...structuredClone(m.metadata), namespace: ns },
+          status: { sync: { status: 'OutOfSync' }, health: { status: 'Missing' } },
+        } as AppObj);
+        changed.push(instance.get(m.metadata.name, ns) as AppObj);
+        continue;
+      }
+      const spec = threeWay(cur.spec, desired.spec, last.spec);
+      const labels = threeWay(cur.metadata.labels ?? {}, desired.labels, last.labels);
+      const annotations = threeWay(cur.metadata.annotations ?? {}, desired.annotations, last.annotations);
       // Compared as values: the stored Application has the wire's key order, Git its own.
-      const specSame = !!cur && isDeepStrictEqual(cur.spec, m.spec);
-      const same =
+      const specSame = isDeepStrictEqual(cur.spec, spec);
+      if (
         specSame &&
-        isDeepStrictEqual(cur.metadata.labels ?? {}, meta.labels ?? {}) &&
-        isDeepStrictEqual(cur.metadata.annotations ?? {}, meta.annotations ?? {});
-      if (same) continue;
-      const next = cur
-        ? { ...cur, metadata: { ...cur.metadata, ...meta }, spec: structuredClone(m.spec) }
-        : {
-            ...structuredClone(m),
-            metadata: { ...structuredClone(m.metadata), namespace: ns },
-            status: { sync: { status: 'OutOfSync' }, health: { status: 'Missing' } },
-          };
-      instance.upsert(next as AppObj);
-      if (!specSame) changed.push(next as AppObj);
+        isDeepStrictEqual(cur.metadata.labels ?? {}, labels) &&
+        isDeepStrictEqual(cur.metadata.annotations ?? {}, annotations)
+      )
+        continue;
+      const meta = {
+        ...cur.metadata,
+        ...(Object.keys(labels).length ? { labels } : { labels: undefined }),
+        ...(Object.keys(annotations).length ? { annotations } : { annotations: undefined }),
+      };
+      instance.upsert({ ...cur, metadata: meta, spec } as AppObj);
+      if (!specSame) changed.push(instance.get(m.metadata.name, ns) as AppObj);
     }
     return changed;
   }
