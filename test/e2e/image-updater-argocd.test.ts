@@ -138,36 +138,10 @@ describe('Image Updater with write-back argocd', () => {
       },
     );
 
-    await step('an unpin takes the pin back in Git', async () => {
-      const r = await s.exec('/gitops unpin naver-news', 'alice');
-      expect(r.ok, textOf(r)).toBe(true);
-      const unpin = r.messages.find((m) => m.data?.change)!.data as typeof card;
-      const repo = s.run.sandbox.repos.get(REPO)!;
-      const after = parse((await repo.git.snapshot(unpin.change.headSha)).get(MANIFEST)!);
-      // The allow-tags the pin replaced comes back.
-      expect(after.metadata.annotations[ALLOW]).toBe('regexp:^master-');
-      expect(after.metadata.annotations['deckhand.dev/pin.news']).toBeUndefined();
-      expect(after.spec.source.kustomize.images).toEqual([`${IMAGE}:master-9b1d4a7`]);
-      expect(textOf(await s.press(unpin.actions.approve, 'bob'))).toMatch(/Merged by bob/);
-      await eventually(
-        'root-app to drop the pin',
-        async () => live().metadata.annotations?.[ALLOW] === 'regexp:^master-',
-      );
-    });
-
-    await step('Image Updater, free again, moves naver-news to the newest build', async () => {
-      expect(await updaterMoves()).toEqual([
-        { app: 'naver-news', alias: 'news', from: 'master-9b1d4a7', to: 'master-484af0a' },
-      ]);
-      await eventually('naver-news to run master-484af0a', async () =>
-        (await images()).includes(`${IMAGE}:master-484af0a`),
-      );
-    });
-
-    await step('/argo rollback brings the previous build back with a pin, as one pull request', async () => {
+    await step('/argo rollback brings the previous build back, pinned, as one pull request', async () => {
       const r = await s.exec('/argo rollback naver-news', 'alice');
       expect(r.ok, textOf(r)).toBe(true);
-      expect(dataOf(r)).toMatchObject({ image: `${IMAGE}:master-9b1d4a7` });
+      expect(dataOf(r)).toMatchObject({ image: `${IMAGE}:master-484af0a` });
       const button = r.messages
         .flatMap((m) => m.buttons ?? [])
         .find((b) => /rollback pull request/.test(b.label)) as { actionId: string };
@@ -176,19 +150,52 @@ describe('Image Updater with write-back argocd', () => {
       const rollback = opened.messages.find((m) => m.data?.change)!.data as typeof card;
       const repo = s.run.sandbox.repos.get(REPO)!;
       const after = parse((await repo.git.snapshot(rollback.change.headSha)).get(MANIFEST)!);
-      expect(after.metadata.annotations[ALLOW]).toBe('regexp:^master-9b1d4a7$');
+      expect(after.spec.source.kustomize.images).toEqual([`${IMAGE}:master-484af0a`]);
+      expect(after.metadata.annotations[ALLOW]).toBe('regexp:^master-484af0a$');
       expect(JSON.parse(after.metadata.annotations['deckhand.dev/pin.news'])).toMatchObject({
         by: 'alice',
-        reason: `roll back to ${IMAGE}:master-9b1d4a7`,
+        reason: `roll back to ${IMAGE}:master-484af0a`,
+        // Still the allow-tags of before the first pin, and the entry the first pin added.
+        replaced: 'regexp:^master-',
+        added: { kustomize: IMAGE },
       });
       expect(textOf(await s.press(rollback.actions.approve, 'bob'))).toMatch(/Merged by bob/);
-      await eventually('naver-news to run master-9b1d4a7 again', async () => {
+      await eventually('naver-news to run master-484af0a again', async () => {
         const now = await images();
-        return now.includes(`${IMAGE}:master-9b1d4a7`) && !now.includes(`${IMAGE}:master-484af0a`);
+        return now.includes(`${IMAGE}:master-484af0a`) && !now.includes(`${IMAGE}:master-9b1d4a7`);
       });
-      expect(live().metadata.annotations?.[ALLOW]).toBe('regexp:^master-9b1d4a7$');
-      // And it stays: Image Updater finds nothing it may move to.
-      expect(await updaterMoves()).toEqual([{ app: 'naver-news', alias: 'news', from: 'master-9b1d4a7' }]);
+      expect(live().metadata.annotations?.[ALLOW]).toBe('regexp:^master-484af0a$');
+      expect(await updaterMoves()).toEqual([{ app: 'naver-news', alias: 'news', from: 'master-484af0a' }]);
+    });
+
+    await step(
+      'an unpin gives the image back to Image Updater: the pin and the entry it added go',
+      async () => {
+        const r = await s.exec('/gitops unpin naver-news', 'alice');
+        expect(r.ok, textOf(r)).toBe(true);
+        const unpin = r.messages.find((m) => m.data?.change)!.data as typeof card;
+        const repo = s.run.sandbox.repos.get(REPO)!;
+        const after = parse((await repo.git.snapshot(unpin.change.headSha)).get(MANIFEST)!);
+        // The allow-tags the pin replaced comes back; Git sets the image no more.
+        expect(after.metadata.annotations[ALLOW]).toBe('regexp:^master-');
+        expect(after.metadata.annotations['deckhand.dev/pin.news']).toBeUndefined();
+        expect(after.spec.source.kustomize).toBeUndefined();
+        expect(textOf(await s.press(unpin.actions.approve, 'bob'))).toMatch(/Merged by bob/);
+        await eventually(
+          'root-app to drop the pin and the override Git had set',
+          async () =>
+            live().metadata.annotations?.[ALLOW] === 'regexp:^master-' && !live().spec.source.kustomize,
+        );
+      },
+    );
+
+    await step('Image Updater, free again, writes its choice to the live Application', async () => {
+      const [m] = await updaterMoves();
+      expect(m).toMatchObject({ app: 'naver-news', alias: 'news', to: 'master-484af0a' });
+      expect(live().spec.source.kustomize.images).toEqual([`${IMAGE}:master-484af0a`]);
+      await eventually('naver-news to run master-484af0a', async () =>
+        (await images()).includes(`${IMAGE}:master-484af0a`),
+      );
     });
   });
 });

@@ -27,7 +27,7 @@ export type { AppView, HealthState, SyncState, ResourceView } from './view/app-v
 export type { SourceView } from './view/sources.ts';
 export type { ImageView, ImageUpdaterView } from './view/images.ts';
 export { IMAGE_UPDATER } from './view/images.ts';
-export { PIN_PREFIX, pinnedTag, pinOf, pinPattern, readPin, updaterKey } from './view/pins.ts';
+export { PIN_PREFIX, pinnedTag, pinOf, pinPattern, pinRecordKey, readPin, updaterKey } from './view/pins.ts';
 export type { ImagePin, PinRecord } from './view/pins.ts';
 export type { OperationView } from './view/operation.ts';
 export type { GitLinks, GitWebHost } from './view/links.ts';

@@ -296,7 +296,14 @@ export class ChangeService {
           hint: 'Change it where the Application is managed, or manage the Application from Git (an app of apps).',
         },
       );
-    const parent = await r.client.get(locator, { signal });
+    const parent = await r.client.get(locator, { signal }).catch((err: unknown) => {
+      // Argo CD down or slow is said as such; a parent it does not show is said here.
+      if (err instanceof UpstreamError) throw err;
+      throw new InputError(
+        `${r.ref}'s Application is kept by the app of apps ${locator.name}, which deckhand cannot read: ${(err as Error).message}`,
+        { hint: `deckhand needs to read ${locator.name} to find the Application's manifest in Git.` },
+      );
+    });
     const pr = { ...r, app: parent, ref: locator.name } as ResolvedApp;
     return { about, parent: pr, ...trackedBranch(pr) };
   }

@@ -4,7 +4,7 @@ import { defineCommand } from '../../../core/commands/define.ts';
 import { InputError } from '../../../core/errors.ts';
 import { code, esc } from '../../../core/message/markup.ts';
 import type { Button } from '../../../core/message/model.ts';
-import { parseImage } from '../../../core/image-ref.ts';
+import { canonicalRepo, parseImage } from '../../../core/image-ref.ts';
 import { shortSha } from '../render/tone.ts';
 import type { AppView, HistoryView } from '../view/app-view.ts';
 import type { ArgoService } from '../service.ts';
@@ -28,8 +28,8 @@ function imageToRestore(
   const then = (target.images ?? []).map((e) => e.slice(e.indexOf('=') + 1));
   const now = (current?.images ?? []).map((e) => e.slice(e.indexOf('=') + 1));
   for (const i of byApplication) {
-    const repo = parseImage(i.image).repo;
-    const was = then.find((e) => parseImage(e).repo === repo);
+    const repo = canonicalRepo(parseImage(i.image).repo);
+    const was = then.find((e) => canonicalRepo(parseImage(e).repo) === repo);
     if (was && !now.includes(was) && was !== i.image) return was;
   }
   return undefined;

@@ -12,6 +12,9 @@ export const PIN_PREFIX = 'deckhand.dev/pin.';
 export const updaterKey = (alias: string, option: string) =>
   `${IMAGE_UPDATER}/${alias.replace(/\//g, '_')}.${option}`;
 
+/** deckhand's record key beside an alias's pin (its `/` written `_`, as Image Updater's keys). */
+export const pinRecordKey = (alias: string) => `${PIN_PREFIX}${alias.replace(/\//g, '_')}`;
+
 const SPECIAL = /[.*+?^${}()|[\]\\]/g;
 
 /** The allow-tags value that admits exactly one tag (RE2 escapes these as JavaScript does). */
@@ -31,6 +34,12 @@ export interface PinRecord {
   at: string;
   /** The allow-tags the pin replaced, put back by an unpin. */
   replaced?: string;
+  /**
+   * The override the pin added to the Application's source, where Git had none (Image Updater had
+   * written it to the live Application only): an unpin takes it out again, so that Image Updater,
+   * not Git, decides the image once more. The image's repository, or the Helm parameters' names.
+   */
+  added?: { kustomize?: string; helm?: string[] };
 }
 
 export function readPin(text: string | undefined): PinRecord | undefined {
@@ -44,10 +53,21 @@ export function readPin(text: string | undefined): PinRecord | undefined {
       reason: String(v.reason ?? ''),
       at: String(v.at ?? ''),
       ...(typeof v.replaced === 'string' ? { replaced: v.replaced } : {}),
+      ...(addedOf(v.added) ? { added: addedOf(v.added) } : {}),
     };
   } catch {
     return undefined;
   }
+}
+
+function addedOf(v: unknown): PinRecord['added'] {
+  if (!v || typeof v !== 'object') return undefined;
+  const { kustomize, helm } = v as { kustomize?: unknown; helm?: unknown };
+  const out: PinRecord['added'] = {
+    ...(typeof kustomize === 'string' ? { kustomize } : {}),
+    ...(Array.isArray(helm) && helm.every((h) => typeof h === 'string') ? { helm: helm as string[] } : {}),
+  };
+  return out.kustomize || out.helm ? out : undefined;
 }
 
 /** An image pinned for Image Updater: the tag, and deckhand's record when deckhand pinned it. */
@@ -60,6 +80,6 @@ export interface ImagePin {
 export function pinOf(annotations: Record<string, string>, alias: string): ImagePin | undefined {
   const tag = pinnedTag(annotations[updaterKey(alias, 'allow-tags')]);
   if (!tag) return undefined;
-  const record = readPin(annotations[`${PIN_PREFIX}${alias}`]);
+  const record = readPin(annotations[pinRecordKey(alias)]);
   return { tag, ...(record && record.tag === tag ? { record } : {}) };
 }

@@ -160,4 +160,64 @@ describe('an image the Application sets, changed in its manifest', () => {
     const view = { ...r.view.images[0]!, alias: undefined };
     expect(() => pinFor(view, 'alice', 'x', 0)).toThrow(/without an alias/);
   });
+
+  it('leaves a pin someone set by hand since alone, taking out only its own record', async () => {
+    const r = liveApp();
+    const pin = pinFor(r.view.images[0]!, 'alice', 'x', 0);
+    const { after } = await plan(manifest(), (set, where) => planOnApplication(set, r, where, '1.4.2', pin));
+    const byHand = after
+      .split('\n')
+      .map((l) => (l.includes('api.allow-tags') ? l.replace('4', '5').replace(/2(?=\W*$)/, '0') : l))
+      .join('\n');
+    expect(byHand).not.toBe(after);
+    const { after: unpinned } = await plan(byHand, (set, where) => planUnpin(set, where, 'api'));
+    const d = parse(unpinned);
+    expect(d.metadata.annotations[`${IU}/api.allow-tags`]).toBe('regexp:^1\\.5\\.0$');
+    // (the entry Git had before the pin stays: the pin added none)
+    expect(d.spec.source.kustomize.images).toEqual([`${IMAGE}:1.4.2`]);
+    expect(d.metadata.annotations['deckhand.dev/pin.api']).toBeUndefined();
+  });
+
+  it('refuses a change that pins or releases a second image besides the one asked', async () => {
+    const r = liveApp();
+    const pin = pinFor(r.view.images[0]!, 'alice', 'x', 0);
+    const { plan: p } = await plan(manifest(), (set, where) =>
+      planOnApplication(set, r, where, '1.4.2', pin),
+    );
+    const c = p.changes[0]!;
+    const sneaky = {
+      ...p,
+      changes: [
+        {
+          ...c,
+          after: (c.after as string).replace(
+            '  annotations:\n',
+            `  annotations:\n    ${IU}/web.allow-tags: regexp:^1\\.4\\.2$\n`,
+          ),
+        },
+      ],
+    };
+    expect(() => checkScope({ kind: 'image', image: '1.4.2' }, sneaky, 'api')).toThrow(/allow-tags/);
+  });
+
+  it('writes the record of an alias with a slash under a valid annotation name', async () => {
+    const r = liveApp({ [`${IU}/image-list`]: `team/api=${IMAGE}` });
+    const pin = pinFor(r.view.images[0]!, 'alice', 'x', 0);
+    const { after } = await plan(manifest(), (set, where) => planOnApplication(set, r, where, '1.4.2', pin));
+    const keys = Object.keys(parse(after).metadata.annotations);
+    expect(keys).toContain('deckhand.dev/pin.team_api');
+    expect(keys).toContain(`${IU}/team_api.allow-tags`);
+  });
+
+  it('takes the tracking annotation only when it names this Application', () => {
+    const r = liveApp();
+    const tracked = (id: string) =>
+      parentOf({
+        ...r.app,
+        metadata: { ...r.app.metadata, annotations: { 'argocd.argoproj.io/tracking-id': id } },
+      });
+    expect(tracked('apps:argoproj.io/Application:argocd/api')).toEqual({ name: 'apps' });
+    expect(tracked('apps:argoproj.io/Application:argocd/other')).toBeUndefined();
+    expect(tracked('apps:apps/Deployment:argocd/api')).toBeUndefined();
+  });
 });

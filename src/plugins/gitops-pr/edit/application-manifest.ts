@@ -14,8 +14,8 @@ import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import { InputError } from '../../../core/errors.ts';
 import { canonicalRepo } from '../../../core/image-ref.ts';
 import {
-  PIN_PREFIX,
   pinPattern,
+  pinRecordKey,
   readPin,
   updaterKey,
   type AppLocator,
@@ -59,7 +59,10 @@ export function imageOnApplication(r: ResolvedApp, image: string): ImageView | u
  */
 export function parentOf(app: ResolvedApp['app']): AppLocator | undefined {
   const id = app.metadata.annotations?.[TRACKING_ID];
-  const owner = id ? id.slice(0, Math.max(0, id.indexOf(':'))) : app.metadata.labels?.[INSTANCE_LABEL];
+  // The annotation names the app that applied it and the object it was applied as: this Application.
+  const m = id ? /^([^:]+):argoproj\.io\/Application:([^/]*)\/(.+)$/.exec(id) : null;
+  if (id && (!m || m[3] !== app.metadata.name)) return undefined;
+  const owner = m ? m[1] : app.metadata.labels?.[INSTANCE_LABEL];
   if (!owner || owner === app.metadata.name) return undefined;
   const u = owner.indexOf('_');
   return u > 0 ? { namespace: owner.slice(0, u), name: owner.slice(u + 1) } : { name: owner };
@@ -171,14 +174,14 @@ export async function planOnApplication(
   }
   // Image Updater's write-back `argocd` writes the override to the live Application only: Git
   // has none yet, and the change adds it where Image Updater keeps it.
-  if (!done) addOverride(set, r, where.path, f, doc, sources[0], wish, pin?.alias);
+  const added = done ? undefined : addOverride(set, r, where.path, f, doc, sources[0], wish, pin?.alias);
   if (!pin) return;
   if (!wish.tag)
     throw new InputError(`Image Updater pins tags; ${image} names none.`, {
       hint: `Give a tag: gitops bump ${r.ref} <tag>.`,
     });
   const allowKey = updaterKey(pin.alias, 'allow-tags');
-  const pinKey = `${PIN_PREFIX}${pin.alias}`;
+  const pinKey = pinRecordKey(pin.alias);
   const annotations = (plain(doc, at(doc, doc.contents, 'metadata', 'annotations')) ?? {}) as Record<
     string,
     string
@@ -186,12 +189,15 @@ export async function planOnApplication(
   const earlier = readPin(annotations[pinKey]);
   // The allow-tags a person set (not a pin of ours) is kept in the record, for the unpin.
   const replaced = earlier ? earlier.replaced : annotations[allowKey];
+  // What an earlier pin added stays the pin's to take out.
+  const ours = added ?? earlier?.added;
   const record: PinRecord = {
     tag: wish.tag,
     by: pin.by,
     reason: pin.reason,
     at: pin.at,
     ...(replaced ? { replaced } : {}),
+    ...(ours ? { added: ours } : {}),
   };
   const out = f.assign(doc, doc.contents as YAMLMap, {
     metadata: { annotations: { [allowKey]: pinPattern(wish.tag), [pinKey]: JSON.stringify(record) } },
@@ -215,7 +221,7 @@ function addOverride(
   src: YAMLMap | undefined,
   wish: ReturnType<typeof parseWish>,
   alias: string | undefined,
-): void {
+): PinRecord['added'] {
   const running = (r.view.images ?? []).map((i) => parseImage(i.image));
   const repo = wish.repo ?? (running.length === 1 ? running[0]?.repo : undefined);
   if (!src || !repo || !wish.tag)
@@ -238,7 +244,7 @@ function addOverride(
     if (isSeq(images)) f.addItems(images, [entry]);
     else f.assign(doc, src, { kustomize: { images: [entry] } });
     set.changed(path, `spec.source.kustomize.images`, undefined, entry);
-    return;
+    return { kustomize: repo };
   }
   const params = [
     { name: setting('helm.image-name') ?? 'image.name', value: repo, forcestring: true },
@@ -248,6 +254,7 @@ function addOverride(
   if (isSeq(list)) f.addItems(list, params);
   else f.assign(doc, src, { helm: { parameters: params } });
   for (const p of params) set.changed(path, `spec.source.helm.parameters[${p.name}]`, undefined, p.value);
+  return { helm: params.map((p) => p.name) };
 }
 
 /** The alias an unpin is about: the one named, or the only image deckhand pinned. */
@@ -279,21 +286,69 @@ export async function planUnpin(
   const f = (await set.open(where.path)) as YamlFile;
   const doc = f.docs[where.doc] as Doc;
   const map = at(doc, doc.contents, 'metadata', 'annotations');
-  const pinKey = `${PIN_PREFIX}${alias}`;
+  const pinKey = pinRecordKey(alias);
   const allowKey = updaterKey(alias, 'allow-tags');
   const record = isMap(map) ? readPin(String(plain(doc, lookup(doc, map, pinKey)?.value) ?? '')) : undefined;
   if (!isMap(map) || !record)
     throw new InputError(`Image Updater's ${alias} image is not pinned by deckhand in ${where.path}.`);
   const pinPair = lookup(doc, map, pinKey)?.pair;
   const allowPair = lookup(doc, map, allowKey)?.pair;
-  if (record.replaced && allowPair && isScalar(allowPair.value)) {
-    f.setScalar(allowPair.value, record.replaced);
-    set.changed(where.path, `annotation ${allowKey}`, String(allowPair.value.value), record.replaced);
-  } else if (allowPair) {
-    f.removePair(map, allowPair);
-    set.changed(where.path, `annotation ${allowKey}`, String(plain(doc, allowPair.value)), '(removed)');
+  const allow = allowPair && isScalar(allowPair.value) ? String(allowPair.value.value) : undefined;
+  // A pin someone set by hand since (another tag) is theirs: only deckhand's record goes.
+  if (allowPair && allow === pinPattern(record.tag)) {
+    if (record.replaced && isScalar(allowPair.value)) {
+      f.setScalar(allowPair.value, record.replaced);
+      set.changed(where.path, `annotation ${allowKey}`, allow, record.replaced);
+    } else {
+      f.removePair(map, allowPair);
+      set.changed(where.path, `annotation ${allowKey}`, allow, '(removed)');
+    }
+    if (record.added) removeAdded(set, f, doc, where.path, record.added);
   }
   if (pinPair) f.removePair(map, pinPair);
   set.changed(where.path, `Image Updater pin of ${record.tag} (${pinKey})`, `by ${record.by}`, '(removed)');
   return record;
 }
+
+/**
+ * Take out the override a pin added (Git had none): the kustomize images entry of the repository,
+ * or the Helm parameters; a list left empty goes, and a `kustomize`/`helm` left empty with it.
+ */
+function removeAdded(
+  set: EditSet,
+  f: YamlFile,
+  doc: Doc,
+  path: string,
+  added: NonNullable<PinRecord['added']>,
+) {
+  const spec = at(doc, doc.contents, 'spec');
+  const single = at(doc, spec, 'source');
+  const many = at(doc, spec, 'sources');
+  for (const src of isMap(single) ? [single] : isSeq(many) ? many.items.filter(isMap) : []) {
+    for (const [section, list, mine] of [
+      ['kustomize', 'images', (n: unknown) => isScalar(n) && entryRepo(String(n.value)) === added.kustomize],
+      [
+        'helm',
+        'parameters',
+        (n: unknown) =>
+          isMap(n) && (added.helm ?? []).includes(String(plain(doc, lookup(doc, n, 'name')?.value))),
+      ],
+    ] as const) {
+      if ((section === 'kustomize' && !added.kustomize) || (section === 'helm' && !added.helm)) continue;
+      const holder = at(doc, src, section);
+      const seq = at(doc, holder, list);
+      if (!isMap(holder) || !isSeq(seq)) continue;
+      const gone = seq.items.filter(mine);
+      if (!gone.length) continue;
+      if (gone.length === seq.items.length) {
+        // The whole list goes; and the section with it when the list was all it held.
+        if (holder.items.length === 1) f.removePair(src, lookup(doc, src, section)!.pair);
+        else f.removePair(holder, lookup(doc, holder, list)!.pair);
+      } else for (const item of gone) f.removeItem(seq, item);
+      set.changed(path, `spec.source.${section}.${list}`, `${gone.length} added by the pin`, '(removed)');
+    }
+  }
+}
+
+/** The repository a kustomize images entry sets (`[name=]repo[:tag][@digest]`). */
+const entryRepo = (text: string) => parseImage(text.slice(text.indexOf('=') + 1)).repo;

@@ -207,6 +207,17 @@ export class YamlFile {
     this.insertLines(this.afterLine(node ? rangeOf(node)[1] : keyEnd), lines);
   }
 
+  /** Remove an item from a block sequence (its dash line through its value). */
+  removeItem(seq: YAMLSeq, item: unknown): void {
+    const start = rangeOf(item)[0];
+    const lineStart = start - this.col(start);
+    if (seq.flow || !/^\s*-\s+$/.test(this.text.slice(lineStart, start)))
+      throw new InputError(`deckhand cannot remove a list item from ${this.path} without reformatting it.`, {
+        hint: 'Remove it by hand, then ask again.',
+      });
+    this.splice(lineStart, this.afterLine(this.contentEnd(item)), '');
+  }
+
   /** Remove a pair from a block mapping (its key line through its value). */
   removePair(map: YAMLMap, pair: Pair): void {
     const keyStart = rangeOf(pair.key)[0];

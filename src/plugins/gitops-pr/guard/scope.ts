@@ -33,6 +33,7 @@ type Rule = (c: Changed) => boolean;
  * chart chooses (`web.instances`), so there the value itself must be the one asked for.
  */
 function ruleFor(intent: ChangeIntent): Rule {
+  const one = oneAlias();
   switch (intent.kind) {
     case 'replicas':
       return ({ leaf, after }) =>
@@ -44,7 +45,7 @@ function ruleFor(intent: ChangeIntent): Rule {
       return ({ leaf, before, after }) => {
         const key = leaf.keys.at(-1) ?? '';
         const onApplication = applicationLeaf(leaf.keys, after, wish);
-        if (onApplication !== undefined) return onApplication;
+        if (onApplication !== undefined) return onApplication && one(leaf.keys);
         if (leaf.kube && !IMAGE_KEYS.has(key)) return false;
         if (after === undefined) return before !== undefined && DROPPABLE.has(key);
         if (after === '') return key === 'digest';
@@ -63,15 +64,38 @@ function ruleFor(intent: ChangeIntent): Rule {
     case 'unpin':
       // An unpin removes deckhand's record and the pin it wrote (or puts back what the pin replaced).
       return ({ leaf, before, after }) => {
+        // The override the pin added goes with it (an images entry, or Helm parameters): removed only.
+        const path = leaf.keys.join('.');
+        if (/(^|\.)(kustomize\.images|helm\.parameters\.(name|value|forcestring))$/.test(path))
+          return after === undefined;
         const [meta, annotations, key] = leaf.keys;
         if (meta !== 'metadata' || annotations !== 'annotations' || !key || leaf.keys.length !== 3)
           return false;
-        if (key.startsWith(PIN_PREFIX)) return after === undefined;
+        if (key.startsWith(PIN_PREFIX)) return after === undefined && one(leaf.keys);
         if (key.startsWith(`${IMAGE_UPDATER}/`) && key.endsWith('.allow-tags'))
-          return pinnedTag(before) !== undefined && after !== before;
+          return pinnedTag(before) !== undefined && after !== before && one(leaf.keys);
         return false;
       };
   }
+}
+
+/**
+ * A pin concerns one image: every pin annotation a change writes names the same alias (a change
+ * that also pinned or released another image would be a second change).
+ */
+function oneAlias(): (keys: string[]) => boolean {
+  let seen: string | undefined;
+  return (keys) => {
+    const key = keys.length === 3 && keys[1] === 'annotations' ? (keys[2] as string) : '';
+    const alias = key.startsWith(PIN_PREFIX)
+      ? key.slice(PIN_PREFIX.length)
+      : key.startsWith(`${IMAGE_UPDATER}/`)
+        ? key.slice(IMAGE_UPDATER.length + 1).replace(/\.[^.]+$/, '')
+        : undefined;
+    if (alias === undefined) return true;
+    seen ??= alias;
+    return seen === alias;
+  };
 }
 
 /**
