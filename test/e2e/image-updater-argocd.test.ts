@@ -58,7 +58,7 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(() => s?.stop());
 
-describe('Image Updater with write-back argocd', () => {
+describe("Image Updater's write-back, argocd and git", () => {
   it('bumps in the Application manifest with a pin, shows it, unpins, and rolls back with a pin', async () => {
     await step(
       'Image Updater watches naver-news (annotations in Git) and writes the newest build to the live Application',
@@ -197,5 +197,61 @@ describe('Image Updater with write-back argocd', () => {
         (await images()).includes(`${IMAGE}:master-484af0a`),
       );
     });
+  });
+
+  it('with write-back git, a bump changes the file Image Updater writes and pins the image in the same pull request', async () => {
+    const source = 'k8s/apps/friend-app/.argocd-source-friend-app.yaml';
+    const app = 'argocd/apps/friend-app.yaml';
+    const web = 'ghcr.io/sijunkim/friend-app';
+    await step('Image Updater follows friend-app and committed its choice to Git', async () => {
+      await push(
+        app,
+        (d) => {
+          d.metadata.annotations = {
+            'argocd-image-updater.argoproj.io/image-list': `web=${web}`,
+            'argocd-image-updater.argoproj.io/write-back-method': 'git',
+          };
+        },
+        'friend-app: Image Updater commits its builds',
+      );
+      const repo = s.run.sandbox.repos.get(REPO)!;
+      const head = (await repo.git.resolve('master'))!;
+      const text = `kustomize:\n  images:\n  - ${web}:v1.3.2\n`;
+      const tree = await repo.git.writeTree(head, [{ path: source, sha: await repo.git.writeBlob(text) }]);
+      const who = {
+        name: 'argocd-image-updater',
+        email: 'noreply@argoproj.io',
+        date: new Date().toISOString(),
+      };
+      const commit = await repo.git.commitTree(tree, [head], 'build: automatic update of friend-app', who);
+      expect(await repo.moveBranch('master', commit, head)).toBe(true);
+      await eventually('root-app to apply the annotations', async () =>
+        Boolean((s.run.sandbox.world.instances[0]!.get('friend-app', 'argocd') as any).metadata.annotations),
+      );
+    });
+
+    await step(
+      'the bump back to v1.2.1 changes the .argocd-source file and pins in the Application',
+      async () => {
+        const r = await s.exec('/gitops bump friend-app v1.2.1', 'alice');
+        expect(r.ok, textOf(r)).toBe(true);
+        const card = r.messages.find((m) => m.data?.change)!.data as { change: { headSha: string } };
+        const repo = s.run.sandbox.repos.get(REPO)!;
+        const base = (await repo.git.resolve('master'))!;
+        const changed = (await repo.git.diff(base, card.change.headSha)).map((f) => f.path).sort();
+        expect(changed).toEqual([app, source].sort());
+        const files = await repo.git.snapshot(card.change.headSha);
+        expect(files.get(source)).toContain(`${web}:v1.2.1`);
+        const pinned = parse(files.get(app)!);
+        expect(pinned.metadata.annotations['argocd-image-updater.argoproj.io/web.allow-tags']).toBe(
+          'regexp:^v1\\.2\\.1$',
+        );
+        expect(JSON.parse(pinned.metadata.annotations['deckhand.dev/pin.web'])).toMatchObject({
+          tag: 'v1.2.1',
+          by: 'alice',
+        });
+        expect(pinned.spec).toEqual(parse((await repo.git.snapshot(base)).get(app)!).spec);
+      },
+    );
   });
 });

@@ -14,16 +14,19 @@ import { unifiedDiff } from '../../core/text/diff.ts';
 import type { ImageView, ResolvedApp } from '../argocd/index.ts';
 import type { GitOpsConfig } from './config.ts';
 import { hostFor } from './hosts/registry.ts';
+import { parseRepoUrl } from './hosts/repo-url.ts';
 import type { CommitInfo, FileTree, GitHost, PullRequest } from './hosts/types.ts';
 import { BranchInUseError, RevertConflictError } from './hosts/errors.ts';
 import { appPaths, watchedPaths, within, type AppPaths } from './edit/app-paths.ts';
 import {
   findApplicationManifest,
   imageOnApplication,
+  imageWrittenByUpdater,
   parentOf,
   pinFor,
   pinnedAlias,
   planOnApplication,
+  planPin,
   planUnpin,
 } from './edit/application-manifest.ts';
 import { EditSet } from './edit/edit-set.ts';
@@ -258,6 +261,16 @@ export class ChangeService {
       plan = await this.plan(r, files, intent);
     }
     const named = intent.kind !== 'revert' && intent.path ? [intent.path] : [];
+    if (intent.kind === 'image') {
+      const pinned = await this.pinBeside(r, intent, { repoURL, files }, asked, signal);
+      if (pinned) {
+        plan = {
+          changes: [...plan.changes, ...pinned.changes],
+          summary: [...plan.summary, ...pinned.summary],
+        };
+        named.push(...pinned.changes.map((c) => c.path));
+      }
+    }
     const outside = plan.changes.map((c) => c.path).filter((p) => !within(paths, p) && !named.includes(p));
     if (outside.length)
       throw new InputError(
@@ -342,6 +355,53 @@ export class ChangeService {
     if (intent.kind !== 'revert') checkScope(intent, plan, r.ref);
     checkNoCredential(plan, this.redactor);
     return { repoURL: t.repoURL, host, base, plan, paths: { dirs: [], files: [where.path] } };
+  }
+
+  /**
+   * For an image Image Updater writes to Git (write-back git), the pin that keeps it from moving
+   * the image back: in the Application's manifest, when its app of apps keeps it in the same
+   * repository (one pull request); otherwise a line that says the pin is not made.
+   */
+  private async pinBeside(
+    r: ResolvedApp,
+    intent: Intent & { kind: 'image' },
+    at: { repoURL: string; files: FileTree },
+    asked: { by: string; reason?: string } | undefined,
+    signal?: AbortSignal,
+  ): Promise<Plan | undefined> {
+    const image = imageWrittenByUpdater(r, intent.image);
+    if (!image) return undefined;
+    const notPinned = (why: string): Plan => ({
+      changes: [],
+      summary: [`Not pinned for Image Updater (${why}): it may move the image again.`],
+    });
+    const locator = parentOf(r.app);
+    if (!locator) return notPinned('no app of apps keeps the Application in Git');
+    const parent = await r.client.get(locator, { signal }).catch(() => undefined);
+    if (!parent) return notPinned(`its app of apps ${locator.name} cannot be read`);
+    const t = trackedBranch({ ...r, app: parent, ref: locator.name } as ResolvedApp);
+    const same = (u: string) => {
+      const p = parseRepoUrl(u);
+      return p ? `${p.host}/${p.path.toLowerCase()}` : u;
+    };
+    if (same(t.repoURL) !== same(at.repoURL))
+      return notPinned(`the Application is kept in ${t.repoURL}, another repository`);
+    const set = new EditSet(at.files, '');
+    const src = parent.spec.source ?? parent.spec.sources?.[0];
+    const dir = t.path ?? '';
+    const recurse = !!src?.directory?.recurse || !!(await kustomizationIn(set, dir));
+    const where = await findApplicationManifest(
+      at.files,
+      { path: dir, recurse },
+      { name: r.app.metadata.name, namespace: r.app.metadata.namespace ?? 'argocd' },
+      (p) => set.open(p),
+    );
+    const pin = pinFor(image, asked?.by, asked?.reason ?? describeIntent(intent), this.clock.now());
+    await planPin(set, r, where, intent.image, pin);
+    return set.plan().catch((e: unknown) => {
+      if (e instanceof NoChangeError) return undefined;
+      throw e;
+    });
   }
 
   /** The repository a change to an app goes to: the app's own, or its app of apps' (applicationTarget). */

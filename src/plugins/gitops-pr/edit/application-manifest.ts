@@ -39,18 +39,21 @@ const setByApplication = (i: ImageView) =>
   !!i.detail &&
   (i.detail.endsWith('.kustomize.images') || i.detail.startsWith('Helm parameter '));
 
-/** The running image an image intent is about, when the Application itself sets it. */
-export function imageOnApplication(r: ResolvedApp, image: string): ImageView | undefined {
+/** The running image an image intent names (by repository, or the app's only image for a bare tag). */
+function named(r: ResolvedApp, image: string): ImageView[] {
   const wish = parseWish(image);
   const images = r.view.images ?? [];
-  const mine = wish.repo
-    ? images.filter((i) => canonicalRepo(parseImage(i.image).repo) === canonicalRepo(wish.repo as string))
-    : images.length === 1
-      ? images
-      : [];
-  const found = mine.find(setByApplication);
-  return found;
+  if (!wish.repo) return images.length === 1 ? images : [];
+  return images.filter((i) => canonicalRepo(parseImage(i.image).repo) === canonicalRepo(wish.repo as string));
 }
+
+/** The running image an image intent is about, when the Application itself sets it. */
+export const imageOnApplication = (r: ResolvedApp, image: string): ImageView | undefined =>
+  named(r, image).find(setByApplication);
+
+/** The running image an image intent is about, when Image Updater writes it to Git (write-back git). */
+export const imageWrittenByUpdater = (r: ResolvedApp, image: string): ImageView | undefined =>
+  named(r, image).find((i) => i.origin === 'image-updater' && !!i.detail?.startsWith('written to Git'));
 
 /**
  * The app of apps that manages an Application: the app named by Argo CD's tracking annotation
@@ -175,7 +178,24 @@ export async function planOnApplication(
   // Image Updater's write-back `argocd` writes the override to the live Application only: Git
   // has none yet, and the change adds it where Image Updater keeps it.
   const added = done ? undefined : addOverride(set, r, where.path, f, doc, sources[0], wish, pin?.alias);
-  if (!pin) return;
+  if (pin) await planPin(set, r, where, image, pin, added);
+}
+
+/**
+ * Pin an image for Image Updater in its Application's manifest: `<alias>.allow-tags` admitting the
+ * tag, and deckhand's record beside it. `added`: an override this change added where Git had none.
+ */
+export async function planPin(
+  set: EditSet,
+  r: ResolvedApp,
+  where: { path: string; doc: number },
+  image: string,
+  pin: PinOrder,
+  added?: PinRecord['added'],
+): Promise<void> {
+  const f = (await set.open(where.path)) as YamlFile;
+  const doc = f.docs[where.doc] as Doc;
+  const wish = parseWish(image);
   if (!wish.tag)
     throw new InputError(`Image Updater pins tags; ${image} names none.`, {
       hint: `Give a tag: gitops bump ${r.ref} <tag>.`,
