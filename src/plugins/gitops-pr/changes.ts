@@ -11,26 +11,19 @@ import type { Conversation } from '../../core/message/model.ts';
 import { Redactor } from '../../core/redact.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
 import { unifiedDiff } from '../../core/text/diff.ts';
-import type { ImageView, ResolvedApp } from '../argocd/index.ts';
+import type { ResolvedApp } from '../argocd/index.ts';
 import type { GitOpsConfig } from './config.ts';
 import { hostFor } from './hosts/registry.ts';
-import { parseRepoUrl } from './hosts/repo-url.ts';
 import type { CommitInfo, FileTree, GitHost, PullRequest } from './hosts/types.ts';
 import { BranchInUseError, RevertConflictError } from './hosts/errors.ts';
 import { appPaths, watchedPaths, within, type AppPaths } from './edit/app-paths.ts';
 import {
-  findApplicationManifest,
-  imageOnApplication,
-  imageWrittenByUpdater,
-  parentOf,
-  pinFor,
-  pinnedAlias,
-  planOnApplication,
-  planPin,
-  planUnpin,
-} from './edit/application-manifest.ts';
-import { EditSet } from './edit/edit-set.ts';
-import { kustomizationIn } from './edit/source.ts';
+  applicationTarget,
+  pinBeside,
+  planOnApplicationManifest,
+  type ApplicationTarget,
+} from './application-change.ts';
+import { trackedBranch } from './tracked-branch.ts';
 import { checkNoCredential } from './guard/credentials.ts';
 import { checkScope } from './guard/scope.ts';
 import { checkWording } from './guard/wording.ts';
@@ -103,45 +96,12 @@ const shortHash = (s: string) => createHash('sha1').update(s).digest('hex').slic
 /** One id per pull request: two proposers of the same change write the same record. */
 const changeId = (app: string, pr: number, repoURL: string) => `ch_${app}_${pr}_${shortHash(repoURL)}`;
 
+export { trackedBranch } from './tracked-branch.ts';
+
 export function branchName(intent: Intent, app: string): string {
   // Restarts differ only by their timestamp; that must not defeat "asked twice, one PR".
   const key = intent.kind === 'restart' ? { kind: 'restart' } : intent;
   return `deckhand/${intent.kind}/${app}-${shortHash(JSON.stringify(key))}`;
-}
-
-/** The branch the app tracks: its targetRevision, or the repository's default for HEAD. */
-export function trackedBranch(r: ResolvedApp): {
-  repoURL: string;
-  branch: string | undefined;
-  path?: string;
-} {
-  const src = r.app.spec.source ?? r.app.spec.sources?.find((s) => !s.chart);
-  if (!src) throw new InputError(`${r.ref} has no source to change.`);
-  if (src.chart) {
-    throw new InputError(
-      `${r.ref} installs the Helm chart ${src.chart} from ${src.repoURL}, a chart repository, not Git: there is no file deckhand could change.`,
-      {
-        hint: 'Manage the chart version and values through an Application whose source is a Git repository.',
-      },
-    );
-  }
-  const rev = src.targetRevision;
-  if (rev && /^[0-9a-f]{40}$/.test(rev)) {
-    throw new InputError(
-      `${r.ref} is pinned to commit ${rev.slice(0, 7)}; a change in a branch would not reach it.`,
-    );
-  }
-  return { repoURL: src.repoURL, branch: !rev || rev === 'HEAD' ? undefined : rev, path: src.path };
-}
-
-/** Where a change to an image the Application sets goes: the app of apps that keeps the Application. */
-export interface ApplicationTarget {
-  /** What the change is about: the image the Application sets, or the alias an unpin releases. */
-  about: { image: ImageView } | { alias: string };
-  parent: ResolvedApp;
-  repoURL: string;
-  branch: string | undefined;
-  path?: string;
 }
 
 export class ChangeService {
@@ -231,8 +191,10 @@ export class ChangeService {
     signal?: AbortSignal,
     /** Who asks and why, for what a change records beside it (an Image Updater pin). */
     asked?: { by: string; reason?: string },
+    /** The Application's manifest as the place of the change, when the caller found it already. */
+    target?: ApplicationTarget | null,
   ): Promise<PlannedChange> {
-    const onApplication = await this.applicationTarget(r, intent, signal);
+    const onApplication = target === undefined ? await applicationTarget(r, intent, signal) : target;
     if (onApplication) return this.plannedOnApplication(r, intent, onApplication, signal, asked);
     const { repoURL, branch } = trackedBranch(r);
     const host = this.host(repoURL, signal);
@@ -262,7 +224,7 @@ export class ChangeService {
     }
     const named = intent.kind !== 'revert' && intent.path ? [intent.path] : [];
     if (intent.kind === 'image') {
-      const pinned = await this.pinBeside(r, intent, { repoURL, files }, asked, signal);
+      const pinned = await pinBeside(r, intent, { repoURL, files }, asked, this.clock.now(), signal);
       if (pinned) {
         plan = {
           changes: [...plan.changes, ...pinned.changes],
@@ -284,43 +246,6 @@ export class ChangeService {
     return { repoURL, host, base, plan, paths };
   }
 
-  /**
-   * Where an image intent goes when the Application itself sets the image (an override, or Image
-   * Updater's write-back `argocd`): the app of apps that keeps the Application in Git. Undefined
-   * when the manifests or an override file decide (the usual case).
-   */
-  async applicationTarget(
-    r: ResolvedApp,
-    intent: Intent,
-    signal?: AbortSignal,
-  ): Promise<ApplicationTarget | undefined> {
-    let about: ApplicationTarget['about'];
-    if (intent.kind === 'unpin') about = { alias: pinnedAlias(r, intent.alias) };
-    else if (intent.kind === 'image') {
-      const image = imageOnApplication(r, intent.image);
-      if (!image) return undefined;
-      about = { image };
-    } else return undefined;
-    const locator = parentOf(r.app);
-    if (!locator)
-      throw new InputError(
-        `${r.ref}'s Application sets its images itself, and no app of apps keeps that Application in Git.`,
-        {
-          hint: 'Change it where the Application is managed, or manage the Application from Git (an app of apps).',
-        },
-      );
-    const parent = await r.client.get(locator, { signal }).catch((err: unknown) => {
-      // Argo CD down or slow is said as such; a parent it does not show is said here.
-      if (err instanceof UpstreamError) throw err;
-      throw new InputError(
-        `${r.ref}'s Application is kept by the app of apps ${locator.name}, which deckhand cannot read: ${(err as Error).message}`,
-        { hint: `deckhand needs to read ${locator.name} to find the Application's manifest in Git.` },
-      );
-    });
-    const pr = { ...r, app: parent, ref: locator.name } as ResolvedApp;
-    return { about, parent: pr, ...trackedBranch(pr) };
-  }
-
   private async plannedOnApplication(
     r: ResolvedApp,
     intent: Intent,
@@ -331,82 +256,15 @@ export class ChangeService {
     const host = this.host(t.repoURL, signal);
     const base = await this.baseBranch(host, t.repoURL, t.branch);
     const files = await host.tree(t.repoURL, base.sha);
-    const set = new EditSet(files, '');
-    const src = t.parent.app.spec.source ?? t.parent.app.spec.sources?.[0];
-    const dir = t.path ?? '';
-    // A kustomization or a recursive directory reads below the path; a plain directory only in it.
-    const recurse = !!src?.directory?.recurse || !!(await kustomizationIn(set, dir));
-    const where = await findApplicationManifest(
-      files,
-      { path: dir, recurse },
-      { name: r.app.metadata.name, namespace: r.app.metadata.namespace ?? 'argocd' },
-      (p) => set.open(p),
-    );
-    if ('alias' in t.about) await planUnpin(set, where, t.about.alias);
-    else if (intent.kind === 'image') {
-      const image = t.about.image;
-      const pin =
-        image.origin === 'image-updater'
-          ? pinFor(image, asked?.by, asked?.reason ?? describeIntent(intent), this.clock.now())
-          : undefined;
-      await planOnApplication(set, r, where, intent.image, pin, intent.path);
-    }
-    const plan = await set.plan();
+    const { plan, path } = await planOnApplicationManifest(r, intent, t, files, asked, this.clock.now());
     if (intent.kind !== 'revert') checkScope(intent, plan, r.ref);
     checkNoCredential(plan, this.redactor);
-    return { repoURL: t.repoURL, host, base, plan, paths: { dirs: [], files: [where.path] } };
-  }
-
-  /**
-   * For an image Image Updater writes to Git (write-back git), the pin that keeps it from moving
-   * the image back: in the Application's manifest, when its app of apps keeps it in the same
-   * repository (one pull request); otherwise a line that says the pin is not made.
-   */
-  private async pinBeside(
-    r: ResolvedApp,
-    intent: Intent & { kind: 'image' },
-    at: { repoURL: string; files: FileTree },
-    asked: { by: string; reason?: string } | undefined,
-    signal?: AbortSignal,
-  ): Promise<Plan | undefined> {
-    const image = imageWrittenByUpdater(r, intent.image);
-    if (!image) return undefined;
-    const notPinned = (why: string): Plan => ({
-      changes: [],
-      summary: [`Not pinned for Image Updater (${why}): it may move the image again.`],
-    });
-    const locator = parentOf(r.app);
-    if (!locator) return notPinned('no app of apps keeps the Application in Git');
-    const parent = await r.client.get(locator, { signal }).catch(() => undefined);
-    if (!parent) return notPinned(`its app of apps ${locator.name} cannot be read`);
-    const t = trackedBranch({ ...r, app: parent, ref: locator.name } as ResolvedApp);
-    const same = (u: string) => {
-      const p = parseRepoUrl(u);
-      return p ? `${p.host}/${p.path.toLowerCase()}` : u;
-    };
-    if (same(t.repoURL) !== same(at.repoURL))
-      return notPinned(`the Application is kept in ${t.repoURL}, another repository`);
-    const set = new EditSet(at.files, '');
-    const src = parent.spec.source ?? parent.spec.sources?.[0];
-    const dir = t.path ?? '';
-    const recurse = !!src?.directory?.recurse || !!(await kustomizationIn(set, dir));
-    const where = await findApplicationManifest(
-      at.files,
-      { path: dir, recurse },
-      { name: r.app.metadata.name, namespace: r.app.metadata.namespace ?? 'argocd' },
-      (p) => set.open(p),
-    );
-    const pin = pinFor(image, asked?.by, asked?.reason ?? describeIntent(intent), this.clock.now());
-    await planPin(set, r, where, intent.image, pin);
-    return set.plan().catch((e: unknown) => {
-      if (e instanceof NoChangeError) return undefined;
-      throw e;
-    });
+    return { repoURL: t.repoURL, host, base, plan, paths: { dirs: [], files: [path] } };
   }
 
   /** The repository a change to an app goes to: the app's own, or its app of apps' (applicationTarget). */
   async repoOf(r: ResolvedApp, intent: Intent, signal?: AbortSignal): Promise<string> {
-    return ((await this.applicationTarget(r, intent, signal)) ?? trackedBranch(r)).repoURL;
+    return ((await applicationTarget(r, intent, signal)) ?? trackedBranch(r)).repoURL;
   }
 
   /** What a change would do, without opening anything: for cards that offer it. */
@@ -470,7 +328,9 @@ export class ChangeService {
     signal?: AbortSignal;
   }): Promise<{ change: Change; existing: boolean; late?: boolean }> {
     const { r, intent, actor, signal } = opts;
-    const repoURL = await this.repoOf(r, intent, signal);
+    // Found once: the branch is looked for, and the change planned, in the same repository.
+    const target = (await applicationTarget(r, intent, signal)) ?? null;
+    const repoURL = (target ?? trackedBranch(r)).repoURL;
     const reads = this.host(repoURL, signal);
     // Writes run to their own timeout: one cut off mid-way would leave half of it on the host.
     const writes = this.host(repoURL);
@@ -478,7 +338,13 @@ export class ChangeService {
     const head = branchName(intent, name);
     const already = await reads.findOpenPullRequest(repoURL, head);
     if (already) return this.adopt(opts, already, signal);
-    const { base, plan } = await this.planned(r, intent, signal, { by: actor.id, reason: opts.reason });
+    const { base, plan } = await this.planned(
+      r,
+      intent,
+      signal,
+      { by: actor.id, reason: opts.reason },
+      target,
+    );
     const title = `${name}: ${describeIntent(intent)}`;
     const summary = plan.summary;
     const diff = diffOf(plan);
