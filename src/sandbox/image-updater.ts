@@ -6,8 +6,8 @@
  * (a kustomize images entry, or Helm parameters) — never to Git. Argo CD then syncs it.
  *
  * Rules from the Image Updater docs (docs/basics/update-strategies.md, docs/configuration/images.md
- * "Filtering tags"): strategies semver (the default; a constraint after the image name, pre-releases
- * only when the constraint names one), newest-build (alias latest: the most recent build),
+ * "Filtering tags"): strategies semver (the default; a constraint after the image name; with none,
+ * every version takes part, pre-releases too), newest-build (alias latest: the most recent build),
  * alphabetical (alias name: the last tag in lexical order) and digest (not played here);
  * allow-tags is `regexp:<expression>` or `any`; ignore-tags a comma-separated list of globs.
  * The semver constraints played are the common ones (exact, `x`/`*` wildcards, `~`, `^`); a
@@ -56,7 +56,9 @@ function compare(a: Version, b: Version): number {
 /** Whether a version satisfies the constraints played here; undefined for one that is not played. */
 function satisfies(v: Version, constraint: string): boolean | undefined {
   const c = constraint.trim();
-  if (!c || c === '*' || c === 'x') return !v.pre;
+  // No constraint: every tag that reads as a version takes part (pkg/image/version.go).
+  if (!c) return true;
+  if (c === '*' || c === 'x') return !v.pre;
   const m = /^([~^]?)v?(\d+|[x*])(?:\.(\d+|[x*]))?(?:\.(\d+|[x*]))?$/.exec(c);
   if (!m) return undefined;
   const op = m[1];
@@ -66,7 +68,10 @@ function satisfies(v: Version, constraint: string): boolean | undefined {
   if (v.pre) return false;
   const [major, minor, patch] = parts;
   if (op === '^') {
+    // Masterminds' caret keeps the left-most non-zero part (^1.2 <2, ^0.2 <0.3, ^0.0.3 <0.0.4).
     if (v.nums[0] !== major) return false;
+    if (major === 0 && minor !== undefined && v.nums[1] !== minor) return false;
+    if (major === 0 && minor === 0 && patch !== undefined && v.nums[2] !== patch) return false;
     return compare(v, { nums: [major ?? 0, minor ?? 0, patch ?? 0], pre: '' }) >= 0;
   }
   if (op === '~') {
@@ -113,7 +118,10 @@ function pick(
     case 'newest-build':
     case 'latest':
       return {
-        tag: [...tags].sort((a, b) => Date.parse(b.created ?? '') - Date.parse(a.created ?? ''))[0]?.tag,
+        // (a tag whose build time is unknown counts as the oldest)
+        tag: [...tags].sort(
+          (a, b) => (Date.parse(b.created ?? '') || 0) - (Date.parse(a.created ?? '') || 0),
+        )[0]?.tag,
       };
     case 'alphabetical':
     case 'name':

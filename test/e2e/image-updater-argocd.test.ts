@@ -190,8 +190,13 @@ describe("Image Updater's write-back, argocd and git", () => {
     );
 
     await step('Image Updater, free again, writes its choice to the live Application', async () => {
+      // Without the override, naver-news first runs what its manifests say.
+      await eventually('naver-news to run the manifests’ master-3f9c2e1', async () => {
+        const now = await images();
+        return now.includes(`${IMAGE}:master-3f9c2e1`) && !now.includes(`${IMAGE}:master-484af0a`);
+      });
       const [m] = await updaterMoves();
-      expect(m).toMatchObject({ app: 'naver-news', alias: 'news', to: 'master-484af0a' });
+      expect(m).toEqual({ app: 'naver-news', alias: 'news', from: 'master-3f9c2e1', to: 'master-484af0a' });
       expect(live().spec.source.kustomize.images).toEqual([`${IMAGE}:master-484af0a`]);
       await eventually('naver-news to run master-484af0a', async () =>
         (await images()).includes(`${IMAGE}:master-484af0a`),
@@ -225,8 +230,12 @@ describe("Image Updater's write-back, argocd and git", () => {
       };
       const commit = await repo.git.commitTree(tree, [head], 'build: automatic update of friend-app', who);
       expect(await repo.moveBranch('master', commit, head)).toBe(true);
-      await eventually('root-app to apply the annotations', async () =>
-        Boolean((s.run.sandbox.world.instances[0]!.get('friend-app', 'argocd') as any).metadata.annotations),
+      await eventually(
+        'root-app to apply the annotations',
+        async () =>
+          (s.run.sandbox.world.instances[0]!.get('friend-app', 'argocd') as any).metadata.annotations?.[
+            'argocd-image-updater.argoproj.io/write-back-method'
+          ] === 'git',
       );
     });
 
@@ -251,6 +260,40 @@ describe("Image Updater's write-back, argocd and git", () => {
           by: 'alice',
         });
         expect(pinned.spec).toEqual(parse((await repo.git.snapshot(base)).get(app)!).spec);
+      },
+    );
+
+    await step(
+      'an image Image Updater knows by no alias is bumped all the same, and the card says it is not pinned',
+      async () => {
+        await push(
+          app,
+          (d) => {
+            d.metadata.annotations['argocd-image-updater.argoproj.io/image-list'] = web;
+          },
+          'friend-app: no alias',
+        );
+        await eventually(
+          'root-app to apply the image list',
+          async () =>
+            (s.run.sandbox.world.instances[0]!.get('friend-app', 'argocd') as any).metadata.annotations?.[
+              'argocd-image-updater.argoproj.io/image-list'
+            ] === web,
+        );
+        // What the bot reads of it too (its watch cache follows Argo CD's events).
+        await eventually('deckhand to see the image with no alias', async () => {
+          const [img] = (
+            dataOf(await s.exec('/argo status friend-app')).app as { images: { alias?: string }[] }
+          ).images;
+          return img !== undefined && img.alias === undefined;
+        });
+        const r = await s.exec('/gitops bump friend-app v1.2.0', 'alice');
+        expect(r.ok, textOf(r)).toBe(true);
+        expect(textOf(r)).toMatch(/Not pinned for Image Updater \(Image Updater manages .* without an alias/);
+        const card = r.messages.find((m) => m.data?.change)!.data as { change: { headSha: string } };
+        const repo = s.run.sandbox.repos.get(REPO)!;
+        const base = (await repo.git.resolve('master'))!;
+        expect((await repo.git.diff(base, card.change.headSha)).map((f) => f.path)).toEqual([source]);
       },
     );
   });

@@ -20,6 +20,7 @@ import {
   planUnpin,
 } from './edit/application-manifest.ts';
 import { EditSet } from './edit/edit-set.ts';
+import { applyWish, formatImage, parseImage, parseWish } from './edit/image-ref.ts';
 import { kustomizationIn } from './edit/source.ts';
 import { parseRepoUrl } from './hosts/repo-url.ts';
 import type { FileTree } from './hosts/types.ts';
@@ -102,19 +103,40 @@ export async function planOnApplicationManifest(
   files: FileTree,
   asked: Asked,
   now: number,
-): Promise<{ plan: Plan; path: string }> {
+): Promise<{ plan: Plan; path: string; intent: Intent }> {
   const set = new EditSet(files, '');
   const where = await manifestOf(r, t.parent.app, t.path ?? '', set, files);
-  if ('alias' in t.about) await planUnpin(set, where, t.about.alias);
-  else if (intent.kind === 'image') {
-    const image = t.about.image;
-    const pin =
-      image.origin === 'image-updater'
-        ? pinFor(image, asked?.by, asked?.reason ?? describeIntent(intent), now)
-        : undefined;
-    await planOnApplication(set, r, where, intent.image, pin, intent.path);
+  if ('alias' in t.about) {
+    await planUnpin(set, where, t.about.alias);
+    return { plan: await set.plan(), path: where.path, intent };
   }
-  return { plan: await set.plan(), path: where.path };
+  if (intent.kind !== 'image') throw new InputError(`deckhand changes only images in ${where.path}.`);
+  const image = t.about.image;
+  // A bare tag is the running image's: said whole, the parameters or entry written name it (and
+  // the guard checks them against it).
+  const wish = parseWish(intent.image);
+  const whole = wish.repo
+    ? intent
+    : { ...intent, image: formatImage(applyWish(parseImage(image.image), wish)) };
+  const pin =
+    image.origin === 'image-updater'
+      ? pinFor(image, asked?.by, asked?.reason ?? describeIntent(intent), now)
+      : undefined;
+  await planOnApplication(set, r, where, whole.image, pin, intent.path);
+  return { plan: await set.plan(), path: where.path, intent: whole };
+}
+
+/**
+ * The image an app runs once a change to its Application's manifest is live, when the app's own
+ * revision cannot say so: the manifest is in another repository than the app's source, or the app
+ * installs a chart (its revision is the chart's version).
+ */
+export function awaitedImage(r: ResolvedApp, intent: Intent, t: ApplicationTarget): { awaitImage?: string } {
+  if (intent.kind !== 'image' || !('image' in t.about)) return {};
+  const own = r.app.spec.source ?? r.app.spec.sources?.find((s) => !s.chart);
+  if (own && !own.chart && sameRepo(own.repoURL, t.repoURL)) return {};
+  const running = parseImage(t.about.image.image);
+  return { awaitImage: formatImage(applyWish(running, parseWish(intent.image))) };
 }
 
 /** Two spellings of one Git repository compare equal (scheme, `.git`, case of the host). */
@@ -134,7 +156,7 @@ const sameRepo = (a: string, b: string) => {
 export async function pinBeside(
   r: ResolvedApp,
   intent: Intent & { kind: 'image' },
-  at: { repoURL: string; files: FileTree },
+  at: { repoURL: string; branch: string | undefined; files: FileTree },
   asked: Asked,
   now: number,
   signal?: AbortSignal,
@@ -152,17 +174,21 @@ export async function pinBeside(
   const t = trackedBranch({ ...r, app: parent, ref: locator.name } as ResolvedApp);
   if (!sameRepo(t.repoURL, at.repoURL))
     return notPinned(`the Application is kept in ${t.repoURL}, another repository`);
-  const set = new EditSet(at.files, '');
-  const where = await manifestOf(r, parent, t.path ?? '', set, at.files);
-  await planPin(
-    set,
-    r,
-    where,
-    intent.image,
-    pinFor(image, asked?.by, asked?.reason ?? describeIntent(intent), now),
-  );
-  return set.plan().catch((e: unknown) => {
+  // (a branch the app of apps does not read would carry a pin nobody applies)
+  if ((t.branch ?? '') !== (at.branch ?? ''))
+    return notPinned(
+      `the app of apps reads ${t.branch ?? 'the default branch'}, not ${at.branch ?? 'the default branch'}`,
+    );
+  try {
+    const set = new EditSet(at.files, '');
+    const where = await manifestOf(r, parent, t.path ?? '', set, at.files);
+    const pin = pinFor(image, asked?.by, asked?.reason ?? describeIntent(intent), now);
+    await planPin(set, r, where, intent.image, pin);
+    return await set.plan();
+  } catch (e) {
+    // The bump stands on its own: a pin that cannot be made is said, not a reason to refuse it.
     if (e instanceof NoChangeError) return undefined;
+    if (e instanceof InputError) return notPinned(e.message.replace(/\.$/, ''));
     throw e;
-  });
+  }
 }

@@ -19,6 +19,7 @@ import { BranchInUseError, RevertConflictError } from './hosts/errors.ts';
 import { appPaths, watchedPaths, within, type AppPaths } from './edit/app-paths.ts';
 import {
   applicationTarget,
+  awaitedImage,
   pinBeside,
   planOnApplicationManifest,
   type ApplicationTarget,
@@ -83,6 +84,8 @@ export interface Change {
   /** The rule that proposed it, when a remediation rule did. */
   rule?: string;
   approvalId?: string;
+  /** The image the app runs once the change is live, when its own revision cannot tell (FollowUp.image). */
+  awaitImage?: string;
 }
 
 /** The change would change nothing: the files already say so. */
@@ -224,7 +227,7 @@ export class ChangeService {
     }
     const named = intent.kind !== 'revert' && intent.path ? [intent.path] : [];
     if (intent.kind === 'image') {
-      const pinned = await pinBeside(r, intent, { repoURL, files }, asked, this.clock.now(), signal);
+      const pinned = await pinBeside(r, intent, { repoURL, branch, files }, asked, this.clock.now(), signal);
       if (pinned) {
         plan = {
           changes: [...plan.changes, ...pinned.changes],
@@ -256,8 +259,9 @@ export class ChangeService {
     const host = this.host(t.repoURL, signal);
     const base = await this.baseBranch(host, t.repoURL, t.branch);
     const files = await host.tree(t.repoURL, base.sha);
-    const { plan, path } = await planOnApplicationManifest(r, intent, t, files, asked, this.clock.now());
-    if (intent.kind !== 'revert') checkScope(intent, plan, r.ref);
+    const made = await planOnApplicationManifest(r, intent, t, files, asked, this.clock.now());
+    const { plan, path } = made;
+    if (made.intent.kind !== 'revert') checkScope(made.intent, plan, r.ref);
     checkNoCredential(plan, this.redactor);
     return { repoURL: t.repoURL, host, base, plan, paths: { dirs: [], files: [path] } };
   }
@@ -426,6 +430,7 @@ export class ChangeService {
       }
       return await this.record(opts, pr, {
         repoURL,
+        ...(target ? awaitedImage(r, intent, target) : {}),
         base: base.name,
         title,
         branch: head,
@@ -460,7 +465,10 @@ export class ChangeService {
   private async record(
     opts: Parameters<ChangeService['propose']>[0],
     pr: PullRequest,
-    fields: Pick<Change, 'repoURL' | 'base' | 'title' | 'branch' | 'headSha' | 'summary' | 'diff'>,
+    fields: Pick<
+      Change,
+      'repoURL' | 'base' | 'title' | 'branch' | 'headSha' | 'summary' | 'diff' | 'awaitImage'
+    >,
   ): Promise<{ change: Change; existing: boolean; late?: boolean }> {
     const change = this.changeOf(opts, pr, fields);
     const { stored, mine } = await this.saveOnce(change).catch((err: unknown) => {
@@ -482,7 +490,7 @@ export class ChangeService {
   private changeOf(
     opts: Parameters<ChangeService['propose']>[0],
     pr: PullRequest,
-    o: Pick<Change, 'repoURL' | 'base' | 'title' | 'branch' | 'headSha' | 'summary' | 'diff'>,
+    o: Pick<Change, 'repoURL' | 'base' | 'title' | 'branch' | 'headSha' | 'summary' | 'diff' | 'awaitImage'>,
   ): Change {
     const { r, intent, actor } = opts;
     const name = r.app.metadata.name;

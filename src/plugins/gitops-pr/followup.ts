@@ -26,6 +26,12 @@ export interface FollowUp {
   instance: string;
   /** The merged commit; the app is live when Argo CD reports it (or a later one) deployed. */
   revision: string;
+  /**
+   * When the change was merged elsewhere than the app's own source (its Application's manifest in
+   * an app of apps' repository, or an app installed from a chart): the app is live when it runs
+   * this image and is Synced, as its own revision never becomes the merged commit.
+   */
+  image?: string;
   startedAt: number;
   deadline: number;
   conversation: Conversation;
@@ -210,7 +216,7 @@ export class FollowUps {
     const left = duration(Math.max(0, f.deadline - this.clock.now()));
     const where = !app
       ? 'Argo CD did not answer'
-      : this.reached(app, f.revision)
+      : this.reached(app, f.revision, f.image)
         ? `synced to ${short(f.revision)}, ${app.status?.health?.status ?? 'health unknown'}${app.status?.health?.message ? ` (${app.status.health.message})` : ''}`
         : `Argo CD has not deployed ${short(f.revision)} yet (${app.status?.sync?.status ?? 'sync unknown'}, ${app.status?.health?.status ?? 'health unknown'})`;
     return `${f.app} (${f.what}): ${where}; followed for ${left} more, and the result is posted in its thread by the running bot.`;
@@ -250,8 +256,13 @@ export class FollowUps {
     }
   }
 
-  private reached(app: Application, revision: string): boolean {
+  private reached(app: Application, revision: string, image?: string): boolean {
     const st = app.status;
+    if (image)
+      return (
+        (st?.summary?.images ?? []).includes(image) &&
+        (st?.sync?.status === 'Synced' || st?.sync?.status === undefined)
+      );
     if (st?.sync?.revision === revision || st?.sync?.revisions?.includes(revision))
       return st.sync?.status === 'Synced' || st.sync?.status === undefined;
     return (st?.history ?? []).some((h) => h.revision === revision);
@@ -287,7 +298,7 @@ export class FollowUps {
       ? (syncFailure(app, f.revision, f.startedAt) ?? (await this.podsFailed(f, app)))
       : undefined;
     if (failed) return this.finish(f, 'degraded', await this.failed(f, failed));
-    if (app && this.reached(app, f.revision)) {
+    if (app && this.reached(app, f.revision, f.image)) {
       const syncedAt = f.syncedAt ?? now;
       if (!f.syncedAt) await this.docs.update(id, (x) => (x ? { ...x, syncedAt } : x));
       const health = app.status?.health?.status ?? 'Unknown';
@@ -318,7 +329,7 @@ export class FollowUps {
         await this.degraded(
           f,
           state ?? 'Unknown',
-          app && !this.reached(app, f.revision)
+          app && !this.reached(app, f.revision, f.image)
             ? `Argo CD has not deployed ${short(f.revision)} yet`
             : app?.status?.health?.message,
           true,
@@ -332,7 +343,7 @@ export class FollowUps {
    * heal on its own, or nothing. The tree is read at most every treeEveryMs per follow-up.
    */
   private async podsFailed(f: FollowUp, app: Application): Promise<Failure | undefined> {
-    if (!this.reached(app, f.revision) || app.status?.health?.status === 'Healthy') return undefined;
+    if (!this.reached(app, f.revision, f.image) || app.status?.health?.status === 'Healthy') return undefined;
     const now = this.clock.now();
     const last = this.pods.get(f.id);
     if (last && now - last.at < this.treeEveryMs) return undefined;

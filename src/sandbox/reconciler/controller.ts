@@ -292,7 +292,8 @@ export class GitOpsController {
         labels: m.metadata.labels ?? {},
         annotations: m.metadata.annotations ?? {},
       };
-      // Before the first apply here, the live object is taken as what was last applied.
+      // Before the first apply here, what Git says now counts as last applied: nothing only the live
+      // object has is removed until Git has set it and stopped.
       const last = this.lastApplied.get(key) ?? desired;
       this.lastApplied.set(key, structuredClone(desired));
       if (!cur) {

@@ -220,4 +220,49 @@ describe('an image the Application sets, changed in its manifest', () => {
     expect(tracked('apps:argoproj.io/Application:argocd/other')).toBeUndefined();
     expect(tracked('apps:apps/Deployment:argocd/api')).toBeUndefined();
   });
+
+  it('pins a Helm app by its parameters, asked by a bare tag, and an unpin takes the parameters out', async () => {
+    const raw = {
+      metadata: {
+        name: 'api',
+        namespace: 'argocd',
+        labels: { 'app.kubernetes.io/instance': 'apps' },
+        annotations: { [`${IU}/image-list`]: `api=${IMAGE}` },
+      },
+      spec: {
+        project: 'default',
+        source: {
+          repoURL: 'https://github.com/acme/infra',
+          path: 'charts/api',
+          helm: {
+            parameters: [
+              { name: 'image.name', value: IMAGE },
+              { name: 'image.tag', value: '1.5.0' },
+            ],
+          },
+        },
+        destination: { server: 'https://kubernetes.default.svc', namespace: 'api' },
+      },
+      status: { summary: { images: [`${IMAGE}:1.5.0`] }, sourceType: 'Helm' },
+    };
+    const r = { ...liveApp(), app: raw, view: readApplication(raw) } as ResolvedApp;
+    const helmManifest = manifest()
+      .replace('    path: api\n', '    path: charts/api\n    helm:\n      releaseName: api\n')
+      .replace(/ {4}kustomize:\n {6}images:\n {8}- .*\n/, '');
+    const pin = pinFor(r.view.images[0]!, 'alice', 'x', 0);
+    // As the planner is asked through a proposal: the bare tag said whole (application-change.ts).
+    const whole = `${IMAGE}:1.4.2`;
+    const { plan: p, after } = await plan(helmManifest, (set, where) =>
+      planOnApplication(set, r, where, whole, pin),
+    );
+    expect(() => checkScope({ kind: 'image', image: whole }, p, 'api')).not.toThrow();
+    const d = parse(after);
+    expect(d.spec.source.helm.parameters).toEqual([
+      { name: 'image.name', value: IMAGE, forcestring: true },
+      { name: 'image.tag', value: '1.4.2', forcestring: true },
+    ]);
+    const { plan: back, after: unpinned } = await plan(after, (set, where) => planUnpin(set, where, 'api'));
+    expect(() => checkScope({ kind: 'unpin' }, back, 'api')).not.toThrow();
+    expect(parse(unpinned).spec.source.helm).toEqual({ releaseName: 'api' });
+  });
 });

@@ -202,11 +202,16 @@ function straysIn(c: Plan['changes'][number], intent: ChangeIntent, created: Set
   const sameContainer = containerRule(intent, values);
   const allowed = new Set(values.filter(sameContainer));
   const itemsWithValues = new Set([...allowed].map((x) => x.leaf.item));
+  // Items whose values all go, every one of them allowed to (an unpin takes out what a pin added).
+  const removedItems = new Set([...allowed].filter((x) => x.after === undefined).map((x) => x.leaf.item));
+  for (const x of changed)
+    if (!x.leaf.identity && x.after === undefined && !allowed.has(x)) removedItems.delete(x.leaf.item);
   for (const x of changed) {
     if (allowed.has(x)) continue;
     // A new list item (an images or replicas entry, a container in a new patch) is named by its
-    // name or path: allowed with the value it carries.
+    // name or path: allowed with the value it carries; a removed one goes with its values.
     if (x.leaf.identity && x.before === undefined && itemsWithValues.has(x.leaf.item)) allowed.add(x);
+    else if (x.leaf.identity && x.after === undefined && removedItems.has(x.leaf.item)) allowed.add(x);
     // A new patch file says what it patches; the kustomization lists it.
     else if (isNew && ['apiVersion', 'kind', 'metadata.name'].includes(x.leaf.keys.join('.'))) allowed.add(x);
     else if (
