@@ -265,4 +265,26 @@ describe('an image the Application sets, changed in its manifest', () => {
     expect(() => checkScope({ kind: 'unpin' }, back, 'api')).not.toThrow();
     expect(parse(unpinned).spec.source.helm).toEqual({ releaseName: 'api' });
   });
+
+  it('refuses an unpin that takes out more than the pin added, or restores another allow-tags', async () => {
+    const r = liveApp({ [`${IU}/api.allow-tags`]: 'regexp:^1\\.' });
+    const pin = pinFor(r.view.images[0]!, 'alice', 'x', 0);
+    // Git had the images entry before the pin: the pin added nothing.
+    const { after } = await plan(manifest(`    ${IU}/api.allow-tags: regexp:^1\\.\n`), (set, where) =>
+      planOnApplication(set, r, where, '1.4.2', pin),
+    );
+    const { plan: back } = await plan(after, (set, where) => planUnpin(set, where, 'api'));
+    expect(() => checkScope({ kind: 'unpin' }, back, 'api')).not.toThrow();
+    const c = back.changes[0]!;
+    const alsoEntry = {
+      ...back,
+      changes: [{ ...c, after: (c.after as string).replace(/ {4}kustomize:\n {6}images:\n {8}- .*\n/, '') }],
+    };
+    expect(() => checkScope({ kind: 'unpin' }, alsoEntry, 'api')).toThrow(/kustomize/);
+    const otherAllow = {
+      ...back,
+      changes: [{ ...c, after: (c.after as string).replace(/api\.allow-tags: .*$/m, 'api.allow-tags: any') }],
+    };
+    expect(() => checkScope({ kind: 'unpin' }, otherAllow, 'api')).toThrow(/allow-tags/);
+  });
 });

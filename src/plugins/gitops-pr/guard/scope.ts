@@ -32,7 +32,7 @@ type Rule = (c: Changed) => boolean;
  * Whether one changed value is what the intent asks for. Values files (no `kind`) have keys the
  * chart chooses (`web.instances`), so there the value itself must be the one asked for.
  */
-function ruleFor(intent: ChangeIntent): Rule {
+function ruleFor(intent: ChangeIntent, changed: Changed[]): Rule {
   const one = oneAlias();
   switch (intent.kind) {
     case 'replicas':
@@ -61,22 +61,48 @@ function ruleFor(intent: ChangeIntent): Rule {
       };
     case 'restart':
       return ({ leaf, after }) => leaf.keys.at(-1) === RESTART_ANNOTATION && after === intent.at;
-    case 'unpin':
-      // An unpin removes deckhand's record and the pin it wrote (or puts back what the pin replaced).
+    case 'unpin': {
+      // An unpin removes deckhand's record and the pin it wrote, puts back the allow-tags the pin
+      // replaced, and takes out the override the pin added — exactly what the removed record says.
+      const removed = changed.find(
+        (c) =>
+          c.leaf.keys.length === 3 && (c.leaf.keys[2] ?? '').startsWith(PIN_PREFIX) && c.after === undefined,
+      );
+      const record = readPin(removed?.before);
+      const nameOf = (item: unknown) =>
+        changed.find((c) => c.leaf.item === item && c.leaf.keys.at(-1) === 'name')?.before;
       return ({ leaf, before, after }) => {
-        // The override the pin added goes with it (an images entry, or Helm parameters): removed only.
         const path = leaf.keys.join('.');
-        if (/(^|\.)(kustomize\.images|helm\.parameters\.(name|value|forcestring))$/.test(path))
-          return after === undefined;
+        if (/(^|\.)kustomize\.images$/.test(path))
+          return (
+            after === undefined &&
+            !!before &&
+            !!record?.added?.kustomize &&
+            mentions(before, { repo: record.added.kustomize, ...imageParts(before) })
+          );
+        if (/(^|\.)helm\.parameters\.(name|value|forcestring)$/.test(path))
+          return after === undefined && (record?.added?.helm ?? []).includes(nameOf(leaf.item) ?? '');
         const [meta, annotations, key] = leaf.keys;
         if (meta !== 'metadata' || annotations !== 'annotations' || !key || leaf.keys.length !== 3)
           return false;
-        if (key.startsWith(PIN_PREFIX)) return after === undefined && one(leaf.keys);
+        if (key.startsWith(PIN_PREFIX)) return after === undefined && !!record && one(leaf.keys);
         if (key.startsWith(`${IMAGE_UPDATER}/`) && key.endsWith('.allow-tags'))
-          return pinnedTag(before) !== undefined && after !== before && one(leaf.keys);
+          return (
+            !!record &&
+            before === pinPattern(record.tag) &&
+            after === (record.replaced ?? undefined) &&
+            one(leaf.keys)
+          );
         return false;
       };
+    }
   }
+}
+
+/** The tag and digest a kustomize images entry holds, so that `mentions` compares only its repository. */
+function imageParts(entry: string): { tag?: string; digest?: string } {
+  const ref = parseImage(entry.slice(entry.indexOf('=') + 1));
+  return { ...(ref.tag ? { tag: ref.tag } : {}), ...(ref.digest ? { digest: ref.digest } : {}) };
 }
 
 /**
@@ -197,7 +223,7 @@ function straysIn(c: Plan['changes'][number], intent: ChangeIntent, created: Set
     throw e;
   }
   const isNew = c.before === '';
-  const rule = ruleFor(intent);
+  const rule = ruleFor(intent, changed);
   const values = changed.filter((x) => !x.leaf.identity && rule(x));
   const sameContainer = containerRule(intent, values);
   const allowed = new Set(values.filter(sameContainer));
