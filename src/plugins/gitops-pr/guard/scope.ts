@@ -11,7 +11,7 @@ import { InputError } from '../../../core/errors.ts';
 import { diffLines } from '../../../core/text/diff.ts';
 import type { Plan } from '../changes.ts';
 import { canonicalRepo } from '../../../core/image-ref.ts';
-import { IMAGE_UPDATER, pinnedTag, pinPattern, PIN_PREFIX, readPin } from '../../argocd/index.ts';
+import { IMAGE_UPDATER, pinPattern, PIN_PREFIX, readPin } from '../../argocd/index.ts';
 import { parseImage, parseWish, type ImageWish } from '../edit/image-ref.ts';
 import { sameQuantity } from '../edit/quantity.ts';
 import { RESTART_ANNOTATION } from '../edit/workload-tree.ts';
