@@ -28,7 +28,7 @@ import type { EditSet } from './edit-set.ts';
 import { join } from './edit-set.ts';
 import { parseImage, parseWish } from './image-ref.ts';
 import { planHelmParameter, planKustomizeImages, type YamlFile } from './source-file.ts';
-import { lookup, plain, type Doc } from './yaml-edit.ts';
+import { lookup, nodeAt, plain, type Doc } from './yaml-edit.ts';
 
 export const TRACKING_ID = 'argocd.argoproj.io/tracking-id';
 export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
@@ -114,14 +114,6 @@ export async function findApplicationManifest(
   );
 }
 
-const at = (doc: Doc, node: unknown, ...keys: string[]): unknown => {
-  for (const k of keys) {
-    if (!isMap(node)) return undefined;
-    node = lookup(doc, node as YAMLMap, k)?.value;
-  }
-  return node;
-};
-
 export interface PinOrder {
   alias: string;
   by: string;
@@ -162,14 +154,14 @@ export async function planOnApplication(
   const doc = f.docs[where.doc] as Doc;
   const wish = parseWish(image);
   const running = new Set((r.view.images ?? []).map((i) => canonicalRepo(parseImage(i.image).repo)));
-  const spec = at(doc, doc.contents, 'spec');
-  const single = at(doc, spec, 'source');
-  const many = at(doc, spec, 'sources');
+  const spec = nodeAt(doc, doc.contents, 'spec');
+  const single = nodeAt(doc, spec, 'source');
+  const many = nodeAt(doc, spec, 'sources');
   const sources = isMap(single) ? [single] : isSeq(many) ? many.items.filter(isMap) : [];
   let done = false;
   for (const src of sources) {
-    const images = at(doc, src, 'kustomize', 'images');
-    const params = at(doc, src, 'helm', 'parameters');
+    const images = nodeAt(doc, src, 'kustomize', 'images');
+    const params = nodeAt(doc, src, 'helm', 'parameters');
     if (isSeq(images) && planKustomizeImages(set, r, where.path, f, images, wish, running)) done = true;
     else if (isSeq(params) && planHelmParameter(set, r, where.path, f, doc, params, wish, running, pointed))
       done = true;
@@ -202,7 +194,7 @@ export async function planPin(
     });
   const allowKey = updaterKey(pin.alias, 'allow-tags');
   const pinKey = pinRecordKey(pin.alias);
-  const annotations = (plain(doc, at(doc, doc.contents, 'metadata', 'annotations')) ?? {}) as Record<
+  const annotations = (plain(doc, nodeAt(doc, doc.contents, 'metadata', 'annotations')) ?? {}) as Record<
     string,
     string
   >;
@@ -251,16 +243,16 @@ function addOverride(
         hint: `Give the whole reference: gitops bump ${r.ref} <repository>:<tag>.`,
       },
     );
-  const annotations = (plain(doc, at(doc, doc.contents, 'metadata', 'annotations')) ?? {}) as Record<
+  const annotations = (plain(doc, nodeAt(doc, doc.contents, 'metadata', 'annotations')) ?? {}) as Record<
     string,
     string
   >;
   const setting = (option: string) => (alias ? annotations[updaterKey(alias, option)] : undefined);
-  const helm = r.view.sources[0]?.tool === 'Helm' || isMap(at(doc, src, 'helm'));
+  const helm = r.view.sources[0]?.tool === 'Helm' || isMap(nodeAt(doc, src, 'helm'));
   if (!helm) {
     const named = setting('kustomize.image-name');
     const entry = `${named ? `${named}=` : ''}${repo}:${wish.tag}`;
-    const images = at(doc, src, 'kustomize', 'images');
+    const images = nodeAt(doc, src, 'kustomize', 'images');
     if (isSeq(images)) f.addItems(images, [entry]);
     else f.assign(doc, src, { kustomize: { images: [entry] } });
     set.changed(path, `spec.source.kustomize.images`, undefined, entry);
@@ -270,7 +262,7 @@ function addOverride(
     { name: setting('helm.image-name') ?? 'image.name', value: repo, forcestring: true },
     { name: setting('helm.image-tag') ?? 'image.tag', value: wish.tag, forcestring: true },
   ];
-  const list = at(doc, src, 'helm', 'parameters');
+  const list = nodeAt(doc, src, 'helm', 'parameters');
   if (isSeq(list)) f.addItems(list, params);
   else f.assign(doc, src, { helm: { parameters: params } });
   for (const p of params) set.changed(path, `spec.source.helm.parameters[${p.name}]`, undefined, p.value);
@@ -305,7 +297,7 @@ export async function planUnpin(
 ): Promise<PinRecord> {
   const f = (await set.open(where.path)) as YamlFile;
   const doc = f.docs[where.doc] as Doc;
-  const map = at(doc, doc.contents, 'metadata', 'annotations');
+  const map = nodeAt(doc, doc.contents, 'metadata', 'annotations');
   const pinKey = pinRecordKey(alias);
   const allowKey = updaterKey(alias, 'allow-tags');
   const record = isMap(map) ? readPin(String(plain(doc, lookup(doc, map, pinKey)?.value) ?? '')) : undefined;
@@ -341,9 +333,9 @@ function removeAdded(
   path: string,
   added: NonNullable<PinRecord['added']>,
 ) {
-  const spec = at(doc, doc.contents, 'spec');
-  const single = at(doc, spec, 'source');
-  const many = at(doc, spec, 'sources');
+  const spec = nodeAt(doc, doc.contents, 'spec');
+  const single = nodeAt(doc, spec, 'source');
+  const many = nodeAt(doc, spec, 'sources');
   for (const src of isMap(single) ? [single] : isSeq(many) ? many.items.filter(isMap) : []) {
     for (const [section, list, mine] of [
       ['kustomize', 'images', (n: unknown) => isScalar(n) && entryRepo(String(n.value)) === added.kustomize],
@@ -355,8 +347,8 @@ function removeAdded(
       ],
     ] as const) {
       if ((section === 'kustomize' && !added.kustomize) || (section === 'helm' && !added.helm)) continue;
-      const holder = at(doc, src, section);
-      const seq = at(doc, holder, list);
+      const holder = nodeAt(doc, src, section);
+      const seq = nodeAt(doc, holder, list);
       if (!isMap(holder) || !isSeq(seq)) continue;
       const gone = seq.items.filter(mine);
       if (!gone.length) continue;

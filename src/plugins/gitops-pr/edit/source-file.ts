@@ -9,7 +9,7 @@
  * `image.name` + `image.tag` by default, or the names its `<alias>.helm.image-*` annotations give,
  * each with `forcestring: true`; pkg/argocd/argocd.go SetHelmImage).
  */
-import { isMap, isScalar, isSeq, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isMap, isScalar, isSeq, type Scalar, type YAMLSeq } from 'yaml';
 import { InputError } from '../../../core/errors.ts';
 import { canonicalRepo } from '../../../core/image-ref.ts';
 import type { ResolvedApp } from '../../argocd/index.ts';
@@ -17,7 +17,7 @@ import type { ChangeIntent } from '../intents.ts';
 import { join, type EditSet } from './edit-set.ts';
 import { applyWish, formatImage, parseImage, parseWish, shortName } from './image-ref.ts';
 import type { AppSource } from './source.ts';
-import { lookup, type Doc } from './yaml-edit.ts';
+import { lookup, nodeAt, type Doc } from './yaml-edit.ts';
 
 /** The override files of an app's path, in the order Argo CD merges them. */
 export function sourceFiles(r: ResolvedApp, path: string): string[] {
@@ -38,14 +38,8 @@ function entryRepo(text: string): { name?: string; ref: ReturnType<typeof parseI
     : { ref: parseImage(text) };
 }
 
-const child = (doc: Doc | undefined, ...keys: string[]) => {
-  let node: unknown = doc?.contents;
-  for (const k of keys) {
-    if (!doc || !isMap(node)) return undefined;
-    node = lookup(doc, node as YAMLMap, k)?.value;
-  }
-  return node;
-};
+const child = (doc: Doc | undefined, ...keys: string[]) =>
+  doc ? nodeAt(doc, doc.contents, ...keys) : undefined;
 
 /**
  * Change the image in the app's override file when one sets it; false when none does (the

@@ -14,7 +14,7 @@ import { emitBlock, emitFlow, emitItems, formatKey, formatScalar } from './yaml-
 import type { IndentStyle, Value, ValueMap } from './yaml-text.ts';
 
 export type { Doc, Found } from './yaml-nav.ts';
-export { deref, isEmpty, lookup, plain } from './yaml-nav.ts';
+export { deref, isEmpty, lookup, nodeAt, plain } from './yaml-nav.ts';
 export type { AssignOptions, Leaf } from './yaml-assign.ts';
 
 const rangeOf = (n: unknown): [number, number, number] => (n as { range: [number, number, number] }).range;

@@ -35,6 +35,15 @@ export function lookup(doc: Doc, map: YAMLMap, key: string): Found | undefined {
   return undefined;
 }
 
+/** The node a path of mapping keys leads to from `node` (through merge keys); undefined off the path. */
+export function nodeAt(doc: Doc, node: unknown, ...keys: string[]): unknown {
+  for (const k of keys) {
+    if (!isMap(node)) return undefined;
+    node = lookup(doc, node as YAMLMap, k)?.value;
+  }
+  return node;
+}
+
 /** A plain-JS reading of a node (through aliases and merge keys), for comparisons. */
 export function plain(doc: Doc, node: unknown): unknown {
   const n = deref(doc, node) as { toJS?: (d: Doc) => unknown } | null;
