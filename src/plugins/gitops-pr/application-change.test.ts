@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readApplication, type ApplicationSource, type ResolvedApp } from '../argocd/index.ts';
+import type { ApplicationSource, ResolvedApp } from '../argocd/index.ts';
 import { awaitedImage, type ApplicationTarget } from './application-change.ts';
+import { resolved } from './edit/testing.ts';
 
 const IU = 'argocd-image-updater.argoproj.io';
 
@@ -18,15 +19,7 @@ function app(source: ApplicationSource): ResolvedApp {
     },
     status: { summary: { images: ['ghcr.io/acme/api:1.5.0'] } },
   };
-  return {
-    instance: 'default',
-    ref: 'api',
-    locator: { name: 'api' },
-    cached: true,
-    client: {} as ResolvedApp['client'],
-    app: raw,
-    view: readApplication(raw),
-  };
+  return resolved(raw);
 }
 
 const target = (r: ResolvedApp, repoURL: string): ApplicationTarget => ({

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { readApplication, type ResolvedApp } from '../../argocd/index.ts';
+import type { ResolvedApp } from '../../argocd/index.ts';
 import { checkScope } from '../guard/scope.ts';
 import {
   findApplicationManifest,
@@ -11,7 +11,7 @@ import {
   planUnpin,
 } from './application-manifest.ts';
 import { EditSet } from './edit-set.ts';
-import { applyPlan, memoryTree } from './testing.ts';
+import { applyPlan, memoryTree, resolved } from './testing.ts';
 
 const IU = 'argocd-image-updater.argoproj.io';
 const IMAGE = 'ghcr.io/acme/api';
@@ -36,15 +36,7 @@ function liveApp(annotations: Record<string, string> = {}): ResolvedApp {
     },
     status: { summary: { images: [`${IMAGE}:1.5.0`] }, sourceType: 'Kustomize' },
   };
-  return {
-    instance: 'default',
-    ref: 'api',
-    locator: { name: 'api' },
-    cached: true,
-    client: {} as ResolvedApp['client'],
-    app: raw,
-    view: readApplication(raw),
-  };
+  return resolved(raw);
 }
 
 const manifest = (extra = '') => `# The api service.
@@ -245,7 +237,7 @@ describe('an image the Application sets, changed in its manifest', () => {
       },
       status: { summary: { images: [`${IMAGE}:1.5.0`] }, sourceType: 'Helm' },
     };
-    const r = { ...liveApp(), app: raw, view: readApplication(raw) } as ResolvedApp;
+    const r = resolved(raw as ResolvedApp['app']);
     const helmManifest = manifest()
       .replace('    path: api\n', '    path: charts/api\n    helm:\n      releaseName: api\n')
       .replace(/ {4}kustomize:\n {6}images:\n {8}- .*\n/, '');

@@ -62,6 +62,12 @@ export function app(
     spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc' }, ...spec },
     status: { resources: resources as ResourceStatus[] },
   };
+  return resolved(raw);
+}
+
+/** An Application as Argo CD returns it, read as the argocd plugin hands it to gitops. */
+export function resolved(raw: ResolvedApp['app']): ResolvedApp {
+  const name = raw.metadata.name;
   return {
     instance: 'default',
     ref: name,
