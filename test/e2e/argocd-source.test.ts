@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf, startSandboxBot, textOf, type SandboxBot } from '../support/sandbox-bot.ts';
 import { eventually } from '../support/wait.ts';
+import { IMAGE_UPDATER, pushFiles } from '../support/git-push.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
 const FILE = 'k8s/apps/friend-app/.argocd-source-friend-app.yaml';
@@ -15,12 +16,12 @@ let s: SandboxBot;
 
 /** Dana's Image Updater commits its override straight to master; the sandbox syncs it. */
 async function imageUpdaterWrites(app: string, file: string, text: string): Promise<void> {
-  const repo = s.run.sandbox.repos.get(REPO)!;
-  const head = (await repo.git.resolve('master'))!;
-  const tree = await repo.git.writeTree(head, [{ path: file, sha: await repo.git.writeBlob(text) }]);
-  const who = { name: 'argocd-image-updater', email: 'noreply@argoproj.io', date: new Date().toISOString() };
-  const commit = await repo.git.commitTree(tree, [head], `build: automatic update of ${app}`, who);
-  expect(await repo.moveBranch('master', commit, head)).toBe(true);
+  await pushFiles(s.run, {
+    repo: REPO,
+    message: `build: automatic update of ${app}`,
+    author: IMAGE_UPDATER,
+    files: { [file]: () => text },
+  });
 }
 
 const runningImage = async (app: string) =>

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf, startSandboxBot, textOf, type SandboxBot } from '../support/sandbox-bot.ts';
 import { step } from '../support/step.ts';
 import { eventually } from '../support/wait.ts';
+import { IMAGE_UPDATER, pushFiles } from '../support/git-push.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
 const MANIFEST = 'argocd/apps/naver-news.yaml';
@@ -21,17 +22,18 @@ let s: SandboxBot;
 
 /** A commit on master as a person would push it (the sandbox syncs what tracks master). */
 async function push(file: string, edit: (doc: Record<string, any>) => void, message: string): Promise<void> {
-  const repo = s.run.sandbox.repos.get(REPO)!;
-  const head = (await repo.git.resolve('master'))!;
-  const doc = parse((await repo.git.snapshot(head)).get(file)!);
-  edit(doc);
-  const tree = await repo.git.writeTree(head, [
-    { path: file, sha: await repo.git.writeBlob(stringify(doc)) },
-  ]);
-  const who = { name: 'Sijun Kim', email: 'sijun@example.com', date: new Date().toISOString() };
-  expect(await repo.moveBranch('master', await repo.git.commitTree(tree, [head], message, who), head)).toBe(
-    true,
-  );
+  await pushFiles(s.run, {
+    repo: REPO,
+    message,
+    author: { name: 'Sijun Kim', email: 'sijun@example.com' },
+    files: {
+      [file]: (before) => {
+        const doc = parse(before ?? '');
+        edit(doc);
+        return stringify(doc);
+      },
+    },
+  });
 }
 
 const live = () => s.run.sandbox.world.instances[0]!.get('naver-news', 'argocd') as Record<string, any>;
@@ -219,17 +221,12 @@ describe("Image Updater's write-back, argocd and git", () => {
         },
         'friend-app: Image Updater commits its builds',
       );
-      const repo = s.run.sandbox.repos.get(REPO)!;
-      const head = (await repo.git.resolve('master'))!;
-      const text = `kustomize:\n  images:\n  - ${web}:v1.3.2\n`;
-      const tree = await repo.git.writeTree(head, [{ path: source, sha: await repo.git.writeBlob(text) }]);
-      const who = {
-        name: 'argocd-image-updater',
-        email: 'noreply@argoproj.io',
-        date: new Date().toISOString(),
-      };
-      const commit = await repo.git.commitTree(tree, [head], 'build: automatic update of friend-app', who);
-      expect(await repo.moveBranch('master', commit, head)).toBe(true);
+      await pushFiles(s.run, {
+        repo: REPO,
+        message: 'build: automatic update of friend-app',
+        author: IMAGE_UPDATER,
+        files: { [source]: () => `kustomize:\n  images:\n  - ${web}:v1.3.2\n` },
+      });
       await eventually(
         'root-app to apply the annotations',
         async () =>

@@ -25,6 +25,7 @@ import { botFor, textOf } from '../support/sandbox-bot.ts';
 import { step } from '../support/step.ts';
 import { eventually } from '../support/wait.ts';
 import { tempDir } from '../support/temp.ts';
+import { pushFiles } from '../support/git-push.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
 const TOKEN = 'alertmanager-test-token-0123456789';
@@ -67,17 +68,18 @@ const remediationIn = (msgs: Message[]) =>
 
 /** A person pushes a new memory limit for an app straight to master; the sandbox syncs it. */
 async function personSets(app: string, memory: string): Promise<void> {
-  const repo = run.sandbox.repos.get(REPO)!;
-  const head = await master();
-  const path = `k8s/apps/${app}/deployment.yaml`;
-  const blob = (await repo.git.tree(head)).get(path)!;
-  const before = (await repo.git.blob(blob.sha))!.toString('utf8');
-  const after = before.replace(/(limits:\n\s+memory: )\S+/, `$1${memory}`);
-  expect(after).not.toBe(before);
-  const tree = await repo.git.writeTree(head, [{ path, sha: await repo.git.writeBlob(after) }]);
-  const who = { name: 'Dana', email: 'dana@example.com', date: new Date().toISOString() };
-  const commit = await repo.git.commitTree(tree, [head], `${app}: memory limit ${memory}`, who);
-  expect(await repo.moveBranch('master', commit, head)).toBe(true);
+  await pushFiles(run, {
+    repo: REPO,
+    message: `${app}: memory limit ${memory}`,
+    author: { name: 'Dana', email: 'dana@example.com' },
+    files: {
+      [`k8s/apps/${app}/deployment.yaml`]: (before = '') => {
+        const after = before.replace(/(limits:\n\s+memory: )\S+/, `$1${memory}`);
+        expect(after).not.toBe(before);
+        return after;
+      },
+    },
+  });
 }
 
 /** Until the app's diagnosis names OOMKilled at this limit (the new pods started and were killed). */
