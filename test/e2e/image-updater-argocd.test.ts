@@ -36,7 +36,9 @@ async function push(file: string, edit: (doc: Record<string, any>) => void, mess
   });
 }
 
-const live = () => s.run.sandbox.world.instances[0]!.get('naver-news', 'argocd') as Record<string, any>;
+/** The Application as the sandbox's Argo CD holds it (naver-news unless said). */
+const live = (app = 'naver-news') =>
+  s.run.sandbox.world.instances[0]!.get(app, 'argocd') as Record<string, any>;
 
 /** One pass of the sandbox's Image Updater, as naver-news saw it. */
 const updaterMoves = async () =>
@@ -230,9 +232,8 @@ describe("Image Updater's write-back, argocd and git", () => {
       await eventually(
         'root-app to apply the annotations',
         async () =>
-          (s.run.sandbox.world.instances[0]!.get('friend-app', 'argocd') as any).metadata.annotations?.[
-            'argocd-image-updater.argoproj.io/write-back-method'
-          ] === 'git',
+          live('friend-app').metadata.annotations?.['argocd-image-updater.argoproj.io/write-back-method'] ===
+          'git',
       );
     });
 
@@ -273,9 +274,7 @@ describe("Image Updater's write-back, argocd and git", () => {
         await eventually(
           'root-app to apply the image list',
           async () =>
-            (s.run.sandbox.world.instances[0]!.get('friend-app', 'argocd') as any).metadata.annotations?.[
-              'argocd-image-updater.argoproj.io/image-list'
-            ] === web,
+            live('friend-app').metadata.annotations?.['argocd-image-updater.argoproj.io/image-list'] === web,
         );
         // What the bot reads of it too (its watch cache follows Argo CD's events).
         await eventually('deckhand to see the image with no alias', async () => {
