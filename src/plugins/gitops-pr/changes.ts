@@ -266,11 +266,6 @@ export class ChangeService {
     return { repoURL: t.repoURL, host, base, plan, paths: { dirs: [], files: [path] } };
   }
 
-  /** The repository a change to an app goes to: the app's own, or its app of apps' (applicationTarget). */
-  async repoOf(r: ResolvedApp, intent: Intent, signal?: AbortSignal): Promise<string> {
-    return ((await applicationTarget(r, intent, signal)) ?? trackedBranch(r)).repoURL;
-  }
-
   /** What a change would do, without opening anything: for cards that offer it. */
   async preview(
     r: ResolvedApp,
@@ -341,7 +336,7 @@ export class ChangeService {
     const name = r.app.metadata.name;
     const head = branchName(intent, name);
     const already = await reads.findOpenPullRequest(repoURL, head);
-    if (already) return this.adopt(opts, already, signal);
+    if (already) return this.adopt(opts, already, target, signal);
     const { base, plan } = await this.planned(
       r,
       intent,
@@ -389,7 +384,7 @@ export class ChangeService {
     const claim = { by: actor.id, at: this.clock.now(), id: randomUUID() };
     if (!(await this.proposing.insertIfAbsent(note, claim, { ttlMs: PROPOSING_TTL_MS }))) {
       const theirs = await this.awaitOpen(reads, repoURL, head, signal);
-      if (theirs) return this.adopt(opts, theirs, signal);
+      if (theirs) return this.adopt(opts, theirs, target, signal);
       const other = await this.proposing.get(note).catch(() => undefined);
       throw new ConflictError(
         `${other?.by ?? 'Someone'} is proposing this very change right now and its pull request is not open yet; ask again in a minute.`,
@@ -408,7 +403,7 @@ export class ChangeService {
       } catch (err) {
         // Someone opened this very change meanwhile: theirs is the proposal.
         if (!(err instanceof BranchInUseError)) throw err;
-        return await this.adopt(opts, await writes.getPullRequest(repoURL, err.pullRequest), signal);
+        return await this.adopt(opts, await writes.getPullRequest(repoURL, err.pullRequest), target, signal);
       }
       let pr: PullRequest;
       try {
@@ -423,7 +418,7 @@ export class ChangeService {
       } catch (err) {
         // The request may have opened it before failing (or another proposer did): look first.
         const found = await writes.findOpenPullRequest(repoURL, head).catch(() => undefined);
-        if (found && found.headSha === res.sha) return await this.adopt(opts, found, signal);
+        if (found && found.headSha === res.sha) return await this.adopt(opts, found, target, signal);
         // A branch this run pushed and no pull request: take it back (one kept was someone else's).
         if (res.branch !== 'kept' && !found) await this.dropBranch(writes, repoURL, head);
         throw err;
@@ -518,19 +513,21 @@ export class ChangeService {
   private async adopt(
     opts: Parameters<ChangeService['propose']>[0],
     pr: PullRequest,
+    target: ApplicationTarget | null,
     signal?: AbortSignal,
   ): Promise<{ change: Change; existing: boolean }> {
     const { r, intent } = opts;
-    const repoURL = await this.repoOf(r, intent, signal);
+    const repoURL = (target ?? trackedBranch(r)).repoURL;
     const known = (await this.list((c) => c.repoURL === repoURL && c.pr.number === pr.number))[0];
     if (known) return { change: known, existing: true };
-    const { base, plan } = await this.planned(r, intent, signal).catch(() => ({
+    const { base, plan } = await this.planned(r, intent, signal, undefined, target).catch(() => ({
       base: { name: pr.baseBranch },
       plan: { summary: [describeIntent(intent)], changes: [] } as Plan,
     }));
     const { stored } = await this.saveOnce(
       this.changeOf(opts, pr, {
         repoURL,
+        ...(target ? awaitedImage(r, intent, target) : {}),
         base: base.name,
         title: pr.title,
         branch: pr.headBranch,
