@@ -54,6 +54,10 @@ export const ApprovalsConfigSchema = z.strictObject({
       z.strictObject({
         apps: z.array(z.string()).default(['*']).describe('application name globs'),
         projects: z.array(z.string()).optional().describe('Argo CD project globs'),
+        environments: z
+          .array(z.string())
+          .optional()
+          .describe('environments (plugins.gitops.environments) of the changed app, e.g. [prod]'),
         ...PolicyFields,
       }),
     )
@@ -84,7 +88,8 @@ export class LeaseLostError extends ConflictError {}
 export interface ApprovalRequest {
   id: string;
   kind: string;
-  subject: { app: string; project?: string; title: string };
+  /** What is changed: the app, its project and, when it is in one, its environment (prod). */
+  subject: { app: string; project?: string; environment?: string; title: string };
   requester: string;
   policy: Policy;
   createdAt: number;
@@ -123,11 +128,15 @@ export class ApprovalService {
     this.cfg = cfg;
   }
 
-  policyFor(app: string, project?: string): Policy {
+  /** The first policy every selector of which matches (a selector left out matches anything). */
+  policyFor(app: string, project?: string, environment?: string): Policy {
+    const within = (globs: string[] | undefined, v: string | undefined) =>
+      !globs || (v !== undefined && globs.some((g) => globMatch(g, v)));
     const p = this.cfg.policies.find(
       (x) =>
         x.apps.some((g) => globMatch(g, app)) &&
-        (!x.projects || (project !== undefined && x.projects.some((g) => globMatch(g, project)))),
+        within(x.projects, project) &&
+        within(x.environments, environment),
     );
     return p
       ? {
@@ -146,7 +155,7 @@ export class ApprovalService {
     payload: Record<string, unknown>;
   }): Promise<ApprovalRequest> {
     const now = this.clock.now();
-    const policy = this.policyFor(req.subject.app, req.subject.project);
+    const policy = this.policyFor(req.subject.app, req.subject.project, req.subject.environment);
     const doc: ApprovalRequest = {
       id: 'ap_' + randomBytes(9).toString('base64url'),
       ...req,

@@ -31,6 +31,15 @@ export const IntentSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('restart'), at: z.string(), ...pointed }),
   z.object({ kind: z.literal('unpin'), alias: z.string().optional(), ...pointed }),
   z.object({
+    kind: z.literal('promote'),
+    from: z.string().min(1),
+    images: z.array(z.string().min(1)),
+    keys: z
+      .array(z.object({ file: z.string().min(1), key: z.string().min(1), value: z.unknown() }))
+      .optional(),
+    ...pointed,
+  }),
+  z.object({
     kind: z.literal('revert'),
     commit: z.string().optional(),
     pullRequest: z.number().int().positive().optional(),

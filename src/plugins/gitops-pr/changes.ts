@@ -24,6 +24,7 @@ import {
   planOnApplicationManifest,
   type ApplicationTarget,
 } from './application-change.ts';
+import { placeApp } from './environments.ts';
 import { trackedBranch } from './tracked-branch.ts';
 import { checkNoCredential } from './guard/credentials.ts';
 import { checkScope } from './guard/scope.ts';
@@ -86,6 +87,8 @@ export interface Change {
   approvalId?: string;
   /** The image the app runs once the change is live, when its own revision cannot tell (FollowUp.image). */
   awaitImage?: string;
+  /** The app's environment (plugins.gitops.environments), which approval policies may name. */
+  environment?: string;
 }
 
 /** The change would change nothing: the files already say so. */
@@ -489,11 +492,13 @@ export class ChangeService {
   ): Change {
     const { r, intent, actor } = opts;
     const name = r.app.metadata.name;
+    const environment = placeApp(this.cfg.environments, r.instance, r.app)?.env;
     return {
       id: changeId(name, pr.number, o.repoURL),
       app: name,
       instance: r.instance,
       project: r.app.spec.project,
+      ...(environment ? { environment } : {}),
       intent,
       pr: { number: pr.number, url: pr.url },
       requester: actor.id,

@@ -66,10 +66,30 @@ export const GitOpsConfigSchema = z.strictObject({
         .string()
         .optional()
         .describe(
-          "a label whose value names an app's environment (else overlays/<env> paths and -<env> names)",
+          "a label whose value names an app's environment (else overlays/<env> paths, values-<env>.yaml files and -<env> names)",
+        ),
+      promote: z
+        .array(
+          z.strictObject({
+            apps: z.array(z.string()).min(1).describe('family globs (the app name without its environment)'),
+            keys: z
+              .array(z.string().regex(/^[^:]+:[^:]+$/, '<file>:<dotted.key>'))
+              .min(1)
+              .describe(
+                "what `--what config` copies: <file>:<dotted.key>, the file relative to each environment's app path; {env} in it stands for the environment (values-{env}.yaml:config.flags)",
+              ),
+          }),
+        )
+        .default([])
+        .describe('config keys /gitops promote copies from one environment to the next'),
+      autoMerge: z
+        .array(z.string())
+        .default([])
+        .describe(
+          'environments whose promotions merge without an approval in chat (dev); the rest follow plugins.approvals, whose policies can name environments',
         ),
     })
-    .default({ order: ['dev', 'staging', 'prod'] })
+    .default({ order: ['dev', 'staging', 'prod'], promote: [], autoMerge: [] })
     .describe('how /gitops envs and /gitops promote find an app in each environment'),
   merge: z
     .strictObject({

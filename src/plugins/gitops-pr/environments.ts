@@ -1,7 +1,7 @@
 /**
  * One application in several environments (dev → staging → prod), found the ways teams lay them
- * out: an Argo CD label naming the environment (configured), a kustomize `overlays/<env>` path, or
- * an `-<env>` name suffix. The same app in each environment is the app whose name (or path) is
+ * out: an Argo CD label naming the environment (configured), a kustomize `overlays/<env>` path, a
+ * Helm value file `values-<env>.yaml` the Application names, or an `-<env>` name suffix. The same app in each environment is the app whose name (or path) is
  * the same once the environment is taken out.
  */
 import type { Application } from '../argocd/index.ts';
@@ -33,7 +33,12 @@ export function placeApp(cfg: EnvironmentsConfig, instance: string, app: Applica
   const path = view.sources.find((s) => s.path)?.path ?? '';
   const overlay = new RegExp(`(^|/)overlays/(${envs.map(escape).join('|')})(/|$)`).exec(path)?.[2];
   const suffix = new RegExp(`-(${envs.map(escape).join('|')})$`).exec(view.name)?.[1];
-  const env = [labelled, overlay, suffix].find((e): e is string => !!e && envs.includes(e));
+  const valuesRe = new RegExp(`(^|/)values-(${envs.map(escape).join('|')})\\.ya?ml$`);
+  const values = view.sources
+    .flatMap((s) => s.valueFiles)
+    .map((f) => valuesRe.exec(f)?.[2])
+    .find(Boolean);
+  const env = [labelled, overlay, values, suffix].find((e): e is string => !!e && envs.includes(e));
   if (!env) return undefined;
   const family = view.name.endsWith(`-${env}`)
     ? view.name.slice(0, -env.length - 1)

@@ -23,7 +23,19 @@ export type ChangeIntent = Pointed &
     | { kind: 'restart'; at: string }
     /** Release an image deckhand pinned for Image Updater (`alias`: which, when several are). */
     | { kind: 'unpin'; alias?: string }
+    /**
+     * What another environment runs, copied into this app's files in one change: its images and
+     * the values of named keys (`file` relative to the app's path, `key` a dotted path).
+     */
+    | { kind: 'promote'; from: string; images: string[]; keys?: PromotedKey[] }
   );
+
+/** A value a promotion copies: the source environment's value at `key` in its copy of `file`. */
+export interface PromotedKey {
+  file: string;
+  key: string;
+  value: unknown;
+}
 
 export type RevertIntent = { kind: 'revert'; commit?: string; pullRequest?: number; toRevision?: string };
 
@@ -88,6 +100,14 @@ export function describeIntent(i: Intent): string {
       return 'restart';
     case 'unpin':
       return `unpin ${given(i.alias) ? `${i.alias} ` : ''}image for Image Updater`;
+    case 'promote': {
+      const what = [
+        ...(i.images.length === 1 ? [imageTarget(i.images[0] as string)] : []),
+        ...(i.images.length > 1 ? [`${i.images.length} images`] : []),
+        ...(i.keys?.length ? [`${i.keys.length} key${i.keys.length === 1 ? '' : 's'}`] : []),
+      ];
+      return `promote ${what.join(' and ') || 'nothing'} from ${i.from}`;
+    }
     case 'revert':
       if (Number.isInteger(i.pullRequest) && (i.pullRequest as number) > 0) return `revert #${i.pullRequest}`;
       if (given(i.commit)) return `revert ${i.commit.slice(0, 7)}`;

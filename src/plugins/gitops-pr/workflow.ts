@@ -139,6 +139,16 @@ export class GitOpsWorkflow {
     return this.changes.preview(r, intent, signal);
   }
 
+  /**
+   * A file of the app's source repository as it is at `ref` (the revision an environment runs),
+   * or undefined when there is no such file there.
+   */
+  readFile(r: ResolvedApp, ref: string, path: string, signal?: AbortSignal): Promise<string | undefined> {
+    const { repoURL } = trackedBranch(r);
+    const host = this.changes.host(repoURL, signal);
+    return host.tree(repoURL, ref).then((t) => t.read(path));
+  }
+
   /** The newest commit on the app's own files in a window of revisions (see ChangeService). */
   breakingCommit(
     r: ResolvedApp,
@@ -165,7 +175,7 @@ export class GitOpsWorkflow {
 
   /**
    * Open the pull request and merge it at once, without an approval in chat: for the changes a
-   * team allow-listed as remediation rules. The rule is recorded on the change, in the pull
+   * team allow-listed (remediation rules, promotions into an auto-merge environment). The rule is recorded on the change, in the pull
    * request and in the audit trail, with who decided (`decidedBy`); then the follow-up reports in
    * `t.conversation`. `onMerged` runs before the follow-up starts, so a caller can link its own
    * records to the change before the outcome can arrive. A change that is already proposed is not
@@ -176,7 +186,10 @@ export class GitOpsWorkflow {
     r: ResolvedApp,
     intent: Intent,
     opts: {
-      rule: string;
+      /** The remediation rule that allows it, when one does. */
+      rule?: string;
+      /** What allows it, for the pull request and the audit: the remediation rule unless said. */
+      allowedBy?: string;
       decidedBy: string;
       reason?: string;
       deadlineMs?: number;
@@ -199,7 +212,14 @@ export class GitOpsWorkflow {
       name: existing ? 'found' : 'opened',
       app: change.app,
       outcome: 'ok',
-      detail: { pr: change.pr, intent, rule: opts.rule, decidedBy: opts.decidedBy, automatic: true },
+      detail: {
+        pr: change.pr,
+        intent,
+        rule: opts.rule,
+        allowedBy: opts.allowedBy,
+        decidedBy: opts.decidedBy,
+        automatic: true,
+      },
     });
     if (existing || change.state !== 'open')
       throw new ConflictError(
@@ -212,7 +232,7 @@ export class GitOpsWorkflow {
       .comment(
         change.repoURL,
         change.pr.number,
-        `Merged automatically by deckhand at ${merged.sha.slice(0, 7)}: the remediation rule \`${opts.rule}\` allows this change (${opts.decidedBy}).`,
+        `Merged automatically by deckhand at ${merged.sha.slice(0, 7)}: ${opts.allowedBy ?? `the remediation rule \`${opts.rule}\``} allows this change (${opts.decidedBy}).`,
       )
       .catch((err: unknown) =>
         this.log.warn({ err: (err as Error).message }, 'could not comment on the pull request'),
@@ -235,6 +255,7 @@ export class GitOpsWorkflow {
         pr: change.pr,
         sha: merged.sha,
         rule: opts.rule,
+        allowedBy: opts.allowedBy,
         decidedBy: opts.decidedBy,
         automatic: true,
       },
@@ -325,7 +346,12 @@ export class GitOpsWorkflow {
     if (replacing) await this.approvals.expire(replacing);
     const approval = await this.approvals.create({
       kind: 'gitops.change',
-      subject: { app: change.app, project: change.project, title: change.title },
+      subject: {
+        app: change.app,
+        project: change.project,
+        ...(change.environment ? { environment: change.environment } : {}),
+        title: change.title,
+      },
       requester: t.actor.id,
       payload: { changeId: change.id },
     });

@@ -1,7 +1,10 @@
 /**
  * `/gitops envs` and `/gitops promote`: one application across its environments, and moving what
- * runs well in one environment to the next as a pull request on the next one's files. A promotion
- * copies image tags only, and only from an environment that is Synced and Healthy at them.
+ * runs well in one environment to the next as one pull request on the next one's files. A
+ * promotion copies the image tags that differ and, when asked, the values of named config keys
+ * (as the source's deployed revision has them), and only from an environment that is Synced and
+ * Healthy. Who approves is the approval policy of the target's environment; an environment listed
+ * in `autoMerge` takes promotions without one.
  */
 import { z } from 'zod';
 import { defineCommand, type CommandContext } from '../../../core/commands/define.ts';
@@ -9,8 +12,17 @@ import { ConflictError, InputError, NotFoundError } from '../../../core/errors.t
 import { canonicalRepo, formatImage, parseImage } from '../../../core/image-ref.ts';
 import type { ArgoService } from '../../argocd/index.ts';
 import { compareTags } from '../../registry/api.ts';
+import { parseDocument } from 'yaml';
+import { globMatch } from '../../../core/glob.ts';
+import type { ResolvedApp } from '../../argocd/index.ts';
+import type { GitOpsConfig } from '../config.ts';
+import { join } from '../edit/edit-set.ts';
+import { keyPath } from '../edit/promotion.ts';
 import { familyOf, type EnvApp, type EnvironmentsConfig } from '../environments.ts';
+import type { ChangeIntent, PromotedKey } from '../intents.ts';
 import type { GitOpsWorkflow } from '../workflow.ts';
+
+type EnvironmentsSettings = GitOpsConfig['environments'];
 
 const short = (rev?: string) => (rev && /^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 7) : (rev ?? '—'));
 const imagesOf = (e: EnvApp) => e.view.images.map((i) => parseImage(i.image));
@@ -48,7 +60,7 @@ function versus(a: EnvApp, b: EnvApp): string[] {
   return out;
 }
 
-export function promoteCommands(argo: ArgoService, flow: GitOpsWorkflow, cfg: EnvironmentsConfig) {
+export function promoteCommands(argo: ArgoService, flow: GitOpsWorkflow, cfg: EnvironmentsSettings) {
   return [
     defineCommand({
       name: 'gitops envs',
@@ -102,17 +114,26 @@ export function promoteCommands(argo: ArgoService, flow: GitOpsWorkflow, cfg: En
     }),
     defineCommand({
       name: 'gitops promote',
-      summary: "Copy an environment's image to the next one (a pull request on the target's files)",
+      summary:
+        "Copy an environment's images (and config keys) to the next one, as a pull request on the target's files",
       args: z.object({
         app: z.string().describe('the app in any environment, or its name'),
         from: z.string().optional().describe("the source environment (the app's own when it names one)"),
         to: z.string().describe('the target environment'),
+        what: z.enum(WHAT).optional().describe('images (the default), config (the configured keys) or all'),
+        keys: z
+          .string()
+          .optional()
+          .describe(
+            'config keys to copy instead of the configured ones: <file>:<dotted.key>, comma-separated',
+          ),
         reason: z.string().max(500).optional().describe('why, for the pull request'),
       }),
       positional: ['app'],
       examples: [
         'gitops promote flash-api --from staging --to prod',
         'gitops promote flash-api-staging --to prod',
+        'gitops promote flash-api --from staging --to prod --what all',
       ],
       permission: 'gitops.propose',
       effect: 'write',
@@ -122,13 +143,95 @@ export function promoteCommands(argo: ArgoService, flow: GitOpsWorkflow, cfg: En
   ];
 }
 
+/** `--what`: the images, the configured keys, or both. */
+const WHAT = ['images', 'config', 'all'] as const;
+type What = (typeof WHAT)[number];
+
+interface PromoteArgs {
+  app: string;
+  from?: string;
+  to: string;
+  what?: What;
+  keys?: string;
+  reason?: string;
+}
+
+/** The `<file>:<key>` specs to copy: those asked for, else those configured for the family. */
+function keySpecs(cfg: EnvironmentsSettings, family: string, asked?: string): string[] {
+  if (asked !== undefined) {
+    const specs = asked
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
+    const bad = specs.find((k) => !/^[^:]+:[^:]+$/.test(k));
+    if (bad || !specs.length)
+      throw new InputError(
+        `${bad ?? asked} is not a key to copy: say <file>:<dotted.key>, like values-{env}.yaml:config.flags.`,
+      );
+    return specs;
+  }
+  const found = cfg.promote.filter((p) => p.apps.some((g) => globMatch(g, family))).flatMap((p) => p.keys);
+  if (!found.length)
+    throw new InputError(`No config keys are set to be promoted for ${family}.`, {
+      hint: 'Name them with --keys <file>:<key>, or list them in plugins.gitops.environments.promote.',
+    });
+  return [...new Set(found)];
+}
+
+/** A file of an environment's app, by a spec's file part ({env} is the environment). */
+function fileOf(e: EnvApp, file: string): string {
+  const base = e.view.sources[0]?.path ?? '';
+  const path = join(base, file.replaceAll('{env}', e.env));
+  if (path === undefined || (base && !path.startsWith(`${base}/`)))
+    throw new InputError(`${file} is outside ${e.view.name}'s path (${base || '/'}).`);
+  return path;
+}
+
+/** The values the source environment has at each key, as its deployed revision has them. */
+async function keysToCopy(
+  flow: GitOpsWorkflow,
+  source: { e: EnvApp; r: ResolvedApp },
+  target: EnvApp,
+  specs: string[],
+  signal?: AbortSignal,
+): Promise<PromotedKey[]> {
+  const revision = source.e.view.sources[0]?.revision;
+  if (!revision || !source.e.view.sources[0]?.path)
+    throw new InputError(`${source.e.view.name} has no files in Git at a known revision to copy keys from.`);
+  const texts = new Map<string, string | undefined>();
+  const out: PromotedKey[] = [];
+  for (const spec of specs) {
+    const [file, key] = spec.split(':') as [string, string];
+    const from = fileOf(source.e, file);
+    if (!texts.has(from)) texts.set(from, await flow.readFile(source.r, revision, from, signal));
+    const text = texts.get(from);
+    if (text === undefined)
+      throw new NotFoundError(
+        `${source.e.view.name} has no ${from} at ${short(revision)}, so there is no ${key} to copy.`,
+      );
+    let value: unknown = parseDocument(text).toJS() as unknown;
+    for (const part of keyPath(key))
+      value =
+        value && typeof value === 'object' && !Array.isArray(value)
+          ? (value as Record<string, unknown>)[part]
+          : undefined;
+    if (value === undefined || value === null)
+      throw new NotFoundError(
+        `${from} sets no ${key} in ${source.e.env} (at ${short(revision)}); there is nothing to copy.`,
+      );
+    out.push({ file: fileOf(target, file), key, value });
+  }
+  return out;
+}
+
 async function promote(
   argo: ArgoService,
   flow: GitOpsWorkflow,
-  cfg: EnvironmentsConfig,
-  ctx: CommandContext<{ app: string; from?: string; to: string; reason?: string }>,
+  cfg: EnvironmentsSettings,
+  ctx: CommandContext<PromoteArgs>,
 ) {
   const { args, signal } = ctx;
+  const what: What = args.what ?? (args.keys ? 'all' : 'images');
   for (const env of [args.from, args.to])
     if (env && !cfg.order.includes(env))
       throw new InputError(`${env} is not an environment deckhand knows (${cfg.order.join(', ')}).`, {
@@ -146,6 +249,7 @@ async function promote(
       `Promotion goes one environment forward, in the order ${cfg.order.join(' → ')}: ${fromEnv} promotes to ${next ?? 'nothing'}, not ${args.to}.`,
       { hint: `To put a given image in ${args.to}, use gitops bump.` },
     );
+  const specs = what === 'images' ? [] : keySpecs(cfg, f.family, args.keys);
   const source = inEnv(f, fromEnv);
   const target = inEnv(f, args.to);
   if (source.view.sync !== 'Synced' || source.view.health !== 'Healthy')
@@ -153,10 +257,13 @@ async function promote(
       `${source.view.name} is ${source.view.sync} and ${source.view.health}; deckhand promotes only what runs well.`,
       { hint: `Fix ${fromEnv} first (/diagnose ${source.view.name}), then promote.` },
     );
-  const changes = imagesOf(source).flatMap((img) => {
-    const t = imagesOf(target).find((x) => canonicalRepo(x.repo) === canonicalRepo(img.repo));
-    return t && (t.tag !== img.tag || t.digest !== img.digest) ? [{ from: t, to: img }] : [];
-  });
+  const changes =
+    what === 'config'
+      ? []
+      : imagesOf(source).flatMap((img) => {
+          const t = imagesOf(target).find((x) => canonicalRepo(x.repo) === canonicalRepo(img.repo));
+          return t && (t.tag !== img.tag || t.digest !== img.digest) ? [{ from: t, to: img }] : [];
+        });
   const back = changes.find((c) => c.from.tag && c.to.tag && compareTags(c.to.tag, c.from.tag) < 0);
   if (back)
     throw new ConflictError(
@@ -165,27 +272,48 @@ async function promote(
         hint: `To roll back on purpose, use gitops bump ${target.view.name} ${back.to.tag} or gitops revert.`,
       },
     );
-  if (!changes.length)
+  if (!changes.length && !specs.length)
     return {
       text: `${target.view.name} already runs what ${source.view.name} runs (${source.view.images.map((i) => i.image).join(', ')}); nothing to promote.`,
       tone: 'info' as const,
     };
-  if (changes.length > 1)
-    throw new ConflictError(
-      `${source.view.name} differs from ${target.view.name} in ${changes.length} images (${changes.map((c) => formatImage(c.to)).join(', ')}); deckhand promotes one image per pull request.`,
-      { hint: `Bump them one at a time: gitops bump ${target.view.name} <image>.` },
-    );
-  const change = changes[0] as (typeof changes)[number];
   const r = await argo.resolve(`${target.view.name}@${target.instance}`, { signal });
   ctx.authorize('gitops.propose', { app: r.app.metadata.name, project: r.app.spec.project });
+  const keys = specs.length
+    ? await keysToCopy(
+        flow,
+        { e: source, r: await argo.resolve(`${source.view.name}@${source.instance}`, { signal }) },
+        target,
+        specs,
+        signal,
+      )
+    : [];
+  const said = [
+    ...changes.map((c) => `${formatImage(c.to)} (now ${c.from.tag ?? c.from.digest})`),
+    ...keys.map((k) => `${k.key} from ${k.file.split('/').pop()}`),
+  ];
   await ctx.say({
-    text: `Promoting ${formatImage(change.to)} from ${fromEnv} (${source.view.name}, Synced and Healthy) to ${args.to} (${target.view.name}, now ${change.from.tag ?? change.from.digest}).`,
+    text: `Promoting ${said.join(', ')} from ${fromEnv} (${source.view.name}, Synced and Healthy) to ${args.to} (${target.view.name}).`,
     tone: 'info',
   });
-  return flow.propose(
-    { actor: ctx.actor, conversation: ctx.conversation, say: ctx.say, button: ctx.button },
-    r,
-    { kind: 'image', image: formatImage(change.to) },
-    { reason: args.reason ?? `promote from ${fromEnv} (${source.view.name})`, signal },
-  );
+  const intent: ChangeIntent = {
+    kind: 'promote',
+    from: fromEnv,
+    images: changes.map((c) => formatImage(c.to)),
+    ...(keys.length ? { keys } : {}),
+  };
+  const reason = args.reason ?? `promote from ${fromEnv} (${source.view.name})`;
+  const tools = { actor: ctx.actor, conversation: ctx.conversation, say: ctx.say, button: ctx.button };
+  if (!cfg.autoMerge.includes(args.to)) return flow.propose(tools, r, intent, { reason, signal });
+  // An environment the team lets promotions into without an approval (dev): merged at once.
+  const { change, sha } = await flow.apply(tools, r, intent, {
+    allowedBy: `the promotion policy of ${args.to} (plugins.gitops.environments.autoMerge)`,
+    decidedBy: `promotion into ${args.to}, asked by ${ctx.actor.id}`,
+    reason,
+  });
+  return {
+    text: `Merged #${change.pr.number} (${change.pr.url}) at ${sha.slice(0, 7)} without an approval: ${args.to} takes promotions as they come. deckhand follows ${target.view.name} until it runs it.`,
+    tone: 'ok' as const,
+    data: { change: { id: change.id, pr: change.pr, mergeSha: sha, automatic: true } },
+  };
 }

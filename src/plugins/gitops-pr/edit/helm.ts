@@ -11,6 +11,7 @@ import type { ResolvedApp } from '../../argocd/index.ts';
 import type { ChangeIntent } from '../intents.ts';
 import type { EditSet } from './edit-set.ts';
 import { join } from './edit-set.ts';
+import { canonicalRepo } from '../../../core/image-ref.ts';
 import { applyWish, formatImage, parseImage, parseWish } from './image-ref.ts';
 import { checkQuantity, quantityValue, sameQuantity } from './quantity.ts';
 import type { AppSource } from './source.ts';
@@ -49,6 +50,33 @@ function effective(values: Values, key: string | string[]): { value: unknown; pa
     if (value !== undefined && value !== null) return { value, path: v.path };
   }
   return undefined;
+}
+
+/**
+ * The one values key whose value names `repo`: a mapping with that `repository`, or an image
+ * string of it. Undefined when none does, or when several different keys do.
+ */
+function imageKeyOf(values: Values, repo: string): string | undefined {
+  const found = new Set<string>();
+  const walk = (v: unknown, at: string[]) => {
+    if (
+      typeof v === 'string' &&
+      at.length &&
+      v.includes(repo) &&
+      canonicalRepo(parseImage(v).repo) === canonicalRepo(repo)
+    )
+      found.add(at.join('.'));
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return;
+    const o = v as Record<string, unknown>;
+    if (typeof o.repository === 'string' && canonicalRepo(o.repository) === canonicalRepo(repo))
+      found.add(at.join('.'));
+    else for (const [k, x] of Object.entries(o)) walk(x, [...at, k]);
+  };
+  for (const v of values) {
+    const doc = v.file.docs[0];
+    if (doc) walk(plain(doc, doc.contents), []);
+  }
+  return found.size === 1 ? [...found][0] : undefined;
 }
 
 /** Keys the chart's templates use, when each is used in exactly one way. */
@@ -175,7 +203,9 @@ export async function planHelm(
   switch (intent.kind) {
     case 'image': {
       const wish = parseWish(intent.image);
-      const key = keys.image ?? present('image') ?? 'image';
+      // A chart with several images: the values key that already names the asked repository.
+      const byRepo = wish.repo && !configured.image && !keyWanted ? imageKeyOf(values, wish.repo) : undefined;
+      const key = byRepo ?? keys.image ?? present('image') ?? 'image';
       const now = effective(values, key)?.value;
       if (typeof now === 'string') return set1(key, formatImage(applyWish(parseImage(now), wish)));
       if (wish.repo) set1(`${key}.repository`, wish.repo);

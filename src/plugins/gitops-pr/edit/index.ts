@@ -12,6 +12,7 @@ import { target } from './fields.ts';
 import { planHelm, type ValuesKeys } from './helm.ts';
 import { parseImage, parseWish } from './image-ref.ts';
 import { allLayers, chainTo, liveName, loadLayer } from './kustomize.ts';
+import { planPromotion } from './promotion.ts';
 import { planSourceFileImage } from './source-file.ts';
 import { manifestFiles, resolveSource, type AppSource } from './source.ts';
 import { planImage, planReplicas, type Scope } from './workload-plan.ts';
@@ -27,7 +28,7 @@ export interface PlannerOptions {
 }
 
 export function createPlanner(opts: PlannerOptions = {}): Planner {
-  return async (r, files, intent) => {
+  const one: Planner = async (r, files, intent) => {
     const src = await resolveSource(r, new EditSet(files, ''));
     const set = new EditSet(files, src.path);
     // An image an .argocd-source file sets wins over the manifests (Image Updater's write-back git).
@@ -36,6 +37,8 @@ export function createPlanner(opts: PlannerOptions = {}): Planner {
     else await planWorkload(set, r, src, intent);
     return set.plan();
   };
+  return (r, files, intent) =>
+    intent.kind === 'promote' ? planPromotion(one, r, files, intent) : one(r, files, intent);
 }
 
 async function planWorkload(

@@ -9,8 +9,8 @@ import type { Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { InputError } from '../../../core/errors.ts';
 import { assign } from './yaml-assign.ts';
 import type { AssignOptions, Leaf } from './yaml-assign.ts';
-import type { Doc } from './yaml-nav.ts';
-import { emitBlock, emitFlow, emitItems, formatKey, formatScalar } from './yaml-text.ts';
+import { isEmpty, type Doc } from './yaml-nav.ts';
+import { emitBlock, emitFlow, emitItems, formatKey, formatScalar, isValueMap } from './yaml-text.ts';
 import type { IndentStyle, Value, ValueMap } from './yaml-text.ts';
 
 export type { Doc, Found } from './yaml-nav.ts';
@@ -232,6 +232,27 @@ export class YamlFile {
       );
     this.splice(lineStart, this.afterLine(this.contentEnd(pair.value ?? pair.key)), '');
   }
+  /**
+   * Give a key another value, whole: a scalar in place (keeping its quoting), a mapping or list as
+   * a block in the file's style in place of what the key held. Only that key's lines change.
+   */
+  replaceValue(pair: Pair, value: Value): void {
+    const node = pair.value;
+    const collection = isValueMap(value) || Array.isArray(value);
+    if (!collection && isScalar(node) && !isEmpty(node)) return this.setScalar(node, value);
+    const keyEnd = rangeOf(pair.key)[1];
+    const colon = this.text.indexOf(':', keyEnd);
+    const end = isEmpty(node) ? (node ? rangeOf(node)[1] : colon + 1) : this.contentEnd(node);
+    const empty = collection && Object.keys(value).length === 0;
+    if (!collection || empty) return this.splice(colon + 1, end, ` ${emitFlow(value)}`);
+    const keyCol = this.col(rangeOf(pair.key)[0]);
+    const { step, seq } = this.style;
+    const lines = Array.isArray(value)
+      ? emitItems(value, keyCol + seq, keyCol + seq + 2, this.style)
+      : emitBlock(value as ValueMap, keyCol + step, this.style);
+    this.splice(colon + 1, end, this.eol + lines.join(this.eol));
+  }
+
   /** Set the leaves of `tree` under `map`; see assign(). */
   assign(
     doc: Doc,

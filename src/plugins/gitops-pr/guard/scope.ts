@@ -7,6 +7,8 @@
  * Reverts and restores put back what was there; they are not checked here.
  */
 import { posix } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { parse } from 'yaml';
 import { InputError } from '../../../core/errors.ts';
 import { diffLines } from '../../../core/text/diff.ts';
 import type { Plan } from '../changes.ts';
@@ -32,9 +34,16 @@ type Rule = (c: Changed) => boolean;
  * Whether one changed value is what the intent asks for. Values files (no `kind`) have keys the
  * chart chooses (`web.instances`), so there the value itself must be the one asked for.
  */
-function ruleFor(intent: ChangeIntent, changed: Changed[]): Rule {
+function ruleFor(intent: ChangeIntent, changed: Changed[], file: string): Rule {
   const one = oneAlias();
   switch (intent.kind) {
+    case 'promote': {
+      // Each image as its own bump would allow it, and anything under a key copied into this file.
+      const bumps = intent.images.map((image) => ruleFor({ kind: 'image', image }, changed, file));
+      const under = (intent.keys ?? []).filter((k) => k.file === file).map((k) => k.key.split('.'));
+      return (c) =>
+        bumps.some((rule) => rule(c)) || under.some((path) => path.every((p, i) => c.leaf.keys[i] === p));
+    }
     case 'replicas':
       return ({ leaf, after }) =>
         after !== undefined &&
@@ -170,12 +179,46 @@ function mentions(value: string, wish: ImageWish): boolean {
  * the planner's choice (the first container it changed) is the one.
  */
 function containerRule(intent: ChangeIntent, inScope: Changed[]): Rule {
+  // A promotion's images each name their repository; several containers may change.
   if (intent.kind !== 'image' && intent.kind !== 'resources') return () => true;
   const named = intent.container ?? inScope.find((c) => c.leaf.container)?.leaf.container?.name;
   const local = (c: Changed) => `${c.leaf.container?.keys.join('.')}=${c.after}`;
   const inNamed = new Set(inScope.filter((c) => c.leaf.container?.name === named).map(local));
   return (c) => !c.leaf.container || c.leaf.container.name === named || inNamed.has(local(c));
 }
+
+/** The mapping keys and scalar values inside a copied value. */
+function wordsOf(v: unknown, keys: Set<string>, values: Set<string>): void {
+  if (Array.isArray(v)) v.forEach((x) => wordsOf(x, keys, values));
+  else if (isRecord(v))
+    for (const [k, x] of Object.entries(v)) {
+      keys.add(k);
+      wordsOf(x, keys, values);
+    }
+  else if (v !== null && v !== undefined) values.add(String(v));
+}
+
+/** A promotion writes each key's value exactly as the source environment has it. */
+function checkCopiedValues(
+  intent: Extract<ChangeIntent, { kind: 'promote' }>,
+  plan: Plan,
+  what: string,
+): void {
+  for (const k of intent.keys ?? []) {
+    const c = plan.changes.find((x) => x.path === k.file);
+    if (!c?.after) continue; // held: the file already says so
+    let at: unknown = parse(c.after) as unknown;
+    for (const p of k.key.split('.')) at = isRecord(at) ? at[p] : undefined;
+    if (!isDeepStrictEqual(at, k.value))
+      throw new UnintendedEditError(
+        `The change to ${what} would not write ${k.key} in ${k.file} as the source environment has it; deckhand does not open it.`,
+        { hint: 'Nothing was pushed. This is a deckhand bug: please report it with the command you ran.' },
+      );
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The key a YAML line writes (`  - name: web` → name, `limits: {memory: 1Gi}` → limits). */
 function lineKey(line: string): string | undefined {
@@ -223,7 +266,7 @@ function straysIn(c: Plan['changes'][number], intent: ChangeIntent, created: Set
     throw e;
   }
   const isNew = c.before === '';
-  const rule = ruleFor(intent, changed);
+  const rule = ruleFor(intent, changed, c.path);
   const values = changed.filter((x) => !x.leaf.identity && rule(x));
   const sameContainer = containerRule(intent, values);
   const allowed = new Set(values.filter(sameContainer));
@@ -258,6 +301,13 @@ function straysIn(c: Plan['changes'][number], intent: ChangeIntent, created: Set
   const allowedValues = new Set(
     [...allowed].flatMap((x) => [x.before, x.after].filter((v): v is string => !!v)),
   );
+  // A copied value is rewritten whole (a flow list as a block): its keys and items may be on any line.
+  if (intent.kind === 'promote')
+    for (const k of intent.keys ?? [])
+      if (k.file === c.path) {
+        k.key.split('.').forEach((p) => keys.add(p));
+        wordsOf(k.value, keys, allowedValues);
+      }
   const lines = strayLines(c.before, c.after, keys, allowedValues, isNew).map((l) => `${c.path}: line ${l}`);
   return [...strays, ...lines];
 }
@@ -267,6 +317,7 @@ function straysIn(c: Plan['changes'][number], intent: ChangeIntent, created: Set
  * Throws UnintendedEditError listing what strays; returns quietly when every edit is asked for.
  */
 export function checkScope(intent: ChangeIntent, plan: Plan, what: string): void {
+  if (intent.kind === 'promote') checkCopiedValues(intent, plan, what);
   const created = new Set(plan.changes.filter((c) => c.before === '' && c.after !== null).map((c) => c.path));
   const strays = plan.changes.flatMap((c) => straysIn(c, intent, created));
   if (!strays.length) return;
