@@ -6,17 +6,26 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApprovalsConfigSchema } from '../../src/core/approvals.ts';
+import { parse } from 'yaml';
+import { pushFiles } from '../support/git-push.ts';
 import { dataOf, startSandboxBot, textOf, type SandboxBot } from '../support/sandbox-bot.ts';
+import { eventually } from '../support/wait.ts';
 
 const REPO = 'https://github.com/sijunkim/infra';
 let s: SandboxBot;
 beforeAll(async () => {
   s = await startSandboxBot({
     overrides: (cfg) => {
-      // Promotion policy per target environment: prod takes its approval from its own people.
+      // Promotion policy per target environment: prod takes its approval from its own people,
+      // dev takes deckhand's changes merged at once.
       cfg.approvals = ApprovalsConfigSchema.parse({
-        policies: [{ apps: ['*-prod'], approvers: { users: ['console'] } }],
+        policies: [{ environments: ['prod'], approvers: { users: ['console'] } }],
       });
+      cfg.plugins.gitops.environments = {
+        ...cfg.plugins.gitops.environments,
+        autoMerge: ['dev'],
+        promote: [{ apps: ['flash-web'], keys: ['kustomization.yaml:configMapGenerator'] }],
+      };
     },
   });
 }, 60_000);
@@ -58,7 +67,7 @@ describe('gitops promote', () => {
     const r = await s.exec('/gitops promote flash-web --from staging --to prod', 'alice');
     expect(r.ok).toBe(true);
     expect(textOf(r)).toContain(
-      'Promoting ghcr.io/sijunkim/flash-web:2.8.0 from staging (flash-web-staging, Synced and Healthy) to prod (flash-web-prod, now 2.7.3).',
+      'Promoting ghcr.io/sijunkim/flash-web:2.8.0 (now 2.7.3) from staging (flash-web-staging, Synced and Healthy) to prod (flash-web-prod).',
     );
     const card = r.messages.find((m) => m.data?.change)!.data as { change: { headSha: string } };
     const files = await repo.git.diff(base, card.change.headSha);
@@ -111,5 +120,89 @@ describe('promotion into prod under the prod policy', () => {
     const prod = await s.press(card.actions.approve, 'console');
     expect(prod.ok).toBe(true);
     expect(textOf(prod)).toMatch(/Merged by console/);
+  });
+});
+
+describe('promoting config with the images', () => {
+  const STAGING = 'flash-tickets/overlays/staging/flash-web/kustomization.yaml';
+  const PROD = 'flash-tickets/overlays/prod/flash-web/kustomization.yaml';
+
+  it("copies staging's configured keys as staging runs them, with its image, in one pull request", async () => {
+    const commit = await pushFiles(s.run, {
+      repo: REPO,
+      message: 'flash-web: checkout v2 in staging',
+      author: { name: 'Sijun Kim', email: 'sijun@example.com' },
+      files: {
+        [STAGING]: (before) =>
+          `${before}configMapGenerator:\n  - name: flash-web-config\n    literals:\n      - CHECKOUT_V2=true\n      - REGION=kr\n`,
+      },
+    });
+    await eventually('staging to run the commit, Synced and Healthy', async () => {
+      const app = dataOf(await s.exec('/argo status flash-web-staging --refresh')).app as {
+        sync: string;
+        health: string;
+        revision?: string;
+        sources?: { revision?: string }[];
+      };
+      return app.sync === 'Synced' && app.health === 'Healthy' && JSON.stringify(app).includes(commit);
+    });
+    const repo = s.run.sandbox.repos.get(REPO)!;
+    const base = (await repo.git.resolve('master'))!;
+    const r = await s.exec('/gitops promote flash-web --from staging --to prod --what all', 'alice');
+    expect(r.ok, textOf(r)).toBe(true);
+    expect(textOf(r)).toContain(
+      'Promoting ghcr.io/sijunkim/flash-web:2.8.0 (now 2.7.3), configMapGenerator from kustomization.yaml from staging',
+    );
+    const card = r.messages.find((m) => m.data?.change)!.data as { change: { headSha: string } };
+    expect((await repo.git.diff(base, card.change.headSha)).map((f) => f.path)).toEqual([PROD]);
+    const [before, after] = [base, card.change.headSha].map(async (sha) =>
+      parse((await repo.git.snapshot(sha)).get(PROD)!),
+    );
+    const [was, now] = [await before, await after];
+    expect(now.configMapGenerator).toEqual([
+      { name: 'flash-web-config', literals: ['CHECKOUT_V2=true', 'REGION=kr'] },
+    ]);
+    expect(now.images).toEqual([{ name: 'ghcr.io/sijunkim/flash-web', newTag: '2.8.0' }]);
+    // Nothing else: prod keeps its namespace and its replica count.
+    expect({ ...now, configMapGenerator: undefined, images: undefined }).toEqual({
+      ...was,
+      configMapGenerator: undefined,
+      images: undefined,
+    });
+  });
+
+  it('says which keys there are none of, and refuses a key that is not <file>:<key>', async () => {
+    const none = await s.exec('/gitops promote flash-api --from staging --to prod --what config', 'alice');
+    expect(none.ok).toBe(false);
+    expect(textOf(none)).toContain('No config keys are set to be promoted for flash-api.');
+    const missing = await s.exec(
+      '/gitops promote flash-api --from staging --to prod --keys kustomization.yaml:configMapGenerator',
+      'alice',
+    );
+    expect(missing.ok).toBe(false);
+    expect(textOf(missing)).toContain('sets no configMapGenerator in staging');
+    const bad = await s.exec('/gitops promote flash-api --from staging --to prod --keys replicas', 'alice');
+    expect(textOf(bad)).toContain('replicas is not a key to copy');
+    expect([none, missing, bad].some((x) => x.messages.some((m) => m.data?.change))).toBe(false);
+  });
+});
+
+describe('an environment that merges without approval (dev)', () => {
+  it("merges a bump of a dev app at once and says so; staging's still waits for an approval", async () => {
+    const r = await s.exec('/gitops bump flash-gateway-dev 0.9.6', 'alice');
+    expect(r.ok, textOf(r)).toBe(true);
+    expect(textOf(r)).toMatch(
+      /Merged #\d+ .* without an approval: dev takes deckhand's changes as they come/,
+    );
+    const repo = s.run.sandbox.repos.get(REPO)!;
+    const head = (await repo.git.snapshot((await repo.git.resolve('master'))!)).get(
+      'flash-tickets/overlays/dev/flash-gateway/kustomization.yaml',
+    );
+    expect(head).toContain('newTag: 0.9.6');
+    const staging = await s.exec('/gitops bump flash-gateway-staging 0.9.6', 'alice');
+    expect(staging.ok, textOf(staging)).toBe(true);
+    expect(staging.messages.find((m) => m.data?.change)?.data).toMatchObject({
+      actions: { approve: expect.any(String) },
+    });
   });
 });

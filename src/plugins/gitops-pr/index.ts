@@ -138,6 +138,7 @@ export const gitopsPlugin = definePlugin({
       followMs: config.followUp.timeoutSeconds * 1000,
       chat: deps.chat,
       leaseMs: config.merge.leaseSeconds * 1000,
+      autoMerge: config.environments.autoMerge,
     });
     provide(GitOpsToken, flow);
     commands.add(

@@ -70,6 +70,7 @@ export class GitOpsWorkflow {
   private readonly chat?: ChatService;
   private readonly leaseMs: number;
   private readonly owner: string;
+  private readonly autoMerge: string[];
   private sweeper?: { stop(): void };
   private stopped = false;
 
@@ -89,7 +90,10 @@ export class GitOpsWorkflow {
     leaseMs?: number;
     /** The lease owner's name; one per process unless a test sets it. */
     owner?: string;
+    /** Environments whose changes merge when proposed, without an approval (plugins.gitops.environments.autoMerge). */
+    autoMerge?: string[];
   }) {
+    this.autoMerge = deps.autoMerge ?? [];
     this.changes = deps.changes;
     this.approvals = deps.approvals;
     this.argo = deps.argo;
@@ -175,7 +179,7 @@ export class GitOpsWorkflow {
 
   /**
    * Open the pull request and merge it at once, without an approval in chat: for the changes a
-   * team allow-listed (remediation rules, promotions into an auto-merge environment). The rule is recorded on the change, in the pull
+   * team allow-listed (remediation rules). The rule is recorded on the change, in the pull
    * request and in the audit trail, with who decided (`decidedBy`); then the follow-up reports in
    * `t.conversation`. `onMerged` runs before the follow-up starts, so a caller can link its own
    * records to the change before the outcome can arrive. A change that is already proposed is not
@@ -225,6 +229,15 @@ export class GitOpsWorkflow {
       throw new ConflictError(
         `#${change.pr.number} already proposes this change (${change.pr.url}); it is left to its approvers.`,
       );
+    return this.mergeAtOnce(t, change, opts);
+  }
+
+  /** Merge a change just opened, with no approval: what allowed it is said on the pull request and in the audit. */
+  private async mergeAtOnce(
+    t: TurnTools,
+    change: Change,
+    opts: Omit<Parameters<GitOpsWorkflow['apply']>[3], 'reason'>,
+  ): Promise<{ change: Change; sha: string }> {
     const host = this.changes.host(change.repoURL);
     // A lost answer is looked at again (mergeOnce): a merge that landed is one, not a failure.
     const merged = await this.mergeOnce(host, change, change.pr);
@@ -307,6 +320,18 @@ export class GitOpsWorkflow {
       outcome: 'ok',
       detail: { pr: change.pr, intent, rule: opts.rule },
     });
+    const env = change.environment;
+    if (!existing && !late && env && this.autoMerge.includes(env) && !signal?.aborted) {
+      const { sha } = await this.mergeAtOnce(t, change, {
+        allowedBy: `the policy of ${env} (plugins.gitops.environments.autoMerge)`,
+        decidedBy: `${env} merges deckhand's changes without an approval; asked by ${t.actor.id}`,
+      });
+      return {
+        text: `Merged #${change.pr.number} (${change.pr.url}) at ${sha.slice(0, 7)} without an approval: ${env} takes deckhand's changes as they come. deckhand follows ${change.app} until it runs it.`,
+        tone: 'ok',
+        data: { change: { id: change.id, pr: change.pr, mergeSha: sha, automatic: true } },
+      };
+    }
     const req = change.approvalId ? await this.approvals.get(change.approvalId) : undefined;
     const standing = existing && req ? this.standing(change, req) : undefined;
     if (standing) return standing;

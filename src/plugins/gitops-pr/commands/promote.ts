@@ -4,7 +4,7 @@
  * promotion copies the image tags that differ and, when asked, the values of named config keys
  * (as the source's deployed revision has them), and only from an environment that is Synced and
  * Healthy. Who approves is the approval policy of the target's environment; an environment listed
- * in `autoMerge` takes promotions without one.
+ * in `autoMerge` takes deckhand's changes without one.
  */
 import { z } from 'zod';
 import { defineCommand, type CommandContext } from '../../../core/commands/define.ts';
@@ -302,18 +302,10 @@ async function promote(
     images: changes.map((c) => formatImage(c.to)),
     ...(keys.length ? { keys } : {}),
   };
-  const reason = args.reason ?? `promote from ${fromEnv} (${source.view.name})`;
-  const tools = { actor: ctx.actor, conversation: ctx.conversation, say: ctx.say, button: ctx.button };
-  if (!cfg.autoMerge.includes(args.to)) return flow.propose(tools, r, intent, { reason, signal });
-  // An environment the team lets promotions into without an approval (dev): merged at once.
-  const { change, sha } = await flow.apply(tools, r, intent, {
-    allowedBy: `the promotion policy of ${args.to} (plugins.gitops.environments.autoMerge)`,
-    decidedBy: `promotion into ${args.to}, asked by ${ctx.actor.id}`,
-    reason,
-  });
-  return {
-    text: `Merged #${change.pr.number} (${change.pr.url}) at ${sha.slice(0, 7)} without an approval: ${args.to} takes promotions as they come. deckhand follows ${target.view.name} until it runs it.`,
-    tone: 'ok' as const,
-    data: { change: { id: change.id, pr: change.pr, mergeSha: sha, automatic: true } },
-  };
+  return flow.propose(
+    { actor: ctx.actor, conversation: ctx.conversation, say: ctx.say, button: ctx.button },
+    r,
+    intent,
+    { reason: args.reason ?? `promote from ${fromEnv} (${source.view.name})`, signal },
+  );
 }

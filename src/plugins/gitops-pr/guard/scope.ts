@@ -277,6 +277,8 @@ function straysIn(c: Plan['changes'][number], intent: ChangeIntent, created: Set
     if (!x.leaf.identity && x.after === undefined && !allowed.has(x)) removedItems.delete(x.leaf.item);
   for (const x of changed) {
     if (allowed.has(x)) continue;
+    // A copied value may bring or take list items whole, names and all.
+    if (intent.kind === 'promote' && x.leaf.identity && rule(x)) allowed.add(x);
     // A new list item (an images or replicas entry, a container in a new patch) is named by its
     // name or path: allowed with the value it carries; a removed one goes with its values.
     if (x.leaf.identity && x.before === undefined && itemsWithValues.has(x.leaf.item)) allowed.add(x);
