@@ -25,12 +25,12 @@ export type ChangeIntent = Pointed &
     | { kind: 'unpin'; alias?: string }
     /**
      * What another environment runs, copied into this app's files in one change: its images and
-     * the values of named keys (`file` relative to the app's path, `key` a dotted path).
+     * the values of named keys (`key` a dotted path of mapping keys).
      */
     | { kind: 'promote'; from: string; images: string[]; keys?: PromotedKey[] }
   );
 
-/** A value a promotion copies: the source environment's value at `key` in its copy of `file`. */
+/** A value a promotion copies: the source environment's value at `key`, into `file` (a repository path). */
 export interface PromotedKey {
   file: string;
   key: string;
@@ -104,7 +104,8 @@ export function describeIntent(i: Intent): string {
       const what = [
         ...(i.images.length === 1 ? [imageTarget(i.images[0] as string)] : []),
         ...(i.images.length > 1 ? [`${i.images.length} images`] : []),
-        ...(i.keys?.length ? [`${i.keys.length} key${i.keys.length === 1 ? '' : 's'}`] : []),
+        ...(i.keys?.length === 1 ? [(i.keys[0] as PromotedKey).key] : []),
+        ...(i.keys && i.keys.length > 1 ? [`${i.keys.length} keys`] : []),
       ];
       return `promote ${what.join(' and ') || 'nothing'} from ${i.from}`;
     }

@@ -21,7 +21,7 @@ import type { Clock } from '../../core/clock.ts';
 import { LoopHealth, startLoop } from '../../core/background.ts';
 import { ConflictError, NotFoundError, UpstreamError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logging.ts';
-import { code, trimLines } from '../../core/message/markup.ts';
+import { code, esc, trimLines } from '../../core/message/markup.ts';
 import type { Conversation, Message, MessageRef } from '../../core/message/model.ts';
 import type { AuditLog } from '../../core/store/types.ts';
 import type { ArgoService, ResolvedApp } from '../argocd/index.ts';
@@ -329,6 +329,7 @@ export class GitOpsWorkflow {
       return {
         text: `Merged #${change.pr.number} (${change.pr.url}) at ${sha.slice(0, 7)} without an approval: ${env} takes deckhand's changes as they come. deckhand follows ${change.app} until it runs it.`,
         tone: 'ok',
+        blocks: [{ type: 'text', text: change.summary.map((l) => `• ${esc(l)}`).join('\n') }],
         data: { change: { id: change.id, pr: change.pr, mergeSha: sha, automatic: true } },
       };
     }
