@@ -59,6 +59,20 @@ describe('approvals', () => {
     expect(s.policyFor('friend-app').required).toBe(1);
   });
 
+  it('matches a policy by the environment of the change, and only a change that has one', () => {
+    const { s } = service({
+      policies: [
+        { environments: ['prod'], required: 2 },
+        { apps: ['*'], projects: ['flash-*'], environments: ['staging', 'dev'], required: 3 },
+      ],
+    });
+    expect(s.policyFor('shop', 'default', 'prod').required).toBe(2);
+    expect(s.policyFor('shop', 'flash-tickets', 'dev').required).toBe(3);
+    // Every selector must match: the project here, and an environment at all.
+    expect(s.policyFor('shop', 'default', 'dev').required).toBe(1);
+    expect(s.policyFor('shop-prod', 'default').required).toBe(1);
+  });
+
   it('limits approvers to listed users or groups when the policy says so', async () => {
     const { s, req } = service({ policies: [{ apps: ['naver-*'], approvers: { groups: ['slack:S0SRE'] } }] });
     const r = await req();
