@@ -23,6 +23,31 @@ describe('environments', () => {
     expect(placeApp(cfg, 'default', app('api-qa', 'api'))).toBeUndefined();
   });
 
+  it("reads the environment of a Helm app's values-<env>.yaml, the same chart in each", () => {
+    const helm = (name: string, file: string) =>
+      ({
+        metadata: { name, namespace: 'argocd' },
+        spec: {
+          project: 'default',
+          destination: {},
+          source: {
+            repoURL: 'https://git/x',
+            path: 'charts/shop',
+            helm: { valueFiles: ['values.yaml', file] },
+          },
+        },
+      }) as unknown as Application;
+    expect(placeApp(cfg, 'a', helm('shop', 'values-staging.yaml'))).toMatchObject({
+      env: 'staging',
+      family: 'shop',
+    });
+    expect(placeApp(cfg, 'b', helm('shop', 'envs/values-prod.yml'))).toMatchObject({
+      env: 'prod',
+      family: 'shop',
+    });
+    expect(placeApp(cfg, 'a', helm('shop', 'values-qa.yaml'))).toBeUndefined();
+  });
+
   it('groups a family by environment, across instances', () => {
     const f = familyOf(
       cfg,
