@@ -293,4 +293,81 @@ describe("Image Updater's write-back, argocd and git", () => {
       },
     );
   });
+  it('with write-back git, a rollback restores the file Image Updater wrote and pins what it set then', async () => {
+    const source = 'k8s/apps/friend-app/.argocd-source-friend-app.yaml';
+    const app = 'argocd/apps/friend-app.yaml';
+    const web = 'ghcr.io/sijunkim/friend-app';
+    const friendImages = async () =>
+      (
+        dataOf(await s.exec('/argo status friend-app --refresh')).app as { images: { image: string }[] }
+      ).images.map((i) => i.image);
+    const commitBuild = async (tag: string) => {
+      await pushFiles(s.run, {
+        repo: REPO,
+        message: `build: automatic update of friend-app to ${tag}`,
+        author: IMAGE_UPDATER,
+        files: { [source]: () => `kustomize:\n  images:\n  - ${web}:${tag}\n` },
+      });
+      await eventually(`friend-app to run ${tag}`, async () =>
+        (await friendImages()).includes(`${web}:${tag}`),
+      );
+    };
+    await step(
+      'Image Updater (alias web) commits v1.2.1, then v1.3.2, and friend-app runs each',
+      async () => {
+        await push(
+          app,
+          (d) => {
+            d.metadata.annotations = {
+              'argocd-image-updater.argoproj.io/image-list': `web=${web}`,
+              'argocd-image-updater.argoproj.io/write-back-method': 'git',
+            };
+          },
+          'friend-app: Image Updater commits its builds, as web',
+        );
+        await eventually(
+          'root-app to apply the alias',
+          async () =>
+            live('friend-app').metadata.annotations?.['argocd-image-updater.argoproj.io/image-list'] ===
+            `web=${web}`,
+        );
+        await commitBuild('v1.2.1');
+        await commitBuild('v1.3.2');
+      },
+    );
+
+    await step('/argo rollback offers the pull request, which restores v1.2.1 and pins it', async () => {
+      const r = await s.exec('/argo rollback friend-app', 'alice');
+      expect(r.ok, textOf(r)).toBe(true);
+      expect(textOf(r)).toContain("Image Updater writes friend-app's image to Git");
+      const button = r.messages
+        .flatMap((m) => m.buttons ?? [])
+        .find((b) => /revert pull request/.test(b.label)) as { actionId: string };
+      const opened = await s.press(button.actionId, 'alice');
+      expect(opened.ok, textOf(opened)).toBe(true);
+      const card = opened.messages.find((m) => m.data?.change)!.data as {
+        change: { headSha: string };
+        actions: { approve: string };
+      };
+      const repo = s.run.sandbox.repos.get(REPO)!;
+      const base = (await repo.git.resolve('master'))!;
+      expect((await repo.git.diff(base, card.change.headSha)).map((f) => f.path).sort()).toEqual(
+        [app, source].sort(),
+      );
+      const files = await repo.git.snapshot(card.change.headSha);
+      expect(files.get(source)).toContain(`${web}:v1.2.1`);
+      const annotations = parse(files.get(app)!).metadata.annotations;
+      expect(annotations['argocd-image-updater.argoproj.io/web.allow-tags']).toBe('regexp:^v1\\.2\\.1$');
+      expect(JSON.parse(annotations['deckhand.dev/pin.web'])).toMatchObject({ tag: 'v1.2.1', by: 'alice' });
+      expect(textOf(await s.press(card.actions.approve, 'bob'))).toMatch(/Merged by bob/);
+      await eventually('friend-app to run v1.2.1 again, pinned', async () => {
+        const now = await friendImages();
+        return (
+          now.includes(`${web}:v1.2.1`) &&
+          live('friend-app').metadata.annotations?.['argocd-image-updater.argoproj.io/web.allow-tags'] ===
+            'regexp:^v1\\.2\\.1$'
+        );
+      });
+    });
+  });
 });

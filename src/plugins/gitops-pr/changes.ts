@@ -25,6 +25,8 @@ import {
   type ApplicationTarget,
 } from './application-change.ts';
 import { placeApp } from './environments.ts';
+import { parseImage } from '../../core/image-ref.ts';
+import { tagAt } from './edit/image-at.ts';
 import { trackedBranch } from './tracked-branch.ts';
 import { checkNoCredential } from './guard/credentials.ts';
 import { checkScope } from './guard/scope.ts';
@@ -208,8 +210,20 @@ export class ChangeService {
     const files = await host.tree(repoURL, base.sha);
     let paths: AppPaths;
     let plan: Plan;
+    const named = intent.kind !== 'revert' && intent.path ? [intent.path] : [];
     if (intent.kind === 'revert' && intent.toRevision && !intent.commit && !intent.pullRequest) {
-      ({ paths, plan } = await this.restorePlan(host, repoURL, r, intent.toRevision, base.sha));
+      let then: FileTree;
+      ({ paths, plan, then } = await this.restorePlan(host, repoURL, r, intent.toRevision, base.sha));
+      // Image Updater would write its newer build back over the restored one: pin what comes back.
+      const pinned = await this.pinRestored(r, then, paths, { repoURL, branch, files }, asked, signal);
+      if (pinned) {
+        plan = {
+          ...plan,
+          changes: [...plan.changes, ...pinned.changes],
+          summary: [...plan.summary, ...pinned.summary],
+        };
+        named.push(...pinned.changes.map((c) => c.path));
+      }
     } else if (intent.kind === 'revert') {
       const sha = await this.revertTarget(host, repoURL, intent, r, signal);
       // The app's files before the commit (it may have removed or broken them) and at the head.
@@ -228,7 +242,6 @@ export class ChangeService {
       paths = await appPaths(r, files);
       plan = await this.plan(r, files, intent);
     }
-    const named = intent.kind !== 'revert' && intent.path ? [intent.path] : [];
     if (intent.kind === 'image') {
       const pinned = await pinBeside(r, intent, { repoURL, branch, files }, asked, this.clock.now(), signal);
       if (pinned) {
@@ -633,7 +646,7 @@ export class ChangeService {
     r: ResolvedApp,
     toRevision: string,
     headSha: string,
-  ): Promise<{ paths: AppPaths; plan: Plan }> {
+  ): Promise<{ paths: AppPaths; plan: Plan; then: FileTree }> {
     const [then, now] = await Promise.all([host.tree(repoURL, toRevision), host.tree(repoURL, headSha)]);
     const found = (
       await Promise.all([appPaths(r, then).catch(() => undefined), appPaths(r, now).catch(() => undefined)])
@@ -663,7 +676,39 @@ export class ChangeService {
     return {
       paths,
       plan: { changes, summary: [`restore ${r.ref}'s files as they were at ${toRevision.slice(0, 7)}`] },
+      then,
     };
+  }
+
+  /**
+   * The pin for a restore of an app whose image Image Updater writes to Git: the first such image
+   * the restored files set to another tag than it runs now, pinned to that tag (pinBeside).
+   */
+  private async pinRestored(
+    r: ResolvedApp,
+    then: FileTree,
+    paths: AppPaths,
+    at: { repoURL: string; branch: string | undefined; files: FileTree },
+    asked: { by: string; reason?: string } | undefined,
+    signal?: AbortSignal,
+  ): Promise<Plan | undefined> {
+    const srcPath = (r.app.spec.source ?? r.app.spec.sources?.[0])?.path ?? '';
+    for (const i of r.view.images ?? []) {
+      if (i.origin !== 'image-updater' || !i.detail?.startsWith('written to Git')) continue;
+      const running = parseImage(i.image);
+      const tag = await tagAt(r, then, paths, srcPath, running.repo);
+      if (!tag || tag === running.tag) continue;
+      const image = `${running.repo}:${tag}`;
+      return pinBeside(
+        r,
+        { kind: 'image', image },
+        at,
+        { by: asked?.by ?? 'deckhand', reason: asked?.reason ?? `roll back to ${tag}` },
+        this.clock.now(),
+        signal,
+      );
+    }
+    return undefined;
   }
 
   /** The commit a revert takes back: the one named, a merged pull request's, or the app's last change. */

@@ -15,25 +15,49 @@ import { REVERT_ACTION, type RevertParams } from '../../gitops-pr/api.ts';
 
 /**
  * The image a deployment ran that the Application itself set and that differs from now: what a
- * rollback brings back (a `name=` prefix of a kustomize entry is not part of the image).
+ * rollback brings back. A kustomize entry's `name=` prefix is not part of the image; a Helm image
+ * is its parameter group then (`image.tag`, with `image.name` when the group names the repository,
+ * or one parameter holding the whole image), on the repository that group sets now.
  */
-function imageToRestore(
+export function imageToRestore(
   v: AppView,
   current: HistoryView | undefined,
   target: HistoryView,
 ): string | undefined {
-  const byApplication = v.images.filter(
-    (i) => i.origin === 'image-updater' && !!i.detail?.endsWith('.kustomize.images'),
-  );
+  const byApplication = v.images.filter((i) => i.origin === 'image-updater');
   const then = (target.images ?? []).map((e) => e.slice(e.indexOf('=') + 1));
   const now = (current?.images ?? []).map((e) => e.slice(e.indexOf('=') + 1));
   for (const i of byApplication) {
-    const repo = canonicalRepo(parseImage(i.image).repo);
-    const was = then.find((e) => canonicalRepo(parseImage(e).repo) === repo);
-    if (was && !now.includes(was) && was !== i.image) return was;
+    const running = parseImage(i.image);
+    const repo = canonicalRepo(running.repo);
+    if (i.detail?.endsWith('.kustomize.images')) {
+      const was = then.find((e) => canonicalRepo(parseImage(e).repo) === repo);
+      if (was && !now.includes(was) && was !== i.image) return was;
+    }
+    const param = i.detail?.startsWith('Helm parameter ')
+      ? i.detail.slice('Helm parameter '.length)
+      : undefined;
+    const was = param ? helmImageThen(target.helmParameters ?? [], param, running.repo) : undefined;
+    if (was && was !== i.image && canonicalRepo(parseImage(was).repo) === repo) return was;
   }
   return undefined;
 }
+
+/** The image a Helm parameter group gave then: a whole image, or the repository with the tag it had. */
+function helmImageThen(
+  params: { name: string; value: string }[],
+  name: string,
+  repo: string,
+): string | undefined {
+  const value = params.find((p) => p.name === name)?.value;
+  if (!value) return undefined;
+  if (/(^|\.)(tag|version)$/i.test(name)) return `${repo}:${value}`;
+  return parseImage(value).tag || parseImage(value).digest ? value : undefined;
+}
+
+/** Image Updater commits this app's image to Git (write-back git): Argo CD's rollback would not last. */
+const writtenToGit = (v: AppView) =>
+  v.images.some((i) => i.origin === 'image-updater' && !!i.detail?.startsWith('written to Git'));
 
 export const rollbackCommand = (argo: ArgoService, actions: ActionService, opts: { waitMs: number }) =>
   defineCommand({
@@ -91,8 +115,10 @@ export const rollbackCommand = (argo: ArgoService, actions: ActionService, opts:
           data: { image, historyId: target.id },
         };
       }
-      if (r.view.autoSync.enabled) {
-        // Argo CD refuses a rollback while auto-sync is on, and it would be undone from Git anyway.
+      const pinned = writtenToGit(r.view);
+      if (r.view.autoSync.enabled || pinned) {
+        // Argo CD refuses a rollback while auto-sync is on, and it would be undone from Git anyway;
+        // Image Updater's next commit would undo it as well.
         const buttons: Button[] = [];
         if (actions.handler(REVERT_ACTION) && current?.revisions[0]) {
           const id = await button({
@@ -107,15 +133,22 @@ export const rollbackCommand = (argo: ArgoService, actions: ActionService, opts:
           });
           buttons.push({ actionId: id, label: 'Open revert pull request', style: 'primary' });
         }
+        const why = pinned
+          ? `Image Updater commits ${esc(r.ref)}'s image to Git (write-back git), so an Argo CD rollback would last until its next commit. ` +
+            `The pull request restores the app's files and pins the image they set with Image Updater's own allow-tags, so it stays. `
+          : `${esc(r.ref)} has auto-sync on: Argo CD refuses a rollback ("rollback cannot be initiated when auto-sync is enabled"), ` +
+            `and Git would bring the change back anyway. `;
         return {
-          text: `${r.ref} syncs automatically from Git, so the way back is a revert in Git.`,
+          text: pinned
+            ? `Image Updater writes ${r.ref}'s image to Git, so the way back is a pull request that restores it and pins it.`
+            : `${r.ref} syncs automatically from Git, so the way back is a revert in Git.`,
           tone: 'info',
           blocks: [
             {
               type: 'text',
               text:
-                `${esc(r.ref)} has auto-sync on: Argo CD refuses a rollback ("rollback cannot be initiated when auto-sync is enabled"), ` +
-                `and Git would bring the change back anyway. The GitOps way is to revert the change in Git: ` +
+                why +
+                `The GitOps way is to revert the change in Git: ` +
                 `from ${code(shortSha(current?.revisions[0]))} back to ${code(shortSha(target.revisions[0]))} (deployment ${target.id}).` +
                 (buttons.length
                   ? ''
@@ -124,7 +157,8 @@ export const rollbackCommand = (argo: ArgoService, actions: ActionService, opts:
           ],
           buttons,
           data: {
-            autoSync: true,
+            autoSync: r.view.autoSync.enabled,
+            ...(pinned ? { pinned: true } : {}),
             from: current?.revisions[0],
             to: target.revisions[0],
             historyId: target.id,

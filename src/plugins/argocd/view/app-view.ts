@@ -45,6 +45,8 @@ export interface HistoryView {
   revisions: string[];
   /** The images the Application's own source set then (`kustomize.images`), as Argo CD recorded them. */
   images?: string[];
+  /** The Helm parameters the Application's own source set then (where write-back argocd keeps a Helm image). */
+  helmParameters?: { name: string; value: string }[];
   deployedAt?: string;
   startedAt?: string;
   initiatedBy?: string;
@@ -135,11 +137,17 @@ function readHistory(status: unknown): HistoryView[] {
       const by = automated ? 'auto-sync' : str(at(h, 'initiatedBy', 'username'));
       const sources = [at(h, 'source'), ...objs(at(h, 'sources'))].filter(Boolean);
       const images = sources.flatMap((s) => strs(at(s, 'kustomize', 'images')));
+      const params = sources.flatMap((s) =>
+        objs(at(s, 'helm', 'parameters')).flatMap((p) =>
+          str(p.name) && str(p.value) ? [{ name: p.name as string, value: p.value as string }] : [],
+        ),
+      );
       return [
         {
           id: num(h.id) ?? i,
           revisions: revisions.length ? revisions : one ? [one] : [],
           ...(images.length ? { images } : {}),
+          ...(params.length ? { helmParameters: params } : {}),
           ...(time(h.deployedAt) ? { deployedAt: time(h.deployedAt) } : {}),
           ...(time(h.deployStartedAt) ? { startedAt: time(h.deployStartedAt) } : {}),
           ...(by ? { initiatedBy: by } : {}),
