@@ -36,6 +36,8 @@ export interface SandboxOptions {
   syncDelayMs?: number;
   /** Multiplies simulated pod start-up and crash timings: 1 is real time. */
   timeScale?: number;
+  /** How often to look for `git push`es into the repositories from outside (ms; 0: never). */
+  gitPollMs?: number;
 }
 
 /** Every server's address and credentials, as `sandbox.json` holds them (see DESIGN.md). */
@@ -256,6 +258,7 @@ async function open(
     const repo = repos.get(e.url);
     if (repo) void controller.onBranchMoved(e.url, e.branch, e.to, repo.defaultBranch).catch(() => undefined);
   });
+  let pushes: { stop(): void } | undefined;
 
   let nextPort = opts.port ?? 0;
   const port = () => (nextPort ? nextPort++ : 0);
@@ -323,9 +326,22 @@ async function open(
     faultSources.set(`registry/${r.host}`, registryFaults);
   }
 
-  const sandbox = new Sandbox({ world, repos, controller, info, servers, faultSources, release });
+  const sandbox = new Sandbox({
+    world,
+    repos,
+    controller,
+    info,
+    servers,
+    faultSources,
+    release: () => {
+      pushes?.stop();
+      release();
+    },
+  });
   const control = createControlServer(sandbox, info.control.token);
   info.control.url = await control.listen(port());
   servers.set('control', control);
+  // Started last: a start that fails before this leaves nothing looking at the repositories.
+  if (opts.gitPollMs !== 0) pushes = repos.watch(opts.gitPollMs ?? 2_000);
   return sandbox;
 }

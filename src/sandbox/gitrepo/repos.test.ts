@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -88,6 +89,43 @@ describe('sandbox git repositories', () => {
     expect(await repo.moveBranch('main', prev, prev)).toBe(false);
     expect(await repo.moveBranch('main', prev, head)).toBe(true);
     expect(moves).toEqual([{ url: URL_, branch: 'main', from: head, to: prev }]);
+  });
+
+  it('notices a git push from a clone (the real git client), once, and not its own moves', async () => {
+    const repo = repos.get(URL_)!;
+    const moves: BranchMoved[] = [];
+    repos.on('branch-moved', (e: BranchMoved) => moves.push(e));
+    expect(await repo.notice()).toEqual([]); // the first look takes note
+    const work = join(dir, 'clone');
+    const run = (args: string[], cwd = work) =>
+      execFileSync('git', args, {
+        cwd,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'Ann',
+          GIT_AUTHOR_EMAIL: 'ann@acme.dev',
+          GIT_COMMITTER_NAME: 'Ann',
+          GIT_COMMITTER_EMAIL: 'ann@acme.dev',
+        },
+      }).toString();
+    run(['clone', '-q', repo.git.dir, work], dir);
+    writeFileSync(join(work, 'apps/web/deployment.yaml'), 'replicas: 4\n');
+    run(['commit', '-qam', 'scale web by hand']);
+    run(['push', '-q', 'origin', 'main']);
+    run(['push', '-q', 'origin', 'main:feature']);
+    const pushed = run(['rev-parse', 'HEAD']).trim();
+    const head = (await repo.git.resolve('main~1'))!;
+    expect(await repo.notice()).toEqual(
+      [
+        { url: URL_, branch: 'feature', to: pushed },
+        { url: URL_, branch: 'main', from: head, to: pushed },
+      ].sort((a, b) => a.branch.localeCompare(b.branch)),
+    );
+    expect(await repo.notice()).toEqual([]);
+    // A move deckhand's sandbox made itself was announced then, not again.
+    expect(await repo.moveBranch('main', head, pushed)).toBe(true);
+    expect(await repo.notice()).toEqual([]);
+    expect(moves.map((m) => m.branch)).toEqual(['feature', 'main', 'main']);
   });
 
   it('parses repository URLs in https, ssh and scp forms', () => {

@@ -82,9 +82,34 @@ export class SandboxRepo {
       to,
       expected === undefined ? (before ?? undefined) : expected,
     );
+    if (ok) this.seen?.set(branch, to);
     if (ok && before !== to)
       this.host.emit('branch-moved', { url: this.url, branch, from: before, to } satisfies BranchMoved);
     return ok;
+  }
+
+  /** Branch heads as last announced; undefined until the first look (nothing to compare with). */
+  private seen?: Map<string, string>;
+
+  /**
+   * Announce the branches that moved since the last look without going through moveBranch: a
+   * `git push` into the repository from outside. The first look only takes note. Cheap when
+   * nothing moved: the branch list is answered from the read cache until a ref file changes.
+   */
+  async notice(): Promise<BranchMoved[]> {
+    const now = await this.git.branches();
+    const seen = this.seen;
+    this.seen = new Map(now);
+    if (!seen) return [];
+    const moves: BranchMoved[] = [];
+    for (const [branch, to] of now) {
+      const from = seen.get(branch);
+      if (from === to) continue;
+      const e: BranchMoved = { url: this.url, branch, ...(from ? { from } : {}), to };
+      moves.push(e);
+      this.host.emit('branch-moved', e);
+    }
+    return moves;
   }
 }
 
@@ -100,6 +125,28 @@ export class GitRepos extends EventEmitter {
 
   all(): SandboxRepo[] {
     return [...this.byKey.values()];
+  }
+
+  /**
+   * Look for pushes from outside every `everyMs` (as Argo CD does when the Git host's webhook
+   * reaches it: at once; without one it polls every `timeout.reconciliation`, 180 s by default).
+   * A failed look is reported to `onError` and the next one tries again.
+   */
+  watch(everyMs: number, onError: (err: unknown) => void = () => undefined): { stop(): void } {
+    let running = false;
+    const look = async () => {
+      if (running) return;
+      running = true;
+      try {
+        for (const r of this.all()) await r.notice().catch(onError);
+      } finally {
+        running = false;
+      }
+    };
+    void look();
+    const timer = setInterval(() => void look(), everyMs);
+    timer.unref();
+    return { stop: () => clearInterval(timer) };
   }
 
   get(url: string): SandboxRepo | undefined {
