@@ -86,7 +86,7 @@ export const GitOpsConfigSchema = z.strictObject({
         .array(z.string())
         .default([])
         .describe(
-          "environments whose apps take deckhand's changes (bumps, promotions, …) merged at once, without an approval in chat (dev); the rest follow plugins.approvals, whose policies can name environments",
+          "environments whose apps take deckhand's changes (bumps, promotions, …) merged at once, without an approval in chat (dev); the rest follow approvals.policies, which can name environments",
         ),
     })
     .default({ order: ['dev', 'staging', 'prod'], promote: [], autoMerge: [] })

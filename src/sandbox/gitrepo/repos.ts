@@ -82,7 +82,10 @@ export class SandboxRepo {
       to,
       expected === undefined ? (before ?? undefined) : expected,
     );
-    if (ok) this.seen?.set(branch, to);
+    if (ok) {
+      this.moves++;
+      this.seen?.set(branch, to);
+    }
     if (ok && before !== to)
       this.host.emit('branch-moved', { url: this.url, branch, from: before, to } satisfies BranchMoved);
     return ok;
@@ -90,6 +93,8 @@ export class SandboxRepo {
 
   /** Branch heads as last announced; undefined until the first look (nothing to compare with). */
   private seen?: Map<string, string>;
+  /** Moves made here, so that a look that overlapped one is not taken as the truth. */
+  private moves = 0;
 
   /**
    * Announce the branches that moved since the last look without going through moveBranch: a
@@ -97,19 +102,22 @@ export class SandboxRepo {
    * nothing moved: the branch list is answered from the read cache until a ref file changes.
    */
   async notice(): Promise<BranchMoved[]> {
+    const moves = this.moves;
     const now = await this.git.branches();
+    // A move made here while the list was read is newer than the list: look again next time.
+    if (moves !== this.moves) return [];
     const seen = this.seen;
     this.seen = new Map(now);
     if (!seen) return [];
-    const moves: BranchMoved[] = [];
+    const found: BranchMoved[] = [];
     for (const [branch, to] of now) {
       const from = seen.get(branch);
       if (from === to) continue;
       const e: BranchMoved = { url: this.url, branch, ...(from ? { from } : {}), to };
-      moves.push(e);
+      found.push(e);
       this.host.emit('branch-moved', e);
     }
-    return moves;
+    return found;
   }
 }
 

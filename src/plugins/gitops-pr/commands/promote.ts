@@ -133,7 +133,6 @@ export function promoteCommands(argo: ArgoService, flow: GitOpsWorkflow, cfg: En
       examples: [
         'gitops promote flash-api --from staging --to prod',
         'gitops promote flash-api-staging --to prod',
-        'gitops promote flash-api --from staging --to prod --what all',
       ],
       permission: 'gitops.propose',
       effect: 'write',

@@ -216,7 +216,9 @@ export async function planPin(
   });
   for (const l of out.changed)
     if (l.path.endsWith(allowKey)) set.changed(where.path, `annotation ${allowKey}`, l.before, l.after);
-  set.changed(where.path, `Image Updater pinned to ${wish.tag} (${pinKey})`, earlier?.tag, `by ${pin.by}`);
+  set.note(
+    `${where.path}: Image Updater pinned to ${wish.tag} by ${pin.by}${earlier?.tag ? ` (was ${earlier.tag})` : ''}, recorded in ${pinKey}`,
+  );
 }
 
 /**
