@@ -46,8 +46,10 @@ describe('what a follow-up waits for after a change to the Application manifest'
       path: 'deploy',
       kustomize: { images: ['ghcr.io/acme/api:1.5.0'] },
     });
+    // …and the image it replaces: the way back sets it again (no commit of the app's own repository to revert).
     expect(awaitedImage(git, image, target(git, 'https://github.com/acme/infra'))).toEqual({
       awaitImage: 'ghcr.io/acme/api:1.4.2',
+      previousImage: 'ghcr.io/acme/api:1.5.0',
     });
     const chart = app({
       repoURL: 'https://charts.acme.dev',
@@ -62,6 +64,7 @@ describe('what a follow-up waits for after a change to the Application manifest'
     });
     expect(awaitedImage(chart, image, target(chart, 'https://github.com/acme/infra'))).toEqual({
       awaitImage: 'ghcr.io/acme/api:1.4.2',
+      previousImage: 'ghcr.io/acme/api:1.5.0',
     });
     expect(
       awaitedImage(chart, { kind: 'unpin' }, { ...target(chart, 'x'), about: { alias: 'api' } }),

@@ -131,12 +131,20 @@ export async function planOnApplicationManifest(
  * revision cannot say so: the manifest is in another repository than the app's source, or the app
  * installs a chart (its revision is the chart's version).
  */
-export function awaitedImage(r: ResolvedApp, intent: Intent, t: ApplicationTarget): { awaitImage?: string } {
+export function awaitedImage(
+  r: ResolvedApp,
+  intent: Intent,
+  t: ApplicationTarget,
+): { awaitImage?: string; previousImage?: string } {
   if (intent.kind !== 'image' || !('image' in t.about)) return {};
   const own = r.app.spec.source ?? r.app.spec.sources?.find((s) => !s.chart);
   if (own && !own.chart && sameRepo(own.repoURL, t.repoURL)) return {};
   const running = parseImage(t.about.image.image);
-  return { awaitImage: formatImage(applyWish(running, parseWish(intent.image))) };
+  // The way back, too: a revert of the app's own repository would not touch this change.
+  return {
+    awaitImage: formatImage(applyWish(running, parseWish(intent.image))),
+    previousImage: t.about.image.image,
+  };
 }
 
 /** Two spellings of one Git repository compare equal (scheme, `.git`, case of the host). */

@@ -89,6 +89,8 @@ export interface Change {
   approvalId?: string;
   /** The image the app runs once the change is live, when its own revision cannot tell (FollowUp.image). */
   awaitImage?: string;
+  /** With awaitImage: the image it ran before, which a way back sets again (the change is in another repository). */
+  previousImage?: string;
   /** The app's environment (plugins.gitops.environments), which approval policies may name. */
   environment?: string;
 }
@@ -478,7 +480,15 @@ export class ChangeService {
     pr: PullRequest,
     fields: Pick<
       Change,
-      'repoURL' | 'base' | 'title' | 'branch' | 'headSha' | 'summary' | 'diff' | 'awaitImage'
+      | 'repoURL'
+      | 'base'
+      | 'title'
+      | 'branch'
+      | 'headSha'
+      | 'summary'
+      | 'diff'
+      | 'awaitImage'
+      | 'previousImage'
     >,
   ): Promise<{ change: Change; existing: boolean; late?: boolean }> {
     const change = this.changeOf(opts, pr, fields);
@@ -501,7 +511,18 @@ export class ChangeService {
   private changeOf(
     opts: Parameters<ChangeService['propose']>[0],
     pr: PullRequest,
-    o: Pick<Change, 'repoURL' | 'base' | 'title' | 'branch' | 'headSha' | 'summary' | 'diff' | 'awaitImage'>,
+    o: Pick<
+      Change,
+      | 'repoURL'
+      | 'base'
+      | 'title'
+      | 'branch'
+      | 'headSha'
+      | 'summary'
+      | 'diff'
+      | 'awaitImage'
+      | 'previousImage'
+    >,
   ): Change {
     const { r, intent, actor } = opts;
     const name = r.app.metadata.name;

@@ -103,10 +103,13 @@ export const gitopsPlugin = definePlugin({
         revertButton: async (f) => {
           const change = f.changeId ? await changes.get(f.changeId) : undefined;
           if (!change?.mergeSha) return undefined;
+          // A change made in the app of apps' repository is taken back by setting the image it
+          // replaced (pinned again): the app's own repository has no such commit to revert.
+          const back = change.previousImage ? { image: change.previousImage } : { commit: change.mergeSha };
           return deps.actions.create(
             {
               kind: REVERT_ACTION,
-              params: { app: change.app, instance: change.instance, commit: change.mergeSha },
+              params: { app: change.app, instance: change.instance, ...back },
               scope: { app: change.app, project: change.project },
             },
             {

@@ -26,6 +26,7 @@ import type { Conversation, Message, MessageRef } from '../../core/message/model
 import type { AuditLog } from '../../core/store/types.ts';
 import type { ArgoService, ResolvedApp } from '../argocd/index.ts';
 import { trackedBranch, type Change, type ChangeService } from './changes.ts';
+import { parentOf } from './edit/application-manifest.ts';
 import type { FollowUp, FollowUpOutcome, FollowUps } from './followup.ts';
 import { HeadMovedError } from './hosts/errors.ts';
 import type { Intent } from './intents.ts';
@@ -169,12 +170,23 @@ export class GitOpsWorkflow {
   async openPullRequestFor(
     r: ResolvedApp,
   ): Promise<{ number: number; url: string; title: string } | undefined> {
-    const { repoURL } = trackedBranch(r);
-    const host = this.changes.host(repoURL);
     const mine = new RegExp(`^deckhand/[a-z-]+/${escapeRe(r.app.metadata.name)}-[0-9a-f]{7}$`);
-    const open = await host.listPullRequests(repoURL, { state: 'open', headPrefix: 'deckhand/' });
-    const pr = open.find((p) => mine.test(p.headBranch));
-    return pr ? { number: pr.number, url: pr.url, title: pr.title } : undefined;
+    const find = async (repoURL: string) => {
+      const open = await this.changes
+        .host(repoURL)
+        .listPullRequests(repoURL, { state: 'open', headPrefix: 'deckhand/' });
+      const pr = open.find((p) => mine.test(p.headBranch));
+      return pr ? { number: pr.number, url: pr.url, title: pr.title } : undefined;
+    };
+    const own = trackedBranch(r).repoURL;
+    const found = await find(own);
+    if (found) return found;
+    // Changes to the Application itself (its image, a pin) go to its app of apps' repository.
+    const locator = parentOf(r.app);
+    const parent = locator ? await r.client.get(locator).catch(() => undefined) : undefined;
+    if (!locator || !parent) return undefined;
+    const theirs = trackedBranch({ ...r, app: parent, ref: locator.name }).repoURL;
+    return theirs === own ? undefined : find(theirs).catch(() => undefined);
   }
 
   /**
