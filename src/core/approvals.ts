@@ -128,6 +128,11 @@ export class ApprovalService {
     this.cfg = cfg;
   }
 
+  /** Every environment a policy names: each must be one the environments' owner knows. */
+  environmentsNamed(): string[] {
+    return [...new Set(this.cfg.policies.flatMap((p) => p.environments ?? []))];
+  }
+
   /** The first policy every selector of which matches (a selector left out matches anything). */
   policyFor(app: string, project?: string, environment?: string): Policy {
     const within = (globs: string[] | undefined, v: string | undefined) =>

@@ -206,3 +206,29 @@ describe('an environment that merges without approval (dev)', () => {
     });
   });
 });
+
+describe('configuration', () => {
+  it('turns gitops off at start, saying why, for an approval policy of an environment not in the order', async () => {
+    const bad = await startSandboxBot({
+      overrides: (cfg) => {
+        cfg.approvals = ApprovalsConfigSchema.parse({
+          policies: [{ environments: ['production'], required: 2 }],
+        });
+      },
+    });
+    try {
+      expect(bad.bot.host.failed).toEqual([
+        {
+          id: 'gitops',
+          reason: expect.stringContaining(
+            'environments production are not in plugins.gitops.environments.order (dev, staging, prod)',
+          ),
+        },
+      ]);
+      // Nothing that writes through Git is there to take the weaker policy.
+      expect((await bad.exec('/gitops promote flash-api --from staging --to prod', 'alice')).ok).toBe(false);
+    } finally {
+      await bad.stop();
+    }
+  });
+});

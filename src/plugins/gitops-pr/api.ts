@@ -35,7 +35,9 @@ export const IntentSchema = z.discriminatedUnion('kind', [
     from: z.string().min(1),
     images: z.array(z.string().min(1)),
     keys: z
-      .array(z.object({ file: z.string().min(1), key: z.string().min(1), value: z.unknown() }))
+      .array(
+        z.object({ file: z.string().min(1), key: z.string().min(1), text: z.string(), value: z.unknown() }),
+      )
       .optional(),
     ...pointed,
   }),

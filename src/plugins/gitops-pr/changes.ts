@@ -91,6 +91,8 @@ export interface Change {
   awaitImage?: string;
   /** With awaitImage: the image it ran before, which a way back sets again (the change is in another repository). */
   previousImage?: string;
+  /** The paths the change edits, when this process opened it (not for one found open). */
+  files?: string[];
   /** The app's environment (plugins.gitops.environments), which approval policies may name. */
   environment?: string;
 }
@@ -443,6 +445,7 @@ export class ChangeService {
       }
       return await this.record(opts, pr, {
         repoURL,
+        files: plan.changes.map((c) => c.path),
         ...(target ? awaitedImage(r, intent, target) : {}),
         base: base.name,
         title,
@@ -489,6 +492,7 @@ export class ChangeService {
       | 'diff'
       | 'awaitImage'
       | 'previousImage'
+      | 'files'
     >,
   ): Promise<{ change: Change; existing: boolean; late?: boolean }> {
     const change = this.changeOf(opts, pr, fields);
@@ -522,6 +526,7 @@ export class ChangeService {
       | 'diff'
       | 'awaitImage'
       | 'previousImage'
+      | 'files'
     >,
   ): Change {
     const { r, intent, actor } = opts;
@@ -714,22 +719,22 @@ export class ChangeService {
     signal?: AbortSignal,
   ): Promise<Plan | undefined> {
     const srcPath = (r.app.spec.source ?? r.app.spec.sources?.[0])?.path ?? '';
+    const back: string[] = [];
     for (const i of r.view.images ?? []) {
       if (i.origin !== 'image-updater' || !i.detail?.startsWith('written to Git')) continue;
       const running = parseImage(i.image);
       const tag = await tagAt(r, then, paths, srcPath, running.repo);
-      if (!tag || tag === running.tag) continue;
-      const image = `${running.repo}:${tag}`;
-      return pinBeside(
-        r,
-        { kind: 'image', image },
-        at,
-        { by: asked?.by ?? 'deckhand', reason: asked?.reason ?? `roll back to ${tag}` },
-        this.clock.now(),
-        signal,
-      );
+      if (tag && tag !== running.tag) back.push(`${running.repo}:${tag}`);
     }
-    return undefined;
+    const [image, ...more] = back;
+    if (!image) return undefined;
+    const by = { by: asked?.by ?? 'deckhand', reason: asked?.reason ?? `roll back to ${image}` };
+    const pinned = await pinBeside(r, { kind: 'image', image }, at, by, this.clock.now(), signal);
+    // The pin goes through the same check as a bump's: it may write only that image's pin.
+    if (pinned?.changes.length) checkScope({ kind: 'image', image }, pinned, r.ref);
+    if (!more.length) return pinned;
+    const unpinned = `Not pinned for Image Updater: ${more.join(', ')} (one pin per pull request; pin each with gitops bump ${r.ref} <image>).`;
+    return { changes: pinned?.changes ?? [], summary: [...(pinned?.summary ?? []), unpinned] };
   }
 
   /** The commit a revert takes back: the one named, a merged pull request's, or the app's last change. */

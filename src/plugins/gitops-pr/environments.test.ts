@@ -46,6 +46,10 @@ describe('environments', () => {
       family: 'shop',
     });
     expect(placeApp(cfg, 'a', helm('shop', 'values-qa.yaml'))).toBeUndefined();
+    // Signs that disagree place the app nowhere: a prod app is never taken for dev.
+    expect(placeApp(cfg, 'a', helm('shop-prod', 'values-dev.yaml'))).toBeUndefined();
+    const labelled = { ...app('api-prod', 'api', { 'team.io/env': 'production' }) };
+    expect(placeApp({ ...cfg, label: 'team.io/env' }, 'a', labelled)).toBeUndefined();
   });
 
   it('groups a family by environment, across instances', () => {

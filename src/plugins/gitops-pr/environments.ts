@@ -25,21 +25,25 @@ export interface EnvApp {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** An app's environment and family, or undefined when it names no environment of `order`. */
+/**
+ * An app's environment and family, or undefined when it names no environment of `order` — or
+ * names two: each sign (the label, an overlays/<env> path, values-<env> files, an -<env> name)
+ * must agree, since an environment decides who approves and what merges unapproved. A configured
+ * label that names no known environment places the app nowhere rather than guessing past it.
+ */
 export function placeApp(cfg: EnvironmentsConfig, instance: string, app: Application): EnvApp | undefined {
   const view = readApplication(app);
   const envs = cfg.order;
   const labelled = cfg.label ? view.labels[cfg.label] : undefined;
+  if (labelled !== undefined && !envs.includes(labelled)) return undefined;
   const path = view.sources.find((s) => s.path)?.path ?? '';
   const overlay = new RegExp(`(^|/)overlays/(${envs.map(escape).join('|')})(/|$)`).exec(path)?.[2];
   const suffix = new RegExp(`-(${envs.map(escape).join('|')})$`).exec(view.name)?.[1];
   const valuesRe = new RegExp(`(^|/)values-(${envs.map(escape).join('|')})\\.ya?ml$`);
-  const values = view.sources
-    .flatMap((s) => s.valueFiles)
-    .map((f) => valuesRe.exec(f)?.[2])
-    .find(Boolean);
-  const env = [labelled, overlay, values, suffix].find((e): e is string => !!e && envs.includes(e));
-  if (!env) return undefined;
+  const values = view.sources.flatMap((s) => s.valueFiles).flatMap((f) => valuesRe.exec(f)?.[2] ?? []);
+  const signs = new Set([labelled, overlay, ...values, suffix].filter((e): e is string => !!e));
+  if (signs.size !== 1) return undefined;
+  const env = [...signs][0] as string;
   const family = view.name.endsWith(`-${env}`)
     ? view.name.slice(0, -env.length - 1)
     : overlay === env

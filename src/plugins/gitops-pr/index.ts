@@ -20,6 +20,7 @@ import {
 } from '../../core/tokens.ts';
 import { ArgoToken } from '../argocd/index.ts';
 import { RegistryToken } from '../registry/api.ts';
+import { ConfigError } from '../../core/config/load.ts';
 import { REVERT_ACTION, RevertParamsSchema } from './api.ts';
 import { ChangeService } from './changes.ts';
 import { changeCommands } from './commands/changes.ts';
@@ -67,6 +68,15 @@ export const gitopsPlugin = definePlugin({
   optionalDeps: { registry: RegistryToken },
   provides: [GitOpsToken],
   init({ config, deps, commands, actions, provide, onServe, onClose }) {
+    // A policy for an environment that never matches would leave its changes to a weaker policy.
+    const unknown = deps.approvals.environmentsNamed().filter((e) => !config.environments.order.includes(e));
+    if (unknown.length)
+      throw new ConfigError([
+        {
+          path: ['approvals', 'policies'],
+          message: `environments ${unknown.join(', ')} are not in plugins.gitops.environments.order (${config.environments.order.join(', ')})`,
+        },
+      ]);
     // Every word deckhand writes to Git leaves through the one redaction step.
     const hosts = createHosts(config.hosts).map((h) => redactingHost(h, deps.redactor));
     // A Git host deckhand writes to is one whose web links it can make (a self-hosted GitLab or

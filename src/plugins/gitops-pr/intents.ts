@@ -34,6 +34,9 @@ export type ChangeIntent = Pointed &
 export interface PromotedKey {
   file: string;
   key: string;
+  /** The value as the source's file writes it (every line moved so that its key is at column 0). */
+  text: string;
+  /** What it reads as: the check that the target ends up with exactly this. */
   value: unknown;
 }
 

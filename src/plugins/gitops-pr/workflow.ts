@@ -27,6 +27,7 @@ import type { AuditLog } from '../../core/store/types.ts';
 import type { ArgoService, ResolvedApp } from '../argocd/index.ts';
 import { trackedBranch, type Change, type ChangeService } from './changes.ts';
 import { parentOf } from './edit/application-manifest.ts';
+import { sharedFiles } from './owned-alone.ts';
 import type { FollowUp, FollowUpOutcome, FollowUps } from './followup.ts';
 import { HeadMovedError } from './hosts/errors.ts';
 import type { Intent } from './intents.ts';
@@ -333,7 +334,16 @@ export class GitOpsWorkflow {
       detail: { pr: change.pr, intent, rule: opts.rule },
     });
     const env = change.environment;
-    if (!existing && !late && env && this.autoMerge.includes(env) && !signal?.aborted) {
+    const unshared =
+      !existing && !late && env && this.autoMerge.includes(env) && !signal?.aborted
+        ? await this.sharedFiles(r, change)
+        : undefined;
+    if (unshared?.length)
+      await t.say({
+        text: `Not merged without an approval although ${env} takes changes so: ${unshared.join('; ')}.`,
+        tone: 'info',
+      });
+    if (env && unshared?.length === 0) {
       const { sha } = await this.mergeAtOnce(t, change, {
         allowedBy: `the policy of ${env} (plugins.gitops.environments.autoMerge)`,
         decidedBy: `${env} merges deckhand's changes without an approval; asked by ${t.actor.id}`,
@@ -355,6 +365,18 @@ export class GitOpsWorkflow {
       });
     await this.postCard(t, change, req?.id);
     return undefined;
+  }
+
+  /** Why a change's files are not its app's alone (empty when they are; see owned-alone.ts). */
+  private async sharedFiles(r: ResolvedApp, change: Change): Promise<string[]> {
+    if (!change.files?.length) return ['deckhand does not know which files it changes'];
+    const { apps } = await this.argo.list();
+    return sharedFiles(
+      r.app,
+      change.repoURL,
+      change.files,
+      apps.map((a) => a.app),
+    );
   }
 
   /** What to say instead of a new card when the proposal's approval still stands. */

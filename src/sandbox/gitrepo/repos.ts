@@ -76,24 +76,28 @@ export class SandboxRepo {
 
   /** Move a branch with compare-and-swap, announcing the move. */
   async moveBranch(branch: string, to: string, expected?: string | null): Promise<boolean> {
-    const before = (await this.git.branches()).get(branch);
-    const ok = await this.git.updateRef(
-      `refs/heads/${branch}`,
-      to,
-      expected === undefined ? (before ?? undefined) : expected,
-    );
-    if (ok) {
+    this.moving++;
+    try {
+      const before = (await this.git.branches()).get(branch);
+      const ok = await this.git.updateRef(
+        `refs/heads/${branch}`,
+        to,
+        expected === undefined ? (before ?? undefined) : expected,
+      );
+      if (ok) this.seen?.set(branch, to);
+      if (ok && before !== to)
+        this.host.emit('branch-moved', { url: this.url, branch, from: before, to } satisfies BranchMoved);
+      return ok;
+    } finally {
+      this.moving--;
       this.moves++;
-      this.seen?.set(branch, to);
     }
-    if (ok && before !== to)
-      this.host.emit('branch-moved', { url: this.url, branch, from: before, to } satisfies BranchMoved);
-    return ok;
   }
 
   /** Branch heads as last announced; undefined until the first look (nothing to compare with). */
   private seen?: Map<string, string>;
-  /** Moves made here, so that a look that overlapped one is not taken as the truth. */
+  /** Moves made here (under way, and done), so that a look that overlapped one is not taken as the truth. */
+  private moving = 0;
   private moves = 0;
 
   /**
@@ -102,10 +106,11 @@ export class SandboxRepo {
    * nothing moved: the branch list is answered from the read cache until a ref file changes.
    */
   async notice(): Promise<BranchMoved[]> {
+    if (this.moving) return [];
     const moves = this.moves;
     const now = await this.git.branches();
-    // A move made here while the list was read is newer than the list: look again next time.
-    if (moves !== this.moves) return [];
+    // A move made here while the list was read announces itself: look again next time.
+    if (this.moving || moves !== this.moves) return [];
     const seen = this.seen;
     this.seen = new Map(now);
     if (!seen) return [];
@@ -115,7 +120,12 @@ export class SandboxRepo {
       if (from === to) continue;
       const e: BranchMoved = { url: this.url, branch, ...(from ? { from } : {}), to };
       found.push(e);
-      this.host.emit('branch-moved', e);
+      // A listener that throws must not keep the other moves from being heard.
+      try {
+        this.host.emit('branch-moved', e);
+      } catch {
+        /* the listener's own failure */
+      }
     }
     return found;
   }
@@ -146,7 +156,14 @@ export class GitRepos extends EventEmitter {
       if (running) return;
       running = true;
       try {
-        for (const r of this.all()) await r.notice().catch(onError);
+        for (const r of this.all())
+          await r.notice().catch((err: unknown) => {
+            try {
+              onError(err);
+            } catch {
+              /* a failing reporter must not end the watch */
+            }
+          });
       } finally {
         running = false;
       }

@@ -51,7 +51,8 @@ function helmImageThen(
 ): string | undefined {
   const value = params.find((p) => p.name === name)?.value;
   if (!value) return undefined;
-  if (/(^|\.)(tag|version)$/i.test(name)) return `${repo}:${value}`;
+  if (/(^|\.)(tag|version)$/i.test(name))
+    return /^sha256:/.test(value) ? `${repo}@${value}` : `${repo}:${value}`;
   return parseImage(value).tag || parseImage(value).digest ? value : undefined;
 }
 
@@ -115,7 +116,8 @@ export const rollbackCommand = (argo: ArgoService, actions: ActionService, opts:
           data: { image, historyId: target.id },
         };
       }
-      const pinned = writtenToGit(r.view);
+      // (without gitops to open the pull request, Argo CD's rollback is what there is)
+      const pinned = writtenToGit(r.view) && !!actions.handler(REVERT_ACTION);
       if (r.view.autoSync.enabled || pinned) {
         // Argo CD refuses a rollback while auto-sync is on, and it would be undone from Git anyway;
         // Image Updater's next commit would undo it as well.

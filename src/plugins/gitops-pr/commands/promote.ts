@@ -12,12 +12,11 @@ import { ConflictError, InputError, NotFoundError } from '../../../core/errors.t
 import { canonicalRepo, formatImage, parseImage } from '../../../core/image-ref.ts';
 import type { ArgoService } from '../../argocd/index.ts';
 import { compareTags } from '../../registry/api.ts';
-import { parseDocument } from 'yaml';
 import { globMatch } from '../../../core/glob.ts';
 import type { ResolvedApp } from '../../argocd/index.ts';
 import type { GitOpsConfig } from '../config.ts';
 import { join } from '../edit/edit-set.ts';
-import { keyPath } from '../edit/promotion.ts';
+import { readKey } from '../edit/promotion.ts';
 import { familyOf, type EnvApp, type EnvironmentsConfig } from '../environments.ts';
 import type { ChangeIntent, PromotedKey } from '../intents.ts';
 import type { GitOpsWorkflow } from '../workflow.ts';
@@ -179,7 +178,7 @@ function keySpecs(cfg: EnvironmentsSettings, family: string, asked?: string): st
 
 /** A file of an environment's app, by a spec's file part ({env} is the environment). */
 function fileOf(e: EnvApp, file: string): string {
-  const base = e.view.sources[0]?.path ?? '';
+  const base = join(e.view.sources[0]?.path ?? '', '') ?? '';
   const path = join(base, file.replaceAll('{env}', e.env));
   if (path === undefined || (base && !path.startsWith(`${base}/`)))
     throw new InputError(`${file} is outside ${e.view.name}'s path (${base || '/'}).`);
@@ -208,17 +207,21 @@ async function keysToCopy(
       throw new NotFoundError(
         `${source.e.view.name} has no ${from} at ${short(revision)}, so there is no ${key} to copy.`,
       );
-    let value: unknown = parseDocument(text).toJS() as unknown;
-    for (const part of keyPath(key))
-      value =
-        value && typeof value === 'object' && !Array.isArray(value)
-          ? (value as Record<string, unknown>)[part]
-          : undefined;
-    if (value === undefined || value === null)
+    const found = readKey(from, text, key);
+    if (!found)
       throw new NotFoundError(
         `${from} sets no ${key} in ${source.e.env} (at ${short(revision)}); there is nothing to copy.`,
       );
-    out.push({ file: fileOf(target, file), key, value });
+    const into = fileOf(target, file);
+    // One file both environments read would be set back to what the source deployed: not a promotion.
+    if (into === from)
+      throw new InputError(
+        `${from} is the same file for ${source.e.env} and ${target.env}; there is nothing to promote in it.`,
+        {
+          hint: 'Name each environment’s own file, like values-{env}.yaml:config.flags.',
+        },
+      );
+    out.push({ file: into, key, ...found });
   }
   return out;
 }
@@ -231,6 +234,8 @@ async function promote(
 ) {
   const { args, signal } = ctx;
   const what: What = args.what ?? (args.keys ? 'all' : 'images');
+  if (what === 'images' && args.keys !== undefined)
+    throw new InputError('--keys names config keys to copy: use it with --what config or --what all.');
   for (const env of [args.from, args.to])
     if (env && !cfg.order.includes(env))
       throw new InputError(`${env} is not an environment deckhand knows (${cfg.order.join(', ')}).`, {
@@ -263,6 +268,20 @@ async function promote(
           const t = imagesOf(target).find((x) => canonicalRepo(x.repo) === canonicalRepo(img.repo));
           return t && (t.tag !== img.tag || t.digest !== img.digest) ? [{ from: t, to: img }] : [];
         });
+  // An image the Application sets, or Image Updater writes, is not the files' to decide: a
+  // promotion there would not take effect, or be written over by the automation.
+  const elsewhere = changes
+    .map((c) =>
+      target.view.images.find((i) => canonicalRepo(parseImage(i.image).repo) === canonicalRepo(c.to.repo)),
+    )
+    .find((i) => i && i.origin !== 'git');
+  if (elsewhere)
+    throw new ConflictError(
+      `${target.view.name}'s ${parseImage(elsewhere.image).repo} is ${elsewhere.origin === 'override' ? 'set by its Application' : 'managed by Image Updater'} (${elsewhere.detail ?? elsewhere.origin}); a promotion of its files would not hold.`,
+      {
+        hint: `Use gitops bump ${target.view.name} <tag>: it changes the image where it is set and pins it for Image Updater.`,
+      },
+    );
   const back = changes.find((c) => c.from.tag && c.to.tag && compareTags(c.to.tag, c.from.tag) < 0);
   if (back)
     throw new ConflictError(
@@ -278,15 +297,12 @@ async function promote(
     };
   const r = await argo.resolve(`${target.view.name}@${target.instance}`, { signal });
   ctx.authorize('gitops.propose', { app: r.app.metadata.name, project: r.app.spec.project });
-  const keys = specs.length
-    ? await keysToCopy(
-        flow,
-        { e: source, r: await argo.resolve(`${source.view.name}@${source.instance}`, { signal }) },
-        target,
-        specs,
-        signal,
-      )
-    : [];
+  const from = specs.length
+    ? await argo.resolve(`${source.view.name}@${source.instance}`, { signal })
+    : undefined;
+  // The source's files are read and their values said in chat and in the pull request.
+  if (from) ctx.authorize('gitops.read', { app: from.app.metadata.name, project: from.app.spec.project });
+  const keys = from ? await keysToCopy(flow, { e: source, r: from }, target, specs, signal) : [];
   const said = [
     ...changes.map((c) => `${formatImage(c.to)} (now ${c.from.tag ?? c.from.digest})`),
     ...keys.map((k) => `${k.key} from ${k.file.split('/').pop()}`),

@@ -195,3 +195,32 @@ describe('--path for Helm apps', () => {
     ).rejects.toThrow(/values-qa.yaml is not one of orders-prod's values files/);
   });
 });
+
+describe('a chart with its registry kept apart, and several images', () => {
+  const files = {
+    'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+    'charts/web/values.yaml': [
+      'image:',
+      '  registry: ghcr.io',
+      '  repository: acme/web',
+      '  tag: 1.0.0',
+      'migrations:',
+      '  image: ghcr.io/acme/web:1.0.0',
+      'sidecar:',
+      '  image:',
+      '    repository: ghcr.io/acme/proxy',
+      '    tag: 0.3.0',
+      '',
+    ].join('\n'),
+  };
+  const web = app('web', git('charts/web', { helm: { valueFiles: ['values.yaml'] } }));
+
+  it("bumps the one key that names the repository, and leaves a split registry's repository alone", async () => {
+    const plan = createPlanner();
+    const proxy = await plan(web, memoryTree(files), { kind: 'image', image: 'ghcr.io/acme/proxy:0.4.0' });
+    expect(changesOf(proxy, 'charts/web/values.yaml')).toEqual(['-10     tag: 0.3.0', '+10     tag: 0.4.0']);
+    // Two keys name ghcr.io/acme/web: the usual `image` key is the one, its repository unchanged.
+    const own = await plan(web, memoryTree(files), { kind: 'image', image: 'ghcr.io/acme/web:2.0.0' });
+    expect(changesOf(own, 'charts/web/values.yaml')).toEqual(['-4   tag: 1.0.0', '+4   tag: 2.0.0']);
+  });
+});

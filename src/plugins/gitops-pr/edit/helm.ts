@@ -68,9 +68,16 @@ function imageKeyOf(values: Values, repo: string): string | undefined {
       found.add(at.join('.'));
     if (!v || typeof v !== 'object' || Array.isArray(v)) return;
     const o = v as Record<string, unknown>;
-    if (typeof o.repository === 'string' && canonicalRepo(o.repository) === canonicalRepo(repo))
+    // A chart may split the registry off (`registry: ghcr.io` + `repository: acme/web`).
+    const named =
+      typeof o.repository === 'string'
+        ? typeof o.registry === 'string' && o.registry
+          ? `${o.registry}/${o.repository}`
+          : o.repository
+        : undefined;
+    if (named !== undefined && at.length && canonicalRepo(named) === canonicalRepo(repo))
       found.add(at.join('.'));
-    else for (const [k, x] of Object.entries(o)) walk(x, [...at, k]);
+    else if (named === undefined) for (const [k, x] of Object.entries(o)) walk(x, [...at, k]);
   };
   for (const v of values) {
     const doc = v.file.docs[0];
@@ -208,7 +215,14 @@ export async function planHelm(
       const key = byRepo ?? keys.image ?? present('image') ?? 'image';
       const now = effective(values, key)?.value;
       if (typeof now === 'string') return set1(key, formatImage(applyWish(parseImage(now), wish)));
-      if (wish.repo) set1(`${key}.repository`, wish.repo);
+      // A registry kept apart names the same repository in two keys: only a different one is written.
+      const registry = effective(values, `${key}.registry`)?.value;
+      const repository = effective(values, `${key}.repository`)?.value;
+      const split =
+        typeof registry === 'string' && typeof repository === 'string'
+          ? canonicalRepo(`${registry}/${repository}`)
+          : undefined;
+      if (wish.repo && split !== canonicalRepo(wish.repo)) set1(`${key}.repository`, wish.repo);
       if (wish.tag) set1(keys.tag ?? `${key}.tag`, wish.tag);
       if (wish.digest) {
         if (!inferred.digest && !present(`${key}.digest`))

@@ -4,7 +4,7 @@
  * named keys copied whole into this app's files. Nothing else is written (guard/scope.ts checks).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { isMap, type YAMLMap } from 'yaml';
+import { isMap, type Pair, type YAMLMap } from 'yaml';
 import { InputError } from '../../../core/errors.ts';
 import type { ResolvedApp } from '../../argocd/index.ts';
 import { NoChangeError, type Plan, type Planner } from '../changes.ts';
@@ -12,7 +12,7 @@ import type { FileTree } from '../hosts/types.ts';
 import type { ChangeIntent, PromotedKey } from '../intents.ts';
 import { EditSet, normalize } from './edit-set.ts';
 import { resolveSource } from './source.ts';
-import { lookup, plain } from './yaml-edit.ts';
+import { lookup, plain, YamlFile, type Doc } from './yaml-edit.ts';
 import { emitFlow, type Value } from './yaml-text.ts';
 
 type Promotion = Extract<ChangeIntent, { kind: 'promote' }>;
@@ -25,19 +25,49 @@ function overlay(base: FileTree, edited: Map<string, string | null>): FileTree {
   };
 }
 
-/** `a.b.c` as keys; refused when a part is empty. */
+/** `a.b.c` as keys; refused when a part is empty or names what every object has. */
 export function keyPath(key: string): string[] {
   const parts = key.split('.');
-  if (parts.some((p) => p === ''))
+  if (parts.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype'))
     throw new InputError(`${key} is not a key deckhand can follow (dotted mapping keys, like config.flags).`);
   return parts;
 }
 
-/** A value YAML can hold as it came (no null: a promotion copies values, it does not remove keys). */
-function asValue(v: unknown, key: string): Value {
-  if (v === null || v === undefined)
-    throw new InputError(`${key} has no value to copy; deckhand copies values, it does not remove keys.`);
-  return v as Value;
+/** The pair a path of keys leads to in a one-document file, or undefined when a key is missing. */
+function pairAt(f: YamlFile, parts: string[]): { map: YAMLMap; pair: Pair; doc: Doc } | undefined {
+  if (f.docs.length !== 1)
+    throw new InputError(
+      `${f.path} holds ${f.docs.length} YAML documents; deckhand copies keys in one-document files.`,
+    );
+  const doc = f.docs[0] as Doc;
+  let node: unknown = doc.contents;
+  for (const [i, part] of parts.entries()) {
+    if (!isMap(node))
+      throw new InputError(`${f.path}: ${parts.slice(0, i).join('.') || 'the document'} is not a mapping.`);
+    const found = lookup(doc, node as YAMLMap, part);
+    if (!found) return undefined;
+    if (found.merged || found.shared)
+      throw new InputError(
+        `${f.path}: ${parts.slice(0, i + 1).join('.')} comes from a shared YAML anchor; deckhand does not copy it.`,
+      );
+    if (i === parts.length - 1) return { map: node as YAMLMap, pair: found.pair, doc };
+    node = found.value;
+  }
+  return undefined;
+}
+
+/** A key's value in a source file, as written and as read; undefined when the file does not set it. */
+export function readKey(
+  path: string,
+  text: string,
+  key: string,
+): { text: string; value: unknown } | undefined {
+  const f = new YamlFile(path, text);
+  const at = pairAt(f, keyPath(key));
+  if (!at) return undefined;
+  const value = plain(at.doc, at.pair.value);
+  if (value === null || value === undefined) return undefined;
+  return { text: f.valueText(at.pair), value };
 }
 
 export async function planPromotion(
@@ -83,7 +113,7 @@ export async function planPromotion(
   return { changes: changes.sort((a, b) => a.path.localeCompare(b.path)), summary };
 }
 
-/** Set `key` in the app's `file` to the promoted value (the keys on the way must be mappings). */
+/** Set `key` in the app's `file` to the promoted value, written as the source writes it. */
 async function copyKey(set: EditSet, appPath: string, k: PromotedKey): Promise<void> {
   const path = normalize(k.file);
   if (!path || !set.owns(path))
@@ -95,41 +125,35 @@ async function copyKey(set: EditSet, appPath: string, k: PromotedKey): Promise<v
     throw new InputError(
       `${path} does not exist in the target environment; deckhand copies keys into existing files.`,
     );
-  if (f.docs.length !== 1)
-    throw new InputError(
-      `${path} holds ${f.docs.length} YAML documents; deckhand copies keys in one-document files.`,
-    );
-  const doc = f.docs[0]!;
-  const value = asValue(k.value, k.key);
+  if (k.value === null || k.value === undefined)
+    throw new InputError(`${k.key} has no value to copy; deckhand copies values, it does not remove keys.`);
   const parts = keyPath(k.key);
-  let map: unknown = doc.contents;
-  for (const [i, part] of parts.entries()) {
-    if (!isMap(map)) throw new InputError(`${path}: ${parts.slice(0, i).join('.')} is not a mapping.`);
-    const found = lookup(doc, map as YAMLMap, part);
-    if (found && (found.merged || found.shared))
-      throw new InputError(
-        `${path}: ${parts.slice(0, i + 1).join('.')} comes from a shared YAML anchor; deckhand does not change it for one environment.`,
-      );
-    const last = i === parts.length - 1;
-    if (!found) {
-      // The rest of the path is new: written in one place, nested.
-      const rest = parts.slice(i + 1).reduceRight<Value>((v, p) => ({ [p]: v }), value);
-      f.addPairs(map as YAMLMap, { [part]: rest });
-      set.changed(path, k.key, undefined, emitFlow(value));
-      return;
-    }
-    if (last) {
-      const before = plain(doc, found.value);
-      if (isDeepStrictEqual(before, value)) return set.held(path, k.key, emitFlow(value));
-      f.replaceValue(found.pair, value);
-      set.changed(
-        path,
-        k.key,
-        before === null || before === undefined ? undefined : emitFlow(before as Value),
-        emitFlow(value),
-      );
-      return;
-    }
-    map = found.value;
+  const shown = shortValue(k.value);
+  const at = pairAt(f, parts);
+  if (at) {
+    const before = plain(at.doc, at.pair.value);
+    if (isDeepStrictEqual(before, k.value) && f.valueText(at.pair) === k.text)
+      return set.held(path, k.key, shown);
+    f.replaceValueText(at.map, at.pair, k.text);
+    set.changed(path, k.key, before === null || before === undefined ? undefined : shortValue(before), shown);
+    return;
   }
+  // The nearest mapping on the way that exists takes the rest of the path, nested, in one place.
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const parent = i === 0 ? undefined : pairAt(f, parts.slice(0, i));
+    const doc = f.docs[0] as Doc;
+    const map = i === 0 ? doc.contents : parent?.pair.value;
+    if (i > 0 && !parent) continue;
+    if (!isMap(map))
+      throw new InputError(`${path}: ${parts.slice(0, i).join('.') || 'the document'} is not a mapping.`);
+    f.addKeyText(map as YAMLMap, parts.slice(i), k.text);
+    set.changed(path, k.key, undefined, shown);
+    return;
+  }
+}
+
+/** A value said in one short line. */
+function shortValue(v: unknown): string {
+  const text = emitFlow(v as Value);
+  return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }

@@ -4,13 +4,13 @@
  * quoting, anchors, flow style, indentation and CRLF line ends stay exactly as they were and a
  * diff shows only the lines that had to change. Navigation follows aliases and `<<` merge keys.
  */
-import { isMap, isPair, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
 import type { Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { InputError } from '../../../core/errors.ts';
 import { assign } from './yaml-assign.ts';
 import type { AssignOptions, Leaf } from './yaml-assign.ts';
 import { isEmpty, type Doc } from './yaml-nav.ts';
-import { emitBlock, emitFlow, emitItems, formatKey, formatScalar, isValueMap } from './yaml-text.ts';
+import { emitBlock, emitFlow, emitItems, formatKey, formatScalar } from './yaml-text.ts';
 import type { IndentStyle, Value, ValueMap } from './yaml-text.ts';
 
 export type { Doc, Found } from './yaml-nav.ts';
@@ -18,6 +18,21 @@ export { deref, isEmpty, lookup, nodeAt, plain } from './yaml-nav.ts';
 export type { AssignOptions, Leaf } from './yaml-assign.ts';
 
 const rangeOf = (n: unknown): [number, number, number] => (n as { range: [number, number, number] }).range;
+
+/** Move every line but the first by `by` columns; refused when a line has too few spaces to move back. */
+function shiftLines(text: string, by: number, path: string): string {
+  const [head, ...rest] = text.split('\n');
+  const moved = rest.map((l) => {
+    if (l.trim() === '') return '';
+    if (by >= 0) return ' '.repeat(by) + l;
+    if (!l.startsWith(' '.repeat(-by)))
+      throw new InputError(
+        `${path}: a line of the value is indented less than its key; deckhand cannot move it.`,
+      );
+    return l.slice(-by);
+  });
+  return [head, ...moved].join('\n');
+}
 
 export class YamlFile {
   readonly path: string;
@@ -232,25 +247,61 @@ export class YamlFile {
       );
     this.splice(lineStart, this.afterLine(this.contentEnd(pair.value ?? pair.key)), '');
   }
-  /**
-   * Give a key another value, whole: a scalar in place (keeping its quoting), a mapping or list as
-   * a block in the file's style in place of what the key held. Only that key's lines change.
-   */
-  replaceValue(pair: Pair, value: Value): void {
+  /** Where a key's value is written: after its colon to the end of its last line (no line end). */
+  private valueSpan(pair: Pair): [number, number] {
+    const colon = this.text.indexOf(':', rangeOf(pair.key)[1]);
     const node = pair.value;
-    const collection = isValueMap(value) || Array.isArray(value);
-    if (!collection && isScalar(node) && !isEmpty(node)) return this.setScalar(node, value);
-    const keyEnd = rangeOf(pair.key)[1];
-    const colon = this.text.indexOf(':', keyEnd);
-    const end = isEmpty(node) ? (node ? rangeOf(node)[1] : colon + 1) : this.contentEnd(node);
-    const empty = collection && Object.keys(value).length === 0;
-    if (!collection || empty) return this.splice(colon + 1, end, ` ${emitFlow(value)}`);
-    const keyCol = this.col(rangeOf(pair.key)[0]);
-    const { step, seq } = this.style;
-    const lines = Array.isArray(value)
-      ? emitItems(value, keyCol + seq, keyCol + seq + 2, this.style)
-      : emitBlock(value as ValueMap, keyCol + step, this.style);
-    this.splice(colon + 1, end, this.eol + lines.join(this.eol));
+    let end = node && !isEmpty(node) ? this.contentEnd(node) : colon + 1;
+    while (end > colon + 1 && /[\r\n]/.test(this.text[end - 1] ?? '')) end--;
+    return [colon + 1, end];
+  }
+
+  /**
+   * A key's value exactly as written (quotes, comments, block scalars, every number as it was),
+   * its lines moved so that the key sits at column 0: what another file's key can be set to.
+   */
+  valueText(pair: Pair): string {
+    if (isAlias(pair.value) || (pair.value as { anchor?: string } | null)?.anchor)
+      throw new InputError(
+        `${this.path}: ${String(pair.key)} is shared through a YAML anchor; deckhand copies only values written out.`,
+      );
+    const [start, end] = this.valueSpan(pair);
+    return shiftLines(
+      this.text.slice(start, end).replace(/\r\n/g, '\n'),
+      -this.col(rangeOf(pair.key)[0]),
+      this.path,
+    );
+  }
+
+  /** Set a key's value to another file's, as valueText gave it; only that key's lines change. */
+  replaceValueText(map: YAMLMap, pair: Pair, text: string): void {
+    if (map.flow)
+      throw new InputError(
+        `${this.path}: ${String(pair.key)} is in a flow mapping ({…}); deckhand does not rewrite it.`,
+      );
+    if (isAlias(pair.value) || (pair.value as { anchor?: string } | null)?.anchor)
+      throw new InputError(
+        `${this.path}: ${String(pair.key)} is shared through a YAML anchor; deckhand does not change it for one environment.`,
+      );
+    const [start, end] = this.valueSpan(pair);
+    this.splice(
+      start,
+      end,
+      shiftLines(text, this.col(rangeOf(pair.key)[0]), this.path).replace(/\n/g, this.eol),
+    );
+  }
+
+  /** Add `keys` (nested, the last one set to valueText's text) at the end of a block mapping. */
+  addKeyText(map: YAMLMap, keys: string[], text: string): void {
+    const first = map.items[0];
+    if (map.flow || !first)
+      throw new InputError(`${this.path}: deckhand adds keys only to a block mapping that has some.`);
+    const col = this.col(rangeOf(first.key)[0]);
+    const { step } = this.style;
+    const lines = keys.map((k, i) => `${' '.repeat(col + i * step)}${formatKey(k)}:`);
+    const last = col + (keys.length - 1) * step;
+    lines[lines.length - 1] += shiftLines(text, last, this.path);
+    this.insertLines(this.afterLine(this.contentEnd(map)), lines.join('\n').split('\n'));
   }
 
   /** Set the leaves of `tree` under `map`; see assign(). */

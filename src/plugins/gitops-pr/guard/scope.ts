@@ -15,6 +15,7 @@ import type { Plan } from '../changes.ts';
 import { canonicalRepo } from '../../../core/image-ref.ts';
 import { IMAGE_UPDATER, pinPattern, PIN_PREFIX, readPin } from '../../argocd/index.ts';
 import { parseImage, parseWish, type ImageWish } from '../edit/image-ref.ts';
+import { readKey } from '../edit/promotion.ts';
 import { sameQuantity } from '../edit/quantity.ts';
 import { RESTART_ANNOTATION } from '../edit/workload-tree.ts';
 import type { ChangeIntent } from '../intents.ts';
@@ -41,8 +42,24 @@ function ruleFor(intent: ChangeIntent, changed: Changed[], file: string): Rule {
       // Each image as its own bump would allow it, and anything under a key copied into this file.
       const bumps = intent.images.map((image) => ruleFor({ kind: 'image', image }, changed, file));
       const under = (intent.keys ?? []).filter((k) => k.file === file).map((k) => k.key.split('.'));
+      // An image goes only where an image is written, and a whole reference stays on its repository.
+      const atImage = (c: Changed) => {
+        const path = c.leaf.keys.join('.');
+        return (
+          IMAGE_KEYS.has(c.leaf.keys.at(-1) ?? '') ||
+          /(^|\.)kustomize\.images$/.test(path) ||
+          /(^|\.)helm\.parameters\.value$/.test(path)
+        );
+      };
+      const sameRepo = ({ before, after }: Changed) => {
+        const whole = (v: string) => v.includes('/') || /:[^/]*$/.test(v) || v.includes('@');
+        if (!before || !after || !whole(before) || !whole(after)) return true;
+        const repo = (v: string) => canonicalRepo(parseImage(v.slice(v.indexOf('=') + 1)).repo);
+        return repo(before) === repo(after);
+      };
       return (c) =>
-        bumps.some((rule) => rule(c)) || under.some((path) => path.every((p, i) => c.leaf.keys[i] === p));
+        under.some((path) => path.every((p, i) => c.leaf.keys[i] === p)) ||
+        (atImage(c) && sameRepo(c) && bumps.some((rule) => rule(c)));
     }
     case 'replicas':
       return ({ leaf, after }) =>
@@ -187,15 +204,13 @@ function containerRule(intent: ChangeIntent, inScope: Changed[]): Rule {
   return (c) => !c.leaf.container || c.leaf.container.name === named || inNamed.has(local(c));
 }
 
-/** The mapping keys and scalar values inside a copied value. */
-function wordsOf(v: unknown, keys: Set<string>, values: Set<string>): void {
-  if (Array.isArray(v)) v.forEach((x) => wordsOf(x, keys, values));
-  else if (isRecord(v))
-    for (const [k, x] of Object.entries(v)) {
-      keys.add(k);
-      wordsOf(x, keys, values);
-    }
-  else if (v !== null && v !== undefined) values.add(String(v));
+/** A key's value as a file writes it, or nothing when it cannot be read there. */
+function readKeyOrNothing(path: string, text: string, key: string): string | undefined {
+  try {
+    return readKey(path, text, key)?.text;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A promotion writes each key's value exactly as the source environment has it. */
@@ -208,8 +223,8 @@ function checkCopiedValues(
     const c = plan.changes.find((x) => x.path === k.file);
     if (!c?.after) continue; // held: the file already says so
     let at: unknown = parse(c.after) as unknown;
-    for (const p of k.key.split('.')) at = isRecord(at) ? at[p] : undefined;
-    if (!isDeepStrictEqual(at, k.value))
+    for (const p of k.key.split('.')) at = isRecord(at) && Object.hasOwn(at, p) ? at[p] : undefined;
+    if (!isDeepStrictEqual(at, k.value) || readKeyOrNothing(c.path, c.after, k.key) !== k.text)
       throw new UnintendedEditError(
         `The change to ${what} would not write ${k.key} in ${k.file} as the source environment has it; deckhand does not open it.`,
         { hint: 'Nothing was pushed. This is a deckhand bug: please report it with the command you ran.' },
@@ -303,14 +318,20 @@ function straysIn(c: Plan['changes'][number], intent: ChangeIntent, created: Set
   const allowedValues = new Set(
     [...allowed].flatMap((x) => [x.before, x.after].filter((v): v is string => !!v)),
   );
-  // A copied value is rewritten whole (a flow list as a block): its keys and items may be on any line.
+  // A copied value is written as the source writes it: its own lines are explained by it.
+  const copied = new Set<string>();
   if (intent.kind === 'promote')
     for (const k of intent.keys ?? [])
       if (k.file === c.path) {
         k.key.split('.').forEach((p) => keys.add(p));
-        wordsOf(k.value, keys, allowedValues);
+        for (const l of k.text.split('\n')) copied.add(l.trim());
+        // …and the lines of the value it replaces go with it.
+        const was = c.before ? readKeyOrNothing(c.path, c.before, k.key) : undefined;
+        for (const l of was?.split('\n') ?? []) copied.add(l.trim());
       }
-  const lines = strayLines(c.before, c.after, keys, allowedValues, isNew).map((l) => `${c.path}: line ${l}`);
+  const lines = strayLines(c.before, c.after, keys, allowedValues, isNew)
+    .filter((l) => !copied.has(l.slice(1)) && !copied.has(l.slice(1).replace(/^[^:]*:\s?/, '')))
+    .map((l) => `${c.path}: line ${l}`);
   return [...strays, ...lines];
 }
 
