@@ -2,6 +2,7 @@
 import { builtinsPlugin } from '../core/builtins/index.ts';
 import { argocdPlugin } from './argocd/index.ts';
 import { k8sPlugin } from './k8s/index.ts';
+import { deliveryPlugin } from './delivery/index.ts';
 import { digestPlugin } from './digest/index.ts';
 import { gitopsPlugin } from './gitops-pr/index.ts';
 import { diagnosisPlugin } from './diagnosis/index.ts';
@@ -20,4 +21,5 @@ export const bundledPlugins: AnyPlugin[] = [
   incidentsPlugin as AnyPlugin,
   remediationPlugin as AnyPlugin,
   registryPlugin as AnyPlugin,
+  deliveryPlugin as AnyPlugin,
 ];

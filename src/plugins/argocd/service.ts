@@ -205,6 +205,13 @@ export class ArgoService {
     );
   }
 
+  /** A listed app as a resolved one, without asking Argo CD again (for readers of a list). */
+  resolvedFrom(instance: string, app: Application): ResolvedApp {
+    const entry = this.instances.get(instance);
+    if (!entry) throw new NotFoundError(`No Argo CD instance named ${instance}.`);
+    return this.resolved(instance, entry.client, app, true);
+  }
+
   private resolved(
     instance: string,
     client: ArgoInstanceClient,

@@ -306,6 +306,18 @@ export class ChangeService {
     window: { upTo: string; after?: string; before?: string },
     signal?: AbortSignal,
   ): Promise<CommitInfo | undefined> {
+    return (await this.commitsInWindow(r, window, signal))[0];
+  }
+
+  /**
+   * The commits on the app's own files in a window of revisions, newest first: reachable from
+   * `upTo`, not from `after`, committed no later than `before` (at most 50 per watched path).
+   */
+  async commitsInWindow(
+    r: ResolvedApp,
+    window: { upTo: string; after?: string; before?: string },
+    signal?: AbortSignal,
+  ): Promise<CommitInfo[]> {
     const { repoURL } = trackedBranch(r);
     const host = this.host(repoURL, signal);
     // The app's files as they were when it worked: at `upTo` they may be gone or unreadable (the
@@ -323,9 +335,10 @@ export class ChangeService {
     ]);
     const old = new Set(before.map((c) => c.sha));
     const limit = window.before ? Date.parse(window.before) : Infinity;
-    return inWindow
+    const unique = new Map(inWindow.map((c) => [c.sha, c]));
+    return [...unique.values()]
       .filter((c) => !old.has(c.sha) && !(Date.parse(c.date) > limit))
-      .sort((a, b) => Date.parse(b.date) - Date.parse(a.date))[0];
+      .sort((a, b) => Date.parse(b.date) - Date.parse(a.date));
   }
 
   /**

@@ -155,6 +155,24 @@ export class GitOpsWorkflow {
     return host.tree(repoURL, ref).then((t) => t.read(path));
   }
 
+  /** The commits a deployment of `to` brought after `from`, on the app's own files, newest first. */
+  commitsBrought(
+    r: ResolvedApp,
+    window: { from?: string; to: string },
+    signal?: AbortSignal,
+  ): Promise<{ sha: string; date: string }[]> {
+    return this.changes.commitsInWindow(
+      r,
+      { upTo: window.to, ...(window.from ? { after: window.from } : {}) },
+      signal,
+    );
+  }
+
+  /** Every change deckhand recorded (its merges and reverts say who brought a deployment). */
+  listChanges(): Promise<Change[]> {
+    return this.changes.list();
+  }
+
   /** The newest commit on the app's own files in a window of revisions (see ChangeService). */
   breakingCommit(
     r: ResolvedApp,

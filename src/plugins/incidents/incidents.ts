@@ -145,6 +145,11 @@ export class IncidentService {
     return (await this.docs.list()).map((d) => d.value).filter((i) => i.status === 'firing');
   }
 
+  /** Every incident kept, firing or resolved (what delivery metrics count time to restore from). */
+  async all(): Promise<Incident[]> {
+    return (await this.docs.list()).map((d) => d.value);
+  }
+
   get(key: string): Promise<Incident | undefined> {
     return this.docs.get(key);
   }

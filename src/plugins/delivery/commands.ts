@@ -1,0 +1,183 @@
+/**
+ * `/argo dora`: the four keys for an app, a project or everything deckhand can see, over a period,
+ * each with its DORA level and how it moved against the period before.
+ */
+import { z } from 'zod';
+import { defineCommand } from '../../core/commands/define.ts';
+import { InputError } from '../../core/errors.ts';
+import { globMatch } from '../../core/glob.ts';
+import { esc } from '../../core/message/markup.ts';
+import { duration } from '../../core/message/time.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { ArgoService } from '../argocd/index.ts';
+import type { DeliveryConfig } from './config.ts';
+import { fourKeys, type Band, type FourKeys } from './four-keys.ts';
+import type { Recorder } from './recorder.ts';
+
+const DAY = 86_400_000;
+const since = z
+  .string()
+  .regex(/^[1-9]\d{0,2}d$/, 'a number of days, like 30d')
+  .default('30d')
+  .describe('the period, counted back from now (7d, 30d, 90d)');
+
+const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;
+const level = (b: Band | undefined) => (b ? ` — ${b}` : '');
+
+/** Better, worse or the same as the period before, for a figure where `lower` is better or not. */
+function trend(now: number | undefined, before: number | undefined, lowerIsBetter: boolean): string {
+  if (now === undefined || before === undefined) return '';
+  if (now === before) return ' (as before)';
+  const better = lowerIsBetter ? now < before : now > before;
+  return better ? ' (better than the period before)' : ' (worse than the period before)';
+}
+
+export function doraCommand(argo: ArgoService, recorder: Recorder, clock: Clock, cfg: DeliveryConfig) {
+  return defineCommand({
+    name: 'argo dora',
+    summary:
+      'The four keys of delivery (deployment frequency, lead time, change failure rate, time to restore)',
+    args: z.object({
+      app: z.string().optional().describe('an app (name or glob); every app when left out'),
+      project: z.string().optional().describe('an Argo CD project (name or glob)'),
+      since,
+    }),
+    positional: ['app'],
+    examples: ['argo dora', 'argo dora naver-news --since 90d', 'argo dora --project flash-tickets'],
+    permission: 'argo.read',
+    progress: 'Counting deployments…',
+    async run({ args, signal, authorize }) {
+      const days = Number(args.since.slice(0, -1));
+      const { apps, failures: unread } = await argo.list({ signal });
+      const picked = apps.filter(
+        ({ app }) =>
+          (!args.app || globMatch(args.app, app.metadata.name)) &&
+          (!args.project || globMatch(args.project, app.spec.project)),
+      );
+      if (!picked.length)
+        throw new InputError(
+          `No app matches${args.app ? ` ${args.app}` : ''}${args.project ? ` in project ${args.project}` : ''}.`,
+        );
+      for (const { app } of picked)
+        authorize('argo.read', { app: app.metadata.name, project: app.spec.project });
+      const { deployments, incidents, gaps } = await recorder.gather(picked, signal);
+      const now = clock.now();
+      const window = { from: now - days * DAY, to: now };
+      const opts = { failureWindowMs: cfg.failureWindowHours * 3_600_000 };
+      const k = fourKeys(deployments, incidents, window, opts);
+      const before = fourKeys(
+        deployments,
+        incidents,
+        { from: window.from - days * DAY, to: window.from },
+        opts,
+      );
+      const scope = args.app ?? (args.project ? `project ${args.project}` : 'every app');
+      const notes = [
+        ...unread.map((f) => `Argo CD ${f.instance} could not be read: ${f.error.message}`),
+        ...gaps,
+        ...(k.running
+          ? [`${k.running} deployment${k.running === 1 ? '' : 's'} still running, not counted`]
+          : []),
+      ];
+      return {
+        text: `Delivery of ${scope} over ${days} days: ${summary(k)}`,
+        header: `Delivery: ${scope}, last ${days} days`,
+        blocks: [
+          {
+            type: 'fields',
+            fields: [
+              {
+                label: 'Deployment frequency',
+                value: `${round(k.perDay)}/day (${k.deployments} deployment${k.deployments === 1 ? '' : 's'})${level(k.bands.frequency)}${trend(k.perDay, before.deployments ? before.perDay : undefined, false)}`,
+              },
+              {
+                label: 'Lead time for changes',
+                value:
+                  k.leadTime.median === undefined
+                    ? 'no commits known'
+                    : `median ${duration(k.leadTime.median)}, p90 ${duration(k.leadTime.p90 as number)} (${k.leadTime.commits} commits)${level(k.bands.leadTime)}${trend(k.leadTime.median, before.leadTime.median, true)}`,
+              },
+              {
+                label: 'Change failure rate',
+                value:
+                  k.changeFailureRate.rate === undefined
+                    ? 'no deployments'
+                    : `${pct(k.changeFailureRate.rate)} (${k.changeFailureRate.failed} of ${k.changeFailureRate.of})${level(k.bands.changeFailureRate)}${trend(k.changeFailureRate.rate, before.changeFailureRate.rate, true)}`,
+              },
+              {
+                label: 'Time to restore',
+                value:
+                  k.timeToRestore.median === undefined
+                    ? k.timeToRestore.open
+                      ? `${k.timeToRestore.open} failure${k.timeToRestore.open === 1 ? '' : 's'} not restored yet`
+                      : 'no failures'
+                    : `median ${duration(k.timeToRestore.median)} (${k.timeToRestore.restored} restored${k.timeToRestore.open ? `, ${k.timeToRestore.open} open` : ''})${level(k.bands.timeToRestore)}${trend(k.timeToRestore.median, before.timeToRestore.median, true)}`,
+              },
+            ],
+          },
+          ...(k.failures.length
+            ? [
+                {
+                  type: 'text' as const,
+                  text:
+                    '**Failures**\n' +
+                    k.failures
+                      .map(
+                        (f) =>
+                          `• ${esc(f.app.split('/').pop() as string)} deployment ${f.deployment}: ${
+                            f.cause.kind === 'incident'
+                              ? `incident ${esc(f.cause.title)}`
+                              : `rolled back by deployment ${f.cause.by}`
+                          }${f.restoredAt !== undefined ? `, restored in ${duration(f.restoredAt - f.startedAt)}` : ', not restored yet'}`,
+                      )
+                      .join('\n'),
+                },
+              ]
+            : []),
+          ...(notes.length
+            ? [{ type: 'text' as const, text: notes.map((n) => `_${esc(n)}_`).join('\n') }]
+            : []),
+        ],
+        data: {
+          scope,
+          days,
+          keys: k,
+          previous: before,
+          notes,
+          // The deployments counted, newest first (the last 50): what the figures stand on.
+          deployments: deployments
+            .filter(
+              (d) => d.finishedAt !== undefined && d.finishedAt >= window.from && d.finishedAt < window.to,
+            )
+            .sort((a, b) => (b.finishedAt as number) - (a.finishedAt as number))
+            .slice(0, 50)
+            .map((d) => ({
+              app: d.name,
+              id: d.id,
+              revision: d.revisions[0],
+              finishedAt: new Date(d.finishedAt as number).toISOString(),
+              ...(d.initiatedBy ? { initiatedBy: d.initiatedBy } : {}),
+              ...(d.restores ? { restores: true } : {}),
+              commits: d.commits?.length ?? 0,
+              ...(d.commits?.length
+                ? { leadTimeMs: (d.finishedAt as number) - Math.min(...d.commits.map((c) => c.at)) }
+                : {}),
+            })),
+        },
+      };
+    },
+  });
+}
+
+const round = (n: number) => (n >= 10 ? String(Math.round(n)) : String(Math.round(n * 100) / 100));
+
+function summary(k: FourKeys): string {
+  return [
+    `${k.deployments} deployments`,
+    k.leadTime.median !== undefined ? `lead time ${duration(k.leadTime.median)}` : undefined,
+    k.changeFailureRate.rate !== undefined ? `failure rate ${pct(k.changeFailureRate.rate)}` : undefined,
+    k.timeToRestore.median !== undefined ? `restore ${duration(k.timeToRestore.median)}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
+}

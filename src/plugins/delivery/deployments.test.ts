@@ -1,0 +1,83 @@
+/**
+ * deckhand's record of deployments, read from Argo CD's history: kept beyond the 10 entries Argo
+ * CD keeps, each once; a rollback to an earlier revision is marked; the commits of each range are
+ * asked for once, and never for the first deployment known (where its range starts is unknown).
+ */
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../core/clock.ts';
+import { SqliteStore } from '../../core/store/sqlite.ts';
+import type { Application } from '../argocd/index.ts';
+import { DeploymentLog, type GitView } from './deployments.ts';
+
+const T0 = Date.parse('2026-03-01T00:00:00Z');
+const H = 3_600_000;
+const iso = (h: number) => new Date(T0 + h * H).toISOString();
+
+/** web with Argo CD's last `limit` history entries of the revisions given (one per hour). */
+function web(revisions: string[], limit = 10): Application {
+  const history = revisions.map((revision, id) => ({
+    id,
+    revision,
+    deployStartedAt: iso(id),
+    deployedAt: iso(id + 0.5),
+    initiatedBy: { automated: true },
+  }));
+  return {
+    metadata: { name: 'web', namespace: 'argocd' },
+    spec: { project: 'shop', destination: {}, source: { repoURL: 'https://git/x', path: 'web' } },
+    status: { history: history.slice(-limit) },
+  } as unknown as Application;
+}
+
+function setup() {
+  const clock = new ManualClock(T0 + 100 * H);
+  const log = new DeploymentLog(new SqliteStore(':memory:', clock), clock, 30);
+  const asked: string[] = [];
+  const git: GitView = {
+    commits: async (_i, _a, w) => {
+      asked.push(`${w.from}..${w.to}`);
+      return [{ sha: `c-${w.to}`, date: iso(Number(w.to.slice(1)) - 1) }];
+    },
+    merges: async () => new Map(),
+  };
+  return { log, git, asked };
+}
+
+describe('the deployment record', () => {
+  it("keeps more than Argo CD's ten entries, each once, asking the Git host once per range", async () => {
+    const { log, git, asked } = setup();
+    const revs = Array.from({ length: 15 }, (_, i) => `r${i}`);
+    expect(await log.ingest('default', web(revs.slice(0, 10)), git)).toBe(10);
+    // Later, Argo CD holds r5..r14: five are new.
+    expect(await log.ingest('default', web(revs), git)).toBe(5);
+    expect(await log.ingest('default', web(revs), git)).toBe(0);
+    const all = await log.list();
+    expect(all.map((d) => d.id).sort((a, b) => a - b)).toEqual(revs.map((_, i) => i));
+    // r0 is the first known: no range, no commits; every other range asked once.
+    expect(all.find((d) => d.id === 0)?.commits).toBeUndefined();
+    expect(asked).toEqual(revs.slice(1).map((r, i) => `r${i}..${r}`));
+  });
+
+  it('marks an earlier revision deployed again as taking the later one back, not a redeploy', async () => {
+    const { log, git } = setup();
+    await log.ingest('default', web(['r0', 'r1', 'r2', 'r1', 'r1']), git);
+    const byId = new Map((await log.list()).map((d) => [d.id, d]));
+    expect(byId.get(3)?.restores).toBe(true);
+    expect(byId.get(4)?.restores).toBeUndefined();
+    // A rollback brings no commits of its own.
+    expect(byId.get(3)?.commits).toBeUndefined();
+  });
+
+  it('says deckhand brought what it merged, and that a revert it merged takes a deployment back', async () => {
+    const { log, git } = setup();
+    const merges = new Map([
+      ['r1', { revert: false }],
+      ['r2', { revert: true }],
+    ]);
+    await log.ingest('default', web(['r0', 'r1', 'r2']), git, merges);
+    const byId = new Map((await log.list()).map((d) => [d.id, d]));
+    expect(byId.get(0)?.initiatedBy).toBe('auto-sync');
+    expect(byId.get(1)).toMatchObject({ initiatedBy: 'deckhand' });
+    expect(byId.get(2)).toMatchObject({ initiatedBy: 'deckhand', restores: true });
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * Delivery metrics end to end through the sandbox: a pull request deckhand merges becomes a
+ * deployment with its lead time, its revert counts the deployment as failed and restored, and an
+ * incident of the app (Alertmanager, resolved) counts toward time to restore.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execOnce } from '../../src/adapters/console/exec.ts';
+import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
+import type { Bot } from '../../src/core/compose.ts';
+import { botFor, startSandboxBot, type SandboxBot } from '../support/sandbox-bot.ts';
+import { step } from '../support/step.ts';
+import { eventually } from '../support/wait.ts';
+
+const TOKEN = 'alertmanager-test-token-0123456789';
+let s: SandboxBot;
+let bot: Bot;
+let adapter: ConsoleAdapter;
+let url: string;
+
+type Dora = {
+  keys: {
+    deployments: number;
+    changeFailureRate: { failed: number; of: number };
+    timeToRestore: { median?: number; restored: number; open: number };
+    failures: { deployment: number; cause: { kind: string; by?: number; title?: string } }[];
+  };
+  deployments: {
+    id: number;
+    revision: string;
+    initiatedBy?: string;
+    restores?: boolean;
+    commits: number;
+    leadTimeMs?: number;
+  }[];
+};
+
+const run = async (line: string, as = 'console') => {
+  const r = await execOnce(bot, adapter, { line, as, channel: 'ops', json: true, out: { write: () => {} } });
+  return r;
+};
+const press = (id: string, as: string) =>
+  execOnce(bot, adapter, { press: id, as, channel: 'ops', json: true, out: { write: () => {} } });
+const dora = async () => {
+  const r = await run('/argo dora friend-app --since 7d');
+  expect(r.ok).toBe(true);
+  return r.messages.at(-1)!.data as Dora;
+};
+const alert = (status: 'firing' | 'resolved', startsAt: string) => ({
+  version: '4',
+  groupKey: '{}:{alertname="KubeDeploymentReplicasMismatch", namespace="friend-app"}',
+  truncatedAlerts: 0,
+  status,
+  receiver: 'deckhand',
+  groupLabels: { alertname: 'KubeDeploymentReplicasMismatch', namespace: 'friend-app' },
+  commonLabels: {
+    alertname: 'KubeDeploymentReplicasMismatch',
+    namespace: 'friend-app',
+    argocd_app: 'friend-app',
+  },
+  commonAnnotations: { summary: 'Deployment has not matched the expected number of replicas.' },
+  externalURL: 'http://alertmanager.monitoring:9093',
+  alerts: [
+    {
+      status,
+      labels: {
+        alertname: 'KubeDeploymentReplicasMismatch',
+        namespace: 'friend-app',
+        argocd_app: 'friend-app',
+        severity: 'warning',
+      },
+      annotations: { summary: 'Deployment has not matched the expected number of replicas.' },
+      startsAt,
+      endsAt: status === 'resolved' ? new Date().toISOString() : '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus.monitoring:9090/graph',
+      fingerprint: 'a1b2c3d4e5f60718',
+    },
+  ],
+});
+const post = (body: unknown) =>
+  fetch(`${url}/hooks/incidents/alertmanager`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+beforeAll(async () => {
+  s = await startSandboxBot();
+  ({ bot, adapter } = await botFor(
+    s.run,
+    (cfg) => {
+      cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
+      cfg.plugins.incidents = {
+        ...cfg.plugins.incidents,
+        webhookToken: TOKEN,
+        defaultChannel: 'console:ops',
+      };
+      cfg.plugins.gitops.followUp = {
+        ...cfg.plugins.gitops.followUp,
+        timeoutSeconds: 20,
+        settleSeconds: 0.2,
+      };
+    },
+    () => undefined,
+    { http: true },
+  ));
+  url = `http://127.0.0.1:${bot.port}`;
+}, 60_000);
+afterAll(async () => {
+  await bot?.stop(2_000);
+  await s?.stop();
+});
+
+/** Propose, approve as bob, and wait until friend-app has deployed the merge. */
+async function merged(line: string): Promise<string> {
+  const r = await run(line, 'alice');
+  expect(r.ok).toBe(true);
+  const card = r.messages.find((m) => m.data?.change)!.data as { actions: { approve: string } };
+  const done = await press(card.actions.approve, 'bob');
+  expect(done.ok).toBe(true);
+  const sha = (JSON.stringify(done.messages).match(/at ([0-9a-f]{7})/) ?? [])[1] as string;
+  // What deckhand reads of Argo CD follows its watch: wait until the record has the deployment.
+  await eventually(`friend-app's record to hold ${sha}`, async () =>
+    (await dora()).deployments.some((d) => d.revision.startsWith(sha)),
+  );
+  return sha;
+}
+
+describe('/argo dora', () => {
+  it('counts a merged pull request with its lead time, its revert as a failure, and an incident restored', async () => {
+    const before = await dora();
+    let scaled!: string;
+    await step(
+      'a deckhand pull request merged and deployed is a deployment, with its commit and lead time',
+      async () => {
+        scaled = await merged('/gitops scale friend-app 3');
+        const after = await dora();
+        expect(after.keys.deployments).toBe(before.keys.deployments + 1);
+        const d = after.deployments[0]!;
+        expect(d.revision.startsWith(scaled)).toBe(true);
+        expect(d).toMatchObject({ initiatedBy: 'deckhand', commits: 1 });
+        expect(d.leadTimeMs).toBeGreaterThanOrEqual(0);
+        expect(d.leadTimeMs).toBeLessThan(120_000);
+      },
+    );
+
+    await step('its revert, merged, counts the scale as failed and restored', async () => {
+      await merged('/gitops revert friend-app');
+      const k = await dora();
+      expect(k.deployments[0]).toMatchObject({ initiatedBy: 'deckhand', restores: true });
+      const failure = k.keys.failures.find((f) => f.deployment === k.deployments[1]!.id);
+      expect(failure?.cause).toMatchObject({ kind: 'rollback', by: k.deployments[0]!.id });
+      expect(k.keys.changeFailureRate.failed).toBe(before.keys.changeFailureRate.failed + 1);
+      expect(k.keys.timeToRestore.restored).toBe(before.keys.timeToRestore.restored + 1);
+    });
+
+    await step(
+      'an incident of the app after its last deployment is a failure, restored when it resolves',
+      async () => {
+        const startsAt = new Date().toISOString();
+        expect((await post(alert('firing', startsAt))).status).toBeLessThan(300);
+        await eventually('the incident to be recorded', async () =>
+          (await dora()).keys.failures.some((f) => f.cause.kind === 'incident'),
+        );
+        const open = await dora();
+        expect(open.keys.timeToRestore.open).toBe(1);
+        expect((await post(alert('resolved', startsAt))).status).toBeLessThan(300);
+        await eventually('the incident to resolve', async () => (await dora()).keys.timeToRestore.open === 0);
+        const k = await dora();
+        expect(k.keys.failures.find((f) => f.cause.kind === 'incident')?.cause.title).toBe(
+          'KubeDeploymentReplicasMismatch',
+        );
+        expect(k.keys.timeToRestore.restored).toBe(before.keys.timeToRestore.restored + 2);
+      },
+    );
+  });
+
+  it('says what it cannot count, and refuses an app nobody has', async () => {
+    const none = await run('/argo dora no-such-app');
+    expect(none.ok).toBe(false);
+    expect(JSON.stringify(none.messages)).toContain('No app matches no-such-app.');
+    const bad = await run('/argo dora friend-app --since 0d');
+    expect(bad.ok).toBe(false);
+  });
+});
