@@ -11,7 +11,7 @@ import { duration } from '../../core/message/time.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { ArgoService } from '../argocd/index.ts';
 import type { DeliveryConfig } from './config.ts';
-import { fourKeys, type Band, type FourKeys } from './four-keys.ts';
+import type { Band, FourKeys } from './four-keys.ts';
 import type { Recorder } from './recorder.ts';
 
 const DAY = 86_400_000;
@@ -60,17 +60,15 @@ export function doraCommand(argo: ArgoService, recorder: Recorder, clock: Clock,
         );
       for (const { app } of picked)
         authorize('argo.read', { app: app.metadata.name, project: app.spec.project });
-      const { deployments, incidents, gaps } = await recorder.gather(picked, signal);
       const now = clock.now();
       const window = { from: now - days * DAY, to: now };
-      const opts = { failureWindowMs: cfg.failureWindowHours * 3_600_000 };
-      const k = fourKeys(deployments, incidents, window, opts);
-      const before = fourKeys(
-        deployments,
-        incidents,
-        { from: window.from - days * DAY, to: window.from },
-        opts,
+      const { keys, recent, gaps } = await recorder.figures(
+        picked,
+        [window, { from: window.from - days * DAY, to: window.from }],
+        { failureWindowMs: cfg.failureWindowHours * 3_600_000, recent: 50 },
+        signal,
       );
+      const [k, before] = keys as [FourKeys, FourKeys];
       const scope = args.app ?? (args.project ? `project ${args.project}` : 'every app');
       const notes = [
         ...unread.map((f) => `Argo CD ${f.instance} could not be read: ${f.error.message}`),
@@ -145,24 +143,18 @@ export function doraCommand(argo: ArgoService, recorder: Recorder, clock: Clock,
           previous: before,
           notes,
           // The deployments counted, newest first (the last 50): what the figures stand on.
-          deployments: deployments
-            .filter(
-              (d) => d.finishedAt !== undefined && d.finishedAt >= window.from && d.finishedAt < window.to,
-            )
-            .sort((a, b) => (b.finishedAt as number) - (a.finishedAt as number))
-            .slice(0, 50)
-            .map((d) => ({
-              app: d.name,
-              id: d.id,
-              revision: d.revisions[0],
-              finishedAt: new Date(d.finishedAt as number).toISOString(),
-              ...(d.initiatedBy ? { initiatedBy: d.initiatedBy } : {}),
-              ...(d.restores ? { restores: true } : {}),
-              commits: d.commits?.length ?? 0,
-              ...(d.commits?.length
-                ? { leadTimeMs: (d.finishedAt as number) - Math.min(...d.commits.map((c) => c.at)) }
-                : {}),
-            })),
+          deployments: recent.map((d) => ({
+            app: d.name,
+            id: d.id,
+            revision: d.revisions[0],
+            finishedAt: new Date(d.finishedAt as number).toISOString(),
+            ...(d.initiatedBy ? { initiatedBy: d.initiatedBy } : {}),
+            ...(d.restores ? { restores: true } : {}),
+            commits: d.commits?.length ?? 0,
+            ...(d.commits?.length
+              ? { leadTimeMs: (d.finishedAt as number) - Math.min(...d.commits.map((c) => c.at)) }
+              : {}),
+          })),
         },
       };
     },

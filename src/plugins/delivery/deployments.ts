@@ -40,6 +40,11 @@ export class DeploymentLog {
     return (await this.docs.list(prefix ? { prefix } : {})).map((d) => d.value);
   }
 
+  /** Each app's deployments in turn (one read per app: memory stays one app's worth). */
+  async eachApp(keys: Iterable<string>, fn: (app: string, list: Deployment[]) => void): Promise<void> {
+    for (const k of keys) fn(k, await this.list(`${k}#`));
+  }
+
   /**
    * Record the history entries of an app not recorded yet. Returns how many were new. Commits are
    * asked for only for new entries (the Git host is not asked twice for one deployment).

@@ -83,80 +83,74 @@ export const bands = {
 const byTime = (a: Deployment, b: Deployment) =>
   (a.finishedAt ?? Infinity) - (b.finishedAt ?? Infinity) || a.id - b.id;
 
-/**
- * The four keys over [from, to). A deployment counts when it finished in the window. A failure is
- * a counted deployment that, within `failureWindowMs` and before the app's next deployment, was
- * rolled back or saw an incident of its app start; it is restored when the incident resolved or
- * the rollback went live.
- */
-export function fourKeys(
-  deployments: Deployment[],
-  incidents: IncidentSpan[],
-  window: { from: number; to: number },
-  opts: { failureWindowMs: number },
-): FourKeys {
-  const { from, to } = window;
-  const inWindow = (t: number | undefined) => t !== undefined && t >= from && t < to;
-  const byApp = new Map<string, Deployment[]>();
-  // One record per deployment, whatever arrived twice.
+/** One app's share of the figures over a window; shares add up (combine) to the four keys. */
+export interface AppShare {
+  counted: number;
+  running: number;
+  leads: number[];
+  failures: Failure[];
+}
+
+/** Group records by app, each app's deployments once, in the order they went live. */
+export function byApp(deployments: Iterable<Deployment>): Map<string, Deployment[]> {
+  const out = new Map<string, Deployment[]>();
   const seen = new Set<string>();
   for (const d of deployments) {
     const key = `${d.app}#${d.id}#${d.finishedAt ?? 'running'}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    byApp.set(d.app, [...(byApp.get(d.app) ?? []), d]);
+    const list = out.get(d.app);
+    if (list) list.push(d);
+    else out.set(d.app, [d]);
   }
-  for (const list of byApp.values()) list.sort(byTime);
+  for (const list of out.values()) list.sort(byTime);
+  return out;
+}
 
-  const counted: Deployment[] = [];
-  let running = 0;
-  for (const list of byApp.values())
-    for (const d of list) {
-      if (d.finishedAt === undefined) {
-        if (d.startedAt === undefined || d.startedAt < to) running++;
-      } else if (inWindow(d.finishedAt)) counted.push(d);
-    }
-
-  // Lead time: each commit once per app, from its date to the first deployment that brought it.
+/**
+ * One app's share over [from, to): `list` is its deployments once each in the order they went
+ * live (byApp), `incidents` its incidents. A deployment counts when it went live in the window. A
+ * failure is a counted deployment that, within `failureWindowMs` and before the app's next
+ * deployment, was taken back or saw an incident of its app start; it is restored when the incident
+ * resolved or the deployment that took it back went live.
+ */
+export function appShare(
+  list: Deployment[],
+  incidents: IncidentSpan[],
+  window: { from: number; to: number },
+  opts: { failureWindowMs: number },
+): AppShare {
+  const { from, to } = window;
+  const share: AppShare = { counted: 0, running: 0, leads: [], failures: [] };
+  // Each commit once, at the first deployment that brought it.
   const firstLive = new Map<string, number>();
-  for (const [app, list] of byApp)
-    for (const d of list)
-      for (const c of d.commits ?? [])
-        if (d.finishedAt !== undefined) {
-          const k = `${app}#${c.sha}`;
-          const prev = firstLive.get(k);
-          if (prev === undefined || d.finishedAt < prev) firstLive.set(k, d.finishedAt);
-        }
-  const leads: number[] = [];
-  for (const d of counted)
+  for (const d of list)
+    if (d.finishedAt !== undefined)
+      for (const c of d.commits ?? []) if (!firstLive.has(c.sha)) firstLive.set(c.sha, d.finishedAt);
+  const sorted = [...incidents].sort((a, b) => a.startedAt - b.startedAt || a.key.localeCompare(b.key));
+  for (const [i, d] of list.entries()) {
+    if (d.finishedAt === undefined) {
+      if (d.startedAt === undefined || d.startedAt < to) share.running++;
+      continue;
+    }
+    if (d.finishedAt < from || d.finishedAt >= to) continue;
+    share.counted++;
+    const live = d.finishedAt;
     for (const c of d.commits ?? [])
-      if (firstLive.get(`${d.app}#${c.sha}`) === d.finishedAt)
-        leads.push(Math.max(0, (d.finishedAt as number) - c.at));
-  leads.sort((a, b) => a - b);
-
-  // Failures: a rollback of it, or an incident of its app while it was the app's last deployment.
-  const incidentsOf = new Map<string, IncidentSpan[]>();
-  for (const i of incidents) incidentsOf.set(i.app, [...(incidentsOf.get(i.app) ?? []), i]);
-  const failures: Failure[] = [];
-  for (const d of counted) {
-    const list = byApp.get(d.app) as Deployment[];
-    const next = list.slice(list.indexOf(d) + 1).find((x) => x.finishedAt !== undefined);
-    const live = d.finishedAt as number;
+      if (firstLive.get(c.sha) === live) share.leads.push(Math.max(0, live - c.at));
+    const next = list.slice(i + 1).find((x) => x.finishedAt !== undefined);
     const until = Math.min(live + opts.failureWindowMs, next?.finishedAt ?? Infinity);
-    const rolledBack = next?.restores && (next.finishedAt as number) <= live + opts.failureWindowMs;
-    const incident = (incidentsOf.get(d.app) ?? [])
-      .filter((i) => i.startedAt >= live && i.startedAt < until)
-      .sort((a, b) => a.startedAt - b.startedAt || a.key.localeCompare(b.key))[0];
+    const incident = sorted.find((x) => x.startedAt >= live && x.startedAt < until);
     if (incident)
-      failures.push({
+      share.failures.push({
         app: d.app,
         deployment: d.id,
         cause: { kind: 'incident', key: incident.key, title: incident.title },
         startedAt: incident.startedAt,
         ...(incident.resolvedAt !== undefined ? { restoredAt: incident.resolvedAt } : {}),
       });
-    else if (rolledBack && next)
-      failures.push({
+    else if (next?.restores && (next.finishedAt as number) <= live + opts.failureWindowMs)
+      share.failures.push({
         app: d.app,
         deployment: d.id,
         cause: { kind: 'rollback', by: next.id },
@@ -164,6 +158,22 @@ export function fourKeys(
         restoredAt: next.finishedAt as number,
       });
   }
+  return share;
+}
+
+/** The four keys from every app's share over one window. */
+export function combine(shares: Iterable<AppShare>, window: { from: number; to: number }): FourKeys {
+  let counted = 0;
+  let running = 0;
+  const leads: number[] = [];
+  const failures: Failure[] = [];
+  for (const s of shares) {
+    counted += s.counted;
+    running += s.running;
+    for (const l of s.leads) leads.push(l);
+    for (const f of s.failures) failures.push(f);
+  }
+  leads.sort((a, b) => a - b);
   failures.sort(
     (a, b) => a.startedAt - b.startedAt || a.app.localeCompare(b.app) || a.deployment - b.deployment,
   );
@@ -171,27 +181,22 @@ export function fourKeys(
     .filter((f) => f.restoredAt !== undefined)
     .map((f) => Math.max(0, (f.restoredAt as number) - f.startedAt))
     .sort((a, b) => a - b);
-
-  const days = Math.max(1, to - from) / DAY;
-  const perDay = counted.length / days;
-  const rate = counted.length ? failures.length / counted.length : undefined;
+  const { from, to } = window;
+  const perDay = counted / (Math.max(1, to - from) / DAY);
+  const rate = counted ? failures.length / counted : undefined;
   const lead = quantile(leads, 0.5);
   const restore = quantile(restores, 0.5);
   return {
     from,
     to,
-    deployments: counted.length,
+    deployments: counted,
     running,
     perDay,
     leadTime: {
       ...(lead !== undefined ? { median: lead, p90: quantile(leads, 0.9) } : {}),
       commits: leads.length,
     },
-    changeFailureRate: {
-      ...(rate !== undefined ? { rate } : {}),
-      failed: failures.length,
-      of: counted.length,
-    },
+    changeFailureRate: { ...(rate !== undefined ? { rate } : {}), failed: failures.length, of: counted },
     timeToRestore: {
       ...(restore !== undefined ? { median: restore } : {}),
       restored: restores.length,
@@ -199,10 +204,25 @@ export function fourKeys(
     },
     failures,
     bands: {
-      ...(counted.length ? { frequency: bands.frequency(perDay) } : {}),
+      ...(counted ? { frequency: bands.frequency(perDay) } : {}),
       ...(lead !== undefined ? { leadTime: bands.leadTime(lead) } : {}),
       ...(rate !== undefined ? { changeFailureRate: bands.changeFailureRate(rate) } : {}),
       ...(restore !== undefined ? { timeToRestore: bands.timeToRestore(restore) } : {}),
     },
   };
+}
+
+/** The four keys over [from, to) of every record given (see appShare for what counts). */
+export function fourKeys(
+  deployments: Deployment[],
+  incidents: IncidentSpan[],
+  window: { from: number; to: number },
+  opts: { failureWindowMs: number },
+): FourKeys {
+  const incidentsOf = new Map<string, IncidentSpan[]>();
+  for (const i of incidents) incidentsOf.set(i.app, [...(incidentsOf.get(i.app) ?? []), i]);
+  const shares = [...byApp(deployments)].map(([app, list]) =>
+    appShare(list, incidentsOf.get(app) ?? [], window, opts),
+  );
+  return combine(shares, window);
 }

@@ -8,7 +8,15 @@ import type { Application } from '../argocd/index.ts';
 import type { GitOpsWorkflow } from '../gitops-pr/index.ts';
 import type { IncidentService } from '../incidents/index.ts';
 import { appKey, type DeploymentLog, type GitView } from './deployments.ts';
-import type { Deployment, IncidentSpan } from './four-keys.ts';
+import {
+  appShare,
+  byApp,
+  combine,
+  type AppShare,
+  type Deployment,
+  type FourKeys,
+  type IncidentSpan,
+} from './four-keys.ts';
 
 type Picked = { instance: string; app: Application }[];
 
@@ -53,36 +61,57 @@ export class Recorder {
     return added;
   }
 
-  async gather(
+  /**
+   * The four keys of the apps over each window (after recording what is new), read app by app, and
+   * the most recent deployments counted in the first window (at most `recent`).
+   */
+  async figures(
     apps: Picked,
+    windows: { from: number; to: number }[],
+    opts: { failureWindowMs: number; recent?: number },
     signal?: AbortSignal,
-  ): Promise<{ deployments: Deployment[]; incidents: IncidentSpan[]; gaps: string[] }> {
+  ): Promise<{ keys: FourKeys[]; recent: Deployment[]; gaps: string[] }> {
     await this.record(apps);
     signal?.throwIfAborted();
     const keys = new Set(apps.map(({ instance, app }) => appKey(instance, app)));
-    const deployments = (await this.log.list()).filter((d) => keys.has(d.app));
     const gaps: string[] = [];
     if (!this.deps.gitops) gaps.push('gitops is off: no commits are known, so there is no lead time');
-    let incidents: IncidentSpan[] = [];
+    const incidentsOf = new Map<string, IncidentSpan[]>();
     if (!this.deps.incidents) gaps.push('incidents are off: failures are only rollbacks');
     else
-      incidents = (await this.deps.incidents.all()).flatMap((i) => {
-        if (!i.app) return [];
+      for (const i of await this.deps.incidents.all()) {
+        if (!i.app) continue;
         const key = `${i.app.instance}/${i.app.namespace ?? ''}/${i.app.name}`;
         const match = keys.has(key)
           ? key
           : [...keys].find((k) => k.startsWith(`${i.app?.instance}/`) && k.endsWith(`/${i.app?.name}`));
-        if (!match) return [];
-        return [
-          {
-            key: i.key,
-            app: match,
-            title: i.alertname,
-            startedAt: i.startedAt,
-            ...(i.resolvedAt !== undefined ? { resolvedAt: i.resolvedAt } : {}),
-          },
-        ];
-      });
-    return { deployments, incidents, gaps };
+        if (!match) continue;
+        const span: IncidentSpan = {
+          key: i.key,
+          app: match,
+          title: i.alertname,
+          startedAt: i.startedAt,
+          ...(i.resolvedAt !== undefined ? { resolvedAt: i.resolvedAt } : {}),
+        };
+        incidentsOf.set(match, [...(incidentsOf.get(match) ?? []), span]);
+      }
+    const shares: AppShare[][] = windows.map(() => []);
+    const first = windows[0];
+    let recent: Deployment[] = [];
+    const limit = opts.recent ?? 0;
+    await this.log.eachApp(keys, (app, records) => {
+      const list = byApp(records).get(app) ?? [];
+      for (const [w, window] of windows.entries())
+        shares[w]?.push(appShare(list, incidentsOf.get(app) ?? [], window, opts));
+      if (limit && first) {
+        const live = list.filter(
+          (d) => d.finishedAt !== undefined && d.finishedAt >= first.from && d.finishedAt < first.to,
+        );
+        recent = [...recent, ...live]
+          .sort((a, b) => (b.finishedAt as number) - (a.finishedAt as number))
+          .slice(0, limit);
+      }
+    });
+    return { keys: windows.map((w, i) => combine(shares[i] ?? [], w)), recent, gaps };
   }
 }
