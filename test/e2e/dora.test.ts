@@ -94,6 +94,10 @@ beforeAll(async () => {
         webhookToken: TOKEN,
         defaultChannel: 'console:ops',
       };
+      cfg.plugins.delivery = {
+        ...cfg.plugins.delivery,
+        teams: [{ name: 'tickets', projects: ['flash-tickets'] }],
+      };
       cfg.plugins.gitops.followUp = {
         ...cfg.plugins.gitops.followUp,
         timeoutSeconds: 20,
@@ -180,5 +184,23 @@ describe('/argo dora', () => {
     expect(JSON.stringify(none.messages)).toContain('No app matches no-such-app.');
     const bad = await run('/argo dora friend-app --since 0d');
     expect(bad.ok).toBe(false);
+    const team = await run('/argo dora --team payments');
+    expect(JSON.stringify(team.messages)).toContain('payments is not a team deckhand knows (tickets).');
+  });
+
+  it("picks a team's apps, and an environment's", async () => {
+    const names = async (line: string) => {
+      const r = await run(line);
+      expect(r.ok).toBe(true);
+      const d = r.messages.at(-1)!.data as { scope: string; deployments: { app: string }[] };
+      return { scope: d.scope, apps: [...new Set(d.deployments.map((x) => x.app))].sort() };
+    };
+    const prod = await names('/argo dora --team tickets --env prod --since 90d');
+    expect(prod.scope).toBe('team tickets, prod');
+    expect(prod.apps.length).toBeGreaterThan(0);
+    expect(prod.apps.every((a) => a.startsWith('flash-') && a.endsWith('-prod'))).toBe(true);
+    const all = await names('/argo dora --team tickets --since 90d');
+    expect(all.apps.some((a) => a.endsWith('-staging'))).toBe(true);
+    expect(all.apps.every((a) => a.startsWith('flash-'))).toBe(true);
   });
 });

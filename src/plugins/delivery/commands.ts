@@ -5,12 +5,12 @@
 import { z } from 'zod';
 import { defineCommand } from '../../core/commands/define.ts';
 import { InputError } from '../../core/errors.ts';
-import { globMatch } from '../../core/glob.ts';
+import { anyGlob, globMatch } from '../../core/glob.ts';
 import { esc } from '../../core/message/markup.ts';
 import { duration } from '../../core/message/time.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { ArgoService } from '../argocd/index.ts';
-import type { DeliveryConfig } from './config.ts';
+import { matchesSelector, parseSelector, type Application, type ArgoService } from '../argocd/index.ts';
+import type { DeliveryConfig, Team } from './config.ts';
 import type { Band, FourKeys } from './four-keys.ts';
 import type { Recorder } from './recorder.ts';
 
@@ -32,7 +32,24 @@ function trend(now: number | undefined, before: number | undefined, lowerIsBette
   return better ? ' (better than the period before)' : ' (worse than the period before)';
 }
 
-export function doraCommand(argo: ArgoService, recorder: Recorder, clock: Clock, cfg: DeliveryConfig) {
+/** A team's apps, as its selection says (globs of projects and apps, a label selector, instances). */
+function teamSelector(t: Team): (instance: string, app: Application) => boolean {
+  const reqs = t.labels ? parseSelector(t.labels) : [];
+  return (instance, app) =>
+    (!t.instances || t.instances.includes(instance)) &&
+    anyGlob(t.projects, app.spec.project) &&
+    anyGlob(t.apps, app.metadata.name) &&
+    matchesSelector(reqs, app.metadata.labels);
+}
+
+export function doraCommand(
+  argo: ArgoService,
+  recorder: Recorder,
+  clock: Clock,
+  cfg: DeliveryConfig,
+  /** The environment of an app, when gitops knows environments. */
+  envOf?: (instance: string, app: Application) => string | undefined,
+) {
   return defineCommand({
     name: 'argo dora',
     summary:
@@ -40,24 +57,46 @@ export function doraCommand(argo: ArgoService, recorder: Recorder, clock: Clock,
     args: z.object({
       app: z.string().optional().describe('an app (name or glob); every app when left out'),
       project: z.string().optional().describe('an Argo CD project (name or glob)'),
+      team: z.string().optional().describe('a team of plugins.delivery.teams'),
+      env: z.string().optional().describe('an environment (plugins.gitops.environments)'),
       since,
     }),
     positional: ['app'],
-    examples: ['argo dora', 'argo dora naver-news --since 90d', 'argo dora --project flash-tickets'],
+    examples: [
+      'argo dora',
+      'argo dora naver-news --since 90d',
+      'argo dora --project flash-tickets --env prod',
+    ],
     permission: 'argo.read',
     progress: 'Counting deployments…',
     async run({ args, signal, authorize }) {
       const days = Number(args.since.slice(0, -1));
       const { apps, failures: unread } = await argo.list({ signal });
-      const picked = apps.filter(
-        ({ app }) =>
-          (!args.app || globMatch(args.app, app.metadata.name)) &&
-          (!args.project || globMatch(args.project, app.spec.project)),
-      );
-      if (!picked.length)
+      const team = args.team === undefined ? undefined : cfg.teams.find((t) => t.name === args.team);
+      if (args.team !== undefined && !team)
         throw new InputError(
-          `No app matches${args.app ? ` ${args.app}` : ''}${args.project ? ` in project ${args.project}` : ''}.`,
+          `${args.team} is not a team deckhand knows${cfg.teams.length ? ` (${cfg.teams.map((t) => t.name).join(', ')})` : ''}.`,
+          { hint: 'Teams are listed in plugins.delivery.teams.' },
         );
+      if (args.env !== undefined && !envOf)
+        throw new InputError('Environments come from gitops (plugins.gitops.environments), which is off.');
+      const inTeam = team ? teamSelector(team) : () => true;
+      const picked = apps.filter(
+        ({ instance, app }) =>
+          (!args.app || globMatch(args.app, app.metadata.name)) &&
+          (!args.project || globMatch(args.project, app.spec.project)) &&
+          inTeam(instance, app) &&
+          (args.env === undefined || envOf?.(instance, app) === args.env),
+      );
+      const scope = [
+        args.app ?? (team || args.project || args.env ? undefined : 'every app'),
+        team ? `team ${team.name}` : undefined,
+        args.project ? `project ${args.project}` : undefined,
+        args.env ? `${args.env}` : undefined,
+      ]
+        .filter(Boolean)
+        .join(', ');
+      if (!picked.length) throw new InputError(`No app matches ${scope}.`);
       for (const { app } of picked)
         authorize('argo.read', { app: app.metadata.name, project: app.spec.project });
       const now = clock.now();
@@ -69,7 +108,6 @@ export function doraCommand(argo: ArgoService, recorder: Recorder, clock: Clock,
         signal,
       );
       const [k, before] = keys as [FourKeys, FourKeys];
-      const scope = args.app ?? (args.project ? `project ${args.project}` : 'every app');
       const notes = [
         ...unread.map((f) => `Argo CD ${f.instance} could not be read: ${f.error.message}`),
         ...gaps,

@@ -1,7 +1,20 @@
 /** The delivery plugin's configuration: how long deployments are kept and what counts as a failure. */
 import { z } from 'zod';
 
+/** A team's apps, chosen as digests choose theirs. */
+const TeamSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase words with dashes'),
+  projects: z.array(z.string()).optional().describe('Argo CD project globs'),
+  apps: z.array(z.string()).optional().describe('application name globs'),
+  labels: z.string().optional().describe('a label selector on the Applications, e.g. team=payments'),
+  instances: z.array(z.string()).optional().describe('Argo CD instances'),
+});
+
 export const DeliveryConfigSchema = z.strictObject({
+  teams: z
+    .array(TeamSchema)
+    .default([])
+    .describe('the teams `/argo dora --team` knows, each by the apps it owns'),
   retentionDays: z
     .number()
     .int()
@@ -26,3 +39,4 @@ export const DeliveryConfigSchema = z.strictObject({
 });
 
 export type DeliveryConfig = z.output<typeof DeliveryConfigSchema>;
+export type Team = z.output<typeof TeamSchema>;

@@ -27,7 +27,16 @@ export const deliveryPlugin = definePlugin({
       resolve: (instance, app) => deps.argo.resolvedFrom(instance, app),
       logger: log,
     });
-    commands.add(doraCommand(deps.argo, recorder, deps.clock, config));
+    const { gitops } = deps;
+    commands.add(
+      doraCommand(
+        deps.argo,
+        recorder,
+        deps.clock,
+        config,
+        gitops ? (instance, app) => gitops.environmentOf(instance, app) : undefined,
+      ),
+    );
     jobs.add({
       id: 'delivery.record',
       cron: config.recordCron,

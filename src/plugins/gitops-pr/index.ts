@@ -152,6 +152,7 @@ export const gitopsPlugin = definePlugin({
       chat: deps.chat,
       leaseMs: config.merge.leaseSeconds * 1000,
       autoMerge: config.environments.autoMerge,
+      environments: config.environments,
     });
     provide(GitOpsToken, flow);
     commands.add(

@@ -24,10 +24,11 @@ import type { Logger } from '../../core/logging.ts';
 import { code, esc, trimLines } from '../../core/message/markup.ts';
 import type { Conversation, Message, MessageRef } from '../../core/message/model.ts';
 import type { AuditLog } from '../../core/store/types.ts';
-import type { ArgoService, ResolvedApp } from '../argocd/index.ts';
+import type { Application, ArgoService, ResolvedApp } from '../argocd/index.ts';
 import { trackedBranch, type Change, type ChangeService } from './changes.ts';
 import { parentOf } from './edit/application-manifest.ts';
 import { sharedFiles } from './owned-alone.ts';
+import { placeApp, type EnvironmentsConfig } from './environments.ts';
 import type { FollowUp, FollowUpOutcome, FollowUps } from './followup.ts';
 import { HeadMovedError } from './hosts/errors.ts';
 import type { Intent } from './intents.ts';
@@ -73,6 +74,7 @@ export class GitOpsWorkflow {
   private readonly leaseMs: number;
   private readonly owner: string;
   private readonly autoMerge: string[];
+  private readonly environments?: EnvironmentsConfig;
   private sweeper?: { stop(): void };
   private stopped = false;
 
@@ -94,8 +96,11 @@ export class GitOpsWorkflow {
     owner?: string;
     /** Environments whose changes merge when proposed, without an approval (plugins.gitops.environments.autoMerge). */
     autoMerge?: string[];
+    /** How apps are placed in environments (plugins.gitops.environments). */
+    environments?: EnvironmentsConfig;
   }) {
     this.autoMerge = deps.autoMerge ?? [];
+    this.environments = deps.environments;
     this.changes = deps.changes;
     this.approvals = deps.approvals;
     this.argo = deps.argo;
@@ -166,6 +171,11 @@ export class GitOpsWorkflow {
       { upTo: window.to, ...(window.from ? { after: window.from } : {}) },
       signal,
     );
+  }
+
+  /** The environment an app is in (plugins.gitops.environments), when its signs agree on one. */
+  environmentOf(instance: string, app: Application): string | undefined {
+    return this.environments ? placeApp(this.environments, instance, app)?.env : undefined;
   }
 
   /** Every change deckhand recorded (its merges and reverts say who brought a deployment). */
