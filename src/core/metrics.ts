@@ -65,6 +65,10 @@ export class Metrics {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
+  histogram<L extends string>(name: string, help: string, labelNames: L[], buckets: number[]): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+  }
+
   /** A gauge read at scrape time. */
   gauge(name: string, help: string, read: () => number | Promise<number>): Gauge {
     return new Gauge({

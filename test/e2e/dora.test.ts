@@ -157,6 +157,27 @@ describe('/argo dora', () => {
       expect(k.keys.timeToRestore.restored).toBe(before.keys.timeToRestore.restored + 1);
     });
 
+    await step('the same deployments are Prometheus series on /metrics', async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const line = (re: RegExp) => text.split('\n').find((l) => re.test(l));
+      expect(
+        line(
+          /^deckhand_deployments_total\{app="friend-app",project="default",env="",initiated_by="deckhand",restores="false"\} 1$/,
+        ),
+      ).toBeDefined();
+      expect(
+        line(
+          /^deckhand_deployments_total\{app="friend-app",project="default",env="",initiated_by="deckhand",restores="true"\} 1$/,
+        ),
+      ).toBeDefined();
+      expect(
+        Number(
+          line(/^deckhand_deployment_lead_time_seconds_count\{project="default",env=""\}/)?.split(' ')[1],
+        ),
+      ).toBeGreaterThan(0);
+      expect(line(/^deckhand_deployment_restore_seconds_count\{project="default",env=""\} 1$/)).toBeDefined();
+    });
+
     await step(
       'an incident of the app after its last deployment is a failure, restored when it resolves',
       async () => {

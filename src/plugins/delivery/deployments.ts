@@ -54,6 +54,8 @@ export class DeploymentLog {
     app: Application,
     git?: GitView,
     merges?: Map<string, { revert: boolean }>,
+    /** Told of each deployment recorded for the first time (the metrics count it). */
+    onRecorded?: (d: Deployment, previous: Deployment | undefined) => void,
   ): Promise<number> {
     const key = appKey(instance, app);
     const view = readApplication(app);
@@ -62,6 +64,7 @@ export class DeploymentLog {
     const known = new Map((await this.docs.list({ prefix: `${key}#` })).map((d) => [d.value.id, d.value]));
     const earlier = [...known.values()].sort((a, b) => a.id - b.id);
     let added = 0;
+    const recorded: Deployment[] = [];
     for (const [i, h] of history.entries()) {
       if (known.has(h.id) || !h.deployedAt) continue;
       const finishedAt = Date.parse(h.deployedAt);
@@ -93,7 +96,15 @@ export class DeploymentLog {
         ...(again || merged?.revert ? { restores: true } : {}),
         ...(commits ? { commits: commits.map((c) => ({ sha: c.sha, at: Date.parse(c.date) })) } : {}),
       };
-      if (await this.docs.insertIfAbsent(`${key}#${pad(h.id)}`, d)) added++;
+      if (await this.docs.insertIfAbsent(`${key}#${pad(h.id)}`, d)) {
+        added++;
+        const before = [...known.values(), ...recorded]
+          .filter((x) => x.id < h.id)
+          .sort((a, b) => a.id - b.id)
+          .at(-1);
+        onRecorded?.(d, before);
+      }
+      recorded.push(d);
     }
     return added;
   }

@@ -3,7 +3,7 @@
  * and the four keys of software delivery computed from it (`/argo dora`; docs/metrics.md).
  */
 import { definePlugin } from '../../core/plugin.ts';
-import { ClockToken, StoreToken } from '../../core/tokens.ts';
+import { ClockToken, MetricsToken, StoreToken } from '../../core/tokens.ts';
 import { ArgoToken } from '../argocd/index.ts';
 import { GitOpsToken } from '../gitops-pr/index.ts';
 import { IncidentsToken } from '../incidents/index.ts';
@@ -16,18 +16,54 @@ export const deliveryPlugin = definePlugin({
   id: 'delivery',
   summary: 'Deployment records and the four keys of delivery (DORA)',
   config: DeliveryConfigSchema,
-  deps: { argo: ArgoToken, store: StoreToken, clock: ClockToken },
+  deps: { argo: ArgoToken, store: StoreToken, clock: ClockToken, metrics: MetricsToken },
   // Without gitops there is no lead time; without incidents, failures are rollbacks only.
   optionalDeps: { gitops: GitOpsToken, incidents: IncidentsToken },
   init({ config, deps, commands, jobs, log }) {
     const record = new DeploymentLog(deps.store, deps.clock, config.retentionDays);
+    const { gitops } = deps;
+    // For teams that prefer Grafana: the same record as Prometheus series, counted as it grows.
+    const BUCKETS = [300, 900, 3_600, 4 * 3_600, 86_400, 7 * 86_400, 30 * 86_400];
+    const deployed = deps.metrics.counter(
+      'deckhand_deployments_total',
+      'Deployments deckhand recorded from Argo CD, by app, environment and what started them',
+      ['app', 'project', 'env', 'initiated_by', 'restores'],
+    );
+    const leadTime = deps.metrics.histogram(
+      'deckhand_deployment_lead_time_seconds',
+      'Lead time for changes: from each commit a deployment brought to the deployment going live',
+      ['project', 'env'],
+      BUCKETS,
+    );
+    const restoreTime = deps.metrics.histogram(
+      'deckhand_deployment_restore_seconds',
+      'Time to restore a deployment taken back: from it going live to the one that took it back going live',
+      ['project', 'env'],
+      BUCKETS,
+    );
     const recorder = new Recorder(record, {
+      onRecorded: (d, previous, instance, app) => {
+        const env = gitops?.environmentOf(instance, app) ?? '';
+        deployed.inc({
+          app: d.name,
+          project: d.project,
+          env,
+          initiated_by: d.initiatedBy ?? '',
+          restores: d.restores ? 'true' : 'false',
+        });
+        for (const c of d.commits ?? [])
+          leadTime.observe({ project: d.project, env }, Math.max(0, ((d.finishedAt ?? c.at) - c.at) / 1000));
+        if (d.restores && previous?.finishedAt !== undefined && d.finishedAt !== undefined)
+          restoreTime.observe(
+            { project: d.project, env },
+            Math.max(0, (d.finishedAt - previous.finishedAt) / 1000),
+          );
+      },
       ...(deps.gitops ? { gitops: deps.gitops } : {}),
       ...(deps.incidents ? { incidents: deps.incidents } : {}),
       resolve: (instance, app) => deps.argo.resolvedFrom(instance, app),
       logger: log,
     });
-    const { gitops } = deps;
     commands.add(
       doraCommand(
         deps.argo,

@@ -25,6 +25,8 @@ interface RecorderDeps {
   incidents?: Pick<IncidentService, 'all'>;
   resolve: (instance: string, app: Application) => Parameters<GitOpsWorkflow['commitsBrought']>[0];
   logger: Logger;
+  /** Told of each deployment recorded for the first time, with the one before it and the app. */
+  onRecorded?: (d: Deployment, previous: Deployment | undefined, instance: string, app: Application) => void;
 }
 
 export class Recorder {
@@ -53,7 +55,9 @@ export class Recorder {
     let added = 0;
     for (const { instance, app } of apps) {
       try {
-        added += await this.log.ingest(instance, app, git, merges);
+        added += await this.log.ingest(instance, app, git, merges, (d, previous) =>
+          this.deps.onRecorded?.(d, previous, instance, app),
+        );
       } catch (err) {
         this.deps.logger.warn({ err, app: app.metadata.name }, 'could not record deployments');
       }
