@@ -188,6 +188,14 @@ describe('transition alerts and digests in the demo world', () => {
     const chart = r.messages.at(-1)?.attachments?.[0] as { path: string } | undefined;
     expect(chart && existsSync(chart.path)).toBe(true);
     expect(readFileSync(chart!.path).subarray(1, 4).toString()).toBe('PNG');
+    // The four keys of the same apps over 30 days, with their weekly chart.
+    expect(text).toMatch(
+      /Delivery, last 30 days:\*\* deployments \d+ .* · lead time .* · change failure rate .* · time to restore /,
+    );
+    expect(digest.delivery.keys.deployments).toBeGreaterThan(0);
+    const weekly = r.messages.at(-1)?.attachments?.[1] as { path: string; filename: string } | undefined;
+    expect(weekly?.filename).toBe('digest-flash-prod-delivery.png');
+    expect(readFileSync(weekly!.path).subarray(1, 4).toString()).toBe('PNG');
   });
 
   it('/schedules shows both schedules', async () => {

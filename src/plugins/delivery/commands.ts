@@ -12,6 +12,7 @@ import type { Clock } from '../../core/clock.ts';
 import { matchesSelector, parseSelector, type Application, type ArgoService } from '../argocd/index.ts';
 import type { DeliveryConfig, Team } from './config.ts';
 import type { Band, FourKeys } from './four-keys.ts';
+import { weeklyChart } from './chart.ts';
 import type { Recorder } from './recorder.ts';
 
 const DAY = 86_400_000;
@@ -47,6 +48,7 @@ export function doraCommand(
   recorder: Recorder,
   clock: Clock,
   cfg: DeliveryConfig,
+  chartDir: string,
   /** The environment of an app, when gitops knows environments. */
   envOf?: (instance: string, app: Application) => string | undefined,
 ) {
@@ -101,7 +103,7 @@ export function doraCommand(
         authorize('argo.read', { app: app.metadata.name, project: app.spec.project });
       const now = clock.now();
       const window = { from: now - days * DAY, to: now };
-      const { keys, recent, gaps } = await recorder.figures(
+      const { keys, recent, weeks, gaps } = await recorder.figures(
         picked,
         [window, { from: window.from - days * DAY, to: window.from }],
         { failureWindowMs: cfg.failureWindowHours * 3_600_000, recent: 50 },
@@ -118,6 +120,7 @@ export function doraCommand(
       return {
         text: `Delivery of ${scope} over ${days} days: ${summary(k)}`,
         header: `Delivery: ${scope}, last ${days} days`,
+        attachments: [weeklyChart(weeks, `${scope}: deployments per week`, chartDir, `dora-${scope}`)],
         blocks: [
           {
             type: 'fields',

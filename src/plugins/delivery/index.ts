@@ -3,23 +3,44 @@
  * and the four keys of software delivery computed from it (`/argo dora`; docs/metrics.md).
  */
 import { definePlugin } from '../../core/plugin.ts';
-import { ClockToken, MetricsToken, StoreToken } from '../../core/tokens.ts';
+import { join } from 'node:path';
+import { token } from '../../core/token.ts';
+import type { Attachment } from '../../core/message/model.ts';
+import { ClockToken, ConfigToken, MetricsToken, StoreToken } from '../../core/tokens.ts';
+import type { Application } from '../argocd/index.ts';
 import { ArgoToken } from '../argocd/index.ts';
 import { GitOpsToken } from '../gitops-pr/index.ts';
 import { IncidentsToken } from '../incidents/index.ts';
 import { doraCommand } from './commands.ts';
 import { DeliveryConfigSchema } from './config.ts';
 import { DeploymentLog } from './deployments.ts';
-import { Recorder } from './recorder.ts';
+import { weeklyChart } from './chart.ts';
+import type { FourKeys } from './four-keys.ts';
+import { Recorder, type Week } from './recorder.ts';
+
+export type { FourKeys, Band } from './four-keys.ts';
+export type { Week } from './recorder.ts';
+
+/** Delivery figures for other plugins (digests): the four keys of some apps, and their chart. */
+export interface DeliveryService {
+  figures(
+    apps: { instance: string; app: Application }[],
+    days: number,
+  ): Promise<{ keys: FourKeys; previous: FourKeys; weeks: Week[]; gaps: string[] }>;
+  chart(weeks: Week[], title: string, name: string): Attachment;
+}
+export const DeliveryToken = token<DeliveryService>('Delivery');
 
 export const deliveryPlugin = definePlugin({
   id: 'delivery',
   summary: 'Deployment records and the four keys of delivery (DORA)',
   config: DeliveryConfigSchema,
-  deps: { argo: ArgoToken, store: StoreToken, clock: ClockToken, metrics: MetricsToken },
+  deps: { argo: ArgoToken, store: StoreToken, clock: ClockToken, metrics: MetricsToken, core: ConfigToken },
   // Without gitops there is no lead time; without incidents, failures are rollbacks only.
   optionalDeps: { gitops: GitOpsToken, incidents: IncidentsToken },
-  init({ config, deps, commands, jobs, log }) {
+  provides: [DeliveryToken],
+  init({ config, deps, commands, jobs, log, provide }) {
+    const chartDir = join(deps.core.dataDir, 'charts');
     const record = new DeploymentLog(deps.store, deps.clock, config.retentionDays);
     const { gitops } = deps;
     // For teams that prefer Grafana: the same record as Prometheus series, counted as it grows.
@@ -70,9 +91,27 @@ export const deliveryPlugin = definePlugin({
         recorder,
         deps.clock,
         config,
+        chartDir,
         gitops ? (instance, app) => gitops.environmentOf(instance, app) : undefined,
       ),
     );
+    // What digests show of delivery: the same figures, over the days they ask for.
+    provide(DeliveryToken, {
+      figures: async (apps, days) => {
+        const now = deps.clock.now();
+        const DAY = 86_400_000;
+        const window = { from: now - days * DAY, to: now };
+        const r = await recorder.figures(
+          apps,
+          [window, { from: window.from - days * DAY, to: window.from }],
+          {
+            failureWindowMs: config.failureWindowHours * 3_600_000,
+          },
+        );
+        return { keys: r.keys[0] as FourKeys, previous: r.keys[1] as FourKeys, weeks: r.weeks, gaps: r.gaps };
+      },
+      chart: (weeks, title, name) => weeklyChart(weeks, title, chartDir, name),
+    });
     jobs.add({
       id: 'delivery.record',
       cron: config.recordCron,

@@ -20,6 +20,22 @@ import {
 
 type Picked = { instance: string; app: Application }[];
 
+const WEEK = 7 * 86_400_000;
+
+/** Deployments and failures in one week of the period (the last one may be shorter). */
+export interface Week {
+  from: number;
+  deployments: number;
+  failures: number;
+}
+
+/** The weeks of a window, from its start. */
+function weeksOf(w: { from: number; to: number }): Week[] {
+  const out: Week[] = [];
+  for (let t = w.from; t < w.to; t += WEEK) out.push({ from: t, deployments: 0, failures: 0 });
+  return out;
+}
+
 interface RecorderDeps {
   gitops?: Pick<GitOpsWorkflow, 'commitsBrought' | 'listChanges'>;
   incidents?: Pick<IncidentService, 'all'>;
@@ -74,7 +90,7 @@ export class Recorder {
     windows: { from: number; to: number }[],
     opts: { failureWindowMs: number; recent?: number },
     signal?: AbortSignal,
-  ): Promise<{ keys: FourKeys[]; recent: Deployment[]; gaps: string[] }> {
+  ): Promise<{ keys: FourKeys[]; recent: Deployment[]; weeks: Week[]; gaps: string[] }> {
     await this.record(apps);
     signal?.throwIfAborted();
     const keys = new Set(apps.map(({ instance, app }) => appKey(instance, app)));
@@ -103,8 +119,16 @@ export class Recorder {
     const first = windows[0];
     let recent: Deployment[] = [];
     const limit = opts.recent ?? 0;
+    const weeks: Week[] = first ? weeksOf(first) : [];
+    const weekOf = (t: number) => (first ? Math.floor((t - first.from) / WEEK) : -1);
     await this.log.eachApp(keys, (app, records) => {
       const list = byApp(records).get(app) ?? [];
+      if (first)
+        for (const d of list) {
+          const w =
+            d.finishedAt !== undefined && d.finishedAt < first.to ? weeks[weekOf(d.finishedAt)] : undefined;
+          if (w) w.deployments++;
+        }
       for (const [w, window] of windows.entries())
         shares[w]?.push(appShare(list, incidentsOf.get(app) ?? [], window, opts));
       if (limit && first) {
@@ -116,6 +140,11 @@ export class Recorder {
           .slice(0, limit);
       }
     });
-    return { keys: windows.map((w, i) => combine(shares[i] ?? [], w)), recent, gaps };
+    const figures = windows.map((w, i) => combine(shares[i] ?? [], w));
+    for (const f of figures[0]?.failures ?? []) {
+      const w = weeks[weekOf(f.startedAt)];
+      if (w) w.failures++;
+    }
+    return { keys: figures, recent, weeks, gaps };
   }
 }

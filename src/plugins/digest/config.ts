@@ -27,6 +27,15 @@ export const ScheduleSchema = z.strictObject({
     ),
   select: SelectionSchema.default({}),
   chart: z.boolean().default(true).describe('attach the 7-day health chart'),
+  delivery: z
+    .number()
+    .int()
+    .min(0)
+    .max(365)
+    .default(30)
+    .describe(
+      'days of delivery figures (the four keys, with their weekly chart) a digest shows when the delivery plugin runs; 0 for none',
+    ),
 });
 
 export const DigestConfigSchema = z.strictObject({

@@ -9,10 +9,12 @@ import type { ApprovalService } from '../../core/approvals.ts';
 import { renderStackedBars } from '../../core/chart/bars.ts';
 import type { Clock } from '../../core/clock.ts';
 import { esc, truncate } from '../../core/message/markup.ts';
+import { duration } from '../../core/message/time.ts';
 import type { Block, Message } from '../../core/message/model.ts';
 import type { AuditLog, Collection, Store } from '../../core/store/types.ts';
 import { globMatch } from '../../core/glob.ts';
 import { healthOf, syncOf, type Application, type ArgoService } from '../argocd/index.ts';
+import type { DeliveryService } from '../delivery/index.ts';
 import type { Schedule } from './config.ts';
 import type { HealthHistory } from './history.ts';
 import { selector } from './select.ts';
@@ -49,6 +51,7 @@ export class DigestBuilder {
   private readonly clock: Clock;
   private readonly last: Collection<{ at: number; apps: Snapshot }>;
   private readonly chartDir: string;
+  private readonly delivery?: DeliveryService;
 
   constructor(deps: {
     argo: ArgoService;
@@ -58,7 +61,10 @@ export class DigestBuilder {
     clock: Clock;
     store: Store;
     chartDir: string;
+    /** The four keys of the digest's apps, when the delivery plugin runs. */
+    delivery?: DeliveryService;
   }) {
+    this.delivery = deps.delivery;
     this.argo = deps.argo;
     this.approvals = deps.approvals;
     this.audit = deps.audit;
@@ -173,7 +179,13 @@ export class DigestBuilder {
           .join('\n')}`,
       });
     }
-    const attachments = s.chart ? [await this.chart(s)] : [];
+    const delivered =
+      this.delivery && s.delivery > 0 && apps.length ? await this.deliveryOf(s, apps) : undefined;
+    if (delivered) blocks.push(delivered.block);
+    const attachments = [
+      ...(s.chart ? [await this.chart(s)] : []),
+      ...(s.chart && delivered ? [delivered.chart] : []),
+    ];
     if (opts.remember) await this.last.put(s.id, { at: this.clock.now(), apps: now });
     const degraded = troubled.filter(({ app }) => healthOf(app) === 'Degraded').length;
     return {
@@ -196,8 +208,33 @@ export class DigestBuilder {
           changes,
           pendingApprovals: pending.map((p) => p.subject.title),
           remediations: remediations.length,
+          ...(delivered ? { delivery: delivered.data } : {}),
         },
       },
+    };
+  }
+
+  /** The four keys of the digest's apps over its `delivery` days, a line each, and their chart. */
+  private async deliveryOf(s: Schedule, apps: { instance: string; app: Application }[]) {
+    const d = this.delivery as DeliveryService;
+    const { keys: k, previous, weeks } = await d.figures(apps, s.delivery);
+    const move = (now: number | undefined, before: number | undefined, lowerIsBetter: boolean) =>
+      now === undefined || before === undefined || now === before
+        ? ''
+        : (lowerIsBetter ? now < before : now > before)
+          ? ' ↑'
+          : ' ↓';
+    const band = (b: string | undefined) => (b ? ` (${b})` : '');
+    const lines = [
+      `deployments ${k.deployments} (${Math.round(k.perDay * 100) / 100}/day)${band(k.bands.frequency)}${move(k.perDay, previous.deployments ? previous.perDay : undefined, false)}`,
+      `lead time ${k.leadTime.median === undefined ? 'unknown' : duration(k.leadTime.median)}${band(k.bands.leadTime)}${move(k.leadTime.median, previous.leadTime.median, true)}`,
+      `change failure rate ${k.changeFailureRate.rate === undefined ? '—' : `${Math.round(k.changeFailureRate.rate * 1000) / 10}%`}${band(k.bands.changeFailureRate)}${move(k.changeFailureRate.rate, previous.changeFailureRate.rate, true)}`,
+      `time to restore ${k.timeToRestore.median === undefined ? (k.timeToRestore.open ? `${k.timeToRestore.open} open` : 'no failures') : duration(k.timeToRestore.median)}${band(k.bands.timeToRestore)}${move(k.timeToRestore.median, previous.timeToRestore.median, true)}`,
+    ];
+    return {
+      block: { type: 'text' as const, text: `**Delivery, last ${s.delivery} days:** ${lines.join(' · ')}` },
+      chart: d.chart(weeks, `${s.id}: deployments per week`, `digest-${s.id}`),
+      data: { days: s.delivery, keys: k, previous },
     };
   }
 

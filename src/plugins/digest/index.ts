@@ -20,6 +20,7 @@ import {
   StoreToken,
 } from '../../core/tokens.ts';
 import { ArgoToken } from '../argocd/index.ts';
+import { DeliveryToken } from '../delivery/index.ts';
 import { DiagnosisToken } from '../diagnosis/index.ts';
 import { digestCommands } from './commands/digest.ts';
 import { DigestConfigSchema } from './config.ts';
@@ -44,7 +45,7 @@ export const digestPlugin = definePlugin({
     core: ConfigToken,
   },
   // Without diagnosis, digests and transition alerts still go out; alerts carry no [Diagnose].
-  optionalDeps: { diagnosis: DiagnosisToken },
+  optionalDeps: { diagnosis: DiagnosisToken, delivery: DeliveryToken },
   init({ config, deps, commands, actions, jobs, onServe, onClose, log }) {
     const history = new HealthHistory(deps.store, deps.clock, config.history.retentionDays);
     const builder = new DigestBuilder({
@@ -55,6 +56,7 @@ export const digestPlugin = definePlugin({
       clock: deps.clock,
       store: deps.store,
       chartDir: join(deps.core.dataDir, 'charts'),
+      ...(deps.delivery ? { delivery: deps.delivery } : {}),
     });
     const watcher = new TransitionWatcher({
       argo: deps.argo,

@@ -45,6 +45,7 @@ export function digestCommands(deps: {
       kind: 'digest',
       select: {},
       chart: true,
+      delivery: 30,
     };
   };
   // Armed by the scheduler on the leader; elsewhere (a follower, `deckhand exec`) from the cron itself.
