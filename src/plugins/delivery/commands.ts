@@ -99,17 +99,30 @@ export function doraCommand(
         .filter(Boolean)
         .join(', ');
       if (!picked.length) throw new InputError(`No app matches ${scope}.`);
-      for (const { app } of picked)
-        authorize('argo.read', { app: app.metadata.name, project: app.spec.project });
+      // Only the apps this person may read count (and none they may not is named).
+      const readable = picked.filter(({ app }) => {
+        try {
+          authorize('argo.read', { app: app.metadata.name, project: app.spec.project });
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      if (!readable.length)
+        authorize('argo.read', { app: picked[0]!.app.metadata.name, project: picked[0]!.app.spec.project });
+      const hidden = picked.length - readable.length;
       const now = clock.now();
       const window = { from: now - days * DAY, to: now };
       const { keys, recent, weeks, gaps } = await recorder.figures(
-        picked,
+        readable,
         [window, { from: window.from - days * DAY, to: window.from }],
-        { failureWindowMs: cfg.failureWindowHours * 3_600_000, recent: 50 },
+        { failureWindowMs: cfg.failureWindowHours * 3_600_000, recent: 50, recordMs: 10_000 },
         signal,
       );
       const [k, before] = keys as [FourKeys, FourKeys];
+      // A sync running now is a deployment not counted yet (Argo CD writes history when it ends).
+      k.running += readable.filter(({ app }) => app.status?.operationState?.phase === 'Running').length;
+      if (hidden) gaps.push(`${hidden} app${hidden === 1 ? '' : 's'} you may not read left out`);
       const notes = [
         ...unread.map((f) => `Argo CD ${f.instance} could not be read: ${f.error.message}`),
         ...gaps,

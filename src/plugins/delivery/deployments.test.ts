@@ -38,7 +38,6 @@ function setup() {
       asked.push(`${w.from}..${w.to}`);
       return [{ sha: `c-${w.to}`, date: iso(Number(w.to.slice(1)) - 1) }];
     },
-    merges: async () => new Map(),
   };
   return { log, git, asked };
 }
@@ -47,10 +46,10 @@ describe('the deployment record', () => {
   it("keeps more than Argo CD's ten entries, each once, asking the Git host once per range", async () => {
     const { log, git, asked } = setup();
     const revs = Array.from({ length: 15 }, (_, i) => `r${i}`);
-    expect(await log.ingest('default', web(revs.slice(0, 10)), git)).toBe(10);
+    expect(await log.ingest('default', web(revs.slice(0, 10)), { git })).toBe(10);
     // Later, Argo CD holds r5..r14: five are new.
-    expect(await log.ingest('default', web(revs), git)).toBe(5);
-    expect(await log.ingest('default', web(revs), git)).toBe(0);
+    expect(await log.ingest('default', web(revs), { git })).toBe(5);
+    expect(await log.ingest('default', web(revs), { git })).toBe(0);
     const all = await log.list();
     expect(all.map((d) => d.id).sort((a, b) => a - b)).toEqual(revs.map((_, i) => i));
     // r0 is the first known: no range, no commits; every other range asked once.
@@ -60,7 +59,7 @@ describe('the deployment record', () => {
 
   it('marks an earlier revision deployed again as taking the later one back, not a redeploy', async () => {
     const { log, git } = setup();
-    await log.ingest('default', web(['r0', 'r1', 'r2', 'r1', 'r1']), git);
+    await log.ingest('default', web(['r0', 'r1', 'r2', 'r1', 'r1']), { git });
     const byId = new Map((await log.list()).map((d) => [d.id, d]));
     expect(byId.get(3)?.restores).toBe(true);
     expect(byId.get(4)?.restores).toBeUndefined();
@@ -74,10 +73,49 @@ describe('the deployment record', () => {
       ['r1', { revert: false }],
       ['r2', { revert: true }],
     ]);
-    await log.ingest('default', web(['r0', 'r1', 'r2']), git, merges);
+    await log.ingest('default', web(['r0', 'r1', 'r2']), { git, merges });
     const byId = new Map((await log.list()).map((d) => [d.id, d]));
     expect(byId.get(0)?.initiatedBy).toBe('auto-sync');
     expect(byId.get(1)).toMatchObject({ initiatedBy: 'deckhand' });
     expect(byId.get(2)).toMatchObject({ initiatedBy: 'deckhand', restores: true });
+  });
+
+  it('takes a roll-forward after a rollback for what it is: A, B, A, B has one rollback', async () => {
+    const { log, git } = setup();
+    await log.ingest('default', web(['rA', 'rB', 'rA', 'rB']), { git });
+    const byId = new Map((await log.list()).map((d) => [d.id, d]));
+    expect([0, 1, 2, 3].map((id) => !!byId.get(id)?.restores)).toEqual([false, false, true, false]);
+  });
+
+  it('keeps an app made again (its ids start at 0 again) as new deployments', async () => {
+    const { log, git } = setup();
+    await log.ingest('default', web(['r0', 'r1', 'r2']), { git });
+    const again = web(['r7', 'r8']);
+    for (const h of (again.status as { history: { deployedAt: string }[] }).history)
+      h.deployedAt = iso(50 + Number(h.deployedAt.slice(11, 13)));
+    expect(await log.ingest('default', again, { git })).toBe(2);
+    expect((await log.list()).map((d) => d.revisions[0])).toEqual(['r0', 'r1', 'r2', 'r7', 'r8']);
+  });
+
+  it('reads commits within its budget, and again later when the Git host failed, losing none', async () => {
+    const { log, git, asked } = setup();
+    let down = true;
+    const flaky: GitView = {
+      commits: async (i, a, w) => {
+        if (down) throw new Error('the Git host did not answer');
+        return git.commits(i, a, w);
+      },
+    };
+    const app = web(['r0', 'r1', 'r2', 'r3']);
+    await log.ingest('default', app, { git: flaky, budget: { ranges: 5 } });
+    expect((await log.list()).filter((d) => d.commitsPending).map((d) => d.id)).toEqual([1, 2, 3]);
+    down = false;
+    const budget = { ranges: 2 };
+    await log.ingest('default', app, { git: flaky, budget });
+    expect(budget.ranges).toBe(0);
+    expect((await log.list()).filter((d) => d.commitsPending).map((d) => d.id)).toEqual([3]);
+    await log.ingest('default', app, { git: flaky, budget: { ranges: 2 } });
+    expect((await log.list()).filter((d) => d.commitsPending)).toEqual([]);
+    expect(asked).toEqual(['r0..r1', 'r1..r2', 'r2..r3']);
   });
 });

@@ -118,6 +118,22 @@ describe('the four keys, for any history', () => {
       opts,
     );
     expect(skewed.leadTime.median).toBe(0);
+    // Two deployments that went live in the same second bring a commit once.
+    const tie = fourKeys(
+      [1, 2].map((id) => ({
+        app: 'x',
+        name: 'x',
+        project: 'p',
+        id,
+        revisions: [],
+        finishedAt: at(5),
+        commits: [{ sha: 's', at: at(4) }],
+      })),
+      [],
+      window,
+      opts,
+    );
+    expect(tie.leadTime.commits).toBe(1);
     const k = fourKeys(deployments, incidents, window, opts);
     for (const v of [
       k.perDay,

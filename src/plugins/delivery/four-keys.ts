@@ -21,6 +21,8 @@ export interface Deployment {
   restores?: boolean;
   /** The commits it brought, with their dates, when the Git host told. */
   commits?: { sha: string; at: number }[];
+  /** Its commits are still to be read from the Git host (a later pass reads them). */
+  commitsPending?: boolean;
 }
 
 export interface IncidentSpan {
@@ -123,10 +125,10 @@ export function appShare(
   const { from, to } = window;
   const share: AppShare = { counted: 0, running: 0, leads: [], failures: [] };
   // Each commit once, at the first deployment that brought it.
-  const firstLive = new Map<string, number>();
+  const firstLive = new Map<string, Deployment>();
   for (const d of list)
     if (d.finishedAt !== undefined)
-      for (const c of d.commits ?? []) if (!firstLive.has(c.sha)) firstLive.set(c.sha, d.finishedAt);
+      for (const c of d.commits ?? []) if (!firstLive.has(c.sha)) firstLive.set(c.sha, d);
   const sorted = [...incidents].sort((a, b) => a.startedAt - b.startedAt || a.key.localeCompare(b.key));
   for (const [i, d] of list.entries()) {
     if (d.finishedAt === undefined) {
@@ -137,7 +139,7 @@ export function appShare(
     share.counted++;
     const live = d.finishedAt;
     for (const c of d.commits ?? [])
-      if (firstLive.get(c.sha) === live) share.leads.push(Math.max(0, live - c.at));
+      if (firstLive.get(c.sha) === d) share.leads.push(Math.max(0, live - c.at));
     const next = list.slice(i + 1).find((x) => x.finishedAt !== undefined);
     const until = Math.min(live + opts.failureWindowMs, next?.finishedAt ?? Infinity);
     const incident = sorted.find((x) => x.startedAt >= live && x.startedAt < until);

@@ -62,19 +62,38 @@ export const deliveryPlugin = definePlugin({
       ['project', 'env'],
       BUCKETS,
     );
+    const started = deps.clock.now();
     const recorder = new Recorder(record, {
-      onRecorded: (d, previous, instance, app) => {
+      onCommits: (d, instance, app) => {
+        if ((d.finishedAt ?? 0) < started) return;
         const env = gitops?.environmentOf(instance, app) ?? '';
+        for (const c of d.commits ?? [])
+          leadTime.observe({ project: d.project, env }, Math.max(0, ((d.finishedAt ?? c.at) - c.at) / 1000));
+      },
+      onRecorded: (d, previous, instance, app) => {
+        // History read for the first time happened before: counting it now would be a spike.
+        if ((d.finishedAt ?? 0) < started) return;
+        const env = gitops?.environmentOf(instance, app) ?? '';
+        const by =
+          d.initiatedBy === 'auto-sync' || d.initiatedBy === 'deckhand'
+            ? d.initiatedBy
+            : d.initiatedBy
+              ? 'person'
+              : '';
         deployed.inc({
           app: d.name,
           project: d.project,
           env,
-          initiated_by: d.initiatedBy ?? '',
+          initiated_by: by,
           restores: d.restores ? 'true' : 'false',
         });
-        for (const c of d.commits ?? [])
-          leadTime.observe({ project: d.project, env }, Math.max(0, ((d.finishedAt ?? c.at) - c.at) / 1000));
-        if (d.restores && previous?.finishedAt !== undefined && d.finishedAt !== undefined)
+
+        if (
+          d.restores &&
+          previous?.finishedAt !== undefined &&
+          d.finishedAt !== undefined &&
+          d.finishedAt - previous.finishedAt <= config.failureWindowHours * 3_600_000
+        )
           restoreTime.observe(
             { project: d.project, env },
             Math.max(0, (d.finishedAt - previous.finishedAt) / 1000),
@@ -101,6 +120,7 @@ export const deliveryPlugin = definePlugin({
         const now = deps.clock.now();
         const DAY = 86_400_000;
         const window = { from: now - days * DAY, to: now };
+        // Read as recorded (the job keeps it up to date): a digest does not wait for the Git host.
         const r = await recorder.figures(
           apps,
           [window, { from: window.from - days * DAY, to: window.from }],
@@ -112,14 +132,18 @@ export const deliveryPlugin = definePlugin({
       },
       chart: (weeks, title, name) => weeklyChart(weeks, title, chartDir, name),
     });
+    let prunedOn = '';
     jobs.add({
       id: 'delivery.record',
       cron: config.recordCron,
       timeoutMs: 5 * 60_000,
-      run: async ({ log: jobLog }) => {
-        const { apps } = await deps.argo.list();
-        const added = await recorder.record(apps);
-        const pruned = await record.prune();
+      run: async ({ log: jobLog, signal }) => {
+        const { apps } = await deps.argo.list({ signal });
+        const added = await recorder.record(apps, signal);
+        // Pruning reads every record: once a day is enough for a retention counted in days.
+        const day = new Date(deps.clock.now()).toISOString().slice(0, 10);
+        const pruned = day !== prunedOn ? await record.prune() : 0;
+        prunedOn = day;
         jobLog.info({ added, pruned }, 'deployments recorded');
       },
     });

@@ -41,6 +41,10 @@ interface RecorderDeps {
   incidents?: Pick<IncidentService, 'all'>;
   resolve: (instance: string, app: Application) => Parameters<GitOpsWorkflow['commitsBrought']>[0];
   logger: Logger;
+  /** Git ranges (a deployment's commits) one pass reads at most; the rest wait for the next. */
+  rangesPerPass?: number;
+  /** Told of a deployment whose commits were just read. */
+  onCommits?: (d: Deployment, instance: string, app: Application) => void;
   /** Told of each deployment recorded for the first time, with the one before it and the app. */
   onRecorded?: (d: Deployment, previous: Deployment | undefined, instance: string, app: Application) => void;
 }
@@ -54,27 +58,48 @@ export class Recorder {
     this.deps = deps;
   }
 
-  /** Read new history entries of the apps into the record; returns how many were new. */
-  async record(apps: Picked): Promise<number> {
+  private pass?: Promise<number>;
+
+  /**
+   * Read new history entries of the apps into the record, and the commits still to be read while
+   * `rangesPerPass` lasts; returns how many deployments were new. One pass at a time: a caller that
+   * comes while one runs waits for it, so a slow Git host is never asked the same thing twice at once.
+   */
+  record(apps: Picked, signal?: AbortSignal): Promise<number> {
+    // Passes run one after another: each skips what the one before recorded.
+    const next = (this.pass ?? Promise.resolve(0)).catch(() => 0).then(() => this.recordAll(apps, signal));
+    this.pass = next;
+    return next;
+  }
+
+  private async recordAll(apps: Picked, signal?: AbortSignal): Promise<number> {
     const { gitops } = this.deps;
     const merges = gitops
       ? new Map(
-          (await gitops.listChanges().catch(() => []))
+          (await gitops.listChanges())
             .filter((c) => c.mergeSha)
             .map((c) => [c.mergeSha as string, { revert: c.intent.kind === 'revert' }]),
         )
       : undefined;
     const git: GitView | undefined = gitops && {
-      commits: (instance, app, window) => gitops.commitsBrought(this.deps.resolve(instance, app), window),
-      merges: async () => merges ?? new Map(),
+      commits: (instance, app, window) =>
+        gitops.commitsBrought(this.deps.resolve(instance, app), window, signal),
     };
+    const budget = { ranges: this.deps.rangesPerPass ?? 200 };
     let added = 0;
     for (const { instance, app } of apps) {
+      signal?.throwIfAborted();
       try {
-        added += await this.log.ingest(instance, app, git, merges, (d, previous) =>
-          this.deps.onRecorded?.(d, previous, instance, app),
-        );
+        added += await this.log.ingest(instance, app, {
+          ...(git ? { git } : {}),
+          ...(merges ? { merges } : {}),
+          budget,
+          ...(signal ? { signal } : {}),
+          onRecorded: (d, previous) => this.deps.onRecorded?.(d, previous, instance, app),
+          onCommits: (d) => this.deps.onCommits?.(d, instance, app),
+        });
       } catch (err) {
+        if (signal?.aborted) throw err;
         this.deps.logger.warn({ err, app: app.metadata.name }, 'could not record deployments');
       }
     }
@@ -88,13 +113,30 @@ export class Recorder {
   async figures(
     apps: Picked,
     windows: { from: number; to: number }[],
-    opts: { failureWindowMs: number; recent?: number },
+    opts: {
+      failureWindowMs: number;
+      recent?: number;
+      /** How long to wait for the record to be brought up to date first (0: read it as it is). */
+      recordMs?: number;
+    },
     signal?: AbortSignal,
   ): Promise<{ keys: FourKeys[]; recent: Deployment[]; weeks: Week[]; gaps: string[] }> {
-    await this.record(apps);
+    const gaps: string[] = [];
+    if (opts.recordMs) {
+      const pass = this.record(apps).then(
+        () => true,
+        (err: unknown) => {
+          gaps.push(`the record could not be brought up to date: ${(err as Error).message}`);
+          return true;
+        },
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<false>((done) => (timer = setTimeout(() => done(false), opts.recordMs)));
+      const inTime = await Promise.race([pass, late]).finally(() => clearTimeout(timer));
+      if (!inTime) gaps.push('deckhand is still reading the latest deployments; ask again in a minute');
+    }
     signal?.throwIfAborted();
     const keys = new Set(apps.map(({ instance, app }) => appKey(instance, app)));
-    const gaps: string[] = [];
     if (!this.deps.gitops) gaps.push('gitops is off: no commits are known, so there is no lead time');
     const incidentsOf = new Map<string, IncidentSpan[]>();
     if (!this.deps.incidents) gaps.push('incidents are off: failures are only rollbacks');
@@ -120,11 +162,13 @@ export class Recorder {
     let recent: Deployment[] = [];
     const limit = opts.recent ?? 0;
     const weeks: Week[] = first ? weeksOf(first) : [];
+    let pending = 0;
     const weekOf = (t: number) => (first ? Math.floor((t - first.from) / WEEK) : -1);
     await this.log.eachApp(keys, (app, records) => {
       const list = byApp(records).get(app) ?? [];
       if (first)
         for (const d of list) {
+          if (d.commitsPending && d.finishedAt !== undefined && d.finishedAt >= first.from) pending++;
           const w =
             d.finishedAt !== undefined && d.finishedAt < first.to ? weeks[weekOf(d.finishedAt)] : undefined;
           if (w) w.deployments++;
@@ -141,6 +185,10 @@ export class Recorder {
       }
     });
     const figures = windows.map((w, i) => combine(shares[i] ?? [], w));
+    if (pending)
+      gaps.push(
+        `the commits of ${pending} deployment${pending === 1 ? ' are' : 's are'} not read yet: lead time leaves them out`,
+      );
     for (const f of figures[0]?.failures ?? []) {
       const w = weeks[weekOf(f.startedAt)];
       if (w) w.failures++;

@@ -179,12 +179,22 @@ export class DigestBuilder {
           .join('\n')}`,
       });
     }
+    // Delivery figures are a part of the digest: when they cannot be had, the digest says so and goes out.
     const delivered =
-      this.delivery && s.delivery > 0 && apps.length ? await this.deliveryOf(s, apps) : undefined;
+      this.delivery && s.delivery > 0 && apps.length
+        ? await this.deliveryOf(s, apps).catch((err: unknown) => ({
+            block: {
+              type: 'text' as const,
+              text: `**Delivery:** not available (${esc((err as Error).message)}).`,
+            },
+            chart: undefined,
+            data: undefined,
+          }))
+        : undefined;
     if (delivered) blocks.push(delivered.block);
     const attachments = [
       ...(s.chart ? [await this.chart(s)] : []),
-      ...(s.chart && delivered ? [delivered.chart] : []),
+      ...(delivered?.chart ? [delivered.chart] : []),
     ];
     if (opts.remember) await this.last.put(s.id, { at: this.clock.now(), apps: now });
     const degraded = troubled.filter(({ app }) => healthOf(app) === 'Degraded').length;
@@ -208,7 +218,7 @@ export class DigestBuilder {
           changes,
           pendingApprovals: pending.map((p) => p.subject.title),
           remediations: remediations.length,
-          ...(delivered ? { delivery: delivered.data } : {}),
+          ...(delivered?.data ? { delivery: delivered.data } : {}),
         },
       },
     };
@@ -217,7 +227,7 @@ export class DigestBuilder {
   /** The four keys of the digest's apps over its `delivery` days, a line each, and their chart. */
   private async deliveryOf(s: Schedule, apps: { instance: string; app: Application }[]) {
     const d = this.delivery as DeliveryService;
-    const { keys: k, previous, weeks } = await d.figures(apps, s.delivery);
+    const { keys: k, previous, weeks, gaps } = await d.figures(apps, s.delivery);
     const move = (now: number | undefined, before: number | undefined, lowerIsBetter: boolean) =>
       now === undefined || before === undefined || now === before
         ? ''
@@ -231,10 +241,14 @@ export class DigestBuilder {
       `change failure rate ${k.changeFailureRate.rate === undefined ? '—' : `${Math.round(k.changeFailureRate.rate * 1000) / 10}%`}${band(k.bands.changeFailureRate)}${move(k.changeFailureRate.rate, previous.changeFailureRate.rate, true)}`,
       `time to restore ${k.timeToRestore.median === undefined ? (k.timeToRestore.open ? `${k.timeToRestore.open} open` : 'no failures') : duration(k.timeToRestore.median)}${band(k.bands.timeToRestore)}${move(k.timeToRestore.median, previous.timeToRestore.median, true)}`,
     ];
+    const notes = gaps.length ? `\n_${gaps.map(esc).join('; ')}_` : '';
     return {
-      block: { type: 'text' as const, text: `**Delivery, last ${s.delivery} days:** ${lines.join(' · ')}` },
-      chart: d.chart(weeks, `${s.id}: deployments per week`, `digest-${s.id}`),
-      data: { days: s.delivery, keys: k, previous },
+      block: {
+        type: 'text' as const,
+        text: `**Delivery, last ${s.delivery} days:** ${lines.join(' · ')}${notes}`,
+      },
+      chart: s.chart ? d.chart(weeks, `${s.id}: deployments per week`, `digest-${s.id}`) : undefined,
+      data: { days: s.delivery, keys: k, previous, gaps },
     };
   }
 
