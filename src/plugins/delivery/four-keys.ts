@@ -129,7 +129,10 @@ export function appShare(
   for (const d of list)
     if (d.finishedAt !== undefined)
       for (const c of d.commits ?? []) if (!firstLive.has(c.sha)) firstLive.set(c.sha, d);
-  const sorted = [...incidents].sort((a, b) => a.startedAt - b.startedAt || a.key.localeCompare(b.key));
+  const sorted =
+    incidents.length > 1
+      ? [...incidents].sort((a, b) => a.startedAt - b.startedAt || a.key.localeCompare(b.key))
+      : incidents;
   for (const [i, d] of list.entries()) {
     if (d.finishedAt === undefined) {
       if (d.startedAt === undefined || d.startedAt < to) share.running++;
@@ -140,7 +143,8 @@ export function appShare(
     const live = d.finishedAt;
     for (const c of d.commits ?? [])
       if (firstLive.get(c.sha) === d) share.leads.push(Math.max(0, live - c.at));
-    const next = list.slice(i + 1).find((x) => x.finishedAt !== undefined);
+    let next: Deployment | undefined;
+    for (let j = i + 1; j < list.length && !next; j++) if (list[j]?.finishedAt !== undefined) next = list[j];
     const until = Math.min(live + opts.failureWindowMs, next?.finishedAt ?? Infinity);
     const incident = sorted.find((x) => x.startedAt >= live && x.startedAt < until);
     if (incident)
