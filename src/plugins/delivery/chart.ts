@@ -9,8 +9,9 @@ const label = (t: number) => new Date(t).toISOString().slice(5, 10);
 
 /** The chart written under `dir`, as an attachment; `name` makes its file name. */
 export function weeklyChart(weeks: Week[], title: string, dir: string, name: string): Attachment {
+  // The title is drawn at twice the font's size on a 640-pixel chart: about 50 characters fit.
   const png = renderStackedBars({
-    title,
+    title: title.length > 50 ? `${title.slice(0, 47)}...` : title,
     labels: weeks.map((w) => label(w.from)),
     series: [
       { label: 'deployed', color: [46, 160, 67] },

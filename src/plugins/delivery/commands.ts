@@ -133,7 +133,7 @@ export function doraCommand(
       return {
         text: `Delivery of ${scope} over ${days} days: ${summary(k)}`,
         header: `Delivery: ${scope}, last ${days} days`,
-        attachments: [weeklyChart(weeks, `${scope}: deployments per week`, chartDir, `dora-${scope}`)],
+        attachments: [weeklyChart(weeks, `deployments a week: ${scope}`, chartDir, `dora-${scope}`)],
         blocks: [
           {
             type: 'fields',
