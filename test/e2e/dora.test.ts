@@ -205,6 +205,13 @@ describe('/argo dora', () => {
     expect(JSON.stringify(none.messages)).toContain('No app matches no-such-app.');
     const bad = await run('/argo dora friend-app --since 0d');
     expect(bad.ok).toBe(false);
+    // 90 days back, and 90 before that: the record (Argo CD's history of friend-app) does not reach.
+    const far = await run('/argo dora friend-app --since 90d');
+    const farData = far.messages.at(-1)!.data as { previous?: unknown; notes: string[] };
+    expect(farData.previous).toBeUndefined();
+    expect(farData.notes.join(' ')).toMatch(
+      /deckhand's record of these apps starts \d{4}-\d\d-\d\d: no comparison with the 90 days before/,
+    );
     const team = await run('/argo dora --team payments');
     expect(JSON.stringify(team.messages)).toContain('payments is not a team deckhand knows (tickets).');
   });

@@ -113,13 +113,26 @@ export function doraCommand(
       const hidden = picked.length - readable.length;
       const now = clock.now();
       const window = { from: now - days * DAY, to: now };
-      const { keys, recent, weeks, gaps } = await recorder.figures(
+      const {
+        keys,
+        recent,
+        weeks,
+        gaps,
+        since: reach,
+      } = await recorder.figures(
         readable,
         [window, { from: window.from - days * DAY, to: window.from }],
         { failureWindowMs: cfg.failureWindowHours * 3_600_000, recent: 50, recordMs: 10_000 },
         signal,
       );
-      const [k, before] = keys as [FourKeys, FourKeys];
+      const [k, earlier] = keys as [FourKeys, FourKeys];
+      // A period before the record reaches back to has no figures to compare with, only gaps.
+      const covered = reach !== undefined && reach <= earlier.from;
+      const before = covered ? earlier : undefined;
+      if (!covered && reach !== undefined)
+        gaps.push(
+          `deckhand's record of these apps starts ${new Date(reach).toISOString().slice(0, 10)}: no comparison with the ${days} days before`,
+        );
       // A sync running now is a deployment not counted yet (Argo CD writes history when it ends).
       k.running += readable.filter(({ app }) => app.status?.operationState?.phase === 'Running').length;
       if (hidden) gaps.push(`${hidden} app${hidden === 1 ? '' : 's'} you may not read left out`);
@@ -140,21 +153,21 @@ export function doraCommand(
             fields: [
               {
                 label: 'Deployment frequency',
-                value: `${round(k.perDay)}/day (${k.deployments} deployment${k.deployments === 1 ? '' : 's'})${level(k.bands.frequency)}${trend(k.perDay, before.deployments ? before.perDay : undefined, false)}`,
+                value: `${round(k.perDay)}/day (${k.deployments} deployment${k.deployments === 1 ? '' : 's'})${level(k.bands.frequency)}${trend(k.perDay, before?.deployments ? before.perDay : undefined, false)}`,
               },
               {
                 label: 'Lead time for changes',
                 value:
                   k.leadTime.median === undefined
                     ? 'no commits known'
-                    : `median ${duration(k.leadTime.median)}, p90 ${duration(k.leadTime.p90 as number)} (${k.leadTime.commits} commits)${level(k.bands.leadTime)}${trend(k.leadTime.median, before.leadTime.median, true)}`,
+                    : `median ${duration(k.leadTime.median)}, p90 ${duration(k.leadTime.p90 as number)} (${k.leadTime.commits} commits)${level(k.bands.leadTime)}${trend(k.leadTime.median, before?.leadTime.median, true)}`,
               },
               {
                 label: 'Change failure rate',
                 value:
                   k.changeFailureRate.rate === undefined
                     ? 'no deployments'
-                    : `${pct(k.changeFailureRate.rate)} (${k.changeFailureRate.failed} of ${k.changeFailureRate.of})${level(k.bands.changeFailureRate)}${trend(k.changeFailureRate.rate, before.changeFailureRate.rate, true)}`,
+                    : `${pct(k.changeFailureRate.rate)} (${k.changeFailureRate.failed} of ${k.changeFailureRate.of})${level(k.bands.changeFailureRate)}${trend(k.changeFailureRate.rate, before?.changeFailureRate.rate, true)}`,
               },
               {
                 label: 'Time to restore',
@@ -163,7 +176,7 @@ export function doraCommand(
                     ? k.timeToRestore.open
                       ? `${k.timeToRestore.open} failure${k.timeToRestore.open === 1 ? '' : 's'} not restored yet`
                       : 'no failures'
-                    : `median ${duration(k.timeToRestore.median)} (${k.timeToRestore.restored} restored${k.timeToRestore.open ? `, ${k.timeToRestore.open} open` : ''})${level(k.bands.timeToRestore)}${trend(k.timeToRestore.median, before.timeToRestore.median, true)}`,
+                    : `median ${duration(k.timeToRestore.median)} (${k.timeToRestore.restored} restored${k.timeToRestore.open ? `, ${k.timeToRestore.open} open` : ''})${level(k.bands.timeToRestore)}${trend(k.timeToRestore.median, before?.timeToRestore.median, true)}`,
               },
             ],
           },
@@ -194,7 +207,7 @@ export function doraCommand(
           scope,
           days,
           keys: k,
-          previous: before,
+          ...(before ? { previous: before } : {}),
           notes,
           // The deployments counted, newest first (the last 50): what the figures stand on.
           deployments: recent.map((d) => ({

@@ -26,7 +26,7 @@ export interface DeliveryService {
   figures(
     apps: { instance: string; app: Application }[],
     days: number,
-  ): Promise<{ keys: FourKeys; previous: FourKeys; weeks: Week[]; gaps: string[] }>;
+  ): Promise<{ keys: FourKeys; previous?: FourKeys; weeks: Week[]; gaps: string[] }>;
   chart(weeks: Week[], title: string, name: string): Attachment;
 }
 export const DeliveryToken = token<DeliveryService>('Delivery');
@@ -128,7 +128,15 @@ export const deliveryPlugin = definePlugin({
             failureWindowMs: config.failureWindowHours * 3_600_000,
           },
         );
-        return { keys: r.keys[0] as FourKeys, previous: r.keys[1] as FourKeys, weeks: r.weeks, gaps: r.gaps };
+        const previous = r.keys[1] as FourKeys;
+        // Compared only with a period the record reaches back to.
+        const covered = r.since !== undefined && r.since <= previous.from;
+        return {
+          keys: r.keys[0] as FourKeys,
+          ...(covered ? { previous } : {}),
+          weeks: r.weeks,
+          gaps: r.gaps,
+        };
       },
       chart: (weeks, title, name) => weeklyChart(weeks, title, chartDir, name),
     });

@@ -107,8 +107,9 @@ export class Recorder {
   }
 
   /**
-   * The four keys of the apps over each window (after recording what is new), read app by app, and
-   * the most recent deployments counted in the first window (at most `recent`).
+   * The four keys of the apps over each window (after recording what is new), read app by app,
+   * the most recent deployments counted in the first window (at most `recent`), and when the
+   * oldest deployment recorded of them went live (`since`: what the record reaches back to).
    */
   async figures(
     apps: Picked,
@@ -120,7 +121,7 @@ export class Recorder {
       recordMs?: number;
     },
     signal?: AbortSignal,
-  ): Promise<{ keys: FourKeys[]; recent: Deployment[]; weeks: Week[]; gaps: string[] }> {
+  ): Promise<{ keys: FourKeys[]; recent: Deployment[]; weeks: Week[]; gaps: string[]; since?: number }> {
     const gaps: string[] = [];
     if (opts.recordMs) {
       const pass = this.record(apps).then(
@@ -164,8 +165,11 @@ export class Recorder {
     const weeks: Week[] = first ? weeksOf(first) : [];
     let pending = 0;
     const weekOf = (t: number) => (first ? Math.floor((t - first.from) / WEEK) : -1);
+    let since: number | undefined;
     await this.log.eachApp(keys, (app, records) => {
       const list = byApp(records).get(app) ?? [];
+      const oldest = list[0]?.finishedAt;
+      if (oldest !== undefined && (since === undefined || oldest < since)) since = oldest;
       if (first)
         for (const d of list) {
           if (d.commitsPending && d.finishedAt !== undefined && d.finishedAt >= first.from) pending++;
@@ -193,6 +197,6 @@ export class Recorder {
       const w = weeks[weekOf(f.startedAt)];
       if (w) w.failures++;
     }
-    return { keys: figures, recent, weeks, gaps };
+    return { keys: figures, recent, weeks, gaps, ...(since !== undefined ? { since } : {}) };
   }
 }

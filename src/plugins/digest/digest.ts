@@ -236,10 +236,10 @@ export class DigestBuilder {
           : ' ↓';
     const band = (b: string | undefined) => (b ? ` (${b})` : '');
     const lines = [
-      `deployments ${k.deployments} (${Math.round(k.perDay * 100) / 100}/day)${band(k.bands.frequency)}${move(k.perDay, previous.deployments ? previous.perDay : undefined, false)}`,
-      `lead time ${k.leadTime.median === undefined ? 'unknown' : duration(k.leadTime.median)}${band(k.bands.leadTime)}${move(k.leadTime.median, previous.leadTime.median, true)}`,
-      `change failure rate ${k.changeFailureRate.rate === undefined ? '—' : `${Math.round(k.changeFailureRate.rate * 1000) / 10}%`}${band(k.bands.changeFailureRate)}${move(k.changeFailureRate.rate, previous.changeFailureRate.rate, true)}`,
-      `time to restore ${k.timeToRestore.median === undefined ? (k.timeToRestore.open ? `${k.timeToRestore.open} open` : 'no failures') : duration(k.timeToRestore.median)}${band(k.bands.timeToRestore)}${move(k.timeToRestore.median, previous.timeToRestore.median, true)}`,
+      `deployments ${k.deployments} (${Math.round(k.perDay * 100) / 100}/day)${band(k.bands.frequency)}${move(k.perDay, previous?.deployments ? previous.perDay : undefined, false)}`,
+      `lead time ${k.leadTime.median === undefined ? 'unknown' : duration(k.leadTime.median)}${band(k.bands.leadTime)}${move(k.leadTime.median, previous?.leadTime.median, true)}`,
+      `change failure rate ${k.changeFailureRate.rate === undefined ? '—' : `${Math.round(k.changeFailureRate.rate * 1000) / 10}%`}${band(k.bands.changeFailureRate)}${move(k.changeFailureRate.rate, previous?.changeFailureRate.rate, true)}`,
+      `time to restore ${k.timeToRestore.median === undefined ? (k.timeToRestore.open ? `${k.timeToRestore.open} open` : 'no failures') : duration(k.timeToRestore.median)}${band(k.bands.timeToRestore)}${move(k.timeToRestore.median, previous?.timeToRestore.median, true)}`,
     ];
     const notes = gaps.length ? `\n_${gaps.map(esc).join('; ')}_` : '';
     return {
