@@ -197,6 +197,28 @@ describe('/argo dora', () => {
         expect(k.keys.timeToRestore.restored).toBe(before.keys.timeToRestore.restored + 2);
       },
     );
+
+    await step('the alert firing again later keeps the first occurrence as it was', async () => {
+      const first = (await dora()).keys.failures.find((f) => f.cause.kind === 'incident') as unknown as {
+        startedAt: number;
+        restoredAt: number;
+      };
+      const again = new Date(Date.now() + 1_000).toISOString();
+      expect((await post(alert('firing', again))).status).toBeLessThan(300);
+      const incidents = bot.store.collection<{ status: string; earlier?: unknown[] }>('incidents');
+      await eventually('the group to fire again', async () =>
+        (await incidents.list()).some((i) => i.value.status === 'firing' && i.value.earlier?.length === 1),
+      );
+      const now = (await dora()).keys.failures.find((f) => f.cause.kind === 'incident') as unknown as {
+        startedAt: number;
+        restoredAt: number;
+      };
+      // Charged to the same deployment, the first occurrence still is its failure, restored as then.
+      expect({ startedAt: now.startedAt, restoredAt: now.restoredAt }).toEqual({
+        startedAt: first.startedAt,
+        restoredAt: first.restoredAt,
+      });
+    });
   });
 
   it('says what it cannot count, and refuses an app nobody has', async () => {

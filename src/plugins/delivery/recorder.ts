@@ -149,14 +149,24 @@ export class Recorder {
           ? key
           : [...keys].find((k) => k.startsWith(`${i.app?.instance}/`) && k.endsWith(`/${i.app?.name}`));
         if (!match) continue;
-        const span: IncidentSpan = {
-          key: i.key,
-          app: match,
-          title: i.alertname,
-          startedAt: i.startedAt,
-          ...(i.resolvedAt !== undefined ? { resolvedAt: i.resolvedAt } : {}),
-        };
-        incidentsOf.set(match, [...(incidentsOf.get(match) ?? []), span]);
+        // Each time the group fired is an incident of its own (earlier ones resolved).
+        const spans: IncidentSpan[] = [
+          ...(i.earlier ?? []).map((e, n) => ({
+            key: `${i.key}#${n}`,
+            app: match,
+            title: i.alertname,
+            startedAt: e.startedAt,
+            ...(e.resolvedAt !== undefined ? { resolvedAt: e.resolvedAt } : {}),
+          })),
+          {
+            key: i.key,
+            app: match,
+            title: i.alertname,
+            startedAt: i.startedAt,
+            ...(i.resolvedAt !== undefined ? { resolvedAt: i.resolvedAt } : {}),
+          },
+        ];
+        incidentsOf.set(match, [...(incidentsOf.get(match) ?? []), ...spans]);
       }
     const shares: AppShare[][] = windows.map(() => []);
     const first = windows[0];

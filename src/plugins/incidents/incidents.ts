@@ -48,6 +48,8 @@ export interface Incident {
     generatorURL?: string;
   }[];
   app?: { name: string; namespace?: string; instance: string; project: string };
+  /** Earlier times the group fired and resolved, before it fired again (the last 20, oldest first). */
+  earlier?: { startedAt: number; resolvedAt?: number }[];
   appReason?: string;
   channel?: string;
   root?: MessageRef;
@@ -325,6 +327,18 @@ export class IncidentService {
         notifications: c.notifications + deliveries,
         resolvedAt: p.status === 'resolved' ? (fresh.resolvedAt ?? now) : undefined,
         startedAt: reopened ? startedAt : c.startedAt,
+        // A group that fires again starts a new occurrence; the one before is kept, not overwritten.
+        ...(reopened && c.status === 'resolved'
+          ? {
+              earlier: [
+                ...(c.earlier ?? []),
+                {
+                  startedAt: c.startedAt,
+                  ...(c.resolvedAt !== undefined ? { resolvedAt: c.resolvedAt } : {}),
+                },
+              ].slice(-20),
+            }
+          : {}),
       };
     })) as Incident;
     const transition: Transition = reopened
