@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execOnce } from '../../src/adapters/console/exec.ts';
 import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
 import type { Bot } from '../../src/core/compose.ts';
+import { postAlertGroup } from '../support/alerts.ts';
 import { botFor, startSandboxBot, type SandboxBot } from '../support/sandbox-bot.ts';
 import { step } from '../support/step.ts';
 import { eventually } from '../support/wait.ts';
@@ -76,13 +77,6 @@ const alert = (status: 'firing' | 'resolved', startsAt: string) => ({
     },
   ],
 });
-const post = (body: unknown) =>
-  fetch(`${url}/hooks/incidents/alertmanager`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-
 beforeAll(async () => {
   s = await startSandboxBot();
   ({ bot, adapter } = await botFor(
@@ -182,13 +176,13 @@ describe('/argo dora', () => {
       'an incident of the app after its last deployment is a failure, restored when it resolves',
       async () => {
         const startsAt = new Date().toISOString();
-        expect((await post(alert('firing', startsAt))).status).toBeLessThan(300);
+        expect((await postAlertGroup(url, TOKEN, alert('firing', startsAt))).status).toBeLessThan(300);
         await eventually('the incident to be recorded', async () =>
           (await dora()).keys.failures.some((f) => f.cause.kind === 'incident'),
         );
         const open = await dora();
         expect(open.keys.timeToRestore.open).toBe(1);
-        expect((await post(alert('resolved', startsAt))).status).toBeLessThan(300);
+        expect((await postAlertGroup(url, TOKEN, alert('resolved', startsAt))).status).toBeLessThan(300);
         await eventually('the incident to resolve', async () => (await dora()).keys.timeToRestore.open === 0);
         const k = await dora();
         expect(k.keys.failures.find((f) => f.cause.kind === 'incident')?.cause.title).toBe(
@@ -204,7 +198,7 @@ describe('/argo dora', () => {
         restoredAt: number;
       };
       const again = new Date(Date.now() + 1_000).toISOString();
-      expect((await post(alert('firing', again))).status).toBeLessThan(300);
+      expect((await postAlertGroup(url, TOKEN, alert('firing', again))).status).toBeLessThan(300);
       const incidents = bot.store.collection<{ status: string; earlier?: unknown[] }>('incidents');
       await eventually('the group to fire again', async () =>
         (await incidents.list()).some((i) => i.value.status === 'firing' && i.value.earlier?.length === 1),

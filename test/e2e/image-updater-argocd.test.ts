@@ -17,7 +17,8 @@ import { IMAGE_UPDATER, pushFiles } from '../support/git-push.ts';
 const REPO = 'https://github.com/sijunkim/infra';
 const MANIFEST = 'argocd/apps/naver-news.yaml';
 const IMAGE = 'ghcr.io/sijunkim/naver-news-spring';
-const ALLOW = 'argocd-image-updater.argoproj.io/news.allow-tags';
+const IMAGE_UPDATER_KEY = 'argocd-image-updater.argoproj.io';
+const ALLOW = `${IMAGE_UPDATER_KEY}/news.allow-tags`;
 let s: SandboxBot;
 
 /** A commit on master as a person would push it (the sandbox syncs what tracks master). */
@@ -48,6 +49,41 @@ const images = async () =>
   (
     dataOf(await s.exec('/argo status naver-news --refresh')).app as { images: { image: string }[] }
   ).images.map((i) => i.image);
+
+/** friend-app, whose image Image Updater commits to Git (write-back git) in these tests. */
+const FRIEND_SOURCE = 'k8s/apps/friend-app/.argocd-source-friend-app.yaml';
+const FRIEND_APP = 'argocd/apps/friend-app.yaml';
+const FRIEND_IMAGE = 'ghcr.io/sijunkim/friend-app';
+
+/** Image Updater's annotations on friend-app's manifest, applied by root-app before going on. */
+async function followWithGitWriteBack(message: string): Promise<void> {
+  const list = `web=${FRIEND_IMAGE}`;
+  await push(
+    FRIEND_APP,
+    (d) => {
+      d.metadata.annotations = {
+        [`${IMAGE_UPDATER_KEY}/image-list`]: list,
+        [`${IMAGE_UPDATER_KEY}/write-back-method`]: 'git',
+      };
+    },
+    message,
+  );
+  await eventually('root-app to apply the annotations', async () => {
+    const a = live('friend-app').metadata.annotations ?? {};
+    return (
+      a[`${IMAGE_UPDATER_KEY}/image-list`] === list && a[`${IMAGE_UPDATER_KEY}/write-back-method`] === 'git'
+    );
+  });
+}
+
+/** Image Updater's commit of a build to friend-app's .argocd-source file. */
+const commitBuild = (tag: string, message = 'build: automatic update of friend-app') =>
+  pushFiles(s.run, {
+    repo: REPO,
+    message,
+    author: IMAGE_UPDATER,
+    files: { [FRIEND_SOURCE]: () => `kustomize:\n  images:\n  - ${FRIEND_IMAGE}:${tag}\n` },
+  });
 
 beforeAll(async () => {
   s = await startSandboxBot({
@@ -209,32 +245,12 @@ describe("Image Updater's write-back, argocd and git", () => {
   });
 
   it('with write-back git, a bump changes the file Image Updater writes and pins the image in the same pull request', async () => {
-    const source = 'k8s/apps/friend-app/.argocd-source-friend-app.yaml';
-    const app = 'argocd/apps/friend-app.yaml';
-    const web = 'ghcr.io/sijunkim/friend-app';
+    const source = FRIEND_SOURCE;
+    const app = FRIEND_APP;
+    const web = FRIEND_IMAGE;
     await step('Image Updater follows friend-app and committed its choice to Git', async () => {
-      await push(
-        app,
-        (d) => {
-          d.metadata.annotations = {
-            'argocd-image-updater.argoproj.io/image-list': `web=${web}`,
-            'argocd-image-updater.argoproj.io/write-back-method': 'git',
-          };
-        },
-        'friend-app: Image Updater commits its builds',
-      );
-      await pushFiles(s.run, {
-        repo: REPO,
-        message: 'build: automatic update of friend-app',
-        author: IMAGE_UPDATER,
-        files: { [source]: () => `kustomize:\n  images:\n  - ${web}:v1.3.2\n` },
-      });
-      await eventually(
-        'root-app to apply the annotations',
-        async () =>
-          live('friend-app').metadata.annotations?.['argocd-image-updater.argoproj.io/write-back-method'] ===
-          'git',
-      );
+      await followWithGitWriteBack('friend-app: Image Updater commits its builds');
+      await commitBuild('v1.3.2');
     });
 
     await step(
@@ -294,20 +310,15 @@ describe("Image Updater's write-back, argocd and git", () => {
     );
   });
   it('with write-back git, a rollback restores the file Image Updater wrote and pins what it set then', async () => {
-    const source = 'k8s/apps/friend-app/.argocd-source-friend-app.yaml';
-    const app = 'argocd/apps/friend-app.yaml';
-    const web = 'ghcr.io/sijunkim/friend-app';
+    const source = FRIEND_SOURCE;
+    const app = FRIEND_APP;
+    const web = FRIEND_IMAGE;
     const friendImages = async () =>
       (
         dataOf(await s.exec('/argo status friend-app --refresh')).app as { images: { image: string }[] }
       ).images.map((i) => i.image);
-    const commitBuild = async (tag: string) => {
-      await pushFiles(s.run, {
-        repo: REPO,
-        message: `build: automatic update of friend-app to ${tag}`,
-        author: IMAGE_UPDATER,
-        files: { [source]: () => `kustomize:\n  images:\n  - ${web}:${tag}\n` },
-      });
+    const deployBuild = async (tag: string) => {
+      await commitBuild(tag, `build: automatic update of friend-app to ${tag}`);
       await eventually(`friend-app to run ${tag}`, async () =>
         (await friendImages()).includes(`${web}:${tag}`),
       );
@@ -315,24 +326,9 @@ describe("Image Updater's write-back, argocd and git", () => {
     await step(
       'Image Updater (alias web) commits v1.2.1, then v1.3.2, and friend-app runs each',
       async () => {
-        await push(
-          app,
-          (d) => {
-            d.metadata.annotations = {
-              'argocd-image-updater.argoproj.io/image-list': `web=${web}`,
-              'argocd-image-updater.argoproj.io/write-back-method': 'git',
-            };
-          },
-          'friend-app: Image Updater commits its builds, as web',
-        );
-        await eventually(
-          'root-app to apply the alias',
-          async () =>
-            live('friend-app').metadata.annotations?.['argocd-image-updater.argoproj.io/image-list'] ===
-            `web=${web}`,
-        );
-        await commitBuild('v1.2.1');
-        await commitBuild('v1.3.2');
+        await followWithGitWriteBack('friend-app: Image Updater commits its builds, as web');
+        await deployBuild('v1.2.1');
+        await deployBuild('v1.3.2');
       },
     );
 

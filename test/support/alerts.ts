@@ -38,7 +38,7 @@ export function oomAlertGroup(app: string, n: number, namespace = app) {
 export async function postAlertGroup(
   url: string,
   token: string,
-  body: ReturnType<typeof oomAlertGroup>,
+  body: { receiver: string; groupKey: string },
 ): Promise<{ status: number; key: string }> {
   const res = await fetch(`${url}/hooks/incidents/alertmanager`, {
     method: 'POST',

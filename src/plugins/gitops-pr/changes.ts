@@ -97,6 +97,21 @@ export interface Change {
   environment?: string;
 }
 
+/** What a proposal knows of its pull request when it records it (the rest comes from its request). */
+type OpenedFields = Pick<
+  Change,
+  | 'repoURL'
+  | 'base'
+  | 'title'
+  | 'branch'
+  | 'headSha'
+  | 'summary'
+  | 'diff'
+  | 'awaitImage'
+  | 'previousImage'
+  | 'files'
+>;
+
 /** The change would change nothing: the files already say so. */
 export class NoChangeError extends ConflictError {}
 
@@ -494,19 +509,7 @@ export class ChangeService {
   private async record(
     opts: Parameters<ChangeService['propose']>[0],
     pr: PullRequest,
-    fields: Pick<
-      Change,
-      | 'repoURL'
-      | 'base'
-      | 'title'
-      | 'branch'
-      | 'headSha'
-      | 'summary'
-      | 'diff'
-      | 'awaitImage'
-      | 'previousImage'
-      | 'files'
-    >,
+    fields: OpenedFields,
   ): Promise<{ change: Change; existing: boolean; late?: boolean }> {
     const change = this.changeOf(opts, pr, fields);
     const { stored, mine } = await this.saveOnce(change).catch((err: unknown) => {
@@ -525,23 +528,7 @@ export class ChangeService {
   }
 
   /** The record of an open pull request for this proposal (opened by it, or found). */
-  private changeOf(
-    opts: Parameters<ChangeService['propose']>[0],
-    pr: PullRequest,
-    o: Pick<
-      Change,
-      | 'repoURL'
-      | 'base'
-      | 'title'
-      | 'branch'
-      | 'headSha'
-      | 'summary'
-      | 'diff'
-      | 'awaitImage'
-      | 'previousImage'
-      | 'files'
-    >,
-  ): Change {
+  private changeOf(opts: Parameters<ChangeService['propose']>[0], pr: PullRequest, o: OpenedFields): Change {
     const { r, intent, actor } = opts;
     const name = r.app.metadata.name;
     const environment = placeApp(this.cfg.environments, r.instance, r.app)?.env;
