@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execOnce } from '../../src/adapters/console/exec.ts';
 import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
 import type { Bot } from '../../src/core/compose.ts';
+import type { KubeObject } from '../../src/sandbox/scenario.ts';
 import { postAlertGroup } from '../support/alerts.ts';
 import { botFor, startSandboxBot, type SandboxBot } from '../support/sandbox-bot.ts';
 import { step } from '../support/step.ts';
@@ -17,6 +18,8 @@ let s: SandboxBot;
 let bot: Bot;
 let adapter: ConsoleAdapter;
 let url: string;
+/** When the last incident of friend-app started (ms). */
+let lastIncidentAt = 0;
 
 type Dora = {
   keys: {
@@ -197,7 +200,8 @@ describe('/argo dora', () => {
         startedAt: number;
         restoredAt: number;
       };
-      const again = new Date(Date.now() + 1_000).toISOString();
+      lastIncidentAt = Date.now() + 1_000;
+      const again = new Date(lastIncidentAt).toISOString();
       expect((await postAlertGroup(url, TOKEN, alert('firing', again))).status).toBeLessThan(300);
       const incidents = bot.store.collection<{ status: string; earlier?: unknown[] }>('incidents');
       await eventually('the group to fire again', async () =>
@@ -213,6 +217,56 @@ describe('/argo dora', () => {
         restoredAt: first.restoredAt,
       });
     });
+
+    await step(
+      'the app Degraded in Argo CD after a deployment fails it, restored when Healthy again',
+      async () => {
+        // Argo CD's times are to the second: the deployment must not share one with the incident
+        // above (which fails the first deployment it follows), so wait for the next second.
+        await eventually(
+          'the second after the last incident',
+          async () => Date.now() >= Math.ceil(lastIncidentAt / 1000) * 1000,
+        );
+        const id = (await dora()).deployments[0]!.id;
+        await merged('/gitops scale friend-app 4');
+        const deployed = (await dora()).deployments[0]!;
+        expect(deployed.id).toBeGreaterThan(id);
+        const { world, controller } = s.run.sandbox;
+        const cluster = world.cluster('in-cluster')!;
+        const healthy = structuredClone(
+          cluster.get('apps/v1', 'Deployment', 'friend-app', 'friend-app') as KubeObject,
+        );
+        // The rollout stalls past its deadline: Argo CD says Degraded (gitops-engine's Deployment health).
+        const stalled = structuredClone(healthy) as KubeObject & { status: Record<string, unknown> };
+        stalled.status = {
+          ...stalled.status,
+          availableReplicas: 0,
+          readyReplicas: 0,
+          conditions: [
+            { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable' },
+            { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' },
+          ],
+        };
+        cluster.upsert(stalled);
+        controller.refreshHealth(cluster);
+        await eventually('the failure to be Degraded', async () =>
+          (await dora()).keys.failures.some(
+            (f) => f.deployment === deployed.id && f.cause.kind === 'degraded',
+          ),
+        );
+        expect((await dora()).keys.timeToRestore.open).toBeGreaterThanOrEqual(1);
+        cluster.upsert(healthy);
+        controller.refreshHealth(cluster);
+        await eventually('the failure to be restored', async () =>
+          (await dora()).keys.failures.some(
+            (f) =>
+              f.deployment === deployed.id &&
+              f.cause.kind === 'degraded' &&
+              (f as { restoredAt?: number }).restoredAt !== undefined,
+          ),
+        );
+      },
+    );
   });
 
   it('says what it cannot count, and refuses an app nobody has', async () => {

@@ -6,12 +6,12 @@ import { z } from 'zod';
 import { defineCommand } from '../../core/commands/define.ts';
 import { InputError } from '../../core/errors.ts';
 import { anyGlob, globMatch } from '../../core/glob.ts';
-import { esc } from '../../core/message/markup.ts';
+import { esc, link } from '../../core/message/markup.ts';
 import { duration } from '../../core/message/time.ts';
 import type { Clock } from '../../core/clock.ts';
 import { matchesSelector, parseSelector, type Application, type ArgoService } from '../argocd/index.ts';
 import type { DeliveryConfig, Team } from './config.ts';
-import type { Band, FourKeys } from './four-keys.ts';
+import type { Band, Failure, FourKeys } from './four-keys.ts';
 import { weeklyChart } from './chart.ts';
 import type { Recorder } from './recorder.ts';
 
@@ -189,11 +189,7 @@ export function doraCommand(
                     k.failures
                       .map(
                         (f) =>
-                          `• ${esc(f.app.split('/').pop() as string)} deployment ${f.deployment}: ${
-                            f.cause.kind === 'incident'
-                              ? `incident ${esc(f.cause.title)}`
-                              : `rolled back by deployment ${f.cause.by}`
-                          }${f.restoredAt !== undefined ? `, restored in ${duration(f.restoredAt - f.startedAt)}` : ', not restored yet'}`,
+                          `• ${esc(f.app.split('/').pop() as string)} deployment ${f.deployment}: ${causeOf(f)}${f.restoredAt !== undefined ? `, restored in ${duration(f.restoredAt - f.startedAt)}` : ', not restored yet'}`,
                       )
                       .join('\n'),
                 },
@@ -226,6 +222,17 @@ export function doraCommand(
       };
     },
   });
+}
+
+/** What failed a deployment, linked to where to read about it when there is a place. */
+function causeOf(f: Failure): string {
+  const what =
+    f.cause.kind === 'rollback'
+      ? `rolled back by deployment ${f.cause.by}`
+      : f.cause.kind === 'degraded'
+        ? 'Degraded in Argo CD'
+        : `incident ${f.cause.title}`;
+  return f.url ? link(what, f.url) : esc(what);
 }
 
 const round = (n: number) => (n >= 10 ? String(Math.round(n)) : String(Math.round(n * 100) / 100));

@@ -30,7 +30,7 @@ export const DeliveryConfigSchema = z.strictObject({
     .max(24 * 30)
     .default(24)
     .describe(
-      'a deployment counts as failed when, within this many hours and before the next one, it is rolled back or an incident of its app starts',
+      'a deployment counts as failed when, within this many hours and before the next one starts, it is rolled back, an incident of its app starts or the app turns Degraded',
     ),
   recordCron: z
     .string()

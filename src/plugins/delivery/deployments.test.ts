@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
+import { InputError } from '../../core/errors.ts';
 import { SqliteStore } from '../../core/store/sqlite.ts';
 import type { Application } from '../argocd/index.ts';
 import { DeploymentLog, type GitView } from './deployments.ts';
@@ -35,8 +36,8 @@ function setup() {
   const asked: string[] = [];
   const git: GitView = {
     commits: async (_i, _a, w) => {
-      asked.push(`${w.from}..${w.to}`);
-      return [{ sha: `c-${w.to}`, date: iso(Number(w.to.slice(1)) - 1) }];
+      asked.push(`${w.from?.join('+')}..${w.to.join('+')}`);
+      return [{ sha: `c-${w.to[0]}`, date: iso(Number(w.to[0]?.slice(1)) - 1) }];
     },
   };
   return { log, git, asked };
@@ -80,6 +81,16 @@ describe('the deployment record', () => {
     expect(byId.get(2)).toMatchObject({ initiatedBy: 'deckhand', restores: true });
   });
 
+  it('puts right a deployment of a merge recorded before deckhand wrote down that it merged it', async () => {
+    const { log, git } = setup();
+    const app = web(['r0', 'r1', 'r2']);
+    await log.ingest('default', app, { git });
+    await log.ingest('default', app, { git, merges: new Map([['r2', { revert: true }]]) });
+    const byId = new Map((await log.list()).map((d) => [d.id, d]));
+    expect(byId.get(2)).toMatchObject({ initiatedBy: 'deckhand', restores: true });
+    expect(byId.get(1)?.initiatedBy).toBe('auto-sync');
+  });
+
   it('takes a roll-forward after a rollback for what it is: A, B, A, B has one rollback', async () => {
     const { log, git } = setup();
     await log.ingest('default', web(['rA', 'rB', 'rA', 'rB']), { git });
@@ -117,5 +128,60 @@ describe('the deployment record', () => {
     await log.ingest('default', app, { git: flaky, budget: { ranges: 2 } });
     expect((await log.list()).filter((d) => d.commitsPending)).toEqual([]);
     expect(asked).toEqual(['r0..r1', 'r1..r2', 'r2..r3']);
+  });
+
+  it('says how many deployments came and went between two reads, and reads no commits across them', async () => {
+    const { log, git, asked } = setup();
+    const revs = Array.from({ length: 25 }, (_, i) => `r${i}`);
+    await log.ingest('default', web(revs.slice(0, 10)), { git });
+    // Fifteen more syncs before the next read: Argo CD now holds 15..24; 10..14 were never seen.
+    asked.length = 0;
+    expect(await log.ingest('default', web(revs), { git })).toBe(10);
+    const byId = new Map((await log.list()).map((d) => [d.id, d]));
+    expect(byId.get(15)).toMatchObject({ missedBefore: 5 });
+    expect(byId.get(15)?.commits).toBeUndefined();
+    expect(byId.get(16)?.missedBefore).toBeUndefined();
+    // Its range would hold the commits of the five missed: only 16..24 are asked.
+    expect(asked).toEqual(revs.slice(16).map((r, i) => `r${i + 15}..${r}`));
+  });
+
+  it('asks once about commits that cannot be known, and says why', async () => {
+    const { log } = setup();
+    let asked = 0;
+    const chartOnly: GitView = {
+      commits: async () => {
+        asked++;
+        throw new InputError('web has no Git source: its deployments bring no commits.');
+      },
+    };
+    const app = web(['r0', 'r1', 'r2']);
+    await log.ingest('default', app, { git: chartOnly });
+    await log.ingest('default', app, { git: chartOnly });
+    expect(asked).toBe(2);
+    const byId = new Map((await log.list()).map((d) => [d.id, d]));
+    expect(byId.get(2)).toMatchObject({ commitsUnknown: expect.stringContaining('no Git source') });
+    expect(byId.get(2)?.commitsPending).toBeUndefined();
+  });
+
+  it('takes a multi-source deployment as all its revisions: a chart bump alone is not a rollback', async () => {
+    const { log, git, asked } = setup();
+    const app = web([]);
+    const entry = (id: number, chart: string, values: string) => ({
+      id,
+      revisions: [chart, values],
+      deployStartedAt: iso(id),
+      deployedAt: iso(id + 0.5),
+    });
+    (app.status as { history: unknown[] }).history = [
+      entry(0, '1.0.0', 'r0'),
+      entry(1, '1.1.0', 'r0'),
+      entry(2, '1.1.0', 'r1'),
+      entry(3, '1.0.0', 'r0'),
+    ];
+    await log.ingest('default', app, { git });
+    const byId = new Map((await log.list()).map((d) => [d.id, d]));
+    expect([1, 2, 3].map((id) => !!byId.get(id)?.restores)).toEqual([false, false, true]);
+    // The Git host is given every source's revisions; gitops picks its Git source's.
+    expect(asked).toEqual(['1.0.0+r0..1.1.0+r0', '1.1.0+r0..1.1.0+r1']);
   });
 });

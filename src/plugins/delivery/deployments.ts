@@ -5,16 +5,20 @@
  * back, and the commits it brought (from the Git host, when gitops is there to ask).
  */
 import type { Clock } from '../../core/clock.ts';
+import { InputError } from '../../core/errors.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
 import { readApplication, type Application } from '../argocd/index.ts';
 import type { Deployment } from './four-keys.ts';
 
-/** What the record needs from gitops, when it is loaded: the commits of a range of revisions. */
+/**
+ * What the record needs from gitops, when it is loaded: the commits of a range of revisions (per
+ * source, as history lists them). An InputError says they cannot be known, so none are asked again.
+ */
 export interface GitView {
   commits(
     instance: string,
     app: Application,
-    window: { from?: string; to: string },
+    window: { from?: string[]; to: string[] },
   ): Promise<{ sha: string; date: string }[]>;
 }
 
@@ -23,17 +27,20 @@ const pad = (n: number) => String(n).padStart(14, '0');
 const docKey = (app: string, d: Deployment) => `${app}#${pad(d.finishedAt ?? 0)}-${pad(d.id)}`;
 const byLive = (a: Deployment, b: Deployment) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || a.id - b.id;
 
+/** What a deployment ran: its revisions of every source (a multi-source app has several). */
+const ran = (d: { revisions: string[] }) => d.revisions.join(' ');
+
 /**
  * An earlier revision deployed again takes the last one back — a rollback — when that revision
  * went live before the one it replaces first did. A redeploy of the same revision does not, and
  * neither does going forward again after a rollback (A, B, A, B: the second B is a roll-forward).
  */
-function takesBack(before: Deployment[], revision: string | undefined): boolean {
-  const last = before.at(-1)?.revisions[0];
-  if (!revision || !last || last === revision) return false;
-  const firstLive = (rev: string) => before.findIndex((d) => d.revisions[0] === rev);
+function takesBack(before: Deployment[], revision: string): boolean {
+  const last = before.at(-1);
+  if (!revision || !last || ran(last) === revision) return false;
+  const firstLive = (rev: string) => before.findIndex((d) => ran(d) === rev);
   const mine = firstLive(revision);
-  return mine >= 0 && mine < firstLive(last);
+  return mine >= 0 && mine < firstLive(ran(last));
 }
 export const appKey = (instance: string, app: Application) =>
   `${instance}/${app.metadata.namespace ?? ''}/${app.metadata.name}`;
@@ -93,11 +100,22 @@ export class DeploymentLog {
     for (const h of history) {
       signal?.throwIfAborted();
       const finishedAt = Date.parse(h.deployedAt as string);
-      if (all.some((d) => same(d, h.id, finishedAt))) continue;
+      const merged = h.revisions.map((r) => merges?.get(r)).find(Boolean);
+      const known = all.find((d) => same(d, h.id, finishedAt));
+      if (known) {
+        // Argo CD can deploy a merge before deckhand has written down that it merged it: the
+        // record is put right while Argo CD still lists the deployment.
+        if (merged && known.initiatedBy !== 'deckhand') {
+          Object.assign(known, { initiatedBy: 'deckhand' }, merged.revert ? { restores: true } : {});
+          await this.docs.put(docKey(key, known), known);
+        }
+        continue;
+      }
       const before = all.filter((d) => (d.finishedAt ?? 0) <= finishedAt);
       const previous = before.at(-1);
-      const revision = h.revisions[0];
-      const merged = revision ? merges?.get(revision) : undefined;
+      // Argo CD numbers each deployment one more than the last (controller/state.go,
+      // persistRevisionHistory): a jump means deployments came and went between two reads.
+      const missed = previous && h.id > previous.id + 1 ? h.id - previous.id - 1 : 0;
       const d: Deployment = {
         app: key,
         name: app.metadata.name,
@@ -107,9 +125,11 @@ export class DeploymentLog {
         ...(h.startedAt ? { startedAt: Date.parse(h.startedAt) } : {}),
         finishedAt,
         ...(merged ? { initiatedBy: 'deckhand' } : h.initiatedBy ? { initiatedBy: h.initiatedBy } : {}),
-        ...(takesBack(before, revision) || merged?.revert ? { restores: true } : {}),
-        // The first deployment known has no known start of its range: its commits are unknown.
-        ...(git && revision && previous?.revisions[0] && previous.revisions[0] !== revision
+        ...(takesBack(before, ran(h)) || merged?.revert ? { restores: true } : {}),
+        ...(missed ? { missedBefore: missed } : {}),
+        // The first deployment known has no known start of its range, and one after deployments
+        // deckhand missed would take their commits as its own: their commits are not read.
+        ...(git && !missed && h.revisions.length && previous?.revisions.length && ran(previous) !== ran(h)
           ? { commitsPending: true }
           : {}),
       };
@@ -127,16 +147,22 @@ export class DeploymentLog {
         if (budget && budget.ranges <= 0) break;
         signal?.throwIfAborted();
         const previous = all.filter((x) => byLive(x, d) < 0).at(-1);
-        const from = previous?.revisions[0];
-        const to = d.revisions[0];
-        if (!from || !to) continue;
+        if (!previous) continue;
         if (budget) budget.ranges--;
-        const commits = await git.commits(instance, app, { from, to }).catch(() => undefined);
-        if (!commits) continue;
         const { commitsPending: _, ...rest } = d;
-        const read = { ...rest, commits: commits.map((c) => ({ sha: c.sha, at: Date.parse(c.date) })) };
+        let read: Deployment;
+        try {
+          const commits = await git.commits(instance, app, { from: previous.revisions, to: d.revisions });
+          read = { ...rest, commits: commits.map((c) => ({ sha: c.sha, at: Date.parse(c.date) })) };
+        } catch (err) {
+          // A Git host that was slow or down is asked again next pass; what cannot be known is not.
+          if (!(err instanceof InputError)) continue;
+          read = { ...rest, commitsUnknown: err.message };
+        }
         await this.docs.put(docKey(key, d), read);
-        onCommits?.(read);
+        Object.assign(d, read);
+        delete d.commitsPending;
+        if (read.commits) onCommits?.(read);
       }
     return added;
   }

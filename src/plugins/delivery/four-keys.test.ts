@@ -22,9 +22,17 @@ interface Story {
     finishedHour?: number;
     startedHour?: number;
     restores?: boolean;
+    missedBefore?: number;
     commits?: { sha: string; hour: number }[];
   }[];
-  incidents: { key: string; app: string; title: string; startedHour: number; resolvedHour?: number }[];
+  incidents: {
+    key: string;
+    app: string;
+    title: string;
+    kind?: 'incident' | 'degraded';
+    startedHour: number;
+    resolvedHour?: number;
+  }[];
   expected: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
@@ -38,12 +46,14 @@ function load(story: Story) {
     ...(d.finishedHour !== undefined ? { finishedAt: at(d.finishedHour) } : {}),
     ...(d.startedHour !== undefined ? { startedAt: at(d.startedHour) } : {}),
     ...(d.restores ? { restores: true } : {}),
+    ...(d.missedBefore ? { missedBefore: d.missedBefore } : {}),
     ...(d.commits ? { commits: d.commits.map((c) => ({ sha: c.sha, at: at(c.hour) })) } : {}),
   }));
   const incidents: IncidentSpan[] = story.incidents.map((i) => ({
     key: i.key,
     app: i.app,
     title: i.title,
+    ...(i.kind ? { kind: i.kind } : {}),
     startedAt: at(i.startedHour),
     ...(i.resolvedHour !== undefined ? { resolvedAt: at(i.resolvedHour) } : {}),
   }));
@@ -61,6 +71,8 @@ describe('the four keys on hand-made histories', () => {
     const e = story.expected;
     expect(k.deployments).toBe(e.deployments);
     expect(k.running).toBe(e.running);
+    expect(k.missed).toBe(e.missed ?? 0);
+    if (e.causes) expect(k.failures.map((f) => `${f.deployment} ${f.cause.kind}`)).toEqual(e.causes);
     expect(k.perDay).toBeCloseTo(e.perDay, 10);
     expect({ median: k.leadTime.median! / H, p90: k.leadTime.p90! / H, commits: k.leadTime.commits }).toEqual(
       e.leadTimeHours,

@@ -23,23 +23,40 @@ export interface Deployment {
   commits?: { sha: string; at: number }[];
   /** Its commits are still to be read from the Git host (a later pass reads them). */
   commitsPending?: boolean;
+  /** Why its commits cannot be known (no Git source, a path deckhand cannot read, …). */
+  commitsUnknown?: string;
+  /**
+   * Deployments Argo CD made before this one that deckhand never saw: its history ids go up by
+   * one per deployment, and more of them than revisionHistoryLimit came between two reads.
+   */
+  missedBefore?: number;
 }
 
+/**
+ * Trouble an app was seen in: an incident (an alert group of the app) or a Degraded span (Argo
+ * CD's health of the app, as deckhand saw it change). Either starting after a deployment fails it.
+ */
 export interface IncidentSpan {
   key: string;
   app: string;
   title: string;
   startedAt: number;
   resolvedAt?: number;
+  /** Where it comes from; an incident when absent. */
+  kind?: 'incident' | 'degraded';
+  /** Where to read about it (the alert's source or Alertmanager). */
+  url?: string;
 }
 
 export interface Failure {
   /** The deployment that failed. */
   app: string;
   deployment: number;
-  cause: { kind: 'incident'; key: string; title: string } | { kind: 'rollback'; by: number };
+  cause: { kind: 'incident' | 'degraded'; key: string; title: string } | { kind: 'rollback'; by: number };
   startedAt: number;
   restoredAt?: number;
+  /** Where to read about the cause: the incident's alert, or the app's history in Argo CD. */
+  url?: string;
 }
 
 export type Band = 'elite' | 'high' | 'medium' | 'low';
@@ -49,6 +66,8 @@ export interface FourKeys {
   to: number;
   deployments: number;
   running: number;
+  /** Deployments made between deckhand's reads that it never saw (see Deployment.missedBefore). */
+  missed: number;
   perDay: number;
   leadTime: { median?: number; p90?: number; commits: number };
   changeFailureRate: { rate?: number; failed: number; of: number };
@@ -89,6 +108,7 @@ const byTime = (a: Deployment, b: Deployment) =>
 export interface AppShare {
   counted: number;
   running: number;
+  missed: number;
   leads: number[];
   failures: Failure[];
 }
@@ -111,10 +131,12 @@ export function byApp(deployments: Iterable<Deployment>): Map<string, Deployment
 
 /**
  * One app's share over [from, to): `list` is its deployments once each in the order they went
- * live (byApp), `incidents` its incidents. A deployment counts when it went live in the window. A
- * failure is a counted deployment that, within `failureWindowMs` and before the app's next
- * deployment, was taken back or saw an incident of its app start; it is restored when the incident
- * resolved or the deployment that took it back went live.
+ * live (byApp), `incidents` its incidents and Degraded spans. A deployment counts when it went live
+ * in the window. A failure is a counted deployment that was taken back within `failureWindowMs`,
+ * or in whose span trouble of its app started: from the deployment starting (a rollout can break
+ * before it finishes) until `failureWindowMs` after it went live or the next deployment started,
+ * whichever comes first, so trouble that starts during the next rollout is the next one's. It is
+ * restored when the trouble ended or the deployment that took it back went live.
  */
 export function appShare(
   list: Deployment[],
@@ -123,7 +145,7 @@ export function appShare(
   opts: { failureWindowMs: number },
 ): AppShare {
   const { from, to } = window;
-  const share: AppShare = { counted: 0, running: 0, leads: [], failures: [] };
+  const share: AppShare = { counted: 0, running: 0, missed: 0, leads: [], failures: [] };
   // Each commit once, at the first deployment that brought it.
   const firstLive = new Map<string, Deployment>();
   for (const d of list)
@@ -140,19 +162,25 @@ export function appShare(
     }
     if (d.finishedAt < from || d.finishedAt >= to) continue;
     share.counted++;
+    share.missed += d.missedBefore ?? 0;
     const live = d.finishedAt;
     for (const c of d.commits ?? [])
       if (firstLive.get(c.sha) === d) share.leads.push(Math.max(0, live - c.at));
     let next: Deployment | undefined;
     for (let j = i + 1; j < list.length && !next; j++) if (list[j]?.finishedAt !== undefined) next = list[j];
-    const until = Math.min(live + opts.failureWindowMs, next?.finishedAt ?? Infinity);
-    const incident = sorted.find((x) => x.startedAt >= live && x.startedAt < until);
+    // The next deployment to start, finished or still running, ends this one's span.
+    const after = list[i + 1];
+    const nextStart = after ? (after.startedAt ?? after.finishedAt ?? Infinity) : Infinity;
+    const begin = Math.min(d.startedAt ?? live, live);
+    const until = Math.min(live + opts.failureWindowMs, Math.max(nextStart, live));
+    const incident = sorted.find((x) => x.startedAt >= begin && x.startedAt < until);
     if (incident)
       share.failures.push({
         app: d.app,
         deployment: d.id,
-        cause: { kind: 'incident', key: incident.key, title: incident.title },
+        cause: { kind: incident.kind ?? 'incident', key: incident.key, title: incident.title },
         startedAt: incident.startedAt,
+        ...(incident.url ? { url: incident.url } : {}),
         ...(incident.resolvedAt !== undefined ? { restoredAt: incident.resolvedAt } : {}),
       });
     else if (next?.restores && (next.finishedAt as number) <= live + opts.failureWindowMs)
@@ -171,11 +199,13 @@ export function appShare(
 export function combine(shares: Iterable<AppShare>, window: { from: number; to: number }): FourKeys {
   let counted = 0;
   let running = 0;
+  let missed = 0;
   const leads: number[] = [];
   const failures: Failure[] = [];
   for (const s of shares) {
     counted += s.counted;
     running += s.running;
+    missed += s.missed;
     for (const l of s.leads) leads.push(l);
     for (const f of s.failures) failures.push(f);
   }
@@ -197,6 +227,7 @@ export function combine(shares: Iterable<AppShare>, window: { from: number; to: 
     to,
     deployments: counted,
     running,
+    missed,
     perDay,
     leadTime: {
       ...(lead !== undefined ? { median: lead, p90: quantile(leads, 0.9) } : {}),

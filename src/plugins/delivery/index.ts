@@ -6,13 +6,15 @@ import { definePlugin } from '../../core/plugin.ts';
 import { join } from 'node:path';
 import { token } from '../../core/token.ts';
 import type { Attachment } from '../../core/message/model.ts';
-import { ClockToken, ConfigToken, MetricsToken, StoreToken } from '../../core/tokens.ts';
-import type { Application } from '../argocd/index.ts';
+import { LoopHealth } from '../../core/background.ts';
+import { ClockToken, ConfigToken, LeaderToken, MetricsToken, StoreToken } from '../../core/tokens.ts';
+import { healthOf, type Application } from '../argocd/index.ts';
 import { ArgoToken } from '../argocd/index.ts';
 import { GitOpsToken } from '../gitops-pr/index.ts';
 import { IncidentsToken } from '../incidents/index.ts';
 import { doraCommand } from './commands.ts';
 import { DeliveryConfigSchema } from './config.ts';
+import { DegradedLog } from './degraded.ts';
 import { DeploymentLog } from './deployments.ts';
 import { weeklyChart } from './chart.ts';
 import type { FourKeys } from './four-keys.ts';
@@ -35,13 +37,33 @@ export const deliveryPlugin = definePlugin({
   id: 'delivery',
   summary: 'Deployment records and the four keys of delivery (DORA)',
   config: DeliveryConfigSchema,
-  deps: { argo: ArgoToken, store: StoreToken, clock: ClockToken, metrics: MetricsToken, core: ConfigToken },
-  // Without gitops there is no lead time; without incidents, failures are rollbacks only.
+  deps: {
+    argo: ArgoToken,
+    store: StoreToken,
+    clock: ClockToken,
+    metrics: MetricsToken,
+    core: ConfigToken,
+    leader: LeaderToken,
+  },
+  // Without gitops there is no lead time; without incidents, failures are rollbacks and Degraded apps.
   optionalDeps: { gitops: GitOpsToken, incidents: IncidentsToken },
   provides: [DeliveryToken],
-  init({ config, deps, commands, jobs, log, provide }) {
+  init({ config, deps, commands, jobs, log, provide, onServe, onClose }) {
     const chartDir = join(deps.core.dataDir, 'charts');
     const record = new DeploymentLog(deps.store, deps.clock, config.retentionDays);
+    const degraded = new DegradedLog(deps.store, deps.clock, config.retentionDays);
+    // Health as it changes, from the watch (the record job's sweep catches what the watch missed).
+    // The leader alone writes, so two replicas seeing one change do not open two spans.
+    const watching = new LoopHealth('Degraded spans', log, { baseMs: 60_000, maxMs: 5 * 60_000 });
+    let unsubscribe: (() => void) | undefined;
+    onServe(() => {
+      unsubscribe = deps.argo.onChange((c) => {
+        if (c.type === 'DELETED' || !deps.leader.isLeader()) return;
+        if (c.previous && healthOf(c.previous) === healthOf(c.app)) return;
+        void watching.run(() => degraded.observe(c.instance, c.app));
+      });
+    });
+    onClose(() => unsubscribe?.());
     const { gitops } = deps;
     // For teams that prefer Grafana: the same record as Prometheus series, counted as it grows.
     const BUCKETS = [300, 900, 3_600, 4 * 3_600, 86_400, 7 * 86_400, 30 * 86_400];
@@ -62,7 +84,8 @@ export const deliveryPlugin = definePlugin({
       ['project', 'env'],
       BUCKETS,
     );
-    const started = deps.clock.now();
+    // Argo CD's times are to the second: a deployment in the second the bot started is counted.
+    const started = Math.floor(deps.clock.now() / 1000) * 1000;
     const recorder = new Recorder(record, {
       onCommits: (d, instance, app) => {
         if ((d.finishedAt ?? 0) < started) return;
@@ -101,6 +124,7 @@ export const deliveryPlugin = definePlugin({
       },
       ...(deps.gitops ? { gitops: deps.gitops } : {}),
       ...(deps.incidents ? { incidents: deps.incidents } : {}),
+      degraded,
       resolve: (instance, app) => deps.argo.resolvedFrom(instance, app),
       logger: log,
     });
@@ -150,7 +174,7 @@ export const deliveryPlugin = definePlugin({
         const added = await recorder.record(apps, signal);
         // Pruning reads every record: once a day is enough for a retention counted in days.
         const day = new Date(deps.clock.now()).toISOString().slice(0, 10);
-        const pruned = day !== prunedOn ? await record.prune() : 0;
+        const pruned = day !== prunedOn ? (await record.prune()) + (await degraded.prune()) : 0;
         prunedOn = day;
         jobLog.info({ added, pruned }, 'deployments recorded');
       },

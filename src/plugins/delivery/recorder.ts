@@ -7,6 +7,7 @@ import type { Logger } from '../../core/logging.ts';
 import type { Application } from '../argocd/index.ts';
 import type { GitOpsWorkflow } from '../gitops-pr/index.ts';
 import type { IncidentService } from '../incidents/index.ts';
+import type { DegradedLog } from './degraded.ts';
 import { appKey, type DeploymentLog, type GitView } from './deployments.ts';
 import {
   appShare,
@@ -39,6 +40,8 @@ function weeksOf(w: { from: number; to: number }): Week[] {
 interface RecorderDeps {
   gitops?: Pick<GitOpsWorkflow, 'commitsBrought' | 'listChanges'>;
   incidents?: Pick<IncidentService, 'all'>;
+  /** When apps were Degraded: trouble after a deployment fails it, as an incident does. */
+  degraded?: Pick<DegradedLog, 'spans' | 'reconcile'>;
   resolve: (instance: string, app: Application) => Parameters<GitOpsWorkflow['commitsBrought']>[0];
   logger: Logger;
   /** Git ranges (a deployment's commits) one pass reads at most; the rest wait for the next. */
@@ -103,6 +106,8 @@ export class Recorder {
         this.deps.logger.warn({ err, app: app.metadata.name }, 'could not record deployments');
       }
     }
+    // Health the watch did not see change (a restart, a missed event), from Argo CD's own times.
+    await this.deps.degraded?.reconcile(apps);
     return added;
   }
 
@@ -139,16 +144,25 @@ export class Recorder {
     signal?.throwIfAborted();
     const keys = new Set(apps.map(({ instance, app }) => appKey(instance, app)));
     if (!this.deps.gitops) gaps.push('gitops is off: no commits are known, so there is no lead time');
-    const incidentsOf = new Map<string, IncidentSpan[]>();
-    if (!this.deps.incidents) gaps.push('incidents are off: failures are only rollbacks');
+    const incidentsOf = this.deps.degraded
+      ? await this.deps.degraded.spans()
+      : new Map<string, IncidentSpan[]>();
+    // An alert names an app by instance and name; its namespace only when the alert carries it.
+    const byName = new Map<string, string>();
+    for (const k of keys) {
+      const name = k.lastIndexOf('/');
+      const instance = k.lastIndexOf('/', name - 1);
+      byName.set(`${k.slice(0, instance)}/${k.slice(name + 1)}`, k);
+    }
+    if (!this.deps.incidents) gaps.push('incidents are off: failures are rollbacks and Degraded apps only');
     else
       for (const i of await this.deps.incidents.all()) {
         if (!i.app) continue;
         const key = `${i.app.instance}/${i.app.namespace ?? ''}/${i.app.name}`;
-        const match = keys.has(key)
-          ? key
-          : [...keys].find((k) => k.startsWith(`${i.app?.instance}/`) && k.endsWith(`/${i.app?.name}`));
+        const match = keys.has(key) ? key : byName.get(`${i.app.instance}/${i.app.name}`);
         if (!match) continue;
+        // The alert's source (a Prometheus graph) else Alertmanager; web addresses only.
+        const url = [i.alerts[0]?.generatorURL, i.externalURL].find((u) => u && /^https?:\/\//.test(u));
         // Each time the group fired is an incident of its own (earlier ones resolved).
         const spans: IncidentSpan[] = [
           ...(i.earlier ?? []).map((e, n) => ({
@@ -157,6 +171,7 @@ export class Recorder {
             title: i.alertname,
             startedAt: e.startedAt,
             ...(e.resolvedAt !== undefined ? { resolvedAt: e.resolvedAt } : {}),
+            ...(url ? { url } : {}),
           })),
           {
             key: i.key,
@@ -164,6 +179,7 @@ export class Recorder {
             title: i.alertname,
             startedAt: i.startedAt,
             ...(i.resolvedAt !== undefined ? { resolvedAt: i.resolvedAt } : {}),
+            ...(url ? { url } : {}),
           },
         ];
         incidentsOf.set(match, [...(incidentsOf.get(match) ?? []), ...spans]);
@@ -174,6 +190,8 @@ export class Recorder {
     const limit = opts.recent ?? 0;
     const weeks: Week[] = first ? weeksOf(first) : [];
     let pending = 0;
+    let unknown = 0;
+    let why: string | undefined;
     const weekOf = (t: number) => (first ? Math.floor((t - first.from) / WEEK) : -1);
     let since: number | undefined;
     await this.log.eachApp(keys, (app, records) => {
@@ -182,7 +200,13 @@ export class Recorder {
       if (oldest !== undefined && (since === undefined || oldest < since)) since = oldest;
       if (first)
         for (const d of list) {
-          if (d.commitsPending && d.finishedAt !== undefined && d.finishedAt >= first.from) pending++;
+          const inWindow =
+            d.finishedAt !== undefined && d.finishedAt >= first.from && d.finishedAt < first.to;
+          if (d.commitsPending && inWindow) pending++;
+          if (d.commitsUnknown && inWindow) {
+            unknown++;
+            why ??= d.commitsUnknown;
+          }
           const w =
             d.finishedAt !== undefined && d.finishedAt < first.to ? weeks[weekOf(d.finishedAt)] : undefined;
           if (w) w.deployments++;
@@ -194,14 +218,36 @@ export class Recorder {
           (d) => d.finishedAt !== undefined && d.finishedAt >= first.from && d.finishedAt < first.to,
         );
         recent = [...recent, ...live]
-          .sort((a, b) => (b.finishedAt as number) - (a.finishedAt as number))
+          // Argo CD's times are to the second: two deployments of one second are told apart by id.
+          .sort((a, b) => (b.finishedAt as number) - (a.finishedAt as number) || b.id - a.id)
           .slice(0, limit);
       }
     });
     const figures = windows.map((w, i) => combine(shares[i] ?? [], w));
+    // A rollback is read about in the app's history in Argo CD.
+    const picked = new Map(apps.map((a) => [appKey(a.instance, a.app), a]));
+    for (const f of figures.flatMap((k) => k.failures)) {
+      const a = picked.get(f.app);
+      if (f.url || f.cause.kind !== 'rollback' || !a) continue;
+      try {
+        const r = this.deps.resolve(a.instance, a.app);
+        f.url = r.client.appUrl(r.locator);
+      } catch {
+        // An instance no longer configured: the failure is listed without a link.
+      }
+    }
     if (pending)
       gaps.push(
         `the commits of ${pending} deployment${pending === 1 ? ' are' : 's are'} not read yet: lead time leaves them out`,
+      );
+    if (unknown)
+      gaps.push(
+        `lead time leaves out ${unknown} deployment${unknown === 1 ? '' : 's'} whose commits cannot be known (${why})`,
+      );
+    const missed = figures[0]?.missed ?? 0;
+    if (missed)
+      gaps.push(
+        `${missed} deployment${missed === 1 ? '' : 's'} came and went between deckhand's reads of Argo CD's history (more than its revisionHistoryLimit): they are not counted, and lead time leaves out the deployment after them`,
       );
     for (const f of figures[0]?.failures ?? []) {
       const w = weeks[weekOf(f.startedAt)];

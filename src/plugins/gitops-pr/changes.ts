@@ -27,7 +27,7 @@ import {
 import { placeApp } from './environments.ts';
 import { parseImage } from '../../core/image-ref.ts';
 import { tagAt } from './edit/image-at.ts';
-import { trackedBranch } from './tracked-branch.ts';
+import { gitSourceOf, trackedBranch } from './tracked-branch.ts';
 import { checkNoCredential } from './guard/credentials.ts';
 import { checkScope } from './guard/scope.ts';
 import { checkWording } from './guard/wording.ts';
@@ -333,7 +333,8 @@ export class ChangeService {
     window: { upTo: string; after?: string; before?: string },
     signal?: AbortSignal,
   ): Promise<CommitInfo[]> {
-    const { repoURL } = trackedBranch(r);
+    // Read-only: an app pinned to a commit has a history of commits too.
+    const repoURL = gitSourceOf(r.app)?.repoURL ?? trackedBranch(r).repoURL;
     const host = this.host(repoURL, signal);
     // The app's files as they were when it worked: at `upTo` they may be gone or unreadable (the
     // very change that broke it).

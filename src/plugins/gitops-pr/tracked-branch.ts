@@ -2,6 +2,18 @@
 import { InputError } from '../../core/errors.ts';
 import type { ResolvedApp } from '../argocd/index.ts';
 
+/**
+ * The app's Git source and its place in `spec.sources` (0 for a single source): the first source
+ * that is not a chart, the repository deckhand reads and changes. Argo CD lists an app's revisions
+ * (status.sync.revisions, history[].revisions) in the order of its sources.
+ */
+export function gitSourceOf(app: ResolvedApp['app']): { index: number; repoURL: string } | undefined {
+  const sources = app.spec.source ? [app.spec.source] : (app.spec.sources ?? []);
+  const index = sources.findIndex((s) => !s.chart);
+  const src = sources[index];
+  return src ? { index, repoURL: src.repoURL } : undefined;
+}
+
 /** The branch the app tracks: its targetRevision, or the repository's default for HEAD. */
 export function trackedBranch(r: ResolvedApp): {
   repoURL: string;

@@ -19,13 +19,14 @@ import {
 import type { ChatService } from '../../core/chat.ts';
 import type { Clock } from '../../core/clock.ts';
 import { LoopHealth, startLoop } from '../../core/background.ts';
-import { ConflictError, NotFoundError, UpstreamError } from '../../core/errors.ts';
+import { ConflictError, InputError, NotFoundError, UpstreamError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logging.ts';
 import { code, esc, trimLines } from '../../core/message/markup.ts';
 import type { Conversation, Message, MessageRef } from '../../core/message/model.ts';
 import type { AuditLog } from '../../core/store/types.ts';
 import type { Application, ArgoService, ResolvedApp } from '../argocd/index.ts';
 import { trackedBranch, type Change, type ChangeService } from './changes.ts';
+import { gitSourceOf } from './tracked-branch.ts';
 import { parentOf } from './edit/application-manifest.ts';
 import { sharedFiles } from './owned-alone.ts';
 import { placeApp, type EnvironmentsConfig } from './environments.ts';
@@ -160,17 +161,22 @@ export class GitOpsWorkflow {
     return host.tree(repoURL, ref).then((t) => t.read(path));
   }
 
-  /** The commits a deployment of `to` brought after `from`, on the app's own files, newest first. */
+  /**
+   * The commits a deployment of `to` brought after `from`, on the app's own files, newest first.
+   * Both are revisions per source, as Argo CD's history lists them; the Git source's are compared.
+   * Throws InputError when they cannot be known: the app has no Git source or it did not move.
+   */
   commitsBrought(
     r: ResolvedApp,
-    window: { from?: string; to: string },
+    window: { from?: string[]; to: string[] },
     signal?: AbortSignal,
   ): Promise<{ sha: string; date: string }[]> {
-    return this.changes.commitsInWindow(
-      r,
-      { upTo: window.to, ...(window.from ? { after: window.from } : {}) },
-      signal,
-    );
+    const git = gitSourceOf(r.app);
+    if (!git) throw new InputError(`${r.ref} has no Git source: its deployments bring no commits.`);
+    const to = window.to[git.index];
+    const from = window.from?.[git.index];
+    if (!to) throw new InputError(`${r.ref}'s history names no revision of its Git source.`);
+    return this.changes.commitsInWindow(r, { upTo: to, ...(from ? { after: from } : {}) }, signal);
   }
 
   /** The environment an app is in (plugins.gitops.environments), when its signs agree on one. */
