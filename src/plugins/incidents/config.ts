@@ -71,6 +71,15 @@ export const IncidentsConfigSchema = z.strictObject({
     .min(0)
     .default(10_000)
     .describe("how long a replica waits for another replica's new thread before leaving it to that one"),
+  retentionDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(3_650)
+    .default(180)
+    .describe(
+      'how long a resolved incident is kept (delivery metrics count time to restore from them); a firing one is kept',
+    ),
 });
 
 export type IncidentsConfig = z.output<typeof IncidentsConfigSchema>;

@@ -117,6 +117,19 @@ describe('incidents', () => {
     expect(await svc.open()).toEqual([]);
   });
 
+  it('drops incidents resolved before the retention, and keeps a firing one whatever its age', async () => {
+    const { svc, clock } = setup({ defaultChannel: 'test:C0OPS', retentionDays: 30 });
+    await svc.ingest(payload('firing'), log);
+    await svc.ingest(payload('resolved'), log);
+    const other = { ...payload('firing'), groupKey: '{}:{alertname="Other"}' };
+    await svc.ingest(other, log);
+    clock.advance(29 * 86_400_000);
+    expect(await svc.prune()).toBe(0);
+    clock.advance(2 * 86_400_000);
+    expect(await svc.prune()).toBe(1);
+    expect((await svc.all()).map((i) => i.status)).toEqual(['firing']);
+  });
+
   it('posts one root when two deliveries of a new group arrive at once', async () => {
     const { svc, adapter } = setup();
     await Promise.all([svc.ingest(payload('firing'), log), svc.ingest(payload('firing'), log)]);

@@ -152,6 +152,26 @@ export class IncidentService {
     return (await this.docs.list()).map((d) => d.value);
   }
 
+  /**
+   * Drop incidents resolved before the retention, with every earlier occurrence of their group; a
+   * firing one stays whatever its age. Returns how many were dropped.
+   */
+  async prune(): Promise<number> {
+    const limit = this.deps.clock.now() - this.deps.cfg.retentionDays * 86_400_000;
+    let n = 0;
+    for (const { key, value } of await this.docs.list()) {
+      if (value.status !== 'resolved' || (value.resolvedAt ?? Infinity) >= limit) continue;
+      // Only if it is still resolved and as old when deleted: the group may have fired again.
+      let dropped = false;
+      await this.docs.update(key, (cur) => {
+        dropped = cur?.status === 'resolved' && (cur.resolvedAt ?? Infinity) < limit;
+        return dropped ? undefined : cur;
+      });
+      if (dropped) n++;
+    }
+    return n;
+  }
+
   get(key: string): Promise<Incident | undefined> {
     return this.docs.get(key);
   }

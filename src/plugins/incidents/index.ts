@@ -56,7 +56,7 @@ export const incidentsPlugin = definePlugin({
     tasks: TasksToken,
   },
   provides: [IncidentsToken],
-  init({ config, deps, commands, webhooks, provide, onClose, log }) {
+  init({ config, deps, commands, webhooks, provide, onClose, jobs, log }) {
     const service = new IncidentService({
       argo: deps.argo,
       chat: deps.chat,
@@ -70,6 +70,12 @@ export const incidentsPlugin = definePlugin({
         }),
     });
     provide(IncidentsToken, service);
+    jobs.add({
+      id: 'incidents.prune',
+      cron: '17 3 * * *',
+      timeoutMs: 5 * 60_000,
+      run: async ({ log: jobLog }) => jobLog.info({ pruned: await service.prune() }, 'old incidents dropped'),
+    });
     onClose(() => service.stop());
     deps.metrics.gauge(
       'deckhand_incidents_open',
