@@ -184,4 +184,43 @@ describe('the deployment record', () => {
     // The Git host is given every source's revisions; gitops picks its Git source's.
     expect(asked).toEqual(['1.0.0+r0..1.1.0+r0', '1.1.0+r0..1.1.0+r1']);
   });
+
+  it('reads the source commit of an image Image Updater moved without a new revision (write-back argocd)', async () => {
+    const { log, git, asked } = setup();
+    const built: string[] = [];
+    const withImages: GitView = {
+      ...git,
+      imageCommit: async (image) => {
+        built.push(image);
+        return { sha: `src-${image.split(':').pop()}`, date: iso(2) };
+      },
+    };
+    const app = web(['r0', 'r0', 'r0', 'r0']);
+    const tags = ['1.0.0', '1.1.0', '1.2.0', '1.1.0'];
+    const history = (app.status as unknown as { history: Record<string, unknown>[] }).history;
+    history.forEach((h, i) => {
+      h.source = {
+        repoURL: 'https://git/x',
+        path: 'web',
+        kustomize: { images: [`web=ghcr.io/acme/web:${tags[i]}`] },
+      };
+    });
+    // What runs now, as Argo CD sums it up once the last sync is done.
+    Object.assign(app.status as object, {
+      sync: { status: 'Synced', revision: 'r0' },
+      summary: { images: ['ghcr.io/acme/web:1.1.0', 'docker.io/library/redis:7'] },
+    });
+    await log.ingest('default', app, { git: withImages });
+    const byId = new Map((await log.list()).map((d) => [d.id, d]));
+    expect(byId.get(1)?.commits).toEqual([{ sha: 'src-1.1.0', at: Date.parse(iso(2)) }]);
+    expect(byId.get(2)?.commits?.map((c) => c.sha)).toEqual(['src-1.2.0']);
+    // Image Updater going back to 1.1.0 takes 1.2.0 back: a rollback, with no commits of its own.
+    expect(byId.get(3)).toMatchObject({
+      restores: true,
+      images: ['docker.io/library/redis:7', 'ghcr.io/acme/web:1.1.0'],
+    });
+    expect(built).toEqual(['ghcr.io/acme/web:1.1.0', 'ghcr.io/acme/web:1.2.0']);
+    // The revision never moved: no Git range was asked.
+    expect(asked).toEqual([]);
+  });
 });

@@ -7,7 +7,8 @@
 import type { Clock } from '../../core/clock.ts';
 import { InputError } from '../../core/errors.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
-import { readApplication, type Application } from '../argocd/index.ts';
+import { canonicalRepo, parseImage } from '../../core/image-ref.ts';
+import { readApplication, syncOf, type Application } from '../argocd/index.ts';
 import type { Deployment } from './four-keys.ts';
 
 /**
@@ -20,6 +21,8 @@ export interface GitView {
     app: Application,
     window: { from?: string[]; to: string[] },
   ): Promise<{ sha: string; date: string }[]>;
+  /** The source commit an image was built from (its OCI labels), when a registry is there to ask. */
+  imageCommit?(image: string): Promise<{ sha: string; date: string }>;
 }
 
 const pad = (n: number) => String(n).padStart(14, '0');
@@ -27,8 +30,33 @@ const pad = (n: number) => String(n).padStart(14, '0');
 const docKey = (app: string, d: Deployment) => `${app}#${pad(d.finishedAt ?? 0)}-${pad(d.id)}`;
 const byLive = (a: Deployment, b: Deployment) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || a.id - b.id;
 
-/** What a deployment ran: its revisions of every source (a multi-source app has several). */
-const ran = (d: { revisions: string[] }) => d.revisions.join(' ');
+/**
+ * What a deployment ran: its revisions of every source (a multi-source app has several) and the
+ * images the Application itself set (write-back argocd moves those without a new revision).
+ */
+const ran = (d: { revisions: string[]; overrides?: string[] }) =>
+  [...d.revisions, ...(d.overrides ?? [])].join(' ');
+
+/** A kustomize images entry (`[alias=]image`) as the image it sets. */
+const imageOf = (entry: string) => entry.slice(entry.indexOf('=') + 1);
+
+/**
+ * The images of `now` that replace another build of the same repository in `before` (an image
+ * added or taken away is not a new build of anything). Compared on what both sides know.
+ */
+export function imagesMoved(before: Deployment, now: Deployment): string[] {
+  const [a, b] =
+    before.images && now.images
+      ? [before.images, now.images]
+      : before.overrides && now.overrides
+        ? [before.overrides, now.overrides]
+        : [[], []];
+  const was = new Map(a.map((i) => [canonicalRepo(parseImage(i).repo), i]));
+  return b.filter((i) => {
+    const old = was.get(canonicalRepo(parseImage(i).repo));
+    return old !== undefined && old !== i;
+  });
+}
 
 /**
  * An earlier revision deployed again takes the last one back — a rollback — when that revision
@@ -96,6 +124,14 @@ export class DeploymentLog {
     // A deployment is its id and when it went live: an app deleted and made again starts at id 0.
     const same = (d: Deployment, id: number, at: number) => d.id === id && d.finishedAt === at;
     const all = stored.map((x) => x.value).sort(byLive);
+    // What runs now, when the last deployment is what runs: synced to it, nothing under way.
+    const view = readApplication(app);
+    const last = history.at(-1);
+    const synced = app.status?.sync?.revisions ?? [app.status?.sync?.revision ?? ''];
+    const runs =
+      last && !view.operation && syncOf(app) === 'Synced' && synced.join(' ') === last.revisions.join(' ')
+        ? view.images.map((i) => i.image).sort()
+        : undefined;
     let added = 0;
     for (const h of history) {
       signal?.throwIfAborted();
@@ -105,10 +141,12 @@ export class DeploymentLog {
       if (known) {
         // Argo CD can deploy a merge before deckhand has written down that it merged it: the
         // record is put right while Argo CD still lists the deployment.
-        if (merged && known.initiatedBy !== 'deckhand') {
-          Object.assign(known, { initiatedBy: 'deckhand' }, merged.revert ? { restores: true } : {});
-          await this.docs.put(docKey(key, known), known);
-        }
+        const fix = merged && known.initiatedBy !== 'deckhand';
+        if (fix) Object.assign(known, { initiatedBy: 'deckhand' }, merged.revert ? { restores: true } : {});
+        // Recorded while a sync was under way: what it runs is known once it is live.
+        const seen = h === last && runs && !known.images;
+        if (seen) known.images = runs;
+        if (fix || seen) await this.docs.put(docKey(key, known), known);
         continue;
       }
       const before = all.filter((d) => (d.finishedAt ?? 0) <= finishedAt);
@@ -116,23 +154,25 @@ export class DeploymentLog {
       // Argo CD numbers each deployment one more than the last (controller/state.go,
       // persistRevisionHistory): a jump means deployments came and went between two reads.
       const missed = previous && h.id > previous.id + 1 ? h.id - previous.id - 1 : 0;
+      const overrides = h.images?.map(imageOf).sort();
       const d: Deployment = {
         app: key,
         name: app.metadata.name,
         project: app.spec.project,
         id: h.id,
         revisions: h.revisions,
+        ...(overrides ? { overrides } : {}),
+        ...(h === last && runs ? { images: runs } : {}),
         ...(h.startedAt ? { startedAt: Date.parse(h.startedAt) } : {}),
         finishedAt,
         ...(merged ? { initiatedBy: 'deckhand' } : h.initiatedBy ? { initiatedBy: h.initiatedBy } : {}),
-        ...(takesBack(before, ran(h)) || merged?.revert ? { restores: true } : {}),
         ...(missed ? { missedBefore: missed } : {}),
-        // The first deployment known has no known start of its range, and one after deployments
-        // deckhand missed would take their commits as its own: their commits are not read.
-        ...(git && !missed && h.revisions.length && previous?.revisions.length && ran(previous) !== ran(h)
-          ? { commitsPending: true }
-          : {}),
       };
+      if (takesBack(before, ran(d)) || merged?.revert) d.restores = true;
+      // The first deployment known has no known start of its range, and one after deployments
+      // deckhand missed would take their commits as its own: their commits are not read.
+      if (git && !missed && previous && (ran(previous) !== ran(d) || imagesMoved(previous, d).length))
+        d.commitsPending = true;
       if (await this.docs.insertIfAbsent(docKey(key, d), d)) {
         added++;
         onRecorded?.(d, previous);
@@ -150,15 +190,38 @@ export class DeploymentLog {
         if (!previous) continue;
         if (budget) budget.ranges--;
         const { commitsPending: _, ...rest } = d;
-        let read: Deployment;
-        try {
-          const commits = await git.commits(instance, app, { from: previous.revisions, to: d.revisions });
-          read = { ...rest, commits: commits.map((c) => ({ sha: c.sha, at: Date.parse(c.date) })) };
-        } catch (err) {
-          // A Git host that was slow or down is asked again next pass; what cannot be known is not.
-          if (!(err instanceof InputError)) continue;
-          read = { ...rest, commitsUnknown: err.message };
-        }
+        const found = new Map<string, number>();
+        const unknown: string[] = [];
+        // A Git host or registry that was slow or down is asked again next pass; what cannot be
+        // known (an InputError) is said once and not asked again.
+        const ask = async (what: () => Promise<{ sha: string; date: string }[]>) => {
+          try {
+            for (const c of await what()) found.set(c.sha, Date.parse(c.date));
+            return true;
+          } catch (err) {
+            if (!(err instanceof InputError)) return false;
+            unknown.push(err.message);
+            return true;
+          }
+        };
+        const revisionsMoved = d.revisions.join(' ') !== previous.revisions.join(' ');
+        if (
+          revisionsMoved &&
+          !(await ask(() => git.commits(instance, app, { from: previous.revisions, to: d.revisions })))
+        )
+          continue;
+        let again = false;
+        for (const image of git.imageCommit ? imagesMoved(previous, d) : [])
+          if (
+            !(await ask(async () => [await (git.imageCommit as NonNullable<GitView['imageCommit']>)(image)]))
+          )
+            again = true;
+        if (again) continue;
+        const read: Deployment = {
+          ...rest,
+          ...(found.size || !unknown.length ? { commits: [...found].map(([sha, at]) => ({ sha, at })) } : {}),
+          ...(unknown.length ? { commitsUnknown: unknown.join('; ') } : {}),
+        };
         await this.docs.put(docKey(key, d), read);
         Object.assign(d, read);
         delete d.commitsPending;

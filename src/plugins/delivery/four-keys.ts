@@ -21,6 +21,10 @@ export interface Deployment {
   restores?: boolean;
   /** The commits it brought, with their dates, when the Git host told. */
   commits?: { sha: string; at: number }[];
+  /** The images running once it was live (Argo CD's `status.summary.images`), when deckhand saw it live. */
+  images?: string[];
+  /** The images the Application itself set (Image Updater's write-back argocd), as history recorded them. */
+  overrides?: string[];
   /** Its commits are still to be read from the Git host (a later pass reads them). */
   commitsPending?: boolean;
   /** Why its commits cannot be known (no Git source, a path deckhand cannot read, …). */

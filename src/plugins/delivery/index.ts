@@ -12,6 +12,7 @@ import { healthOf, type Application } from '../argocd/index.ts';
 import { ArgoToken } from '../argocd/index.ts';
 import { GitOpsToken } from '../gitops-pr/index.ts';
 import { IncidentsToken } from '../incidents/index.ts';
+import { RegistryToken } from '../registry/api.ts';
 import { doraCommand } from './commands.ts';
 import { DeliveryConfigSchema } from './config.ts';
 import { DegradedLog } from './degraded.ts';
@@ -46,7 +47,8 @@ export const deliveryPlugin = definePlugin({
     leader: LeaderToken,
   },
   // Without gitops there is no lead time; without incidents, failures are rollbacks and Degraded apps.
-  optionalDeps: { gitops: GitOpsToken, incidents: IncidentsToken },
+  // With registries, an image's source commit (its OCI labels) counts toward lead time.
+  optionalDeps: { gitops: GitOpsToken, incidents: IncidentsToken, registry: RegistryToken },
   provides: [DeliveryToken],
   init({ config, deps, commands, jobs, log, provide, onServe, onClose }) {
     const chartDir = join(deps.core.dataDir, 'charts');
@@ -124,6 +126,7 @@ export const deliveryPlugin = definePlugin({
       },
       ...(deps.gitops ? { gitops: deps.gitops } : {}),
       ...(deps.incidents ? { incidents: deps.incidents } : {}),
+      ...(deps.registry ? { registry: deps.registry } : {}),
       degraded,
       resolve: (instance, app) => deps.argo.resolvedFrom(instance, app),
       logger: log,

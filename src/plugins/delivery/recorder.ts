@@ -7,7 +7,9 @@ import type { Logger } from '../../core/logging.ts';
 import type { Application } from '../argocd/index.ts';
 import type { GitOpsWorkflow } from '../gitops-pr/index.ts';
 import type { IncidentService } from '../incidents/index.ts';
+import type { RegistryService } from '../registry/api.ts';
 import type { DegradedLog } from './degraded.ts';
+import { imageCommits } from './image-commits.ts';
 import { appKey, type DeploymentLog, type GitView } from './deployments.ts';
 import {
   appShare,
@@ -38,7 +40,9 @@ function weeksOf(w: { from: number; to: number }): Week[] {
 }
 
 interface RecorderDeps {
-  gitops?: Pick<GitOpsWorkflow, 'commitsBrought' | 'listChanges'>;
+  gitops?: Pick<GitOpsWorkflow, 'commitsBrought' | 'listChanges' | 'commitOf'>;
+  /** Registries to read an image's source commit from (its OCI labels); none, no image commits. */
+  registry?: Pick<RegistryService, 'locate'>;
   incidents?: Pick<IncidentService, 'all'>;
   /** When apps were Degraded: trouble after a deployment fails it, as an incident does. */
   degraded?: Pick<DegradedLog, 'spans' | 'reconcile'>;
@@ -84,9 +88,13 @@ export class Recorder {
             .map((c) => [c.mergeSha as string, { revert: c.intent.kind === 'revert' }]),
         )
       : undefined;
+    const { registry } = this.deps;
     const git: GitView | undefined = gitops && {
       commits: (instance, app, window) =>
         gitops.commitsBrought(this.deps.resolve(instance, app), window, signal),
+      ...(registry
+        ? { imageCommit: imageCommits(registry, (url, sha) => gitops.commitOf(url, sha, signal), signal) }
+        : {}),
     };
     const budget = { ranges: this.deps.rangesPerPass ?? 200 };
     let added = 0;

@@ -13,7 +13,7 @@ import type { Collection, Store } from '../../core/store/types.ts';
 import { unifiedDiff } from '../../core/text/diff.ts';
 import type { ResolvedApp } from '../argocd/index.ts';
 import type { GitOpsConfig } from './config.ts';
-import { hostFor } from './hosts/registry.ts';
+import { commitIn, hostFor } from './hosts/registry.ts';
 import type { CommitInfo, FileTree, GitHost, PullRequest } from './hosts/types.ts';
 import { BranchInUseError, RevertConflictError } from './hosts/errors.ts';
 import { appPaths, watchedPaths, within, type AppPaths } from './edit/app-paths.ts';
@@ -163,6 +163,11 @@ export class ChangeService {
   host(repoURL: string, signal?: AbortSignal): GitHost {
     const host = hostFor(this.hosts, repoURL);
     return signal ? host.withSignal(signal) : host;
+  }
+
+  /** A commit of any repository a configured host serves; InputError when it cannot be known. */
+  commitOf(repoURL: string, sha: string, signal?: AbortSignal): Promise<CommitInfo> {
+    return commitIn(this.hosts, repoURL, sha, signal);
   }
 
   get(id: string): Promise<Change | undefined> {

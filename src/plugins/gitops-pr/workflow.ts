@@ -179,6 +179,15 @@ export class GitOpsWorkflow {
     return this.changes.commitsInWindow(r, { upTo: to, ...(from ? { after: from } : {}) }, signal);
   }
 
+  /**
+   * A commit of any repository a configured Git host serves (the source repository an image was
+   * built from, say). InputError when it cannot be known there: no host for it, or no such commit.
+   */
+  async commitOf(repoURL: string, sha: string, signal?: AbortSignal): Promise<{ sha: string; date: string }> {
+    const c = await this.changes.commitOf(repoURL, sha, signal);
+    return { sha: c.sha, date: c.date };
+  }
+
   /** The environment an app is in (plugins.gitops.environments), when its signs agree on one. */
   environmentOf(instance: string, app: Application): string | undefined {
     return this.environments ? placeApp(this.environments, instance, app)?.env : undefined;

@@ -1,10 +1,10 @@
 /** The configured Git hosts, and which one serves a repository URL. */
-import { DeckError } from '../../../core/errors.ts';
+import { DeckError, InputError, NotFoundError } from '../../../core/errors.ts';
 import type { HostConfig } from '../config.ts';
 import { GitHubHost } from './github.ts';
 import { GitLabHost } from './gitlab.ts';
 import { parseRepoUrl } from './repo-url.ts';
-import type { GitHost } from './types.ts';
+import type { CommitInfo, GitHost } from './types.ts';
 
 export class NoGitHost extends DeckError {
   constructor(repoURL: string) {
@@ -41,4 +41,22 @@ export function hostFor(hosts: GitHost[], repoURL: string): GitHost {
   const h = hosts.find((x) => x.serves(repoURL));
   if (!h) throw new NoGitHost(repoURL);
   return h;
+}
+
+/**
+ * A commit of any repository a host serves (the source repository an image was built from, say).
+ * InputError when it cannot be known there: no host serves it, or it has no such commit.
+ */
+export async function commitIn(
+  hosts: GitHost[],
+  repoURL: string,
+  sha: string,
+  signal?: AbortSignal,
+): Promise<CommitInfo> {
+  const host = hosts.find((x) => x.serves(repoURL));
+  if (!host) throw new InputError(new NoGitHost(repoURL).message);
+  return (signal ? host.withSignal(signal) : host).commit(repoURL, sha).catch((err: unknown) => {
+    if (err instanceof NotFoundError) throw new InputError(`${repoURL} has no commit ${sha.slice(0, 7)}.`);
+    throw err;
+  });
 }
