@@ -87,4 +87,29 @@ describe('Degraded spans', () => {
     // The open one stays: it has not ended.
     expect([...(await log.spans()).values()].flat()).toMatchObject([{ startedAt: T0 + 3 * H }]);
   });
+
+  it('splits a span when Argo CD says the app broke again since (deckhand did not see it recover)', async () => {
+    const { clock, log } = setup();
+    await log.observe('default', app('Degraded', 1));
+    clock.set(T0 + 12 * H);
+    await log.observe('default', app('Degraded', 9));
+    expect([...(await log.spans()).values()].flat()).toMatchObject([
+      { startedAt: T0 + H, resolvedAt: T0 + 9 * H },
+      { startedAt: T0 + 9 * H },
+    ]);
+  });
+
+  it('keeps the span of an app deleted while Degraded as never restored; the app made again starts clean', async () => {
+    const { clock, log } = setup();
+    await log.observe('default', app('Degraded', 1));
+    await log.forget('default', app('Degraded', 1));
+    await log.observe('default', app('Degraded', 5));
+    const spans = [...(await log.spans()).values()].flat();
+    expect(spans.map((x) => [x.startedAt, x.resolvedAt])).toEqual([
+      [T0 + H, undefined],
+      [T0 + 5 * H, undefined],
+    ]);
+    clock.set(T0 + 40 * 24 * H);
+    expect(await log.prune()).toBe(1);
+  });
 });

@@ -14,6 +14,8 @@ interface Span {
   app: string;
   startedAt: number;
   endedAt?: number;
+  /** The app was deleted while Degraded: it never came back. */
+  deleted?: number;
 }
 
 const pad = (n: number) => String(n).padStart(14, '0');
@@ -48,7 +50,16 @@ export class DegradedLog {
     const key = appKey(instance, app);
     const health = healthOf(app);
     if (health === 'Degraded') {
-      await this.open.insertIfAbsent(key, { app: key, startedAt: this.changedAt(app) });
+      const at = this.changedAt(app);
+      if (await this.open.insertIfAbsent(key, { app: key, startedAt: at })) return;
+      // Argo CD moves the transition time only when the health changes: a later one means the
+      // app recovered and broke again while deckhand did not look. The first span ends by then
+      // at the latest (the bound is all that is known), and a new one starts.
+      const span = await this.open.get(key);
+      if (span && at > span.startedAt) {
+        await this.closed.put(`${key}#${pad(span.startedAt)}`, { ...span, endedAt: at });
+        await this.open.put(key, { app: key, startedAt: at });
+      }
       return;
     }
     if (health !== 'Healthy') return;
@@ -56,6 +67,18 @@ export class DegradedLog {
     if (!span) return;
     const endedAt = Math.max(span.startedAt, this.changedAt(app));
     await this.closed.put(`${key}#${pad(span.startedAt)}`, { ...span, endedAt });
+    await this.open.delete(key);
+  }
+
+  /**
+   * The app was deleted: its open span is kept as never restored, and a new app of the same name
+   * starts with none.
+   */
+  async forget(instance: string, app: Application): Promise<void> {
+    const key = appKey(instance, app);
+    const span = await this.open.get(key);
+    if (!span) return;
+    await this.closed.put(`${key}#${pad(span.startedAt)}`, { ...span, deleted: this.clock.now() });
     await this.open.delete(key);
   }
 
@@ -91,12 +114,12 @@ export class DegradedLog {
     return out;
   }
 
-  /** Drop spans that ended before the retention. */
+  /** Drop spans that ended (or whose app was deleted) before the retention. */
   async prune(): Promise<number> {
     const limit = this.clock.now() - this.retentionMs;
     let n = 0;
     for (const d of await this.closed.list())
-      if ((d.value.endedAt ?? Infinity) < limit && (await this.closed.delete(d.key))) n++;
+      if ((d.value.endedAt ?? d.value.deleted ?? Infinity) < limit && (await this.closed.delete(d.key))) n++;
     return n;
   }
 }

@@ -64,8 +64,9 @@ describe('the deployment record', () => {
     const byId = new Map((await log.list()).map((d) => [d.id, d]));
     expect(byId.get(3)?.restores).toBe(true);
     expect(byId.get(4)?.restores).toBeUndefined();
-    // A rollback brings no commits of its own.
+    // A rollback brings no commits of its own, and none are waited for.
     expect(byId.get(3)?.commits).toBeUndefined();
+    expect(byId.get(3)?.commitsPending).toBeUndefined();
   });
 
   it('says deckhand brought what it merged, and that a revert it merged takes a deployment back', async () => {
@@ -88,6 +89,8 @@ describe('the deployment record', () => {
     await log.ingest('default', app, { git, merges: new Map([['r2', { revert: true }]]) });
     const byId = new Map((await log.list()).map((d) => [d.id, d]));
     expect(byId.get(2)).toMatchObject({ initiatedBy: 'deckhand', restores: true });
+    // The revert's commits, read as a deployment's own before, no longer count.
+    expect(byId.get(2)?.commits).toBeUndefined();
     expect(byId.get(1)?.initiatedBy).toBe('auto-sync');
   });
 
@@ -99,13 +102,17 @@ describe('the deployment record', () => {
   });
 
   it('keeps an app made again (its ids start at 0 again) as new deployments', async () => {
-    const { log, git } = setup();
+    const { log, git, asked } = setup();
     await log.ingest('default', web(['r0', 'r1', 'r2']), { git });
     const again = web(['r7', 'r8']);
     for (const h of (again.status as { history: { deployedAt: string }[] }).history)
       h.deployedAt = iso(50 + Number(h.deployedAt.slice(11, 13)));
+    asked.length = 0;
     expect(await log.ingest('default', again, { git })).toBe(2);
     expect((await log.list()).map((d) => d.revisions[0])).toEqual(['r0', 'r1', 'r2', 'r7', 'r8']);
+    // The old app's last deployment is not where the new one's range starts, nor a gap before it.
+    expect(asked).toEqual(['r7..r8']);
+    expect((await log.list()).some((d) => d.missedBefore)).toBe(false);
   });
 
   it('reads commits within its budget, and again later when the Git host failed, losing none', async () => {
@@ -222,5 +229,43 @@ describe('the deployment record', () => {
     expect(built).toEqual(['ghcr.io/acme/web:1.1.0', 'ghcr.io/acme/web:1.2.0']);
     // The revision never moved: no Git range was asked.
     expect(asked).toEqual([]);
+  });
+
+  it("follows the app's own images only, and says after five passes what a registry never answered", async () => {
+    const { log, git } = setup();
+    const builds: string[] = [];
+    const registryDown = true;
+    const flaky: GitView = {
+      ...git,
+      imageCommit: async (image) => {
+        builds.push(image);
+        if (registryDown) throw new Error('the registry did not answer');
+        return { sha: 'src', date: iso(1) };
+      },
+    };
+    const app = (revs: string[], images: string[]) => {
+      const a = web(revs);
+      (a.metadata as { annotations?: Record<string, string> }).annotations = {
+        'argocd-image-updater.argoproj.io/image-list': 'web=ghcr.io/acme/web',
+      };
+      Object.assign(a.status as object, {
+        sync: { status: 'Synced', revision: revs.at(-1) },
+        summary: { images },
+      });
+      return a;
+    };
+    await log.ingest('default', app(['r0'], ['ghcr.io/acme/web:1', 'quay.io/x/proxy:1']), { git: flaky });
+    // r1 moves the team's image and a sidecar: only the team's build is asked about.
+    const next = app(['r0', 'r1'], ['ghcr.io/acme/web:2', 'quay.io/x/proxy:2']);
+    for (let pass = 0; pass < 4; pass++) await log.ingest('default', next, { git: flaky });
+    let r1 = (await log.list()).find((d) => d.id === 1);
+    expect(r1).toMatchObject({ commitsPending: true, tries: 4 });
+    await log.ingest('default', next, { git: flaky });
+    r1 = (await log.list()).find((d) => d.id === 1);
+    expect(r1?.commitsPending).toBeUndefined();
+    expect(r1?.commitsUnknown).toContain('not read in 5 passes: the registry did not answer');
+    // The Git range was read all the same: its commit counts.
+    expect(r1?.commits?.map((c) => c.sha)).toEqual(['c-r1']);
+    expect(new Set(builds)).toEqual(new Set(['ghcr.io/acme/web:2']));
   });
 });

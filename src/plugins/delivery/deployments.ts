@@ -40,23 +40,31 @@ const ran = (d: { revisions: string[]; overrides?: string[] }) =>
 /** A kustomize images entry (`[alias=]image`) as the image it sets. */
 const imageOf = (entry: string) => entry.slice(entry.indexOf('=') + 1);
 
+const repoOf = (image: string) => canonicalRepo(parseImage(image).repo);
+
 /**
  * The images of `now` that replace another build of the same repository in `before` (an image
- * added or taken away is not a new build of anything). Compared on what both sides know.
+ * added or taken away is not a new build of anything), among the app's own: those the Application
+ * sets (`overrides`) and those `followed` (Image Updater's image list). A sidecar or a chart's
+ * third-party image is not the team's change. Compared on what both sides know.
  */
-export function imagesMoved(before: Deployment, now: Deployment): string[] {
+export function imagesMoved(before: Deployment, now: Deployment, followed: Set<string>): string[] {
   const [a, b] =
     before.images && now.images
       ? [before.images, now.images]
       : before.overrides && now.overrides
         ? [before.overrides, now.overrides]
         : [[], []];
-  const was = new Map(a.map((i) => [canonicalRepo(parseImage(i).repo), i]));
+  const own = new Set([...followed, ...(now.overrides ?? []).map(repoOf)]);
+  const was = new Map(a.map((i) => [repoOf(i), i]));
   return b.filter((i) => {
-    const old = was.get(canonicalRepo(parseImage(i).repo));
-    return old !== undefined && old !== i;
+    const old = was.get(repoOf(i));
+    return own.has(repoOf(i)) && old !== undefined && old !== i;
   });
 }
+
+/** Passes a deployment's commits are asked for before what still fails is said to be unknown. */
+const MAX_TRIES = 5;
 
 /**
  * An earlier revision deployed again takes the last one back — a rollback — when that revision
@@ -132,6 +140,7 @@ export class DeploymentLog {
       last && !view.operation && syncOf(app) === 'Synced' && synced.join(' ') === last.revisions.join(' ')
         ? view.images.map((i) => i.image).sort()
         : undefined;
+    const followed = new Set((view.imageUpdater?.images ?? []).map((i) => repoOf(i.image)));
     let added = 0;
     for (const h of history) {
       signal?.throwIfAborted();
@@ -142,15 +151,39 @@ export class DeploymentLog {
         // Argo CD can deploy a merge before deckhand has written down that it merged it: the
         // record is put right while Argo CD still lists the deployment.
         const fix = merged && known.initiatedBy !== 'deckhand';
-        if (fix) Object.assign(known, { initiatedBy: 'deckhand' }, merged.revert ? { restores: true } : {});
-        // Recorded while a sync was under way: what it runs is known once it is live.
+        if (fix) {
+          known.initiatedBy = 'deckhand';
+          // A revert brings no commits of its own.
+          if (merged.revert) {
+            known.restores = true;
+            delete known.commitsPending;
+            delete known.commits;
+          }
+        }
+        // Recorded while a sync was under way: what it runs is known once it is live, and the
+        // builds it brought are then to be read.
         const seen = h === last && runs && !known.images;
-        if (seen) known.images = runs;
+        if (seen) {
+          known.images = runs;
+          const prior = all.filter((x) => byLive(x, known) < 0).at(-1);
+          if (
+            git &&
+            prior &&
+            !known.restores &&
+            !known.missedBefore &&
+            !known.commitsPending &&
+            imagesMoved(prior, known, followed).length
+          ) {
+            known.commitsPending = true;
+            delete known.commits;
+          }
+        }
         if (fix || seen) await this.docs.put(docKey(key, known), known);
         continue;
       }
       const before = all.filter((d) => (d.finishedAt ?? 0) <= finishedAt);
-      const previous = before.at(-1);
+      // An app deleted and made again numbers from 0 again: what came before is another app's.
+      const previous = before.at(-1) && (before.at(-1) as Deployment).id < h.id ? before.at(-1) : undefined;
       // Argo CD numbers each deployment one more than the last (controller/state.go,
       // persistRevisionHistory): a jump means deployments came and went between two reads.
       const missed = previous && h.id > previous.id + 1 ? h.id - previous.id - 1 : 0;
@@ -170,8 +203,15 @@ export class DeploymentLog {
       };
       if (takesBack(before, ran(d)) || merged?.revert) d.restores = true;
       // The first deployment known has no known start of its range, and one after deployments
-      // deckhand missed would take their commits as its own: their commits are not read.
-      if (git && !missed && previous && (ran(previous) !== ran(d) || imagesMoved(previous, d).length))
+      // deckhand missed would take their commits as its own: their commits are not read. A
+      // rollback brings none of its own.
+      if (
+        git &&
+        !missed &&
+        !d.restores &&
+        previous &&
+        (ran(previous) !== ran(d) || imagesMoved(previous, d, followed).length)
+      )
         d.commitsPending = true;
       if (await this.docs.insertIfAbsent(docKey(key, d), d)) {
         added++;
@@ -189,34 +229,34 @@ export class DeploymentLog {
         const previous = all.filter((x) => byLive(x, d) < 0).at(-1);
         if (!previous) continue;
         if (budget) budget.ranges--;
-        const { commitsPending: _, ...rest } = d;
+        const { commitsPending: _, tries: __, ...rest } = d;
         const found = new Map<string, number>();
         const unknown: string[] = [];
-        // A Git host or registry that was slow or down is asked again next pass; what cannot be
-        // known (an InputError) is said once and not asked again.
+        let failed: unknown;
+        // What cannot be known (an InputError) is said once and not asked again. A Git host or
+        // registry that was slow or down is asked again next pass, up to MAX_TRIES passes.
         const ask = async (what: () => Promise<{ sha: string; date: string }[]>) => {
           try {
             for (const c of await what()) found.set(c.sha, Date.parse(c.date));
-            return true;
           } catch (err) {
-            if (!(err instanceof InputError)) return false;
-            unknown.push(err.message);
-            return true;
+            if (err instanceof InputError) unknown.push(err.message);
+            else failed ??= err;
           }
         };
-        const revisionsMoved = d.revisions.join(' ') !== previous.revisions.join(' ');
-        if (
-          revisionsMoved &&
-          !(await ask(() => git.commits(instance, app, { from: previous.revisions, to: d.revisions })))
-        )
+        if (d.revisions.join(' ') !== previous.revisions.join(' '))
+          await ask(() => git.commits(instance, app, { from: previous.revisions, to: d.revisions }));
+        const imageCommit = git.imageCommit;
+        if (imageCommit)
+          for (const image of imagesMoved(previous, d, followed))
+            await ask(async () => [await imageCommit(image)]);
+        const tries = (d.tries ?? 0) + 1;
+        if (failed !== undefined && tries < MAX_TRIES) {
+          d.tries = tries;
+          await this.docs.put(docKey(key, d), d);
           continue;
-        let again = false;
-        for (const image of git.imageCommit ? imagesMoved(previous, d) : [])
-          if (
-            !(await ask(async () => [await (git.imageCommit as NonNullable<GitView['imageCommit']>)(image)]))
-          )
-            again = true;
-        if (again) continue;
+        }
+        if (failed !== undefined)
+          unknown.push(`not read in ${MAX_TRIES} passes: ${(failed as Error).message ?? String(failed)}`);
         const read: Deployment = {
           ...rest,
           ...(found.size || !unknown.length ? { commits: [...found].map(([sha, at]) => ({ sha, at })) } : {}),
@@ -225,6 +265,7 @@ export class DeploymentLog {
         await this.docs.put(docKey(key, d), read);
         Object.assign(d, read);
         delete d.commitsPending;
+        delete d.tries;
         if (read.commits) onCommits?.(read);
       }
     return added;

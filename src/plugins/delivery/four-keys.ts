@@ -27,6 +27,8 @@ export interface Deployment {
   overrides?: string[];
   /** Its commits are still to be read from the Git host (a later pass reads them). */
   commitsPending?: boolean;
+  /** Passes that could not read its commits yet (a Git host or registry down). */
+  tries?: number;
   /** Why its commits cannot be known (no Git source, a path deckhand cannot read, …). */
   commitsUnknown?: string;
   /**

@@ -7,7 +7,7 @@
  * commit deckhand could know (InputError: not asked again). A registry or host that is down is
  * another error, asked again on the next pass.
  */
-import { InputError, NotFoundError } from '../../core/errors.ts';
+import { ConflictError, InputError, NotFoundError } from '../../core/errors.ts';
 import { parseImage } from '../../core/image-ref.ts';
 import type { RegistryService } from '../registry/api.ts';
 
@@ -30,6 +30,8 @@ export function imageCommits(
       .then((c) => c.labels)
       .catch((err: unknown) => {
         if (err instanceof NotFoundError) throw new InputError(`${image} is no longer in its registry`);
+        // No build for the configured platform: the same answer every time.
+        if (err instanceof ConflictError) throw new InputError(err.message);
         throw err;
       });
     const sha = labels[REVISION_LABEL]?.trim().toLowerCase();

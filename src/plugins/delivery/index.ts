@@ -54,13 +54,15 @@ export const deliveryPlugin = definePlugin({
     const chartDir = join(deps.core.dataDir, 'charts');
     const record = new DeploymentLog(deps.store, deps.clock, config.retentionDays);
     const degraded = new DegradedLog(deps.store, deps.clock, config.retentionDays);
-    // Health as it changes, from the watch (the record job's sweep catches what the watch missed).
-    // The leader alone writes, so two replicas seeing one change do not open two spans.
+    // Health as it changes, from the watch; every read of the record sweeps for what the watch
+    // missed. Spans open with insertIfAbsent, so replicas sweeping at once open one; the watch is
+    // the leader's, so two replicas seeing one change in a different order do not race.
     const watching = new LoopHealth('Degraded spans', log, { baseMs: 60_000, maxMs: 5 * 60_000 });
     let unsubscribe: (() => void) | undefined;
     onServe(() => {
       unsubscribe = deps.argo.onChange((c) => {
-        if (c.type === 'DELETED' || !deps.leader.isLeader()) return;
+        if (!deps.leader.isLeader()) return;
+        if (c.type === 'DELETED') return void watching.run(() => degraded.forget(c.instance, c.app));
         if (c.previous && healthOf(c.previous) === healthOf(c.app)) return;
         void watching.run(() => degraded.observe(c.instance, c.app));
       });

@@ -43,7 +43,7 @@ interface RecorderDeps {
   gitops?: Pick<GitOpsWorkflow, 'commitsBrought' | 'listChanges' | 'commitOf'>;
   /** Registries to read an image's source commit from (its OCI labels); none, no image commits. */
   registry?: Pick<RegistryService, 'locate'>;
-  incidents?: Pick<IncidentService, 'all'>;
+  incidents?: Pick<IncidentService, 'all' | 'retentionDays'>;
   /** When apps were Degraded: trouble after a deployment fails it, as an incident does. */
   degraded?: Pick<DegradedLog, 'spans' | 'reconcile'>;
   resolve: (instance: string, app: Application) => Parameters<GitOpsWorkflow['commitsBrought']>[0];
@@ -162,9 +162,15 @@ export class Recorder {
       const instance = k.lastIndexOf('/', name - 1);
       byName.set(`${k.slice(0, instance)}/${k.slice(name + 1)}`, k);
     }
-    if (!this.deps.incidents) gaps.push('incidents are off: failures are rollbacks and Degraded apps only');
-    else
-      for (const i of await this.deps.incidents.all()) {
+    const { incidents } = this.deps;
+    const kept = incidents && (windows[0]?.to ?? 0) - incidents.retentionDays * 86_400_000;
+    if (!incidents) gaps.push('incidents are off: failures are rollbacks and Degraded apps only');
+    else if (kept !== undefined && windows.some((w) => w.from < kept))
+      gaps.push(
+        `incidents are kept ${incidents.retentionDays} days (plugins.incidents.retentionDays): before ${new Date(kept).toISOString().slice(0, 10)}, failures are rollbacks and Degraded apps only`,
+      );
+    if (incidents)
+      for (const i of await incidents.all()) {
         if (!i.app) continue;
         const key = `${i.app.instance}/${i.app.namespace ?? ''}/${i.app.name}`;
         const match = keys.has(key) ? key : byName.get(`${i.app.instance}/${i.app.name}`);
@@ -250,7 +256,7 @@ export class Recorder {
       );
     if (unknown)
       gaps.push(
-        `lead time leaves out ${unknown} deployment${unknown === 1 ? '' : 's'} whose commits cannot be known (${why})`,
+        `the commits of ${unknown} deployment${unknown === 1 ? '' : 's'} cannot all be known, so lead time leaves them out (${why})`,
       );
     const missed = figures[0]?.missed ?? 0;
     if (missed)

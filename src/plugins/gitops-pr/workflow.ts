@@ -32,6 +32,7 @@ import { sharedFiles } from './owned-alone.ts';
 import { placeApp, type EnvironmentsConfig } from './environments.ts';
 import type { FollowUp, FollowUpOutcome, FollowUps } from './followup.ts';
 import { HeadMovedError } from './hosts/errors.ts';
+import { NoGitHost } from './hosts/registry.ts';
 import type { Intent } from './intents.ts';
 import { proposalCard, type CardButtons } from './proposal-card.ts';
 
@@ -176,7 +177,14 @@ export class GitOpsWorkflow {
     const to = window.to[git.index];
     const from = window.from?.[git.index];
     if (!to) throw new InputError(`${r.ref}'s history names no revision of its Git source.`);
-    return this.changes.commitsInWindow(r, { upTo: to, ...(from ? { after: from } : {}) }, signal);
+    // No host for the repository, or a revision it no longer has (a force-push): asking again
+    // would not change the answer.
+    return this.changes
+      .commitsInWindow(r, { upTo: to, ...(from ? { after: from } : {}) }, signal)
+      .catch((err: unknown) => {
+        if (err instanceof NoGitHost || err instanceof NotFoundError) throw new InputError(err.message);
+        throw err;
+      });
   }
 
   /**

@@ -147,6 +147,11 @@ export class IncidentService {
     return (await this.docs.list()).map((d) => d.value).filter((i) => i.status === 'firing');
   }
 
+  /** How long a resolved incident is kept (what looks further back sees none). */
+  get retentionDays(): number {
+    return this.deps.cfg.retentionDays;
+  }
+
   /** Every incident kept, firing or resolved (what delivery metrics count time to restore from). */
   async all(): Promise<Incident[]> {
     return (await this.docs.list()).map((d) => d.value);
