@@ -94,6 +94,7 @@ beforeAll(async () => {
       cfg.plugins.delivery = {
         ...cfg.plugins.delivery,
         teams: [{ name: 'tickets', projects: ['flash-tickets'] }],
+        settleSeconds: 0.2,
       };
       cfg.plugins.gitops.followUp = {
         ...cfg.plugins.gitops.followUp,
@@ -119,9 +120,12 @@ async function merged(line: string): Promise<string> {
   const done = await press(card.actions.approve, 'bob');
   expect(done.ok).toBe(true);
   const sha = (JSON.stringify(done.messages).match(/at ([0-9a-f]{7})/) ?? [])[1] as string;
-  // What deckhand reads of Argo CD follows its watch: wait until the record has the deployment.
+  // The watch records the deployment as Argo CD adds it to the history, before anyone asks.
+  const records = bot.store.collection<{ name: string; revisions: string[] }>('deployments');
   await eventually(`friend-app's record to hold ${sha}`, async () =>
-    (await dora()).deployments.some((d) => d.revision.startsWith(sha)),
+    (await records.list()).some(
+      (d) => d.value.name === 'friend-app' && d.value.revisions[0]?.startsWith(sha),
+    ),
   );
   return sha;
 }

@@ -32,6 +32,14 @@ export const DeliveryConfigSchema = z.strictObject({
     .describe(
       'a deployment counts as failed when, within this many hours and before the next one starts, it is rolled back, an incident of its app starts or the app turns Degraded',
     ),
+  settleSeconds: z
+    .number()
+    .min(0)
+    .max(300)
+    .default(5)
+    .describe(
+      'how long after Argo CD adds a deployment to its history deckhand records it from the watch (a merge it made is written down by then)',
+    ),
   recordCron: z
     .string()
     .default('*/10 * * * *')

@@ -63,11 +63,30 @@ export const deliveryPlugin = definePlugin({
       unsubscribe = deps.argo.onChange((c) => {
         if (!deps.leader.isLeader()) return;
         if (c.type === 'DELETED') return void watching.run(() => degraded.forget(c.instance, c.app));
-        if (c.previous && healthOf(c.previous) === healthOf(c.app)) return;
-        void watching.run(() => degraded.observe(c.instance, c.app));
+        // A new history entry is a deployment: recorded from the watch, not at the next sweep, so
+        // syncs beyond revisionHistoryLimit between two sweeps are not lost. After a moment: Argo
+        // CD can deploy a merge before deckhand has written down that it made it, and who started
+        // a deployment is counted (deckhand_deployments_total) once.
+        if (lastId(c.app) !== (c.previous ? lastId(c.previous) : undefined)) {
+          const timer = setTimeout(() => {
+            settling.delete(timer);
+            void watching.run(async () => {
+              const now = deps.argo.peek(c.instance, c.app.metadata.name, c.app.metadata.namespace);
+              if (now) await recorder.record([{ instance: c.instance, app: now }]);
+            });
+          }, config.settleSeconds * 1000);
+          timer.unref();
+          settling.add(timer);
+        } else if (!c.previous || healthOf(c.previous) !== healthOf(c.app))
+          void watching.run(() => degraded.observe(c.instance, c.app));
       });
     });
-    onClose(() => unsubscribe?.());
+    const settling = new Set<NodeJS.Timeout>();
+    onClose(() => {
+      unsubscribe?.();
+      for (const t of settling) clearTimeout(t);
+    });
+    const lastId = (app: Application) => app.status?.history?.at(-1)?.id;
     const { gitops } = deps;
     // For teams that prefer Grafana: the same record as Prometheus series, counted as it grows.
     const BUCKETS = [300, 900, 3_600, 4 * 3_600, 86_400, 7 * 86_400, 30 * 86_400];

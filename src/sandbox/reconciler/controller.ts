@@ -125,11 +125,21 @@ export class GitOpsController {
     return out;
   }
 
-  /** A tracked branch moved to `sha`: auto-synced apps sync to it, the others turn OutOfSync. */
+  /**
+   * A tracked branch moved to `sha`: auto-synced apps whose manifests it changes sync to it, the
+   * others turn OutOfSync. An app the move leaves as it was stays Synced at the new revision, with
+   * no operation and no history entry: Argo CD auto-syncs only an OutOfSync app
+   * (controller/appcontroller.go, autoSync: "Skipping auto-sync: application status is Synced").
+   */
   async onBranchMoved(repoURL: string, branch: string, sha: string, defaultBranch: string): Promise<void> {
     for (const { instance, app } of this.tracking(repoURL, branch, defaultBranch)) {
       const auto = !!app.spec.syncPolicy?.automated && app.spec.syncPolicy.automated.enabled !== false;
-      if (auto)
+      if (auto && (await this.unchanged(app, sha))) {
+        instance.patch(app.metadata.name, app.metadata.namespace, (a) => {
+          const s = ((a as AppObj).status ??= {});
+          s.sync = { ...(s.sync ?? {}), revision: sha };
+        });
+      } else if (auto)
         await this.sync(instance, app.metadata.name, app.metadata.namespace, sha, { automated: true });
       else {
         instance.patch(app.metadata.name, app.metadata.namespace, (a) => {
@@ -137,6 +147,34 @@ export class GitOpsController {
           s.sync = { ...(s.sync ?? {}), status: 'OutOfSync', revision: sha };
         });
       }
+    }
+  }
+
+  /**
+   * Whether an app synced and Synced would render the same at `sha` as at the revision it runs
+   * (a single source only: a multi-source app is compared by Argo CD across all its sources).
+   */
+  private async unchanged(app: AppObj, sha: string): Promise<boolean> {
+    const s = app.status;
+    const running = s?.sync?.revision;
+    if (!running || s?.sync?.status !== 'Synced' || (app.spec.sources ?? []).length) return false;
+    if (s.operationState?.phase === 'Running') return false;
+    try {
+      const [before, after] = await Promise.all([this.render(app, running), this.render(app, sha)]);
+      if (before.complete && after.complete)
+        return JSON.stringify(before.manifests) === JSON.stringify(after.manifests);
+      // A Helm chart is not rendered here: it renders the same when no file under its path moved.
+      const src = app.spec.source as { repoURL: string; path?: string };
+      const dir = src.path ? `${src.path.replace(/\/$/, '')}/` : '';
+      const under = (files: Map<string, string>) =>
+        JSON.stringify([...files].filter(([p]) => p.startsWith(dir)).sort(([a], [b]) => (a < b ? -1 : 1)));
+      const [was, now] = await Promise.all([
+        this.git.files(src.repoURL, running),
+        this.git.files(src.repoURL, sha),
+      ]);
+      return under(was) === under(now);
+    } catch {
+      return false;
     }
   }
 
