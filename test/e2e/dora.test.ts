@@ -286,6 +286,10 @@ describe('/argo dora', () => {
     expect(farData.notes.join(' ')).toMatch(
       /deckhand's record of these apps starts \d{4}-\d\d-\d\d: no comparison with the 90 days before/,
     );
+    const env = await run('/argo dora --env qa');
+    expect(JSON.stringify(env.messages)).toContain(
+      'qa is not an environment deckhand knows (dev, staging, prod).',
+    );
     const team = await run('/argo dora --team payments');
     expect(JSON.stringify(team.messages)).toContain('payments is not a team deckhand knows (tickets).');
   });

@@ -18,7 +18,7 @@ import type { Recorder } from './recorder.ts';
 const DAY = 86_400_000;
 const since = z
   .string()
-  .regex(/^[1-9]\d{0,2}d$/, 'a number of days, like 30d')
+  .regex(/^[1-9]\d{0,2}d$/, 'a number of days from 1 to 999, like 30d')
   .default('30d')
   .describe('the period, counted back from now (7d, 30d, 90d)');
 
@@ -49,8 +49,8 @@ export function doraCommand(
   clock: Clock,
   cfg: DeliveryConfig,
   chartDir: string,
-  /** The environment of an app, when gitops knows environments. */
-  envOf?: (instance: string, app: Application) => string | undefined,
+  /** The environments gitops knows, and the one an app is in. */
+  envOf?: { names(): string[]; of(instance: string, app: Application): string | undefined },
 ) {
   return defineCommand({
     name: 'argo dora',
@@ -82,13 +82,19 @@ export function doraCommand(
         );
       if (args.env !== undefined && !envOf)
         throw new InputError('Environments come from gitops (plugins.gitops.environments), which is off.');
+      const envs = envOf?.names() ?? [];
+      if (args.env !== undefined && !envs.includes(args.env))
+        throw new InputError(
+          `${args.env} is not an environment deckhand knows${envs.length ? ` (${envs.join(', ')})` : ''}.`,
+          { hint: 'Environments are listed in plugins.gitops.environments.order.' },
+        );
       const inTeam = team ? teamSelector(team) : () => true;
       const picked = apps.filter(
         ({ instance, app }) =>
           (!args.app || globMatch(args.app, app.metadata.name)) &&
           (!args.project || globMatch(args.project, app.spec.project)) &&
           inTeam(instance, app) &&
-          (args.env === undefined || envOf?.(instance, app) === args.env),
+          (args.env === undefined || envOf?.of(instance, app) === args.env),
       );
       const scope = [
         args.app ?? (team || args.project || args.env ? undefined : 'every app'),
@@ -160,7 +166,7 @@ export function doraCommand(
                 value:
                   k.leadTime.median === undefined
                     ? 'no commits known'
-                    : `median ${duration(k.leadTime.median)}, p90 ${duration(k.leadTime.p90 as number)} (${k.leadTime.commits} commits)${level(k.bands.leadTime)}${trend(k.leadTime.median, before?.leadTime.median, true)}`,
+                    : `median ${duration(k.leadTime.median)}, p90 ${duration(k.leadTime.p90 as number)} (${k.leadTime.commits} commit${k.leadTime.commits === 1 ? '' : 's'})${level(k.bands.leadTime)}${trend(k.leadTime.median, before?.leadTime.median, true)}`,
               },
               {
                 label: 'Change failure rate',

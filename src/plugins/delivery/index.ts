@@ -159,7 +159,12 @@ export const deliveryPlugin = definePlugin({
         deps.clock,
         config,
         chartDir,
-        gitops ? (instance, app) => gitops.environmentOf(instance, app) : undefined,
+        gitops
+          ? {
+              names: () => gitops.environmentNames(),
+              of: (instance, app) => gitops.environmentOf(instance, app),
+            }
+          : undefined,
       ),
     );
     // What digests show of delivery: the same figures, over the days they ask for.

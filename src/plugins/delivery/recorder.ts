@@ -238,11 +238,11 @@ export class Recorder {
       }
     });
     const figures = windows.map((w, i) => combine(shares[i] ?? [], w));
-    // A rollback is read about in the app's history in Argo CD.
+    // A rollback or a Degraded app is read about in the app in Argo CD.
     const picked = new Map(apps.map((a) => [appKey(a.instance, a.app), a]));
     for (const f of figures.flatMap((k) => k.failures)) {
       const a = picked.get(f.app);
-      if (f.url || f.cause.kind !== 'rollback' || !a) continue;
+      if (f.url || f.cause.kind === 'incident' || !a) continue;
       try {
         const r = this.deps.resolve(a.instance, a.app);
         f.url = r.client.appUrl(r.locator);

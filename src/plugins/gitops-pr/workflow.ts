@@ -196,6 +196,11 @@ export class GitOpsWorkflow {
     return { sha: c.sha, date: c.date };
   }
 
+  /** The environments configured (plugins.gitops.environments.order), first to last. */
+  environmentNames(): string[] {
+    return [...(this.environments?.order ?? [])];
+  }
+
   /** The environment an app is in (plugins.gitops.environments), when its signs agree on one. */
   environmentOf(instance: string, app: Application): string | undefined {
     return this.environments ? placeApp(this.environments, instance, app)?.env : undefined;
