@@ -3,17 +3,40 @@ import { z } from 'zod';
 import { secret } from '../../core/config/secret.ts';
 
 const HostSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('github'),
-    name: z.string().optional().describe('how messages name it; the host name when absent'),
-    host: z.string().default('github.com').describe('the host in repository URLs'),
-    apiUrl: z
-      .url()
-      .optional()
-      .describe('API base; https://api.github.com or https://<host>/api/v3 when absent'),
-    token: secret(z.string().min(1)),
-    timeoutMs: z.number().int().positive().default(10_000),
-  }),
+  z
+    .strictObject({
+      type: z.literal('github'),
+      name: z.string().optional().describe('how messages name it; the host name when absent'),
+      host: z.string().default('github.com').describe('the host in repository URLs'),
+      apiUrl: z
+        .url()
+        .optional()
+        .describe('API base; https://api.github.com or https://<host>/api/v3 when absent'),
+      token: secret(z.string().min(1))
+        .optional()
+        .describe(
+          'a personal access token; or give `app` to act as a GitHub App (the way organisations grant a bot)',
+        ),
+      app: z
+        .strictObject({
+          id: z.number().int().positive().describe("the GitHub App's ID (its settings page)"),
+          privateKey: secret(z.string().includes('PRIVATE KEY')).describe(
+            'the PEM private key GitHub generated for the app (use privateKeyFile)',
+          ),
+          installationId: z
+            .number()
+            .int()
+            .positive()
+            .optional()
+            .describe('the installation to use; looked up per repository owner when absent'),
+        })
+        .optional()
+        .describe('act as a GitHub App: installation tokens per owner, refreshed before they expire'),
+      timeoutMs: z.number().int().positive().default(10_000),
+    })
+    .refine((h) => (h.token === undefined) !== (h.app === undefined), {
+      message: 'give a GitHub host either token or app, not both',
+    }),
   z.strictObject({
     type: z.literal('gitlab'),
     name: z.string().optional(),

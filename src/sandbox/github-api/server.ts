@@ -13,6 +13,7 @@ import type { GitRepos } from '../gitrepo/repos.ts';
 import { SandboxServer, json, type FaultSource } from '../http.ts';
 import { FaultsSchema } from '../scenario.ts';
 import { GitHubError, match, notFound, sendError, type Ctx } from './api.ts';
+import { GitHubApp, type GitHubAppOptions } from './app-auth.ts';
 import { checkRoutes } from './routes-checks.ts';
 import { gitRoutes } from './routes-git.ts';
 import { issueRoutes } from './routes-issues.ts';
@@ -36,6 +37,8 @@ export interface GitHubServerOptions {
   users?: Record<string, string>;
   /** Fault knobs (latency, error rate, down); none by default. */
   faults?: FaultSource;
+  /** A GitHub App the bot may authenticate as instead of with `token` (app-auth.ts). */
+  app?: GitHubAppOptions;
 }
 
 const API_HEADERS = {
@@ -47,7 +50,10 @@ function tokenOf(req: IncomingMessage): string | undefined {
   return /^(?:token|bearer)\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
 }
 
-export function createGitHubServer(repos: GitRepos, opts: GitHubServerOptions): SandboxServer {
+export function createGitHubServer(
+  repos: GitRepos,
+  opts: GitHubServerOptions,
+): SandboxServer & { app?: GitHubApp } {
   const store = new Store(opts.stateFile);
   const clock = opts.clock ?? Date.now;
   const now = () => new Date(clock()).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -57,6 +63,7 @@ export function createGitHubServer(repos: GitRepos, opts: GitHubServerOptions): 
     ...Object.entries(opts.users ?? {}),
   ]);
   const routes = [...repoRoutes, ...gitRoutes, ...pullRoutes, ...issueRoutes, ...checkRoutes];
+  const app = opts.app ? new GitHubApp(opts.app, clock) : undefined;
 
   const send =
     (res: ServerResponse) =>
@@ -65,10 +72,19 @@ export function createGitHubServer(repos: GitRepos, opts: GitHubServerOptions): 
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const token = tokenOf(req);
-    const login = token === undefined ? undefined : accounts.get(token);
-    if (!login) throw new GitHubError(401, 'Bad credentials');
     const api = server.url;
     const method = req.method ?? 'GET';
+    // The app itself (a JWT) may only use the app's routes; its installation tokens act as the
+    // app's bot on the installation account's repositories.
+    if (app && token && GitHubApp.isJwt(token)) {
+      app.verifyJwt(token);
+      const answer = app.route(method, url.pathname, web, api);
+      if (!answer) throw new GitHubError(401, 'A JSON web token could not be decoded');
+      return send(res)(answer.status, answer.body);
+    }
+    const installed = app && token ? app.installationOf(token) : undefined;
+    const login = installed ? app?.login : token === undefined ? undefined : accounts.get(token);
+    if (!login) throw new GitHubError(401, 'Bad credentials');
     if (url.pathname === '/user' && method === 'GET')
       return send(res)(200, user(login, new Links(api, web, '', '')));
     const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(url.pathname);
@@ -76,6 +92,7 @@ export function createGitHubServer(repos: GitRepos, opts: GitHubServerOptions): 
       ? repos.byOwnerName(decodeURIComponent(m[1] as string), decodeURIComponent(m[2] as string))
       : undefined;
     if (!m || !repo) throw notFound();
+    if (installed && repo.path.owner.toLowerCase() !== installed.account.toLowerCase()) throw notFound();
     const hit = match(routes, method, m[3] ?? '');
     if (!hit) throw notFound();
     const ctx: Ctx = {
@@ -112,5 +129,5 @@ export function createGitHubServer(repos: GitRepos, opts: GitHubServerOptions): 
     faults: opts.faults ?? { faults: FaultsSchema.parse({}) },
     unavailable: (res) => sendError(res, new GitHubError(503, 'Service Unavailable')),
   });
-  return server;
+  return Object.assign(server, app ? { app } : {});
 }

@@ -12,6 +12,7 @@ import { Octokit } from '@octokit/rest';
 import { GitHubHost } from '../../plugins/gitops-pr/hosts/github.ts';
 import { GitRepos, type BranchMoved } from '../gitrepo/repos.ts';
 import type { SandboxServer } from '../http.ts';
+import type { GitHubApp } from './app-auth.ts';
 import { parseScenario } from '../scenario.ts';
 import { createGitHubServer, type GitHubServerOptions } from './server.ts';
 
@@ -56,7 +57,7 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 export interface Fixture {
   dir: string;
   repos: GitRepos;
-  server: SandboxServer;
+  server: SandboxServer & { app?: GitHubApp };
   url: string;
   octokit: Octokit;
   reviewer: Octokit;

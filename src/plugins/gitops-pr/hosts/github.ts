@@ -21,7 +21,9 @@ export interface GitHubHostConfig {
   /** Host name in repository URLs, e.g. github.com or github.example.com. */
   host: string;
   apiUrl?: string;
-  token: string;
+  /** A personal access token, or `app` to act as a GitHub App. */
+  token?: string;
+  app?: { id: number; privateKey: string; installationId?: number };
   timeoutMs: number;
   /** The configuration key of the token, for messages about a refused credential. */
   credential?: string;
@@ -46,6 +48,65 @@ const toPull = (p: Pull | Awaited<ReturnType<Octokit['pulls']['list']>>['data'][
   createdAt: p.created_at,
 });
 
+/**
+ * A client acting as a GitHub App's installation on a repository's owner, through the Octokit
+ * auth strategy made for it (@octokit/auth-app): it signs the app's JWT, trades it for
+ * installation tokens and sends each request with one. Its token cache keeps each token until
+ * shortly before GitHub says it expires, not the fixed 59 minutes of the default cache.
+ */
+async function installationClient(
+  options: ConstructorParameters<typeof Octokit>[0],
+  app: NonNullable<GitHubHostConfig['app']>,
+  r: { owner: string; repo: string },
+  signal: AbortSignal,
+): Promise<Octokit> {
+  const [{ Octokit }, { createAppAuth }] = await Promise.all([
+    import('@octokit/rest'),
+    import('@octokit/auth-app'),
+  ]);
+  const auth = { appId: app.id, privateKey: app.privateKey };
+  let installationId = app.installationId;
+  if (installationId === undefined) {
+    const asApp = new Octokit({ ...options, authStrategy: createAppAuth, auth });
+    const { data } = await asApp.apps.getRepoInstallation({ ...r, request: { signal } });
+    installationId = data.id;
+  }
+  return new Octokit({
+    ...options,
+    authStrategy: createAppAuth,
+    auth: { ...auth, installationId, cache: tokenCache() },
+  });
+}
+
+/**
+ * @octokit/auth-app's cache interface (get/set of a string per key). Its value is
+ * `token|createdAt|expiresAt|…` (auth-app dist-src/cache.js); a token is given out until a tenth
+ * of its life, or five minutes, before it expires, so no request is sent with one about to lapse.
+ */
+export function tokenCache(now: () => number = Date.now): {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+} {
+  const kept = new Map<string, { value: string; until: number }>();
+  return {
+    get(key) {
+      const hit = kept.get(key);
+      if (hit && hit.until > now()) return hit.value;
+      kept.delete(key);
+      return undefined;
+    },
+    set(key, value) {
+      const [, created, expires] = value.split('|');
+      const from = Date.parse(created ?? '');
+      const to = Date.parse(expires ?? '');
+      // An unreadable value is not kept: a fresh token is asked for next time.
+      if (!Number.isFinite(to)) return;
+      const life = Number.isFinite(from) ? to - from : 3_600_000;
+      kept.set(key, { value, until: to - Math.min(5 * 60_000, life / 10) });
+    },
+  };
+}
+
 export class GitHubHost implements GitHost {
   readonly kind = 'github' as const;
   readonly name: string;
@@ -55,7 +116,13 @@ export class GitHubHost implements GitHost {
    * @octokit/rest loads on the first call, not at start-up: a bot (or a one-shot exec) that only
    * reads Argo CD never needs it. Shared by the hosts withSignal makes.
    */
-  private readonly lazy: { client?: Octokit; loading?: Promise<Octokit> } = {};
+  private readonly lazy: {
+    client?: Octokit;
+    loading?: Promise<Octokit>;
+    /** As a GitHub App: one client per repository owner, on that owner's installation. */
+    owners: Map<string, Promise<Octokit>>;
+  } = { owners: new Map() };
+  private readonly app?: GitHubHostConfig['app'];
   private readonly options: ConstructorParameters<typeof Octokit>[0];
   private readonly timeoutMs: number;
   /** Set on a host made by withSignal: the caller's signal, besides each request's own deadline. */
@@ -68,24 +135,34 @@ export class GitHubHost implements GitHost {
     this.timeoutMs = cfg.timeoutMs;
     const baseUrl =
       cfg.apiUrl ?? (this.host === 'github.com' ? 'https://api.github.com' : `https://${this.host}/api/v3`);
+    this.app = cfg.app;
     this.options = {
-      auth: cfg.token,
+      ...(cfg.token ? { auth: cfg.token } : {}),
       baseUrl,
       userAgent: 'deckhand',
       log: { debug() {}, info() {}, warn() {}, error() {} },
     };
   }
 
-  /** The client, once call() has loaded it. */
-  private get octokit(): Octokit {
-    if (!this.lazy.client) throw new Error('GitHubHost: the client is used before call() loaded it');
-    return this.lazy.client;
-  }
-
-  private async load(): Promise<void> {
-    if (this.lazy.client) return;
-    this.lazy.loading ??= import('@octokit/rest').then(({ Octokit }) => new Octokit(this.options));
-    this.lazy.client = await this.lazy.loading;
+  /**
+   * The client for a repository: the token's, or as a GitHub App the client of the installation on
+   * the repository's owner (found once per owner; a failed lookup is tried again next time).
+   */
+  private async client(r: { owner: string; repo: string }): Promise<Octokit> {
+    const app = this.app;
+    if (!app) {
+      if (this.lazy.client) return this.lazy.client;
+      this.lazy.loading ??= import('@octokit/rest').then(({ Octokit }) => new Octokit(this.options));
+      return (this.lazy.client = await this.lazy.loading);
+    }
+    const owner = r.owner.toLowerCase();
+    let client = this.lazy.owners.get(owner);
+    if (!client) {
+      client = installationClient(this.options, app, r, this.deadline());
+      this.lazy.owners.set(owner, client);
+      client.catch(() => this.lazy.owners.delete(owner));
+    }
+    return client;
   }
 
   serves(repoURL: string): boolean {
@@ -118,11 +195,15 @@ export class GitHubHost implements GitHost {
     return this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
   }
 
-  private async call<T>(what: string, fn: (request: { signal: AbortSignal }) => Promise<T>): Promise<T> {
+  private async call<T>(
+    r: { owner: string; repo: string },
+    what: string,
+    fn: (octokit: Octokit, request: { signal: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
     try {
       this.signal?.throwIfAborted();
-      await this.load();
-      return await fn({ signal: this.deadline() });
+      const octokit = await this.client(r);
+      return await fn(octokit, { signal: this.deadline() });
     } catch (e) {
       throw hostError(this.who, what, e, this.timeoutMs);
     }
@@ -130,8 +211,8 @@ export class GitHubHost implements GitHost {
 
   async branchHead(repoURL: string, branch: string): Promise<string> {
     const r = this.repo(repoURL);
-    const { data } = await this.call(`read branch ${branch}`, (request) =>
-      this.octokit.git.getRef({ ...r, ref: `heads/${branch}`, request }),
+    const { data } = await this.call(r, `read branch ${branch}`, (octokit, request) =>
+      octokit.git.getRef({ ...r, ref: `heads/${branch}`, request }),
     );
     return data.object.sha;
   }
@@ -142,8 +223,8 @@ export class GitHubHost implements GitHost {
     ref: string,
   ): Promise<{ blobs: Map<string, string>; dirs: Map<string, Set<string>> }> {
     const r = this.repo(repoURL);
-    const { data } = await this.call(`read the tree at ${ref.slice(0, 12)}`, (request) =>
-      this.octokit.git.getTree({ ...r, tree_sha: ref, recursive: 'true', request }),
+    const { data } = await this.call(r, `read the tree at ${ref.slice(0, 12)}`, (octokit, request) =>
+      octokit.git.getTree({ ...r, tree_sha: ref, recursive: 'true', request }),
     );
     const blobs = new Map<string, string>();
     const dirs = new Map<string, Set<string>>([['', new Set()]]);
@@ -174,8 +255,8 @@ export class GitHubHost implements GitHost {
         if (!sha) return undefined;
         let c = contents.get(sha);
         if (!c) {
-          c = this.call(`read ${path}`, (request) =>
-            this.octokit.git.getBlob({ ...r, file_sha: sha, request }),
+          c = this.call(r, `read ${path}`, (octokit, request) =>
+            octokit.git.getBlob({ ...r, file_sha: sha, request }),
           ).then((b) =>
             Buffer.from(b.data.content, b.data.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8'),
           );
@@ -198,11 +279,11 @@ export class GitHubHost implements GitHost {
     },
   ): Promise<{ sha: string; branch: 'created' | 'kept' | 'moved' }> {
     const r = this.repo(repoURL);
-    const base = await this.call('read the base commit', (request) =>
-      this.octokit.git.getCommit({ ...r, commit_sha: opts.baseSha, request }),
+    const base = await this.call(r, 'read the base commit', (octokit, request) =>
+      octokit.git.getCommit({ ...r, commit_sha: opts.baseSha, request }),
     );
-    const tree = await this.call('write the changed files', (request) =>
-      this.octokit.git.createTree({
+    const tree = await this.call(r, 'write the changed files', (octokit, request) =>
+      octokit.git.createTree({
         ...r,
         base_tree: base.data.tree.sha,
         tree: opts.changes.map((c) =>
@@ -213,8 +294,8 @@ export class GitHubHost implements GitHost {
         request,
       }),
     );
-    const commit = await this.call('create the commit', (request) =>
-      this.octokit.git.createCommit({
+    const commit = await this.call(r, 'create the commit', (octokit, request) =>
+      octokit.git.createCommit({
         ...r,
         message: opts.message,
         tree: tree.data.sha,
@@ -224,7 +305,9 @@ export class GitHubHost implements GitHost {
       }),
     );
     try {
-      await this.octokit.git.createRef({
+      await (
+        await this.client(r)
+      ).git.createRef({
         ...r,
         ref: `refs/heads/${opts.branch}`,
         sha: commit.data.sha,
@@ -238,16 +321,16 @@ export class GitHubHost implements GitHost {
     // The branch exists: another proposer of the same change (seconds ahead, its pull request
     // maybe not open yet), or a leftover of an attempt whose pull request never opened.
     const current = await this.branchHead(repoURL, opts.branch);
-    const there = await this.call('read the branch head', (request) =>
-      this.octokit.git.getCommit({ ...r, commit_sha: current, request }),
+    const there = await this.call(r, 'read the branch head', (octokit, request) =>
+      octokit.git.getCommit({ ...r, commit_sha: current, request }),
     );
     // Trees are content-addressed: the same tree on the same parent is the same change.
     if (there.data.tree.sha === tree.data.sha && there.data.parents[0]?.sha === opts.baseSha)
       return { sha: current, branch: 'kept' };
     const open = await this.findOpenPullRequest(repoURL, opts.branch);
     if (open) throw new BranchInUseError(opts.branch, open.number);
-    await this.call(`update branch ${opts.branch}`, (request) =>
-      this.octokit.git.updateRef({
+    await this.call(r, `update branch ${opts.branch}`, (octokit, request) =>
+      octokit.git.updateRef({
         ...r,
         ref: `heads/${opts.branch}`,
         sha: commit.data.sha,
@@ -260,15 +343,15 @@ export class GitHubHost implements GitHost {
 
   async deleteBranch(repoURL: string, branch: string): Promise<void> {
     const r = this.repo(repoURL);
-    await this.call(`delete branch ${branch}`, (request) =>
-      this.octokit.git.deleteRef({ ...r, ref: `heads/${branch}`, request }),
+    await this.call(r, `delete branch ${branch}`, (octokit, request) =>
+      octokit.git.deleteRef({ ...r, ref: `heads/${branch}`, request }),
     );
   }
 
   async findOpenPullRequest(repoURL: string, headBranch: string): Promise<PullRequest | undefined> {
     const r = this.repo(repoURL);
-    const { data } = await this.call('list pull requests', (request) =>
-      this.octokit.pulls.list({ ...r, state: 'open', head: `${r.owner}:${headBranch}`, request }),
+    const { data } = await this.call(r, 'list pull requests', (octokit, request) =>
+      octokit.pulls.list({ ...r, state: 'open', head: `${r.owner}:${headBranch}`, request }),
     );
     const p = data.find((x) => x.head.ref === headBranch);
     return p ? toPull(p) : undefined;
@@ -279,8 +362,8 @@ export class GitHubHost implements GitHost {
     opts: { state: 'open' | 'all'; headPrefix?: string },
   ): Promise<PullRequest[]> {
     const r = this.repo(repoURL);
-    const { data } = await this.call('list pull requests', (request) =>
-      this.octokit.pulls.list({
+    const { data } = await this.call(r, 'list pull requests', (octokit, request) =>
+      octokit.pulls.list({
         ...r,
         state: opts.state,
         per_page: 100,
@@ -297,8 +380,8 @@ export class GitHubHost implements GitHost {
     opts: { head: string; base: string; title: string; body: string; labels?: string[] },
   ): Promise<PullRequest> {
     const r = this.repo(repoURL);
-    const { data } = await this.call('open the pull request', (request) =>
-      this.octokit.pulls.create({
+    const { data } = await this.call(r, 'open the pull request', (octokit, request) =>
+      octokit.pulls.create({
         ...r,
         head: opts.head,
         base: opts.base,
@@ -309,7 +392,9 @@ export class GitHubHost implements GitHost {
     );
     if (opts.labels?.length) {
       // Labels are a convenience: a repository without them must not fail the change.
-      await this.octokit.issues
+      await (
+        await this.client(r)
+      ).issues
         .addLabels({
           ...r,
           issue_number: data.number,
@@ -323,8 +408,8 @@ export class GitHubHost implements GitHost {
 
   async getPullRequest(repoURL: string, number: number): Promise<PullRequest> {
     const r = this.repo(repoURL);
-    const { data } = await this.call(`read pull request #${number}`, (request) =>
-      this.octokit.pulls.get({ ...r, pull_number: number, request }),
+    const { data } = await this.call(r, `read pull request #${number}`, (octokit, request) =>
+      octokit.pulls.get({ ...r, pull_number: number, request }),
     );
     return toPull(data);
   }
@@ -336,7 +421,9 @@ export class GitHubHost implements GitHost {
   ): Promise<{ sha: string }> {
     const r = this.repo(repoURL);
     try {
-      const { data } = await this.octokit.pulls.merge({
+      const { data } = await (
+        await this.client(r)
+      ).pulls.merge({
         ...r,
         pull_number: number,
         sha: opts.sha,
@@ -368,30 +455,30 @@ export class GitHubHost implements GitHost {
 
   async closePullRequest(repoURL: string, number: number): Promise<void> {
     const r = this.repo(repoURL);
-    await this.call(`close pull request #${number}`, (request) =>
-      this.octokit.pulls.update({ ...r, pull_number: number, state: 'closed', request }),
+    await this.call(r, `close pull request #${number}`, (octokit, request) =>
+      octokit.pulls.update({ ...r, pull_number: number, state: 'closed', request }),
     );
   }
 
   async comment(repoURL: string, number: number, body: string): Promise<void> {
     const r = this.repo(repoURL);
-    await this.call(`comment on #${number}`, (request) =>
-      this.octokit.issues.createComment({ ...r, issue_number: number, body, request }),
+    await this.call(r, `comment on #${number}`, (octokit, request) =>
+      octokit.issues.createComment({ ...r, issue_number: number, body, request }),
     );
   }
 
   async pullRequestDiff(repoURL: string, number: number): Promise<{ path: string; patch: string }[]> {
     const r = this.repo(repoURL);
-    const { data } = await this.call(`read the files of #${number}`, (request) =>
-      this.octokit.pulls.listFiles({ ...r, pull_number: number, per_page: 100, request }),
+    const { data } = await this.call(r, `read the files of #${number}`, (octokit, request) =>
+      octokit.pulls.listFiles({ ...r, pull_number: number, per_page: 100, request }),
     );
     return data.map((f) => ({ path: f.filename, patch: f.patch ?? '' }));
   }
 
   async commit(repoURL: string, sha: string): Promise<CommitInfo> {
     const r = this.repo(repoURL);
-    const { data } = await this.call(`read commit ${sha.slice(0, 7)}`, (request) =>
-      this.octokit.git.getCommit({ ...r, commit_sha: sha, request }),
+    const { data } = await this.call(r, `read commit ${sha.slice(0, 7)}`, (octokit, request) =>
+      octokit.git.getCommit({ ...r, commit_sha: sha, request }),
     );
     return {
       sha: data.sha,
@@ -404,8 +491,8 @@ export class GitHubHost implements GitHost {
 
   async changedFiles(repoURL: string, sha: string): Promise<ChangedFile[]> {
     const r = this.repo(repoURL);
-    const { data } = await this.call(`read the files of commit ${sha.slice(0, 7)}`, (request) =>
-      this.octokit.repos.getCommit({ ...r, ref: sha, request }),
+    const { data } = await this.call(r, `read the files of commit ${sha.slice(0, 7)}`, (octokit, request) =>
+      octokit.repos.getCommit({ ...r, ref: sha, request }),
     );
     return (data.files ?? []).map((f) => ({
       path: f.filename,
@@ -419,8 +506,8 @@ export class GitHubHost implements GitHost {
     opts: { ref: string; path: string; limit: number },
   ): Promise<CommitInfo[]> {
     const r = this.repo(repoURL);
-    const { data } = await this.call(`list the commits of ${opts.path || '/'}`, (request) =>
-      this.octokit.repos.listCommits({
+    const { data } = await this.call(r, `list the commits of ${opts.path || '/'}`, (octokit, request) =>
+      octokit.repos.listCommits({
         ...r,
         sha: opts.ref,
         ...(opts.path ? { path: opts.path } : {}),
@@ -440,11 +527,11 @@ export class GitHubHost implements GitHost {
   async checks(repoURL: string, sha: string): Promise<ChecksSummary> {
     const r = this.repo(repoURL);
     const [status, runs] = await Promise.all([
-      this.call('read commit statuses', (request) =>
-        this.octokit.repos.getCombinedStatusForRef({ ...r, ref: sha, request }),
+      this.call(r, 'read commit statuses', (octokit, request) =>
+        octokit.repos.getCombinedStatusForRef({ ...r, ref: sha, request }),
       ),
-      this.call('read check runs', (request) =>
-        this.octokit.checks.listForRef({ ...r, ref: sha, request }),
+      this.call(r, 'read check runs', (octokit, request) =>
+        octokit.checks.listForRef({ ...r, ref: sha, request }),
       ).catch(() => undefined),
     ]);
     const failing = [

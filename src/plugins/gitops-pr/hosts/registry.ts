@@ -22,9 +22,12 @@ export function createHosts(cfg: HostConfig[]): GitHost[] {
           name: h.name ?? h.host,
           host: h.host,
           apiUrl: h.apiUrl,
-          token: h.token,
+          ...(h.token ? { token: h.token } : {}),
+          ...(h.app ? { app: h.app } : {}),
           timeoutMs: h.timeoutMs,
-          credential: `plugins.gitops.hosts[${i}].token`,
+          credential: h.app
+            ? `the GitHub App of plugins.gitops.hosts[${i}]`
+            : `plugins.gitops.hosts[${i}].token`,
         })
       : new GitLabHost({
           name: h.name ?? h.host,
