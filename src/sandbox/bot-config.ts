@@ -99,7 +99,8 @@ export function botConfig(info: SandboxInfo, dataDir: string, setup: BotSetup = 
             name: 'github (sandbox)',
             host: 'github.com',
             apiUrl: info.git.url,
-            token: info.git.token,
+            // As organisations give a bot access: a GitHub App, not a person's token.
+            app: { id: info.git.app.id, privateKeyFile: info.git.app.privateKeyFile },
           },
         ],
         // Healthy must last 20 s after a merge in real time; a faster world settles faster.

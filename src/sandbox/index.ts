@@ -4,8 +4,8 @@
  * and the controller that makes Argo CD and the clusters follow Git. The bot talks to it only
  * through those HTTP servers, exactly as it would talk to the real ones.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { lockDir } from '../core/dir-lock.ts';
@@ -24,6 +24,27 @@ import { resolveRevisions } from './revisions.ts';
 import { FaultsSchema, type Faults, type KubeObject, type Scenario } from './scenario.ts';
 import { simulationView } from './simulation.ts';
 import { World } from './world.ts';
+
+const SANDBOX_APP_ID = 1001;
+
+/**
+ * The sandbox GitHub App's key pair: the private key in the data dir (the bot reads it, as it
+ * would a key GitHub generated), made once and kept across restarts; the public key for the server.
+ */
+function appPublicKey(privateKeyFile: string): string {
+  if (!existsSync(privateKeyFile)) {
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    writeFileSync(privateKeyFile, privateKey, { mode: 0o600 });
+  }
+  return createPublicKey(readFileSync(privateKeyFile, 'utf8')).export({
+    type: 'spki',
+    format: 'pem',
+  }) as string;
+}
 
 export interface SandboxOptions {
   scenario: Scenario;
@@ -46,7 +67,14 @@ export interface SandboxInfo {
   /** `uiUrl`: where the scenario says this Argo CD's UI lives, for links (the API URL otherwise). */
   argocd: { name: string; url: string; token: string; uiUrl?: string }[];
   clusters: { name: string; server: string; url: string; token: string }[];
-  git: { url: string; token: string; repos: { url: string; path: string }[] };
+  git: {
+    url: string;
+    /** A personal access token for the bot; `app` is how the demo's bot signs in instead. */
+    token: string;
+    /** The sandbox's GitHub App: its ID and the file with its private key. */
+    app: { id: number; privateKeyFile: string };
+    repos: { url: string; path: string }[];
+  };
   /** The scenario's container registries, each at its own address (anonymous, read-only). */
   registries: { host: string; url: string }[];
   control: { url: string; token: string };
@@ -267,7 +295,12 @@ async function open(
     scenario: scenario.metadata.name,
     argocd: [],
     clusters: [],
-    git: { url: '', token: newToken('github'), repos: [] },
+    git: {
+      url: '',
+      token: newToken('github'),
+      app: { id: SANDBOX_APP_ID, privateKeyFile: join(dataDir, 'github-app-key.pem') },
+      repos: [],
+    },
     registries: [],
     control: { url: '', token: newToken('control') },
   };
@@ -311,6 +344,16 @@ async function open(
     stateFile: join(dataDir, 'github-state.json'),
     clock: () => clock.now(),
     faults: gitFaults,
+    // Installed on every owner of the scenario's repositories, as an organisation installs it.
+    app: {
+      id: SANDBOX_APP_ID,
+      slug: 'deckhand-sandbox',
+      publicKey: appPublicKey(info.git.app.privateKeyFile),
+      installations: [...new Set(repos.all().map((r) => r.path.owner))].map((account, i) => ({
+        id: 100 + i,
+        account,
+      })),
+    },
   });
   info.git.url = await github.listen(port());
   servers.set('git', github);

@@ -135,7 +135,9 @@ describe('Git writes under faults (issue 20)', () => {
 
   it('a refused token and an unreachable host are said as such, naming the credential', async () => {
     const { bot, adapter } = await botFor(s.run, (cfg) => {
-      cfg.plugins.gitops.hosts[0].token = 'ghp_wrong_token_for_the_test';
+      // A personal access token instead of the sandbox's GitHub App, and a wrong one.
+      const { app: _, ...host } = cfg.plugins.gitops.hosts[0];
+      cfg.plugins.gitops.hosts[0] = { ...host, token: 'ghp_wrong_token_for_the_test' };
     });
     try {
       const r = await execOn(bot, adapter, '/gitops scale grafana 4', 'alice');

@@ -360,7 +360,11 @@ describe('nothing secret leaves the process', () => {
       input: newObjects.join('\n') + '\n',
       maxBuffer: 64 * 1024 * 1024,
     }).toString('latin1');
-    const gh = cfg.plugins.gitops.hosts[0] as { apiUrl: string; token: string };
+    // Read as another account would (the bot itself signs in as the sandbox's GitHub App).
+    const gh = {
+      apiUrl: (cfg.plugins.gitops.hosts[0] as { apiUrl: string }).apiUrl,
+      token: run.sandbox.info.git.token,
+    };
     const api = (path: string) =>
       fetch(`${gh.apiUrl}${path}`, { headers: { authorization: `token ${gh.token}` } }).then((r) => r.text());
     const pulls = await api('/repos/sijunkim/infra/pulls?state=all&per_page=100');
@@ -389,7 +393,15 @@ describe('nothing secret leaves the process', () => {
     expect(slack.calls.some((c) => c.method === 'chat.postMessage')).toBe(true);
     expect(discord.calls.length).toBeGreaterThan(0);
     expect(places['log file']!.length).toBeGreaterThan(0);
-    const canaries = [...Object.values(CANARY), ...new Set(collectSecrets(cfg).filter((s) => s.length >= 6))];
+    // The GitHub App's private key is read from its file: no line of its body may leave either.
+    const appKey = readFileSync(run.sandbox.info.git.app.privateKeyFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.length >= 32 && !l.startsWith('-----'));
+    const canaries = [
+      ...Object.values(CANARY),
+      ...new Set(collectSecrets(cfg).filter((s) => s.length >= 6)),
+      ...appKey,
+    ];
     expect(canaries).toEqual(expect.arrayContaining([argoToken, SIGNING, WEBHOOK, DISCORD_BOT, llm.apiKey]));
     expect(scan(canaries, places)).toEqual([]);
   }, 120_000);

@@ -35,7 +35,8 @@ export class GitHubApp {
   /** Installation tokens issued so far (tests count refreshes). */
   issued = 0;
 
-  constructor(opts: GitHubAppOptions, clock: () => number) {
+  /** `clock`: wall time, whatever the world's clock says: JWTs and token lifetimes are real time. */
+  constructor(opts: GitHubAppOptions, clock: () => number = Date.now) {
     this.opts = opts;
     this.key = createPublicKey(opts.publicKey);
     this.clock = clock;

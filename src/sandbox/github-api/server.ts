@@ -63,7 +63,7 @@ export function createGitHubServer(
     ...Object.entries(opts.users ?? {}),
   ]);
   const routes = [...repoRoutes, ...gitRoutes, ...pullRoutes, ...issueRoutes, ...checkRoutes];
-  const app = opts.app ? new GitHubApp(opts.app, clock) : undefined;
+  const app = opts.app ? new GitHubApp(opts.app) : undefined;
 
   const send =
     (res: ServerResponse) =>
