@@ -344,6 +344,8 @@ async function open(
     stateFile: join(dataDir, 'github-state.json'),
     clock: () => clock.now(),
     faults: gitFaults,
+    // The token is a person's (the repositories' owner): the bot signs in as the App below.
+    login: 'sijunkim',
     // Installed on every owner of the scenario's repositories, as an organisation installs it.
     app: {
       id: SANDBOX_APP_ID,

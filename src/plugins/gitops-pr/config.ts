@@ -32,6 +32,11 @@ const HostSchema = z.discriminatedUnion('type', [
         })
         .optional()
         .describe('act as a GitHub App: installation tokens per owner, refreshed before they expire'),
+      webhookSecret: secret(z.string().min(16))
+        .optional()
+        .describe(
+          "the secret of the host's webhook to /hooks/gitops/github (pull_request, pull_request_review, issue_comment); without it, deckhand reads its open pull requests every hostPollSeconds",
+        ),
       timeoutMs: z.number().int().positive().default(10_000),
     })
     .refine((h) => (h.token === undefined) !== (h.app === undefined), {
@@ -114,6 +119,14 @@ export const GitOpsConfigSchema = z.strictObject({
     })
     .default({ order: ['dev', 'staging', 'prod'], promote: [], autoMerge: [] })
     .describe('how /gitops envs and /gitops promote find an app in each environment'),
+  hostPollSeconds: z
+    .number()
+    .min(0)
+    .max(86_400)
+    .default(120)
+    .describe(
+      'how often a serving bot reads its open pull requests on hosts without a webhook, to learn of merges and closes made there (0: never)',
+    ),
   merge: z
     .strictObject({
       leaseSeconds: z

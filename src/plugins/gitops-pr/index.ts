@@ -7,6 +7,8 @@
 import { defineAction } from '../../core/actions.ts';
 import { anyGlob } from '../../core/glob.ts';
 import { definePlugin } from '../../core/plugin.ts';
+import { LoopHealth, startLoop } from '../../core/background.ts';
+import { audited } from '../../core/http/webhooks.ts';
 import { token } from '../../core/token.ts';
 import {
   ActionsToken,
@@ -30,6 +32,8 @@ import { prsCommand } from './commands/prs.ts';
 import { GitOpsConfigSchema } from './config.ts';
 import { createPlanner } from './edit/index.ts';
 import { FollowUps } from './followup.ts';
+import { githubWebhook } from './github-webhook.ts';
+import { HostEvents } from './host-events.ts';
 import { redactingHost } from './hosts/redacting.ts';
 import { createHosts } from './hosts/registry.ts';
 import { GitOpsWorkflow } from './workflow.ts';
@@ -67,7 +71,7 @@ export const gitopsPlugin = definePlugin({
   // Without the registry plugin a bump needs its tag typed in.
   optionalDeps: { registry: RegistryToken },
   provides: [GitOpsToken],
-  init({ config, deps, commands, actions, provide, onServe, onClose }) {
+  init({ config, deps, commands, actions, webhooks, provide, onServe, onClose }) {
     // A policy for an environment that never matches would leave its changes to a weaker policy.
     const unknown = deps.approvals.environmentsNamed().filter((e) => !config.environments.order.includes(e));
     if (unknown.length)
@@ -155,6 +159,35 @@ export const gitopsPlugin = definePlugin({
       environments: config.environments,
     });
     provide(GitOpsToken, flow);
+    // What people do to deckhand's pull requests on the host: told by its webhook, else read.
+    const hostEvents = new HostEvents({
+      changes,
+      approvals: deps.approvals,
+      followUps,
+      chat: deps.chat,
+      audit: deps.store.audit,
+      clock: deps.clock,
+      log: deps.log,
+      followMs: config.followUp.timeoutSeconds * 1000,
+    });
+    const hooked = config.hosts.flatMap((h) => (h.type === 'github' && h.webhookSecret ? [h] : []));
+    webhooks.add(
+      audited(
+        githubWebhook({
+          secrets: hooked.map((h) => h.webhookSecret as string),
+          deliveries: deps.store.collection('git-deliveries'),
+          events: hostEvents,
+          now: () => deps.clock.now(),
+        }),
+        { source: 'github', audit: deps.store.audit, log: deps.log, track: (p) => deps.tasks.track(p) },
+      ),
+    );
+    // Hosts are made in the order configured: the one serving a repository, and whether it tells.
+    const polled = (repoURL: string) => {
+      const h = config.hosts[hosts.findIndex((x) => x.serves(repoURL))];
+      return !(h?.type === 'github' && h.webhookSecret);
+    };
+    let polling: { stop(): void } | undefined;
     commands.add(
       ...changeCommands(deps.argo, flow, deps.clock, { maxReplicas: config.maxReplicas }, deps.registry),
       ...promoteCommands(deps.argo, flow, config.environments),
@@ -203,8 +236,17 @@ export const gitopsPlugin = definePlugin({
       followUps.start(config.followUp.sweepSeconds * 1000);
       // Merges whose process died are resumed by whichever replica sweeps first (leases decide).
       flow.start(config.merge.sweepSeconds * 1000);
+      if (config.hostPollSeconds > 0)
+        polling = startLoop(
+          new LoopHealth('pull request poll', deps.log, {
+            baseMs: config.hostPollSeconds * 1000,
+            maxMs: 15 * 60_000,
+          }),
+          () => hostEvents.poll(polled),
+        );
     });
     onClose(() => {
+      polling?.stop();
       flow.stop();
       followUps.stop();
     });

@@ -1,7 +1,7 @@
 /** The chat card of a proposed change: what changes, who asked, the diff, and the decision buttons. */
 import type { ApprovalRequest } from '../../core/approvals.ts';
 import { code, esc, link, trimLines } from '../../core/message/markup.ts';
-import type { Block, Button, Message } from '../../core/message/model.ts';
+import type { Block, Button, Conversation, Message } from '../../core/message/model.ts';
 import { ago } from '../../core/message/time.ts';
 import type { Change } from './changes.ts';
 
@@ -70,4 +70,12 @@ export function proposalCard(
       actions: ids,
     },
   };
+}
+
+/** Where a change's story is told: the thread of its card (or the conversation it came from). */
+export function threadOf(req: ApprovalRequest, change: Change): Conversation {
+  const stored = req.payload.thread as Conversation | undefined;
+  if (stored) return stored;
+  const m = req.message;
+  return m ? { platform: m.platform, channel: m.channel, thread: m.thread ?? m.id } : change.conversation;
 }

@@ -34,7 +34,7 @@ import type { FollowUp, FollowUpOutcome, FollowUps } from './followup.ts';
 import { HeadMovedError } from './hosts/errors.ts';
 import { NoGitHost } from './hosts/registry.ts';
 import type { Intent } from './intents.ts';
-import { proposalCard, type CardButtons } from './proposal-card.ts';
+import { proposalCard, threadOf, type CardButtons } from './proposal-card.ts';
 
 export interface TurnTools {
   actor: Actor;
@@ -698,10 +698,7 @@ export class GitOpsWorkflow {
 
   /** Where a merge's follow-up reports: the thread recorded at approval, else the card's. */
   private threadOf(req: ApprovalRequest, change: Change): Conversation {
-    const stored = req.payload.thread as Conversation | undefined;
-    if (stored) return stored;
-    const m = req.message;
-    return m ? { platform: m.platform, channel: m.channel, thread: m.thread ?? m.id } : change.conversation;
+    return threadOf(req, change);
   }
 
   /**

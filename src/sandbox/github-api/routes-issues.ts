@@ -2,6 +2,7 @@
  * The issue side of pull requests: comments and labels. Pull requests are issues on GitHub, so
  * these routes take the pull request's number; the sandbox has no plain issues.
  */
+import { announce } from './routes-hooks.ts';
 import { body, GitHubError, invalid, notFound, num, route, type Ctx, type Route } from './api.ts';
 import { paginate } from './paging.ts';
 import { label } from './shapes.ts';
@@ -72,6 +73,16 @@ export const issueRoutes: Route[] = [
     pr.updatedAt = rec.createdAt;
     c.store.save();
     c.send(201, comment(rec, c.links));
+    announce(c, 'issue_comment', async () => ({
+      action: 'created',
+      issue: {
+        number: pr.number,
+        title: pr.title,
+        state: pr.state,
+        ...(pr.head ? { pull_request: { url: `${c.links.repoApi}/pulls/${pr.number}` } } : {}),
+      },
+      comment: comment(rec, c.links),
+    }));
   }),
   route('GET', '/issues/:n/comments', async (c, p) => {
     const pr = issue(c, p.n);

@@ -7,6 +7,7 @@ import { mergeBase, pullFiles } from './diff.ts';
 import { detail, mergePull, refresh, type MergeRequest } from './merge.ts';
 import { paginate } from './paging.ts';
 import { issue as pullOf, labelsOf } from './routes-issues.ts';
+import { announce } from './routes-hooks.ts';
 import { repoShape } from './routes-repo.ts';
 import type { RepoShape } from './shapes.ts';
 import { pull, pullSimple, review, type PullView } from './shapes-pulls.ts';
@@ -115,10 +116,12 @@ async function list(c: Ctx): Promise<void> {
 async function update(c: Ctx, pr: PullRecord): Promise<void> {
   const b = await body<{ title: string; body: string; state: string; base: string }>(c);
   await refresh(c, pr);
+  let action: 'closed' | 'reopened' | undefined;
   if (b.state !== undefined && b.state !== pr.state) {
     if (b.state === 'closed') {
       pr.state = 'closed';
       pr.closedAt = c.now();
+      action = 'closed';
     } else if (b.state === 'open') {
       const err = (message: string) =>
         invalid({ resource: 'PullRequest', code: 'custom', field: 'state', message });
@@ -127,6 +130,7 @@ async function update(c: Ctx, pr: PullRecord): Promise<void> {
         throw err('state cannot be changed. The head branch was deleted.');
       pr.state = 'open';
       pr.closedAt = null;
+      action = 'reopened';
     } else throw invalid({ resource: 'PullRequest', field: 'state', code: 'invalid' });
   }
   if (typeof b.title === 'string') pr.title = b.title;
@@ -139,6 +143,8 @@ async function update(c: Ctx, pr: PullRecord): Promise<void> {
   pr.updatedAt = c.now();
   c.store.save();
   c.send(200, await full(c, pr));
+  if (action)
+    announce(c, 'pull_request', async () => ({ action, number: pr.number, pull_request: await full(c, pr) }));
 }
 
 async function files(c: Ctx, pr: PullRecord): Promise<void> {
@@ -193,6 +199,12 @@ async function createReview(c: Ctx, pr: PullRecord): Promise<void> {
   c.state.reviews.push(rec);
   c.store.save();
   c.send(200, review(rec, c.links));
+  if (state !== 'PENDING')
+    announce(c, 'pull_request_review', async () => ({
+      action: 'submitted',
+      review: review(rec, c.links),
+      pull_request: await full(c, pr),
+    }));
 }
 
 export const pullRoutes: Route[] = [
@@ -204,6 +216,11 @@ export const pullRoutes: Route[] = [
     const pr = pullOf(c, p.n);
     const sha = await mergePull(c, pr, await body<MergeRequest>(c));
     c.send(200, { sha, merged: true, message: 'Pull Request successfully merged' });
+    announce(c, 'pull_request', async () => ({
+      action: 'closed',
+      number: pr.number,
+      pull_request: await full(c, pr),
+    }));
   }),
   route('GET', '/pulls/:n/merge', async (c, p) => {
     // 204 when merged, 404 when not: GitHub's "is it merged" check.

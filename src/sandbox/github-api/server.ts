@@ -16,6 +16,7 @@ import { GitHubError, match, notFound, sendError, type Ctx } from './api.ts';
 import { GitHubApp, type GitHubAppOptions } from './app-auth.ts';
 import { checkRoutes } from './routes-checks.ts';
 import { gitRoutes } from './routes-git.ts';
+import { hookRoutes } from './routes-hooks.ts';
 import { issueRoutes } from './routes-issues.ts';
 import { pullRoutes } from './routes-pulls.ts';
 import { repoRoutes } from './routes-repo.ts';
@@ -62,7 +63,7 @@ export function createGitHubServer(
     [opts.token, opts.login ?? 'deckhand-bot'],
     ...Object.entries(opts.users ?? {}),
   ]);
-  const routes = [...repoRoutes, ...gitRoutes, ...pullRoutes, ...issueRoutes, ...checkRoutes];
+  const routes = [...repoRoutes, ...gitRoutes, ...pullRoutes, ...issueRoutes, ...checkRoutes, ...hookRoutes];
   const app = opts.app ? new GitHubApp(opts.app) : undefined;
 
   const send =

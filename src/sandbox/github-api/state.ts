@@ -91,6 +91,18 @@ export interface RepoState {
   reviews: ReviewRecord[];
   statuses: StatusRecord[];
   checkRuns: CheckRunRecord[];
+  /** Repository webhooks (absent in a state file written before they existed). */
+  hooks?: HookRecord[];
+}
+
+/** A repository webhook: where deliveries go, signed with its secret, for the events it names. */
+export interface HookRecord {
+  id: number;
+  url: string;
+  secret?: string;
+  events: string[];
+  active: boolean;
+  createdAt: string;
 }
 
 interface StateFile {
@@ -127,6 +139,7 @@ export class Store {
         reviews: [],
         statuses: [],
         checkRuns: [],
+        hooks: [],
       };
       this.data.repos[k] = r;
     }

@@ -44,6 +44,7 @@ const toPull = (p: Pull | Awaited<ReturnType<Octokit['pulls']['list']>>['data'][
   mergeable: 'mergeable' in p ? p.mergeable : undefined,
   blockedReason: 'mergeable_state' in p && p.mergeable_state !== 'clean' ? p.mergeable_state : undefined,
   mergeSha: p.merged_at ? (p.merge_commit_sha ?? undefined) : undefined,
+  mergedBy: 'merged_by' in p ? (p.merged_by?.login ?? undefined) : undefined,
   labels: p.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
   createdAt: p.created_at,
 });

@@ -29,6 +29,9 @@ export interface GitLabHostConfig {
 /** The merge request fields deckhand reads (snake_case, as the API sends them). */
 interface MR {
   iid: number;
+  /** Who merged it (GitLab's merge request API: merged_by, or merge_user on newer versions). */
+  merged_by?: { username?: string } | null;
+  merge_user?: { username?: string } | null;
   web_url: string;
   title: string;
   description?: string | null;
@@ -68,6 +71,7 @@ const toPull = (m: MR): PullRequest => ({
   blockedReason:
     m.detailed_merge_status && m.detailed_merge_status !== 'mergeable' ? m.detailed_merge_status : undefined,
   mergeSha: m.state === 'merged' ? (m.merge_commit_sha ?? m.squash_commit_sha ?? undefined) : undefined,
+  mergedBy: m.state === 'merged' ? (m.merge_user?.username ?? m.merged_by?.username ?? undefined) : undefined,
   labels: m.labels,
   createdAt: m.created_at,
 });

@@ -8,6 +8,9 @@ import { InputError } from '../../../core/errors.ts';
 import type { Redactor } from '../../../core/redact.ts';
 import type { GitHost } from './types.ts';
 
+/** An HTML comment (not shown on the host) on every comment deckhand writes. */
+export const DECKHAND_MARK = '<!-- deckhand -->';
+
 export function redactingHost(host: GitHost, redactor: Redactor): GitHost {
   const text = (s: string) => redactor.text(s);
   const branch = (name: string) => {
@@ -39,7 +42,8 @@ export function redactingHost(host: GitHost, redactor: Redactor): GitHost {
     mergePullRequest: (repoURL, n, opts) =>
       host.mergePullRequest(repoURL, n, { ...opts, ...(opts.title ? { title: text(opts.title) } : {}) }),
     closePullRequest: (repoURL, n) => host.closePullRequest(repoURL, n),
-    comment: (repoURL, n, body) => host.comment(repoURL, n, text(body)),
+    // Marked as deckhand's, so the host's webhook telling of it is not taken for a person's.
+    comment: (repoURL, n, body) => host.comment(repoURL, n, `${text(body)}\n\n${DECKHAND_MARK}`),
     pullRequestDiff: (repoURL, n) => host.pullRequestDiff(repoURL, n),
     commit: (repoURL, sha) => host.commit(repoURL, sha),
     changedFiles: (repoURL, sha) => host.changedFiles(repoURL, sha),

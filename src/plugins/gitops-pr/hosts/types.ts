@@ -33,6 +33,8 @@ export interface PullRequest {
   /** Why it cannot be merged, in the host's words, when known. */
   blockedReason?: string;
   mergeSha?: string;
+  /** Who merged it, when it is merged and the host says. */
+  mergedBy?: string;
   labels?: string[];
   createdAt?: string;
 }

@@ -1,0 +1,225 @@
+/**
+ * What people do to deckhand's pull requests on the Git host, outside chat: merged or closed there,
+ * reopened, pushed to, reviewed, commented on. Learned from the host's webhooks (github-webhook.ts)
+ * or, for a host without them, by reading the open pull requests now and then (poll). Each is
+ * recorded in the audit and said in the change's thread; a merge or a close ends the card's
+ * decision (its buttons go), and a merge starts the follow-up as a merge in chat does.
+ */
+import type { ApprovalRequest, ApprovalService } from '../../core/approvals.ts';
+import type { ChatService } from '../../core/chat.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { Logger } from '../../core/logging.ts';
+import { code, esc, truncate } from '../../core/message/markup.ts';
+import type { Conversation } from '../../core/message/model.ts';
+import type { AuditLog } from '../../core/store/types.ts';
+import type { Change, ChangeService } from './changes.ts';
+import type { FollowUps } from './followup.ts';
+import { parseRepoUrl } from './hosts/repo-url.ts';
+import { proposalCard, threadOf, type CardButtons } from './proposal-card.ts';
+
+export interface HostEvent {
+  repoURL: string;
+  number: number;
+  kind: 'merged' | 'closed' | 'reopened' | 'pushed' | 'reviewed' | 'commented';
+  /** The account that did it, as the host names it. */
+  by: string;
+  /** The host's name for messages: GitHub, GitLab. */
+  host: string;
+  mergeSha?: string;
+  headSha?: string;
+  /** A review's verdict (approved, changes_requested, commented), or a comment's text. */
+  text?: string;
+  url?: string;
+}
+
+/** Approval states in which deckhand itself is merging: what the host reports then is its own doing. */
+const MERGING: ApprovalRequest['state'][] = ['approved', 'merging', 'merged', 'following'];
+
+const sameRepo = (a: string, b: string) => {
+  const x = parseRepoUrl(a);
+  const y = parseRepoUrl(b);
+  return !!x && !!y && x.host === y.host && x.path.toLowerCase() === y.path.toLowerCase();
+};
+
+export class HostEvents {
+  private readonly deps: {
+    changes: Pick<ChangeService, 'list' | 'update' | 'host'>;
+    approvals: Pick<ApprovalService, 'get' | 'finish'>;
+    followUps: Pick<FollowUps, 'begin'>;
+    chat?: Pick<ChatService, 'update' | 'post'>;
+    audit: AuditLog;
+    clock: Clock;
+    log: Logger;
+    followMs: number;
+  };
+
+  constructor(deps: HostEvents['deps']) {
+    this.deps = deps;
+  }
+
+  /** Act on one event; returns what came of it (the webhook's answer and the log say it). */
+  async handle(e: HostEvent): Promise<string> {
+    const { changes, approvals } = this.deps;
+    const change = (await changes.list((c) => c.pr.number === e.number && sameRepo(c.repoURL, e.repoURL)))[0];
+    if (!change) return 'not a deckhand pull request';
+    const req = change.approvalId ? await approvals.get(change.approvalId) : undefined;
+    const thread = req ? threadOf(req, change) : change.conversation;
+    const where = `on ${e.host}`;
+    switch (e.kind) {
+      case 'merged': {
+        if (change.state === 'merged' || (req && MERGING.includes(req.state))) return 'merged by deckhand';
+        const sha = e.mergeSha;
+        if (!sha) return 'merged, but the host gave no merge commit';
+        let mine = false;
+        const merged = await changes.update(change.id, (c) => {
+          mine = c.state === 'open';
+          return mine ? { ...c, state: 'merged', mergeSha: sha, mergedBy: `${e.by} ${where}` } : c;
+        });
+        if (!mine || !merged) return 'already recorded';
+        await this.audited(e, change, 'merged', { sha });
+        const outcome = `✅ Merged by ${esc(e.by)} ${where} at ${code(sha.slice(0, 7))}; following Argo CD.`;
+        await this.settle(req, merged, 'done', `merged by ${e.by} ${where}`, outcome);
+        await this.say(
+          thread,
+          `#${change.pr.number} was merged by ${e.by} ${where} at ${sha.slice(0, 7)}. Following ${change.app} in Argo CD…`,
+          'info',
+        );
+        await this.deps.followUps.begin({
+          id: `fu_${change.id}`,
+          app: change.app,
+          instance: change.instance,
+          revision: sha,
+          ...(change.awaitImage ? { image: change.awaitImage } : {}),
+          conversation: thread,
+          what: change.title.replace(`${change.app}: `, ''),
+          changeId: change.id,
+          deadlineMs: this.deps.followMs,
+        });
+        return 'merged: following';
+      }
+      case 'closed': {
+        let mine = false;
+        const closed = await changes.update(change.id, (c) => {
+          mine = c.state === 'open';
+          return mine ? { ...c, state: 'closed' } : c;
+        });
+        if (!mine || !closed) return 'already recorded';
+        await this.audited(e, change, 'closed');
+        await this.settle(
+          req,
+          closed,
+          'failed',
+          `closed by ${e.by} ${where}`,
+          `✖ Closed by ${esc(e.by)} ${where} without merging.`,
+        );
+        await this.say(
+          thread,
+          `#${change.pr.number} was closed by ${e.by} ${where} without merging; nothing changes.`,
+          'warn',
+        );
+        return 'closed';
+      }
+      case 'reopened': {
+        let mine = false;
+        await changes.update(change.id, (c) => {
+          mine = c.state === 'closed';
+          return mine ? { ...c, state: 'open' } : c;
+        });
+        if (!mine) return 'already open';
+        await this.audited(e, change, 'reopened');
+        await this.say(
+          thread,
+          `#${change.pr.number} was reopened by ${e.by} ${where}. It is merged on the host, or proposed again in chat to be approved here.`,
+          'info',
+        );
+        return 'reopened';
+      }
+      case 'pushed': {
+        if (change.state !== 'open' || !e.headSha || e.headSha === change.headSha) return 'nothing new';
+        await this.audited(e, change, 'pushed', { headSha: e.headSha });
+        await this.say(
+          thread,
+          `${e.by} pushed to ${change.branch} ${where} (now ${e.headSha.slice(0, 7)}). Approving in chat shows the new diff first; nothing unseen is merged.`,
+          'warn',
+        );
+        return 'pushed';
+      }
+      case 'reviewed':
+      case 'commented': {
+        await this.audited(e, change, e.kind, e.text ? { text: truncate(e.text, 200) } : {});
+        const what =
+          e.kind === 'reviewed'
+            ? `reviewed #${change.pr.number} ${where}: ${(e.text ?? 'commented').replace(/_/g, ' ')}`
+            : `commented on #${change.pr.number} ${where}: ${truncate(e.text ?? '', 300)}`;
+        await this.say(thread, `${e.by} ${what}`, 'info');
+        return e.kind;
+      }
+    }
+  }
+
+  /**
+   * For hosts without webhooks: read each open deckhand pull request that deckhand is not merging
+   * itself, and act on what happened to it. Returns how many had changed.
+   */
+  async poll(serves: (repoURL: string) => boolean, signal?: AbortSignal): Promise<number> {
+    let moved = 0;
+    for (const change of await this.deps.changes.list((c) => c.state === 'open' && serves(c.repoURL))) {
+      signal?.throwIfAborted();
+      const req = change.approvalId ? await this.deps.approvals.get(change.approvalId) : undefined;
+      if (req && MERGING.includes(req.state)) continue;
+      const host = this.deps.changes.host(change.repoURL, signal);
+      const pr = await host.getPullRequest(change.repoURL, change.pr.number);
+      if (pr.state === 'open') continue;
+      const kind = pr.state === 'merged' ? 'merged' : 'closed';
+      await this.handle({
+        repoURL: change.repoURL,
+        number: change.pr.number,
+        kind,
+        by: pr.mergedBy ?? 'someone',
+        host: host.name,
+        ...(pr.mergeSha ? { mergeSha: pr.mergeSha } : {}),
+      });
+      moved++;
+    }
+    return moved;
+  }
+
+  /** End the card's decision: the approval is settled and the card loses its buttons. */
+  private async settle(
+    req: ApprovalRequest | undefined,
+    change: Change,
+    state: 'done' | 'failed',
+    outcome: string,
+    text: string,
+  ): Promise<void> {
+    if (!req) return;
+    const now = await this.deps.approvals.finish(req.id, state, outcome);
+    const ids = (req.payload.buttons ?? {}) as CardButtons;
+    if (req.message)
+      await this.deps.chat
+        ?.update(req.message, proposalCard(change, now ?? req, ids, this.deps.clock.now(), text))
+        .catch((err: unknown) =>
+          this.deps.log.warn({ err: (err as Error).message }, 'could not update the card'),
+        );
+  }
+
+  private async say(thread: Conversation, text: string, tone: 'info' | 'warn'): Promise<void> {
+    await this.deps.chat
+      ?.post(thread, { text, tone })
+      .catch((err: unknown) =>
+        this.deps.log.warn({ err: (err as Error).message }, 'could not post in the thread'),
+      );
+  }
+
+  private audited(e: HostEvent, change: Change, outcome: string, detail: Record<string, unknown> = {}) {
+    return this.deps.audit.record({
+      actor: e.by,
+      platform: e.host.toLowerCase(),
+      kind: 'pull-request',
+      name: `host.${e.kind}`,
+      app: change.app,
+      outcome,
+      detail: { pr: change.pr, change: change.id, ...detail },
+    });
+  }
+}
