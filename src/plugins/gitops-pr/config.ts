@@ -47,7 +47,12 @@ const HostSchema = z.discriminatedUnion('type', [
     name: z.string().optional(),
     host: z.string().describe('the host in repository URLs, e.g. gitlab.com'),
     apiUrl: z.url().optional().describe('https://<host> when absent'),
-    token: secret(z.string().min(1)),
+    token: secret(z.string().min(1)).describe('a project, group or personal access token with the api scope'),
+    webhookToken: secret(z.string().min(16))
+      .optional()
+      .describe(
+        "the secret token of the project's webhook to /hooks/gitops/gitlab (merge request and comment events); without it, deckhand reads its open merge requests every hostPollSeconds",
+      ),
     timeoutMs: z.number().int().positive().default(10_000),
   }),
 ]);

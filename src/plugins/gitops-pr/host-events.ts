@@ -68,7 +68,14 @@ export class HostEvents {
     switch (e.kind) {
       case 'merged': {
         if (change.state === 'merged' || (req && MERGING.includes(req.state))) return 'merged by deckhand';
-        const sha = e.mergeSha;
+        // Some hosts' events leave the merge commit out (GitLab's, at times): the host says it.
+        const sha =
+          e.mergeSha ??
+          (await changes
+            .host(change.repoURL)
+            .getPullRequest(change.repoURL, change.pr.number)
+            .then((pr) => pr.mergeSha)
+            .catch(() => undefined));
         if (!sha) return 'merged, but the host gave no merge commit';
         let mine = false;
         const merged = await changes.update(change.id, (c) => {

@@ -33,6 +33,7 @@ import { GitOpsConfigSchema } from './config.ts';
 import { createPlanner } from './edit/index.ts';
 import { FollowUps } from './followup.ts';
 import { githubWebhook } from './github-webhook.ts';
+import { gitlabWebhook } from './gitlab-webhook.ts';
 import { HostEvents } from './host-events.ts';
 import { redactingHost } from './hosts/redacting.ts';
 import { createHosts } from './hosts/registry.ts';
@@ -182,10 +183,22 @@ export const gitopsPlugin = definePlugin({
         { source: 'github', audit: deps.store.audit, log: deps.log, track: (p) => deps.tasks.track(p) },
       ),
     );
+    const gitlabHooked = config.hosts.flatMap((h) => (h.type === 'gitlab' && h.webhookToken ? [h] : []));
+    webhooks.add(
+      audited(
+        gitlabWebhook({
+          tokens: gitlabHooked.map((h) => h.webhookToken as string),
+          deliveries: deps.store.collection('git-deliveries'),
+          events: hostEvents,
+          now: () => deps.clock.now(),
+        }),
+        { source: 'gitlab', audit: deps.store.audit, log: deps.log, track: (p) => deps.tasks.track(p) },
+      ),
+    );
     // Hosts are made in the order configured: the one serving a repository, and whether it tells.
     const polled = (repoURL: string) => {
       const h = config.hosts[hosts.findIndex((x) => x.serves(repoURL))];
-      return !(h?.type === 'github' && h.webhookSecret);
+      return !(h?.type === 'github' ? h.webhookSecret : h?.webhookToken);
     };
     let polling: { stop(): void } | undefined;
     commands.add(
