@@ -83,7 +83,11 @@ describe('gitops scale with approval, then gitops resources fixes the OOM', () =
       expect(r.ok).toBe(true);
       const head = (await repo.git.resolve('master'))!;
       expect(head).not.toBe(base);
-      expect((await repo.git.commit(head))!.parents).toEqual([base, card.change.headSha]);
+      const merge = (await repo.git.commit(head))!;
+      expect(merge.parents).toEqual([base, card.change.headSha]);
+      // Who asked and who approved in chat, as Git trailers of the merge (the host's author is the bot).
+      expect(merge.message).toMatch(/\nRequested-by: alice\nApproved-by: bob\nDeckhand-Change: ch_/);
+      expect((await repo.git.commit(card.change.headSha))!.message).toMatch(/\n\nRequested-by: alice$/);
       const app = await untilApp('naver-news', (a) => a.revision === head);
       expect(app.sync).toBe('Synced');
       const pods = dataOf(await s.exec('/k8s pods naver-news')).pods as { name: string }[];

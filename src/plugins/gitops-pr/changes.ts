@@ -401,7 +401,8 @@ export class ChangeService {
     const title = `${name}: ${describeIntent(intent)}`;
     const summary = plan.summary;
     const diff = diffOf(plan);
-    const message = [title, summary.map((s) => `- ${s}`).join('\n'), `Asked by ${actor.id} through deckhand.`]
+    // Git trailers (the last paragraph, `Key: value`): who asked, for `git log --format=%(trailers)`.
+    const message = [title, summary.map((s) => `- ${s}`).join('\n'), `Requested-by: ${actor.id}`]
       .filter((part) => part !== '')
       .join('\n\n');
     const body = this.body({

@@ -61,6 +61,19 @@ interface Carrier {
   channel?: string;
 }
 
+/**
+ * The merge commit's body: what changed, then Git trailers naming who asked and who approved in
+ * chat (the host's own author is the bot, or the App), and deckhand's change id.
+ */
+export function mergeMessage(change: Change, approvers: string[]): string {
+  const trailers = [
+    change.rule ? `Requested-by: rule ${change.rule}` : `Requested-by: ${change.requester}`,
+    ...approvers.map((a) => `Approved-by: ${a}`),
+    `Deckhand-Change: ${change.id}`,
+  ];
+  return [change.summary.map((s) => `- ${s}`).join('\n'), trailers.join('\n')].filter(Boolean).join('\n\n');
+}
+
 export class GitOpsWorkflow {
   private readonly listeners = new Set<FollowUpListener>();
   private readonly changes: ChangeService;
@@ -776,7 +789,7 @@ export class GitOpsWorkflow {
             this.log.info({ approval: approvalId, state: 'merging', pr: change.pr.number }, 'approval step');
           }
           held();
-          ({ sha: mergeSha, reconciled } = await this.mergeOnce(host, change, pr));
+          ({ sha: mergeSha, reconciled } = await this.mergeOnce(host, change, pr, approvers));
         }
       } catch (err) {
         throw await this.mergeFailed(approvalId, change, err);
@@ -884,12 +897,14 @@ export class GitOpsWorkflow {
     host: ReturnType<ChangeService['host']>,
     change: Change,
     pr: { number: number },
+    approvers: string[] = [],
   ): Promise<{ sha: string; reconciled: boolean }> {
     try {
       const merged = await host.mergePullRequest(change.repoURL, pr.number, {
         sha: change.headSha,
         method: this.mergeMethod,
         title: `${change.title} (#${pr.number})`,
+        message: mergeMessage(change, approvers),
       });
       return { sha: merged.sha, reconciled: false };
     } catch (err) {

@@ -418,7 +418,7 @@ export class GitHubHost implements GitHost {
   async mergePullRequest(
     repoURL: string,
     number: number,
-    opts: { sha: string; method: 'merge' | 'squash'; title?: string },
+    opts: { sha: string; method: 'merge' | 'squash'; title?: string; message?: string },
   ): Promise<{ sha: string }> {
     const r = this.repo(repoURL);
     try {
@@ -430,6 +430,7 @@ export class GitHubHost implements GitHost {
         sha: opts.sha,
         merge_method: opts.method,
         commit_title: opts.title,
+        ...(opts.message ? { commit_message: opts.message } : {}),
         request: { signal: this.deadline() },
       });
       return { sha: data.sha };

@@ -295,14 +295,21 @@ export class GitLabHost implements GitHost {
   async mergePullRequest(
     repoURL: string,
     number: number,
-    opts: { sha: string; method: 'merge' | 'squash'; title?: string },
+    opts: { sha: string; method: 'merge' | 'squash'; title?: string; message?: string },
   ): Promise<{ sha: string }> {
     const p = this.project(repoURL);
     try {
       const m = (await this.api.MergeRequests.accept(p, number, {
         sha: opts.sha,
         squash: opts.method === 'squash',
-        ...(opts.title ? { mergeCommitMessage: opts.title } : {}),
+        // GitLab takes the whole message: the title, a blank line, the body.
+        ...(opts.title
+          ? {
+              [opts.method === 'squash' ? 'squashCommitMessage' : 'mergeCommitMessage']: opts.message
+                ? `${opts.title}\n\n${opts.message}`
+                : opts.title,
+            }
+          : {}),
       })) as MR;
       return { sha: m.merge_commit_sha ?? m.squash_commit_sha ?? m.sha };
     } catch (e) {

@@ -40,7 +40,11 @@ export function redactingHost(host: GitHost, redactor: Redactor): GitHost {
       }),
     getPullRequest: (repoURL, n) => host.getPullRequest(repoURL, n),
     mergePullRequest: (repoURL, n, opts) =>
-      host.mergePullRequest(repoURL, n, { ...opts, ...(opts.title ? { title: text(opts.title) } : {}) }),
+      host.mergePullRequest(repoURL, n, {
+        ...opts,
+        ...(opts.title ? { title: text(opts.title) } : {}),
+        ...(opts.message ? { message: text(opts.message) } : {}),
+      }),
     closePullRequest: (repoURL, n) => host.closePullRequest(repoURL, n),
     // Marked as deckhand's, so the host's webhook telling of it is not taken for a person's.
     comment: (repoURL, n, body) => host.comment(repoURL, n, `${text(body)}\n\n${DECKHAND_MARK}`),

@@ -108,7 +108,8 @@ export interface GitHost {
   mergePullRequest(
     repoURL: string,
     number: number,
-    opts: { sha: string; method: 'merge' | 'squash'; title?: string },
+    /** `message`: the merge commit's body (its trailers name who asked and who approved). */
+    opts: { sha: string; method: 'merge' | 'squash'; title?: string; message?: string },
   ): Promise<{ sha: string }>;
   closePullRequest(repoURL: string, number: number): Promise<void>;
   comment(repoURL: string, number: number, body: string): Promise<void>;
