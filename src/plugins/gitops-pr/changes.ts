@@ -84,6 +84,9 @@ export interface Change {
   state: 'open' | 'merged' | 'closed';
   mergeSha?: string;
   mergedBy?: string;
+  /** When deckhand began merging it without an approval (auto-merge, remediation): the host's
+   * word of that merge is deckhand's own doing. */
+  selfMerge?: number;
   /** The rule that proposed it, when a remediation rule did. */
   rule?: string;
   approvalId?: string;

@@ -35,7 +35,7 @@ const HostSchema = z.discriminatedUnion('type', [
       webhookSecret: secret(z.string().min(16))
         .optional()
         .describe(
-          "the secret of the host's webhook to /hooks/gitops/github (pull_request, pull_request_review, issue_comment); without it, deckhand reads its open pull requests every hostPollSeconds",
+          "the secret of the host's webhook to /hooks/gitops/github (pull_request, pull_request_review, issue_comment); without it, deckhand learns of them only by reading its open pull requests every hostPollSeconds",
         ),
       timeoutMs: z.number().int().positive().default(10_000),
     })
@@ -51,7 +51,7 @@ const HostSchema = z.discriminatedUnion('type', [
     webhookToken: secret(z.string().min(16))
       .optional()
       .describe(
-        "the secret token of the project's webhook to /hooks/gitops/gitlab (merge request and comment events); without it, deckhand reads its open merge requests every hostPollSeconds",
+        "the secret token of the project's webhook to /hooks/gitops/gitlab (merge request and comment events); without it, deckhand learns of them only by reading its open merge requests every hostPollSeconds",
       ),
     timeoutMs: z.number().int().positive().default(10_000),
   }),
@@ -130,7 +130,7 @@ export const GitOpsConfigSchema = z.strictObject({
     .max(86_400)
     .default(120)
     .describe(
-      'how often a serving bot reads its open pull requests on hosts without a webhook, to learn of merges and closes made there (0: never)',
+      'how often the leader reads its open pull requests, to learn of merges and closes made on the host that no webhook told (a webhook is not sent again after a restart) (0: never)',
     ),
   merge: z
     .strictObject({

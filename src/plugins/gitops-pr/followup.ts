@@ -181,7 +181,20 @@ export class FollowUps {
     const now = this.clock.now();
     const { deadlineMs, ...rest } = f;
     const doc: FollowUp = { ...rest, startedAt: now, deadline: now + deadlineMs };
-    await this.docs.put(doc.id, doc);
+    // Begun already here (a merge told twice: in chat and by the host's webhook): the same
+    // follow-up, not a second one. One stored by a process that died is taken up as it is.
+    if (!(await this.docs.insertIfAbsent(doc.id, doc))) {
+      const waiting = this.waiting.get(doc.id);
+      if (waiting)
+        return {
+          done: new Promise<void>((resolve) =>
+            this.waiting.set(doc.id, () => {
+              waiting();
+              resolve();
+            }),
+          ),
+        };
+    }
     const done = new Promise<void>((resolve) => this.waiting.set(doc.id, resolve));
     void this.tasks.track(done, () => this.describe(doc.id));
     this.guard(this.check(doc.id));

@@ -5,6 +5,9 @@
  */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../core/clock.ts';
+import { createLogger } from '../../core/logging.ts';
+import { SqliteStore } from '../../core/store/sqlite.ts';
 import { eventOf, GitHubDeliverySchema, githubWebhook } from './github-webhook.ts';
 import { DECKHAND_MARK } from './hosts/redacting.ts';
 
@@ -91,5 +94,34 @@ describe('GitHub deliveries', () => {
       now: () => 0,
     });
     expect(none.verify({ headers: headers(sign(body, secret)), rawBody: body })).toMatch(/accepts nothing/);
+  });
+
+  it('are acted on once per delivery id, and again when acting on one failed', async () => {
+    const clock = new ManualClock(0);
+    let fail = true;
+    const handled: string[] = [];
+    const spec = githubWebhook({
+      secrets: ['a-webhook-secret-for-tests'],
+      deliveries: new SqliteStore(':memory:', clock).collection('git-deliveries'),
+      events: {
+        handle: async (e) => {
+          if (fail) throw new Error('the store is down');
+          handled.push(e.kind);
+          return 'closed';
+        },
+      },
+      now: () => clock.now(),
+    });
+    const body = GitHubDeliverySchema.parse({ ...base, action: 'closed', pull_request: pr() });
+    const headers = { 'x-github-event': 'pull_request', 'x-github-delivery': 'guid-1' };
+    const log = createLogger({ level: 'silent' });
+    await expect(spec.handle({ body, headers, log, deliveryId: '1' })).rejects.toThrow('the store is down');
+    fail = false;
+    // GitHub's redelivery keeps the id: taken, since the first attempt came to nothing.
+    expect(await spec.handle({ body, headers, log, deliveryId: '2' })).toMatchObject({ outcome: 'closed' });
+    expect(await spec.handle({ body, headers, log, deliveryId: '3' })).toMatchObject({
+      outcome: 'seen before',
+    });
+    expect(handled).toEqual(['closed']);
   });
 });

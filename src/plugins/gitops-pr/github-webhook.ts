@@ -82,7 +82,9 @@ export function githubWebhook(opts: {
 }): WebhookSpec<typeof GitHubDeliverySchema> {
   return {
     path: '/github',
-    maxBytes: 25 * 1024 * 1024, // GitHub caps payloads at 25 MB
+    // GitHub caps payloads at 25 MB, but the events read here are far smaller; the body is held
+    // before its signature is checked, so anyone could make the server hold this much.
+    maxBytes: 5 * 1024 * 1024,
     verify(req) {
       if (!opts.secrets.length)
         return 'no webhook secret is configured for a GitHub host, so it accepts nothing';
@@ -105,7 +107,13 @@ export function githubWebhook(opts: {
         return { delivery: id, outcome: 'seen before' };
       }
       const event = eventOf(name, body);
-      const outcome = event ? await opts.events.handle(event) : 'nothing deckhand acts on';
+      // A delivery that failed is not taken as seen: GitHub and GitLab redeliver it with its id.
+      const outcome = event
+        ? await opts.events.handle(event).catch(async (err: unknown) => {
+            if (typeof id === 'string') await opts.deliveries.delete(`github/${id}`).catch(() => undefined);
+            throw err;
+          })
+        : 'nothing deckhand acts on';
       log.info({ delivery: id, event: name, action: body.action, outcome }, 'GitHub delivery');
       return { delivery: id, outcome };
     },

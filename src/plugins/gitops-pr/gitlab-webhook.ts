@@ -106,7 +106,13 @@ export function gitlabWebhook(opts: {
         }
       }
       const event = gitlabEventOf(body);
-      const outcome = event ? await opts.events.handle(event) : 'nothing deckhand acts on';
+      // A delivery that failed is not taken as seen: GitHub and GitLab redeliver it with its id.
+      const outcome = event
+        ? await opts.events.handle(event).catch(async (err: unknown) => {
+            if (typeof id === 'string') await opts.deliveries.delete(`gitlab/${id}`).catch(() => undefined);
+            throw err;
+          })
+        : 'nothing deckhand acts on';
       log.info(
         { delivery: id, event: body.object_kind, action: body.object_attributes?.action, outcome },
         'GitLab delivery',

@@ -30,6 +30,7 @@ function setup(pulls: Record<number, Partial<PullRequest>>, approvals: Record<st
   const audit: AuditEntry[] = [];
   const begun: string[] = [];
   const said: string[] = [];
+  const finished: string[] = [];
   const events = new HostEvents({
     changes: {
       list: async (f = () => true) => [...changes.values()].filter(f),
@@ -46,7 +47,7 @@ function setup(pulls: Record<number, Partial<PullRequest>>, approvals: Record<st
     },
     approvals: {
       get: async (id) => ({ id, state: approvals[id] ?? 'pending', payload: {} }) as never,
-      finish: async () => undefined,
+      finish: async (id) => void finished.push(id),
     },
     followUps: { begin: async (f) => (begun.push(f.revision), { done: Promise.resolve() }) },
     chat: {
@@ -58,7 +59,7 @@ function setup(pulls: Record<number, Partial<PullRequest>>, approvals: Record<st
     log: createLogger({ level: 'silent' }),
     followMs: 60_000,
   });
-  return { events, changes, audit, begun, said };
+  return { events, changes, audit, begun, said, finished };
 }
 
 describe('open pull requests read from a host without webhooks', () => {
@@ -94,5 +95,48 @@ describe('open pull requests read from a host without webhooks', () => {
   it('reads only the hosts it is told to', async () => {
     const { events } = setup({ 1: { state: 'merged', mergeSha: 'c'.repeat(40) } }, {});
     expect(await events.poll(() => false)).toBe(0);
+  });
+
+  it("leaves deckhand's own merges and closes to it, and believes the host over a delivery", async () => {
+    const { events, changes, audit, finished } = setup(
+      { 1: { state: 'merged', mergeSha: 'c'.repeat(40) }, 2: { state: 'closed' }, 3: { state: 'open' } },
+      { ap_2: 'rejected' },
+    );
+    const event = (number: number, kind: 'merged' | 'closed') => ({
+      repoURL: 'https://github.com/acme/infra',
+      number,
+      kind,
+      by: 'mona',
+      host: 'GitHub',
+    });
+    // An automatic merge deckhand is making itself.
+    changes.set('ch_1', { ...(changes.get('ch_1') as Change), selfMerge: 1 });
+    expect(await events.handle(event(1, 'merged'))).toBe('merged by deckhand');
+    // Rejected in chat: deckhand closes it.
+    expect(await events.handle(event(2, 'closed'))).toBe('closed by deckhand');
+    // A close the host does not show (an old delivery sent again).
+    expect(await events.handle(event(3, 'closed'))).toBe('the host says it is not closed');
+    expect(changes.get('ch_3')?.state).toBe('open');
+    expect(audit).toEqual([]);
+    expect(finished).toEqual([]);
+  });
+
+  it('ends the decision on a pull request closed there only while it waits for one', async () => {
+    const { events, changes, finished } = setup(
+      { 1: { state: 'closed' }, 2: { state: 'closed' } },
+      { ap_1: 'expired', ap_2: 'approved' },
+    );
+    const closed = (number: number) => ({
+      repoURL: 'https://github.com/acme/infra',
+      number,
+      kind: 'closed' as const,
+      by: 'mona',
+      host: 'GitHub',
+    });
+    expect(await events.handle(closed(1))).toBe('closed');
+    expect(await events.handle(closed(2))).toBe('closed');
+    expect([changes.get('ch_1')?.state, changes.get('ch_2')?.state]).toEqual(['closed', 'closed']);
+    // The approved one is being carried out in chat: its merge finds the pull request closed.
+    expect(finished).toEqual(['ap_1']);
   });
 });

@@ -65,17 +65,24 @@ export class HostEvents {
     const req = change.approvalId ? await approvals.get(change.approvalId) : undefined;
     const thread = req ? threadOf(req, change) : change.conversation;
     const where = `on ${e.host}`;
+    // What merges, closes or reopens is read back from the host before it is acted on: a delivery
+    // is signed, but an old one sent again (under a new delivery id) must not undo the present.
+    const confirm = async (state: 'merged' | 'closed' | 'open') => {
+      const pr = await changes.host(change.repoURL).getPullRequest(change.repoURL, change.pr.number);
+      return pr.state === state ? pr : undefined;
+    };
     switch (e.kind) {
       case 'merged': {
-        if (change.state === 'merged' || (req && MERGING.includes(req.state))) return 'merged by deckhand';
+        if (
+          change.state === 'merged' ||
+          change.selfMerge !== undefined ||
+          (req && MERGING.includes(req.state))
+        )
+          return 'merged by deckhand';
+        const pr = await confirm('merged');
+        if (!pr) return 'the host says it is not merged';
         // Some hosts' events leave the merge commit out (GitLab's, at times): the host says it.
-        const sha =
-          e.mergeSha ??
-          (await changes
-            .host(change.repoURL)
-            .getPullRequest(change.repoURL, change.pr.number)
-            .then((pr) => pr.mergeSha)
-            .catch(() => undefined));
+        const sha = pr.mergeSha ?? e.mergeSha;
         if (!sha) return 'merged, but the host gave no merge commit';
         let mine = false;
         const merged = await changes.update(change.id, (c) => {
@@ -105,6 +112,9 @@ export class HostEvents {
         return 'merged: following';
       }
       case 'closed': {
+        // Rejected in chat: deckhand closes it itself.
+        if (change.state !== 'open' || req?.state === 'rejected') return 'closed by deckhand';
+        if (!(await confirm('closed'))) return 'the host says it is not closed';
         let mine = false;
         const closed = await changes.update(change.id, (c) => {
           mine = c.state === 'open';
@@ -127,6 +137,8 @@ export class HostEvents {
         return 'closed';
       }
       case 'reopened': {
+        if (change.state !== 'closed') return 'already open';
+        if (!(await confirm('open'))) return 'the host says it is not open';
         let mine = false;
         await changes.update(change.id, (c) => {
           mine = c.state === 'closed';
@@ -172,21 +184,29 @@ export class HostEvents {
     let moved = 0;
     for (const change of await this.deps.changes.list((c) => c.state === 'open' && serves(c.repoURL))) {
       signal?.throwIfAborted();
-      const req = change.approvalId ? await this.deps.approvals.get(change.approvalId) : undefined;
-      if (req && MERGING.includes(req.state)) continue;
-      const host = this.deps.changes.host(change.repoURL, signal);
-      const pr = await host.getPullRequest(change.repoURL, change.pr.number);
-      if (pr.state === 'open') continue;
-      const kind = pr.state === 'merged' ? 'merged' : 'closed';
-      await this.handle({
-        repoURL: change.repoURL,
-        number: change.pr.number,
-        kind,
-        by: pr.mergedBy ?? 'someone',
-        host: host.name,
-        ...(pr.mergeSha ? { mergeSha: pr.mergeSha } : {}),
-      });
-      moved++;
+      // One pull request the host will not show (gone, the App not installed) does not stop the rest.
+      try {
+        const req = change.approvalId ? await this.deps.approvals.get(change.approvalId) : undefined;
+        if (req && MERGING.includes(req.state)) continue;
+        const host = this.deps.changes.host(change.repoURL, signal);
+        const pr = await host.getPullRequest(change.repoURL, change.pr.number);
+        if (pr.state === 'open') continue;
+        const outcome = await this.handle({
+          repoURL: change.repoURL,
+          number: change.pr.number,
+          kind: pr.state === 'merged' ? 'merged' : 'closed',
+          by: pr.mergedBy ?? 'someone',
+          host: host.name,
+          ...(pr.mergeSha ? { mergeSha: pr.mergeSha } : {}),
+        });
+        if (outcome.startsWith('merged:') || outcome === 'closed') moved++;
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        this.deps.log.warn(
+          { err: (err as Error).message, pr: change.pr.number },
+          'could not read a pull request',
+        );
+      }
     }
     return moved;
   }
@@ -200,6 +220,9 @@ export class HostEvents {
     text: string,
   ): Promise<void> {
     if (!req) return;
+    // Only a decision still open is ended here: one under way in chat is left to finish.
+    const current = await this.deps.approvals.get(req.id);
+    if (!current || !['pending', 'expired'].includes(current.state)) return;
     const now = await this.deps.approvals.finish(req.id, state, outcome);
     const ids = (req.payload.buttons ?? {}) as CardButtons;
     if (req.message)
@@ -210,9 +233,10 @@ export class HostEvents {
         );
   }
 
+  /** Say it in the thread, as plain text: logins and comments come from anyone on the host. */
   private async say(thread: Conversation, text: string, tone: 'info' | 'warn'): Promise<void> {
     await this.deps.chat
-      ?.post(thread, { text, tone })
+      ?.post(thread, { text: esc(text), tone })
       .catch((err: unknown) =>
         this.deps.log.warn({ err: (err as Error).message }, 'could not post in the thread'),
       );

@@ -15,6 +15,7 @@ import {
   ApprovalsToken,
   ChatToken,
   ClockToken,
+  LeaderToken,
   LoggerToken,
   RedactorToken,
   StoreToken,
@@ -68,6 +69,7 @@ export const gitopsPlugin = definePlugin({
     actions: ActionsToken,
     log: LoggerToken,
     redactor: RedactorToken,
+    leader: LeaderToken,
   },
   // Without the registry plugin a bump needs its tag typed in.
   optionalDeps: { registry: RegistryToken },
@@ -195,11 +197,9 @@ export const gitopsPlugin = definePlugin({
         { source: 'gitlab', audit: deps.store.audit, log: deps.log, track: (p) => deps.tasks.track(p) },
       ),
     );
-    // Hosts are made in the order configured: the one serving a repository, and whether it tells.
-    const polled = (repoURL: string) => {
-      const h = config.hosts[hosts.findIndex((x) => x.serves(repoURL))];
-      return !(h?.type === 'github' ? h.webhookSecret : h?.webhookToken);
-    };
+    // Every host is read now and then, webhook or not: a delivery sent while deckhand was down or
+    // restarting is not sent again by itself.
+    const polled = (repoURL: string) => hosts.some((x) => x.serves(repoURL));
     let polling: { stop(): void } | undefined;
     commands.add(
       ...changeCommands(deps.argo, flow, deps.clock, { maxReplicas: config.maxReplicas }, deps.registry),
@@ -255,7 +255,8 @@ export const gitopsPlugin = definePlugin({
             baseMs: config.hostPollSeconds * 1000,
             maxMs: 15 * 60_000,
           }),
-          () => hostEvents.poll(polled),
+          // The leader reads, so replicas do not multiply the requests to the host.
+          () => (deps.leader.isLeader() ? hostEvents.poll(polled) : Promise.resolve(0)),
         );
     });
     onClose(() => {

@@ -321,6 +321,8 @@ export class GitOpsWorkflow {
     opts: Omit<Parameters<GitOpsWorkflow['apply']>[3], 'reason'>,
   ): Promise<{ change: Change; sha: string }> {
     const host = this.changes.host(change.repoURL);
+    // Written down first: the host's webhook telling of this merge may come before the answer.
+    await this.changes.update(change.id, (c) => ({ ...c, selfMerge: this.clock.now() }));
     // A lost answer is looked at again (mergeOnce): a merge that landed is one, not a failure.
     const merged = await this.mergeOnce(host, change, change.pr);
     await host

@@ -80,12 +80,14 @@ export class GitHubApp {
     if (!header || !claims || !signed) throw new GitHubError(401, 'A JSON web token could not be decoded');
     const now = Math.floor(this.clock() / 1000);
     const { iat, exp, iss } = claims;
-    if (typeof iat !== 'number' || !Number.isInteger(iat) || iat > now + 60)
+    // GitHub refuses an `iat` in the future (the docs say set it 60 s in the past for drift);
+    // @octokit/auth-app retries with the time GitHub's Date header gives.
+    if (typeof iat !== 'number' || !Number.isInteger(iat) || iat > now)
       throw new GitHubError(
         401,
         "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued",
       );
-    if (typeof exp !== 'number' || exp <= now)
+    if (typeof exp !== 'number' || !Number.isInteger(exp) || exp <= now)
       throw new GitHubError(
         401,
         "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
