@@ -108,6 +108,14 @@ export function tokenCache(now: () => number = Date.now): {
   };
 }
 
+/** A promise that rejects with the signal's reason when it aborts (and never settles otherwise). */
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
 export class GitHubHost implements GitHost {
   readonly kind = 'github' as const;
   readonly name: string;
@@ -201,11 +209,18 @@ export class GitHubHost implements GitHost {
     what: string,
     fn: (octokit: Octokit, request: { signal: AbortSignal }) => Promise<T>,
   ): Promise<T> {
+    const signal = this.deadline();
     try {
       this.signal?.throwIfAborted();
       const octokit = await this.client(r);
-      return await fn(octokit, { signal: this.deadline() });
+      // As a GitHub App, a request may first mint an installation token, which @octokit/auth-app
+      // asks for without the request's signal: the deadline holds for the whole call regardless.
+      return await Promise.race([fn(octokit, { signal }), rejectOnAbort(signal)]);
     } catch (e) {
+      // A token refused for an installation (the App removed or installed again): the owner's
+      // installation is looked up afresh next time.
+      const status = (e as { status?: number }).status;
+      if (this.app && (status === 401 || status === 404)) this.lazy.owners.delete(r.owner.toLowerCase());
       throw hostError(this.who, what, e, this.timeoutMs);
     }
   }
