@@ -43,7 +43,7 @@ export function announce(c: Ctx, event: string, make: () => Promise<Record<strin
   const hooks = (c.state.hooks ?? []).filter(
     (h) => h.active && (h.events.includes(event) || h.events.includes('*')),
   );
-  if (!hooks.length && event !== 'ping') return;
+  if (!hooks.length) return;
   void (async () => {
     const payload = JSON.stringify({
       ...(await make()),
