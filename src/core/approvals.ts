@@ -374,11 +374,14 @@ export class ApprovalService {
     payload?: Record<string, unknown>,
     /** Only while this process holds the lease: one that lost it must not undo its successor's step. */
     owner?: string,
+    /** Only from these states (checked in the same transaction). */
+    from?: ApprovalState[],
   ): Promise<ApprovalRequest | undefined> {
     const now = this.clock.now();
     return this.docs.update(id, (raw) => {
       const r = normalize(raw);
       if (!r || r.state === 'done' || r.state === 'rejected') return raw;
+      if (from && !from.includes(r.state)) return raw;
       if (owner !== undefined && r.lease && r.lease.owner !== owner) return raw;
       const { lease: _lease, ...rest } = r;
       return {

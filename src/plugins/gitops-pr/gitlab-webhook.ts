@@ -106,7 +106,7 @@ export function gitlabWebhook(opts: {
         }
       }
       const event = gitlabEventOf(body);
-      // A delivery that failed is not taken as seen: GitHub and GitLab redeliver it with its id.
+      // A delivery that failed is not taken as seen: one sent again by hand keeps its id.
       const outcome = event
         ? await opts.events.handle(event).catch(async (err: unknown) => {
             if (typeof id === 'string') await opts.deliveries.delete(`gitlab/${id}`).catch(() => undefined);

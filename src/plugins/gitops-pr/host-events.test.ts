@@ -27,6 +27,7 @@ const change = (n: number, approval: string): Change =>
 
 function setup(pulls: Record<number, Partial<PullRequest>>, approvals: Record<string, string>) {
   const changes = new Map([1, 2, 3].map((n) => [`ch_${n}`, change(n, `ap_${n}`)]));
+  const clock = new ManualClock(10 * 60_000);
   const audit: AuditEntry[] = [];
   const begun: string[] = [];
   const said: string[] = [];
@@ -47,7 +48,13 @@ function setup(pulls: Record<number, Partial<PullRequest>>, approvals: Record<st
     },
     approvals: {
       get: async (id) => ({ id, state: approvals[id] ?? 'pending', payload: {} }) as never,
-      finish: async (id) => void finished.push(id),
+      // As ApprovalService.finish: only from the states given.
+      finish: async (id, state, _outcome, _payload, _owner, from) => {
+        const current = (approvals[id] ?? 'pending') as never;
+        if (from && !from.includes(current)) return { id, state: current, payload: {} } as never;
+        finished.push(id);
+        return { id, state, payload: {} } as never;
+      },
     },
     followUps: { begin: async (f) => (begun.push(f.revision), { done: Promise.resolve() }) },
     chat: {
@@ -55,11 +62,11 @@ function setup(pulls: Record<number, Partial<PullRequest>>, approvals: Record<st
       update: async () => undefined as never,
     },
     audit: { record: async (e) => void audit.push({ ts: 0, ...e }), query: async () => [] },
-    clock: new ManualClock(0),
+    clock,
     log: createLogger({ level: 'silent' }),
     followMs: 60_000,
   });
-  return { events, changes, audit, begun, said, finished };
+  return { events, changes, audit, begun, said, finished, clock };
 }
 
 describe('open pull requests read from a host without webhooks', () => {
@@ -109,8 +116,8 @@ describe('open pull requests read from a host without webhooks', () => {
       by: 'mona',
       host: 'GitHub',
     });
-    // An automatic merge deckhand is making itself.
-    changes.set('ch_1', { ...(changes.get('ch_1') as Change), selfMerge: 1 });
+    // An automatic merge deckhand is making itself (begun a minute ago).
+    changes.set('ch_1', { ...(changes.get('ch_1') as Change), selfMerge: 9 * 60_000 });
     expect(await events.handle(event(1, 'merged'))).toBe('merged by deckhand');
     // Rejected in chat: deckhand closes it.
     expect(await events.handle(event(2, 'closed'))).toBe('closed by deckhand');
@@ -138,5 +145,23 @@ describe('open pull requests read from a host without webhooks', () => {
     expect([changes.get('ch_1')?.state, changes.get('ch_2')?.state]).toEqual(['closed', 'closed']);
     // The approved one is being carried out in chat: its merge finds the pull request closed.
     expect(finished).toEqual(['ap_1']);
+  });
+
+  it('records a merge whose own auto-merge began long ago and never finished (its process died)', async () => {
+    const { events, changes, audit } = setup(
+      { 1: { state: 'merged', mergeSha: 'c'.repeat(40), mergedBy: 'mona' } },
+      {},
+    );
+    changes.set('ch_1', { ...(changes.get('ch_1') as Change), selfMerge: 0 });
+    expect(
+      await events.handle({
+        repoURL: 'https://github.com/acme/infra',
+        number: 1,
+        kind: 'merged',
+        by: 'mona',
+        host: 'GitHub',
+      }),
+    ).toBe('merged: following');
+    expect(audit.map((e) => e.name)).toEqual(['host.merged']);
   });
 });

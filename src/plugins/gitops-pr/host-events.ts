@@ -32,6 +32,9 @@ export interface HostEvent {
   url?: string;
 }
 
+/** How long deckhand's own merge (auto-merge, remediation) is taken to be under way. */
+const SELF_MERGE_MS = 5 * 60_000;
+
 /** Approval states in which deckhand itself is merging: what the host reports then is its own doing. */
 const MERGING: ApprovalRequest['state'][] = ['approved', 'merging', 'merged', 'following'];
 
@@ -73,11 +76,11 @@ export class HostEvents {
     };
     switch (e.kind) {
       case 'merged': {
-        if (
-          change.state === 'merged' ||
-          change.selfMerge !== undefined ||
-          (req && MERGING.includes(req.state))
-        )
+        // deckhand's own auto-merge is written down before it is asked for; one that began long
+        // ago and never finished (the process died) is left for this to record.
+        const merging =
+          change.selfMerge !== undefined && this.deps.clock.now() - change.selfMerge < SELF_MERGE_MS;
+        if (change.state === 'merged' || merging || (req && MERGING.includes(req.state)))
           return 'merged by deckhand';
         const pr = await confirm('merged');
         if (!pr) return 'the host says it is not merged';
@@ -221,9 +224,11 @@ export class HostEvents {
   ): Promise<void> {
     if (!req) return;
     // Only a decision still open is ended here: one under way in chat is left to finish.
-    const current = await this.deps.approvals.get(req.id);
-    if (!current || !['pending', 'expired'].includes(current.state)) return;
-    const now = await this.deps.approvals.finish(req.id, state, outcome);
+    const now = await this.deps.approvals.finish(req.id, state, outcome, undefined, undefined, [
+      'pending',
+      'expired',
+    ]);
+    if (!now || now.state !== state) return;
     const ids = (req.payload.buttons ?? {}) as CardButtons;
     if (req.message)
       await this.deps.chat

@@ -201,6 +201,7 @@ export const gitopsPlugin = definePlugin({
     // restarting is not sent again by itself.
     const polled = (repoURL: string) => hosts.some((x) => x.serves(repoURL));
     let polling: { stop(): void } | undefined;
+    const stopping = new AbortController();
     commands.add(
       ...changeCommands(deps.argo, flow, deps.clock, { maxReplicas: config.maxReplicas }, deps.registry),
       ...promoteCommands(deps.argo, flow, config.environments),
@@ -256,10 +257,11 @@ export const gitopsPlugin = definePlugin({
             maxMs: 15 * 60_000,
           }),
           // The leader reads, so replicas do not multiply the requests to the host.
-          () => (deps.leader.isLeader() ? hostEvents.poll(polled) : Promise.resolve(0)),
+          () => (deps.leader.isLeader() ? hostEvents.poll(polled, stopping.signal) : Promise.resolve(0)),
         );
     });
     onClose(() => {
+      stopping.abort();
       polling?.stop();
       flow.stop();
       followUps.stop();

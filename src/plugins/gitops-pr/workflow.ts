@@ -324,7 +324,12 @@ export class GitOpsWorkflow {
     // Written down first: the host's webhook telling of this merge may come before the answer.
     await this.changes.update(change.id, (c) => ({ ...c, selfMerge: this.clock.now() }));
     // A lost answer is looked at again (mergeOnce): a merge that landed is one, not a failure.
-    const merged = await this.mergeOnce(host, change, change.pr);
+    // One that failed (a required check, say) leaves the pull request to people: a merge they
+    // make on the host later is theirs.
+    const merged = await this.mergeOnce(host, change, change.pr).catch(async (err: unknown) => {
+      await this.changes.update(change.id, ({ selfMerge: _, ...c }) => c).catch(() => undefined);
+      throw err;
+    });
     await host
       .comment(
         change.repoURL,

@@ -217,10 +217,10 @@ export class GitHubHost implements GitHost {
       // asks for without the request's signal: the deadline holds for the whole call regardless.
       return await Promise.race([fn(octokit, { signal }), rejectOnAbort(signal)]);
     } catch (e) {
-      // A token refused for an installation (the App removed or installed again): the owner's
-      // installation is looked up afresh next time.
+      // Credentials refused (the App removed or installed again): the owner's installation is
+      // looked up afresh next time.
       const status = (e as { status?: number }).status;
-      if (this.app && (status === 401 || status === 404)) this.lazy.owners.delete(r.owner.toLowerCase());
+      if (this.app && status === 401) this.lazy.owners.delete(r.owner.toLowerCase());
       throw hostError(this.who, what, e, this.timeoutMs);
     }
   }

@@ -302,12 +302,14 @@ export class GitLabHost implements GitHost {
       const m = (await this.api.MergeRequests.accept(p, number, {
         sha: opts.sha,
         squash: opts.method === 'squash',
-        // GitLab takes the whole message: the title, a blank line, the body.
+        // GitLab takes the whole message: the title, a blank line, the body. A squash makes a
+        // merge commit too (unless the project fast-forwards): both carry it.
         ...(opts.title
           ? {
-              [opts.method === 'squash' ? 'squashCommitMessage' : 'mergeCommitMessage']: opts.message
-                ? `${opts.title}\n\n${opts.message}`
-                : opts.title,
+              mergeCommitMessage: opts.message ? `${opts.title}\n\n${opts.message}` : opts.title,
+              ...(opts.method === 'squash'
+                ? { squashCommitMessage: opts.message ? `${opts.title}\n\n${opts.message}` : opts.title }
+                : {}),
             }
           : {}),
       })) as MR;
