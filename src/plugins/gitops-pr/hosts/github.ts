@@ -204,6 +204,19 @@ export class GitHubHost implements GitHost {
     return this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
   }
 
+  /**
+   * One request with its deadline, the deadline holding even while a GitHub App's token is minted
+   * on the way (without the request's signal): for the few calls that read the error themselves.
+   */
+  private async within<T>(
+    r: { owner: string; repo: string },
+    fn: (octokit: Octokit, request: { signal: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
+    const signal = this.deadline();
+    const octokit = await this.client(r);
+    return Promise.race([fn(octokit, { signal }), rejectOnAbort(signal)]);
+  }
+
   private async call<T>(
     r: { owner: string; repo: string },
     what: string,
@@ -321,14 +334,9 @@ export class GitHubHost implements GitHost {
       }),
     );
     try {
-      await (
-        await this.client(r)
-      ).git.createRef({
-        ...r,
-        ref: `refs/heads/${opts.branch}`,
-        sha: commit.data.sha,
-        request: { signal: this.deadline() },
-      });
+      await this.within(r, (octokit, request) =>
+        octokit.git.createRef({ ...r, ref: `refs/heads/${opts.branch}`, sha: commit.data.sha, request }),
+      );
       return { sha: commit.data.sha, branch: 'created' };
     } catch (e) {
       if ((e as { status?: number }).status !== 422)
@@ -408,16 +416,9 @@ export class GitHubHost implements GitHost {
     );
     if (opts.labels?.length) {
       // Labels are a convenience: a repository without them must not fail the change.
-      await (
-        await this.client(r)
-      ).issues
-        .addLabels({
-          ...r,
-          issue_number: data.number,
-          labels: opts.labels,
-          request: { signal: this.deadline() },
-        })
-        .catch(() => undefined);
+      await this.within(r, (octokit, request) =>
+        octokit.issues.addLabels({ ...r, issue_number: data.number, labels: opts.labels, request }),
+      ).catch(() => undefined);
     }
     return toPull(data);
   }
@@ -437,17 +438,17 @@ export class GitHubHost implements GitHost {
   ): Promise<{ sha: string }> {
     const r = this.repo(repoURL);
     try {
-      const { data } = await (
-        await this.client(r)
-      ).pulls.merge({
-        ...r,
-        pull_number: number,
-        sha: opts.sha,
-        merge_method: opts.method,
-        commit_title: opts.title,
-        ...(opts.message ? { commit_message: opts.message } : {}),
-        request: { signal: this.deadline() },
-      });
+      const { data } = await this.within(r, (octokit, request) =>
+        octokit.pulls.merge({
+          ...r,
+          pull_number: number,
+          sha: opts.sha,
+          merge_method: opts.method,
+          commit_title: opts.title,
+          ...(opts.message ? { commit_message: opts.message } : {}),
+          request,
+        }),
+      );
       return { sha: data.sha };
     } catch (e) {
       const status = (e as { status?: number }).status;
