@@ -7,7 +7,7 @@
 import type { Clock } from '../../core/clock.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
 import { healthOf, type Application } from '../argocd/index.ts';
-import { appKey } from './deployments.ts';
+import { appKey, pad } from './deployments.ts';
 import type { IncidentSpan } from './four-keys.ts';
 
 interface Span {
@@ -17,8 +17,6 @@ interface Span {
   /** The app was deleted while Degraded: it never came back. */
   deleted?: number;
 }
-
-const pad = (n: number) => String(n).padStart(14, '0');
 
 export class DegradedLog {
   /** One document per app Degraded now (few), so a sweep reads them all at once. */

@@ -25,7 +25,8 @@ export interface GitView {
   imageCommit?(image: string): Promise<{ sha: string; date: string }>;
 }
 
-const pad = (n: number) => String(n).padStart(14, '0');
+/** A number as text that sorts as the number does (store keys list in text order). */
+export const pad = (n: number) => String(n).padStart(14, '0');
 /** Records sort by when they went live: keys by time, then id. */
 const docKey = (app: string, d: Deployment) => `${app}#${pad(d.finishedAt ?? 0)}-${pad(d.id)}`;
 const byLive = (a: Deployment, b: Deployment) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || a.id - b.id;

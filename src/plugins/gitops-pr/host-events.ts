@@ -14,7 +14,7 @@ import type { Conversation } from '../../core/message/model.ts';
 import type { AuditLog } from '../../core/store/types.ts';
 import type { Change, ChangeService } from './changes.ts';
 import type { FollowUps } from './followup.ts';
-import { parseRepoUrl } from './hosts/repo-url.ts';
+import { repoKey } from './hosts/repo-url.ts';
 import { proposalCard, threadOf, type CardButtons } from './proposal-card.ts';
 
 export interface HostEvent {
@@ -38,12 +38,6 @@ const SELF_MERGE_MS = 5 * 60_000;
 /** Approval states in which deckhand itself is merging: what the host reports then is its own doing. */
 const MERGING: ApprovalRequest['state'][] = ['approved', 'merging', 'merged', 'following'];
 
-const sameRepo = (a: string, b: string) => {
-  const x = parseRepoUrl(a);
-  const y = parseRepoUrl(b);
-  return !!x && !!y && x.host === y.host && x.path.toLowerCase() === y.path.toLowerCase();
-};
-
 export class HostEvents {
   private readonly deps: {
     changes: Pick<ChangeService, 'list' | 'update' | 'host'>;
@@ -63,7 +57,9 @@ export class HostEvents {
   /** Act on one event; returns what came of it (the webhook's answer and the log say it). */
   async handle(e: HostEvent): Promise<string> {
     const { changes, approvals } = this.deps;
-    const change = (await changes.list((c) => c.pr.number === e.number && sameRepo(c.repoURL, e.repoURL)))[0];
+    const change = (
+      await changes.list((c) => c.pr.number === e.number && repoKey(c.repoURL) === repoKey(e.repoURL))
+    )[0];
     if (!change) return 'not a deckhand pull request';
     const req = change.approvalId ? await approvals.get(change.approvalId) : undefined;
     const thread = req ? threadOf(req, change) : change.conversation;

@@ -8,18 +8,13 @@
  * this app lists.
  */
 import type { Application } from '../argocd/index.ts';
-import { parseRepoUrl } from './hosts/repo-url.ts';
+import { repoKey } from './hosts/repo-url.ts';
 
 interface Source {
   repo: string;
   path: string;
   valueFiles: string[];
 }
-
-const repoKey = (url: string) => {
-  const p = parseRepoUrl(url);
-  return p ? `${p.host}/${p.path}`.toLowerCase() : url.toLowerCase();
-};
 
 const clean = (p: string) =>
   p

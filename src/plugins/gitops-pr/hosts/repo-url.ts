@@ -21,3 +21,9 @@ export function parseRepoUrl(url: string): RepoPath | undefined {
     return undefined;
   }
 }
+
+/** One repository however its URL is spelt (scheme, `.git`, case): `host/path`, lower case. */
+export const repoKey = (url: string): string => {
+  const p = parseRepoUrl(url);
+  return p ? `${p.host}/${p.path}`.toLowerCase() : url.toLowerCase();
+};
