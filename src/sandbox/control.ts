@@ -5,6 +5,7 @@
  *   GET  /faults                       → {"argocd/default": {...}, "cluster/in-cluster": {...}, …}
  *   POST /faults/<target>  {"latencyMs": 8000} | {"down": true} | {"errorRate": 0.5}
  *   POST /image-updater/run            → the images Image Updater looked at, and where it moved them
+ *   POST /ci  {"check": "ci", "conclusion": "failure"}   → the sandbox CI's later runs of that check
  */
 import { FaultsSchema, type Faults } from './scenario.ts';
 import { SandboxServer, json, readJson } from './http.ts';
@@ -22,6 +23,21 @@ export function createControlServer(sandbox: Sandbox, token: string): SandboxSer
         const all: Record<string, unknown> = {};
         for (const t of sandbox.targets()) all[t] = sandbox.faults(t);
         return json(res, 200, all);
+      }
+      if (req.method === 'POST' && url.pathname === '/ci') {
+        const b = (await readJson(req).catch(() => undefined)) as
+          { check?: unknown; conclusion?: unknown; repo?: unknown } | undefined;
+        if (
+          typeof b?.check !== 'string' ||
+          (b.conclusion !== 'success' && b.conclusion !== 'failure') ||
+          (b.repo !== undefined && typeof b.repo !== 'string')
+        )
+          return json(res, 400, {
+            message: 'the body is {"check": "<name>", "conclusion": "success"|"failure", "repo"?: "<url>"}',
+          });
+        const set = sandbox.setCiConclusion(b.check, b.conclusion, b.repo as string | undefined);
+        if (!set) return json(res, 404, { message: `the sandbox CI runs no check ${b.check}` });
+        return json(res, 200, { check: b.check, conclusion: b.conclusion, repositories: set });
       }
       if (req.method === 'POST' && url.pathname === '/image-updater/run')
         return json(res, 200, { moves: await sandbox.runImageUpdater() });

@@ -13,6 +13,7 @@ import { createArgoServer } from './argo-api/server.ts';
 import { createControlServer } from './control.ts';
 import { forgetRepo } from './gitrepo/read-cache.ts';
 import { GitRepos, type BranchMoved } from './gitrepo/repos.ts';
+import type { SandboxCi } from './github-api/ci.ts';
 import { createGitHubServer } from './github-api/server.ts';
 import type { SandboxServer } from './http.ts';
 import { createKubeServer } from './kube-api/server.ts';
@@ -177,6 +178,12 @@ export class Sandbox {
     this.info = parts.info;
     this.servers = parts.servers;
     this.faultSources = parts.faultSources;
+  }
+
+  /** The conclusion of the sandbox CI's later runs of `check`; how many repositories' checks it set. */
+  setCiConclusion(check: string, conclusion: 'success' | 'failure', repoURL?: string): number {
+    const github = this.servers.get('git') as { ci?: SandboxCi } | undefined;
+    return github?.ci?.setConclusion(check, conclusion, repoURL) ?? 0;
   }
 
   /** One pass of Image Updater over every Argo CD instance; the apps it changed sync as Argo CD would. */
@@ -346,6 +353,22 @@ async function open(
     faults: gitFaults,
     // The token is a person's (the repositories' owner): the bot signs in as the App below.
     login: 'sijunkim',
+    ci: new Map(
+      scenario.git.flatMap((g) =>
+        g.ci
+          ? [
+              [
+                repos.get(g.url)?.url ?? g.url,
+                g.ci.checks.map((c) => ({
+                  name: c.name,
+                  delayMs: c.seconds * 1000 * (opts.timeScale ?? 1),
+                  conclusion: c.conclusion,
+                })),
+              ] as const,
+            ]
+          : [],
+      ),
+    ),
     // Installed on every owner of the scenario's repositories, as an organisation installs it.
     app: {
       id: SANDBOX_APP_ID,

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
 import { z } from 'zod';
+import { CiSchema } from './ci-schema.ts';
 import { formatPath } from '../core/config/load.ts';
 import { SimulationSchema } from './simulation.ts';
 import { recordingReads, stamp } from './story/files.ts';
@@ -149,6 +150,7 @@ export const ScenarioSchema = z.strictObject({
             }),
           )
           .default([]),
+        ci: CiSchema.optional(),
       }),
     )
     .default([]),

@@ -44,10 +44,8 @@ export function sendError(res: ServerResponse, e: GitHubError): void {
   });
 }
 
-export interface Ctx {
-  req: IncomingMessage;
-  res: ServerResponse;
-  url: URL;
+/** What work on a repository needs, in a request or outside one (the sandbox's CI, hooks). */
+export interface RepoCtx {
   repo: SandboxRepo;
   state: RepoState;
   store: Store;
@@ -56,6 +54,12 @@ export interface Ctx {
   login: string;
   /** The sandbox clock as GitHub prints times (seconds, Z). */
   now(): string;
+}
+
+export interface Ctx extends RepoCtx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
   send(status: number, body: unknown, headers?: Record<string, string>): void;
 }
 

@@ -4,23 +4,24 @@
  * base branch moves with compare-and-swap through moveBranch, so the reconciler follows and a
  * base that moved meanwhile is refused rather than overwritten.
  */
-import { GitHubError, identity, invalid, type Ctx } from './api.ts';
+import { GitHubError, identity, invalid, type Ctx, type RepoCtx } from './api.ts';
 import { commitCount, pullFiles } from './diff.ts';
-import { combined } from './routes-checks.ts';
+import { protectionRefusal } from './protection.ts';
+import { checkRuns, combined } from './routes-checks.ts';
 import type { PullDetail } from './shapes-pulls.ts';
 import type { PullRecord } from './state.ts';
 
 export const NOT_MERGEABLE = 'Pull Request is not mergeable';
 
 /** An open pull request follows its branches; a closed one keeps the tips it had when it closed. */
-export async function refresh(c: Ctx, pr: PullRecord, known?: Map<string, string>): Promise<void> {
+export async function refresh(c: RepoCtx, pr: PullRecord, known?: Map<string, string>): Promise<void> {
   if (pr.state !== 'open') return;
   const branches = known ?? (await c.repo.git.branches());
   pr.headSha = branches.get(pr.head) ?? pr.headSha;
   pr.baseSha = branches.get(pr.base) ?? pr.baseSha;
 }
 
-export async function detail(c: Ctx, pr: PullRecord): Promise<PullDetail> {
+export async function detail(c: RepoCtx, pr: PullRecord): Promise<PullDetail> {
   await refresh(c, pr);
   const dir = c.repo.git.dir;
   const open = pr.state === 'open';
@@ -34,14 +35,24 @@ export async function detail(c: Ctx, pr: PullRecord): Promise<PullDetail> {
   let state = 'unknown';
   if (merge) {
     mergeable = merge.conflicts.length === 0;
-    const checks = combined(c, pr.headSha);
+    // GitHub's mergeable_state: conflicts, a draft, protection not met (blocked), other checks
+    // not passing (unstable), else clean.
+    const statuses = combined(c, pr.headSha);
+    const runs = checkRuns(c, pr.headSha);
+    const othersOpen =
+      (statuses.latest.length > 0 && statuses.state !== 'success') ||
+      runs.some(
+        (r) => r.status !== 'completed' || !['success', 'neutral', 'skipped'].includes(r.conclusion ?? ''),
+      );
     state = !mergeable
       ? 'dirty'
       : pr.draft
         ? 'draft'
-        : checks.latest.length && checks.state !== 'success'
-          ? 'unstable'
-          : 'clean';
+        : protectionRefusal(c, pr, pr.headSha)
+          ? 'blocked'
+          : othersOpen
+            ? 'unstable'
+            : 'clean';
   }
   return {
     mergeable,
@@ -61,7 +72,7 @@ export interface MergeRequest {
   commit_message?: string;
 }
 
-async function squashMessage(c: Ctx, pr: PullRecord, from: string): Promise<string> {
+async function squashMessage(c: RepoCtx, pr: PullRecord, from: string): Promise<string> {
   const shas = await c.repo.git.log(`${from}..${pr.headSha}`, undefined, 250);
   const messages = await Promise.all(
     shas.reverse().map(async (s) => (await c.repo.git.commit(s))?.message ?? ''),
@@ -85,6 +96,8 @@ export function mergePull(c: Ctx, pr: PullRecord, req: MergeRequest): Promise<st
       throw new GitHubError(409, 'Head branch was modified. Review and try the merge again.');
     const { tree, conflicts } = await c.repo.git.mergeTree(base, head);
     if (!tree || conflicts.length) throw new GitHubError(405, NOT_MERGEABLE);
+    const held = protectionRefusal(c, pr, head);
+    if (held) throw new GitHubError(405, held);
     const now = c.now();
     const githubCommitter = { name: 'GitHub', email: 'noreply@github.com', date: now };
     pr.headSha = head;

@@ -3,8 +3,19 @@
  * (POST /statuses/{sha}, as a CI system would) or a check run, so a fresh commit has no checks and
  * its combined state is "pending" with total_count 0, exactly as GitHub answers.
  */
-import { body, GitHubError, invalid, notFound, num, route, type Ctx, type Route } from './api.ts';
+import {
+  body,
+  GitHubError,
+  invalid,
+  notFound,
+  num,
+  route,
+  type Ctx,
+  type RepoCtx,
+  type Route,
+} from './api.ts';
 import { paginate } from './paging.ts';
+import { announce } from './routes-hooks.ts';
 import { commitFor, repoShape } from './routes-repo.ts';
 import { checkRun, status } from './shapes-git.ts';
 import type { CheckRunRecord, StatusRecord } from './state.ts';
@@ -12,7 +23,7 @@ import type { CheckRunRecord, StatusRecord } from './state.ts';
 const STATES = new Set(['error', 'failure', 'pending', 'success']);
 
 /** The latest status of each context (newest first) and GitHub's combined state over them. */
-export function combined(c: Ctx, sha: string): { state: string; latest: StatusRecord[] } {
+export function combined(c: RepoCtx, sha: string): { state: string; latest: StatusRecord[] } {
   const latest = new Map<string, StatusRecord>();
   for (const s of c.state.statuses.filter((x) => x.sha === sha).sort((a, b) => b.id - a.id))
     if (!latest.has(s.context)) latest.set(s.context, s);
@@ -26,7 +37,7 @@ export function combined(c: Ctx, sha: string): { state: string; latest: StatusRe
 }
 
 /** Latest run per name unless `filter=all`, newest first. */
-export function checkRuns(c: Ctx, sha: string, all = false): CheckRunRecord[] {
+export function checkRuns(c: RepoCtx, sha: string, all = false): CheckRunRecord[] {
   const runs = c.state.checkRuns.filter((r) => r.headSha === sha).sort((a, b) => b.id - a.id);
   if (all) return runs;
   const seen = new Set<string>();
@@ -92,6 +103,18 @@ export const checkRoutes: Route[] = [
     c.state.statuses.push(rec);
     c.store.save();
     c.send(201, status(rec, c.links));
+    // The `status` event: the commit's sha and the status's fields, top level.
+    announce(c, 'status', async () => ({
+      id: rec.id,
+      sha,
+      name: c.links.full,
+      context: rec.context,
+      state: rec.state,
+      description: rec.description,
+      target_url: rec.targetUrl,
+      created_at: rec.createdAt,
+      updated_at: rec.createdAt,
+    }));
   }),
   route('GET', '/commits/:ref/statuses', async (c, p) => {
     const sha = await commitFor(c, p.ref as string);

@@ -8,12 +8,12 @@
  * GitHub's 10 s; one that fails is not retried (GitHub neither retries on its own).
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { body, GitHubError, invalid, route, type Ctx, type Route } from './api.ts';
+import { body, GitHubError, invalid, route, type RepoCtx, type Route } from './api.ts';
 import { repoShape } from './routes-repo.ts';
 import { user } from './shapes.ts';
 import type { HookRecord } from './state.ts';
 
-function shape(h: HookRecord, c: Ctx) {
+function shape(h: HookRecord, c: RepoCtx) {
   const url = `${c.links.repoApi}/hooks/${h.id}`;
   return {
     type: 'Repository',
@@ -39,7 +39,7 @@ function shape(h: HookRecord, c: Ctx) {
 }
 
 /** Tell the repository's hooks of an event, as `c.login` did it (after the answer, in the background). */
-export function announce(c: Ctx, event: string, make: () => Promise<Record<string, unknown>>): void {
+export function announce(c: RepoCtx, event: string, make: () => Promise<Record<string, unknown>>): void {
   const hooks = (c.state.hooks ?? []).filter(
     (h) => h.active && (h.events.includes(event) || h.events.includes('*')),
   );

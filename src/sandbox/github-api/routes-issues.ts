@@ -3,7 +3,17 @@
  * these routes take the pull request's number; the sandbox has no plain issues.
  */
 import { announce } from './routes-hooks.ts';
-import { body, GitHubError, invalid, notFound, num, route, type Ctx, type Route } from './api.ts';
+import {
+  body,
+  GitHubError,
+  invalid,
+  notFound,
+  num,
+  route,
+  type Ctx,
+  type RepoCtx,
+  type Route,
+} from './api.ts';
 import { paginate } from './paging.ts';
 import { label } from './shapes.ts';
 import { comment } from './shapes-pulls.ts';
@@ -28,7 +38,7 @@ function ensureLabels(c: Ctx, names: string[]): LabelRecord[] {
   });
 }
 
-export const labelsOf = (c: Ctx, p: PullRecord): LabelRecord[] =>
+export const labelsOf = (c: RepoCtx, p: PullRecord): LabelRecord[] =>
   p.labels.flatMap((n) => c.state.labels.filter((l) => l.name === n));
 
 /** `{labels: [...]}`, or a bare array; entries are names or `{name}` objects. */

@@ -2,7 +2,7 @@
  * Pull requests: open, list (state, `owner:branch` head filter, base, sort, pages), read with
  * mergeability, edit and close, merge, changed files, commits, and reviews.
  */
-import { body, GitHubError, invalid, route, type Ctx, type Route } from './api.ts';
+import { body, GitHubError, invalid, route, type Ctx, type RepoCtx, type Route } from './api.ts';
 import { mergeBase, pullFiles } from './diff.ts';
 import { detail, mergePull, refresh, type MergeRequest } from './merge.ts';
 import { paginate } from './paging.ts';
@@ -14,13 +14,13 @@ import { pull, pullSimple, review, type PullView } from './shapes-pulls.ts';
 import { diffEntry, repoCommit } from './shapes-git.ts';
 import type { PullRecord, ReviewRecord } from './state.ts';
 
-const view = (c: Ctx, rec: PullRecord, repo: RepoShape): PullView => ({
+const view = (c: RepoCtx, rec: PullRecord, repo: RepoShape): PullView => ({
   rec,
   repo,
   labels: labelsOf(c, rec),
 });
 
-async function full(c: Ctx, pr: PullRecord) {
+export async function full(c: RepoCtx, pr: PullRecord) {
   const [d, repo] = await Promise.all([detail(c, pr), repoShape(c)]);
   return pull(view(c, pr, repo), d, c.links);
 }

@@ -3,15 +3,16 @@
  * listings, the raw media type), branches and commits with their changed files.
  */
 import { git } from '../gitrepo/git.ts';
-import { GitHubError, notFound, route, type Ctx, type Route } from './api.ts';
+import { GitHubError, notFound, route, type Ctx, type RepoCtx, type Route } from './api.ts';
 import { EMPTY_TREE, fileDiffs } from './diff.ts';
 import { lsTree, treeOf } from './objects.ts';
 import { paginate } from './paging.ts';
+import { branchProtection } from './protection.ts';
 import { repository, type RepoShape } from './shapes.ts';
 import { branch, contentEntry, contentFile, diffEntry, repoCommit } from './shapes-git.ts';
 
 /** The repository as pull requests embed it and GET /repos/{o}/{r} answers it. */
-export async function repoShape(c: Ctx): Promise<RepoShape> {
+export async function repoShape(c: RepoCtx): Promise<RepoShape> {
   // When the default branch last moved: its head's committer date (one git run).
   const pushed = await git(c.repo.git.dir, [
     'log',
@@ -29,7 +30,7 @@ export async function repoShape(c: Ctx): Promise<RepoShape> {
 }
 
 /** A commit named by a ref (branch, tag, sha) or GitHub's 404/422 for an unknown one. */
-export async function commitFor(c: Ctx, ref: string, status = 422): Promise<string> {
+export async function commitFor(c: RepoCtx, ref: string, status = 422): Promise<string> {
   const sha = await c.repo.git.resolve(ref);
   if (!sha) throw new GitHubError(status, `No commit found for SHA: ${ref}`);
   return sha;
@@ -113,7 +114,7 @@ export const repoRoutes: Route[] = [
     const name = p.branch as string;
     const sha = (await c.repo.git.branches()).get(name);
     if (!sha) throw new GitHubError(404, 'Branch not found');
-    c.send(200, branch(name, (await c.repo.git.commit(sha))!, c.links));
+    c.send(200, branch(name, (await c.repo.git.commit(sha))!, c.links, branchProtection(c, name)));
   }),
   route('GET', '/commits/:ref', async (c, p) => {
     const sha = await commitFor(c, p.ref as string);

@@ -9,15 +9,17 @@
  *   const url = await gh.listen();   // octokit baseUrl; gh.close() stops it
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GitRepos } from '../gitrepo/repos.ts';
+import type { GitRepos, SandboxRepo } from '../gitrepo/repos.ts';
 import { SandboxServer, json, type FaultSource } from '../http.ts';
 import { FaultsSchema } from '../scenario.ts';
-import { GitHubError, match, notFound, sendError, type Ctx } from './api.ts';
+import { GitHubError, match, notFound, sendError, type Ctx, type RepoCtx } from './api.ts';
+import { ciRoutes, SandboxCi, type CiCheck } from './ci.ts';
 import { GitHubApp, type GitHubAppOptions } from './app-auth.ts';
 import { checkRoutes } from './routes-checks.ts';
 import { gitRoutes } from './routes-git.ts';
 import { hookRoutes } from './routes-hooks.ts';
 import { issueRoutes } from './routes-issues.ts';
+import { protectionRoutes } from './protection.ts';
 import { pullRoutes } from './routes-pulls.ts';
 import { repoRoutes } from './routes-repo.ts';
 import { Links, user } from './shapes.ts';
@@ -40,6 +42,8 @@ export interface GitHubServerOptions {
   faults?: FaultSource;
   /** A GitHub App the bot may authenticate as instead of with `token` (app-auth.ts). */
   app?: GitHubAppOptions;
+  /** The sandbox's CI: check runs reported on every push, by repository URL (ci.ts). */
+  ci?: Map<string, CiCheck[]>;
 }
 
 const API_HEADERS = {
@@ -54,7 +58,7 @@ function tokenOf(req: IncomingMessage): string | undefined {
 export function createGitHubServer(
   repos: GitRepos,
   opts: GitHubServerOptions,
-): SandboxServer & { app?: GitHubApp } {
+): SandboxServer & { app?: GitHubApp; ci?: SandboxCi } {
   const store = new Store(opts.stateFile);
   const clock = opts.clock ?? Date.now;
   const now = () => new Date(clock()).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -63,8 +67,31 @@ export function createGitHubServer(
     [opts.token, opts.login ?? 'deckhand-bot'],
     ...Object.entries(opts.users ?? {}),
   ]);
-  const routes = [...repoRoutes, ...gitRoutes, ...pullRoutes, ...issueRoutes, ...checkRoutes, ...hookRoutes];
+  // Protection before the repository's routes: `/branches/:branch+` would take `main/protection`.
+  const routes = [
+    ...protectionRoutes,
+    ...repoRoutes,
+    ...gitRoutes,
+    ...pullRoutes,
+    ...issueRoutes,
+    ...checkRoutes,
+    ...hookRoutes,
+  ];
   const app = opts.app ? new GitHubApp(opts.app) : undefined;
+  let ci: SandboxCi | undefined;
+  routes.push(...ciRoutes(() => ci));
+  // A repository's context outside a request (CI, pushes): once the server has an address.
+  const contextOf = (repo: SandboxRepo, login: string): RepoCtx | undefined =>
+    server.url
+      ? {
+          repo,
+          state: store.repo(`${repo.path.owner}/${repo.path.name}`, now()),
+          store,
+          links: new Links(server.url, web, repo.path.owner, repo.path.name),
+          login,
+          now,
+        }
+      : undefined;
 
   const send =
     (res: ServerResponse) =>
@@ -130,5 +157,13 @@ export function createGitHubServer(
     faults: opts.faults ?? { faults: FaultsSchema.parse({}) },
     unavailable: (res) => sendError(res, new GitHubError(503, 'Service Unavailable')),
   });
-  return Object.assign(server, app ? { app } : {});
+  if (opts.ci?.size) {
+    ci = new SandboxCi(repos, opts.ci, contextOf);
+    const close = server.close.bind(server);
+    server.close = async () => {
+      ci?.close();
+      await close();
+    };
+  }
+  return Object.assign(server, app ? { app } : {}, ci ? { ci } : {});
 }

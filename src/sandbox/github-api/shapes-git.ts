@@ -143,17 +143,18 @@ export function contentFile(
   return { ...e, type: 'file', encoding: 'base64', content: base64Lines(content) };
 }
 
-export function branch(name: string, c: CommitInfo, l: Links): S['branch-with-protection'] {
+export function branch(
+  name: string,
+  c: CommitInfo,
+  l: Links,
+  protection: Pick<S['branch-with-protection'], 'protected' | 'protection'>,
+): S['branch-with-protection'] {
   const self = `${l.repoApi}/branches/${encodeURIComponent(name)}`;
   return {
     name,
     commit: repoCommit(c, l),
     _links: { self, html: `${l.repoWeb}/tree/${name}` },
-    protected: false,
-    protection: {
-      enabled: false,
-      required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] },
-    },
+    ...protection,
     protection_url: `${self}/protection`,
   };
 }

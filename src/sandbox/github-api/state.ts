@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { ProtectionRecord } from './protection.ts';
 
 export interface PullRecord {
   number: number;
@@ -93,6 +94,8 @@ export interface RepoState {
   checkRuns: CheckRunRecord[];
   /** Repository webhooks (absent in a state file written before they existed). */
   hooks?: HookRecord[];
+  /** Branch protection by branch name (protection.ts). */
+  protections?: Record<string, ProtectionRecord>;
 }
 
 /** A repository webhook: where deliveries go, signed with its secret, for the events it names. */

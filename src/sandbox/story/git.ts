@@ -8,6 +8,7 @@
 import { join, relative, resolve } from 'node:path';
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { z } from 'zod';
+import type { CiSchema } from '../ci-schema.ts';
 import { StoryProblem } from './containers.ts';
 import { listDir, readText } from './files.ts';
 
@@ -32,6 +33,7 @@ export interface GitOrder {
   /** The head's files and the history file, relative to `base` (the story's folder). */
   files: string;
   history: string;
+  ci?: z.output<typeof CiSchema>;
   base: string;
   path: string;
 }
@@ -140,5 +142,6 @@ export function gitRepository(o: GitOrder) {
       files: written(trees[i] as Tree, c, i === 0),
     })),
     files: head,
+    ...(o.ci ? { ci: o.ci } : {}),
   };
 }

@@ -4,6 +4,7 @@
  * the objects; this is what a story document may say.
  */
 import { z } from 'zod';
+import { CiSchema } from '../ci-schema.ts';
 import type { Any } from './world.ts';
 import { Age, ContainerSchema, Count, EventSchema, Labels, PodSchema, StoryLogs } from './schema-pods.ts';
 
@@ -261,7 +262,12 @@ export const StorySchema = z.strictObject({
    * diff of what it changed (see ./git.ts).
    */
   git: z
-    .strictObject({ branch: z.string().default('master'), files: z.string(), history: z.string() })
+    .strictObject({
+      branch: z.string().default('master'),
+      files: z.string(),
+      history: z.string(),
+      ci: CiSchema.optional(),
+    })
     .optional(),
   /**
    * The app of apps: its Application's path in the story's Git. The story's apps are then the
