@@ -67,8 +67,21 @@ export const ApprovalsConfigSchema = z.strictObject({
 export type ApprovalsConfig = z.output<typeof ApprovalsConfigSchema>;
 export type Policy = z.output<typeof ApprovalsConfigSchema>['default'];
 
+/**
+ * `queued`: approved, and to be carried out once what the host holds it for clears (its checks
+ * pass: "merge when ready"). Nobody works on it meanwhile, so it holds no lease.
+ */
 export type ApprovalState =
-  'pending' | 'approved' | 'merging' | 'merged' | 'following' | 'done' | 'rejected' | 'expired' | 'failed';
+  | 'pending'
+  | 'queued'
+  | 'approved'
+  | 'merging'
+  | 'merged'
+  | 'following'
+  | 'done'
+  | 'rejected'
+  | 'expired'
+  | 'failed';
 
 /** The states a process is carrying out under a lease; a dead owner's are resumed. */
 export const WORKING_STATES: readonly ApprovalState[] = ['approved', 'merging', 'merged'];
@@ -258,13 +271,34 @@ export class ApprovalService {
     return out;
   }
 
-  /** An open proposal whose time ran out: recorded as expired (a renewal makes a new request). */
+  /**
+   * An open proposal whose time ran out, or a queued one that waited past it: recorded as expired
+   * (a renewal makes a new request).
+   */
   async expire(id: string): Promise<void> {
     const now = this.clock.now();
     await this.docs.update(id, (raw) => {
       const r = normalize(raw);
-      return r && r.state === 'pending' ? { ...r, state: 'expired', stateAt: now } : raw;
+      return r && (r.state === 'pending' || r.state === 'queued')
+        ? { ...r, state: 'expired', stateAt: now }
+        : raw;
     });
+  }
+
+  /**
+   * A queued request whose hold cleared: `approved` under `owner`'s lease, to be carried out.
+   * Undefined when it is not queued any more (another process took it, or it ended).
+   */
+  async dequeue(id: string, owner: string, leaseMs: number): Promise<ApprovalRequest | undefined> {
+    let taken: ApprovalRequest | undefined;
+    const now = this.clock.now();
+    await this.docs.update(id, (raw) => {
+      const r = normalize(raw);
+      if (!r || r.state !== 'queued') return raw;
+      taken = { ...r, state: 'approved', stateAt: now, lease: { owner, until: now + leaseMs } };
+      return taken;
+    });
+    return taken;
   }
 
   async pendingCount(): Promise<number> {
@@ -351,8 +385,9 @@ export class ApprovalService {
     const out = await this.docs.update(id, (raw) => {
       const r = normalize(raw);
       if (!r) return raw;
-      // An expired proposal can still be closed: nobody can approve it any more anyway.
-      if (r.state !== 'pending' && r.state !== 'expired') {
+      // An expired proposal can still be closed: nobody can approve it any more anyway. A queued
+      // one is not merging yet: a rejection stops it.
+      if (r.state !== 'pending' && r.state !== 'expired' && r.state !== 'queued') {
         refusal = new ConflictError(this.stateText(r));
         return raw;
       }
@@ -401,6 +436,8 @@ export class ApprovalService {
       case 'merging':
       case 'merged':
         return `${r.approvals.at(-1)?.by ?? 'Someone'} approved this ${r.stateAt ? ago(r.stateAt, this.clock.now()) : 'a moment ago'}; it is being carried out (${r.state}).`;
+      case 'queued':
+        return `${r.approvals.at(-1)?.by ?? 'Someone'} approved this to merge when ready; it merges by itself then (${r.outcome ?? 'waiting for its checks'}).`;
       case 'following':
         return `Already merged: ${r.outcome ?? 'approved and carried out'}; deckhand follows the rollout.`;
       case 'expired':

@@ -6,14 +6,16 @@
  * - "Webhook events and payloads": `X-GitHub-Event` names the event, `X-GitHub-Delivery` is a
  *   GUID unique to the delivery (a redelivery keeps it). `pull_request` (closed with `merged`,
  *   reopened, synchronize), `pull_request_review` (submitted), `issue_comment` (created, on an
- *   issue that has `pull_request`); `ping` when the hook is made.
+ *   issue that has `pull_request`); `check_run` and `check_suite` (created, completed,
+ *   rerequested: `head_sha`, `pull_requests`) and `status` (`sha`) when a head's checks move;
+ *   `ping` when the hook is made.
  * A delivery seen before is not acted on again; one about anything else is accepted and ignored.
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { safeEqual, type WebhookSpec } from '../../core/http/webhooks.ts';
 import type { Collection } from '../../core/store/types.ts';
-import type { HostEvent, HostEvents } from './host-events.ts';
+import type { ChecksEvent, HostEvent, HostEvents } from './host-events.ts';
 import { DECKHAND_MARK } from './hosts/redacting.ts';
 
 const Login = z.looseObject({ login: z.string(), type: z.string().optional() });
@@ -34,6 +36,21 @@ export const GitHubDeliverySchema = z.looseObject({
   review: z.looseObject({ state: z.string(), user: Login.nullable().optional() }).optional(),
   issue: z.looseObject({ number: z.number().int(), pull_request: z.unknown().optional() }).optional(),
   comment: z.looseObject({ body: z.string(), user: Login.nullable().optional() }).optional(),
+  // check_run / check_suite: the head and the pull requests it belongs to (empty from forks).
+  check_run: z
+    .looseObject({
+      head_sha: z.string(),
+      pull_requests: z.array(z.looseObject({ number: z.number().int() })).optional(),
+    })
+    .optional(),
+  check_suite: z
+    .looseObject({
+      head_sha: z.string(),
+      pull_requests: z.array(z.looseObject({ number: z.number().int() })).optional(),
+    })
+    .optional(),
+  // status: the commit's sha at the top level.
+  sha: z.string().optional(),
 });
 type Delivery = z.output<typeof GitHubDeliverySchema>;
 
@@ -42,10 +59,21 @@ export const signatureOf = (body: Buffer | string, secret: string): string =>
   `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
 /** What a delivery says happened to a pull request, when it says anything deckhand acts on. */
-export function eventOf(name: string, d: Delivery): HostEvent | undefined {
+export function eventOf(name: string, d: Delivery): HostEvent | ChecksEvent | undefined {
   const repoURL = d.repository?.html_url;
   const by = d.sender?.login;
   if (!repoURL || !by) return undefined;
+  // A check run or suite that began or ended, or a commit status posted: the head's checks moved.
+  const suite = name === 'check_run' ? d.check_run : name === 'check_suite' ? d.check_suite : undefined;
+  if (suite && ['created', 'completed', 'rerequested'].includes(d.action ?? ''))
+    return {
+      kind: 'checks',
+      repoURL,
+      host: 'GitHub',
+      headSha: suite.head_sha,
+      numbers: (suite.pull_requests ?? []).map((p) => p.number),
+    };
+  if (name === 'status' && d.sha) return { kind: 'checks', repoURL, host: 'GitHub', headSha: d.sha };
   const base = { repoURL, by, host: 'GitHub' };
   const pr = d.pull_request;
   if (name === 'pull_request' && pr) {

@@ -8,7 +8,7 @@ import { ManualClock } from '../../core/clock.ts';
 import { createLogger } from '../../core/logging.ts';
 import { SqliteStore } from '../../core/store/sqlite.ts';
 import { GitLabDeliverySchema, gitlabEventOf, gitlabWebhook } from './gitlab-webhook.ts';
-import type { HostEvent } from './host-events.ts';
+import type { ChecksEvent, HostEvent } from './host-events.ts';
 import { DECKHAND_MARK } from './hosts/redacting.ts';
 
 const mr = (action: string, more: Record<string, unknown> = {}) => ({
@@ -62,7 +62,7 @@ describe('GitLab deliveries', () => {
 
   it('are taken with the hook’s secret token only, and each event once', async () => {
     const clock = new ManualClock(0);
-    const handled: HostEvent[] = [];
+    const handled: (HostEvent | ChecksEvent)[] = [];
     const spec = gitlabWebhook({
       tokens: ['a-gitlab-webhook-token'],
       deliveries: new SqliteStore(':memory:', clock).collection('git-deliveries'),

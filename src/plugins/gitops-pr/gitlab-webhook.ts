@@ -6,12 +6,14 @@
  *   the same across retries of one event (GitLab 17.4+), `X-Gitlab-Event-UUID` names it before;
  * - a merge request event carries `object_attributes.action` (open, close, reopen, update, merge,
  *   approved, …), `iid`, `merge_commit_sha`, `last_commit.id` and, on an update that pushed
- *   commits, `oldrev`; a note event `object_attributes.noteable_type` and `merge_request.iid`.
+ *   commits, `oldrev`; a note event `object_attributes.noteable_type` and `merge_request.iid`;
+ * - a pipeline event (`Pipeline Hook`) carries `object_attributes.sha` and, for a merge request's
+ *   pipeline, `merge_request.iid`; a job event (`Job Hook`, object_kind `build`) a top-level `sha`.
  */
 import { z } from 'zod';
 import { safeEqual, type WebhookSpec } from '../../core/http/webhooks.ts';
 import type { Collection } from '../../core/store/types.ts';
-import type { HostEvent, HostEvents } from './host-events.ts';
+import type { ChecksEvent, HostEvent, HostEvents } from './host-events.ts';
 import { DECKHAND_MARK } from './hosts/redacting.ts';
 
 export const GitLabDeliverySchema = z.looseObject({
@@ -27,17 +29,31 @@ export const GitLabDeliverySchema = z.looseObject({
       oldrev: z.string().optional(),
       note: z.string().optional(),
       noteable_type: z.string().optional(),
+      sha: z.string().optional(),
+      status: z.string().optional(),
     })
     .optional(),
-  merge_request: z.looseObject({ iid: z.number().int() }).optional(),
+  merge_request: z.looseObject({ iid: z.number().int() }).nullable().optional(),
+  // A job event: the commit at the top level.
+  sha: z.string().optional(),
 });
 type Delivery = z.output<typeof GitLabDeliverySchema>;
 
 /** What a delivery says happened to a merge request, when it says anything deckhand acts on. */
-export function gitlabEventOf(d: Delivery): HostEvent | undefined {
+export function gitlabEventOf(d: Delivery): HostEvent | ChecksEvent | undefined {
   const repoURL = d.project?.web_url;
   const by = d.user?.username;
   const a = d.object_attributes;
+  // A pipeline or a job changed status: the head's checks moved.
+  const sha = d.object_kind === 'pipeline' ? a?.sha : d.object_kind === 'build' ? d.sha : undefined;
+  if (repoURL && sha)
+    return {
+      kind: 'checks',
+      repoURL,
+      host: 'GitLab',
+      headSha: sha,
+      ...(d.merge_request ? { numbers: [d.merge_request.iid] } : {}),
+    };
   if (!repoURL || !by || !a) return undefined;
   const base = { repoURL, by, host: 'GitLab' };
   if (d.object_kind === 'merge_request' && a.iid !== undefined) {

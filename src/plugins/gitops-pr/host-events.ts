@@ -32,6 +32,16 @@ export interface HostEvent {
   url?: string;
 }
 
+/** The checks on a head moved (a check run, a commit status, a pipeline): cards and queued merges look again. */
+export interface ChecksEvent {
+  kind: 'checks';
+  repoURL: string;
+  host: string;
+  headSha: string;
+  /** The pull requests the host says the head belongs to, when it says. */
+  numbers?: number[];
+}
+
 /** How long deckhand's own merge (auto-merge, remediation) is taken to be under way. */
 const SELF_MERGE_MS = 5 * 60_000;
 
@@ -43,6 +53,8 @@ export class HostEvents {
     changes: Pick<ChangeService, 'list' | 'update' | 'host'>;
     approvals: Pick<ApprovalService, 'get' | 'finish'>;
     followUps: Pick<FollowUps, 'begin'>;
+    /** The checks of a change may have moved: its card and a queued merge look again. */
+    checksChanged?: (change: Change) => Promise<string>;
     chat?: Pick<ChatService, 'update' | 'post'>;
     audit: AuditLog;
     clock: Clock;
@@ -55,7 +67,8 @@ export class HostEvents {
   }
 
   /** Act on one event; returns what came of it (the webhook's answer and the log say it). */
-  async handle(e: HostEvent): Promise<string> {
+  async handle(e: HostEvent | ChecksEvent): Promise<string> {
+    if (e.kind === 'checks') return this.checks(e);
     const { changes, approvals } = this.deps;
     const change = (
       await changes.list((c) => c.pr.number === e.number && repoKey(c.repoURL) === repoKey(e.repoURL))
@@ -175,6 +188,22 @@ export class HostEvents {
     }
   }
 
+  /** Checks moved on a head: each open deckhand pull request at that head looks again. */
+  private async checks(e: ChecksEvent): Promise<string> {
+    const look = this.deps.checksChanged;
+    if (!look) return 'checks are not followed';
+    const found = await this.deps.changes.list(
+      (c) =>
+        c.state === 'open' &&
+        repoKey(c.repoURL) === repoKey(e.repoURL) &&
+        (c.headSha === e.headSha || (e.numbers ?? []).includes(c.pr.number)),
+    );
+    if (!found.length) return 'not a deckhand pull request';
+    const outcomes = [];
+    for (const change of found) outcomes.push(`#${change.pr.number}: ${await look(change)}`);
+    return outcomes.join('; ');
+  }
+
   /**
    * For hosts without webhooks: read each open deckhand pull request that deckhand is not merging
    * itself, and act on what happened to it. Returns how many had changed.
@@ -189,7 +218,11 @@ export class HostEvents {
         if (req && MERGING.includes(req.state)) continue;
         const host = this.deps.changes.host(change.repoURL, signal);
         const pr = await host.getPullRequest(change.repoURL, change.pr.number);
-        if (pr.state === 'open') continue;
+        if (pr.state === 'open') {
+          // Its checks may have moved meanwhile: the card follows, a queued merge goes ahead.
+          if (this.deps.checksChanged) await this.deps.checksChanged(change);
+          continue;
+        }
         const outcome = await this.handle({
           repoURL: change.repoURL,
           number: change.pr.number,
@@ -222,6 +255,7 @@ export class HostEvents {
     // Only a decision still open is ended here: one under way in chat is left to finish.
     const now = await this.deps.approvals.finish(req.id, state, outcome, undefined, undefined, [
       'pending',
+      'queued',
       'expired',
     ]);
     if (!now || now.state !== state) return;

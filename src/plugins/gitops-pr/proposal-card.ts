@@ -4,9 +4,13 @@ import { code, esc, link, trimLines } from '../../core/message/markup.ts';
 import type { Block, Button, Conversation, Message } from '../../core/message/model.ts';
 import { ago } from '../../core/message/time.ts';
 import type { Change } from './changes.ts';
+import type { MergeReadiness } from './hosts/types.ts';
+import { checksLine, holdShort, holdText, judge } from './merge-readiness.ts';
 
 export interface CardButtons {
   approve?: string;
+  /** Approve now, merged by deckhand once the host's required checks pass. */
+  whenReady?: string;
   reject?: string;
   diff?: string;
 }
@@ -31,6 +35,13 @@ export function proposalCard(
     },
   ];
   if (req && !outcome) fields.push({ label: 'Expires', value: ago(req.expiresAt, now), short: true });
+  // What the host said last of its checks and what else holds the merge (merge-readiness.ts).
+  const readiness = req?.payload.readiness as MergeReadiness | undefined;
+  const judged = readiness && c.state === 'open' ? judge(readiness) : undefined;
+  if (readiness?.checks.length && c.state === 'open')
+    fields.push({ label: 'Checks', value: checksLine(readiness), short: false });
+  const hold = judged ? holdText(judged) : undefined;
+  const queued = req?.state === 'queued' && !outcome;
   const blocks: Block[] = [
     {
       type: 'text',
@@ -40,15 +51,29 @@ export function proposalCard(
   ];
   if (c.diff) blocks.push({ type: 'code', code: trimLines(c.diff, 40).text, language: 'diff' });
   if (outcome) blocks.push({ type: 'text', text: outcome });
+  else if (queued)
+    blocks.push({
+      type: 'text',
+      text: `⏳ Approved by ${esc(approvals.map((a) => a.by).join(', '))}; deckhand merges it when ready${hold ? ` (${esc(hold)})` : ''}.`,
+    });
+  else if (hold) blocks.push({ type: 'text', text: `Cannot merge yet: ${esc(hold)}.` });
   const buttons: Button[] = [];
   if (!outcome) {
-    if (ids.approve) buttons.push({ actionId: ids.approve, label: 'Approve & merge', style: 'primary' });
+    const short = judged ? holdShort(judged) : undefined;
+    if (ids.approve && !queued)
+      buttons.push({
+        actionId: ids.approve,
+        label: short ? `Approve & merge · ${short}` : 'Approve & merge',
+        style: short ? undefined : 'primary',
+      });
+    if (ids.whenReady && !queued && short)
+      buttons.push({ actionId: ids.whenReady, label: 'Merge when ready', style: 'primary' });
     if (ids.reject) buttons.push({ actionId: ids.reject, label: 'Reject', style: 'danger' });
     if (ids.diff) buttons.push({ actionId: ids.diff, label: 'View diff' });
   }
   buttons.push({ label: `Pull request #${c.pr.number}`, url: c.pr.url });
   return {
-    text: `${c.title} — #${c.pr.number}${outcome ? `: ${outcome}` : ', waiting for approval'}`,
+    text: `${c.title} — #${c.pr.number}${outcome ? `: ${outcome}` : queued ? ', approved, merging when ready' : ', waiting for approval'}`,
     header: c.title,
     tone: outcome ? (/merged/i.test(outcome) ? 'ok' : 'warn') : 'info',
     blocks,
@@ -66,6 +91,9 @@ export function proposalCard(
         approvals,
         required: needed,
         approvalId: req?.id,
+        ...(req ? { approval: req.state } : {}),
+        ...(readiness ? { checks: readiness.checks } : {}),
+        ...(hold ? { hold } : {}),
       },
       actions: ids,
     },

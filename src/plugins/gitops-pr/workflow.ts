@@ -34,7 +34,10 @@ import type { FollowUp, FollowUpOutcome, FollowUps } from './followup.ts';
 import { HeadMovedError } from './hosts/errors.ts';
 import { NoGitHost } from './hosts/registry.ts';
 import type { Intent } from './intents.ts';
+import type { MergeReadiness } from './hosts/types.ts';
+import { holdText, judge, sameReadiness } from './merge-readiness.ts';
 import { proposalCard, threadOf, type CardButtons } from './proposal-card.ts';
+import { WhenReady } from './when-ready.ts';
 
 export interface TurnTools {
   actor: Actor;
@@ -92,6 +95,8 @@ export class GitOpsWorkflow {
   private readonly environments?: EnvironmentsConfig;
   private sweeper?: { stop(): void };
   private stopped = false;
+  /** "Merge when ready" and the cards' checks (when-ready.ts). */
+  private readonly whenReady: WhenReady;
 
   constructor(deps: {
     changes: ChangeService;
@@ -128,6 +133,22 @@ export class GitOpsWorkflow {
     this.chat = deps.chat;
     this.leaseMs = deps.leaseMs ?? 60_000;
     this.owner = deps.owner ?? PROCESS_OWNER;
+    this.whenReady = new WhenReady({
+      changes: this.changes,
+      approvals: this.approvals,
+      chat: this.chat,
+      clock: this.clock,
+      audit: this.audit,
+      log: this.log,
+      owner: this.owner,
+      leaseMs: this.leaseMs,
+      carryOut: (id, who, thread) => this.carryOut(id, who, thread),
+    });
+  }
+
+  /** The host's checks may have moved for a change: its card follows, a queued approval merges. */
+  checksChanged(change: Change): Promise<string> {
+    return this.whenReady.checked(change);
   }
 
   private scope(c: Change) {
@@ -464,6 +485,12 @@ export class GitOpsWorkflow {
         tone: 'info',
         data,
       };
+    if (req.state === 'queued')
+      return {
+        text: `That change is already approved: #${change.pr.number} (${change.pr.url}) merges when ready (${req.outcome ?? 'waiting for its checks'}).`,
+        tone: 'info',
+        data,
+      };
     if (WORKING_STATES.includes(req.state) || req.state === 'following')
       return {
         text: `That change is already approved: #${change.pr.number} (${change.pr.url}) is ${req.state === 'following' ? 'merged' : 'being merged'}.`,
@@ -480,6 +507,7 @@ export class GitOpsWorkflow {
    */
   private async postCard(t: TurnTools, change: Change, replacing?: string): Promise<void> {
     if (replacing) await this.approvals.expire(replacing);
+    const readiness = await this.whenReady.read(change);
     const approval = await this.approvals.create({
       kind: 'gitops.change',
       subject: {
@@ -489,7 +517,7 @@ export class GitOpsWorkflow {
         title: change.title,
       },
       requester: t.actor.id,
-      payload: { changeId: change.id },
+      payload: { changeId: change.id, ...(readiness ? { readiness } : {}) },
     });
     let won = false;
     await this.changes.update(change.id, (c) => {
@@ -540,6 +568,13 @@ export class GitOpsWorkflow {
         ttlMs,
         singleUse: false,
       }),
+      whenReady: await t.button({
+        kind: 'gitops.approve-when-ready',
+        params: { approvalId },
+        scope,
+        ttlMs,
+        singleUse: false,
+      }),
       reject: await t.button({
         kind: 'gitops.reject',
         params: { approvalId },
@@ -575,6 +610,19 @@ export class GitOpsWorkflow {
           const out = await this.approve(ctx.params.approvalId, ctx.actor, ctx.source, ctx.conversation);
           // The person was told the press did not finish in time: what it did is said where the
           // card is, when it lands (the dispatcher drops a reply that comes after the deadline).
+          if (ctx.signal?.aborted) await this.lateOutcome(ctx.params.approvalId, out);
+          return out;
+        },
+      }),
+      defineAction({
+        kind: 'gitops.approve-when-ready',
+        params: z.object({ approvalId: z.string() }),
+        permission: 'gitops.approve',
+        summary: 'Approve a proposed change; merge it once its required checks pass',
+        run: async (ctx) => {
+          const out = await this.approve(ctx.params.approvalId, ctx.actor, ctx.source, ctx.conversation, {
+            whenReady: true,
+          });
           if (ctx.signal?.aborted) await this.lateOutcome(ctx.params.approvalId, out);
           return out;
         },
@@ -630,9 +678,22 @@ export class GitOpsWorkflow {
     actor: Actor,
     source: MessageRef | undefined,
     conversation: Conversation,
+    opts: { whenReady?: boolean } = {},
   ): Promise<{ update?: Message; reply?: Message }> {
     const { req, change } = await this.load(approvalId);
     const ids = (req.payload.buttons ?? {}) as CardButtons;
+    // The approval that completes the policy merges: unless asked to wait, one the host would
+    // refuse now (required checks not passed, reviews it wants) is refused here, recording
+    // nothing, with what holds it. The host unread is not a hold: the merge itself then tells.
+    const completes = req.state === 'pending' && req.approvals.length + 1 >= req.policy.required;
+    const readiness = completes ? await this.whenReady.read(change) : undefined;
+    const hold = readiness ? holdText(judge(readiness)) : undefined;
+    if (readiness && !sameReadiness(readiness, req.payload.readiness as MergeReadiness | undefined))
+      await this.approvals.patch(approvalId, (a) => ({ ...a, payload: { ...a.payload, readiness } }));
+    if (hold && !opts.whenReady)
+      throw new ConflictError(
+        `#${change.pr.number} cannot merge yet: ${hold}. Nothing was recorded; "Merge when ready" approves it to merge once nothing holds it (\`gitops approve ${change.pr.number} --when-ready\`).`,
+      );
     let decision;
     try {
       decision = await this.approvals.approve(approvalId, actor, {
@@ -673,6 +734,17 @@ export class GitOpsWorkflow {
           : conversation;
     if (decision.outcome === 'approved')
       await this.approvals.patch(approvalId, (a) => ({ ...a, payload: { ...a.payload, thread } }));
+    if (decision.outcome === 'approved' && readiness && hold) {
+      const queued = await this.whenReady.queue(decision.request, readiness, hold, actor.id);
+      return {
+        update: proposalCard(change, queued, ids, this.clock.now()),
+        reply: {
+          text: `${actor.id} approved #${change.pr.number}; deckhand merges it when ready (${hold}).`,
+          tone: 'info',
+          placement: 'thread',
+        },
+      };
+    }
     this.log.info(
       {
         approval: approvalId,
@@ -1041,6 +1113,15 @@ export class GitOpsWorkflow {
   /** One sweep (start runs it): every stuck approval is taken over and carried on. */
   async reconcile(): Promise<number> {
     let resumed = 0;
+    // Approvals waiting for their checks: merged once the host holds them no longer.
+    resumed += await this.whenReady
+      .sweep()
+      .catch(
+        (err: unknown) => (
+          this.log.warn({ err: (err as Error).message }, 'could not look at queued merges'),
+          0
+        ),
+      );
     for (const req of await this.approvals.list((r) => this.approvals.stuck(r) || r.state === 'following')) {
       if (this.stopped) break;
       if (req.state === 'following') {

@@ -190,15 +190,6 @@ describe('GitHubHost against the sandbox', SLOW, () => {
     expect((await f.host.getPullRequest(REPO_URL, b.pr.number)).state).toBe('closed');
   });
 
-  it('summarises checks: none, then pending, then failing contexts', async () => {
-    const sha = await f.host.branchHead(REPO_URL, 'main');
-    expect(await f.host.checks(REPO_URL, sha)).toEqual({ state: 'none', failing: [] });
-    await f.octokit.repos.createCommitStatus({ ...R, sha, state: 'pending', context: 'ci/build' });
-    expect((await f.host.checks(REPO_URL, sha)).state).toBe('pending');
-    await f.octokit.repos.createCommitStatus({ ...R, sha, state: 'failure', context: 'ci/build' });
-    expect(await f.host.checks(REPO_URL, sha)).toEqual({ state: 'failure', failing: ['ci/build'] });
-  });
-
   it('explains a bad token and an unknown repository', async () => {
     const bad = new GitHubHost({
       name: 'github',

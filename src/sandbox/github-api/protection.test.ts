@@ -223,4 +223,47 @@ describe('branch protection', SLOW, () => {
       }),
     );
   });
+  it('GitHubHost reads the checks, which are required, and what else holds the merge back', async () => {
+    await protect(['ci', 'lint']);
+    const sha = await branchWith(f, 'readiness', { 'f.txt': 'f\n' });
+    const pr = (await f.octokit.pulls.create({ ...R, head: 'readiness', base: 'main', title: 'ready?' }))
+      .data;
+    const read = () => f.host.mergeReadiness(REPO_URL, pr.number);
+    const first = await read();
+    expect(first.headSha).toBe(sha);
+    expect(first.blocked).toBeUndefined();
+    expect(first.checks).toEqual([
+      expect.objectContaining({
+        name: 'ci',
+        state: 'pending',
+        required: true,
+        url: expect.stringContaining('/runs/'),
+      }),
+      { name: 'lint', state: 'expected', required: true },
+    ]);
+    await f.octokit.repos.createCommitStatus({
+      ...R,
+      sha,
+      state: 'failure',
+      context: 'lint',
+      target_url: 'https://ci.example/lint/1',
+    });
+    await f.octokit.repos.createCommitStatus({ ...R, sha, state: 'success', context: 'docs' });
+    await vi.waitFor(
+      async () => expect((await read()).checks.find((c) => c.name === 'ci')?.state).toBe('success'),
+      WAIT,
+    );
+    expect((await read()).checks).toEqual([
+      expect.objectContaining({ name: 'ci', state: 'success', required: true }),
+      { name: 'lint', state: 'failure', required: true, url: 'https://ci.example/lint/1' },
+      { name: 'docs', state: 'success', required: false },
+    ]);
+    await f.octokit.repos.createCommitStatus({ ...R, sha, state: 'success', context: 'lint' });
+    await protect(['ci'], 1);
+    expect((await read()).blocked).toMatch(/wants more before it merges/);
+    await f.reviewer.pulls.createReview({ ...R, pull_number: pr.number, event: 'APPROVE' });
+    expect((await read()).blocked).toBeUndefined();
+    await admin.repos.deleteBranchProtection({ ...R, branch: 'main' });
+    await f.octokit.pulls.update({ ...R, pull_number: pr.number, state: 'closed' });
+  });
 });

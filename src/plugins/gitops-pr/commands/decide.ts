@@ -68,18 +68,25 @@ export const decideCommands = (flow: GitOpsWorkflow, chat: ChatService) => {
     defineCommand({
       name: 'gitops approve',
       summary: 'Approve a proposed change and merge it (the Approve & merge button)',
-      args: args.extend({ pr: prArg }),
+      args: args.extend({
+        pr: prArg,
+        whenReady: z
+          .boolean()
+          .default(false)
+          .describe('merge once its required checks pass (the Merge when ready button)'),
+      }),
       positional: ['pr'],
       examples: [
         { line: 'gitops approve 12', notInDemo: PR_12 },
         { line: 'gitops approve #12 --app naver-news', notInDemo: PR_12 },
+        { line: 'gitops approve 12 --when-ready', notInDemo: PR_12 },
       ],
       permission: 'gitops.approve',
       effect: 'write',
       async run({ args: a, actor, conversation, authorize, log }) {
         const p = await flow.proposalFor(a.pr, a.app);
         authorize('gitops.approve', where(p));
-        const out = await flow.approve(p.approvalId, actor, p.card, conversation);
+        const out = await flow.approve(p.approvalId, actor, p.card, conversation, { whenReady: a.whenReady });
         await refreshCard(chat, log, p.card, out.update);
         return [...(p.card || !out.update ? [] : [out.update]), ...(out.reply ? [out.reply] : [])];
       },

@@ -6,13 +6,15 @@ import type { Octokit } from '@octokit/rest';
 import { InputError } from '../../../core/errors.ts';
 import { BranchInUseError, HeadMovedError, NotMergeableError, hostError, type HostIdent } from './errors.ts';
 import { parseRepoUrl } from './repo-url.ts';
+import { byRequiredThenName } from './types.ts';
 import type {
   ChangedFile,
-  ChecksSummary,
+  CheckResult,
   CommitInfo,
   FileChange,
   FileTree,
   GitHost,
+  MergeReadiness,
   PullRequest,
 } from './types.ts';
 
@@ -542,31 +544,72 @@ export class GitHubHost implements GitHost {
     }));
   }
 
-  async checks(repoURL: string, sha: string): Promise<ChecksSummary> {
+  /**
+   * The head's checks — commit statuses and check runs, newest of each name — with those the base
+   * branch's protection requires (readable on the branch with read access: `GET /branches/{b}`'s
+   * `protection.required_status_checks.contexts`), and `mergeable_state` for the rest: `dirty`
+   * (conflicts), `draft`, `behind`, `blocked` (protection wants more than checks, e.g. reviews).
+   */
+  async mergeReadiness(repoURL: string, number: number): Promise<MergeReadiness> {
     const r = this.repo(repoURL);
-    const [status, runs] = await Promise.all([
+    const { data: pr } = await this.call(r, `read pull request #${number}`, (octokit, request) =>
+      octokit.pulls.get({ ...r, pull_number: number, request }),
+    );
+    const ref = pr.head.sha;
+    const [branch, status, runs] = await Promise.all([
+      this.call(r, `read branch ${pr.base.ref}`, (octokit, request) =>
+        octokit.repos.getBranch({ ...r, branch: pr.base.ref, request }),
+      ).catch(() => undefined),
       this.call(r, 'read commit statuses', (octokit, request) =>
-        octokit.repos.getCombinedStatusForRef({ ...r, ref: sha, request }),
+        octokit.repos.getCombinedStatusForRef({ ...r, ref, per_page: 100, request }),
       ),
+      // An App without the checks permission cannot list check runs: statuses are still read.
       this.call(r, 'read check runs', (octokit, request) =>
-        octokit.checks.listForRef({ ...r, ref: sha, request }),
+        octokit.checks.listForRef({ ...r, ref, filter: 'latest', per_page: 100, request }),
       ).catch(() => undefined),
     ]);
-    const failing = [
-      ...status.data.statuses
-        .filter((s) => s.state === 'failure' || s.state === 'error')
-        .map((s) => s.context),
-      ...(runs?.data.check_runs ?? [])
-        .filter(
-          (c) =>
-            c.conclusion && ['failure', 'timed_out', 'cancelled', 'action_required'].includes(c.conclusion),
-        )
-        .map((c) => c.name),
-    ];
-    const pending =
-      status.data.statuses.some((s) => s.state === 'pending') ||
-      (runs?.data.check_runs ?? []).some((c) => c.status !== 'completed');
-    const none = status.data.total_count === 0 && (runs?.data.total_count ?? 0) === 0;
-    return { state: failing.length ? 'failure' : pending ? 'pending' : none ? 'none' : 'success', failing };
+    const required = new Set(branch?.data.protection?.required_status_checks?.contexts ?? []);
+    const checks = new Map<string, CheckResult>();
+    const add = (name: string, state: CheckResult['state'], url: string | null | undefined) => {
+      if (!checks.has(name))
+        checks.set(name, { name, state, required: required.has(name), ...(url ? { url } : {}) });
+    };
+    for (const c of runs?.data.check_runs ?? [])
+      add(
+        c.name,
+        c.status !== 'completed'
+          ? 'pending'
+          : ['success', 'neutral', 'skipped'].includes(c.conclusion ?? '')
+            ? 'success'
+            : 'failure',
+        c.details_url ?? c.html_url,
+      );
+    for (const s of status.data.statuses)
+      add(
+        s.context,
+        s.state === 'success' ? 'success' : s.state === 'pending' ? 'pending' : 'failure',
+        s.target_url,
+      );
+    for (const name of required) add(name, 'expected', undefined);
+    const all = [...checks.values()].sort(byRequiredThenName);
+    const checksHold = all.some((c) => c.required && c.state !== 'success');
+    const base = pr.base.ref;
+    const blocked =
+      pr.mergeable === false || pr.mergeable_state === 'dirty'
+        ? `it conflicts with ${base}`
+        : pr.draft || pr.mergeable_state === 'draft'
+          ? 'it is a draft'
+          : pr.mergeable_state === 'behind'
+            ? `${base} has moved on and the branch must be brought up to date first`
+            : pr.mergeable_state === 'blocked' && !checksHold
+              ? `${this.name} wants more before it merges (branch protection, such as an approving review)`
+              : undefined;
+    const computing = pr.state === 'open' && (pr.mergeable === null || pr.mergeable_state === 'unknown');
+    return {
+      headSha: ref,
+      checks: all,
+      ...(blocked ? { blocked } : {}),
+      ...(computing ? { computing } : {}),
+    };
   }
 }

@@ -6,13 +6,15 @@ import type { Gitlab } from '@gitbeaker/rest';
 import { InputError, NotFoundError } from '../../../core/errors.ts';
 import { BranchInUseError, HeadMovedError, NotMergeableError, hostError, type HostIdent } from './errors.ts';
 import { parseRepoUrl } from './repo-url.ts';
+import { byRequiredThenName } from './types.ts';
 import type {
   ChangedFile,
-  ChecksSummary,
+  CheckResult,
   CommitInfo,
   FileChange,
   FileTree,
   GitHost,
+  MergeReadiness,
   PullRequest,
 } from './types.ts';
 
@@ -425,16 +427,65 @@ export class GitLabHost implements GitHost {
     }));
   }
 
-  async checks(repoURL: string, sha: string): Promise<ChecksSummary> {
+  /**
+   * The head's commit statuses (one per CI job, and external ones), and `detailed_merge_status`
+   * for the rest (GitLab's "Merge requests API": `ci_must_pass`/`ci_still_running` when the
+   * project's "Pipelines must succeed" holds the merge for them; `conflict`, `draft_status`,
+   * `need_rebase`, `not_approved`, `requested_changes`, `discussions_not_resolved`; `checking`,
+   * `unchecked`, `preparing` and `approvals_syncing` while it works it out).
+   */
+  async mergeReadiness(repoURL: string, number: number): Promise<MergeReadiness> {
     const p = this.project(repoURL);
+    const mr = (await this.call(`read merge request !${number}`, () =>
+      this.api.MergeRequests.show(p, number),
+    )) as MR & { head_pipeline?: { status?: string; web_url?: string } | null };
     const statuses = (await this.call('read commit statuses', () =>
-      this.api.Commits.allStatuses(p, sha),
-    )) as { name: string; status: string }[];
-    const failing = statuses.filter((s) => s.status === 'failed').map((s) => s.name);
-    const pending = statuses.some((s) => ['pending', 'running', 'created'].includes(s.status));
+      this.api.Commits.allStatuses(p, mr.sha),
+    )) as { name: string; status: string; target_url?: string | null; id: number }[];
+    const detailed = mr.detailed_merge_status ?? '';
+    const required = detailed === 'ci_must_pass' || detailed === 'ci_still_running';
+    const checks = new Map<string, CheckResult>();
+    // Newest first: a job retried reports again under the same name.
+    for (const st of [...statuses].sort((a, b) => b.id - a.id)) {
+      if (checks.has(st.name) || st.status === 'manual') continue;
+      const state = ['success', 'skipped'].includes(st.status)
+        ? 'success'
+        : ['failed', 'canceled'].includes(st.status)
+          ? 'failure'
+          : 'pending';
+      checks.set(st.name, {
+        name: st.name,
+        state,
+        required,
+        ...(st.target_url ? { url: st.target_url } : {}),
+      });
+    }
+    if (required && !checks.size)
+      checks.set('pipeline', {
+        name: 'pipeline',
+        state: mr.head_pipeline?.status === 'failed' ? 'failure' : mr.head_pipeline ? 'pending' : 'expected',
+        required,
+        ...(mr.head_pipeline?.web_url ? { url: mr.head_pipeline.web_url } : {}),
+      });
+    const words: Record<string, string> = {
+      conflict: `it conflicts with ${mr.target_branch}`,
+      draft_status: 'it is a draft',
+      need_rebase: `${mr.target_branch} has moved on and the branch needs a rebase`,
+      not_approved: `${this.name} wants approvals first (the project's approval rules)`,
+      requested_changes: `a reviewer requested changes on ${this.name}`,
+      discussions_not_resolved: 'its open discussions must be resolved first',
+    };
+    const computing = ['checking', 'unchecked', 'preparing', 'approvals_syncing'].includes(detailed);
+    const blocked =
+      words[detailed] ??
+      (detailed && !computing && !required && detailed !== 'mergeable'
+        ? `${this.name} will not merge it yet (${detailed.replace(/_/g, ' ')})`
+        : undefined);
     return {
-      state: failing.length ? 'failure' : pending ? 'pending' : statuses.length ? 'success' : 'none',
-      failing,
+      headSha: mr.sha,
+      checks: [...checks.values()].sort(byRequiredThenName),
+      ...(blocked ? { blocked } : {}),
+      ...(computing ? { computing } : {}),
     };
   }
 }

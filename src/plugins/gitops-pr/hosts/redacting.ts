@@ -52,6 +52,6 @@ export function redactingHost(host: GitHost, redactor: Redactor): GitHost {
     commit: (repoURL, sha) => host.commit(repoURL, sha),
     changedFiles: (repoURL, sha) => host.changedFiles(repoURL, sha),
     commitsTouching: (repoURL, opts) => host.commitsTouching(repoURL, opts),
-    checks: (repoURL, sha) => host.checks(repoURL, sha),
+    mergeReadiness: (repoURL, n) => host.mergeReadiness(repoURL, n),
   };
 }

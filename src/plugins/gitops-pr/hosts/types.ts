@@ -55,9 +55,29 @@ export interface ChangedFile {
   previousPath?: string;
 }
 
-export interface ChecksSummary {
-  state: 'success' | 'pending' | 'failure' | 'none';
-  failing: string[];
+/** One check on a pull request's head: a commit status or check run, or a required one not yet reported. */
+export interface CheckResult {
+  name: string;
+  /** `expected`: required by the base branch's protection, and nothing has reported it yet. */
+  state: 'expected' | 'pending' | 'success' | 'failure';
+  /** Whether the host holds the merge back until it passes (branch protection, "pipelines must succeed"). */
+  required: boolean;
+  url?: string;
+}
+
+/** The order checks are shown in: those that hold the merge first, then by name. */
+export const byRequiredThenName = (a: CheckResult, b: CheckResult): number =>
+  Number(b.required) - Number(a.required) || a.name.localeCompare(b.name);
+
+/** What stands between a pull request and its merge, as the host says. */
+export interface MergeReadiness {
+  /** The head the answer is about. */
+  headSha: string;
+  checks: CheckResult[];
+  /** Why the host will not merge besides checks (conflicts, a review it wants, a draft), in words. */
+  blocked?: string;
+  /** The host is still working out whether it can merge: ask again shortly. */
+  computing?: boolean;
 }
 
 export interface GitHost {
@@ -119,5 +139,6 @@ export interface GitHost {
   changedFiles(repoURL: string, sha: string): Promise<ChangedFile[]>;
   /** Commits reachable from `ref` that touch `path` (a file or a directory), newest first. */
   commitsTouching(repoURL: string, opts: { ref: string; path: string; limit: number }): Promise<CommitInfo[]>;
-  checks(repoURL: string, sha: string): Promise<ChecksSummary>;
+  /** The checks on an open pull request's head and what else holds its merge back. */
+  mergeReadiness(repoURL: string, number: number): Promise<MergeReadiness>;
 }
