@@ -56,6 +56,9 @@ export interface RepoCtx {
   now(): string;
 }
 
+/** Whether GitHub signed this commit (state.signed): it shows as verified. */
+export const isSigned = (c: RepoCtx, sha: string): boolean => (c.state.signed ?? []).includes(sha);
+
 export interface Ctx extends RepoCtx {
   req: IncomingMessage;
   res: ServerResponse;

@@ -73,6 +73,34 @@ describe('deckhand as a GitHub App', () => {
   });
 
   it(
+    'commits as <slug>[bot] with no author of its own, so GitHub signs it; a token commit stays unsigned',
+    SLOW,
+    async () => {
+      const base = await f.host.branchHead(REPO_URL, 'main');
+      const change = (branch: string) => ({
+        branch,
+        baseSha: base,
+        message: `signed?\n\nRequested-by: alice`,
+        changes: [{ path: `${branch}.txt`, content: 'x\n' }],
+        author: { name: 'deckhand', email: 'deckhand@example.com' },
+      });
+      const asTheApp = await asApp().commitFiles(REPO_URL, change('by-the-app'));
+      const byToken = await f.host.commitFiles(REPO_URL, change('by-a-token'));
+      const read = async (sha: string) => (await f.octokit.git.getCommit({ ...R, commit_sha: sha })).data;
+      const app = await read(asTheApp.sha);
+      expect([
+        app.author.name,
+        app.committer.name,
+        app.verification?.verified,
+        app.verification?.reason,
+      ]).toEqual(['deckhand[bot]', 'GitHub', true, 'valid']);
+      expect(app.message).toContain('Requested-by: alice');
+      const token = await read(byToken.sha);
+      expect([token.author.name, token.verification?.verified]).toEqual(['deckhand', false]);
+    },
+  );
+
+  it(
     'uses a token until shortly before it expires, then a new one, with no request refused',
     SLOW,
     async () => {

@@ -126,6 +126,8 @@ export function mergePull(c: Ctx, pr: PullRecord, req: MergeRequest): Promise<st
     );
     if (!(await c.repo.moveBranch(pr.base, sha, base)))
       throw new GitHubError(405, 'Base branch was modified. Review and try the merge again.');
+    // GitHub signs the merge commits it writes.
+    (c.state.signed ??= []).push(sha);
     Object.assign(pr, {
       state: 'closed',
       baseSha: base,

@@ -4,7 +4,17 @@
  * concurrent writer is refused instead of overwritten.
  */
 import { git, type Person } from '../gitrepo/git.ts';
-import { body, GitHubError, identity, invalid, notFound, route, type Ctx, type Route } from './api.ts';
+import {
+  body,
+  GitHubError,
+  identity,
+  invalid,
+  isSigned,
+  notFound,
+  route,
+  type Ctx,
+  type Route,
+} from './api.ts';
 import { findRef, listRefs, lsTree, objectType, treeOf } from './objects.ts';
 import { blob, gitCommit, ref, tree } from './shapes-git.ts';
 import { createTree } from './trees.ts';
@@ -95,9 +105,19 @@ async function createCommit(c: Ctx): Promise<void> {
   for (const p of parents)
     if (typeof p !== 'string' || (await objectType(c, p)) !== 'commit')
       throw new GitHubError(422, 'Parent SHA does not exist or is not a commit object');
+  // An App (a `[bot]` login) that names no author or committer gets a commit GitHub signs, with
+  // GitHub as its committer ("Signature verification for bots").
+  const signs = c.login.endsWith('[bot]') && b.author === undefined && b.committer === undefined;
   const author = person(b.author, identity(c.login, c.now()));
-  const sha = await c.repo.git.commitTree(b.tree, parents, b.message, author, person(b.committer, author));
-  c.send(201, gitCommit((await c.repo.git.commit(sha))!, c.links));
+  const committer = signs
+    ? { name: 'GitHub', email: 'noreply@github.com', date: c.now() }
+    : person(b.committer, author);
+  const sha = await c.repo.git.commitTree(b.tree, parents, b.message, author, committer);
+  if (signs) {
+    (c.state.signed ??= []).push(sha);
+    c.store.save();
+  }
+  c.send(201, gitCommit((await c.repo.git.commit(sha))!, c.links, signs));
 }
 
 export const gitRoutes: Route[] = [
@@ -122,7 +142,7 @@ export const gitRoutes: Route[] = [
         ? await c.repo.git.commit(p.sha as string)
         : undefined;
     if (!info) throw notFound();
-    c.send(200, gitCommit(info, c.links));
+    c.send(200, gitCommit(info, c.links, isSigned(c, info.sha)));
   }),
   route('POST', '/git/commits', createCommit),
   route('GET', '/git/trees/:sha+', async (c, p) => {

@@ -3,7 +3,7 @@
  * listings, the raw media type), branches and commits with their changed files.
  */
 import { git } from '../gitrepo/git.ts';
-import { GitHubError, notFound, route, type Ctx, type RepoCtx, type Route } from './api.ts';
+import { GitHubError, isSigned, notFound, route, type Ctx, type RepoCtx, type Route } from './api.ts';
 import { EMPTY_TREE, fileDiffs } from './diff.ts';
 import { lsTree, treeOf } from './objects.ts';
 import { paginate } from './paging.ts';
@@ -123,7 +123,7 @@ export const repoRoutes: Route[] = [
     const additions = files.reduce((n, f) => n + f.additions, 0);
     const deletions = files.reduce((n, f) => n + f.deletions, 0);
     c.send(200, {
-      ...repoCommit(info, c.links),
+      ...repoCommit(info, c.links, isSigned(c, sha)),
       stats: { additions, deletions, total: additions + deletions },
       files: files.map((f) => diffEntry(f, sha, c.links)),
     });

@@ -11,13 +11,29 @@ import type { CheckRunRecord, StatusRecord } from './state.ts';
 export const base64Lines = (b: Buffer): string =>
   (b.toString('base64').match(/.{1,60}/g) ?? []).map((x) => x + '\n').join('');
 
-const verification = {
+const unsigned = {
   verified: false,
   reason: 'unsigned',
   signature: null,
   payload: null,
   verified_at: null,
 };
+
+/**
+ * GitHub signs the commits it makes itself (merges, an App's API commits without a custom author
+ * or committer) and reports them verified. The sandbox writes no signature into the commit; it
+ * reports what GitHub would.
+ */
+const verificationOf = (c: CommitInfo, signed: boolean) =>
+  signed
+    ? {
+        verified: true,
+        reason: 'valid',
+        signature: '-----BEGIN PGP SIGNATURE-----\n(made by the sandbox GitHub)\n-----END PGP SIGNATURE-----',
+        payload: `tree ${c.tree}\n`,
+        verified_at: c.committer.date,
+      }
+    : unsigned;
 
 export function ref(name: string, sha: string, type: string, l: Links): S['git-ref'] {
   const kind = type === 'tag' ? 'tags' : `${type}s`;
@@ -29,7 +45,7 @@ export function ref(name: string, sha: string, type: string, l: Links): S['git-r
   };
 }
 
-export function gitCommit(c: CommitInfo, l: Links): S['git-commit'] {
+export function gitCommit(c: CommitInfo, l: Links, signed = false): S['git-commit'] {
   return {
     sha: c.sha,
     node_id: nodeId('C', parseInt(c.sha.slice(0, 8), 16)),
@@ -44,12 +60,12 @@ export function gitCommit(c: CommitInfo, l: Links): S['git-commit'] {
       url: `${l.repoApi}/git/commits/${p}`,
       html_url: `${l.repoWeb}/commit/${p}`,
     })),
-    verification,
+    verification: verificationOf(c, signed),
   };
 }
 
 /** The commit as the repos API shows it (GET /commits/{ref}, a branch's commit). */
-export function repoCommit(c: CommitInfo, l: Links): S['commit'] {
+export function repoCommit(c: CommitInfo, l: Links, signed = false): S['commit'] {
   return {
     url: `${l.repoApi}/commits/${c.sha}`,
     sha: c.sha,
@@ -63,7 +79,7 @@ export function repoCommit(c: CommitInfo, l: Links): S['commit'] {
       message: c.message,
       comment_count: 0,
       tree: { sha: c.tree, url: `${l.repoApi}/git/trees/${c.tree}` },
-      verification,
+      verification: verificationOf(c, signed),
     },
     // Commit authors are names and emails; the sandbox has no accounts to link them to.
     author: null,

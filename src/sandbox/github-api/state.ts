@@ -94,6 +94,8 @@ export interface RepoState {
   checkRuns: CheckRunRecord[];
   /** Repository webhooks (absent in a state file written before they existed). */
   hooks?: HookRecord[];
+  /** Commits GitHub signed (an App's without a custom author or committer, merges): verified. */
+  signed?: string[];
   /** Branch protection by branch name (protection.ts). */
   protections?: Record<string, ProtectionRecord>;
 }

@@ -331,7 +331,10 @@ export class GitHubHost implements GitHost {
         message: opts.message,
         tree: tree.data.sha,
         parents: [opts.baseSha],
-        ...(opts.author ? { author: { ...opts.author, date: new Date().toISOString() } } : {}),
+        // As a GitHub App, no author: GitHub signs a commit an App makes through the API only when
+        // it names no author or committer ("Signature verification for bots"), and shows it as
+        // verified, authored by <app>[bot]. The message's trailers say who asked.
+        ...(opts.author && !this.app ? { author: { ...opts.author, date: new Date().toISOString() } } : {}),
         request,
       }),
     );
