@@ -38,6 +38,11 @@ export class FakeGitLab {
   readonly mrs: MergeRequest[] = [];
   /** Knob: when set, merges are refused as GitLab does when a pipeline must pass. */
   blockMerges?: string;
+  /** The project's "Pipelines must succeed": merges wait for the head's statuses to pass. */
+  pipelinesMustSucceed = false;
+  /** Commit statuses (CI jobs and external ones), oldest first. */
+  readonly statuses: { id: number; sha: string; name: string; status: string; target_url: string | null }[] =
+    [];
   requests: string[] = [];
   private server?: Server;
   url = '';
@@ -118,8 +123,71 @@ export class FakeGitLab {
     res.end(text);
   }
 
+  /** A status as a CI job (or POST /statuses/:sha) reports it. */
+  setStatus(sha: string, name: string, status: string): void {
+    this.statuses.push({
+      id: this.statuses.length + 1,
+      sha,
+      name,
+      status,
+      target_url: `https://gitlab.example.com/${this.project}/-/jobs/${this.statuses.length + 1}`,
+    });
+  }
+
+  /** The newest status of each name at `sha`. */
+  private latest(sha: string) {
+    const seen = new Map<string, (typeof this.statuses)[number]>();
+    for (const st of this.statuses.filter((x) => x.sha === sha)) seen.set(st.name, st);
+    return [...seen.values()];
+  }
+
+  /**
+   * detailed_merge_status as GitLab's Merge requests API documents it: with "Pipelines must
+   * succeed", `ci_still_running` while a job runs and `ci_must_pass` when none ran or one failed.
+   */
+  private detailed(m: MergeRequest, sha: string): string {
+    if (m.state !== 'opened') return 'not_open';
+    if (this.blockMerges) return 'ci_must_pass';
+    if (!this.pipelinesMustSucceed) return 'mergeable';
+    const jobs = this.latest(sha);
+    if (jobs.some((j) => ['created', 'pending', 'running'].includes(j.status))) return 'ci_still_running';
+    if (!jobs.length || jobs.some((j) => ['failed', 'canceled'].includes(j.status))) return 'ci_must_pass';
+    return 'mergeable';
+  }
+
+  /** The head pipeline's status, from its jobs'. */
+  private pipelineStatus(sha: string): string {
+    const jobs = this.latest(sha);
+    if (jobs.some((j) => j.status === 'failed')) return 'failed';
+    return jobs.some((j) => j.status !== 'success') ? 'running' : 'success';
+  }
+
+  /** A `Pipeline Hook` delivery for the pipeline at `sha`, as GitLab sends it (headers and body). */
+  pipelineHook(
+    sha: string,
+    token: string,
+  ): { headers: Record<string, string>; body: Record<string, unknown> } {
+    const mr = this.mrs.find((x) => this.branches.get(x.source_branch) === sha && x.state === 'opened');
+    const status = this.pipelineStatus(sha);
+    return {
+      headers: {
+        'x-gitlab-event': 'Pipeline Hook',
+        'x-gitlab-token': token,
+        'idempotency-key': `pipeline-${sha.slice(0, 8)}-${this.statuses.length}`,
+      },
+      body: {
+        object_kind: 'pipeline',
+        object_attributes: { id: 900 + this.statuses.length, sha, ref: mr?.source_branch ?? 'main', status },
+        merge_request: mr ? { iid: mr.iid } : null,
+        user: { username: 'ci-runner' },
+        project: { web_url: `https://gitlab.example.com/${this.project}` },
+      },
+    };
+  }
+
   private mrJson(m: MergeRequest) {
     const sha = this.branches.get(m.source_branch) ?? m.merge_commit_sha ?? '';
+    const detailed = this.detailed(m, sha);
     return {
       id: 1000 + m.iid,
       iid: m.iid,
@@ -130,9 +198,15 @@ export class FakeGitLab {
       target_branch: m.target_branch,
       sha,
       author: { username: 'deckhand-bot' },
-      merge_status: this.blockMerges ? 'cannot_be_merged' : 'can_be_merged',
-      detailed_merge_status:
-        m.state !== 'opened' ? 'not_open' : this.blockMerges ? 'ci_must_pass' : 'mergeable',
+      merge_status: detailed === 'mergeable' ? 'can_be_merged' : 'cannot_be_merged',
+      detailed_merge_status: detailed,
+      head_pipeline: this.latest(sha).length
+        ? {
+            id: 900,
+            status: this.pipelineStatus(sha),
+            web_url: `https://gitlab.example.com/${this.project}/-/pipelines/900`,
+          }
+        : null,
       merge_commit_sha: m.merge_commit_sha,
       squash_commit_sha: null,
       labels: m.labels,
@@ -276,7 +350,10 @@ export class FakeGitLab {
         })),
       );
     }
-    if ((m = /^\/repository\/commits\/([0-9a-f]+)\/statuses$/.exec(path))) return this.send(res, 200, []);
+    if ((m = /^\/repository\/commits\/([0-9a-f]+)\/statuses$/.exec(path)) && req.method === 'GET') {
+      const sha = m[1];
+      return this.send(res, 200, this.statuses.filter((x) => x.sha === sha).reverse());
+    }
     if ((m = /^\/repository\/commits\/([0-9a-f]+)$/.exec(path))) {
       const c = this.commits.get(m[1] as string);
       return c
@@ -351,7 +428,8 @@ export class FakeGitLab {
         const headSha = this.branches.get(mr.source_branch) as string;
         if (body.sha && body.sha !== headSha)
           return this.send(res, 409, { message: `SHA does not match HEAD of source branch: ${headSha}` });
-        if (this.blockMerges) return this.send(res, 405, { message: '405 Method Not Allowed' });
+        if (this.detailed(mr, headSha) !== 'mergeable')
+          return this.send(res, 405, { message: '405 Method Not Allowed' });
         const base = this.head(mr.target_branch);
         const head = this.head(mr.source_branch);
         const c = this.commit(

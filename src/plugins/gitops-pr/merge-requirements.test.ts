@@ -1,0 +1,223 @@
+/**
+ * Merge requirements on GitLab, against the GitLab fake with "Pipelines must succeed": the card
+ * lists the head's jobs, Approve refuses while a required job runs (recording nothing), "merge
+ * when ready" queues the approval, and the pipeline event GitLab sends (`Pipeline Hook`, through
+ * the webhook at /hooks/gitops/gitlab) merges it once the jobs pass. Without webhooks, the
+ * approval sweep does the same.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Actor } from '../../core/access.ts';
+import { ApprovalService, ApprovalsConfigSchema } from '../../core/approvals.ts';
+import { ManualClock } from '../../core/clock.ts';
+import { ConflictError } from '../../core/errors.ts';
+import { createLogger } from '../../core/logging.ts';
+import type { Message, MessageRef } from '../../core/message/model.ts';
+import { SqliteStore } from '../../core/store/sqlite.ts';
+import { FakeGitLab } from '../../../test/support/fake-gitlab.ts';
+import type { ArgoService, ResolvedApp } from '../argocd/index.ts';
+import { ChangeService, type Planner } from './changes.ts';
+import { GitOpsConfigSchema } from './config.ts';
+import type { FollowUps } from './followup.ts';
+import { GitLabDeliverySchema, gitlabWebhook } from './gitlab-webhook.ts';
+import { HostEvents } from './host-events.ts';
+import { GitLabHost } from './hosts/gitlab.ts';
+import { GitOpsWorkflow, type TurnTools } from './workflow.ts';
+
+const REPO = 'https://gitlab.example.com/platform/infra.git';
+const HOOK_TOKEN = 'gitlab-hook-token-0123456789';
+const who = (id: string): Actor => ({
+  id,
+  name: id,
+  platform: 'slack',
+  platformUserId: id,
+  groups: [],
+  known: true,
+});
+const conversation = { platform: 'slack', channel: 'C0OPS' };
+const r = {
+  instance: 'default',
+  ref: 'web',
+  locator: { name: 'web' },
+  client: { appUrl: () => 'https://argocd.example.com/applications/web' },
+  app: {
+    metadata: { name: 'web', namespace: 'argocd' },
+    spec: { project: 'default', source: { repoURL: REPO, path: 'apps/web', targetRevision: 'main' } },
+    status: {},
+  },
+} as unknown as ResolvedApp;
+const planner: Planner = async (_r, files, intent) => {
+  if (intent.kind !== 'replicas') throw new Error('only replicas here');
+  const before = (await files.read('apps/web/deployment.yaml')) as string;
+  const after = before.replace(/replicas: \d+/, `replicas: ${intent.replicas}`);
+  return { changes: [{ path: 'apps/web/deployment.yaml', before, after }], summary: ['replicas'] };
+};
+
+let fake: FakeGitLab;
+let store: SqliteStore;
+let clock: ManualClock;
+let wf: GitOpsWorkflow;
+let events: HostEvents;
+let changes: ChangeService;
+let approvals: ApprovalService;
+const said: Message[] = [];
+const updates: Message[] = [];
+const followed: string[] = [];
+const log = createLogger({ level: 'silent' });
+const chat = {
+  update: async (_ref: MessageRef, m: Message) => void updates.push(m),
+  post: async (_c: unknown, m: Message) => (said.push(m), { platform: 'slack', channel: 'C0OPS', id: 'x' }),
+};
+
+beforeEach(async () => {
+  fake = new FakeGitLab('platform/infra', 'glpat-secret-token', {
+    'apps/web/deployment.yaml': 'kind: Deployment\nspec:\n  replicas: 2\n',
+  });
+  fake.pipelinesMustSucceed = true;
+  const url = await fake.start();
+  clock = new ManualClock();
+  store = new SqliteStore(':memory:', clock);
+  approvals = new ApprovalService(store, clock, ApprovalsConfigSchema.parse({}));
+  changes = new ChangeService({
+    hosts: [
+      new GitLabHost({
+        name: 'gitlab.example.com',
+        host: 'gitlab.example.com',
+        apiUrl: url,
+        token: 'glpat-secret-token',
+        timeoutMs: 5000,
+      }),
+    ],
+    store,
+    plan: planner,
+    config: GitOpsConfigSchema.parse({}),
+    clock,
+  });
+  const followUps = {
+    begin: async (f: { id: string }) => (followed.push(f.id), { done: Promise.resolve() }),
+    has: async () => false,
+  } as unknown as FollowUps;
+  wf = new GitOpsWorkflow({
+    changes,
+    approvals,
+    argo: {} as ArgoService,
+    followUps,
+    clock,
+    audit: store.audit,
+    log,
+    mergeMethod: 'merge',
+    followMs: 60_000,
+    chat: chat as never,
+  });
+  events = new HostEvents({
+    changes,
+    approvals,
+    followUps,
+    chat: chat as never,
+    audit: store.audit,
+    clock,
+    log,
+    followMs: 60_000,
+    checksChanged: (c) => wf.checksChanged(c),
+  });
+  said.length = 0;
+  updates.length = 0;
+  followed.length = 0;
+});
+afterEach(async () => {
+  await store.close();
+  await fake.stop();
+});
+
+const turn = (actor: string): TurnTools => ({
+  actor: who(actor),
+  conversation,
+  say: async (m) => (
+    said.push(m),
+    { platform: 'slack', channel: 'C0OPS', id: String(said.length) } as MessageRef
+  ),
+  button: async (req) => `${req.kind}:${(req.params as { approvalId?: string }).approvalId ?? 'diff'}`,
+});
+
+/** Propose a change, and the head of its branch once CI reports a job there. */
+async function proposed(job: string) {
+  await wf.propose(turn('alice'), r, { kind: 'replicas', replicas: 3 });
+  const change = (await changes.list())[0]!;
+  const head = fake.branches.get(change.branch) as string;
+  fake.setStatus(head, job, 'running');
+  return { change, head, approvalId: change.approvalId as string };
+}
+
+/** Deliver GitLab's pipeline event for `sha` through the webhook, as GitLab would. */
+async function pipelineEvent(sha: string) {
+  const spec = gitlabWebhook({
+    tokens: [HOOK_TOKEN],
+    deliveries: store.collection('git-deliveries'),
+    events,
+    now: () => clock.now(),
+  });
+  const d = fake.pipelineHook(sha, HOOK_TOKEN);
+  expect(spec.verify({ headers: d.headers, rawBody: Buffer.from(JSON.stringify(d.body)) })).toBeNull();
+  return spec.handle({ body: GitLabDeliverySchema.parse(d.body), headers: d.headers, log } as never);
+}
+
+describe('merge requirements on GitLab', () => {
+  it('Approve refuses while a required job runs; merge when ready merges on the pipeline event that passes', async () => {
+    const { change, head, approvalId } = await proposed('test');
+    const mr = () => fake.mrs.find((m) => m.iid === change.pr.number)!;
+    const refused = await wf
+      .approve(approvalId, who('bob'), undefined, conversation)
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ConflictError);
+    expect((refused as Error).message).toContain(
+      `#${change.pr.number} cannot merge yet: waiting for 1 check (test)`,
+    );
+    expect((await approvals.get(approvalId))?.approvals).toEqual([]);
+
+    const queued = await wf.approve(approvalId, who('bob'), undefined, conversation, { whenReady: true });
+    expect(queued.reply?.text).toBe(
+      `bob approved #${change.pr.number}; deckhand merges it when ready (waiting for 1 check (test)).`,
+    );
+    expect((await approvals.get(approvalId))?.state).toBe('queued');
+    expect(queued.update?.data?.change).toMatchObject({
+      approval: 'queued',
+      checks: [{ name: 'test', state: 'pending', required: true, url: expect.stringContaining('/-/jobs/') }],
+    });
+
+    fake.setStatus(head, 'test', 'failed');
+    expect(await pipelineEvent(head)).toMatchObject({ outcome: `#${change.pr.number}: card updated` });
+    expect(mr().state).toBe('opened');
+    expect(JSON.stringify(updates.at(-1))).toContain('required check test failed');
+
+    fake.setStatus(head, 'test', 'success');
+    expect(await pipelineEvent(head)).toMatchObject({ outcome: `#${change.pr.number}: merged` });
+    expect(mr().state).toBe('merged');
+    expect(followed).toEqual([`fu_${change.id}`]);
+    const merges = await store.audit.query({ kind: 'merge' });
+    expect(merges.map((e) => e.actor)).toEqual(['bob']);
+    expect(said.map((m) => m.text).join('\n')).toContain(`Nothing holds #${change.pr.number} any more`);
+    // The same event again (GitLab retries with the same Idempotency-Key) does nothing.
+    expect(await pipelineEvent(head)).toMatchObject({ outcome: 'seen before' });
+  });
+
+  it('without webhooks, the approval sweep merges a queued approval once its jobs pass', async () => {
+    const { change, head, approvalId } = await proposed('lint');
+    await wf.approve(approvalId, who('bob'), undefined, conversation, { whenReady: true });
+    await wf.reconcile();
+    expect(fake.mrs[0]?.state).toBe('opened');
+    fake.setStatus(head, 'lint', 'success');
+    await wf.reconcile();
+    expect(fake.mrs[0]?.state).toBe('merged');
+    expect((await approvals.get(approvalId))?.state).toMatch(/^(following|done)$/);
+    expect(followed).toEqual([`fu_${change.id}`]);
+  });
+
+  it('a queued approval ends when it waits past its expiry; a rejection stops it too', async () => {
+    const first = await proposed('test');
+    await wf.approve(first.approvalId, who('bob'), undefined, conversation, { whenReady: true });
+    clock.advance(365 * 86_400_000);
+    await wf.reconcile();
+    expect((await approvals.get(first.approvalId))?.state).toBe('expired');
+    expect(fake.mrs[0]?.state).toBe('opened');
+    expect(JSON.stringify(updates.at(-1))).toContain('Expired while waiting to merge');
+  });
+});
