@@ -60,6 +60,43 @@ describe('GitLab deliveries', () => {
     expect(read(note(`Merged.\n\n${DECKHAND_MARK}`))).toBeUndefined();
   });
 
+  it('say a pipeline or a job changed status: the head whose checks moved', () => {
+    // Shapes from GitLab's "Webhook events": pipeline events (object_attributes.sha, the merge
+    // request of a merge request pipeline) and job events (object_kind build, a top-level sha).
+    const project = { id: 1, web_url: 'https://gitlab.example.com/acme/infra' };
+    const user = { id: 1, name: 'Administrator', username: 'root' };
+    expect(
+      read({
+        object_kind: 'pipeline',
+        object_attributes: { id: 31, ref: 'deckhand/x', sha: 'd'.repeat(40), status: 'success' },
+        merge_request: { id: 1, iid: 12 },
+        user,
+        project,
+      }),
+    ).toEqual({
+      kind: 'checks',
+      repoURL: project.web_url,
+      host: 'GitLab',
+      headSha: 'd'.repeat(40),
+      numbers: [12],
+    });
+    expect(
+      read({
+        object_kind: 'pipeline',
+        object_attributes: { id: 32, sha: 'e'.repeat(40) },
+        merge_request: null,
+        user,
+        project,
+      }),
+    ).toEqual({ kind: 'checks', repoURL: project.web_url, host: 'GitLab', headSha: 'e'.repeat(40) });
+    expect(
+      read({ object_kind: 'build', sha: 'f'.repeat(40), build_status: 'failed', user, project }),
+    ).toMatchObject({
+      kind: 'checks',
+      headSha: 'f'.repeat(40),
+    });
+  });
+
   it('are taken with the hook’s secret token only, and each event once', async () => {
     const clock = new ManualClock(0);
     const handled: (HostEvent | ChecksEvent)[] = [];
