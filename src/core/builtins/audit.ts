@@ -16,6 +16,7 @@ export const AUDIT_KINDS = {
   command: 'a command someone ran',
   action: 'a button someone pressed',
   'pull-request': 'a pull request deckhand opened, found, withdrew or saw rejected',
+  approval: 'an approval that completed its policy: carried out, resumed or queued to merge when ready',
   merge: 'a pull request deckhand merged',
   remediation: 'a step of an automatic remediation',
   webhook: 'a webhook delivery, accepted or refused (with why)',

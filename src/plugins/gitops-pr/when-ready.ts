@@ -10,6 +10,7 @@
 import type { ApprovalRequest, ApprovalService } from '../../core/approvals.ts';
 import type { ChatService } from '../../core/chat.ts';
 import type { Clock } from '../../core/clock.ts';
+import { UpstreamError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logging.ts';
 import { code, esc } from '../../core/message/markup.ts';
 import type { Conversation } from '../../core/message/model.ts';
@@ -18,6 +19,8 @@ import type { Change, ChangeService } from './changes.ts';
 import type { MergeReadiness } from './hosts/types.ts';
 import { holdText, judge, sameReadiness } from './merge-readiness.ts';
 import { proposalCard, threadOf, type CardButtons } from './proposal-card.ts';
+
+const UNREAD = 'the host could not be read';
 
 export interface Carried {
   sha: string;
@@ -79,13 +82,26 @@ export class WhenReady {
     return queued;
   }
 
-  /** Every queued approval looked at once (the approval sweep). */
+  /**
+   * Every queued approval looked at once (the approval sweep). A host that answers none of them
+   * is thrown, so the sweep's loop warns once and backs off instead of warning every tick.
+   */
   async sweep(): Promise<number> {
     let merged = 0;
-    for (const req of await this.d.approvals.list((r) => r.state === 'queued')) {
+    let unread = 0;
+    const queued = await this.d.approvals.list((r) => r.state === 'queued');
+    for (const req of queued) {
       const change = await this.d.changes.get(String(req.payload.changeId));
-      if (change && (await this.checked(change)) === 'merged') merged++;
+      const outcome = change ? await this.checked(change) : 'gone';
+      if (outcome === 'merged') merged++;
+      if (outcome === UNREAD) unread++;
     }
+    if (queued.length && unread === queued.length)
+      throw new UpstreamError(
+        'git',
+        'unreachable',
+        `could not read the checks of ${unread} queued merge${unread === 1 ? '' : 's'}`,
+      );
     return merged;
   }
 
@@ -113,7 +129,7 @@ export class WhenReady {
       return 'expired';
     }
     const readiness = await this.read(change);
-    if (!readiness) return 'the host could not be read';
+    if (!readiness) return UNREAD;
     const judged = judge(readiness);
     const hold = holdText(judged);
     const moved = !sameReadiness(readiness, req.payload.readiness as MergeReadiness | undefined);

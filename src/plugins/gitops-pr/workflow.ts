@@ -1113,15 +1113,6 @@ export class GitOpsWorkflow {
   /** One sweep (start runs it): every stuck approval is taken over and carried on. */
   async reconcile(): Promise<number> {
     let resumed = 0;
-    // Approvals waiting for their checks: merged once the host holds them no longer.
-    resumed += await this.whenReady
-      .sweep()
-      .catch(
-        (err: unknown) => (
-          this.log.warn({ err: (err as Error).message }, 'could not look at queued merges'),
-          0
-        ),
-      );
     for (const req of await this.approvals.list((r) => this.approvals.stuck(r) || r.state === 'following')) {
       if (this.stopped) break;
       if (req.state === 'following') {
@@ -1150,6 +1141,9 @@ export class GitOpsWorkflow {
         ),
       );
     }
+    // Approvals waiting for their checks: merged once the host holds them no longer. Last, so a
+    // host that cannot be read (thrown: the loop backs off) keeps no stuck merge from resuming.
+    if (!this.stopped) resumed += await this.whenReady.sweep();
     return resumed;
   }
 

@@ -2,7 +2,7 @@
  * Pull requests: open, list (state, `owner:branch` head filter, base, sort, pages), read with
  * mergeability, edit and close, merge, changed files, commits, and reviews.
  */
-import { body, GitHubError, invalid, route, type Ctx, type RepoCtx, type Route } from './api.ts';
+import { body, GitHubError, invalid, isSigned, route, type Ctx, type RepoCtx, type Route } from './api.ts';
 import { mergeBase, pullFiles } from './diff.ts';
 import { detail, mergePull, refresh, type MergeRequest } from './merge.ts';
 import { paginate } from './paging.ts';
@@ -165,7 +165,7 @@ async function commits(c: Ctx, pr: PullRecord): Promise<void> {
   const infos = await Promise.all(page.items.map((s) => c.repo.git.commit(s)));
   c.send(
     200,
-    infos.flatMap((i) => (i ? [repoCommit(i, c.links)] : [])),
+    infos.flatMap((i) => (i ? [repoCommit(i, c.links, isSigned(c, i.sha))] : [])),
     page.headers,
   );
 }

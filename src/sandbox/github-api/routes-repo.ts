@@ -100,7 +100,7 @@ async function listCommits(c: Ctx): Promise<void> {
   const page = paginate(inRange, c.url, c.links.api);
   c.send(
     200,
-    page.items.map((i) => repoCommit(i, c.links)),
+    page.items.map((i) => repoCommit(i, c.links, isSigned(c, i.sha))),
     page.headers,
   );
 }
