@@ -34,8 +34,12 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 /** Why it cannot merge yet, short (for a button): "waiting for 2 checks", "lint failed"; undefined when ready. */
 export function holdShort(j: Judged): string | undefined {
+  // A button's label is short: a long check name is counted, not named.
+  const one = j.failing[0]?.name ?? '';
   if (j.failing.length)
-    return j.failing.length === 1 ? `${j.failing[0]?.name} failed` : `${j.failing.length} checks failed`;
+    return j.failing.length === 1 && one.length <= 30
+      ? `${one} failed`
+      : `${plural(j.failing.length, 'check')} failed`;
   if (j.waiting.length) return `waiting for ${plural(j.waiting.length, 'check')}`;
   return j.blocked ? 'blocked' : undefined;
 }
