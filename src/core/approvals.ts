@@ -25,6 +25,7 @@ import type { Clock } from './clock.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
 import { globMatch } from './glob.ts';
 import type { MessageRef } from './message/model.ts';
+import { esc } from './message/markup.ts';
 import { ago } from './message/time.ts';
 import type { Collection, Store } from './store/types.ts';
 
@@ -123,6 +124,8 @@ export interface ApprovalRequest {
 export type Decision =
   | { outcome: 'recorded'; request: ApprovalRequest; remaining: number }
   | { outcome: 'approved'; request: ApprovalRequest }
+  /** The approvals are in, to be carried out once the host holds it no longer ("merge when ready"). */
+  | { outcome: 'queued'; request: ApprovalRequest }
   /** The approvals were in, but the process carrying them out died: this caller takes over. */
   | { outcome: 'resumed'; request: ApprovalRequest };
 
@@ -275,14 +278,15 @@ export class ApprovalService {
    * An open proposal whose time ran out, or a queued one that waited past it: recorded as expired
    * (a renewal makes a new request).
    */
-  async expire(id: string): Promise<void> {
+  async expire(id: string): Promise<boolean> {
     const now = this.clock.now();
+    let expired = false;
     await this.docs.update(id, (raw) => {
       const r = normalize(raw);
-      return r && (r.state === 'pending' || r.state === 'queued')
-        ? { ...r, state: 'expired', stateAt: now }
-        : raw;
+      expired = !!r && (r.state === 'pending' || r.state === 'queued');
+      return expired && r ? { ...r, state: 'expired', stateAt: now } : raw;
     });
+    return expired;
   }
 
   /**
@@ -312,8 +316,16 @@ export class ApprovalService {
     return r;
   }
 
-  /** Record an approval; the one that completes the policy gets `approved` and must execute. */
-  async approve(id: string, actor: Actor, worker?: { owner: string; leaseMs: number }): Promise<Decision> {
+  /**
+   * Record an approval; the one that completes the policy gets `approved` and must execute, or
+   * with `queue` is `queued` in the same update (no lease: nobody works on it until it is dequeued).
+   */
+  async approve(
+    id: string,
+    actor: Actor,
+    worker?: { owner: string; leaseMs: number },
+    queue?: { outcome: string; payload: Record<string, unknown> },
+  ): Promise<Decision> {
     let refusal: Error | undefined;
     let decision: Decision | undefined;
     const now = this.clock.now();
@@ -367,12 +379,24 @@ export class ApprovalService {
       }
       const approvals = [...r.approvals, { by: actor.id, at: now }];
       const done = approvals.length >= r.policy.required;
-      const next: ApprovalRequest = done
-        ? { ...r, approvals, state: 'approved', stateAt: now, lease }
-        : { ...r, approvals };
-      decision = done
-        ? { outcome: 'approved', request: next }
-        : { outcome: 'recorded', request: next, remaining: r.policy.required - approvals.length };
+      const next: ApprovalRequest =
+        done && queue
+          ? {
+              ...r,
+              approvals,
+              state: 'queued',
+              stateAt: now,
+              outcome: queue.outcome,
+              payload: { ...r.payload, ...queue.payload },
+            }
+          : done
+            ? { ...r, approvals, state: 'approved', stateAt: now, lease }
+            : { ...r, approvals };
+      decision = !done
+        ? { outcome: 'recorded', request: next, remaining: r.policy.required - approvals.length }
+        : queue
+          ? { outcome: 'queued', request: next }
+          : { outcome: 'approved', request: next };
       return next;
     });
     if (refusal) throw refusal;
@@ -437,7 +461,8 @@ export class ApprovalService {
       case 'merged':
         return `${r.approvals.at(-1)?.by ?? 'Someone'} approved this ${r.stateAt ? ago(r.stateAt, this.clock.now()) : 'a moment ago'}; it is being carried out (${r.state}).`;
       case 'queued':
-        return `${r.approvals.at(-1)?.by ?? 'Someone'} approved this to merge when ready; it merges by itself then (${r.outcome ?? 'waiting for its checks'}).`;
+        // The outcome names checks, which whoever reports a status names: plain text.
+        return `${r.approvals.at(-1)?.by ?? 'Someone'} approved this to merge when ready; it merges by itself then (${esc(r.outcome ?? 'waiting for its checks')}).`;
       case 'following':
         return `Already merged: ${r.outcome ?? 'approved and carried out'}; deckhand follows the rollout.`;
       case 'expired':

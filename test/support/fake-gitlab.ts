@@ -40,6 +40,8 @@ export class FakeGitLab {
   blockMerges?: string;
   /** The project's "Pipelines must succeed": merges wait for the head's statuses to pass. */
   pipelinesMustSucceed = false;
+  /** Knob: the pipeline's own status lags its jobs' (GitLab still says it runs when they passed). */
+  pipelineLags = false;
   /** Commit statuses (CI jobs and external ones), oldest first. */
   readonly statuses: { id: number; sha: string; name: string; status: string; target_url: string | null }[] =
     [];
@@ -123,6 +125,20 @@ export class FakeGitLab {
     res.end(text);
   }
 
+  /** Deliveries made, for each its own Idempotency-Key. */
+  private deliveries = 0;
+
+  /** Knob: merges refused this many more times, whatever the merge status said. */
+  refuseMerges = 0;
+
+  /** Someone pushes a commit changing `files` to `branch`; returns its id. */
+  push(branch: string, files: Record<string, string>, message = 'pushed by hand'): string {
+    const head = this.head(branch);
+    const c = this.commit(head.id, new Map([...head.files, ...Object.entries(files)]), message);
+    this.branches.set(branch, c.id);
+    return c.id;
+  }
+
   /** A status as a CI job (or POST /statuses/:sha) reports it. */
   setStatus(sha: string, name: string, status: string): void {
     this.statuses.push({
@@ -150,7 +166,8 @@ export class FakeGitLab {
     if (this.blockMerges) return 'ci_must_pass';
     if (!this.pipelinesMustSucceed) return 'mergeable';
     const jobs = this.latest(sha);
-    if (jobs.some((j) => ['created', 'pending', 'running'].includes(j.status))) return 'ci_still_running';
+    if (this.pipelineLags || jobs.some((j) => ['created', 'pending', 'running'].includes(j.status)))
+      return 'ci_still_running';
     if (!jobs.length || jobs.some((j) => ['failed', 'canceled'].includes(j.status))) return 'ci_must_pass';
     return 'mergeable';
   }
@@ -159,7 +176,8 @@ export class FakeGitLab {
   private pipelineStatus(sha: string): string {
     const jobs = this.latest(sha);
     if (jobs.some((j) => j.status === 'failed')) return 'failed';
-    return jobs.some((j) => j.status !== 'success') ? 'running' : 'success';
+    if (this.pipelineLags) return 'running';
+    return jobs.some((j) => !['success', 'skipped'].includes(j.status)) ? 'running' : 'success';
   }
 
   /** A `Pipeline Hook` delivery for the pipeline at `sha`, as GitLab sends it (headers and body). */
@@ -173,7 +191,7 @@ export class FakeGitLab {
       headers: {
         'x-gitlab-event': 'Pipeline Hook',
         'x-gitlab-token': token,
-        'idempotency-key': `pipeline-${sha.slice(0, 8)}-${this.statuses.length}`,
+        'idempotency-key': `pipeline-${sha.slice(0, 8)}-${++this.deliveries}`,
       },
       body: {
         object_kind: 'pipeline',
@@ -350,6 +368,13 @@ export class FakeGitLab {
         })),
       );
     }
+    if (path === '' && req.method === 'GET')
+      return this.send(res, 200, {
+        id: 1,
+        path_with_namespace: this.project,
+        web_url: `https://gitlab.example.com/${this.project}`,
+        only_allow_merge_if_pipeline_succeeds: this.pipelinesMustSucceed,
+      });
     if ((m = /^\/repository\/commits\/([0-9a-f]+)\/statuses$/.exec(path)) && req.method === 'GET') {
       const sha = m[1];
       return this.send(res, 200, this.statuses.filter((x) => x.sha === sha).reverse());
@@ -428,8 +453,10 @@ export class FakeGitLab {
         const headSha = this.branches.get(mr.source_branch) as string;
         if (body.sha && body.sha !== headSha)
           return this.send(res, 409, { message: `SHA does not match HEAD of source branch: ${headSha}` });
-        if (this.detailed(mr, headSha) !== 'mergeable')
+        if (this.refuseMerges > 0 || this.detailed(mr, headSha) !== 'mergeable') {
+          this.refuseMerges = Math.max(0, this.refuseMerges - 1);
           return this.send(res, 405, { message: '405 Method Not Allowed' });
+        }
         const base = this.head(mr.target_branch);
         const head = this.head(mr.source_branch);
         const c = this.commit(

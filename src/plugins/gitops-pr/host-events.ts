@@ -188,7 +188,14 @@ export class HostEvents {
     }
   }
 
-  /** Checks moved on a head: each open deckhand pull request at that head looks again. */
+  /** Per change, the look under way and whether another event came meanwhile (one more look then). */
+  private readonly looking = new Map<string, { done: Promise<void>; again: boolean }>();
+
+  /**
+   * Checks moved on a head: each open deckhand pull request at that head looks again, after the
+   * answer (a merge takes longer than the host waits for a delivery). A burst of events for one
+   * change makes one look under way and at most one after it.
+   */
   private async checks(e: ChecksEvent): Promise<string> {
     const look = this.deps.checksChanged;
     if (!look) return 'checks are not followed';
@@ -199,9 +206,36 @@ export class HostEvents {
         (c.headSha === e.headSha || (e.numbers ?? []).includes(c.pr.number)),
     );
     if (!found.length) return 'not a deckhand pull request';
-    const outcomes = [];
-    for (const change of found) outcomes.push(`#${change.pr.number}: ${await look(change)}`);
-    return outcomes.join('; ');
+    for (const change of found) this.lookAgain(change, look);
+    return `looking again at ${found.map((c) => `#${c.pr.number}`).join(', ')}`;
+  }
+
+  private lookAgain(change: Change, look: (c: Change) => Promise<string>): void {
+    const under = this.looking.get(change.id);
+    if (under) {
+      under.again = true;
+      return;
+    }
+    const entry = { again: false, done: Promise.resolve() };
+    entry.done = (async () => {
+      do {
+        entry.again = false;
+        const outcome = await look(change).catch((err: unknown) => {
+          this.deps.log.warn(
+            { err: (err as Error).message, pr: change.pr.number },
+            'could not look at the checks again',
+          );
+          return 'failed';
+        });
+        this.deps.log.info({ pr: change.pr.number, outcome }, 'checks moved');
+      } while (entry.again);
+    })().finally(() => this.looking.delete(change.id));
+    this.looking.set(change.id, entry);
+  }
+
+  /** Once every look that checks events started has ended (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.looking.size) await Promise.all([...this.looking.values()].map((l) => l.done));
   }
 
   /**

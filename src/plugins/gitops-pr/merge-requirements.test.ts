@@ -147,18 +147,24 @@ async function proposed(job: string) {
   return { change, head, approvalId: change.approvalId as string };
 }
 
-/** Deliver GitLab's pipeline event for `sha` through the webhook, as GitLab would. */
-async function pipelineEvent(sha: string) {
+/** Deliver a GitLab event through the webhook, as GitLab would; the look it starts runs after the answer. */
+async function deliver(d: { headers: Record<string, string>; body: Record<string, unknown> }) {
   const spec = gitlabWebhook({
     tokens: [HOOK_TOKEN],
     deliveries: store.collection('git-deliveries'),
     events,
     now: () => clock.now(),
   });
-  const d = fake.pipelineHook(sha, HOOK_TOKEN);
   expect(spec.verify({ headers: d.headers, rawBody: Buffer.from(JSON.stringify(d.body)) })).toBeNull();
-  return spec.handle({ body: GitLabDeliverySchema.parse(d.body), headers: d.headers, log } as never);
+  const answer = await spec.handle({
+    body: GitLabDeliverySchema.parse(d.body),
+    headers: d.headers,
+    log,
+  } as never);
+  await events.idle();
+  return answer;
 }
+const pipelineEvent = (sha: string) => deliver(fake.pipelineHook(sha, HOOK_TOKEN));
 
 describe('merge requirements on GitLab', () => {
   it('Approve refuses while a required job runs; merge when ready merges on the pipeline event that passes', async () => {
@@ -184,19 +190,27 @@ describe('merge requirements on GitLab', () => {
     });
 
     fake.setStatus(head, 'test', 'failed');
-    expect(await pipelineEvent(head)).toMatchObject({ outcome: `#${change.pr.number}: card updated` });
+    expect(await pipelineEvent(head)).toMatchObject({ outcome: `looking again at #${change.pr.number}` });
     expect(mr().state).toBe('opened');
     expect(JSON.stringify(updates.at(-1))).toContain('required check test failed');
 
     fake.setStatus(head, 'test', 'success');
-    expect(await pipelineEvent(head)).toMatchObject({ outcome: `#${change.pr.number}: merged` });
+    // Every job passed, but GitLab's pipeline status has not caught up: it still holds the merge.
+    fake.pipelineLags = true;
+    await pipelineEvent(head);
+    expect(mr().state).toBe('opened');
+    expect(JSON.stringify(updates.at(-1))).toContain('waiting for 1 check (pipeline)');
+    fake.pipelineLags = false;
+    await pipelineEvent(head);
     expect(mr().state).toBe('merged');
     expect(followed).toEqual([`fu_${change.id}`]);
     const merges = await store.audit.query({ kind: 'merge' });
     expect(merges.map((e) => e.actor)).toEqual(['bob']);
     expect(said.map((m) => m.text).join('\n')).toContain(`Nothing holds #${change.pr.number} any more`);
     // The same event again (GitLab retries with the same Idempotency-Key) does nothing.
-    expect(await pipelineEvent(head)).toMatchObject({ outcome: 'seen before' });
+    const retried = fake.pipelineHook(head, HOOK_TOKEN);
+    await deliver(retried);
+    expect(await deliver(retried)).toMatchObject({ outcome: 'seen before' });
   });
 
   it('without webhooks, the approval sweep merges a queued approval once its jobs pass', async () => {
@@ -205,13 +219,17 @@ describe('merge requirements on GitLab', () => {
     await wf.reconcile();
     expect(fake.mrs[0]?.state).toBe('opened');
     fake.setStatus(head, 'lint', 'success');
+    // The sweep reads a queued approval's host once a minute.
+    await wf.reconcile();
+    expect(fake.mrs[0]?.state).toBe('opened');
+    clock.advance(60_000);
     await wf.reconcile();
     expect(fake.mrs[0]?.state).toBe('merged');
     expect((await approvals.get(approvalId))?.state).toMatch(/^(following|done)$/);
     expect(followed).toEqual([`fu_${change.id}`]);
   });
 
-  it('a queued approval ends when it waits past its expiry; a rejection stops it too', async () => {
+  it('a queued approval ends when it waits past its expiry, said once', async () => {
     const first = await proposed('test');
     await wf.approve(first.approvalId, who('bob'), undefined, conversation, { whenReady: true });
     clock.advance(365 * 86_400_000);
@@ -219,5 +237,43 @@ describe('merge requirements on GitLab', () => {
     expect((await approvals.get(first.approvalId))?.state).toBe('expired');
     expect(fake.mrs[0]?.state).toBe('opened');
     expect(JSON.stringify(updates.at(-1))).toContain('Expired while waiting to merge');
+    const told = said.filter((m) => /was not merged: it waited past/.test(m.text)).length;
+    await wf.reconcile();
+    expect(said.filter((m) => /was not merged: it waited past/.test(m.text)).length).toBe(told);
+  });
+
+  it('a host that refuses after saying ready keeps it queued, with its approvals; the third time goes back', async () => {
+    const { head, approvalId } = await proposed('test');
+    await wf.approve(approvalId, who('bob'), undefined, conversation, { whenReady: true });
+    fake.setStatus(head, 'test', 'success');
+    fake.refuseMerges = 1;
+    await pipelineEvent(head);
+    const again = await approvals.get(approvalId);
+    expect([again?.state, again?.approvals.map((a) => a.by)]).toEqual(['queued', ['bob']]);
+    expect(again?.outcome).toMatch(/the host refused the merge/);
+    expect(said.some((m) => /was not merged when ready/.test(m.text))).toBe(false);
+    fake.setStatus(head, 'test', 'success');
+    await pipelineEvent(head);
+    expect(fake.mrs[0]?.state).toBe('merged');
+  });
+
+  it('a push while queued sends it back to its approvers with the new diff; a rejection stops a queued one', async () => {
+    const { change, approvalId } = await proposed('test');
+    await wf.approve(approvalId, who('bob'), undefined, conversation, { whenReady: true });
+    const pushed = fake.push(change.branch, { 'apps/web/extra.yaml': 'x: 1\n' });
+    fake.setStatus(pushed, 'test', 'success');
+    await pipelineEvent(pushed);
+    const back = await approvals.get(approvalId);
+    expect([back?.state, back?.approvals]).toEqual(['pending', []]);
+    expect(fake.mrs[0]?.state).toBe('opened');
+    expect(said.map((m) => m.text).join('\n')).toMatch(/Someone pushed to/);
+
+    const other = await wf.approve(approvalId, who('carol'), undefined, conversation, { whenReady: true });
+    expect(other.update?.data?.change).toMatchObject({ approval: expect.stringMatching(/queued|following/) });
+    if ((await approvals.get(approvalId))?.state === 'queued') {
+      await wf.reject(approvalId, who('dave'));
+      expect((await approvals.get(approvalId))?.state).toBe('rejected');
+      expect(fake.mrs[0]?.state).toBe('closed');
+    }
   });
 });

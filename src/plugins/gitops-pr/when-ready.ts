@@ -7,10 +7,9 @@
  * GitLab pipelines), on the host poll, and on the approval sweep for queued approvals, so a bot
  * without webhooks still merges within a sweep of the checks passing.
  */
-import type { ApprovalRequest, ApprovalService } from '../../core/approvals.ts';
+import { LeaseLostError, type ApprovalRequest, type ApprovalService } from '../../core/approvals.ts';
 import type { ChatService } from '../../core/chat.ts';
 import type { Clock } from '../../core/clock.ts';
-import { UpstreamError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logging.ts';
 import { code, esc } from '../../core/message/markup.ts';
 import type { Conversation } from '../../core/message/model.ts';
@@ -21,6 +20,8 @@ import { holdText, judge, sameReadiness } from './merge-readiness.ts';
 import { proposalCard, threadOf, type CardButtons } from './proposal-card.ts';
 
 const UNREAD = 'the host could not be read';
+/** How often the sweep reads a queued approval's host (webhooks' check events come sooner). */
+const SWEEP_EVERY_MS = 60_000;
 
 export interface Carried {
   sha: string;
@@ -29,9 +30,13 @@ export interface Carried {
 }
 
 export class WhenReady {
+  /** When each queued approval was last looked at by the sweep. */
+  private readonly looked = new Map<string, number>();
+  /** Whether the last sweep could read no host at all. */
+  private down = false;
   private readonly d: {
     changes: Pick<ChangeService, 'get' | 'host'>;
-    approvals: Pick<ApprovalService, 'get' | 'patch' | 'step' | 'dequeue' | 'expire' | 'list'>;
+    approvals: Pick<ApprovalService, 'get' | 'patch' | 'dequeue' | 'expire' | 'list'>;
     chat?: Pick<ChatService, 'update' | 'post'>;
     clock: Clock;
     audit: AuditLog;
@@ -64,44 +69,30 @@ export class WhenReady {
   }
 
   /**
-   * Park an approval that was just completed (`approved`, under this process's lease) until the
-   * host's hold clears. Returns the queued request.
-   */
-  async queue(
-    req: ApprovalRequest,
-    readiness: MergeReadiness,
-    hold: string,
-    by: string,
-  ): Promise<ApprovalRequest> {
-    const queued = await this.d.approvals.step(req.id, this.d.owner, ['approved'], 'queued', {
-      leaseMs: this.d.leaseMs,
-      outcome: hold,
-      payload: { readiness, whenReady: { by, at: this.d.clock.now() } },
-    });
-    this.d.log.info({ approval: req.id, hold }, 'approval queued until the merge is ready');
-    return queued;
-  }
-
-  /**
-   * Every queued approval looked at once (the approval sweep). A host that answers none of them
-   * is thrown, so the sweep's loop warns once and backs off instead of warning every tick.
+   * Every queued approval looked at (the approval sweep), each at most once a minute: check events
+   * from the host's webhook say sooner when one moves. A host that answers none of them is one
+   * warning, not one every sweep.
    */
   async sweep(): Promise<number> {
     let merged = 0;
     let unread = 0;
+    const now = this.d.clock.now();
     const queued = await this.d.approvals.list((r) => r.state === 'queued');
-    for (const req of queued) {
+    for (const id of this.looked.keys()) if (!queued.some((r) => r.id === id)) this.looked.delete(id);
+    const due = queued.filter(
+      (r) => now - (this.looked.get(r.id) ?? 0) >= SWEEP_EVERY_MS || r.expiresAt <= now,
+    );
+    for (const req of due) {
+      this.looked.set(req.id, now);
       const change = await this.d.changes.get(String(req.payload.changeId));
       const outcome = change ? await this.checked(change) : 'gone';
       if (outcome === 'merged') merged++;
       if (outcome === UNREAD) unread++;
     }
-    if (queued.length && unread === queued.length)
-      throw new UpstreamError(
-        'git',
-        'unreachable',
-        `could not read the checks of ${unread} queued merge${unread === 1 ? '' : 's'}`,
-      );
+    const down = due.length > 0 && unread === due.length;
+    if (down && !this.down)
+      this.d.log.warn({ queued: due.length }, 'could not read the checks of the queued merges');
+    if (due.length) this.down = down;
     return merged;
   }
 
@@ -114,7 +105,8 @@ export class WhenReady {
     if (change.state !== 'open' || !req || (req.state !== 'pending' && req.state !== 'queued'))
       return 'nothing waits on its checks';
     if (req.state === 'queued' && req.expiresAt <= this.d.clock.now()) {
-      await this.d.approvals.expire(req.id);
+      // Only the process whose update expired it says so (another may have merged it meanwhile).
+      if (!(await this.d.approvals.expire(req.id))) return 'no longer queued';
       await this.card(
         req.id,
         change,
@@ -139,8 +131,12 @@ export class WhenReady {
         payload: { ...a.payload, readiness },
         ...(a.state === 'queued' && hold ? { outcome: hold } : {}),
       }));
-    // A new head was pushed: the merge steps see it and send the change back to its approvers.
-    if (req.state === 'queued' && (judged.ready || readiness.headSha !== change.headSha))
+    // A new head was pushed: the merge steps see it and send the change back to its approvers. A
+    // host still working out whether it can merge is asked again later.
+    if (
+      req.state === 'queued' &&
+      ((judged.ready && !readiness.computing) || readiness.headSha !== change.headSha)
+    )
       return this.merge(req, change);
     if (moved) await this.card(req.id, change);
     return moved ? 'card updated' : 'unchanged';
@@ -163,7 +159,12 @@ export class WhenReady {
       );
       return 'merged';
     } catch (err) {
+      // Another process carries it on; it says what came of it.
+      if (err instanceof LeaseLostError) return 'taken by another process';
       await this.card(req.id, (await this.d.changes.get(change.id)) ?? change);
+      // Refused by the host and queued again (workflow.mergeFailed): the card says why; it is
+      // tried again when the host next says nothing holds it.
+      if ((await this.d.approvals.get(req.id))?.state === 'queued') return 'queued again';
       await this.say(
         mine,
         change,

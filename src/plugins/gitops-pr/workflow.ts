@@ -31,7 +31,7 @@ import { parentOf } from './edit/application-manifest.ts';
 import { sharedFiles } from './owned-alone.ts';
 import { placeApp, type EnvironmentsConfig } from './environments.ts';
 import type { FollowUp, FollowUpOutcome, FollowUps } from './followup.ts';
-import { HeadMovedError } from './hosts/errors.ts';
+import { HeadMovedError, NotMergeableError } from './hosts/errors.ts';
 import { NoGitHost } from './hosts/registry.ts';
 import type { Intent } from './intents.ts';
 import type { MergeReadiness } from './hosts/types.ts';
@@ -487,7 +487,7 @@ export class GitOpsWorkflow {
       };
     if (req.state === 'queued')
       return {
-        text: `That change is already approved: #${change.pr.number} (${change.pr.url}) merges when ready (${req.outcome ?? 'waiting for its checks'}).`,
+        text: `That change is already approved: #${change.pr.number} (${change.pr.url}) merges when ready (${esc(req.outcome ?? 'waiting for its checks')}).`,
         tone: 'info',
         data,
       };
@@ -685,21 +685,36 @@ export class GitOpsWorkflow {
     // The approval that completes the policy merges: unless asked to wait, one the host would
     // refuse now (required checks not passed, reviews it wants) is refused here, recording
     // nothing, with what holds it. The host unread is not a hold: the merge itself then tells.
+    // "Merge when ready" queues the completing approval in the same update (a process that dies
+    // next leaves it queued, never merging), and looks at once whether anything holds it.
     const completes = req.state === 'pending' && req.approvals.length + 1 >= req.policy.required;
-    const readiness = completes ? await this.whenReady.read(change) : undefined;
+    const readiness = completes && !opts.whenReady ? await this.whenReady.read(change) : undefined;
     const hold = readiness ? holdText(judge(readiness)) : undefined;
     if (readiness && !sameReadiness(readiness, req.payload.readiness as MergeReadiness | undefined))
       await this.approvals.patch(approvalId, (a) => ({ ...a, payload: { ...a.payload, readiness } }));
-    if (hold && !opts.whenReady)
+    if (hold)
       throw new ConflictError(
-        `#${change.pr.number} cannot merge yet: ${hold}. Nothing was recorded; "Merge when ready" approves it to merge once nothing holds it (\`gitops approve ${change.pr.number} --when-ready\`).`,
+        `#${change.pr.number} cannot merge yet: ${esc(hold)}. Nothing was recorded; "Merge when ready" approves it to merge once nothing holds it (\`gitops approve ${change.pr.number} --when-ready\`).`,
       );
+    const thread: Conversation =
+      req.state !== 'pending'
+        ? this.threadOf(req, change)
+        : source
+          ? { platform: source.platform, channel: source.channel, thread: source.thread ?? source.id }
+          : conversation;
     let decision;
     try {
-      decision = await this.approvals.approve(approvalId, actor, {
-        owner: this.owner,
-        leaseMs: this.leaseMs,
-      });
+      decision = await this.approvals.approve(
+        approvalId,
+        actor,
+        { owner: this.owner, leaseMs: this.leaseMs },
+        opts.whenReady
+          ? {
+              outcome: 'waiting to read what holds it',
+              payload: { thread, whenReady: { by: actor.id, at: this.clock.now() } },
+            }
+          : undefined,
+      );
     } catch (err) {
       if (!(err instanceof ExpiredError)) throw err;
       throw new ExpiredError(
@@ -726,25 +741,36 @@ export class GitOpsWorkflow {
       outcome: 'ok',
       detail: { pr: change.pr, approvalId, state: decision.request.state },
     });
-    const thread: Conversation =
-      decision.outcome === 'resumed'
-        ? this.threadOf(decision.request, change)
-        : source
-          ? { platform: source.platform, channel: source.channel, thread: source.thread ?? source.id }
-          : conversation;
-    if (decision.outcome === 'approved')
-      await this.approvals.patch(approvalId, (a) => ({ ...a, payload: { ...a.payload, thread } }));
-    if (decision.outcome === 'approved' && readiness && hold) {
-      const queued = await this.whenReady.queue(decision.request, readiness, hold, actor.id);
+    if (decision.outcome === 'queued') {
+      const came = await this.whenReady.checked(change);
+      const now = await this.approvals.get(approvalId);
+      const done = (await this.changes.get(change.id)) ?? change;
+      if (came === 'merged')
+        return {
+          update: proposalCard(
+            done,
+            now,
+            ids,
+            this.clock.now(),
+            `✅ Merged by ${esc(actor.id)} at ${code((done.mergeSha ?? '').slice(0, 7))}; following Argo CD.`,
+          ),
+          reply: {
+            text: `Nothing held #${change.pr.number}: merged it. Following ${change.app} in Argo CD…`,
+            tone: 'info',
+            placement: 'thread',
+          },
+        };
       return {
-        update: proposalCard(change, queued, ids, this.clock.now()),
+        update: proposalCard(done, now, ids, this.clock.now()),
         reply: {
-          text: `${actor.id} approved #${change.pr.number}; deckhand merges it when ready (${hold}).`,
+          text: `${actor.id} approved #${change.pr.number}; deckhand merges it when ready${now?.state === 'queued' && now.outcome ? ` (${esc(now.outcome)})` : ''}.`,
           tone: 'info',
           placement: 'thread',
         },
       };
     }
+    if (decision.outcome === 'approved')
+      await this.approvals.patch(approvalId, (a) => ({ ...a, payload: { ...a.payload, thread } }));
     this.log.info(
       {
         approval: approvalId,
@@ -1051,6 +1077,26 @@ export class GitOpsWorkflow {
       return err;
     }
     const now = await this.approvals.get(approvalId).catch(() => undefined);
+    // A merge asked for when ready that the host refused after all (its answer lags what it
+    // reported, or a rule deckhand cannot read): queued again, so the approvals stand; a third
+    // refusal goes back to the approvers.
+    if (
+      now?.payload.whenReady &&
+      err instanceof NotMergeableError &&
+      (now.state === 'approved' || now.state === 'merging')
+    ) {
+      const tries = Number(now.payload.whenReadyTries ?? 0) + 1;
+      if (tries < 3) {
+        await this.approvals
+          .step(approvalId, this.owner, ['approved', 'merging'], 'queued', {
+            leaseMs: this.leaseMs,
+            outcome: `the host refused the merge: ${err.message.replace(/\.$/, '')}`,
+            payload: { whenReadyTries: tries },
+          })
+          .catch(() => undefined);
+        return err;
+      }
+    }
     if (now?.state === 'approved') {
       await this.approvals.finish(approvalId, 'pending', (err as Error).message, undefined, this.owner);
       return err;

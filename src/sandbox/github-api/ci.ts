@@ -23,6 +23,8 @@ export interface CiCheck {
   conclusion: 'success' | 'failure';
 }
 
+const MADE_BY = 'deckhand-sandbox-ci';
+
 /** The login CI acts as, in payloads' `sender`. */
 const CI_LOGIN = 'github-actions[bot]';
 
@@ -32,8 +34,6 @@ export class SandboxCi {
   private readonly contextOf: (repo: SandboxRepo, login: string) => RepoCtx | undefined;
   private readonly listener: (e: BranchMoved) => void;
   private readonly repos: GitRepos;
-  /** Runs this CI made, so that only those are run again on request. */
-  private readonly made = new Set<number>();
 
   constructor(
     repos: GitRepos,
@@ -71,7 +71,7 @@ export class SandboxCi {
     const repo = this.repos.get(e.url);
     const ci = repo && this.contextOf(repo, CI_LOGIN);
     if (!repo || !ci) return;
-    for (const check of this.checks.get(repo.url) ?? []) this.run(ci, check, e.to);
+    for (const check of this.checks.get(repo.url) ?? []) this.run(ci, check, e.to, e.branch);
     // The pusher is not known for a `git push`; the repository's owner stands for them.
     const owner = this.contextOf(repo, repo.path.owner);
     for (const pr of owner?.state.pulls ?? [])
@@ -87,7 +87,7 @@ export class SandboxCi {
   }
 
   /** A run of `check` at `sha`: queued now, in progress at half its delay, completed at its end. */
-  run(c: RepoCtx, check: CiCheck, sha: string): CheckRunRecord {
+  run(c: RepoCtx, check: CiCheck, sha: string, branch?: string): CheckRunRecord {
     const rec: CheckRunRecord = {
       id: c.store.nextId(),
       headSha: sha,
@@ -97,12 +97,12 @@ export class SandboxCi {
       startedAt: null,
       completedAt: null,
       detailsUrl: null,
-      externalId: null,
+      // Marks the runs this CI made (kept with the state): only those are run again on request.
+      externalId: MADE_BY,
       title: null,
       summary: null,
     };
     rec.detailsUrl = `${c.links.repoWeb}/actions/runs/${rec.id}`;
-    this.made.add(rec.id);
     c.state.checkRuns.push(rec);
     c.store.save();
     const tell = (action: string) =>
@@ -110,11 +110,13 @@ export class SandboxCi {
         action,
         check_run: {
           ...checkRun(rec, c.links),
+          // The open pull requests whose head is this commit: the branch pushed, or (a re-run) the
+          // head they were last seen at.
           pull_requests: c.state.pulls
-            .filter((p) => p.state === 'open' && p.headSha === sha)
+            .filter((p) => p.state === 'open' && (branch ? p.head === branch : p.headSha === sha))
             .map((p) => ({
               number: p.number,
-              head: { ref: p.head, sha: p.headSha },
+              head: { ref: p.head, sha },
               base: { ref: p.base, sha: p.baseSha },
             })),
         },
@@ -142,7 +144,7 @@ export class SandboxCi {
   rerun(c: RepoCtx, id: number): boolean {
     const old = c.state.checkRuns.find((r) => r.id === id);
     const check = old && (this.checks.get(c.repo.url) ?? []).find((x) => x.name === old.name);
-    if (!old || !check || !this.made.has(id)) return false;
+    if (!old || !check || old.externalId !== MADE_BY) return false;
     this.run(c, check, old.headSha);
     return true;
   }

@@ -260,7 +260,7 @@ describe('branch protection', SLOW, () => {
     ]);
     await f.octokit.repos.createCommitStatus({ ...R, sha, state: 'success', context: 'lint' });
     await protect(['ci'], 1);
-    expect((await read()).blocked).toMatch(/wants more before it merges/);
+    expect((await read()).blocked).toMatch(/branch protection or rules hold it/);
     await f.reviewer.pulls.createReview({ ...R, pull_number: pr.number, event: 'APPROVE' });
     expect((await read()).blocked).toBeUndefined();
     await admin.repos.deleteBranchProtection({ ...R, branch: 'main' });

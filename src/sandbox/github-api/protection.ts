@@ -146,6 +146,9 @@ type ProtectionIn = {
 };
 
 export const protectionRoutes: Route[] = [
+  // Rules from repository rulesets that apply to a branch (classic protection is not among them):
+  // the sandbox has no rulesets.
+  route('GET', '/rules/branches/:branch+', async (c) => c.send(200, [])),
   route('PUT', '/branches/:branch+/protection', async (c, p) => {
     const branch = p.branch as string;
     await admin(c, branch);

@@ -559,9 +559,13 @@ export class GitHubHost implements GitHost {
       octokit.pulls.get({ ...r, pull_number: number, request }),
     );
     const ref = pr.head.sha;
-    const [branch, status, runs] = await Promise.all([
+    const [branch, rules, status, runs] = await Promise.all([
       this.call(r, `read branch ${pr.base.ref}`, (octokit, request) =>
         octokit.repos.getBranch({ ...r, branch: pr.base.ref, request }),
+      ).catch(() => undefined),
+      // Repository rulesets require checks too; classic protection is not among these rules.
+      this.call(r, `read the rules of ${pr.base.ref}`, (octokit, request) =>
+        octokit.repos.getBranchRules({ ...r, branch: pr.base.ref, per_page: 100, request }),
       ).catch(() => undefined),
       this.call(r, 'read commit statuses', (octokit, request) =>
         octokit.repos.getCombinedStatusForRef({ ...r, ref, per_page: 100, request }),
@@ -571,7 +575,14 @@ export class GitHubHost implements GitHost {
         octokit.checks.listForRef({ ...r, ref, filter: 'latest', per_page: 100, request }),
       ).catch(() => undefined),
     ]);
-    const required = new Set(branch?.data.protection?.required_status_checks?.contexts ?? []);
+    const required = new Set([
+      ...(branch?.data.protection?.required_status_checks?.contexts ?? []),
+      ...(rules?.data ?? []).flatMap((rule) =>
+        rule.type === 'required_status_checks'
+          ? (rule.parameters?.required_status_checks.map((c) => c.context) ?? [])
+          : [],
+      ),
+    ]);
     const checks = new Map<string, CheckResult>();
     const add = (name: string, state: CheckResult['state'], url: string | null | undefined) => {
       if (!checks.has(name))
@@ -605,7 +616,7 @@ export class GitHubHost implements GitHost {
           : pr.mergeable_state === 'behind'
             ? `${base} has moved on and the branch must be brought up to date first`
             : pr.mergeable_state === 'blocked' && !checksHold
-              ? `${this.name} wants more before it merges (branch protection, such as an approving review)`
+              ? `${this.name}'s branch protection or rules hold it (a review they want, or a rule deckhand cannot read)`
               : undefined;
     const computing = pr.state === 'open' && (pr.mergeable === null || pr.mergeable_state === 'unknown');
     return {

@@ -439,11 +439,18 @@ export class GitLabHost implements GitHost {
     const mr = (await this.call(`read merge request !${number}`, () =>
       this.api.MergeRequests.show(p, number),
     )) as MR & { head_pipeline?: { status?: string; web_url?: string } | null };
-    const statuses = (await this.call('read commit statuses', () =>
-      this.api.Commits.allStatuses(p, mr.sha),
-    )) as { name: string; status: string; target_url?: string | null; id: number }[];
+    const [statuses, project] = await Promise.all([
+      this.call('read commit statuses', () => this.api.Commits.allStatuses(p, mr.sha)) as Promise<
+        { name: string; status: string; target_url?: string | null; id: number; allow_failure?: boolean }[]
+      >,
+      this.call('read the project', () => this.api.Projects.show(p)) as Promise<{
+        only_allow_merge_if_pipeline_succeeds?: boolean;
+      }>,
+    ]);
     const detailed = mr.detailed_merge_status ?? '';
-    const required = detailed === 'ci_must_pass' || detailed === 'ci_still_running';
+    const ciHolds = detailed === 'ci_must_pass' || detailed === 'ci_still_running';
+    // "Pipelines must succeed" holds the merge for every job but those allowed to fail.
+    const mustPass = project.only_allow_merge_if_pipeline_succeeds === true || ciHolds;
     const checks = new Map<string, CheckResult>();
     // Newest first: a job retried reports again under the same name.
     for (const st of [...statuses].sort((a, b) => b.id - a.id)) {
@@ -453,6 +460,7 @@ export class GitLabHost implements GitHost {
         : ['failed', 'canceled'].includes(st.status)
           ? 'failure'
           : 'pending';
+      const required = mustPass && st.allow_failure !== true;
       checks.set(st.name, {
         name: st.name,
         state,
@@ -460,11 +468,13 @@ export class GitLabHost implements GitHost {
         ...(st.target_url ? { url: st.target_url } : {}),
       });
     }
-    if (required && !checks.size)
+    // GitLab still holds it for CI while every job says it passed (no pipeline yet, or the
+    // pipeline's status not caught up with its jobs'): the pipeline itself is what it waits for.
+    if (ciHolds && [...checks.values()].every((c) => !c.required || c.state === 'success'))
       checks.set('pipeline', {
         name: 'pipeline',
         state: mr.head_pipeline?.status === 'failed' ? 'failure' : mr.head_pipeline ? 'pending' : 'expected',
-        required,
+        required: true,
         ...(mr.head_pipeline?.web_url ? { url: mr.head_pipeline.web_url } : {}),
       });
     const words: Record<string, string> = {
@@ -478,7 +488,7 @@ export class GitLabHost implements GitHost {
     const computing = ['checking', 'unchecked', 'preparing', 'approvals_syncing'].includes(detailed);
     const blocked =
       words[detailed] ??
-      (detailed && !computing && !required && detailed !== 'mergeable'
+      (detailed && !computing && !ciHolds && detailed !== 'mergeable'
         ? `${this.name} will not merge it yet (${detailed.replace(/_/g, ' ')})`
         : undefined);
     return {
