@@ -167,4 +167,37 @@ describe('approvals', () => {
     // Still closable: an approver rejects what nobody can approve any more.
     expect((await s.reject(r.id, who('bob'))).state).toBe('rejected');
   });
+  it('queues the completing approval in the same update when asked; one dequeue wins; expiry and rejection end it', async () => {
+    const { s, clock, req } = service({ policies: [{ apps: ['*'], required: 2 }] });
+    const r = await req();
+    const queue = { outcome: 'waiting for 1 check (ci)', payload: { whenReady: { by: 'dave' } } };
+    expect((await s.approve(r.id, who('bob'), undefined, queue)).outcome).toBe('recorded');
+    const d = await s.approve(r.id, who('dave'), { owner: 'replica-a', leaseMs: 1000 }, queue);
+    expect(d.outcome).toBe('queued');
+    expect(d.request).toMatchObject({
+      state: 'queued',
+      outcome: 'waiting for 1 check (ci)',
+      payload: { pr: 7, whenReady: { by: 'dave' } },
+    });
+    expect(d.request.lease).toBeUndefined();
+    // Queued is nobody's work: no sweep takes it over, no press approves it again.
+    expect(s.stuck(d.request)).toBe(false);
+    await expect(s.approve(r.id, who('erin'))).rejects.toThrow(/approved this to merge when ready/);
+    const [a, b] = await Promise.all([
+      s.dequeue(r.id, 'replica-a', 1000),
+      s.dequeue(r.id, 'replica-b', 1000),
+    ]);
+    expect([a?.state, b]).toEqual(['approved', undefined]);
+    expect(a?.lease?.owner).toBe('replica-a');
+    // Back to queued (a refusal), then past its time: expired once, and only once.
+    await s.step(r.id, 'replica-a', ['approved'], 'queued', { leaseMs: 1000 });
+    clock.advance(2 * 86_400_000);
+    expect(await s.expire(r.id)).toBe(true);
+    expect(await s.expire(r.id)).toBe(false);
+    const other = await req();
+    await s.approve(other.id, who('bob'), undefined, queue);
+    await s.approve(other.id, who('dave'), undefined, queue);
+    expect((await s.reject(other.id, who('erin'), 'not now')).state).toBe('rejected');
+    expect(await s.dequeue(other.id, 'replica-a', 1000)).toBeUndefined();
+  });
 });
