@@ -35,7 +35,7 @@ const HostSchema = z.discriminatedUnion('type', [
       webhookSecret: secret(z.string().min(16))
         .optional()
         .describe(
-          "the secret of the host's webhook to /hooks/gitops/github (pull_request, pull_request_review, issue_comment); without it, deckhand learns of them only by reading its open pull requests every hostPollSeconds",
+          "the secret of the host's webhook to /hooks/gitops/github (pull_request, pull_request_review, issue_comment; check_run, check_suite, status for merge requirements); without it, deckhand learns of them only by reading its open pull requests every hostPollSeconds",
         ),
       timeoutMs: z.number().int().positive().default(10_000),
     })
@@ -51,7 +51,7 @@ const HostSchema = z.discriminatedUnion('type', [
     webhookToken: secret(z.string().min(16))
       .optional()
       .describe(
-        "the secret token of the project's webhook to /hooks/gitops/gitlab (merge request and comment events); without it, deckhand learns of them only by reading its open merge requests every hostPollSeconds",
+        "the secret token of the project's webhook to /hooks/gitops/gitlab (merge request, comment, pipeline and job events); without it, deckhand learns of them only by reading its open merge requests every hostPollSeconds",
       ),
     timeoutMs: z.number().int().positive().default(10_000),
   }),
