@@ -54,7 +54,7 @@ export class HostEvents {
     approvals: Pick<ApprovalService, 'get' | 'finish'>;
     followUps: Pick<FollowUps, 'begin'>;
     /** The checks of a change may have moved: its card and a queued merge look again. */
-    checksChanged?: (change: Change) => Promise<string>;
+    checksChanged?: (change: Change, opts?: { headSha?: string }) => Promise<string>;
     chat?: Pick<ChatService, 'update' | 'post'>;
     audit: AuditLog;
     clock: Clock;
@@ -254,7 +254,8 @@ export class HostEvents {
         const pr = await host.getPullRequest(change.repoURL, change.pr.number);
         if (pr.state === 'open') {
           // Its checks may have moved meanwhile: the card follows, a queued merge goes ahead.
-          if (this.deps.checksChanged) await this.deps.checksChanged(change);
+          // (Only while they may still move: the host's rate limit is shared with every other call.)
+          if (this.deps.checksChanged) await this.deps.checksChanged(change, { headSha: pr.headSha });
           continue;
         }
         const outcome = await this.handle({

@@ -172,7 +172,7 @@ export const gitopsPlugin = definePlugin({
       clock: deps.clock,
       log: deps.log,
       followMs: config.followUp.timeoutSeconds * 1000,
-      checksChanged: (change) => flow.checksChanged(change),
+      checksChanged: (change, opts) => flow.checksChanged(change, opts),
     });
     const hooked = config.hosts.flatMap((h) => (h.type === 'github' && h.webhookSecret ? [h] : []));
     webhooks.add(

@@ -117,7 +117,7 @@ beforeEach(async () => {
     clock,
     log,
     followMs: 60_000,
-    checksChanged: (c) => wf.checksChanged(c),
+    checksChanged: (c, o) => wf.checksChanged(c, o),
   });
   said.length = 0;
   updates.length = 0;
@@ -275,5 +275,21 @@ describe('merge requirements on GitLab', () => {
       expect((await approvals.get(approvalId))?.state).toBe('rejected');
       expect(fake.mrs[0]?.state).toBe('closed');
     }
+  });
+  it('the host poll reads a pending card’s checks only while they may still move', async () => {
+    const { head } = await proposed('test');
+    const reads = () => fake.requests.filter((r) => r.endsWith('/statuses')).length;
+    let before = reads();
+    await events.poll(() => true);
+    expect(reads()).toBe(before + 1);
+    fake.setStatus(head, 'test', 'failed');
+    await events.poll(() => true);
+    before = reads();
+    // Every check ended at this head: nothing to read until the head moves or an event says so.
+    await events.poll(() => true);
+    expect(reads()).toBe(before);
+    fake.push((await changes.list())[0]!.branch, { 'apps/web/extra.yaml': 'y: 2\n' });
+    await events.poll(() => true);
+    expect(reads()).toBe(before + 1);
   });
 });

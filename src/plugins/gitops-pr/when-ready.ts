@@ -100,10 +100,23 @@ export class WhenReady {
    * The host's checks or hold may have changed for this change: its card shows what is so now,
    * and a queued approval is merged once nothing holds it, or ends when it has waited too long.
    */
-  async checked(change: Change): Promise<string> {
+  async checked(
+    change: Change,
+    /** The host's head now, when the caller read it: a pending card whose checks all ended at this head is not read again. */
+    opts: { headSha?: string } = {},
+  ): Promise<string> {
     const req = change.approvalId ? await this.d.approvals.get(change.approvalId) : undefined;
     if (change.state !== 'open' || !req || (req.state !== 'pending' && req.state !== 'queued'))
       return 'nothing waits on its checks';
+    const last = req.payload.readiness as MergeReadiness | undefined;
+    if (
+      opts.headSha &&
+      req.state === 'pending' &&
+      last?.headSha === opts.headSha &&
+      last.checks.every((c) => c.state === 'success' || c.state === 'failure') &&
+      !last.computing
+    )
+      return 'settled';
     if (req.state === 'queued' && req.expiresAt <= this.d.clock.now()) {
       // Only the process whose update expired it says so (another may have merged it meanwhile).
       if (!(await this.d.approvals.expire(req.id))) return 'no longer queued';

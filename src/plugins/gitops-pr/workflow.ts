@@ -147,8 +147,8 @@ export class GitOpsWorkflow {
   }
 
   /** The host's checks may have moved for a change: its card follows, a queued approval merges. */
-  checksChanged(change: Change): Promise<string> {
-    return this.whenReady.checked(change);
+  checksChanged(change: Change, opts?: { headSha?: string }): Promise<string> {
+    return this.whenReady.checked(change, opts);
   }
 
   private scope(c: Change) {
