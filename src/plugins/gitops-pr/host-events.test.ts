@@ -35,6 +35,7 @@ function setup(pulls: Record<number, Partial<PullRequest>>, approvals: Record<st
   const events = new HostEvents({
     changes: {
       list: async (f = () => true) => [...changes.values()].filter(f),
+      get: async (id) => changes.get(id),
       update: async (id, fn) => {
         const next = fn(changes.get(id) as Change);
         changes.set(id, next);

@@ -50,7 +50,7 @@ const MERGING: ApprovalRequest['state'][] = ['approved', 'merging', 'merged', 'f
 
 export class HostEvents {
   private readonly deps: {
-    changes: Pick<ChangeService, 'list' | 'update' | 'host'>;
+    changes: Pick<ChangeService, 'list' | 'update' | 'host' | 'get'>;
     approvals: Pick<ApprovalService, 'get' | 'finish'>;
     followUps: Pick<FollowUps, 'begin'>;
     /** The checks of a change may have moved: its card and a queued merge look again. */
@@ -220,7 +220,10 @@ export class HostEvents {
     entry.done = (async () => {
       do {
         entry.again = false;
-        const outcome = await look(change).catch((err: unknown) => {
+        // Read afresh each pass: the change may have moved on (a new head recorded, merged).
+        const now = await this.deps.changes.get(change.id).catch(() => change);
+        if (!now || now.state !== 'open') break;
+        const outcome = await look(now).catch((err: unknown) => {
           this.deps.log.warn(
             { err: (err as Error).message, pr: change.pr.number },
             'could not look at the checks again',

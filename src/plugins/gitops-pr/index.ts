@@ -261,11 +261,13 @@ export const gitopsPlugin = definePlugin({
           () => (deps.leader.isLeader() ? hostEvents.poll(polled, stopping.signal) : Promise.resolve(0)),
         );
     });
-    onClose(() => {
+    onClose(async () => {
       stopping.abort();
       polling?.stop();
       flow.stop();
       followUps.stop();
+      // A look that check events started ends before the store closes (it merges nothing now).
+      await hostEvents.idle();
     });
   },
 });

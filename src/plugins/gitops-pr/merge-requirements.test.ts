@@ -242,7 +242,7 @@ describe('merge requirements on GitLab', () => {
     expect(said.filter((m) => /was not merged: it waited past/.test(m.text)).length).toBe(told);
   });
 
-  it('a host that refuses after saying ready keeps it queued, with its approvals; the third time goes back', async () => {
+  it('a host that refuses after saying ready keeps it queued, with its approvals; the third refusal goes back', async () => {
     const { head, approvalId } = await proposed('test');
     await wf.approve(approvalId, who('bob'), undefined, conversation, { whenReady: true });
     fake.setStatus(head, 'test', 'success');
@@ -252,8 +252,15 @@ describe('merge requirements on GitLab', () => {
     expect([again?.state, again?.approvals.map((a) => a.by)]).toEqual(['queued', ['bob']]);
     expect(again?.outcome).toMatch(/the host refused the merge/);
     expect(said.some((m) => /was not merged when ready/.test(m.text))).toBe(false);
-    fake.setStatus(head, 'test', 'success');
+    // Refused twice more: back to the approvers, who are told; a plain Approve then is only that.
+    fake.refuseMerges = 2;
     await pipelineEvent(head);
+    expect((await approvals.get(approvalId))?.state).toBe('queued');
+    await pipelineEvent(head);
+    const back = await approvals.get(approvalId);
+    expect([back?.state, back?.approvals, back?.payload.whenReady]).toEqual(['pending', [], undefined]);
+    expect(said.some((m) => /was not merged when ready/.test(m.text))).toBe(true);
+    await wf.approve(approvalId, who('carol'), undefined, conversation);
     expect(fake.mrs[0]?.state).toBe('merged');
   });
 
@@ -268,13 +275,17 @@ describe('merge requirements on GitLab', () => {
     expect(fake.mrs[0]?.state).toBe('opened');
     expect(said.map((m) => m.text).join('\n')).toMatch(/Someone pushed to/);
 
+    // The new head's check fails: carol's merge when ready waits, and a rejection stops it.
+    fake.setStatus(pushed, 'test', 'failed');
     const other = await wf.approve(approvalId, who('carol'), undefined, conversation, { whenReady: true });
-    expect(other.update?.data?.change).toMatchObject({ approval: expect.stringMatching(/queued|following/) });
-    if ((await approvals.get(approvalId))?.state === 'queued') {
-      await wf.reject(approvalId, who('dave'));
-      expect((await approvals.get(approvalId))?.state).toBe('rejected');
-      expect(fake.mrs[0]?.state).toBe('closed');
-    }
+    expect(other.update?.data?.change).toMatchObject({
+      approval: 'queued',
+      hold: 'required check test failed',
+    });
+    await wf.reject(approvalId, who('dave'));
+    expect((await approvals.get(approvalId))?.state).toBe('rejected');
+    expect(fake.mrs[0]?.state).toBe('closed');
+    expect(await approvals.dequeue(approvalId, 'anyone', 1000)).toBeUndefined();
   });
   it('the host poll reads a pending card’s checks only while they may still move', async () => {
     const { head } = await proposed('test');

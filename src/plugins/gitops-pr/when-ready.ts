@@ -43,6 +43,8 @@ export class WhenReady {
     log: Logger;
     owner: string;
     leaseMs: number;
+    /** Whether the bot is stopping: nothing is merged then (a replica or the next start does it). */
+    stopped?: () => boolean;
     /** The workflow's steps after a decision (merge, comment, follow-up), under the lease. */
     carryOut: (
       approvalId: string,
@@ -113,8 +115,10 @@ export class WhenReady {
       opts.headSha &&
       req.state === 'pending' &&
       last?.headSha === opts.headSha &&
+      last.checks.length > 0 &&
       last.checks.every((c) => c.state === 'success' || c.state === 'failure') &&
-      !last.computing
+      !last.computing &&
+      !last.blocked
     )
       return 'settled';
     if (req.state === 'queued' && req.expiresAt <= this.d.clock.now()) {
@@ -156,6 +160,7 @@ export class WhenReady {
   }
 
   private async merge(req: ApprovalRequest, change: Change): Promise<string> {
+    if (this.d.stopped?.()) return 'stopping';
     const mine = await this.d.approvals.dequeue(req.id, this.d.owner, this.d.leaseMs);
     if (!mine) return 'taken by another process';
     const thread = threadOf(mine, change);

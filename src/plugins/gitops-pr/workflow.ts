@@ -49,6 +49,9 @@ export interface TurnTools {
 /** Told when the follow-up of a merged change ends (remediation settles its guardrails here). */
 export type FollowUpListener = (f: FollowUp, outcome: FollowUpOutcome) => void;
 
+/** Back to its approvers: a later plain Approve is not a "merge when ready" (undefined keys drop). */
+const NOT_WHEN_READY = { whenReady: undefined, whenReadyTries: undefined };
+
 /** A pre-state-machine `executing` row older than this is closed, not resumed (see reconcile). */
 const LEGACY_RESUME_MS = 24 * 3_600_000;
 
@@ -143,6 +146,7 @@ export class GitOpsWorkflow {
       owner: this.owner,
       leaseMs: this.leaseMs,
       carryOut: (id, who, thread) => this.carryOut(id, who, thread),
+      stopped: () => this.stopped,
     });
   }
 
@@ -711,7 +715,7 @@ export class GitOpsWorkflow {
         opts.whenReady
           ? {
               outcome: 'waiting to read what holds it',
-              payload: { thread, whenReady: { by: actor.id, at: this.clock.now() } },
+              payload: { thread, whenReady: { by: actor.id, at: this.clock.now() }, whenReadyTries: 0 },
             }
           : undefined,
       );
@@ -742,9 +746,25 @@ export class GitOpsWorkflow {
       detail: { pr: change.pr, approvalId, state: decision.request.state },
     });
     if (decision.outcome === 'queued') {
-      const came = await this.whenReady.checked(change);
-      const now = await this.approvals.get(approvalId);
-      const done = (await this.changes.get(change.id)) ?? change;
+      // Queued is recorded: what the first look finds (or fails to) is said in the thread.
+      const came = await this.whenReady.checked(change).catch((err: unknown) => {
+        this.log.warn(
+          { err: (err as Error).message, approval: approvalId },
+          'could not look at a queued merge',
+        );
+        return 'not looked at';
+      });
+      const now = (await this.approvals.get(approvalId).catch(() => undefined)) ?? decision.request;
+      const done = (await this.changes.get(change.id).catch(() => undefined)) ?? change;
+      if (now.state !== 'queued' && came !== 'merged')
+        return {
+          update: proposalCard(done, now, ids, this.clock.now()),
+          reply: {
+            text: `${actor.id} approved #${change.pr.number} to merge when ready; it is ${now.state} now (${esc(now.outcome ?? came)}).`,
+            tone: 'warn',
+            placement: 'thread',
+          },
+        };
       if (came === 'merged')
         return {
           update: proposalCard(
@@ -763,7 +783,7 @@ export class GitOpsWorkflow {
       return {
         update: proposalCard(done, now, ids, this.clock.now()),
         reply: {
-          text: `${actor.id} approved #${change.pr.number}; deckhand merges it when ready${now?.state === 'queued' && now.outcome ? ` (${esc(now.outcome)})` : ''}.`,
+          text: `${actor.id} approved #${change.pr.number}; deckhand merges it when ready${now.outcome ? ` (${esc(now.outcome)})` : ''}.`,
           tone: 'info',
           placement: 'thread',
         },
@@ -1070,7 +1090,7 @@ export class GitOpsWorkflow {
         approvalId,
         'pending',
         'branch moved; approve the new head',
-        { headSha: err.currentSha },
+        { headSha: err.currentSha, ...NOT_WHEN_READY },
         this.owner,
       );
       err.message = `${err.message} Nothing was merged; here is what the branch holds now — approve again if it is right.\n${trimLines(diff, 30).text}`;
@@ -1093,18 +1113,30 @@ export class GitOpsWorkflow {
             outcome: `the host refused the merge: ${err.message.replace(/\.$/, '')}`,
             payload: { whenReadyTries: tries },
           })
-          .catch(() => undefined);
+          .catch((e: unknown) =>
+            // Left `approved` under this lease: the sweep takes it over once the lease runs out.
+            this.log.warn(
+              { err: (e as Error).message, approval: approvalId },
+              'could not queue a refused merge again',
+            ),
+          );
         return err;
       }
     }
     if (now?.state === 'approved') {
-      await this.approvals.finish(approvalId, 'pending', (err as Error).message, undefined, this.owner);
+      await this.approvals.finish(approvalId, 'pending', (err as Error).message, NOT_WHEN_READY, this.owner);
       return err;
     }
     if (now?.state === 'merging') {
       const pr = await host.getPullRequest(change.repoURL, change.pr.number).catch(() => undefined);
       if (pr?.state === 'open' && pr.headSha === change.headSha) {
-        await this.approvals.finish(approvalId, 'pending', (err as Error).message, undefined, this.owner);
+        await this.approvals.finish(
+          approvalId,
+          'pending',
+          (err as Error).message,
+          NOT_WHEN_READY,
+          this.owner,
+        );
         return err;
       }
       return new UpstreamError(

@@ -443,9 +443,12 @@ export class GitLabHost implements GitHost {
       this.call('read commit statuses', () => this.api.Commits.allStatuses(p, mr.sha)) as Promise<
         { name: string; status: string; target_url?: string | null; id: number; allow_failure?: boolean }[]
       >,
-      this.call('read the project', () => this.api.Projects.show(p)) as Promise<{
-        only_allow_merge_if_pipeline_succeeds?: boolean;
-      }>,
+      // A token that may not read the project's settings still reads the rest.
+      (
+        this.call('read the project', () => this.api.Projects.show(p)) as Promise<{
+          only_allow_merge_if_pipeline_succeeds?: boolean;
+        }>
+      ).catch(() => ({}) as { only_allow_merge_if_pipeline_succeeds?: boolean }),
     ]);
     const detailed = mr.detailed_merge_status ?? '';
     const ciHolds = detailed === 'ci_must_pass' || detailed === 'ci_still_running';
@@ -473,7 +476,12 @@ export class GitLabHost implements GitHost {
     if (ciHolds && [...checks.values()].every((c) => !c.required || c.state === 'success'))
       checks.set('pipeline', {
         name: 'pipeline',
-        state: mr.head_pipeline?.status === 'failed' ? 'failure' : mr.head_pipeline ? 'pending' : 'expected',
+        // A pipeline that failed, or was canceled or skipped, will not pass by itself.
+        state: ['failed', 'canceled', 'skipped'].includes(mr.head_pipeline?.status ?? '')
+          ? 'failure'
+          : mr.head_pipeline
+            ? 'pending'
+            : 'expected',
         required: true,
         ...(mr.head_pipeline?.web_url ? { url: mr.head_pipeline.web_url } : {}),
       });
