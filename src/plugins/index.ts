@@ -7,6 +7,7 @@ import { digestPlugin } from './digest/index.ts';
 import { gitopsPlugin } from './gitops-pr/index.ts';
 import { diagnosisPlugin } from './diagnosis/index.ts';
 import { incidentsPlugin } from './incidents/index.ts';
+import { notifyPlugin } from './notify/index.ts';
 import { registryPlugin } from './registry/index.ts';
 import { remediationPlugin } from './remediation/index.ts';
 import type { AnyPlugin } from '../core/plugin.ts';
@@ -22,4 +23,5 @@ export const bundledPlugins: AnyPlugin[] = [
   remediationPlugin as AnyPlugin,
   registryPlugin as AnyPlugin,
   deliveryPlugin as AnyPlugin,
+  notifyPlugin as AnyPlugin,
 ];

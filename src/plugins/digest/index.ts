@@ -22,6 +22,7 @@ import {
 import { ArgoToken } from '../argocd/index.ts';
 import { DeliveryToken } from '../delivery/index.ts';
 import { DiagnosisToken } from '../diagnosis/index.ts';
+import { NotifyToken } from '../notify/index.ts';
 import { digestCommands } from './commands/digest.ts';
 import { DigestConfigSchema } from './config.ts';
 import { DigestBuilder } from './digest.ts';
@@ -45,7 +46,7 @@ export const digestPlugin = definePlugin({
     core: ConfigToken,
   },
   // Without diagnosis, digests and transition alerts still go out; alerts carry no [Diagnose].
-  optionalDeps: { diagnosis: DiagnosisToken, delivery: DeliveryToken },
+  optionalDeps: { diagnosis: DiagnosisToken, delivery: DeliveryToken, notify: NotifyToken },
   init({ config, deps, commands, actions, jobs, onServe, onClose, log }) {
     const history = new HealthHistory(deps.store, deps.clock, config.history.retentionDays);
     const builder = new DigestBuilder({
@@ -153,6 +154,8 @@ export const digestPlugin = definePlugin({
             const m = await builder.build(s);
             await deps.chat.post(parseTarget(s.channel, deps.chat.defaultPlatform), m);
             jobLog.info({ channel: s.channel }, 'digest posted');
+            // Beyond chat too (email, webhooks), where notify's routes send digests.
+            await deps.notify?.notify({ event: 'digest', subject: `digest/${s.channel}`, message: m });
             await record('posted', {});
           } catch (err) {
             await record('failed', { reason: (err as Error).message ?? String(err) });

@@ -84,7 +84,10 @@ const STORE_PROBE_MS = 5_000;
 export const ALERTMANAGER = 'alertmanager';
 
 /** What a delivery did to its incident, as the audit trail names it. */
-type Transition = 'opened' | 'repeated' | 'resolved' | 'reopened';
+export type Transition = 'opened' | 'repeated' | 'resolved' | 'reopened';
+
+/** Told of every delivery's outcome for an incident (notify sends it beyond chat). */
+export type TransitionListener = (i: Incident, t: Transition) => void;
 
 export class IncidentService {
   private readonly docs: Collection<Incident>;
@@ -96,6 +99,7 @@ export class IncidentService {
   // queue that serialises this service's deliveries; two services in one process are two replicas.
   private readonly replica = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private readonly listeners = new Set<DiagnosedListener>();
+  private readonly transitions = new Set<TransitionListener>();
   /** When a delivery last failed because the store is down (cleared by the next that succeeds). */
   private storeFailedAt?: number;
   private readonly retries = new Set<NodeJS.Timeout>();
@@ -186,6 +190,12 @@ export class IncidentService {
    * listeners (so the webhook's background task covers their work); a failing listener is logged
    * and does not affect the others or the incident. Returns the unsubscribe function.
    */
+  /** Listen to each incident's transitions, after they are recorded; a listener that throws is logged. */
+  onTransition(fn: TransitionListener): () => void {
+    this.transitions.add(fn);
+    return () => this.transitions.delete(fn);
+  }
+
   onDiagnosed(fn: DiagnosedListener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -245,6 +255,12 @@ export class IncidentService {
       if (this.newest.get(key) === w.seq) this.newest.delete(key);
       this.storeFailedAt = undefined;
       await this.audited(handled.incident, handled.transition, deliveryId, log);
+      for (const fn of this.transitions)
+        try {
+          fn(handled.incident, handled.transition);
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, 'an incident listener failed');
+        }
       return handled.incident;
     });
   }

@@ -21,6 +21,8 @@ import {
 } from '../../core/tokens.ts';
 import { ArgoToken } from '../argocd/index.ts';
 import { DiagnosisToken } from '../diagnosis/index.ts';
+import { NotifyToken, type NotifyEvent } from '../notify/index.ts';
+import { incidentCard } from './card.ts';
 import { AlertmanagerPayloadSchema, type AlertmanagerPayload } from './alertmanager.ts';
 import { IncidentsConfigSchema } from './config.ts';
 import { ALERTMANAGER, IncidentService } from './incidents.ts';
@@ -55,6 +57,8 @@ export const incidentsPlugin = definePlugin({
     metrics: MetricsToken,
     tasks: TasksToken,
   },
+  // Without notify, incidents go to chat only.
+  optionalDeps: { notify: NotifyToken },
   provides: [IncidentsToken],
   init({ config, deps, commands, webhooks, provide, onClose, jobs, log }) {
     const service = new IncidentService({
@@ -70,6 +74,25 @@ export const incidentsPlugin = definePlugin({
         }),
     });
     provide(IncidentsToken, service);
+    const notify = deps.notify;
+    if (notify) {
+      const events: Record<string, NotifyEvent> = {
+        opened: 'incident.opened',
+        repeated: 'incident.updated',
+        reopened: 'incident.updated',
+        resolved: 'incident.resolved',
+      };
+      service.onTransition((i, t) => {
+        void notify.notify({
+          event: events[t] ?? 'incident.updated',
+          subject: `incident/${i.key}`,
+          ...(i.app ? { app: i.app.name } : {}),
+          ...(i.app?.project ? { project: i.app.project } : {}),
+          ...(i.severity ? { severity: i.severity } : {}),
+          message: incidentCard(i, deps.clock.now()),
+        });
+      });
+    }
     jobs.add({
       id: 'incidents.prune',
       cron: '17 3 * * *',

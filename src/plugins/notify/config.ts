@@ -1,0 +1,80 @@
+/** The notify plugin's configuration: where notifications go besides chat, and which go where. */
+import { z } from 'zod';
+import { secret } from '../../core/config/secret.ts';
+
+/** What deckhand tells sinks about; routes name these, or globs of them (`incident.*`). */
+export const NOTIFY_EVENTS = [
+  'digest',
+  'incident.opened',
+  'incident.updated',
+  'incident.resolved',
+  'change.merged',
+  'change.failed',
+  'remediation',
+] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+const SinkName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and -');
+
+const WebhookSink = z.strictObject({
+  type: z.literal('webhook'),
+  name: SinkName,
+  url: z.url({ protocol: /^https?$/ }).describe('where the JSON is POSTed'),
+  secret: secret(z.string().min(16)).describe(
+    'signs each delivery: X-Deckhand-Signature is v1=<hex HMAC-SHA256 of "<X-Deckhand-Timestamp>.<body>">',
+  ),
+  timeoutMs: z.number().int().positive().max(60_000).default(10_000),
+});
+
+export const NotifyConfigSchema = z
+  .strictObject({
+    sinks: z.array(z.discriminatedUnion('type', [WebhookSink])).default([]),
+    routes: z
+      .array(
+        z.strictObject({
+          events: z
+            .array(z.string().min(1))
+            .min(1)
+            .describe(`events or globs of them: ${NOTIFY_EVENTS.join(', ')}`),
+          apps: z.array(z.string()).optional().describe('app globs; any app when absent'),
+          projects: z.array(z.string()).optional().describe('Argo CD project globs; any when absent'),
+          severities: z
+            .array(z.string())
+            .optional()
+            .describe('alert severities (incidents); any when absent'),
+          sink: SinkName.describe('the name of a sink'),
+        }),
+      )
+      .default([]),
+    retry: z
+      .strictObject({
+        attempts: z.number().int().min(1).max(20).default(6),
+        firstDelaySeconds: z.number().positive().max(3600).default(5),
+        maxDelaySeconds: z.number().positive().max(86_400).default(600),
+      })
+      .prefault({}),
+    deadLetterDays: z.number().int().min(1).max(365).default(14),
+  })
+  .superRefine((c, ctx) => {
+    const names = new Set<string>();
+    c.sinks.forEach((s, i) => {
+      if (names.has(s.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sinks', i, 'name'],
+          message: `a second sink named ${s.name}`,
+        });
+      names.add(s.name);
+    });
+    c.routes.forEach((r, i) => {
+      if (!names.has(r.sink))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'sink'],
+          message: `no sink named ${r.sink}${names.size ? ` (sinks: ${[...names].join(', ')})` : ''}`,
+        });
+    });
+  });
+
+export type NotifyConfig = z.output<typeof NotifyConfigSchema>;
+export type WebhookSinkConfig = z.output<typeof WebhookSink>;

@@ -1,0 +1,138 @@
+/**
+ * The notify plugin: notifications beyond chat. Other plugins tell it what happened (a digest, an
+ * incident opened or resolved) through NotifyToken; its routes send each to webhook sinks, signed,
+ * retried, and kept as dead letters when they fail for good. `/deckhand sinks` shows them.
+ */
+import { z } from 'zod';
+import { defineCommand } from '../../core/commands/define.ts';
+import { ago } from '../../core/message/time.ts';
+import { code, esc } from '../../core/message/markup.ts';
+import { definePlugin } from '../../core/plugin.ts';
+import { token } from '../../core/token.ts';
+import { LoopHealth, startLoop } from '../../core/background.ts';
+import { ClockToken, LoggerToken, RedactorToken, StoreToken } from '../../core/tokens.ts';
+import { NotifyConfigSchema } from './config.ts';
+import { Notifier } from './notifier.ts';
+import type { Notification } from './sink.ts';
+import { WebhookSink } from './webhook-sink.ts';
+
+export type { Notification } from './sink.ts';
+export type { NotifyEvent } from './config.ts';
+
+/** Tell sinks of an event; resolves to how many deliveries were queued (never rejects for a sink). */
+export interface NotifyService {
+  notify(n: Notification): Promise<number>;
+}
+export const NotifyToken = token<NotifyService>('Notify');
+
+/** How often deliveries that wait (retries) are looked at. */
+const DRAIN_EVERY_MS = 5_000;
+
+export const notifyPlugin = definePlugin({
+  id: 'notify',
+  summary: 'Notifications beyond chat: signed webhooks for digests and incidents, retried, with dead letters',
+  config: NotifyConfigSchema,
+  deps: { store: StoreToken, clock: ClockToken, log: LoggerToken, redactor: RedactorToken },
+  provides: [NotifyToken],
+  grants: { 'notify.read': ['auditor'] },
+  init({ config, deps, commands, provide, onServe, onClose }) {
+    const sinks = config.sinks.map((s) => new WebhookSink(s, () => deps.clock.now()));
+    const notifier = new Notifier({
+      sinks,
+      config,
+      store: deps.store,
+      clock: deps.clock,
+      log: deps.log,
+      redactor: deps.redactor,
+    });
+    provide(NotifyToken, {
+      notify: (n) =>
+        notifier.notify(n).catch((err: unknown) => {
+          deps.log.warn({ err: (err as Error).message, event: n.event }, 'notify: could not queue');
+          return 0;
+        }),
+    });
+    let loop: { stop(): void } | undefined;
+    onServe(() => {
+      if (!sinks.length) return;
+      loop = startLoop(
+        new LoopHealth('notify sinks', deps.log, { baseMs: DRAIN_EVERY_MS }),
+        () => notifier.drain(),
+        {
+          runNow: true,
+        },
+      );
+    });
+    onClose(() => loop?.stop());
+    commands.add(
+      defineCommand({
+        name: 'sinks',
+        summary: 'The notification sinks: where each sends, what waits, and what failed for good',
+        args: z.object({}),
+        permission: 'notify.read',
+        examples: ['deckhand sinks'],
+        async run() {
+          if (!sinks.length)
+            return {
+              text: 'No notification sinks are configured (plugins.notify.sinks); notifications go to chat only.',
+              tone: 'info' as const,
+            };
+          const now = deps.clock.now();
+          const status = await notifier.status();
+          const failures = status.flatMap((s) => s.dead.slice(0, 5));
+          return {
+            text: status
+              .map((s) => `${s.sink.name}: ${s.waiting} waiting, ${s.dead.length} failed for good`)
+              .join('\n'),
+            header: 'Notification sinks',
+            blocks: [
+              {
+                type: 'table' as const,
+                table: {
+                  columns: ['sink', 'kind', 'sends to', 'waiting', 'failed', 'last error'],
+                  rows: status.map((s) => [
+                    s.sink.name,
+                    s.sink.kind,
+                    esc(s.sink.target),
+                    String(s.waiting),
+                    String(s.dead.length),
+                    esc(s.lastError ?? s.dead[0]?.lastError ?? ''),
+                  ]),
+                },
+              },
+              ...(failures.length
+                ? [
+                    {
+                      type: 'text' as const,
+                      text: failures
+                        .map(
+                          (d) =>
+                            `✖ ${code(d.sink)} ${d.event} ${esc(d.subject)}: ${esc(d.lastError ?? '?')} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}, ${ago(d.failedAt, now)}`,
+                        )
+                        .join('\n'),
+                    },
+                  ]
+                : []),
+            ],
+            data: {
+              sinks: status.map((s) => ({
+                name: s.sink.name,
+                kind: s.sink.kind,
+                target: s.sink.target,
+                waiting: s.waiting,
+                failed: s.dead.map((d) => ({
+                  id: d.id,
+                  event: d.event,
+                  subject: d.subject,
+                  attempts: d.attempts,
+                  error: d.lastError,
+                  failedAt: d.failedAt,
+                })),
+              })),
+            },
+          };
+        },
+      }),
+    );
+  },
+});

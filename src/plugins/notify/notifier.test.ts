@@ -1,0 +1,209 @@
+/**
+ * Webhook sinks against a real HTTP receiver on loopback: the signature checked by an HMAC made
+ * here with node:crypto from the documented rule (not with the code under test), retries with
+ * backoff on a receiver that fails N times, dead letters for a final refusal and for too many
+ * failures, routes by event, app and severity, and secrets masked before anything leaves.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../core/clock.ts';
+import { createLogger } from '../../core/logging.ts';
+import { Redactor } from '../../core/redact.ts';
+import { SqliteStore } from '../../core/store/sqlite.ts';
+import { NotifyConfigSchema } from './config.ts';
+import { Notifier } from './notifier.ts';
+import { WebhookSink } from './webhook-sink.ts';
+
+const SECRET = 'notify-webhook-secret-0123456789';
+let server: Server;
+let url = '';
+let answers: number[] = [];
+const got: { headers: Record<string, string>; body: string }[] = [];
+let clock: ManualClock;
+let store: SqliteStore;
+
+beforeEach(async () => {
+  got.length = 0;
+  answers = [];
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      got.push({ headers: req.headers as Record<string, string>, body });
+      res.writeHead(answers.shift() ?? 204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook?token=abc`;
+  clock = new ManualClock(Date.parse('2026-12-07T10:00:00Z'));
+  store = new SqliteStore(':memory:', clock);
+});
+afterEach(async () => {
+  await new Promise((r) => server.close(r));
+  await store.close();
+});
+
+function notifier(routes: unknown[] = [{ events: ['*'], sink: 'ops' }], retry = {}) {
+  const config = NotifyConfigSchema.parse({
+    sinks: [{ type: 'webhook', name: 'ops', url, secret: SECRET, timeoutMs: 2000 }],
+    routes,
+    retry,
+  });
+  const redactor = new Redactor();
+  redactor.addSecrets(['hunter2-is-not-a-password-0000']);
+  return new Notifier({
+    sinks: config.sinks.map((s) => new WebhookSink(s, () => clock.now())),
+    config,
+    store,
+    clock,
+    log: createLogger({ level: 'silent' }),
+    redactor,
+  });
+}
+
+const incident = (over: Record<string, unknown> = {}) => ({
+  event: 'incident.opened' as const,
+  subject: 'incident/abc',
+  app: 'naver-news',
+  project: 'default',
+  severity: 'critical',
+  message: {
+    text: 'naver-news OOMKilled',
+    header: '🔥 KubePodCrashLooping',
+    tone: 'danger' as const,
+    data: { incident: { key: 'abc', restarts: 7 } },
+  },
+  ...over,
+});
+
+/** The documented rule, computed here: v1= hex HMAC-SHA256 of "<timestamp>.<body>". */
+function verified(h: Record<string, string>, body: string): boolean {
+  const want = Buffer.from(
+    `v1=${createHmac('sha256', SECRET).update(`${h['x-deckhand-timestamp']}.${body}`).digest('hex')}`,
+  );
+  const sent = Buffer.from(h['x-deckhand-signature'] ?? '');
+  return sent.length === want.length && timingSafeEqual(sent, want);
+}
+
+describe('webhook sinks', () => {
+  it('POSTs the event as signed JSON, with its text and data', async () => {
+    const n = notifier();
+    expect(await n.notify(incident())).toBe(1);
+    await n.drain();
+    expect(got).toHaveLength(1);
+    const [d] = got;
+    expect(verified(d!.headers, d!.body)).toBe(true);
+    expect(verified({ ...d!.headers, 'x-deckhand-timestamp': '1' }, d!.body)).toBe(false);
+    expect(d!.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-deckhand-event': 'incident.opened',
+      'x-deckhand-timestamp': String(Math.floor(clock.now() / 1000)),
+    });
+    const body = JSON.parse(d!.body);
+    expect(body).toMatchObject({
+      event: 'incident.opened',
+      subject: 'incident/abc',
+      app: 'naver-news',
+      severity: 'critical',
+      header: '🔥 KubePodCrashLooping',
+      tone: 'danger',
+      data: { incident: { key: 'abc', restarts: 7 } },
+      at: '2026-12-07T10:00:00.000Z',
+    });
+    expect(body.text).toContain('naver-news OOMKilled');
+    expect(d!.headers['x-deckhand-delivery']).toBe(body.id);
+  });
+
+  it('masks secrets in every field before anything leaves', async () => {
+    const n = notifier();
+    await n.notify(
+      incident({
+        message: {
+          text: 'token ghp_abcdefghijklmnopqrstuvwxyz0123456789 and hunter2-is-not-a-password-0000',
+          data: { log: 'password=hunter2-is-not-a-password-0000' },
+        },
+      }),
+    );
+    await n.drain();
+    expect(got[0]?.body).not.toMatch(
+      /ghp_abcdefghijklmnopqrstuvwxyz0123456789|hunter2-is-not-a-password-0000/,
+    );
+  });
+
+  it('tries again with backoff after 5xx, 429 and a refused connection, with the same delivery id', async () => {
+    const n = notifier(undefined, { attempts: 5, firstDelaySeconds: 5, maxDelaySeconds: 60 });
+    answers = [503, 429];
+    await n.notify(incident());
+    expect(await n.drain()).toEqual({ sent: 0, retried: 1, dead: 0 });
+    // Not yet due: nothing is sent.
+    expect(await n.drain()).toEqual({ sent: 0, retried: 0, dead: 0 });
+    clock.advance(5_000);
+    expect(await n.drain()).toEqual({ sent: 0, retried: 1, dead: 0 });
+    clock.advance(9_999);
+    expect(await n.drain()).toEqual({ sent: 0, retried: 0, dead: 0 });
+    clock.advance(1);
+    expect(await n.drain()).toEqual({ sent: 1, retried: 0, dead: 0 });
+    expect(got.map((g) => g.headers['x-deckhand-delivery'])).toEqual(
+      Array(3).fill(got[0]?.headers['x-deckhand-delivery']),
+    );
+    expect((await n.status())[0]).toMatchObject({ waiting: 0, dead: [] });
+  });
+
+  it('keeps a dead letter for a final refusal at once, and after too many failures', async () => {
+    const n = notifier(undefined, { attempts: 2, firstDelaySeconds: 1 });
+    answers = [400];
+    await n.notify(incident({ subject: 'incident/refused' }));
+    expect(await n.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
+    answers = [500, 500];
+    await n.notify(incident({ subject: 'incident/flaky' }));
+    await n.drain();
+    clock.advance(1_000);
+    expect(await n.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
+    const [ops] = await n.status();
+    expect(ops?.dead.map((d) => [d.subject, d.attempts, d.lastError])).toEqual(
+      expect.arrayContaining([
+        ['incident/refused', 1, 'answered 400 Bad Request'],
+        ['incident/flaky', 2, 'answered 500 Internal Server Error'],
+      ]),
+    );
+    // A receiver that is gone: tried again, then dead, never thrown.
+    await new Promise((r) => server.close(r));
+    await n.notify(incident({ subject: 'incident/gone' }));
+    expect(await n.drain()).toEqual({ sent: 0, retried: 1, dead: 0 });
+    clock.advance(1_000);
+    expect(await n.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
+    server.listen(0, '127.0.0.1');
+  });
+
+  it('sends only what the routes name: events by glob, apps, projects and severities', async () => {
+    const n = notifier([
+      { events: ['incident.*'], apps: ['naver-*'], severities: ['critical'], sink: 'ops' },
+      { events: ['digest'], sink: 'ops' },
+    ]);
+    expect(await n.notify(incident())).toBe(1);
+    expect(await n.notify(incident({ severity: 'warning' }))).toBe(0);
+    expect(await n.notify(incident({ app: 'friend-app' }))).toBe(0);
+    expect(await n.notify(incident({ app: undefined }))).toBe(0);
+    expect(await n.notify({ event: 'digest', subject: 'digest/ops', message: { text: 'digest' } })).toBe(1);
+    expect(await n.notify({ event: 'change.merged', subject: 'change/1', message: { text: 'merged' } })).toBe(
+      0,
+    );
+  });
+
+  it('refuses routes to sinks that do not exist, and two sinks of one name', () => {
+    const r = NotifyConfigSchema.safeParse({
+      sinks: [
+        { type: 'webhook', name: 'ops', url, secret: SECRET },
+        { type: 'webhook', name: 'ops', url, secret: SECRET },
+      ],
+      routes: [{ events: ['digest'], sink: 'pager' }],
+    });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'sinks.1.name: a second sink named ops',
+      'routes.0.sink: no sink named pager (sinks: ops)',
+    ]);
+  });
+});

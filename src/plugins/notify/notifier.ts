@@ -1,0 +1,179 @@
+/**
+ * Notifications beyond chat: each event is matched to the routes, rendered once per sink through
+ * the one redaction step, and kept in the store (an outbox) until its sink takes it. A send that
+ * fails is tried again later, each wait twice the last up to a ceiling; one that fails for good,
+ * or too often, goes to the dead letters, which `sinks` shows. The outbox survives a restart, and
+ * a delivery is claimed before it is sent, so two replicas never send it both.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../core/clock.ts';
+import { anyGlob, globMatch } from '../../core/glob.ts';
+import type { Logger } from '../../core/logging.ts';
+import type { Redactor } from '../../core/redact.ts';
+import type { Collection, Store } from '../../core/store/types.ts';
+import type { NotifyConfig } from './config.ts';
+import { SendError, type Delivery, type Notification, type Sink } from './sink.ts';
+
+export interface Outgoing extends Delivery {
+  createdAt: number;
+  attempts: number;
+  nextAt: number;
+  lastError?: string;
+  /** Claimed by a sender until then (a sender that died lets it go). */
+  sendingUntil?: number;
+}
+
+export interface DeadLetter extends Outgoing {
+  failedAt: number;
+}
+
+/** How long a claimed delivery is one sender's before another may take it. */
+const CLAIM_MS = 120_000;
+
+export class Notifier {
+  private readonly sinks: Map<string, Sink>;
+  private readonly cfg: NotifyConfig;
+  private readonly outbox: Collection<Outgoing>;
+  private readonly dead: Collection<DeadLetter>;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly redactor: Redactor;
+  private draining?: Promise<{ sent: number; retried: number; dead: number }>;
+
+  constructor(deps: {
+    sinks: Sink[];
+    config: NotifyConfig;
+    store: Store;
+    clock: Clock;
+    log: Logger;
+    redactor: Redactor;
+  }) {
+    this.sinks = new Map(deps.sinks.map((s) => [s.name, s]));
+    this.cfg = deps.config;
+    this.outbox = deps.store.collection<Outgoing>('notify-outbox');
+    this.dead = deps.store.collection<DeadLetter>('notify-dead');
+    this.clock = deps.clock;
+    this.log = deps.log;
+    this.redactor = deps.redactor;
+  }
+
+  /** The sinks the routes send this notification to. */
+  sinksFor(n: Notification): Sink[] {
+    const names = new Set(
+      this.cfg.routes
+        .filter(
+          (r) =>
+            r.events.some((e) => globMatch(e, n.event)) &&
+            (!r.apps || (n.app !== undefined && anyGlob(r.apps, n.app))) &&
+            (!r.projects || (n.project !== undefined && anyGlob(r.projects, n.project))) &&
+            (!r.severities || (n.severity !== undefined && r.severities.includes(n.severity))),
+        )
+        .map((r) => r.sink),
+    );
+    return [...names].flatMap((name) => this.sinks.get(name) ?? []);
+  }
+
+  /**
+   * Queue a notification for every sink its routes name, and start sending. Returns how many
+   * deliveries were queued. Never throws for a sink: a producer's own work goes on.
+   */
+  async notify(n: Notification): Promise<number> {
+    const now = this.clock.now();
+    let queued = 0;
+    for (const sink of this.sinksFor(n)) {
+      const id = randomUUID();
+      // What leaves through a sink passes the same redaction as chat, once, here.
+      const body = this.redactor.text(sink.render(this.redactor.strings(n), id, now));
+      await this.outbox.put(`${String(now).padStart(15, '0')}/${id}`, {
+        id,
+        sink: sink.name,
+        event: n.event,
+        subject: n.subject,
+        body,
+        createdAt: now,
+        attempts: 0,
+        nextAt: now,
+      });
+      queued++;
+    }
+    if (queued)
+      void this.drain().catch((err: unknown) =>
+        this.log.warn({ err: (err as Error).message }, 'notify: drain failed'),
+      );
+    return queued;
+  }
+
+  /** Send every delivery that is due (one drain at a time in this process). */
+  drain(): Promise<{ sent: number; retried: number; dead: number }> {
+    this.draining ??= this.drainOnce().finally(() => (this.draining = undefined));
+    return this.draining;
+  }
+
+  private async drainOnce(): Promise<{ sent: number; retried: number; dead: number }> {
+    const out = { sent: 0, retried: 0, dead: 0 };
+    for (const { key } of await this.outbox.list()) {
+      const now = this.clock.now();
+      let mine: Outgoing | undefined;
+      await this.outbox.update(key, (d) => {
+        if (!d || d.nextAt > now || (d.sendingUntil ?? 0) > now) return d;
+        mine = { ...d, sendingUntil: now + CLAIM_MS };
+        return mine;
+      });
+      if (!mine) continue;
+      const d: Outgoing = mine;
+      const sink = this.sinks.get(d.sink);
+      try {
+        if (!sink) throw new SendError(`no sink named ${d.sink} is configured any more`, true);
+        await sink.send(d);
+        await this.outbox.delete(key);
+        out.sent++;
+      } catch (err) {
+        const e = err instanceof SendError ? err : new SendError((err as Error).message, false);
+        const attempts = d.attempts + 1;
+        const failed = { ...d, attempts, lastError: e.message, sendingUntil: undefined };
+        if (e.permanent || attempts >= this.cfg.retry.attempts) {
+          await this.dead.put(
+            key,
+            { ...failed, failedAt: this.clock.now() },
+            { ttlMs: this.cfg.deadLetterDays * 86_400_000 },
+          );
+          await this.outbox.delete(key);
+          out.dead++;
+          this.log.warn(
+            { sink: d.sink, event: d.event, delivery: d.id, attempts, err: e.message },
+            'notify: a delivery failed for good; `sinks` lists it',
+          );
+        } else {
+          const wait = Math.min(
+            this.cfg.retry.maxDelaySeconds * 1000,
+            this.cfg.retry.firstDelaySeconds * 1000 * 2 ** (attempts - 1),
+          );
+          await this.outbox.put(key, { ...failed, nextAt: this.clock.now() + wait });
+          out.retried++;
+          this.log.info(
+            { sink: d.sink, delivery: d.id, attempts, retryInMs: wait, err: e.message },
+            'notify: will try again',
+          );
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Each sink with what waits for it and what failed for good. */
+  async status(): Promise<{ sink: Sink; waiting: number; dead: DeadLetter[]; lastError?: string }[]> {
+    const waiting = await this.outbox.list();
+    const dead = (await this.dead.list()).map((d) => d.value).sort((a, b) => b.failedAt - a.failedAt);
+    return [...this.sinks.values()].map((sink) => {
+      const mine = waiting.filter((w) => w.value.sink === sink.name);
+      return {
+        sink,
+        waiting: mine.length,
+        dead: dead.filter((d) => d.sink === sink.name),
+        ...(mine.find((w) => w.value.lastError)
+          ? { lastError: mine.find((w) => w.value.lastError)?.value.lastError }
+          : {}),
+      };
+    });
+  }
+}

@@ -1,0 +1,46 @@
+/** What a sink is: something outside chat that is told of events, each in its own format. */
+import type { Message } from '../../core/message/model.ts';
+import type { NotifyEvent } from './config.ts';
+
+/** One thing that happened, in the neutral message model, and what it is about. */
+export interface Notification {
+  event: NotifyEvent;
+  /**
+   * What it is about, the same across its updates (an incident's key, a change's id): receivers
+   * group by it, and email threads by it.
+   */
+  subject: string;
+  app?: string;
+  project?: string;
+  severity?: string;
+  message: Message;
+}
+
+/** A notification rendered for one sink, as it is kept until delivered. */
+export interface Delivery {
+  id: string;
+  sink: string;
+  event: NotifyEvent;
+  subject: string;
+  body: string;
+}
+
+/** A send that failed; `permanent` when trying again cannot help. */
+export class SendError extends Error {
+  readonly permanent: boolean;
+  constructor(message: string, permanent: boolean) {
+    super(message);
+    this.permanent = permanent;
+  }
+}
+
+export interface Sink {
+  readonly name: string;
+  readonly kind: string;
+  /** Where it sends, for people (no credentials). */
+  readonly target: string;
+  /** The body as the sink sends it; rendered once, when the event happens. */
+  render(n: Notification, id: string, at: number): string;
+  /** Send one delivery; throws SendError. */
+  send(d: Delivery): Promise<void>;
+}

@@ -1,0 +1,126 @@
+/**
+ * Notifications beyond chat, end to end: the demo bot with a webhook sink routed critical
+ * incidents. Alertmanager's notification opens an incident; the receiver on loopback gets
+ * `incident.opened`, signed as documented (checked here with node:crypto), then `incident.resolved`
+ * for the same subject; `/deckhand sinks` shows the sink.
+ */
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execOnce } from '../../src/adapters/console/exec.ts';
+import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
+import type { Bot } from '../../src/core/compose.ts';
+import { NotifyConfigSchema } from '../../src/plugins/notify/config.ts';
+import { botFor, startSandboxBot, type SandboxBot } from '../support/sandbox-bot.ts';
+import { eventually } from '../support/wait.ts';
+
+const TOKEN = 'alertmanager-test-token-0123456789';
+const SECRET = 'notify-e2e-webhook-secret-012345';
+let s: SandboxBot;
+let bot: Bot;
+let adapter: ConsoleAdapter;
+let receiver: Server;
+const got: { headers: Record<string, string>; body: string }[] = [];
+
+const alert = (status: 'firing' | 'resolved') => ({
+  version: '4',
+  groupKey: '{}:{alertname="KubePodCrashLooping", namespace="naver-news"}',
+  truncatedAlerts: 0,
+  status,
+  receiver: 'deckhand',
+  groupLabels: { alertname: 'KubePodCrashLooping', namespace: 'naver-news' },
+  commonLabels: { alertname: 'KubePodCrashLooping', severity: 'critical', argocd_app: 'naver-news' },
+  commonAnnotations: { summary: 'Pod is crash looping.' },
+  externalURL: 'http://alertmanager.monitoring:9093',
+  alerts: [
+    {
+      status,
+      labels: { alertname: 'KubePodCrashLooping', severity: 'critical', argocd_app: 'naver-news' },
+      annotations: { summary: 'Pod is crash looping.' },
+      startsAt: new Date(Date.now() - 600_000).toISOString(),
+      endsAt: status === 'resolved' ? new Date().toISOString() : '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus.monitoring:9090/graph',
+      fingerprint: 'a1b2c3d4e5f60718',
+    },
+  ],
+});
+
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      got.push({ headers: req.headers as Record<string, string>, body });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/deckhand`;
+  s = await startSandboxBot();
+  ({ bot, adapter } = await botFor(
+    s.run,
+    (cfg) => {
+      cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
+      cfg.plugins.incidents = {
+        ...cfg.plugins.incidents,
+        webhookToken: TOKEN,
+        defaultChannel: 'console:ops',
+      };
+      // The loaded configuration is parsed already: this section is parsed as the loader would.
+      cfg.plugins.notify = NotifyConfigSchema.parse({
+        sinks: [{ type: 'webhook', name: 'pager', url: hook, secret: SECRET }],
+        routes: [{ events: ['incident.*'], severities: ['critical'], sink: 'pager' }],
+      });
+    },
+    undefined,
+    { http: true },
+  ));
+}, 60_000);
+afterAll(async () => {
+  await bot?.stop(2_000);
+  await s?.stop();
+  await new Promise((r) => receiver.close(r));
+});
+
+const post = (status: 'firing' | 'resolved') =>
+  fetch(`http://127.0.0.1:${bot.port}/hooks/incidents/alertmanager`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(alert(status)),
+  });
+
+describe('notifications beyond chat', () => {
+  it('sends an incident opened and resolved to the webhook sink, signed', async () => {
+    const r = await post('firing');
+    expect(r.status).toBe(202);
+    await eventually('incident.opened at the receiver', () =>
+      got.some((g) => g.headers['x-deckhand-event'] === 'incident.opened'),
+    );
+    expect((await post('resolved')).status).toBeLessThan(300);
+    await eventually('incident.resolved at the receiver', () =>
+      got.some((g) => g.headers['x-deckhand-event'] === 'incident.resolved'),
+    );
+    for (const g of got) {
+      const want = `v1=${createHmac('sha256', SECRET).update(`${g.headers['x-deckhand-timestamp']}.${g.body}`).digest('hex')}`;
+      expect(g.headers['x-deckhand-signature']).toBe(want);
+    }
+    const [opened, resolved] = ['incident.opened', 'incident.resolved'].map((e) =>
+      JSON.parse(got.find((g) => g.headers['x-deckhand-event'] === e)!.body),
+    );
+    expect(opened).toMatchObject({ app: 'naver-news', severity: 'critical' });
+    expect(opened.subject).toBe(resolved.subject);
+    expect(opened.text).toContain('KubePodCrashLooping');
+    const sinks = await execOnce(bot, adapter, {
+      line: '/deckhand sinks',
+      as: 'console',
+      channel: 'ops',
+      json: true,
+      out: { write: () => {} },
+    });
+    expect(sinks.ok).toBe(true);
+    expect(sinks.messages.at(-1)?.data).toMatchObject({
+      sinks: [{ name: 'pager', kind: 'webhook', waiting: 0, failed: [] }],
+    });
+  }, 60_000);
+});
