@@ -26,9 +26,40 @@ const WebhookSink = z.strictObject({
   timeoutMs: z.number().int().positive().max(60_000).default(10_000),
 });
 
+const EmailSink = z.strictObject({
+  type: z.literal('email'),
+  name: SinkName,
+  smtp: z.strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65_535).default(587),
+    /** TLS from the first byte (port 465); otherwise STARTTLS, required unless `starttls: optional`. */
+    tls: z.boolean().default(false).describe('TLS from the first byte (port 465); otherwise STARTTLS'),
+    starttls: z
+      .enum(['required', 'optional'])
+      .default('required')
+      .describe('without tls: refuse a server that does not offer STARTTLS (required), or send in clear'),
+    user: z.string().optional(),
+    password: secret(z.string().min(1)).optional(),
+    rejectUnauthorized: z
+      .boolean()
+      .default(true)
+      .describe('refuse a server whose certificate is not trusted'),
+    timeoutMs: z.number().int().positive().max(120_000).default(20_000),
+  }),
+  from: z.string().min(3).describe('the sender, e.g. "deckhand <deckhand@example.com>"'),
+  to: z.array(z.string().min(3)).min(1).describe('recipients, unless a route names its own'),
+  perRecipientPerHour: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(60)
+    .describe('at most this many mails to one recipient an hour; more wait'),
+});
+
 export const NotifyConfigSchema = z
   .strictObject({
-    sinks: z.array(z.discriminatedUnion('type', [WebhookSink])).default([]),
+    sinks: z.array(z.discriminatedUnion('type', [WebhookSink, EmailSink])).default([]),
     routes: z
       .array(
         z.strictObject({
@@ -43,6 +74,7 @@ export const NotifyConfigSchema = z
             .optional()
             .describe('alert severities (incidents); any when absent'),
           sink: SinkName.describe('the name of a sink'),
+          to: z.array(z.string().min(3)).optional().describe("an email sink's recipients for this route"),
         }),
       )
       .default([]),
@@ -78,3 +110,4 @@ export const NotifyConfigSchema = z
 
 export type NotifyConfig = z.output<typeof NotifyConfigSchema>;
 export type WebhookSinkConfig = z.output<typeof WebhookSink>;
+export type EmailSinkConfig = z.output<typeof EmailSink>;

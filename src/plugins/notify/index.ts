@@ -10,7 +10,8 @@ import { code, esc } from '../../core/message/markup.ts';
 import { definePlugin } from '../../core/plugin.ts';
 import { token } from '../../core/token.ts';
 import { LoopHealth, startLoop } from '../../core/background.ts';
-import { ClockToken, LoggerToken, RedactorToken, StoreToken } from '../../core/tokens.ts';
+import { ClockToken, HttpToken, LoggerToken, RedactorToken, StoreToken } from '../../core/tokens.ts';
+import { EmailSink } from './email-sink.ts';
 import { NotifyConfigSchema } from './config.ts';
 import { Notifier } from './notifier.ts';
 import type { Notification } from './sink.ts';
@@ -30,13 +31,28 @@ const DRAIN_EVERY_MS = 5_000;
 
 export const notifyPlugin = definePlugin({
   id: 'notify',
-  summary: 'Notifications beyond chat: signed webhooks for digests and incidents, retried, with dead letters',
+  summary:
+    'Notifications beyond chat: email and signed webhooks for digests and incidents, retried, with dead letters',
   config: NotifyConfigSchema,
-  deps: { store: StoreToken, clock: ClockToken, log: LoggerToken, redactor: RedactorToken },
+  deps: { store: StoreToken, clock: ClockToken, log: LoggerToken, redactor: RedactorToken, http: HttpToken },
   provides: [NotifyToken],
   grants: { 'notify.read': ['auditor'] },
   init({ config, deps, commands, provide, onServe, onClose }) {
-    const sinks = config.sinks.map((s) => new WebhookSink(s, () => deps.clock.now()));
+    const now = () => deps.clock.now();
+    const sinks = config.sinks.map((s) =>
+      s.type === 'webhook' ? new WebhookSink(s, now) : new EmailSink(s, now),
+    );
+    // An SMTP server that refuses or is gone shows in /readyz (degraded: deckhand still works).
+    for (const s of sinks)
+      if (s instanceof EmailSink)
+        deps.http.readiness.push({
+          name: `notify:${s.name}`,
+          degraded: true,
+          check: async () =>
+            s.lastFailure
+              ? `the last mail failed ${ago(s.lastFailure.at, now())}: ${s.lastFailure.error}`
+              : null,
+        });
     const notifier = new Notifier({
       sinks,
       config,

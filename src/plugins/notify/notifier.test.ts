@@ -54,7 +54,7 @@ function notifier(routes: unknown[] = [{ events: ['*'], sink: 'ops' }], retry = 
   const redactor = new Redactor();
   redactor.addSecrets(['hunter2-is-not-a-password-0000']);
   return new Notifier({
-    sinks: config.sinks.map((s) => new WebhookSink(s, () => clock.now())),
+    sinks: config.sinks.flatMap((s) => (s.type === 'webhook' ? [new WebhookSink(s, () => clock.now())] : [])),
     config,
     store,
     clock,

@@ -57,20 +57,24 @@ export class Notifier {
     this.redactor = deps.redactor;
   }
 
-  /** The sinks the routes send this notification to. */
-  sinksFor(n: Notification): Sink[] {
-    const names = new Set(
-      this.cfg.routes
-        .filter(
-          (r) =>
-            r.events.some((e) => globMatch(e, n.event)) &&
-            (!r.apps || (n.app !== undefined && anyGlob(r.apps, n.app))) &&
-            (!r.projects || (n.project !== undefined && anyGlob(r.projects, n.project))) &&
-            (!r.severities || (n.severity !== undefined && r.severities.includes(n.severity))),
-        )
-        .map((r) => r.sink),
-    );
-    return [...names].flatMap((name) => this.sinks.get(name) ?? []);
+  /** The sinks the routes send this notification to, each with the recipients its route names. */
+  sinksFor(n: Notification): { sink: Sink; to?: string[] }[] {
+    const chosen = new Map<string, { sink: Sink; to?: string[] }>();
+    for (const r of this.cfg.routes.filter(
+      (r) =>
+        r.events.some((e) => globMatch(e, n.event)) &&
+        (!r.apps || (n.app !== undefined && anyGlob(r.apps, n.app))) &&
+        (!r.projects || (n.project !== undefined && anyGlob(r.projects, n.project))) &&
+        (!r.severities || (n.severity !== undefined && r.severities.includes(n.severity))),
+    )) {
+      const sink = this.sinks.get(r.sink);
+      if (!sink) continue;
+      // Two routes to one sink: one delivery, to every recipient either names.
+      const had = chosen.get(r.sink);
+      const to = r.to || had?.to ? [...new Set([...(had?.to ?? []), ...(r.to ?? [])])] : undefined;
+      chosen.set(r.sink, { sink, ...(to ? { to } : {}) });
+    }
+    return [...chosen.values()];
   }
 
   /**
@@ -80,10 +84,10 @@ export class Notifier {
   async notify(n: Notification): Promise<number> {
     const now = this.clock.now();
     let queued = 0;
-    for (const sink of this.sinksFor(n)) {
+    for (const { sink, to } of this.sinksFor(n)) {
       const id = randomUUID();
       // What leaves through a sink passes the same redaction as chat, once, here.
-      const body = this.redactor.text(sink.render(this.redactor.strings(n), id, now));
+      const body = this.redactor.text(sink.render(this.redactor.strings(n), id, now, to ? { to } : {}));
       await this.outbox.put(`${String(now).padStart(15, '0')}/${id}`, {
         id,
         sink: sink.name,

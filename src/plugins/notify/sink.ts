@@ -40,7 +40,7 @@ export interface Sink {
   /** Where it sends, for people (no credentials). */
   readonly target: string;
   /** The body as the sink sends it; rendered once, when the event happens. */
-  render(n: Notification, id: string, at: number): string;
+  render(n: Notification, id: string, at: number, route: { to?: string[] }): string;
   /** Send one delivery; throws SendError. */
   send(d: Delivery): Promise<void>;
 }

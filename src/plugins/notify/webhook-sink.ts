@@ -33,7 +33,7 @@ export class WebhookSink implements Sink {
     return `${u.origin}${u.pathname}`;
   }
 
-  render(n: Notification, id: string, at: number): string {
+  render(n: Notification, id: string, at: number, _route: { to?: string[] } = {}): string {
     const m = n.message;
     return JSON.stringify({
       id,

@@ -1,0 +1,225 @@
+/**
+ * Email sinks against a real SMTP server on loopback (the `smtp-server` package, with its own
+ * self-signed certificate for STARTTLS), each received mail read back by an independent MIME
+ * parser (`mailparser`): both bodies and the inline chart, the thread headers of an incident's
+ * updates, authentication, STARTTLS required, refusals final or retried, the per-recipient limit.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../core/clock.ts';
+import { createLogger } from '../../core/logging.ts';
+import { Redactor } from '../../core/redact.ts';
+import { SqliteStore } from '../../core/store/sqlite.ts';
+import { NotifyConfigSchema } from './config.ts';
+import { EmailSink } from './email-sink.ts';
+import { Notifier } from './notifier.ts';
+
+let smtp: SMTPServer | undefined;
+let port = 0;
+let dir: string;
+let clock: ManualClock;
+let store: SqliteStore;
+const mails: ParsedMail[] = [];
+let refuse: { code: number; message: string } | undefined;
+
+async function startSmtp(extra: Partial<SMTPServerOptions> = {}) {
+  smtp = new SMTPServer({
+    secure: false,
+    authOptional: false,
+    onAuth(auth, _session, cb) {
+      if (auth.username === 'deckhand' && auth.password === 'smtp-password-0123')
+        return cb(null, { user: 'deckhand' });
+      cb(new Error('Invalid username or password'));
+    },
+    onRcptTo(_addr, _session, cb) {
+      if (!refuse) return cb();
+      const err = new Error(refuse.message) as Error & { responseCode: number };
+      err.responseCode = refuse.code;
+      cb(err);
+    },
+    onData(stream, _session, cb) {
+      // cid: links kept as sent, so the test sees what the mail's HTML names.
+      simpleParser(stream, { keepCidLinks: true }).then((m) => {
+        mails.push(m);
+        cb();
+      }, cb);
+    },
+    logger: false,
+    ...extra,
+  });
+  await new Promise<void>((r) => smtp?.listen(0, '127.0.0.1', r));
+  port = (smtp.server.address() as AddressInfo).port;
+}
+
+beforeEach(async () => {
+  mails.length = 0;
+  refuse = undefined;
+  dir = mkdtempSync(join(tmpdir(), 'deckhand-mail-'));
+  clock = new ManualClock(Date.parse('2026-12-07T10:00:00Z'));
+  store = new SqliteStore(':memory:', clock);
+  await startSmtp();
+});
+afterEach(async () => {
+  await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
+  smtp = undefined;
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function setup(over: Record<string, unknown> = {}, retry = {}) {
+  const config = NotifyConfigSchema.parse({
+    sinks: [
+      {
+        type: 'email',
+        name: 'mail',
+        smtp: {
+          host: '127.0.0.1',
+          port,
+          user: 'deckhand',
+          password: 'smtp-password-0123',
+          rejectUnauthorized: false,
+        },
+        from: 'deckhand <deckhand@example.com>',
+        to: ['oncall@example.com'],
+        ...over,
+      },
+    ],
+    routes: [{ events: ['*'], sink: 'mail' }],
+    retry,
+  });
+  const sink = new EmailSink(config.sinks[0] as never, () => clock.now());
+  const notifier = new Notifier({
+    sinks: [sink],
+    config,
+    store,
+    clock,
+    log: createLogger({ level: 'silent' }),
+    redactor: new Redactor(),
+  });
+  return { sink, notifier };
+}
+
+// A 1×1 PNG, as a chart file the digest would have written.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+describe('email sinks', () => {
+  it('sends a digest with a plain-text and an HTML body and its chart inline, over STARTTLS with authentication', async () => {
+    const chart = join(dir, 'chart.png');
+    writeFileSync(chart, PNG);
+    const { notifier } = setup();
+    await notifier.notify({
+      event: 'digest',
+      subject: 'digest/ops',
+      message: {
+        text: 'Digest ops: 12 apps, 2 need attention',
+        header: 'Digest — ops',
+        blocks: [
+          { type: 'text', text: '**2** apps need attention: <script>alert(1)</script>' },
+          { type: 'table', table: { columns: ['app', 'health'], rows: [['naver-news', 'Degraded']] } },
+        ],
+        attachments: [
+          { filename: 'health.png', contentType: 'image/png', path: chart, title: 'Health, 7 days' },
+        ],
+      },
+    });
+    expect(await notifier.drain()).toEqual({ sent: 1, retried: 0, dead: 0 });
+    const [m] = mails;
+    expect(m?.subject).toBe('[deckhand] Digest — ops');
+    expect(m?.from?.text).toBe('"deckhand" <deckhand@example.com>');
+    expect(m?.text).toContain('naver-news');
+    expect(m?.html).toContain('<th style="border:1px solid #ddd;padding:4px 8px;text-align:left">app</th>');
+    expect(m?.html).toContain('<strong>2</strong>');
+    expect(m?.html).not.toContain('<script>');
+    const image = m?.attachments.find((a) => a.contentType === 'image/png');
+    expect(image?.contentDisposition).toBe('inline');
+    expect(image?.content.equals(PNG)).toBe(true);
+    expect(m?.html).toContain(`src="cid:${image?.cid}"`);
+  });
+
+  it('threads an incident’s updates under its first mail', async () => {
+    const { notifier } = setup();
+    const incident = (event: 'incident.opened' | 'incident.resolved', text: string) =>
+      notifier.notify({
+        event,
+        subject: 'incident/abc',
+        message: { text, header: `KubePodCrashLooping — ${text}` },
+      });
+    await incident('incident.opened', 'firing');
+    await notifier.drain();
+    await incident('incident.resolved', 'resolved');
+    await notifier.drain();
+    expect(mails).toHaveLength(2);
+    const [opened, resolved] = mails;
+    expect(opened?.messageId).toMatch(/^<[0-9a-f]{32}@example\.com>$/);
+    expect(resolved?.inReplyTo).toBe(opened?.messageId);
+    expect(resolved?.references).toBe(opened?.messageId);
+    expect(resolved?.messageId).not.toBe(opened?.messageId);
+  });
+
+  it('a 5xx refusal is final, a 4xx is tried again; a server gone is retried, then a dead letter, never a throw', async () => {
+    const { notifier, sink } = setup({}, { attempts: 2, firstDelaySeconds: 1 });
+    refuse = { code: 550, message: 'No such user' };
+    await notifier.notify({ event: 'digest', subject: 'digest/a', message: { text: 'a' } });
+    expect(await notifier.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
+    expect(sink.lastFailure?.error).toMatch(/answered 550/);
+    refuse = { code: 451, message: 'Try again later' };
+    await notifier.notify({ event: 'digest', subject: 'digest/b', message: { text: 'b' } });
+    expect(await notifier.drain()).toEqual({ sent: 0, retried: 1, dead: 0 });
+    refuse = undefined;
+    clock.advance(1_000);
+    expect(await notifier.drain()).toEqual({ sent: 1, retried: 0, dead: 0 });
+    expect(sink.lastFailure).toBeUndefined();
+    await new Promise<void>((r) => smtp?.close(() => r()));
+    smtp = undefined;
+    await notifier.notify({ event: 'digest', subject: 'digest/c', message: { text: 'c' } });
+    expect(await notifier.drain()).toEqual({ sent: 0, retried: 1, dead: 0 });
+    clock.advance(1_000);
+    expect(await notifier.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
+    expect(sink.lastFailure?.error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('refuses to send in clear to a server without STARTTLS, and to a wrong password', async () => {
+    await new Promise<void>((r) => smtp?.close(() => r()));
+    await startSmtp({ disabledCommands: ['STARTTLS'], allowInsecureAuth: true });
+    const { notifier, sink } = setup({}, { attempts: 1 });
+    await notifier.notify({ event: 'digest', subject: 'digest/x', message: { text: 'x' } });
+    expect(await notifier.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
+    expect(sink.lastFailure?.error).toMatch(/STARTTLS/i);
+    await new Promise<void>((r) => smtp?.close(() => r()));
+    await startSmtp();
+    const wrong = setup(
+      {
+        smtp: { host: '127.0.0.1', port, user: 'deckhand', password: 'nope-nope', rejectUnauthorized: false },
+      },
+      { attempts: 1 },
+    );
+    await wrong.notifier.notify({ event: 'digest', subject: 'digest/y', message: { text: 'y' } });
+    expect(await wrong.notifier.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
+    expect(mails).toHaveLength(0);
+  });
+
+  it('sends at most perRecipientPerHour mails to one recipient; more wait', async () => {
+    const { notifier } = setup(
+      { perRecipientPerHour: 1 },
+      { attempts: 10, firstDelaySeconds: 60, maxDelaySeconds: 3600 },
+    );
+    await notifier.notify({ event: 'digest', subject: 'digest/1', message: { text: 'one' } });
+    await notifier.notify({ event: 'digest', subject: 'digest/2', message: { text: 'two' } });
+    // notify starts a drain of its own: drain until nothing is due, then count.
+    await notifier.drain();
+    await notifier.drain();
+    expect(mails).toHaveLength(1);
+    expect((await notifier.status())[0]?.waiting).toBe(1);
+    clock.advance(3_600_000);
+    await notifier.drain();
+    expect(mails.map((m) => m.text?.trim())).toEqual(['one', 'two']);
+  });
+});
