@@ -114,7 +114,8 @@ describe('roles from the plugins that own the permissions', () => {
     const roles = rolesWith(bundledPlugins);
     const reads = ['deckhand.read', 'argo.read', 'k8s.read', 'gitops.read'];
     expect(new Set(roles.viewer)).toEqual(new Set(reads));
-    expect(new Set(roles.auditor)).toEqual(new Set([...reads, 'deckhand.audit']));
+    // What the notification sinks sent and failed is read with the audit trail.
+    expect(new Set(roles.auditor)).toEqual(new Set([...reads, 'deckhand.audit', 'notify.read']));
     expect(new Set(roles.operator)).toEqual(new Set([...reads, 'gitops.propose', 'argo.sync', 'argo.mute']));
     expect(new Set(roles.approver)).toEqual(
       new Set([...reads, 'gitops.propose', 'argo.sync', 'argo.mute', 'gitops.approve']),

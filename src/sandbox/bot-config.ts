@@ -109,6 +109,25 @@ export function botConfig(info: SandboxInfo, dataDir: string, setup: BotSetup = 
           : {}),
       },
       ...(setup.story ? storySections() : {}),
+      // Beyond chat: digests and incidents by mail through the sandbox's relay, incidents also to
+      // its webhook receiver (`GET /mail`, `GET /received` on the control API show what arrived).
+      notify: {
+        sinks: [
+          {
+            type: 'email',
+            name: 'mail',
+            // The relay's STARTTLS certificate is its own, self-signed: a real relay's is trusted.
+            smtp: { ...info.mail, rejectUnauthorized: false },
+            from: 'deckhand <deckhand@sandbox.deckhand.dev>',
+            to: ['platform-team@sandbox.deckhand.dev'],
+          },
+          { type: 'webhook', name: 'hooks', url: info.hooks.url, secret: info.hooks.secret },
+        ],
+        routes: [
+          { events: ['digest', 'incident.*'], sink: 'mail' },
+          { events: ['incident.*'], sink: 'hooks' },
+        ],
+      },
       // Images are looked up in the world's own registries (none: the plugin reads nothing).
       ...(info.registries.length
         ? {

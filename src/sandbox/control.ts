@@ -6,6 +6,8 @@
  *   POST /faults/<target>  {"latencyMs": 8000} | {"down": true} | {"errorRate": 0.5}
  *   POST /image-updater/run            → the images Image Updater looked at, and where it moved them
  *   POST /ci  {"check": "ci", "conclusion": "failure"}   → the sandbox CI's later runs of that check
+ *   GET  /mail                         → the mails the bot sent (newest last)
+ *   GET  /received                     → the webhook deliveries the bot sent, and whether each verified
  */
 import { FaultsSchema, type Faults } from './scenario.ts';
 import { SandboxServer, json, readJson } from './http.ts';
@@ -39,6 +41,8 @@ export function createControlServer(sandbox: Sandbox, token: string): SandboxSer
         if (!set) return json(res, 404, { message: `the sandbox CI runs no check ${b.check}` });
         return json(res, 200, { check: b.check, conclusion: b.conclusion, repositories: set });
       }
+      if (req.method === 'GET' && url.pathname === '/mail') return json(res, 200, sandbox.mailbox.mails);
+      if (req.method === 'GET' && url.pathname === '/received') return json(res, 200, sandbox.hooks.received);
       if (req.method === 'POST' && url.pathname === '/image-updater/run')
         return json(res, 200, { moves: await sandbox.runImageUpdater() });
       const m = /^\/faults\/(.+)$/.exec(url.pathname);

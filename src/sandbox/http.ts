@@ -134,7 +134,8 @@ export class SandboxServer {
   }
 }
 
-export function readJson(req: IncomingMessage, maxBytes = 5 * 1024 * 1024): Promise<unknown> {
+/** The raw request body, refused past `maxBytes`. */
+export function readBody(req: IncomingMessage, maxBytes = 5 * 1024 * 1024): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -145,17 +146,15 @@ export function readJson(req: IncomingMessage, maxBytes = 5 * 1024 * 1024): Prom
         req.destroy();
       } else chunks.push(c);
     });
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (!text.trim()) return resolve(undefined);
-      try {
-        resolve(JSON.parse(text));
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+export async function readJson(req: IncomingMessage, maxBytes = 5 * 1024 * 1024): Promise<unknown> {
+  const text = (await readBody(req, maxBytes)).toString('utf8');
+  if (!text.trim()) return undefined;
+  return JSON.parse(text);
 }
 
 export const json = (

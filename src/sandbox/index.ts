@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import { lockDir } from '../core/dir-lock.ts';
 import { createArgoServer } from './argo-api/server.ts';
 import { createControlServer } from './control.ts';
+import { createHookReceiver, SandboxMailbox, type ReceivedHook } from './mailbox.ts';
 import { forgetRepo } from './gitrepo/read-cache.ts';
 import { GitRepos, type BranchMoved } from './gitrepo/repos.ts';
 import type { SandboxCi } from './github-api/ci.ts';
@@ -79,6 +80,9 @@ export interface SandboxInfo {
   /** The scenario's container registries, each at its own address (anonymous, read-only). */
   registries: { host: string; url: string }[];
   control: { url: string; token: string };
+  /** Where the demo's notifications arrive: an SMTP relay, and a webhook receiver (mailbox.ts). */
+  mail: { host: string; port: number; user: string; password: string };
+  hooks: { url: string; secret: string };
 }
 
 export type FaultTarget = `argocd/${string}` | `cluster/${string}` | `registry/${string}` | 'git';
@@ -156,6 +160,9 @@ export class Sandbox {
   /** Argo CD Image Updater with write-back argocd, run on demand (`runImageUpdater`). */
   readonly imageUpdater: ImageUpdaterSim;
   readonly info: SandboxInfo;
+  /** What the bot mailed, and what it sent to the webhook receiver. */
+  readonly mailbox: SandboxMailbox;
+  readonly hooks: { received: ReceivedHook[] };
   private readonly servers: Map<string, SandboxServer>;
   private readonly faultSources: Map<string, { faults: Faults; setFaults(f: Partial<Faults>): Faults }>;
   private readonly release: () => void;
@@ -167,9 +174,13 @@ export class Sandbox {
     info: SandboxInfo;
     servers: Map<string, SandboxServer>;
     faultSources: Map<string, { faults: Faults; setFaults(f: Partial<Faults>): Faults }>;
+    mailbox: SandboxMailbox;
+    hooks: { received: ReceivedHook[] };
     /** Gives the data directory back: the last step of stop. */
     release: () => void;
   }) {
+    this.mailbox = parts.mailbox;
+    this.hooks = parts.hooks;
     this.release = parts.release;
     this.world = parts.world;
     this.repos = parts.repos;
@@ -310,6 +321,8 @@ async function open(
     },
     registries: [],
     control: { url: '', token: newToken('control') },
+    mail: { host: '127.0.0.1', port: 0, user: '', password: '' },
+    hooks: { url: '', secret: newToken('hooks') },
   };
 
   for (const instance of world.instances) {
@@ -394,8 +407,23 @@ async function open(
     faultSources.set(`registry/${r.host}`, registryFaults);
   }
 
+  // What the bot sends beyond chat arrives here: mail through a relay, webhooks to a receiver.
+  const mailbox = new SandboxMailbox();
+  info.mail = {
+    host: '127.0.0.1',
+    port: await mailbox.listen(),
+    user: mailbox.user,
+    password: mailbox.password,
+  };
+  servers.set('mail', { close: () => mailbox.close() } as unknown as SandboxServer);
+  const hooks = createHookReceiver(info.hooks.secret);
+  info.hooks.url = `${await hooks.listen(port())}/deckhand`;
+  servers.set('hooks', hooks);
+
   const sandbox = new Sandbox({
     world,
+    mailbox,
+    hooks,
     repos,
     controller,
     info,

@@ -77,6 +77,7 @@ export const digestPlugin = definePlugin({
         watcher,
         argo: deps.argo,
         clock: deps.clock,
+        ...(deps.notify ? { notify: deps.notify } : {}),
       }),
     );
     const { diagnosis } = deps;

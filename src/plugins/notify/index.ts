@@ -23,6 +23,8 @@ export type { NotifyEvent } from './config.ts';
 /** Tell sinks of an event; resolves to how many deliveries were queued (never rejects for a sink). */
 export interface NotifyService {
   notify(n: Notification): Promise<number>;
+  /** Queue and send at once; what was sent, and what waits or failed (sink and why). */
+  sendNow(n: Notification): Promise<{ sent: string[]; waiting: string[]; failed: string[] }>;
 }
 export const NotifyToken = token<NotifyService>('Notify');
 
@@ -67,6 +69,7 @@ export const notifyPlugin = definePlugin({
           deps.log.warn({ err: (err as Error).message, event: n.event }, 'notify: could not queue');
           return 0;
         }),
+      sendNow: (n) => notifier.sendNow(n),
     });
     let loop: { stop(): void } | undefined;
     onServe(() => {

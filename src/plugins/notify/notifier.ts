@@ -82,13 +82,38 @@ export class Notifier {
    * deliveries were queued. Never throws for a sink: a producer's own work goes on.
    */
   async notify(n: Notification): Promise<number> {
+    return (await this.queue(n)).length;
+  }
+
+  /**
+   * Queue and send at once, for someone waiting on the answer (`digest now --send`): what was
+   * sent, and what waits for a retry or failed for good, by sink, with why.
+   */
+  async sendNow(n: Notification): Promise<{ sent: string[]; waiting: string[]; failed: string[] }> {
+    const keys = await this.queue(n, false);
+    await this.drain();
+    // A drain already under way may have started before these were queued.
+    await this.drain();
+    const out = { sent: [] as string[], waiting: [] as string[], failed: [] as string[] };
+    for (const { key, sink } of keys) {
+      const waiting = await this.outbox.get(key);
+      const dead = waiting ? undefined : await this.dead.get(key);
+      if (waiting) out.waiting.push(`${sink} (${waiting.lastError ?? 'not tried yet'})`);
+      else if (dead) out.failed.push(`${sink} (${dead.lastError ?? 'failed'})`);
+      else out.sent.push(sink);
+    }
+    return out;
+  }
+
+  private async queue(n: Notification, kick = true): Promise<{ key: string; sink: string }[]> {
     const now = this.clock.now();
-    let queued = 0;
+    const keys: { key: string; sink: string }[] = [];
     for (const { sink, to } of this.sinksFor(n)) {
       const id = randomUUID();
       // What leaves through a sink passes the same redaction as chat, once, here.
       const body = this.redactor.text(sink.render(this.redactor.strings(n), id, now, to ? { to } : {}));
-      await this.outbox.put(`${String(now).padStart(15, '0')}/${id}`, {
+      const key = `${String(now).padStart(15, '0')}/${id}`;
+      await this.outbox.put(key, {
         id,
         sink: sink.name,
         event: n.event,
@@ -98,13 +123,13 @@ export class Notifier {
         attempts: 0,
         nextAt: now,
       });
-      queued++;
+      keys.push({ key, sink: sink.name });
     }
-    if (queued)
+    if (keys.length && kick)
       void this.drain().catch((err: unknown) =>
         this.log.warn({ err: (err as Error).message }, 'notify: drain failed'),
       );
-    return queued;
+    return keys;
   }
 
   /** Send every delivery that is due (one drain at a time in this process). */

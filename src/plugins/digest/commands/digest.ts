@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { Clock } from '../../../core/clock.ts';
 import { defineCommand } from '../../../core/commands/define.ts';
 import { InputError, NotFoundError } from '../../../core/errors.ts';
-import { code } from '../../../core/message/markup.ts';
+import { code, esc } from '../../../core/message/markup.ts';
 import { CronSchedule, type CronScheduler } from '../../../core/scheduler.ts';
 import type { ArgoService } from '../../argocd/index.ts';
+import type { NotifyService } from '../../notify/index.ts';
 import type { DigestConfig, Schedule } from '../config.ts';
 import type { DigestBuilder } from '../digest.ts';
 import type { TransitionWatcher } from '../transitions.ts';
@@ -25,6 +26,8 @@ export function digestCommands(deps: {
   watcher: TransitionWatcher;
   argo: ArgoService;
   clock: Clock;
+  /** Sends a digest beyond chat where notify's routes say (absent: the notify plugin is off). */
+  notify?: NotifyService;
 }) {
   const find = (channel: string | undefined, conversationChannel: string): Schedule => {
     const digests = deps.cfg.schedules.filter((s) => s.kind === 'digest');
@@ -62,10 +65,15 @@ export function digestCommands(deps: {
       args: z.object({
         now: z.enum(['now']).optional().describe('run it now (the default)'),
         channel: z.string().optional().describe('a schedule id or channel'),
+        send: z
+          .boolean()
+          .default(false)
+          .describe("also send it where plugins.notify's routes send digests (email, webhooks)"),
       }),
       positional: ['now'],
       examples: [
         'digest now',
+        'digest now --send',
         {
           line: 'digest --channel flash-tickets',
           notInDemo: 'the demo configuration schedules no digest for that channel',
@@ -73,8 +81,27 @@ export function digestCommands(deps: {
       ],
       permission: 'argo.read',
       progress: 'Building the digest…',
-      run: async ({ args, conversation }) =>
-        deps.builder.build(find(args.channel, conversation.channel), { remember: false }),
+      run: async ({ args, conversation }) => {
+        const s = find(args.channel, conversation.channel);
+        const m = await deps.builder.build(s, { remember: false });
+        if (!args.send) return m;
+        if (!deps.notify) throw new InputError('--send needs the notify plugin, which is off.');
+        const r = await deps.notify.sendNow({ event: 'digest', subject: `digest/${s.channel}`, message: m });
+        const parts = [
+          r.sent.length ? `sent to ${r.sent.join(', ')}` : '',
+          r.waiting.length ? `waiting to be tried again: ${r.waiting.join('; ')}` : '',
+          r.failed.length ? `failed: ${r.failed.join('; ')}` : '',
+        ].filter(Boolean);
+        return [
+          m,
+          {
+            text: parts.length
+              ? `Beyond chat: ${esc(parts.join('; '))}.`
+              : 'No route of plugins.notify sends digests anywhere: it went to chat only.',
+            tone: r.failed.length || r.waiting.length ? 'warn' : parts.length ? 'ok' : 'info',
+          },
+        ];
+      },
     }),
     defineCommand({
       name: 'schedules',

@@ -1,0 +1,121 @@
+/**
+ * The demo's notifications as `deckhand sandbox` sets them up: the bot configured by the
+ * sandbox's own deckhand.yaml mails a digest through the sandbox's SMTP relay (STARTTLS, a user
+ * and password), and sends an incident both by mail and to the sandbox's webhook receiver, which
+ * checks the signature. What arrived is read as the docs say, through the control API.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execOnce } from '../../src/adapters/console/exec.ts';
+import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
+import type { Bot } from '../../src/core/compose.ts';
+import type { ReceivedHook, ReceivedMail } from '../../src/sandbox/mailbox.ts';
+import { botFor, startSandboxBot, type SandboxBot } from '../support/sandbox-bot.ts';
+import { eventually } from '../support/wait.ts';
+
+const TOKEN = 'alertmanager-test-token-0123456789';
+let s: SandboxBot;
+let bot: Bot;
+let adapter: ConsoleAdapter;
+
+const control = async <T>(path: string): Promise<T> => {
+  const { url, token } = s.run.sandbox.info.control;
+  const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as T;
+};
+
+beforeAll(async () => {
+  s = await startSandboxBot();
+  ({ bot, adapter } = await botFor(
+    s.run,
+    (cfg) => {
+      cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
+      cfg.plugins.incidents = {
+        ...cfg.plugins.incidents,
+        webhookToken: TOKEN,
+        defaultChannel: 'console:ops',
+      };
+      cfg.plugins.digest = {
+        ...cfg.plugins.digest,
+        schedules: [
+          {
+            id: 'daily',
+            kind: 'digest',
+            channel: 'console:ops',
+            cron: '0 9 * * 1-5',
+            timeZone: 'UTC',
+            select: {},
+          },
+        ],
+      };
+    },
+    undefined,
+    { http: true },
+  ));
+}, 60_000);
+afterAll(async () => {
+  await bot?.stop(2_000);
+  await s?.stop();
+});
+
+describe("the sandbox's mail relay and webhook receiver", () => {
+  it('a digest sent with `digest now --send` arrives by mail, with both bodies', async () => {
+    const r = await execOnce(bot, adapter, {
+      line: '/digest now --send',
+      as: 'console',
+      channel: 'ops',
+      json: true,
+      out: { write: () => {} },
+    });
+    expect(r.ok).toBe(true);
+    expect(r.messages.at(-1)?.text).toBe('Beyond chat: sent to mail.');
+    const mails = await control<ReceivedMail[]>('/mail');
+    expect(mails).toHaveLength(1);
+    expect(mails[0]).toMatchObject({
+      from: '"deckhand" <deckhand@sandbox.deckhand.dev>',
+      to: ['platform-team@sandbox.deckhand.dev'],
+      subject: '[deckhand] Digest — daily',
+      html: true,
+    });
+    expect(mails[0]?.text).toContain('naver-news');
+  });
+
+  it('an incident goes by mail and to the webhook receiver, whose signature check passes', async () => {
+    const res = await fetch(`http://127.0.0.1:${bot.port}/hooks/incidents/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        version: '4',
+        groupKey: '{}:{alertname="KubePodCrashLooping"}',
+        truncatedAlerts: 0,
+        status: 'firing',
+        receiver: 'deckhand',
+        groupLabels: { alertname: 'KubePodCrashLooping' },
+        commonLabels: { alertname: 'KubePodCrashLooping', severity: 'critical', argocd_app: 'naver-news' },
+        commonAnnotations: { summary: 'Pod is crash looping.' },
+        externalURL: 'http://alertmanager.monitoring:9093',
+        alerts: [
+          {
+            status: 'firing',
+            labels: { alertname: 'KubePodCrashLooping', severity: 'critical', argocd_app: 'naver-news' },
+            annotations: { summary: 'Pod is crash looping.' },
+            startsAt: new Date(Date.now() - 60_000).toISOString(),
+            endsAt: '0001-01-01T00:00:00Z',
+            generatorURL: 'http://prometheus.monitoring:9090/graph',
+            fingerprint: '0a1b2c3d4e5f6789',
+          },
+        ],
+      }),
+    });
+    expect(res.status).toBe(202);
+    await eventually(
+      'the incident at the receiver',
+      async () => (await control<ReceivedHook[]>('/received')).length > 0,
+    );
+    const [hook] = await control<ReceivedHook[]>('/received');
+    expect(hook).toMatchObject({ event: 'incident.opened', verified: true, body: { app: 'naver-news' } });
+    await eventually('the incident by mail', async () =>
+      (await control<ReceivedMail[]>('/mail')).some((m) => m.subject.includes('KubePodCrashLooping')),
+    );
+  }, 30_000);
+});
