@@ -76,16 +76,19 @@ export const incidentsPlugin = definePlugin({
     provide(IncidentsToken, service);
     const notify = deps.notify;
     if (notify) {
-      const events: Record<string, NotifyEvent> = {
+      // A repeat of a firing group (Alertmanager's repeat_interval) changes nothing worth a mail.
+      const events: Partial<Record<string, NotifyEvent>> = {
         opened: 'incident.opened',
-        repeated: 'incident.updated',
         reopened: 'incident.updated',
         resolved: 'incident.resolved',
       };
       service.onTransition((i, t) => {
+        const event = events[t];
+        if (!event) return;
         void notify.notify({
-          event: events[t] ?? 'incident.updated',
+          event,
           subject: `incident/${i.key}`,
+          thread: `incident/${i.key}/${i.startedAt}`,
           ...(i.app ? { app: i.app.name } : {}),
           ...(i.app?.project ? { project: i.app.project } : {}),
           ...(i.severity ? { severity: i.severity } : {}),

@@ -19,7 +19,8 @@ const SinkName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, di
 const WebhookSink = z.strictObject({
   type: z.literal('webhook'),
   name: SinkName,
-  url: z.url({ protocol: /^https?$/ }).describe('where the JSON is POSTed'),
+  // A secret: chat platforms' incoming webhook addresses hold their token in the path.
+  url: secret(z.url({ protocol: /^https?$/ })).describe('where the JSON is POSTed'),
   secret: secret(z.string().min(16)).describe(
     'signs each delivery: X-Deckhand-Signature is v1=<hex HMAC-SHA256 of "<X-Deckhand-Timestamp>.<body>">',
   ),

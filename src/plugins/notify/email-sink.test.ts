@@ -207,10 +207,8 @@ describe('email sinks', () => {
   });
 
   it('sends at most perRecipientPerHour mails to one recipient; more wait', async () => {
-    const { notifier } = setup(
-      { perRecipientPerHour: 1 },
-      { attempts: 10, firstDelaySeconds: 60, maxDelaySeconds: 3600 },
-    );
+    // With the default retries (6 attempts from 5 s): waiting for the limit spends none of them.
+    const { notifier } = setup({ perRecipientPerHour: 1 });
     await notifier.notify({ event: 'digest', subject: 'digest/1', message: { text: 'one' } });
     await notifier.notify({ event: 'digest', subject: 'digest/2', message: { text: 'two' } });
     // notify starts a drain of its own: drain until nothing is due, then count.
@@ -218,6 +216,12 @@ describe('email sinks', () => {
     await notifier.drain();
     expect(mails).toHaveLength(1);
     expect((await notifier.status())[0]?.waiting).toBe(1);
+    for (let i = 0; i < 8; i++) {
+      clock.advance(5 * 60_000);
+      await notifier.drain();
+    }
+    expect(mails).toHaveLength(1);
+    expect((await notifier.status())[0]).toMatchObject({ waiting: 1, dead: [] });
     clock.advance(3_600_000);
     await notifier.drain();
     expect(mails.map((m) => m.text?.trim())).toEqual(['one', 'two']);

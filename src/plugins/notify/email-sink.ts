@@ -15,7 +15,7 @@ import type { Transporter } from 'nodemailer';
 import { renderText } from '../../core/message/render-text.ts';
 import type { EmailSinkConfig } from './config.ts';
 import { renderHtml } from './render-html.ts';
-import { SendError, type Delivery, type Notification, type Sink } from './sink.ts';
+import { RateLimited, SendError, type Delivery, type Notification, type Sink } from './sink.ts';
 
 /** What is kept for a mail until it is sent: nodemailer's message, with content as base64. */
 interface Mail {
@@ -52,9 +52,23 @@ export class EmailSink implements Sink {
     return `smtp://${this.cfg.smtp.host}:${this.cfg.smtp.port} → ${this.cfg.to.join(', ')}`;
   }
 
+  /** Connecting, the greeting and the data each have the timeout. */
+  get maxSendMs(): number {
+    return 3 * this.cfg.smtp.timeoutMs;
+  }
+
+  /** Who gets it when a route names no one. */
+  get recipients(): string[] {
+    return this.cfg.to;
+  }
+
   render(n: Notification, id: string, _at: number, route: { to?: string[] }): string {
     const domain = (/@([^>\s]+)/.exec(this.cfg.from)?.[1] ?? 'deckhand.local').toLowerCase();
-    const root = `<${createHash('sha256').update(n.subject).digest('hex').slice(0, 32)}@${domain}>`;
+    // The thread, not just the subject: an incident that comes back weeks later is a new thread.
+    const root = `<${createHash('sha256')
+      .update(n.thread ?? n.subject)
+      .digest('hex')
+      .slice(0, 32)}@${domain}>`;
     // A digest is a thread of its own each time: a new root per mail.
     const opens = OPENS.has(n.event);
     const messageId = n.event === 'digest' ? `<${id}@${domain}>` : opens ? root : `<${id}@${domain}>`;
@@ -112,12 +126,23 @@ export class EmailSink implements Sink {
   }
 
   async send(d: Delivery): Promise<void> {
-    const mail = JSON.parse(d.body) as Mail;
+    let mail: Mail;
+    try {
+      mail = JSON.parse(d.body) as Mail;
+    } catch {
+      throw new SendError('the stored mail is not readable', true);
+    }
     const now = this.now();
     const recent = (to: string) => (this.sent.get(to) ?? []).filter((t) => now - t < 3_600_000);
     const over = mail.to.filter((to) => recent(to).length >= this.cfg.perRecipientPerHour);
-    if (over.length)
-      throw new SendError(`${over.join(', ')} had ${this.cfg.perRecipientPerHour} mails this hour`, false);
+    if (over.length) {
+      // It waits until the oldest of those mails is an hour old (this process's count).
+      const retryAt = Math.max(...over.map((to) => Math.min(...recent(to)))) + 3_600_000;
+      throw new RateLimited(
+        `${over.join(', ')} had ${this.cfg.perRecipientPerHour} mails this hour`,
+        retryAt,
+      );
+    }
     try {
       await (
         await this.client()

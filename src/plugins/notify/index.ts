@@ -52,7 +52,9 @@ export const notifyPlugin = definePlugin({
           degraded: true,
           check: async () =>
             s.lastFailure
-              ? `the last mail failed ${ago(s.lastFailure.at, now())}: ${s.lastFailure.error}`
+              ? deps.redactor.text(
+                  `the last mail failed ${ago(s.lastFailure.at, now())}: ${s.lastFailure.error}`,
+                )
               : null,
         });
     const notifier = new Notifier({

@@ -122,14 +122,23 @@ describe('webhook sinks', () => {
       incident({
         message: {
           text: 'token ghp_abcdefghijklmnopqrstuvwxyz0123456789 and hunter2-is-not-a-password-0000',
-          data: { log: 'password=hunter2-is-not-a-password-0000' },
+          data: {
+            log: 'password=hunter2-is-not-a-password-0000',
+            secret: 'db-creds',
+            password: 'p4ss-w0rd-value',
+            hasToken: true,
+          },
         },
       }),
     );
     await n.drain();
     expect(got[0]?.body).not.toMatch(
-      /ghp_abcdefghijklmnopqrstuvwxyz0123456789|hunter2-is-not-a-password-0000/,
+      /ghp_abcdefghijklmnopqrstuvwxyz0123456789|hunter2-is-not-a-password-0000|p4ss-w0rd-value/,
     );
+    // Masked as values, before the body is written: it is still JSON a receiver can read.
+    const body = JSON.parse(got[0]?.body ?? '');
+    expect(body.data.hasToken).toBe(true);
+    expect(body.data.password).not.toBe('p4ss-w0rd-value');
   });
 
   it('tries again with backoff after 5xx, 429 and a refused connection, with the same delivery id', async () => {

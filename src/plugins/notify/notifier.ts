@@ -3,7 +3,8 @@
  * the one redaction step, and kept in the store (an outbox) until its sink takes it. A send that
  * fails is tried again later, each wait twice the last up to a ceiling; one that fails for good,
  * or too often, goes to the dead letters, which `sinks` shows. The outbox survives a restart, and
- * a delivery is claimed before it is sent, so two replicas never send it both.
+ * a delivery is claimed before it is sent, so two replicas do not both send it; delivery is at
+ * least once (see sendOne).
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.ts';
@@ -12,7 +13,7 @@ import type { Logger } from '../../core/logging.ts';
 import type { Redactor } from '../../core/redact.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
 import type { NotifyConfig } from './config.ts';
-import { SendError, type Delivery, type Notification, type Sink } from './sink.ts';
+import { RateLimited, SendError, type Delivery, type Notification, type Sink } from './sink.ts';
 
 export interface Outgoing extends Delivery {
   createdAt: number;
@@ -21,14 +22,13 @@ export interface Outgoing extends Delivery {
   lastError?: string;
   /** Claimed by a sender until then (a sender that died lets it go). */
   sendingUntil?: number;
+  /** Which sender holds the claim: only it records what came of the send. */
+  sender?: string;
 }
 
 export interface DeadLetter extends Outgoing {
   failedAt: number;
 }
-
-/** How long a claimed delivery is one sender's before another may take it. */
-const CLAIM_MS = 120_000;
 
 export class Notifier {
   private readonly sinks: Map<string, Sink>;
@@ -39,6 +39,8 @@ export class Notifier {
   private readonly log: Logger;
   private readonly redactor: Redactor;
   private draining?: Promise<{ sent: number; retried: number; dead: number }>;
+  /** How long a claimed delivery is one sender's: longer than the slowest sink may take to answer. */
+  private readonly claimMs: number;
 
   constructor(deps: {
     sinks: Sink[];
@@ -55,6 +57,7 @@ export class Notifier {
     this.clock = deps.clock;
     this.log = deps.log;
     this.redactor = deps.redactor;
+    this.claimMs = Math.max(120_000, ...deps.sinks.map((x) => 2 * x.maxSendMs + 30_000));
   }
 
   /** The sinks the routes send this notification to, each with the recipients its route names. */
@@ -69,9 +72,11 @@ export class Notifier {
     )) {
       const sink = this.sinks.get(r.sink);
       if (!sink) continue;
-      // Two routes to one sink: one delivery, to every recipient either names.
+      // Two routes to one sink: one delivery, to every recipient either names (a route that names
+      // none stands for the sink's own).
       const had = chosen.get(r.sink);
-      const to = r.to || had?.to ? [...new Set([...(had?.to ?? []), ...(r.to ?? [])])] : undefined;
+      const mine = r.to ?? sink.recipients;
+      const to = had ? [...new Set([...(had.to ?? sink.recipients ?? []), ...(mine ?? [])])] : r.to;
       chosen.set(r.sink, { sink, ...(to ? { to } : {}) });
     }
     return [...chosen.values()];
@@ -91,9 +96,8 @@ export class Notifier {
    */
   async sendNow(n: Notification): Promise<{ sent: string[]; waiting: string[]; failed: string[] }> {
     const keys = await this.queue(n, false);
-    await this.drain();
-    // A drain already under way may have started before these were queued.
-    await this.drain();
+    // Only these: a chat command waits on its own sends, not on every retry that is due.
+    await Promise.all(keys.map(({ key }) => this.sendOne(key)));
     const out = { sent: [] as string[], waiting: [] as string[], failed: [] as string[] };
     for (const { key, sink } of keys) {
       const waiting = await this.outbox.get(key);
@@ -111,13 +115,14 @@ export class Notifier {
     for (const { sink, to } of this.sinksFor(n)) {
       const id = randomUUID();
       // What leaves through a sink passes the same redaction as chat, once, here.
-      const body = this.redactor.text(sink.render(this.redactor.strings(n), id, now, to ? { to } : {}));
+      const clean = this.redactor.object(n);
+      const body = sink.render(clean, id, now, to ? { to } : {});
       const key = `${String(now).padStart(15, '0')}/${id}`;
       await this.outbox.put(key, {
         id,
         sink: sink.name,
         event: n.event,
-        subject: n.subject,
+        subject: clean.subject,
         body,
         createdAt: now,
         attempts: 0,
@@ -140,53 +145,115 @@ export class Notifier {
 
   private async drainOnce(): Promise<{ sent: number; retried: number; dead: number }> {
     const out = { sent: 0, retried: 0, dead: 0 };
-    for (const { key } of await this.outbox.list()) {
-      const now = this.clock.now();
-      let mine: Outgoing | undefined;
-      await this.outbox.update(key, (d) => {
-        if (!d || d.nextAt > now || (d.sendingUntil ?? 0) > now) return d;
-        mine = { ...d, sendingUntil: now + CLAIM_MS };
-        return mine;
-      });
-      if (!mine) continue;
-      const d: Outgoing = mine;
-      const sink = this.sinks.get(d.sink);
-      try {
-        if (!sink) throw new SendError(`no sink named ${d.sink} is configured any more`, true);
-        await sink.send(d);
-        await this.outbox.delete(key);
-        out.sent++;
-      } catch (err) {
-        const e = err instanceof SendError ? err : new SendError((err as Error).message, false);
-        const attempts = d.attempts + 1;
-        const failed = { ...d, attempts, lastError: e.message, sendingUntil: undefined };
-        if (e.permanent || attempts >= this.cfg.retry.attempts) {
-          await this.dead.put(
-            key,
-            { ...failed, failedAt: this.clock.now() },
-            { ttlMs: this.cfg.deadLetterDays * 86_400_000 },
-          );
-          await this.outbox.delete(key);
-          out.dead++;
-          this.log.warn(
-            { sink: d.sink, event: d.event, delivery: d.id, attempts, err: e.message },
-            'notify: a delivery failed for good; `sinks` lists it',
-          );
-        } else {
-          const wait = Math.min(
-            this.cfg.retry.maxDelaySeconds * 1000,
-            this.cfg.retry.firstDelaySeconds * 1000 * 2 ** (attempts - 1),
-          );
-          await this.outbox.put(key, { ...failed, nextAt: this.clock.now() + wait });
-          out.retried++;
-          this.log.info(
-            { sink: d.sink, delivery: d.id, attempts, retryInMs: wait, err: e.message },
-            'notify: will try again',
-          );
+    const now = this.clock.now();
+    // Only what is due and not another sender's is touched: no write for the rest.
+    const due = (await this.outbox.list()).filter(
+      ({ value: d }) => d.nextAt <= now && (d.sendingUntil ?? 0) <= now,
+    );
+    // Sinks in parallel, each sink's deliveries in order: one slow sink holds up no other.
+    const bySink = new Map<string, string[]>();
+    for (const { key, value } of due) bySink.set(value.sink, [...(bySink.get(value.sink) ?? []), key]);
+    await Promise.all(
+      [...bySink.values()].map(async (keys) => {
+        for (const key of keys) {
+          const r = await this.sendOne(key);
+          if (r) out[r]++;
         }
-      }
-    }
+      }),
+    );
     return out;
+  }
+
+  /**
+   * Claim one delivery, send it, and record what came of it. Delivery is at least once: a sender
+   * that dies after sending, or a store that fails before the delivery is crossed off, sends it
+   * again later under the same id (X-Deckhand-Delivery, Message-ID), which receivers de-duplicate.
+   */
+  private async sendOne(key: string): Promise<'sent' | 'retried' | 'dead' | undefined> {
+    const now = this.clock.now();
+    const owner = randomUUID();
+    let mine: Outgoing | undefined;
+    await this.outbox.update(key, (d) => {
+      if (!d || d.nextAt > now || (d.sendingUntil ?? 0) > now) return d;
+      mine = { ...d, sendingUntil: now + this.claimMs, sender: owner };
+      return mine;
+    });
+    if (!mine) return undefined;
+    const d: Outgoing = mine;
+    const sink = this.sinks.get(d.sink);
+    let failure: SendError | undefined;
+    try {
+      if (!sink) throw new SendError(`no sink named ${d.sink} is configured any more`, true);
+      await sink.send(d);
+    } catch (err) {
+      failure = err instanceof SendError ? err : new SendError((err as Error).message, false);
+    }
+    // The bookkeeping, apart from the send: a store that fails here is logged, and the claim
+    // runs out, so the delivery is looked at again.
+    try {
+      return await this.record(key, d, owner, failure);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, delivery: d.id }, 'notify: could not record a delivery');
+      return undefined;
+    }
+  }
+
+  private async record(
+    key: string,
+    d: Outgoing,
+    owner: string,
+    failure: SendError | undefined,
+  ): Promise<'sent' | 'retried' | 'dead' | undefined> {
+    const now = this.clock.now();
+    // Only while the claim is still this sender's: one that ran out belongs to whoever took it.
+    const stillMine = (c: Outgoing | undefined) => c?.sender === owner;
+    if (!failure) {
+      let done = false;
+      await this.outbox.update(key, (c) => (stillMine(c) ? ((done = true), undefined) : c));
+      return done ? 'sent' : undefined;
+    }
+    // A limit says when to come back: a wait, not a failed attempt.
+    if (failure instanceof RateLimited) {
+      await this.outbox.update(key, (c) =>
+        stillMine(c)
+          ? {
+              ...(c as Outgoing),
+              nextAt: failure.retryAt,
+              sendingUntil: undefined,
+              lastError: failure.message,
+            }
+          : c,
+      );
+      return 'retried';
+    }
+    const attempts = d.attempts + 1;
+    const failed: Outgoing = { ...d, attempts, lastError: failure.message, sendingUntil: undefined };
+    if (failure.permanent || attempts >= this.cfg.retry.attempts) {
+      let mineToKill = false;
+      await this.outbox.update(key, (c) => (stillMine(c) ? ((mineToKill = true), undefined) : c));
+      if (!mineToKill) return undefined;
+      // Kept without its body (charts can be large): what went where, and why it failed.
+      await this.dead.put(
+        key,
+        { ...failed, body: '', failedAt: now },
+        { ttlMs: this.cfg.deadLetterDays * 86_400_000 },
+      );
+      this.log.warn(
+        { sink: d.sink, event: d.event, delivery: d.id, attempts, err: failure.message },
+        'notify: a delivery failed for good; `sinks` lists it',
+      );
+      return 'dead';
+    }
+    const wait = Math.min(
+      this.cfg.retry.maxDelaySeconds * 1000,
+      this.cfg.retry.firstDelaySeconds * 1000 * 2 ** (attempts - 1),
+    );
+    await this.outbox.update(key, (c) => (stillMine(c) ? { ...failed, nextAt: now + wait } : c));
+    this.log.info(
+      { sink: d.sink, delivery: d.id, attempts, retryInMs: wait, err: failure.message },
+      'notify: will try again',
+    );
+    return 'retried';
   }
 
   /** Each sink with what waits for it and what failed for good. */

@@ -10,6 +10,8 @@ export interface Notification {
    * group by it, and email threads by it.
    */
   subject: string;
+  /** One episode of the subject (an incident that fired again weeks later is a new one); subject when absent. */
+  thread?: string;
   app?: string;
   project?: string;
   severity?: string;
@@ -34,11 +36,24 @@ export class SendError extends Error {
   }
 }
 
+/** Not now: a limit says when (`retryAt`); the wait does not count as a failed attempt. */
+export class RateLimited extends SendError {
+  readonly retryAt: number;
+  constructor(message: string, retryAt: number) {
+    super(message, false);
+    this.retryAt = retryAt;
+  }
+}
+
 export interface Sink {
   readonly name: string;
   readonly kind: string;
   /** Where it sends, for people (no credentials). */
   readonly target: string;
+  /** The longest one send may take before it gives up (its timeouts). */
+  readonly maxSendMs: number;
+  /** An email sink's recipients when a route names none. */
+  readonly recipients?: string[];
   /** The body as the sink sends it; rendered once, when the event happens. */
   render(n: Notification, id: string, at: number, route: { to?: string[] }): string;
   /** Send one delivery; throws SendError. */

@@ -27,10 +27,13 @@ export class WebhookSink implements Sink {
     this.now = now;
   }
 
-  /** Where it goes, for `sinks` (the address without its query, which may hold a token). */
+  /** Where it goes, for `sinks`: the host only (Slack, Discord and Teams put a token in the path). */
   get target(): string {
-    const u = new URL(this.cfg.url);
-    return `${u.origin}${u.pathname}`;
+    return `${new URL(this.cfg.url).origin}/…`;
+  }
+
+  get maxSendMs(): number {
+    return this.cfg.timeoutMs;
   }
 
   render(n: Notification, id: string, at: number, _route: { to?: string[] } = {}): string {
