@@ -6,7 +6,6 @@
  * approval sweep does the same.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Actor } from '../../core/access.ts';
 import { ApprovalService, ApprovalsConfigSchema } from '../../core/approvals.ts';
 import { ManualClock } from '../../core/clock.ts';
 import { ConflictError } from '../../core/errors.ts';
@@ -14,43 +13,19 @@ import { createLogger } from '../../core/logging.ts';
 import type { Message, MessageRef } from '../../core/message/model.ts';
 import { SqliteStore } from '../../core/store/sqlite.ts';
 import { FakeGitLab } from '../../../test/support/fake-gitlab.ts';
-import type { ArgoService, ResolvedApp } from '../argocd/index.ts';
-import { ChangeService, type Planner } from './changes.ts';
+import type { ArgoService } from '../argocd/index.ts';
+import { ChangeService } from './changes.ts';
 import { GitOpsConfigSchema } from './config.ts';
 import type { FollowUps } from './followup.ts';
 import { GitLabDeliverySchema, gitlabWebhook } from './gitlab-webhook.ts';
 import { HostEvents } from './host-events.ts';
 import { GitLabHost } from './hosts/gitlab.ts';
+import { conversation, replicasPlanner, webApp, who } from './testing.ts';
 import { GitOpsWorkflow, type TurnTools } from './workflow.ts';
 
-const REPO = 'https://gitlab.example.com/platform/infra.git';
 const HOOK_TOKEN = 'gitlab-hook-token-0123456789';
-const who = (id: string): Actor => ({
-  id,
-  name: id,
-  platform: 'slack',
-  platformUserId: id,
-  groups: [],
-  known: true,
-});
-const conversation = { platform: 'slack', channel: 'C0OPS' };
-const r = {
-  instance: 'default',
-  ref: 'web',
-  locator: { name: 'web' },
-  client: { appUrl: () => 'https://argocd.example.com/applications/web' },
-  app: {
-    metadata: { name: 'web', namespace: 'argocd' },
-    spec: { project: 'default', source: { repoURL: REPO, path: 'apps/web', targetRevision: 'main' } },
-    status: {},
-  },
-} as unknown as ResolvedApp;
-const planner: Planner = async (_r, files, intent) => {
-  if (intent.kind !== 'replicas') throw new Error('only replicas here');
-  const before = (await files.read('apps/web/deployment.yaml')) as string;
-  const after = before.replace(/replicas: \d+/, `replicas: ${intent.replicas}`);
-  return { changes: [{ path: 'apps/web/deployment.yaml', before, after }], summary: ['replicas'] };
-};
+const r = webApp;
+const planner = replicasPlanner;
 
 let fake: FakeGitLab;
 let store: SqliteStore;
