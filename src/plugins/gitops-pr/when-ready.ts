@@ -62,7 +62,8 @@ export class WhenReady {
     try {
       return await this.d.changes.host(change.repoURL).mergeReadiness(change.repoURL, change.pr.number);
     } catch (err) {
-      this.d.log.warn(
+      // Debug only: the sweep warns once for an outage, and a press's merge says what the host says.
+      this.d.log.debug(
         { err: (err as Error).message, pr: change.pr.number },
         'could not read what holds a merge',
       );
