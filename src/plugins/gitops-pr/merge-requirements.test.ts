@@ -6,26 +6,23 @@
  * approval sweep does the same.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApprovalService, ApprovalsConfigSchema } from '../../core/approvals.ts';
-import { ManualClock } from '../../core/clock.ts';
+import type { ApprovalService } from '../../core/approvals.ts';
+import type { ManualClock } from '../../core/clock.ts';
 import { ConflictError } from '../../core/errors.ts';
 import { createLogger } from '../../core/logging.ts';
 import type { Message, MessageRef } from '../../core/message/model.ts';
-import { SqliteStore } from '../../core/store/sqlite.ts';
-import { FakeGitLab } from '../../../test/support/fake-gitlab.ts';
+import type { SqliteStore } from '../../core/store/sqlite.ts';
+import type { FakeGitLab } from '../../../test/support/fake-gitlab.ts';
 import type { ArgoService } from '../argocd/index.ts';
-import { ChangeService } from './changes.ts';
-import { GitOpsConfigSchema } from './config.ts';
+import type { ChangeService } from './changes.ts';
 import type { FollowUps } from './followup.ts';
 import { GitLabDeliverySchema, gitlabWebhook } from './gitlab-webhook.ts';
 import { HostEvents } from './host-events.ts';
-import { GitLabHost } from './hosts/gitlab.ts';
-import { conversation, replicasPlanner, webApp, who } from './testing.ts';
+import { conversation, gitlabWorld, webApp, who } from './testing.ts';
 import { GitOpsWorkflow, type TurnTools } from './workflow.ts';
 
 const HOOK_TOKEN = 'gitlab-hook-token-0123456789';
 const r = webApp;
-const planner = replicasPlanner;
 
 let fake: FakeGitLab;
 let store: SqliteStore;
@@ -44,29 +41,7 @@ const chat = {
 };
 
 beforeEach(async () => {
-  fake = new FakeGitLab('platform/infra', 'glpat-secret-token', {
-    'apps/web/deployment.yaml': 'kind: Deployment\nspec:\n  replicas: 2\n',
-  });
-  fake.pipelinesMustSucceed = true;
-  const url = await fake.start();
-  clock = new ManualClock();
-  store = new SqliteStore(':memory:', clock);
-  approvals = new ApprovalService(store, clock, ApprovalsConfigSchema.parse({}));
-  changes = new ChangeService({
-    hosts: [
-      new GitLabHost({
-        name: 'gitlab.example.com',
-        host: 'gitlab.example.com',
-        apiUrl: url,
-        token: 'glpat-secret-token',
-        timeoutMs: 5000,
-      }),
-    ],
-    store,
-    plan: planner,
-    config: GitOpsConfigSchema.parse({}),
-    clock,
-  });
+  ({ fake, clock, store, approvals, changes } = await gitlabWorld((f) => (f.pipelinesMustSucceed = true)));
   const followUps = {
     begin: async (f: { id: string }) => (followed.push(f.id), { done: Promise.resolve() }),
     has: async () => false,

@@ -6,18 +6,18 @@
  * proposal asked for again gets a fresh card that merges.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApprovalService, ApprovalsConfigSchema } from '../../core/approvals.ts';
-import { ManualClock } from '../../core/clock.ts';
+import type { ApprovalService } from '../../core/approvals.ts';
+import type { ManualClock } from '../../core/clock.ts';
 import { createLogger } from '../../core/logging.ts';
 import type { Message, MessageRef } from '../../core/message/model.ts';
-import { SqliteStore } from '../../core/store/sqlite.ts';
-import { FakeGitLab } from '../../../test/support/fake-gitlab.ts';
+import type { SqliteStore } from '../../core/store/sqlite.ts';
+import type { FakeGitLab } from '../../../test/support/fake-gitlab.ts';
 import type { ArgoService } from '../argocd/index.ts';
 import { ChangeService } from './changes.ts';
 import { GitOpsConfigSchema } from './config.ts';
 import type { FollowUps } from './followup.ts';
-import { GitLabHost } from './hosts/gitlab.ts';
-import { conversation, GITLAB_REPO, replicasPlanner, webApp, who } from './testing.ts';
+import type { GitLabHost } from './hosts/gitlab.ts';
+import { conversation, gitlabWorld, GITLAB_REPO, replicasPlanner, webApp, who } from './testing.ts';
 import { GitOpsWorkflow, type TurnTools } from './workflow.ts';
 import { UpstreamError } from '../../core/errors.ts';
 
@@ -76,28 +76,7 @@ const lastApproval = () =>
 const merges = async () => (await store.audit.query({ kind: 'merge' })).length;
 
 beforeEach(async () => {
-  fake = new FakeGitLab('platform/infra', 'glpat-secret-token', {
-    'apps/web/deployment.yaml': 'kind: Deployment\nspec:\n  replicas: 2\n',
-  });
-  const url = await fake.start();
-  clock = new ManualClock();
-  store = new SqliteStore(':memory:', clock);
-  approvals = new ApprovalService(store, clock, ApprovalsConfigSchema.parse({}));
-  changes = new ChangeService({
-    hosts: [
-      new GitLabHost({
-        name: 'gitlab.example.com',
-        host: 'gitlab.example.com',
-        apiUrl: url,
-        token: 'glpat-secret-token',
-        timeoutMs: 5000,
-      }),
-    ],
-    store,
-    plan: planner,
-    config: GitOpsConfigSchema.parse({}),
-    clock,
-  });
+  ({ fake, clock, store, approvals, changes } = await gitlabWorld());
   followed = [];
   said.length = 0;
 });

@@ -12,10 +12,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Transporter } from 'nodemailer';
-import { renderText } from '../../core/message/render-text.ts';
 import type { EmailSinkConfig } from './config.ts';
 import { renderHtml } from './render-html.ts';
-import { RateLimited, SendError, type Delivery, type Notification, type Sink } from './sink.ts';
+import { plainText, RateLimited, SendError, type Delivery, type Notification, type Sink } from './sink.ts';
 
 /** What is kept for a mail until it is sent: nodemailer's message, with content as base64. */
 interface Mail {
@@ -94,7 +93,7 @@ export class EmailSink implements Sink {
     const mail: Mail = {
       to: route.to ?? this.cfg.to,
       subject: `[deckhand] ${(m.header ?? m.text.split('\n')[0] ?? n.event).slice(0, 200)}`,
-      text: renderText({ ...m, buttons: (m.buttons ?? []).filter((b) => 'url' in b && b.url) }),
+      text: plainText(m),
       html: renderHtml(
         m,
         attachments.map((a, i) => ({ cid: a.cid, title: m.attachments?.[i]?.title ?? a.filename })),

@@ -1,5 +1,6 @@
 /** What a sink is: something outside chat that is told of events, each in its own format. */
 import type { Message } from '../../core/message/model.ts';
+import { renderText } from '../../core/message/render-text.ts';
 import type { NotifyEvent } from './config.ts';
 
 /** One thing that happened, in the neutral message model, and what it is about. */
@@ -17,6 +18,10 @@ export interface Notification {
   severity?: string;
   message: Message;
 }
+
+/** The message as plain text outside chat: its buttons only where they are links (actions need chat). */
+export const plainText = (m: Message): string =>
+  renderText({ ...m, buttons: (m.buttons ?? []).filter((b) => 'url' in b && b.url) });
 
 /** A notification rendered for one sink, as it is kept until delivered. */
 export interface Delivery {

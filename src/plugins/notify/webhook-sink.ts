@@ -9,11 +9,9 @@
  * 2xx is delivered. 408, 429 and 5xx, a timeout or a refused connection are tried again later;
  * any other answer is final (the receiver said no, and saying it again will not change that).
  */
-import { renderText } from '../../core/message/render-text.ts';
 import type { WebhookSinkConfig } from './config.ts';
 import { signature } from './signature.ts';
-import type { Delivery, Notification, Sink } from './sink.ts';
-import { SendError } from './sink.ts';
+import { plainText, SendError, type Delivery, type Notification, type Sink } from './sink.ts';
 
 export class WebhookSink implements Sink {
   readonly name: string;
@@ -48,7 +46,7 @@ export class WebhookSink implements Sink {
       ...(n.severity ? { severity: n.severity } : {}),
       header: m.header ?? null,
       tone: m.tone ?? null,
-      text: renderText({ ...m, buttons: (m.buttons ?? []).filter((b) => 'url' in b && b.url) }),
+      text: plainText(m),
       data: m.data ?? null,
     });
   }

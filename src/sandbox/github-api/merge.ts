@@ -6,7 +6,7 @@
  */
 import { GitHubError, identity, invalid, type Ctx, type RepoCtx } from './api.ts';
 import { commitCount, pullFiles } from './diff.ts';
-import { protectionRefusal } from './protection.ts';
+import { PASSING, protectionRefusal } from './protection.ts';
 import { checkRuns, combined } from './routes-checks.ts';
 import type { PullDetail } from './shapes-pulls.ts';
 import type { PullRecord } from './state.ts';
@@ -41,9 +41,7 @@ export async function detail(c: RepoCtx, pr: PullRecord): Promise<PullDetail> {
     const runs = checkRuns(c, pr.headSha);
     const othersOpen =
       (statuses.latest.length > 0 && statuses.state !== 'success') ||
-      runs.some(
-        (r) => r.status !== 'completed' || !['success', 'neutral', 'skipped'].includes(r.conclusion ?? ''),
-      );
+      runs.some((r) => r.status !== 'completed' || !PASSING.has(r.conclusion ?? ''));
     state = !mergeable
       ? 'dirty'
       : pr.draft

@@ -26,7 +26,8 @@ export interface ProtectionRecord {
 
 export type CheckVerdict = 'success' | 'expected' | 'pending' | 'in_progress' | 'failing';
 
-const PASSING = new Set(['success', 'neutral', 'skipped']);
+/** Check run conclusions that count as passed. */
+export const PASSING = new Set(['success', 'neutral', 'skipped']);
 
 /** Where a required check stands at `sha`: its newest status or check run, whichever came last. */
 export function verdict(c: RepoCtx, sha: string, context: string): CheckVerdict {
