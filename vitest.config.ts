@@ -28,6 +28,9 @@ export default defineConfig({
           // Cross-plugin and end-to-end tests: sandboxes, fake chat platforms, real processes.
           name: 'e2e',
           include: ['test/**/*.test.ts'],
+          // A story of several merges, each followed until Argo CD has it, takes 5 s alone and up
+          // to 20 s while every worker runs on two cores (dora, Image Updater write-back).
+          testTimeout: 60_000,
         },
       },
     ],

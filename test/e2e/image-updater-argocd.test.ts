@@ -99,8 +99,6 @@ beforeAll(async () => {
 afterAll(() => s?.stop());
 
 describe("Image Updater's write-back, argocd and git", () => {
-  // Each of these is a story of several merges, each followed until Argo CD has it: more than
-  // the 20 s a single step gets.
   it('bumps in the Application manifest with a pin, shows it, unpins, and rolls back with a pin', async () => {
     await step(
       'Image Updater watches naver-news (annotations in Git) and writes the newest build to the live Application',
@@ -244,7 +242,7 @@ describe("Image Updater's write-back, argocd and git", () => {
         (await images()).includes(`${IMAGE}:master-484af0a`),
       );
     });
-  }, 60_000);
+  });
 
   it('with write-back git, a bump changes the file Image Updater writes and pins the image in the same pull request', async () => {
     const source = FRIEND_SOURCE;
@@ -310,7 +308,7 @@ describe("Image Updater's write-back, argocd and git", () => {
         expect((await repo.git.diff(base, card.change.headSha)).map((f) => f.path)).toEqual([source]);
       },
     );
-  }, 60_000);
+  });
   it('with write-back git, a rollback restores the file Image Updater wrote and pins what it set then', async () => {
     const source = FRIEND_SOURCE;
     const app = FRIEND_APP;
@@ -367,5 +365,5 @@ describe("Image Updater's write-back, argocd and git", () => {
         );
       });
     });
-  }, 60_000);
+  });
 });
