@@ -124,8 +124,9 @@ export function botConfig(info: SandboxInfo, dataDir: string, setup: BotSetup = 
           { type: 'webhook', name: 'hooks', url: info.hooks.url, secret: info.hooks.secret },
         ],
         routes: [
-          { events: ['digest', 'incident.*'], sink: 'mail' },
-          { events: ['incident.*'], sink: 'hooks' },
+          // People read digests, incidents and what went wrong; a system gets everything.
+          { events: ['digest', 'incident.*', 'change.failed', 'remediation'], sink: 'mail' },
+          { events: ['incident.*', 'change.*', 'remediation'], sink: 'hooks' },
         ],
       },
       // Images are looked up in the world's own registries (none: the plugin reads nothing).

@@ -118,4 +118,84 @@ describe("the sandbox's mail relay and webhook receiver", () => {
       (await control<ReceivedMail[]>('/mail')).some((m) => m.subject.includes('KubePodCrashLooping')),
     );
   }, 30_000);
+
+  /** alice proposes, bob approves; then what the receiver got about that change, once it ended. */
+  async function change(line: string): Promise<[ReceivedHook, ReceivedHook]> {
+    const proposed = await say(line, 'alice');
+    expect(proposed.ok, JSON.stringify(proposed.messages.map((m) => m.text))).toBe(true);
+    const ids = proposed.messages.find((m) => m.data?.actions)!.data!.actions as { approve: string };
+    const pressed = await execOnce(bot, adapter, {
+      press: ids.approve,
+      as: 'bob',
+      channel: 'ops',
+      json: true,
+      out: { write: () => {} },
+    });
+    expect(pressed.ok).toBe(true);
+    const merged = await eventually('change.merged at the receiver', async () =>
+      (await control<ReceivedHook[]>('/received')).find(
+        (h) => h.event === 'change.merged' && !seen.has(h.delivery),
+      ),
+    );
+    seen.add(merged.delivery);
+    const subject = (merged.body as { subject: string }).subject;
+    const ended = await eventually(
+      'the end of its follow-up at the receiver',
+      async () =>
+        (await control<ReceivedHook[]>('/received')).find(
+          (h) => h.event !== 'change.merged' && (h.body as { subject: string }).subject === subject,
+        ),
+      { timeoutMs: 40_000 },
+    );
+    return [merged, ended];
+  }
+  const seen = new Set<string>();
+  const say = (line: string, as: string) =>
+    execOnce(bot, adapter, { line, as, channel: 'ops', json: true, out: { write: () => {} } });
+
+  it('a change merged in chat is told when merged, then when live, signed, under one subject', async () => {
+    const [merged, live] = await change('/gitops scale friend-app 3 --reason "more room"');
+    expect(merged).toMatchObject({
+      verified: true,
+      body: {
+        app: 'friend-app',
+        project: 'default',
+        data: { change: { app: 'friend-app', mergedBy: 'bob', requester: 'alice' } },
+      },
+    });
+    const body = merged.body as { text: string; header: string; data: { change: { mergeSha: string } } };
+    expect(body.header).toBe('friend-app: scale to 3 replicas merged');
+    expect(body.text).toMatch(/Merged by: +bob/);
+    expect(body.data.change.mergeSha).toMatch(/^[0-9a-f]{40}$/);
+    expect(live).toMatchObject({
+      event: 'change.live',
+      verified: true,
+      body: { app: 'friend-app', data: { followUp: { outcome: 'healthy' } } },
+    });
+    // People are mailed only what went wrong: nothing about this change.
+    const mails = await control<ReceivedMail[]>('/mail');
+    expect(mails.filter((m) => m.subject.includes('friend-app'))).toEqual([]);
+  }, 60_000);
+
+  it('a change that does not go live is told as change.failed, by webhook and by mail', async () => {
+    const [, failed] = await change('/gitops bump flash-web-dev v2.9.0 --reason "try the v tag"');
+    expect(failed).toMatchObject({
+      event: 'change.failed',
+      verified: true,
+      body: {
+        app: 'flash-web-dev',
+        tone: 'danger',
+        data: { followUp: { outcome: 'failed', reason: 'ImagePullBackOff' } },
+      },
+    });
+    // The Revert button is chat's: the webhook gets the pull request's link instead.
+    expect((failed.body as { text: string }).text).not.toContain('Revert');
+    const mail = await eventually('the failure by mail', async () =>
+      (await control<ReceivedMail[]>('/mail')).find((m) => m.subject.includes('flash-web-dev')),
+    );
+    expect(mail.subject).toMatch(/flash-web-dev: .* did not go live/);
+    expect(mail.text).toContain('ImagePullBackOff');
+    // It threads under the change's merge (the mail of change.merged, which this route does not send).
+    expect(mail.inReplyTo).toMatch(/^<[0-9a-f]{32}@sandbox\.deckhand\.dev>$/);
+  }, 60_000);
 });

@@ -198,6 +198,23 @@ describe('auto remediation of an OOM kill', () => {
         expect(audit.find((e) => e.name === 'merged')?.detail).toMatchObject({ rule: 'oom', mode: 'auto' });
         const merges = await bot.store.audit.query({ kind: 'merge', app: 'naver-news' });
         expect(merges[0]?.detail).toMatchObject({ rule: 'oom', automatic: true });
+
+        // Beyond chat (the sandbox's own routes): the automatic merge reaches its webhook receiver
+        // in the story of the incident it answers, signed, and the change's merge and live too.
+        const hook = await eventually('the remediation at the receiver', () =>
+          run.sandbox.hooks.received.find((h) => h.event === 'remediation'),
+        );
+        expect(hook).toMatchObject({
+          verified: true,
+          body: {
+            app: 'naver-news',
+            subject: `incident/${winner}`,
+            data: { remediation: { rule: 'oom', outcome: 'merged' } },
+          },
+        });
+        await eventually('the change live at the receiver', () =>
+          run.sandbox.hooks.received.find((h) => h.event === 'change.live'),
+        );
       },
     );
 

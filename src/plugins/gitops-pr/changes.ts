@@ -143,6 +143,7 @@ export class ChangeService {
   private readonly cfg: GitOpsConfig;
   private readonly clock: Clock;
   private readonly redactor: Redactor;
+  private readonly mergedListeners = new Set<(c: Change) => void>();
 
   constructor(deps: {
     hosts: GitHost[];
@@ -181,8 +182,32 @@ export class ChangeService {
     return this.docs.put(c.id, c);
   }
 
-  update(id: string, fn: (c: Change) => Change): Promise<Change | undefined> {
-    return this.docs.update(id, (c) => (c ? fn(c) : c));
+  /**
+   * Change a record. The update that marks a change merged, however it was merged (approved in
+   * chat, automatically, or by a person on the host), tells the onMerged listeners once: only the
+   * writer whose update was stored sees the transition, so two replicas do not both tell it.
+   */
+  async update(id: string, fn: (c: Change) => Change): Promise<Change | undefined> {
+    let before: Change['state'] | undefined;
+    const after = await this.docs.update(id, (c) => {
+      before = c?.state;
+      return c ? fn(c) : c;
+    });
+    if (after?.state === 'merged' && before !== 'merged')
+      for (const listen of this.mergedListeners) {
+        try {
+          listen(after);
+        } catch {
+          // A listener's failure is its own (they queue work and log); the update stands.
+        }
+      }
+    return after;
+  }
+
+  /** Be told of every change as it becomes merged; returns the unsubscribe function. */
+  onMerged(fn: (c: Change) => void): () => void {
+    this.mergedListeners.add(fn);
+    return () => this.mergedListeners.delete(fn);
   }
 
   async list(filter: (c: Change) => boolean = () => true): Promise<Change[]> {

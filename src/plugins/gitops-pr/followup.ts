@@ -51,8 +51,8 @@ export type FollowUpOutcome = 'healthy' | 'degraded' | 'timeout';
 export interface FollowUpHooks {
   /** A [Revert] button for a change that made things worse (or undefined when not possible). */
   revertButton(f: FollowUp): Promise<string | undefined>;
-  /** Told about the end of every follow-up (remediation guardrails listen). */
-  onDone?(f: FollowUp, outcome: FollowUpOutcome): void;
+  /** Told about the end of every follow-up, with what was said (remediation guardrails, notifications). */
+  onDone?(f: FollowUp, outcome: FollowUpOutcome, said: Message): void;
 }
 
 const short = (s: string) => s.slice(0, 7);
@@ -495,7 +495,7 @@ export class FollowUps {
     } catch (err) {
       this.log.warn({ err: (err as Error).message, followUp: f.id }, 'could not post the follow-up');
     }
-    this.hooks.onDone?.(f, outcome);
+    this.hooks.onDone?.(f, outcome, m);
     this.waiting.get(f.id)?.();
     this.waiting.delete(f.id);
   }

@@ -22,9 +22,11 @@ import {
   TasksToken,
 } from '../../core/tokens.ts';
 import { ArgoToken } from '../argocd/index.ts';
+import { NotifyToken } from '../notify/index.ts';
 import { RegistryToken } from '../registry/api.ts';
 import { ConfigError } from '../../core/config/load.ts';
 import { REVERT_ACTION, RevertParamsSchema } from './api.ts';
+import { mergedNotice, outcomeNotice } from './change-notices.ts';
 import { ChangeService } from './changes.ts';
 import { changeCommands } from './commands/changes.ts';
 import { decideCommands } from './commands/decide.ts';
@@ -45,6 +47,7 @@ export type { ChangeIntent, Intent } from './intents.ts';
 export { IntentSchema, REVERT_ACTION, RevertParamsSchema, type RevertParams } from './api.ts';
 export type { GitOpsWorkflow, TurnTools, FollowUpListener } from './workflow.ts';
 export type { Change } from './changes.ts';
+export { changeSubject } from './change-notices.ts';
 export type { FollowUpOutcome, FollowUp } from './followup.ts';
 
 /** What other plugins may do with Git: propose a change as a pull request with its approval card. */
@@ -71,8 +74,8 @@ export const gitopsPlugin = definePlugin({
     redactor: RedactorToken,
     leader: LeaderToken,
   },
-  // Without the registry plugin a bump needs its tag typed in.
-  optionalDeps: { registry: RegistryToken },
+  // Without the registry plugin a bump needs its tag typed in; without notify, changes are told in chat only.
+  optionalDeps: { registry: RegistryToken, notify: NotifyToken },
   provides: [GitOpsToken],
   init({ config, deps, commands, actions, webhooks, provide, onServe, onClose }) {
     // A policy for an environment that never matches would leave its changes to a weaker policy.
@@ -143,7 +146,7 @@ export const gitopsPlugin = definePlugin({
           );
         },
         // Remediation settles its guardrails on the outcome of the changes it merged.
-        onDone: (f, outcome) => flow.followUpDone(f, outcome),
+        onDone: (f, outcome, said) => flow.followUpDone(f, outcome, said),
       },
     });
     const flow: GitOpsWorkflow = new GitOpsWorkflow({
@@ -162,6 +165,27 @@ export const gitopsPlugin = definePlugin({
       environments: config.environments,
     });
     provide(GitOpsToken, flow);
+    const notify = deps.notify;
+    if (notify) {
+      // Beyond chat (email, webhooks): each merge, however it was made, then whether it went live.
+      const offMerged = changes.onMerged((c) => void deps.tasks.track(notify.notify(mergedNotice(c))));
+      const offDone = flow.onFollowUpDone((f, outcome, said) => {
+        if (!f.changeId) return;
+        void deps.tasks.track(
+          changes
+            .get(f.changeId)
+            .catch(() => undefined)
+            .then((c) => {
+              const n = outcomeNotice(f, outcome, said, c);
+              return n ? notify.notify(n) : 0;
+            }),
+        );
+      });
+      onClose(() => {
+        offMerged();
+        offDone();
+      });
+    }
     // What people do to deckhand's pull requests on the host: told by its webhook, else read.
     const hostEvents = new HostEvents({
       changes,

@@ -47,7 +47,8 @@ export interface TurnTools {
 }
 
 /** Told when the follow-up of a merged change ends (remediation settles its guardrails here). */
-export type FollowUpListener = (f: FollowUp, outcome: FollowUpOutcome) => void;
+/** The end of a follow-up, and what was said of it in chat. */
+export type FollowUpListener = (f: FollowUp, outcome: FollowUpOutcome, said: Message) => void;
 
 /** Back to its approvers: a later plain Approve is not a "merge when ready" (undefined keys drop). */
 const NOT_WHEN_READY = { whenReady: undefined, whenReadyTries: undefined };
@@ -166,11 +167,11 @@ export class GitOpsWorkflow {
   }
 
   /** Called by the follow-ups (their onDone hook); a failing listener does not stop the others. */
-  followUpDone(f: FollowUp, outcome: FollowUpOutcome): void {
+  followUpDone(f: FollowUp, outcome: FollowUpOutcome, said: Message): void {
     if (f.changeId) this.guard(this.followed(f.changeId, outcome), 'could not record the follow-up');
     for (const fn of this.listeners) {
       try {
-        fn(f, outcome);
+        fn(f, outcome, said);
       } catch (err) {
         this.log.warn({ err: (err as Error).message, followUp: f.id }, 'a follow-up listener failed');
       }

@@ -1,6 +1,7 @@
 /** The notify plugin's configuration: where notifications go besides chat, and which go where. */
 import { z } from 'zod';
 import { secret } from '../../core/config/secret.ts';
+import { globMatch } from '../../core/glob.ts';
 
 /** What deckhand tells sinks about; routes name these, or globs of them (`incident.*`). */
 export const NOTIFY_EVENTS = [
@@ -9,6 +10,7 @@ export const NOTIFY_EVENTS = [
   'incident.updated',
   'incident.resolved',
   'change.merged',
+  'change.live',
   'change.failed',
   'remediation',
 ] as const;
@@ -100,6 +102,15 @@ export const NotifyConfigSchema = z
       names.add(s.name);
     });
     c.routes.forEach((r, i) => {
+      // A misspelt event would route nothing, silently.
+      r.events.forEach((e, j) => {
+        if (!NOTIFY_EVENTS.some((known) => globMatch(e, known)))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routes', i, 'events', j],
+            message: `${e} names no event (events: ${NOTIFY_EVENTS.join(', ')})`,
+          });
+      });
       if (!names.has(r.sink))
         ctx.addIssue({
           code: 'custom',

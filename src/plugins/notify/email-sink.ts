@@ -28,7 +28,7 @@ interface Mail {
 }
 
 /** Events that open a subject's thread; the rest reply to it. */
-const OPENS = new Set(['incident.opened', 'digest']);
+const OPENS = new Set(['incident.opened', 'change.merged', 'digest']);
 
 export class EmailSink implements Sink {
   readonly name: string;

@@ -1,6 +1,7 @@
 /**
  * The notify plugin: notifications beyond chat. Other plugins tell it what happened (a digest, an
- * incident opened or resolved) through NotifyToken; its routes send each to webhook sinks, signed,
+ * incident opened or resolved, a change merged and whether it went live, a remediation) through
+ * NotifyToken; its routes send each to webhook sinks, signed,
  * retried, and kept as dead letters when they fail for good. `/deckhand sinks` shows them.
  */
 import { z } from 'zod';
@@ -34,7 +35,7 @@ const DRAIN_EVERY_MS = 5_000;
 export const notifyPlugin = definePlugin({
   id: 'notify',
   summary:
-    'Notifications beyond chat: email and signed webhooks for digests and incidents, retried, with dead letters',
+    'Notifications beyond chat: email and signed webhooks for digests, incidents, changes and remediations, retried, with dead letters',
   config: NotifyConfigSchema,
   deps: { store: StoreToken, clock: ClockToken, log: LoggerToken, redactor: RedactorToken, http: HttpToken },
   provides: [NotifyToken],

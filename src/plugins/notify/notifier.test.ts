@@ -215,4 +215,15 @@ describe('webhook sinks', () => {
       'routes.0.sink: no sink named pager (sinks: ops)',
     ]);
   });
+
+  it('refuses an event name or glob that names no event, which would route nothing', () => {
+    const r = NotifyConfigSchema.safeParse({
+      sinks: [{ type: 'webhook', name: 'ops', url, secret: SECRET }],
+      routes: [{ events: ['change.*', 'chnage.merged', 'incident.open'], sink: 'ops' }],
+    });
+    expect(r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message.split(' (')[0]}`)).toEqual([
+      'routes.0.events.1: chnage.merged names no event',
+      'routes.0.events.2: incident.open names no event',
+    ]);
+  });
 });

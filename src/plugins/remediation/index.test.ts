@@ -200,6 +200,7 @@ describe('the remediation plugin', () => {
         changeId: 'ch_1',
       },
       'healthy',
+      { text: 'naver-news synced, Healthy' },
     );
     await t.bot.tasks.idle(5_000);
     const after = await t.say('remediation status', 'root');

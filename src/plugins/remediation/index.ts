@@ -20,14 +20,15 @@ import {
 } from '../../core/tokens.ts';
 import { ArgoToken, type ResolvedApp } from '../argocd/index.ts';
 import { DiagnosisToken, type Finding } from '../diagnosis/index.ts';
-import { GitOpsToken } from '../gitops-pr/index.ts';
+import { changeSubject, GitOpsToken } from '../gitops-pr/index.ts';
 import { IntentSchema } from '../gitops-pr/api.ts';
 import { IncidentsToken } from '../incidents/index.ts';
+import { NotifyToken, type Notification } from '../notify/index.ts';
 import type { Workload } from './change.ts';
 import { remediationCommands } from './commands.ts';
 import { RemediationConfigSchema } from './config.ts';
 import { Guardrails } from './guardrails.ts';
-import { OPEN_ACTION, Remediator } from './remediator.ts';
+import { OPEN_ACTION, Remediator, type Taken } from './remediator.ts';
 
 export { RemediationConfigSchema } from './config.ts';
 
@@ -40,6 +41,27 @@ const BOT_ACTOR = {
   groups: [],
   known: true,
 };
+
+/**
+ * An automatic action as notification sinks get it: in the story of the incident that started it,
+ * or of the change it reverts, so receivers group it there and mail threads it there.
+ */
+function takenNotice(t: Taken): Notification {
+  const i = t.incident;
+  const story = i
+    ? { subject: `incident/${i.key}`, thread: `incident/${i.key}/${i.startedAt}` }
+    : t.revertOf
+      ? { subject: changeSubject(t.revertOf) }
+      : { subject: `remediation/${t.app}` };
+  return {
+    event: 'remediation',
+    ...story,
+    app: t.app,
+    ...(t.project ? { project: t.project } : {}),
+    ...(i?.severity ? { severity: i.severity } : {}),
+    message: t.message,
+  };
+}
 
 /** The workload as Git wants it (Argo CD's target state), else as it runs. */
 async function readWorkload(r: ResolvedApp, ref: Finding['resource']): Promise<Workload | undefined> {
@@ -74,6 +96,8 @@ export const remediationPlugin = definePlugin({
     log: LoggerToken,
     metrics: MetricsToken,
   },
+  // Without notify, automatic actions are told in the incident thread only.
+  optionalDeps: { notify: NotifyToken },
   init({ config, deps, commands, actions, onClose }) {
     const guardrails = new Guardrails(deps.store, deps.clock, config.guardrails);
     const decisions = deps.metrics.counter(
@@ -97,6 +121,9 @@ export const remediationPlugin = definePlugin({
       audit: deps.store.audit,
       log: deps.log,
       track: (p) => deps.tasks.track(p),
+      ...(deps.notify
+        ? { taken: (t: Taken) => void deps.tasks.track(deps.notify!.notify(takenNotice(t))) }
+        : {}),
     });
     const offDiagnosed = deps.incidents.onDiagnosed(async (e) => {
       await rem.decide({ r: e.app, diagnosis: e.diagnosis, thread: e.thread, incident: e.incident });

@@ -13,7 +13,7 @@ import type { Incident } from '../incidents/index.ts';
 import type { Workload } from './change.ts';
 import { RemediationConfigSchema } from './config.ts';
 import { Guardrails } from './guardrails.ts';
-import { OPEN_ACTION, Remediator } from './remediator.ts';
+import { OPEN_ACTION, Remediator, type Taken } from './remediator.ts';
 
 const log = createLogger({ stream: new Writable({ write: (_c, _e, cb) => cb() }) });
 const THREAD: Conversation = { platform: 'test', channel: 'C0OPS', thread: '1700.1' };
@@ -113,6 +113,7 @@ function setup(cfg: Record<string, unknown> = {}, shared?: { store: Store; clock
   let diagnoses = 0;
   const faults: { button?: Error } = {};
   const guardrails = new Guardrails(store, clock, config.guardrails);
+  const taken: Taken[] = [];
   const rem = new Remediator({
     config,
     gitops,
@@ -143,6 +144,7 @@ function setup(cfg: Record<string, unknown> = {}, shared?: { store: Store; clock
       background.push(p);
       return p;
     },
+    taken: (t) => taken.push(t),
   });
   const outcomes = () =>
     posted.map((p) => (p.m.data?.remediation as { outcome: string } | undefined)?.outcome).filter(Boolean);
@@ -155,6 +157,7 @@ function setup(cfg: Record<string, unknown> = {}, shared?: { store: Store; clock
     posted,
     buttons,
     outcomes,
+    taken,
     background,
     faults,
     setLimit: (l: string) => (limit = l),
@@ -199,6 +202,8 @@ describe('auto mode', () => {
     expect((await t.guardrails.recent())[0]).toMatchObject({ state: 'healthy' });
     const audit = await t.store.audit.query({ kind: 'remediation' });
     expect(audit.map((e) => e.name).sort()).toEqual(['followed', 'merged']);
+    // Beyond chat, only what was done: the merge, with the incident it answers.
+    expect(t.taken).toEqual([expect.objectContaining({ app: 'naver-news', project: 'homelab', incident })]);
     expect(audit.find((e) => e.name === 'merged')!.detail).toMatchObject({
       rule: 'oom',
       mode: 'auto',
@@ -251,6 +256,8 @@ describe('auto mode', () => {
     expect(await t.decide()).toBe('held');
     expect(t.posted.at(-1)!.m.data?.remediation).toMatchObject({ guardrail });
     expect(t.gitops.applied).toEqual([]);
+    // Held back is not taken: nothing goes beyond chat.
+    expect(t.taken).toEqual([]);
     expect(await t.store.audit.query({ kind: 'remediation' })).toEqual([
       expect.objectContaining({ name: 'held', detail: expect.objectContaining({ guardrail, rule: 'oom' }) }),
     ]);
@@ -297,6 +304,10 @@ describe('auto mode', () => {
       buttons: [expect.objectContaining({ label: 'Open PR: memory limit 768Mi' })],
     });
     expect(await t.guardrails.recent()).toEqual([]);
+    // An automatic attempt that failed is told beyond chat (its Open PR button is chat's).
+    expect(t.taken.map((x) => x.message.data?.remediation)).toEqual([
+      expect.objectContaining({ outcome: 'failed' }),
+    ]);
   });
 
   it('says an unexpected failure only by its error id', async () => {
@@ -505,6 +516,26 @@ describe('revert on failure', () => {
     // A follow-up that ends twice is settled once.
     await t.rem.followUpDone(followUp('ch_11'), 'degraded');
     expect(t.gitops.applied).toHaveLength(2);
+    // Beyond chat: the merge, in the incident's story, then the revert, in the reverted change's.
+    expect(t.taken.map((x) => [x.message.data?.remediation, x.incident?.key, x.revertOf])).toEqual([
+      [expect.objectContaining({ outcome: 'merged' }), 'inc1', undefined],
+      [expect.objectContaining({ outcome: 'reverted', of: 11 }), undefined, 'ch_11'],
+    ]);
+  });
+
+  it('tells a revert that could not be made beyond chat, with why', async () => {
+    const t = setup(reverting);
+    await t.decide();
+    t.gitops.fail = new Error('the branch is protected');
+    await t.rem.followUpDone(followUp('ch_11'), 'degraded');
+    expect(t.taken.at(-1)).toMatchObject({
+      app: 'naver-news',
+      revertOf: 'ch_11',
+      message: {
+        tone: 'danger',
+        data: { remediation: { outcome: 'failed', reason: 'the branch is protected' } },
+      },
+    });
   });
 
   it('does not revert without revertOnFailure, nor while paused', async () => {

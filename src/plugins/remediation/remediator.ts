@@ -76,6 +76,20 @@ export interface RemediatorDeps {
   log: Logger;
   /** Background work the host waits for on shutdown (and tests on idle). */
   track<T>(p: Promise<T>): Promise<T>;
+  /** Told of each automatic action taken or attempted, as said in chat (notifications beyond chat). */
+  taken?(t: Taken): void;
+}
+
+/** An automatic action (a merge, a revert, or an attempt that failed) and what it was about. */
+export interface Taken {
+  app: string;
+  project?: string;
+  /** The incident it answers, when a diagnosed incident started it. */
+  incident?: Incident;
+  /** For a revert: the change it takes back. */
+  revertOf?: string;
+  /** What was said in the incident thread. */
+  message: Message;
 }
 
 const BOT = 'deckhand';
@@ -123,6 +137,15 @@ export class Remediator {
       .catch((err: unknown) =>
         this.d.log.warn({ err: (err as Error).message }, 'could not post in the incident thread'),
       );
+  }
+
+  /** Tell an automatic action beyond chat; whoever listens must not break the decision. */
+  private tell(t: Taken): void {
+    try {
+      this.d.taken?.(t);
+    } catch (err) {
+      this.d.log.warn({ err: (err as Error).message, app: t.app }, 'could not tell a remediation');
+    }
   }
 
   private async audit(
@@ -263,7 +286,7 @@ export class Remediator {
       }
       const hold = await this.holdFor(rule, r);
       if (hold) return await this.hold(r, rule, s, hold, plan, reason, detail, thread, incident);
-      return await this.apply(r, rule, s, plan, reason, detail, thread);
+      return await this.apply(r, rule, s, plan, reason, detail, thread, incident);
     } finally {
       await this.d.guardrails.unlock(app);
     }
@@ -306,9 +329,14 @@ export class Remediator {
     reason: string,
     detail: Record<string, unknown>,
     thread: Conversation,
+    incident: Incident | undefined,
   ): Promise<Outcome> {
     const { intent } = plan;
     const app = r.app.metadata.name;
+    const told = async (message: Message) => {
+      await this.say(thread, message);
+      this.tell({ app, project: r.app.spec.project, ...(incident ? { incident } : {}), message });
+    };
     const key = await this.d.guardrails.record({ app, action: rule.action.kind, rule: rule.name });
     let linked = false;
     try {
@@ -322,7 +350,7 @@ export class Remediator {
           await this.d.guardrails.settle(key, 'pending', { changeId: c.id, pr: c.pr.number });
         },
       });
-      await this.say(thread, mergedMessage(s, change.pr, sha));
+      await told(mergedMessage(s, change.pr, sha));
       await this.audit('merged', thread, app, { ...detail, pr: change.pr, sha });
       return 'merged';
     } catch (err) {
@@ -331,7 +359,7 @@ export class Remediator {
       const why = (err as Error).message;
       this.d.log.warn({ err: why, app, rule: rule.name }, 'automatic remediation failed');
       const id = linked ? undefined : await this.openButton(r, rule, intent, reason, thread);
-      await this.say(thread, failedMessage(s, why, id, plan.short));
+      await told(failedMessage(s, why, id, plan.short));
       await this.audit('failed', thread, app, { ...detail, reason: why });
       return 'failed';
     }
@@ -419,15 +447,29 @@ export class Remediator {
         },
       );
       await this.d.guardrails.settle(failed.key, 'reverted');
-      await this.say(where, revertedMessage(rule, f.app, failed, change.pr));
+      const said = revertedMessage(rule, f.app, failed, change.pr);
+      await this.say(where, said);
+      this.tell({ app: f.app, project: change.project, revertOf: f.changeId, message: said });
       await this.audit('reverted', where, f.app, { ...detail, pr: change.pr });
     } catch (err) {
       if (!linked) await this.d.guardrails.forget(rkey);
       const why = (err as Error).message;
-      await this.say(where, {
+      const said: Message = {
         text: `Rule ${rule.name} could not revert ${failed.pr ? `#${failed.pr}` : 'the change'} automatically: ${why}. The Revert button above is the manual path.`,
         tone: 'danger',
-      });
+        data: {
+          remediation: {
+            rule: rule.name,
+            mode: rule.mode,
+            app: f.app,
+            outcome: 'failed',
+            of: failed.pr,
+            reason: why,
+          },
+        },
+      };
+      await this.say(where, said);
+      this.tell({ app: f.app, revertOf: f.changeId, message: said });
       await this.audit('failed', where, f.app, { ...detail, reason: why });
     } finally {
       await this.d.guardrails.unlock(f.app);
