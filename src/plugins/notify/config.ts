@@ -51,6 +51,12 @@ const EmailSink = z.strictObject({
   }),
   from: z.string().min(3).describe('the sender, e.g. "deckhand <deckhand@example.com>"'),
   to: z.array(z.string().min(3)).min(1).describe('recipients, unless a route names its own'),
+  returnPath: z
+    .email()
+    .optional()
+    .describe(
+      "where mail servers send bounces (the envelope sender, MAIL FROM); the from address's when absent",
+    ),
   perRecipientPerHour: z
     .number()
     .int()

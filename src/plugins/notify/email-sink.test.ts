@@ -25,7 +25,13 @@ let dir: string;
 let clock: ManualClock;
 let store: SqliteStore;
 const mails: ParsedMail[] = [];
+/** Who each mail was delivered to (its envelope), as the headers name everyone. */
+const envelopes: string[][] = [];
+/** Each mail's envelope sender, where bounces go. */
+const senders: string[] = [];
 let refuse: { code: number; message: string } | undefined;
+/** Refusals of single recipients, by address. */
+const refuseRcpt = new Map<string, { code: number; message: string }>();
 
 async function startSmtp(extra: Partial<SMTPServerOptions> = {}) {
   smtp = new SMTPServer({
@@ -36,16 +42,19 @@ async function startSmtp(extra: Partial<SMTPServerOptions> = {}) {
         return cb(null, { user: 'deckhand' });
       cb(new Error('Invalid username or password'));
     },
-    onRcptTo(_addr, _session, cb) {
-      if (!refuse) return cb();
-      const err = new Error(refuse.message) as Error & { responseCode: number };
-      err.responseCode = refuse.code;
+    onRcptTo(addr, _session, cb) {
+      const no = refuseRcpt.get(addr.address) ?? refuse;
+      if (!no) return cb();
+      const err = new Error(no.message) as Error & { responseCode: number };
+      err.responseCode = no.code;
       cb(err);
     },
-    onData(stream, _session, cb) {
+    onData(stream, session, cb) {
       // cid: links kept as sent, so the test sees what the mail's HTML names.
       simpleParser(stream, { keepCidLinks: true }).then((m) => {
         mails.push(m);
+        envelopes.push(session.envelope.rcptTo.map((r) => r.address));
+        senders.push(session.envelope.mailFrom ? session.envelope.mailFrom.address : '');
         cb();
       }, cb);
     },
@@ -58,7 +67,10 @@ async function startSmtp(extra: Partial<SMTPServerOptions> = {}) {
 
 beforeEach(async () => {
   mails.length = 0;
+  envelopes.length = 0;
+  senders.length = 0;
   refuse = undefined;
+  refuseRcpt.clear();
   dir = mkdtempSync(join(tmpdir(), 'deckhand-mail-'));
   clock = new ManualClock(Date.parse('2026-12-07T10:00:00Z'));
   store = new SqliteStore(':memory:', clock);
@@ -134,6 +146,8 @@ describe('email sinks', () => {
     const [m] = mails;
     expect(m?.subject).toBe('[deckhand] Digest — ops');
     expect(m?.from?.text).toBe('"deckhand" <deckhand@example.com>');
+    // Without a return path, bounces go to the from address (the envelope sender).
+    expect(senders).toEqual(['deckhand@example.com']);
     expect(m?.text).toContain('naver-news');
     expect(m?.html).toContain('<th style="border:1px solid #ddd;padding:4px 8px;text-align:left">app</th>');
     expect(m?.html).toContain('<strong>2</strong>');
@@ -169,7 +183,7 @@ describe('email sinks', () => {
     refuse = { code: 550, message: 'No such user' };
     await notifier.notify({ event: 'digest', subject: 'digest/a', message: { text: 'a' } });
     expect(await notifier.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
-    expect(sink.lastFailure?.error).toMatch(/answered 550/);
+    expect(sink.lastFailure?.error).toBe('refused oncall@example.com (550 No such user); sent to no one');
     refuse = { code: 451, message: 'Try again later' };
     await notifier.notify({ event: 'digest', subject: 'digest/b', message: { text: 'b' } });
     expect(await notifier.drain()).toEqual({ sent: 0, retried: 1, dead: 0 });
@@ -184,6 +198,57 @@ describe('email sinks', () => {
     clock.advance(1_000);
     expect(await notifier.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
     expect(sink.lastFailure?.error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('a recipient refused while others take the mail: only those refused for now are tried again', async () => {
+    const { notifier, sink } = setup(
+      {
+        to: ['oncall@example.com', 'Gone <gone@example.com>', 'busy@example.com'],
+        returnPath: 'bounces@example.com',
+      },
+      { attempts: 3, firstDelaySeconds: 1 },
+    );
+    // Bounces that come later go to the team's mailbox, not to deckhand's from address.
+    expect(senders).toEqual([]);
+    refuseRcpt.set('gone@example.com', { code: 550, message: '5.1.1 No such user' });
+    refuseRcpt.set('busy@example.com', { code: 452, message: '4.2.2 Mailbox full' });
+    await notifier.notify({ event: 'digest', subject: 'digest/p', message: { text: 'p' } });
+    expect(await notifier.drain()).toEqual({ sent: 0, retried: 1, dead: 0 });
+    expect(envelopes).toEqual([['oncall@example.com']]);
+    expect(senders).toEqual(['bounces@example.com']);
+    expect(sink.lastFailure?.error).toBe(
+      'refused gone@example.com (550 5.1.1 No such user), busy@example.com (452 4.2.2 Mailbox full); sent to oncall@example.com',
+    );
+    // The full mailbox empties: the mail goes to it alone, not again to oncall, nor to gone.
+    refuseRcpt.delete('busy@example.com');
+    clock.advance(1_000);
+    expect(await notifier.drain()).toEqual({ sent: 1, retried: 0, dead: 0 });
+    expect(envelopes).toEqual([['oncall@example.com'], ['busy@example.com']]);
+    expect(sink.lastFailure).toBeUndefined();
+    // Only permanent refusals left: a dead letter that says who and why; the rest got it.
+    refuseRcpt.set('busy@example.com', { code: 550, message: '5.1.1 Gone too' });
+    await notifier.notify({ event: 'digest', subject: 'digest/q', message: { text: 'q' } });
+    expect(await notifier.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
+    expect(envelopes.at(-1)).toEqual(['oncall@example.com']);
+    const [status] = await notifier.status();
+    expect(status?.dead[0]?.lastError).toMatch(
+      /^refused gone@example.com \(550 5.1.1 No such user\), busy@example.com/,
+    );
+  });
+
+  it('a sender refused for good (5xx to MAIL FROM) is final for the whole mail', async () => {
+    await new Promise<void>((r) => smtp?.close(() => r()));
+    await startSmtp({
+      onMailFrom(_addr, _session, cb) {
+        const err = new Error('5.7.1 Sender not allowed') as Error & { responseCode: number };
+        err.responseCode = 553;
+        cb(err);
+      },
+    });
+    const { notifier, sink } = setup();
+    await notifier.notify({ event: 'digest', subject: 'digest/s', message: { text: 's' } });
+    expect(await notifier.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
+    expect(sink.lastFailure?.error).toMatch(/^the server answered 553: .*Sender not allowed/);
   });
 
   it('refuses to send in clear to a server without STARTTLS, and to a wrong password', async () => {

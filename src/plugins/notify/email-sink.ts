@@ -14,7 +14,15 @@ import { readFileSync } from 'node:fs';
 import type { Transporter } from 'nodemailer';
 import type { EmailSinkConfig } from './config.ts';
 import { renderHtml } from './render-html.ts';
-import { plainText, RateLimited, SendError, type Delivery, type Notification, type Sink } from './sink.ts';
+import {
+  PartlySent,
+  plainText,
+  RateLimited,
+  SendError,
+  type Delivery,
+  type Notification,
+  type Sink,
+} from './sink.ts';
 
 /** What is kept for a mail until it is sent: nodemailer's message, with content as base64. */
 interface Mail {
@@ -142,8 +150,9 @@ export class EmailSink implements Sink {
         retryAt,
       );
     }
+    let info: Envelope;
     try {
-      await (
+      info = await (
         await this.client()
       ).sendMail({
         from: this.cfg.from,
@@ -152,6 +161,8 @@ export class EmailSink implements Sink {
         text: mail.text,
         html: mail.html,
         messageId: mail.messageId,
+        // Bounces that come later, as mail, go to the return path: a mailbox people read.
+        ...(this.cfg.returnPath ? { envelope: { from: this.cfg.returnPath, to: mail.to.map(address) } } : {}),
         ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: [mail.inReplyTo] } : {}),
         attachments: mail.attachments.map((a) => ({
           filename: a.filename,
@@ -161,17 +172,60 @@ export class EmailSink implements Sink {
         })),
       });
     } catch (err) {
-      const e = err as Error & { responseCode?: number; code?: string };
-      const error = e.responseCode
-        ? `the server answered ${e.responseCode}: ${e.message}`
-        : `${e.code ?? 'failed'}: ${e.message}`;
-      this.lastFailure = { at: now, error };
-      throw new SendError(
-        error,
-        e.responseCode !== undefined && e.responseCode >= 500 && e.responseCode < 600,
-      );
+      const e = err as SmtpError & Envelope;
+      if (e.rejectedErrors?.length) {
+        // Every recipient refused: each as the server said, as when only some are.
+        info = { rejected: e.rejected ?? [], rejectedErrors: e.rejectedErrors };
+      } else {
+        // The server itself (a refusal of the sender or the data, a timeout, no connection).
+        const error = e.responseCode
+          ? `the server answered ${e.responseCode}: ${e.message}`
+          : `${e.code ?? 'failed'}: ${e.message}`;
+        this.lastFailure = { at: now, error };
+        throw new SendError(error, isPermanent(e));
+      }
     }
-    this.lastFailure = undefined;
-    for (const to of mail.to) this.sent.set(to, [...recent(to), now]);
+    // Some recipients refused while the others took it (RFC 5321 §3.3: RCPT is answered one by
+    // one): a bounce at the door. The mail went to the rest, so only the refused are tried again,
+    // those refused for now (4xx); those refused for good (5xx) are said and not mailed again.
+    const refused = (info.rejected ?? []).map(address);
+    const isRefused = (to: string) => refused.includes(address(to));
+    const taken = mail.to.filter((to) => !isRefused(to));
+    for (const to of taken) this.sent.set(to, [...recent(to), now]);
+    if (!refused.length) {
+      this.lastFailure = undefined;
+      return;
+    }
+    const why = (to: string) => info.rejectedErrors?.find((e) => address(e.recipient) === to);
+    const later = refused.filter((to) => {
+      const e = why(to);
+      return !e || !isPermanent(e);
+    });
+    const error = `refused ${refused
+      .map((to) => `${to} (${why(to)?.response ?? why(to)?.message ?? 'refused'})`)
+      .join(', ')}; sent to ${taken.length ? taken.join(', ') : 'no one'}`;
+    this.lastFailure = { at: now, error };
+    const rest = (to: string[]) => JSON.stringify({ ...mail, to });
+    throw later.length
+      ? new PartlySent(error, false, rest(mail.to.filter((t) => later.includes(address(t)))))
+      : new PartlySent(error, true, rest(mail.to.filter(isRefused)));
   }
 }
+
+/** nodemailer's error: the server's reply line (`response`) and its code, for a recipient its address. */
+type SmtpError = Error & { responseCode?: number; response?: string; code?: string; recipient?: unknown };
+/** What nodemailer says of the envelope: the recipients the server refused, each with its reply. */
+type Envelope = { rejected?: unknown[]; rejectedErrors?: SmtpError[] };
+
+/** RFC 5321 §4.2.1: 5yz is a permanent negative completion; anything else may pass later. */
+const isPermanent = (e: SmtpError): boolean =>
+  e.responseCode !== undefined && e.responseCode >= 500 && e.responseCode < 600;
+
+/**
+ * A recipient's bare address, lowercased to compare: nodemailer reports the envelope's bare
+ * addresses; the configuration may say `Ops <ops@example.com>`.
+ */
+const address = (a: unknown): string => {
+  const s = typeof a === 'string' ? a : String((a as { address?: string } | undefined)?.address ?? '');
+  return (/<([^>]+)>\s*$/.exec(s)?.[1] ?? s).trim().toLowerCase();
+};

@@ -13,7 +13,7 @@ import type { Logger } from '../../core/logging.ts';
 import type { Redactor } from '../../core/redact.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
 import type { NotifyConfig } from './config.ts';
-import { RateLimited, SendError, type Delivery, type Notification, type Sink } from './sink.ts';
+import { PartlySent, RateLimited, SendError, type Delivery, type Notification, type Sink } from './sink.ts';
 
 export interface Outgoing extends Delivery {
   createdAt: number;
@@ -227,7 +227,9 @@ export class Notifier {
       return 'retried';
     }
     const attempts = d.attempts + 1;
-    const failed: Outgoing = { ...d, attempts, lastError: failure.message, sendingUntil: undefined };
+    // Sent to some already: only the rest is tried again (or recorded as refused).
+    const body = failure instanceof PartlySent ? failure.rest : d.body;
+    const failed: Outgoing = { ...d, body, attempts, lastError: failure.message, sendingUntil: undefined };
     if (failure.permanent || attempts >= this.cfg.retry.attempts) {
       let mineToKill = false;
       await this.outbox.update(key, (c) => (stillMine(c) ? ((mineToKill = true), undefined) : c));

@@ -41,6 +41,18 @@ export class SendError extends Error {
   }
 }
 
+/**
+ * Sent to some recipients, refused for others (an SMTP server refuses recipients one by one):
+ * `rest` is the delivery's body for those still to try, or, when `permanent`, those refused.
+ */
+export class PartlySent extends SendError {
+  readonly rest: string;
+  constructor(message: string, permanent: boolean, rest: string) {
+    super(message, permanent);
+    this.rest = rest;
+  }
+}
+
 /** Not now: a limit says when (`retryAt`); the wait does not count as a failed attempt. */
 export class RateLimited extends SendError {
   readonly retryAt: number;
