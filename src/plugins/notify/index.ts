@@ -77,6 +77,7 @@ export const notifyPlugin = definePlugin({
     let loop: { stop(): void } | undefined;
     onServe(() => {
       if (!sinks.length) return;
+      notifier.serve();
       loop = startLoop(
         new LoopHealth('notify sinks', deps.log, { baseMs: DRAIN_EVERY_MS }),
         () => notifier.drain(),
@@ -85,7 +86,11 @@ export const notifyPlugin = definePlugin({
         },
       );
     });
-    onClose(() => loop?.stop());
+    onClose(async () => {
+      loop?.stop();
+      // A send under way is crossed off before the store closes, or it would be sent again.
+      await notifier.idle();
+    });
     commands.add(
       defineCommand({
         name: 'sinks',

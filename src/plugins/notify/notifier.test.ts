@@ -15,6 +15,7 @@ import { SqliteStore } from '../../core/store/sqlite.ts';
 import { NotifyConfigSchema } from './config.ts';
 import { Notifier } from './notifier.ts';
 import { WebhookSink } from './webhook-sink.ts';
+import { eventually } from '../../../test/support/wait.ts';
 
 const SECRET = 'notify-webhook-secret-0123456789';
 let server: Server;
@@ -114,6 +115,24 @@ describe('webhook sinks', () => {
     });
     expect(body.text).toContain('naver-news OOMKilled');
     expect(d!.headers['x-deckhand-delivery']).toBe(body.id);
+  });
+
+  it('a one-shot process queues and leaves the sending to the serving bot, which sends at once', async () => {
+    // `deckhand exec` and the serving bot share the store: exec would exit between sending and
+    // crossing off, and the delivery would go out twice.
+    const oneShot = notifier();
+    const bot = notifier();
+    await oneShot.notify(incident());
+    await oneShot.idle();
+    expect(got).toHaveLength(0);
+    bot.serve();
+    expect((await bot.drain()).sent).toBe(1);
+    expect(got).toHaveLength(1);
+    // In the serving bot, a notification is sent as it is queued, without waiting for the loop.
+    await bot.notify(incident({ subject: 'incident/next' }));
+    await eventually('the second delivery', () => got.length === 2);
+    await bot.idle();
+    expect((await bot.status())[0]?.waiting).toBe(0);
   });
 
   it('masks secrets in every field before anything leaves', async () => {

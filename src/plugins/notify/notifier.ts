@@ -41,6 +41,9 @@ export class Notifier {
   private draining?: Promise<{ sent: number; retried: number; dead: number }>;
   /** How long a claimed delivery is one sender's: longer than the slowest sink may take to answer. */
   private readonly claimMs: number;
+  /** Whether what is queued is sent at once: in a serving bot, not in a one-shot `deckhand exec`. */
+  private serving = false;
+  private queued = 0;
 
   constructor(deps: {
     sinks: Sink[];
@@ -58,6 +61,21 @@ export class Notifier {
     this.log = deps.log;
     this.redactor = deps.redactor;
     this.claimMs = Math.max(120_000, ...deps.sinks.map((x) => 2 * x.maxSendMs + 30_000));
+  }
+
+  /**
+   * Send what is queued as it is queued. A one-shot process (`deckhand exec`) does not: it would
+   * exit between sending and crossing off, and the serving bot's loop would send it again once
+   * the claim ran out. It leaves its deliveries to the serving bot, whose loop looks every few
+   * seconds.
+   */
+  serve(): void {
+    this.serving = true;
+  }
+
+  /** The drain under way, if any, finished (the bot waits for it when it stops). */
+  async idle(): Promise<void> {
+    await this.draining?.catch(() => undefined);
   }
 
   /** The sinks the routes send this notification to, each with the recipients its route names. */
@@ -117,7 +135,8 @@ export class Notifier {
       // What leaves through a sink passes the same redaction as chat, once, here.
       const clean = this.redactor.object(n);
       const body = sink.render(clean, id, now, to ? { to } : {});
-      const key = `${String(now).padStart(15, '0')}/${id}`;
+      // Sent in the order queued: by time, then by this process's count within one millisecond.
+      const key = `${String(now).padStart(15, '0')}/${String(++this.queued).padStart(9, '0')}/${id}`;
       await this.outbox.put(key, {
         id,
         sink: sink.name,
@@ -130,7 +149,7 @@ export class Notifier {
       });
       keys.push({ key, sink: sink.name });
     }
-    if (keys.length && kick)
+    if (keys.length && kick && this.serving)
       void this.drain().catch((err: unknown) =>
         this.log.warn({ err: (err as Error).message }, 'notify: drain failed'),
       );
