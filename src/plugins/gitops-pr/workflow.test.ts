@@ -160,6 +160,31 @@ describe('approvals as a durable state machine', () => {
     expect((await approvals.get(id))?.state).toBe('following');
   });
 
+  it('resumes a death between recording the approval merged and the change: the change is marked, and told once', async () => {
+    const told: string[] = [];
+    const off = changes.onMerged((c) => told.push(c.id));
+    const a = process('replica-a');
+    await a.propose(turn('alice'), r, { kind: 'replicas', replicas: 3 });
+    const id = lastApproval();
+    await a.approve(id, who('bob'), undefined, conversation);
+    expect(told).toHaveLength(1);
+    // As if A had died after the approval's `merged` step, before the change's own update.
+    const changeId = (await changes.list())[0]!.id;
+    await changes.save({ ...(await changes.get(changeId))!, state: 'open', mergeSha: undefined });
+    await store.collection('approvals').update(id, (x) => ({
+      ...(x as object),
+      state: 'merged',
+      lease: { owner: 'replica-a', until: clock.now() + LEASE },
+    }));
+    told.length = 0;
+    clock.advance(LEASE + 1);
+    expect(await process('replica-b').reconcile()).toBe(1);
+    expect(await merges()).toBe(1);
+    expect((await changes.get(changeId))?.state).toBe('merged');
+    expect(told).toEqual([changeId]);
+    off();
+  });
+
   it('an expired proposal asked for again gets a fresh card whose Approve merges', async () => {
     const a = process('replica-a');
     await a.propose(turn('alice'), r, { kind: 'replicas', replicas: 3 });

@@ -986,6 +986,13 @@ export class GitOpsWorkflow {
   ): Promise<void> {
     const host = this.changes.host(change.repoURL);
     const by = approvers.at(-1) ?? who.id;
+    // Resumed after the approval was recorded merged and the change was not (a death or a store
+    // failure between the two writes): the change is marked now, which also tells the sinks.
+    if (change.state !== 'merged')
+      change =
+        (await this.changes.update(change.id, (c) =>
+          c.state === 'merged' ? c : { ...c, state: 'merged', mergeSha, mergedBy: by },
+        )) ?? change;
     await this.recordMerge(change, mergeSha, approvers, who, reconciled);
     if (!req.payload.commented) {
       await host
