@@ -5,7 +5,7 @@
  */
 import { InputError } from './errors.ts';
 
-type Requirement =
+export type Requirement =
   | { op: 'eq' | 'neq'; key: string; value: string }
   | { op: 'in' | 'notin'; key: string; values: string[] }
   | { op: 'exists' | 'notexists'; key: string };

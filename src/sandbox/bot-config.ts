@@ -127,6 +127,13 @@ export function botConfig(info: SandboxInfo, dataDir: string, setup: BotSetup = 
           // People read digests, incidents and what went wrong; a system gets everything.
           { events: ['digest', 'incident.*', 'change.failed', 'remediation'], sink: 'mail' },
           { events: ['incident.*', 'change.*', 'remediation'], sink: 'hooks' },
+          // A team hears of its own apps' failed changes (by the label its Applications carry).
+          {
+            events: ['change.failed'],
+            labels: 'app.kubernetes.io/part-of=flash-tickets',
+            sink: 'mail',
+            to: ['flash-tickets@sandbox.deckhand.dev'],
+          },
         ],
       },
       // Images are looked up in the world's own registries (none: the plugin reads nothing).

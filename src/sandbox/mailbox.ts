@@ -56,7 +56,10 @@ export class SandboxMailbox {
           this.mails.push({
             at: new Date().toISOString(),
             from: m.from?.text ?? '',
-            to: (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).map((a) => a.text),
+            // One header may name several recipients: each address on its own.
+            to: (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((a) =>
+              a.value.map((v) => v.address ?? v.name),
+            ),
             subject: m.subject ?? '',
             ...(m.messageId ? { messageId: m.messageId } : {}),
             ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),

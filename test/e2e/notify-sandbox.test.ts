@@ -194,6 +194,11 @@ describe("the sandbox's mail relay and webhook receiver", () => {
       (await control<ReceivedMail[]>('/mail')).find((m) => m.subject.includes('flash-web-dev')),
     );
     expect(mail.subject).toMatch(/flash-web-dev: .* did not go live/);
+    // The team's route (by its Applications' label) adds the team to the platform's recipients.
+    expect(mail.to.sort()).toEqual([
+      'flash-tickets@sandbox.deckhand.dev',
+      'platform-team@sandbox.deckhand.dev',
+    ]);
     expect(mail.text).toContain('ImagePullBackOff');
     // It threads under the change's merge (the mail of change.merged, which this route does not send).
     expect(mail.inReplyTo).toMatch(/^<[0-9a-f]{32}@sandbox\.deckhand\.dev>$/);

@@ -15,8 +15,8 @@ export const changeSubject = (changeId: string): string => `change/${changeId}`;
 const short = (sha: string) => sha.slice(0, 7);
 
 /** What names the change wherever it is told: its app, project and environment. */
-function about(c: Change): Pick<Notification, 'app' | 'project'> {
-  return { app: c.app, ...(c.project ? { project: c.project } : {}) };
+function about(c: Change): Pick<Notification, 'app' | 'instance' | 'project'> {
+  return { app: c.app, instance: c.instance, ...(c.project ? { project: c.project } : {}) };
 }
 
 /** A change of deckhand's merged: by an approval in chat, automatically, or by a person on the host. */
@@ -97,7 +97,7 @@ export function outcomeNotice(
   return {
     event: outcome === 'healthy' ? 'change.live' : 'change.failed',
     subject: changeSubject(f.changeId),
-    ...(c ? about(c) : { app: f.app }),
+    ...(c ? about(c) : { app: f.app, instance: f.instance }),
     message,
   };
 }

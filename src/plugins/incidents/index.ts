@@ -89,7 +89,7 @@ export const incidentsPlugin = definePlugin({
           event,
           subject: `incident/${i.key}`,
           thread: `incident/${i.key}/${i.startedAt}`,
-          ...(i.app ? { app: i.app.name } : {}),
+          ...(i.app ? { app: i.app.name, instance: i.app.instance } : {}),
           ...(i.app?.project ? { project: i.app.project } : {}),
           ...(i.severity ? { severity: i.severity } : {}),
           message: incidentCard(i, deps.clock.now()),

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { secret } from '../../core/config/secret.ts';
 import { globMatch } from '../../core/glob.ts';
+import { parseSelector } from '../../core/labels.ts';
 
 /** What deckhand tells sinks about; routes name these, or globs of them (`incident.*`). */
 export const NOTIFY_EVENTS = [
@@ -78,6 +79,12 @@ export const NotifyConfigSchema = z
             .describe(`events or globs of them: ${NOTIFY_EVENTS.join(', ')}`),
           apps: z.array(z.string()).optional().describe('app globs; any app when absent'),
           projects: z.array(z.string()).optional().describe('Argo CD project globs; any when absent'),
+          labels: z
+            .string()
+            .optional()
+            .describe(
+              "a label selector on the app's Application, e.g. team=payments (as digests select); any when absent",
+            ),
           severities: z
             .array(z.string())
             .optional()
@@ -117,6 +124,12 @@ export const NotifyConfigSchema = z
             message: `${e} names no event (events: ${NOTIFY_EVENTS.join(', ')})`,
           });
       });
+      if (r.labels !== undefined)
+        try {
+          parseSelector(r.labels);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', path: ['routes', i, 'labels'], message: (err as Error).message });
+        }
       if (!names.has(r.sink))
         ctx.addIssue({
           code: 'custom',

@@ -12,6 +12,7 @@ import { definePlugin } from '../../core/plugin.ts';
 import { token } from '../../core/token.ts';
 import { LoopHealth, startLoop } from '../../core/background.ts';
 import { ClockToken, HttpToken, LoggerToken, RedactorToken, StoreToken } from '../../core/tokens.ts';
+import { ArgoToken, type ArgoService } from '../argocd/index.ts';
 import { EmailSink } from './email-sink.ts';
 import { NotifyConfigSchema } from './config.ts';
 import { Notifier } from './notifier.ts';
@@ -29,6 +30,21 @@ export interface NotifyService {
 }
 export const NotifyToken = token<NotifyService>('Notify');
 
+/** How long reading an app's labels for routing may take before the routes by label skip it. */
+const LABELS_TIMEOUT_MS = 5_000;
+
+/** An app's labels: from the watch cache, else from Argo CD (a one-shot process has no cache). */
+function labelsFrom(argo: ArgoService) {
+  return async (app: string, instance?: string): Promise<Record<string, string> | undefined> => {
+    const cached = instance ? argo.peek(instance, app) : undefined;
+    if (cached) return cached.metadata.labels ?? {};
+    const r = await argo.resolve(instance ? `${app}@${instance}` : app, {
+      signal: AbortSignal.timeout(LABELS_TIMEOUT_MS),
+    });
+    return r.app.metadata.labels ?? {};
+  };
+}
+
 /** How often deliveries that wait (retries) are looked at. */
 const DRAIN_EVERY_MS = 5_000;
 
@@ -38,6 +54,8 @@ export const notifyPlugin = definePlugin({
     'Notifications beyond chat: email and signed webhooks for digests, incidents, changes and remediations, retried, with dead letters',
   config: NotifyConfigSchema,
   deps: { store: StoreToken, clock: ClockToken, log: LoggerToken, redactor: RedactorToken, http: HttpToken },
+  // Without Argo CD, routes by label (a team's apps) match nothing.
+  optionalDeps: { argo: ArgoToken },
   provides: [NotifyToken],
   grants: { 'notify.read': ['auditor'] },
   init({ config, deps, commands, provide, onServe, onClose }) {
@@ -65,6 +83,7 @@ export const notifyPlugin = definePlugin({
       clock: deps.clock,
       log: deps.log,
       redactor: deps.redactor,
+      ...(deps.argo ? { labelsOf: labelsFrom(deps.argo) } : {}),
     });
     provide(NotifyToken, {
       notify: (n) =>

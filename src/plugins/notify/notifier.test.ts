@@ -46,7 +46,11 @@ afterEach(async () => {
   await store.close();
 });
 
-function notifier(routes: unknown[] = [{ events: ['*'], sink: 'ops' }], retry = {}) {
+function notifier(
+  routes: unknown[] = [{ events: ['*'], sink: 'ops' }],
+  retry = {},
+  labelsOf?: (app: string, instance?: string) => Promise<Record<string, string> | undefined>,
+) {
   const config = NotifyConfigSchema.parse({
     sinks: [{ type: 'webhook', name: 'ops', url, secret: SECRET, timeoutMs: 2000 }],
     routes,
@@ -61,6 +65,7 @@ function notifier(routes: unknown[] = [{ events: ['*'], sink: 'ops' }], retry = 
     clock,
     log: createLogger({ level: 'silent' }),
     redactor,
+    ...(labelsOf ? { labelsOf } : {}),
   });
 }
 
@@ -218,6 +223,44 @@ describe('webhook sinks', () => {
     expect(await n.notify({ event: 'change.merged', subject: 'change/1', message: { text: 'merged' } })).toBe(
       0,
     );
+  });
+
+  it("routes by a team's label selector, reading the app's labels only when a route needs them", async () => {
+    const asked: string[] = [];
+    const labels: Record<string, Record<string, string>> = {
+      'naver-news': { team: 'news', tier: 'web' },
+      'pay-api': { team: 'payments' },
+    };
+    const labelsOf = async (app: string, instance?: string) => {
+      asked.push(`${app}@${instance}`);
+      if (app === 'argo-down') throw new Error('Argo CD did not answer');
+      return labels[app];
+    };
+    const n = notifier(
+      [{ events: ['incident.*'], labels: 'team in (news,search),tier!=db', sink: 'ops' }],
+      {},
+      labelsOf,
+    );
+    expect(await n.notify(incident({ instance: 'prod' }))).toBe(1);
+    expect(await n.notify(incident({ app: 'pay-api' }))).toBe(0);
+    // The producer's own labels are used as they are.
+    expect(await n.notify(incident({ app: 'other', labels: { team: 'search' } }))).toBe(1);
+    // Labels that cannot be read, or an app unknown: no match (missing data is not a match).
+    expect(await n.notify(incident({ app: 'argo-down' }))).toBe(0);
+    expect(await n.notify(incident({ app: 'gone' }))).toBe(0);
+    expect(asked).toEqual(['naver-news@prod', 'pay-api@undefined', 'argo-down@undefined', 'gone@undefined']);
+    // Without a route by label, nothing is read.
+    asked.length = 0;
+    expect(await notifier(undefined, {}, labelsOf).notify(incident())).toBe(1);
+    expect(asked).toEqual([]);
+  });
+
+  it('refuses a label selector that does not parse', () => {
+    const r = NotifyConfigSchema.safeParse({
+      sinks: [{ type: 'webhook', name: 'ops', url, secret: SECRET }],
+      routes: [{ events: ['*'], labels: 'team in (news', sink: 'ops' }],
+    });
+    expect(r.error?.issues.map((i) => i.path.join('.'))).toEqual(['routes.0.labels']);
   });
 
   it('refuses routes to sinks that do not exist, and two sinks of one name', () => {

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.ts';
 import { anyGlob, globMatch } from '../../core/glob.ts';
+import { matchesSelector, parseSelector, type Requirement } from '../../core/labels.ts';
 import type { Logger } from '../../core/logging.ts';
 import type { Redactor } from '../../core/redact.ts';
 import type { Collection, Store } from '../../core/store/types.ts';
@@ -43,6 +44,9 @@ export class Notifier {
   private readonly claimMs: number;
   /** Whether what is queued is sent at once: in a serving bot, not in a one-shot `deckhand exec`. */
   private serving = false;
+  /** Reads an app's labels in Argo CD (routes by label); without it, such routes match nothing. */
+  private readonly labelsOf?: (app: string, instance?: string) => Promise<Record<string, string> | undefined>;
+  private readonly selectors = new Map<string, Requirement[]>();
   private queued = 0;
 
   constructor(deps: {
@@ -52,7 +56,9 @@ export class Notifier {
     clock: Clock;
     log: Logger;
     redactor: Redactor;
+    labelsOf?: (app: string, instance?: string) => Promise<Record<string, string> | undefined>;
   }) {
+    this.labelsOf = deps.labelsOf;
     this.sinks = new Map(deps.sinks.map((s) => [s.name, s]));
     this.cfg = deps.config;
     this.outbox = deps.store.collection<Outgoing>('notify-outbox');
@@ -78,7 +84,11 @@ export class Notifier {
     await this.draining?.catch(() => undefined);
   }
 
-  /** The sinks the routes send this notification to, each with the recipients its route names. */
+  /**
+   * The sinks the routes send this notification to, each with the recipients its route names.
+   * What a route asks for and the notification does not say (an app, a label) does not match:
+   * missing data is not a match.
+   */
   sinksFor(n: Notification): { sink: Sink; to?: string[] }[] {
     const chosen = new Map<string, { sink: Sink; to?: string[] }>();
     for (const r of this.cfg.routes.filter(
@@ -86,7 +96,9 @@ export class Notifier {
         r.events.some((e) => globMatch(e, n.event)) &&
         (!r.apps || (n.app !== undefined && anyGlob(r.apps, n.app))) &&
         (!r.projects || (n.project !== undefined && anyGlob(r.projects, n.project))) &&
-        (!r.severities || (n.severity !== undefined && r.severities.includes(n.severity))),
+        (!r.severities || (n.severity !== undefined && r.severities.includes(n.severity))) &&
+        (r.labels === undefined ||
+          (n.labels !== undefined && matchesSelector(this.selector(r.labels), n.labels))),
     )) {
       const sink = this.sinks.get(r.sink);
       if (!sink) continue;
@@ -105,7 +117,27 @@ export class Notifier {
    * deliveries were queued. Never throws for a sink: a producer's own work goes on.
    */
   async notify(n: Notification): Promise<number> {
-    return (await this.queue(n)).length;
+    return (await this.queue(await this.withLabels(n))).length;
+  }
+
+  /** The app's labels, read only when a route selects by label and the producer did not give them. */
+  private async withLabels(n: Notification): Promise<Notification> {
+    if (n.labels || !n.app || !this.labelsOf || !this.cfg.routes.some((r) => r.labels !== undefined))
+      return n;
+    const labels = await this.labelsOf(n.app, n.instance).catch((err: unknown) => {
+      this.log.warn(
+        { app: n.app, event: n.event, err: (err as Error).message },
+        'notify: the app’s labels could not be read; routes by label do not match it',
+      );
+      return undefined;
+    });
+    return labels ? { ...n, labels } : n;
+  }
+
+  private selector(s: string): Requirement[] {
+    let reqs = this.selectors.get(s);
+    if (!reqs) this.selectors.set(s, (reqs = parseSelector(s)));
+    return reqs;
   }
 
   /**
@@ -113,7 +145,7 @@ export class Notifier {
    * sent, and what waits for a retry or failed for good, by sink, with why.
    */
   async sendNow(n: Notification): Promise<{ sent: string[]; waiting: string[]; failed: string[] }> {
-    const keys = await this.queue(n, false);
+    const keys = await this.queue(await this.withLabels(n), false);
     // Only these: a chat command waits on its own sends, not on every retry that is due.
     await Promise.all(keys.map(({ key }) => this.sendOne(key)));
     const out = { sent: [] as string[], waiting: [] as string[], failed: [] as string[] };

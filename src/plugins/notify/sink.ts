@@ -14,7 +14,11 @@ export interface Notification {
   /** One episode of the subject (an incident that fired again weeks later is a new one); subject when absent. */
   thread?: string;
   app?: string;
+  /** The Argo CD instance of the app, to read its labels for routes by label (a team's). */
+  instance?: string;
   project?: string;
+  /** The app's labels, when the producer has them; otherwise read when a route needs them. */
+  labels?: Record<string, string>;
   severity?: string;
   message: Message;
 }

@@ -57,7 +57,9 @@ function takenNotice(t: Taken): Notification {
     event: 'remediation',
     ...story,
     app: t.app,
+    instance: t.instance,
     ...(t.project ? { project: t.project } : {}),
+    ...(t.labels ? { labels: t.labels } : {}),
     ...(i?.severity ? { severity: i.severity } : {}),
     message: t.message,
   };

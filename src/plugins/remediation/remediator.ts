@@ -83,7 +83,10 @@ export interface RemediatorDeps {
 /** An automatic action (a merge, a revert, or an attempt that failed) and what it was about. */
 export interface Taken {
   app: string;
+  instance: string;
   project?: string;
+  /** The app's labels in Argo CD, when known (routes by team). */
+  labels?: Record<string, string>;
   /** The incident it answers, when a diagnosed incident started it. */
   incident?: Incident;
   /** For a revert: the change it takes back. */
@@ -335,7 +338,14 @@ export class Remediator {
     const app = r.app.metadata.name;
     const told = async (message: Message) => {
       await this.say(thread, message);
-      this.tell({ app, project: r.app.spec.project, ...(incident ? { incident } : {}), message });
+      this.tell({
+        app,
+        instance: r.instance,
+        project: r.app.spec.project,
+        labels: r.app.metadata.labels ?? {},
+        ...(incident ? { incident } : {}),
+        message,
+      });
     };
     const key = await this.d.guardrails.record({ app, action: rule.action.kind, rule: rule.name });
     let linked = false;
@@ -449,7 +459,13 @@ export class Remediator {
       await this.d.guardrails.settle(failed.key, 'reverted');
       const said = revertedMessage(rule, f.app, failed, change.pr);
       await this.say(where, said);
-      this.tell({ app: f.app, project: change.project, revertOf: f.changeId, message: said });
+      this.tell({
+        app: f.app,
+        instance: f.instance,
+        project: change.project,
+        revertOf: f.changeId,
+        message: said,
+      });
       await this.audit('reverted', where, f.app, { ...detail, pr: change.pr });
     } catch (err) {
       if (!linked) await this.d.guardrails.forget(rkey);
@@ -469,7 +485,7 @@ export class Remediator {
         },
       };
       await this.say(where, said);
-      this.tell({ app: f.app, revertOf: f.changeId, message: said });
+      this.tell({ app: f.app, instance: f.instance, revertOf: f.changeId, message: said });
       await this.audit('failed', where, f.app, { ...detail, reason: why });
     } finally {
       await this.d.guardrails.unlock(f.app);
