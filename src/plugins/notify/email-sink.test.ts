@@ -158,6 +158,26 @@ describe('email sinks', () => {
     expect(m?.html).toContain(`src="cid:${image?.cid}"`);
   });
 
+  it('threads a change’s outcome under its merge, and a remediation under its incident', async () => {
+    const { notifier } = setup();
+    const send = async (
+      event: 'change.merged' | 'change.failed' | 'incident.opened' | 'remediation',
+      subject: string,
+      thread?: string,
+    ) => {
+      await notifier.notify({ event, subject, ...(thread ? { thread } : {}), message: { text: event } });
+      await notifier.drain();
+    };
+    await send('change.merged', 'change/ch_1');
+    await send('change.failed', 'change/ch_1');
+    await send('incident.opened', 'incident/k', 'incident/k/1000');
+    await send('remediation', 'incident/k', 'incident/k/1000');
+    const [merged, failed, opened, fixed] = mails;
+    expect(failed?.inReplyTo).toBe(merged?.messageId);
+    expect(fixed?.inReplyTo).toBe(opened?.messageId);
+    expect(new Set(mails.map((m) => m.messageId)).size).toBe(4);
+  });
+
   it('threads an incident’s updates under its first mail', async () => {
     const { notifier } = setup();
     const incident = (event: 'incident.opened' | 'incident.resolved', text: string) =>
@@ -183,7 +203,7 @@ describe('email sinks', () => {
     refuse = { code: 550, message: 'No such user' };
     await notifier.notify({ event: 'digest', subject: 'digest/a', message: { text: 'a' } });
     expect(await notifier.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
-    expect(sink.lastFailure?.error).toBe('refused oncall@example.com (550 No such user); sent to no one');
+    expect(sink.lastFailure?.error).toBe('refused oncall@example.com (550 No such user); no one took it');
     refuse = { code: 451, message: 'Try again later' };
     await notifier.notify({ event: 'digest', subject: 'digest/b', message: { text: 'b' } });
     expect(await notifier.drain()).toEqual({ sent: 0, retried: 1, dead: 0 });
@@ -217,20 +237,30 @@ describe('email sinks', () => {
     expect(envelopes).toEqual([['oncall@example.com']]);
     expect(senders).toEqual(['bounces@example.com']);
     expect(sink.lastFailure?.error).toBe(
-      'refused gone@example.com (550 5.1.1 No such user), busy@example.com (452 4.2.2 Mailbox full); sent to oncall@example.com',
+      'refused gone@example.com (550 5.1.1 No such user), busy@example.com (452 4.2.2 Mailbox full); 1 of 3 took it',
     );
-    // The full mailbox empties: the mail goes to it alone, not again to oncall, nor to gone.
+    // The one refused for good is a dead letter at once, while the full mailbox waits.
+    let [status] = await notifier.status();
+    expect(status).toMatchObject({ waiting: 1 });
+    expect(status?.dead.map((x) => x.lastError)).toEqual([
+      'refused for good: gone@example.com (550 5.1.1 No such user)',
+    ]);
+    // The full mailbox empties: the mail goes to it alone, not again to oncall, nor to gone,
+    // and it is the same mail (its headers name everyone, its Message-ID is the first one's).
     refuseRcpt.delete('busy@example.com');
     clock.advance(1_000);
     expect(await notifier.drain()).toEqual({ sent: 1, retried: 0, dead: 0 });
     expect(envelopes).toEqual([['oncall@example.com'], ['busy@example.com']]);
+    expect(senders).toEqual(['bounces@example.com', 'bounces@example.com']);
+    expect(mails[1]?.messageId).toBe(mails[0]?.messageId);
+    expect(mails[1]?.to).toEqual(mails[0]?.to);
     expect(sink.lastFailure).toBeUndefined();
     // Only permanent refusals left: a dead letter that says who and why; the rest got it.
     refuseRcpt.set('busy@example.com', { code: 550, message: '5.1.1 Gone too' });
     await notifier.notify({ event: 'digest', subject: 'digest/q', message: { text: 'q' } });
     expect(await notifier.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
     expect(envelopes.at(-1)).toEqual(['oncall@example.com']);
-    const [status] = await notifier.status();
+    [status] = await notifier.status();
     expect(status?.dead[0]?.lastError).toMatch(
       /^refused gone@example.com \(550 5.1.1 No such user\), busy@example.com/,
     );

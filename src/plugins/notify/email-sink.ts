@@ -27,6 +27,8 @@ import {
 /** What is kept for a mail until it is sent: nodemailer's message, with content as base64. */
 interface Mail {
   to: string[];
+  /** Who is still to get it, when not everyone in `to` (after some took it and others were refused). */
+  envelopeTo?: string[];
   subject: string;
   text: string;
   html: string;
@@ -139,9 +141,11 @@ export class EmailSink implements Sink {
     } catch {
       throw new SendError('the stored mail is not readable', true);
     }
+    // Those still to get it: everyone, or after a partial refusal only those refused for now.
+    const recipients = mail.envelopeTo ?? mail.to;
     const now = this.now();
-    const recent = (to: string) => (this.sent.get(to) ?? []).filter((t) => now - t < 3_600_000);
-    const over = mail.to.filter((to) => recent(to).length >= this.cfg.perRecipientPerHour);
+    const recent = (to: string) => (this.sent.get(address(to)) ?? []).filter((t) => now - t < 3_600_000);
+    const over = recipients.filter((to) => recent(to).length >= this.cfg.perRecipientPerHour);
     if (over.length) {
       // It waits until the oldest of those mails is an hour old (this process's count).
       const retryAt = Math.max(...over.map((to) => Math.min(...recent(to)))) + 3_600_000;
@@ -150,6 +154,12 @@ export class EmailSink implements Sink {
         retryAt,
       );
     }
+    // The envelope is set when it differs from the headers: a return path for bounces, or a
+    // retry to some recipients of a mail whose headers (To, Message-ID) stay as they were.
+    const envelope =
+      this.cfg.returnPath || mail.envelopeTo
+        ? { from: this.cfg.returnPath ?? bare(this.cfg.from), to: recipients.map(bare) }
+        : undefined;
     let info: Envelope;
     try {
       info = await (
@@ -161,8 +171,7 @@ export class EmailSink implements Sink {
         text: mail.text,
         html: mail.html,
         messageId: mail.messageId,
-        // Bounces that come later, as mail, go to the return path: a mailbox people read.
-        ...(this.cfg.returnPath ? { envelope: { from: this.cfg.returnPath, to: mail.to.map(address) } } : {}),
+        ...(envelope ? { envelope } : {}),
         ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: [mail.inReplyTo] } : {}),
         attachments: mail.attachments.map((a) => ({
           filename: a.filename,
@@ -186,33 +195,43 @@ export class EmailSink implements Sink {
       }
     }
     // Some recipients refused while the others took it (RFC 5321 §3.3: RCPT is answered one by
-    // one): a bounce at the door. The mail went to the rest, so only the refused are tried again,
-    // those refused for now (4xx); those refused for good (5xx) are said and not mailed again.
-    const refused = (info.rejected ?? []).map(address);
-    const isRefused = (to: string) => refused.includes(address(to));
-    const taken = mail.to.filter((to) => !isRefused(to));
-    for (const to of taken) this.sent.set(to, [...recent(to), now]);
+    // one): a bounce at the door. The mail went to the rest, so only those refused for now (4xx)
+    // are tried again, under the same Message-ID; those refused for good (5xx) are a dead letter.
+    // The refused are taken as nodemailer wrote them in the envelope (an international domain in
+    // punycode), so a retry names them as the server saw them.
+    const refused = (info.rejected ?? []).map((a) =>
+      typeof a === 'string' ? a : String((a as { address?: string }).address ?? ''),
+    );
+    const refusedKeys = new Set(refused.map(address));
+    for (const to of recipients)
+      if (!refusedKeys.has(address(to))) this.sent.set(address(to), [...recent(to), now]);
     if (!refused.length) {
       this.lastFailure = undefined;
       return;
     }
-    const why = (to: string) => info.rejectedErrors?.find((e) => address(e.recipient) === to);
-    const later = refused.filter((to) => {
-      const e = why(to);
-      return !e || !isPermanent(e);
+    const reply = (to: string) => info.rejectedErrors?.find((e) => e.recipient === to);
+    const forGood = refused.filter((to) => {
+      const e = reply(to);
+      return e !== undefined && isPermanent(e);
     });
-    const error = `refused ${refused
-      .map((to) => `${to} (${why(to)?.response ?? why(to)?.message ?? 'refused'})`)
-      .join(', ')}; sent to ${taken.length ? taken.join(', ') : 'no one'}`;
+    const forNow = refused.filter((to) => !forGood.includes(to));
+    const said = (list: string[]) =>
+      list.map((to) => `${to} (${reply(to)?.response ?? reply(to)?.message ?? 'refused'})`).join(', ');
+    const took = recipients.length - refused.length;
+    const error = `refused ${said(refused)}; ${took > 0 ? `${took} of ${recipients.length} took it` : 'no one took it'}`;
     this.lastFailure = { at: now, error };
-    const rest = (to: string[]) => JSON.stringify({ ...mail, to });
-    throw later.length
-      ? new PartlySent(error, false, rest(mail.to.filter((t) => later.includes(address(t)))))
-      : new PartlySent(error, true, rest(mail.to.filter(isRefused)));
+    const rest = (envelopeTo: string[]) => JSON.stringify({ ...mail, envelopeTo });
+    throw forNow.length
+      ? new PartlySent(
+          error,
+          false,
+          rest(forNow),
+          forGood.length ? `refused for good: ${said(forGood)}` : undefined,
+        )
+      : new PartlySent(error, true, rest(forGood));
   }
 }
 
-/** nodemailer's error: the server's reply line (`response`) and its code, for a recipient its address. */
 type SmtpError = Error & { responseCode?: number; response?: string; code?: string; recipient?: unknown };
 /** What nodemailer says of the envelope: the recipients the server refused, each with its reply. */
 type Envelope = { rejected?: unknown[]; rejectedErrors?: SmtpError[] };
@@ -221,11 +240,8 @@ type Envelope = { rejected?: unknown[]; rejectedErrors?: SmtpError[] };
 const isPermanent = (e: SmtpError): boolean =>
   e.responseCode !== undefined && e.responseCode >= 500 && e.responseCode < 600;
 
-/**
- * A recipient's bare address, lowercased to compare: nodemailer reports the envelope's bare
- * addresses; the configuration may say `Ops <ops@example.com>`.
- */
-const address = (a: unknown): string => {
-  const s = typeof a === 'string' ? a : String((a as { address?: string } | undefined)?.address ?? '');
-  return (/<([^>]+)>\s*$/.exec(s)?.[1] ?? s).trim().toLowerCase();
-};
+/** A recipient's bare address as written (`Ops <ops@example.com>` → `ops@example.com`). */
+const bare = (s: string): string => (/<([^>]+)>\s*$/.exec(s)?.[1] ?? s).trim();
+
+/** The same, lowercased, to compare and count (the local part is the server's to tell apart). */
+const address = (s: string): string => bare(s).toLowerCase();

@@ -15,7 +15,7 @@ import { ClockToken, HttpToken, LoggerToken, RedactorToken, StoreToken } from '.
 import { ArgoToken, type ArgoService } from '../argocd/index.ts';
 import { EmailSink } from './email-sink.ts';
 import { NotifyConfigSchema } from './config.ts';
-import { Notifier } from './notifier.ts';
+import { Notifier, type AppLookup } from './notifier.ts';
 import type { Notification } from './sink.ts';
 import { WebhookSink } from './webhook-sink.ts';
 
@@ -30,18 +30,20 @@ export interface NotifyService {
 }
 export const NotifyToken = token<NotifyService>('Notify');
 
-/** How long reading an app's labels for routing may take before the routes by label skip it. */
-const LABELS_TIMEOUT_MS = 5_000;
+/** How long reading an app for routing may take before the routes by label or project skip it. */
+const APP_TIMEOUT_MS = 5_000;
 
-/** An app's labels: from the watch cache, else from Argo CD (a one-shot process has no cache). */
-function labelsFrom(argo: ArgoService) {
-  return async (app: string, instance?: string): Promise<Record<string, string> | undefined> => {
-    const cached = instance ? argo.peek(instance, app) : undefined;
-    if (cached) return cached.metadata.labels ?? {};
-    const r = await argo.resolve(instance ? `${app}@${instance}` : app, {
-      signal: AbortSignal.timeout(LABELS_TIMEOUT_MS),
-    });
-    return r.app.metadata.labels ?? {};
+/** An app's labels and project: from the watch cache, else from Argo CD (exec has no cache). */
+function appFrom(argo: ArgoService): AppLookup {
+  return async (name, instance) => {
+    const app =
+      (instance ? argo.peek(instance, name) : undefined) ??
+      (
+        await argo.resolve(instance ? `${name}@${instance}` : name, {
+          signal: AbortSignal.timeout(APP_TIMEOUT_MS),
+        })
+      ).app;
+    return { labels: app.metadata.labels ?? {}, project: app.spec.project };
   };
 }
 
@@ -83,8 +85,10 @@ export const notifyPlugin = definePlugin({
       clock: deps.clock,
       log: deps.log,
       redactor: deps.redactor,
-      ...(deps.argo ? { labelsOf: labelsFrom(deps.argo) } : {}),
+      ...(deps.argo ? { appOf: appFrom(deps.argo) } : {}),
     });
+    // Until it serves (and in `deckhand exec`, which never does), a process sends what it queues.
+    notifier.sendOwn();
     provide(NotifyToken, {
       notify: (n) =>
         notifier.notify(n).catch((err: unknown) => {
@@ -108,7 +112,7 @@ export const notifyPlugin = definePlugin({
     onClose(async () => {
       loop?.stop();
       // A send under way is crossed off before the store closes, or it would be sent again.
-      await notifier.idle();
+      await notifier.close();
     });
     commands.add(
       defineCommand({

@@ -13,9 +13,8 @@ import { createLogger } from '../../core/logging.ts';
 import { Redactor } from '../../core/redact.ts';
 import { SqliteStore } from '../../core/store/sqlite.ts';
 import { NotifyConfigSchema } from './config.ts';
-import { Notifier } from './notifier.ts';
+import { Notifier, type AppLookup } from './notifier.ts';
 import { WebhookSink } from './webhook-sink.ts';
-import { eventually } from '../../../test/support/wait.ts';
 
 const SECRET = 'notify-webhook-secret-0123456789';
 let server: Server;
@@ -46,11 +45,7 @@ afterEach(async () => {
   await store.close();
 });
 
-function notifier(
-  routes: unknown[] = [{ events: ['*'], sink: 'ops' }],
-  retry = {},
-  labelsOf?: (app: string, instance?: string) => Promise<Record<string, string> | undefined>,
-) {
+function notifier(routes: unknown[] = [{ events: ['*'], sink: 'ops' }], retry = {}, appOf?: AppLookup) {
   const config = NotifyConfigSchema.parse({
     sinks: [{ type: 'webhook', name: 'ops', url, secret: SECRET, timeoutMs: 2000 }],
     routes,
@@ -65,7 +60,7 @@ function notifier(
     clock,
     log: createLogger({ level: 'silent' }),
     redactor,
-    ...(labelsOf ? { labelsOf } : {}),
+    ...(appOf ? { appOf } : {}),
   });
 }
 
@@ -122,21 +117,30 @@ describe('webhook sinks', () => {
     expect(d!.headers['x-deckhand-delivery']).toBe(body.id);
   });
 
-  it('a one-shot process queues and leaves the sending to the serving bot, which sends at once', async () => {
-    // `deckhand exec` and the serving bot share the store: exec would exit between sending and
-    // crossing off, and the delivery would go out twice.
+  it('a one-shot process sends what it queued and crosses it off before it stops; the bot does not send it again', async () => {
+    // `deckhand exec` and the serving bot share the store: exec must not exit between sending
+    // and crossing off, or the delivery would go out twice.
     const oneShot = notifier();
+    oneShot.sendOwn();
     const bot = notifier();
-    await oneShot.notify(incident());
-    await oneShot.idle();
-    expect(got).toHaveLength(0);
     bot.serve();
-    expect((await bot.drain()).sent).toBe(1);
+    await oneShot.notify(incident());
+    await oneShot.close();
     expect(got).toHaveLength(1);
-    // In the serving bot, a notification is sent as it is queued, without waiting for the loop.
-    await bot.notify(incident({ subject: 'incident/next' }));
-    await eventually('the second delivery', () => got.length === 2);
+    expect((await bot.status())[0]?.waiting).toBe(0);
+    expect((await bot.drain()).sent).toBe(0);
+    // Closed, it starts nothing: what it queues waits in the outbox for the serving bot.
+    await oneShot.notify(incident({ subject: 'incident/late' }));
+    await oneShot.idle();
+    expect(got).toHaveLength(1);
+    expect((await bot.drain()).sent).toBe(1);
+    // In the serving bot, a notification is sent as it is queued, even while a drain runs.
+    await Promise.all([
+      bot.notify(incident({ subject: 'incident/a' })),
+      bot.notify(incident({ subject: 'incident/b' })),
+    ]);
     await bot.idle();
+    expect(got).toHaveLength(4);
     expect((await bot.status())[0]?.waiting).toBe(0);
   });
 
@@ -231,15 +235,15 @@ describe('webhook sinks', () => {
       'naver-news': { team: 'news', tier: 'web' },
       'pay-api': { team: 'payments' },
     };
-    const labelsOf = async (app: string, instance?: string) => {
+    const appOf: AppLookup = async (app, instance) => {
       asked.push(`${app}@${instance}`);
       if (app === 'argo-down') throw new Error('Argo CD did not answer');
-      return labels[app];
+      return labels[app] ? { labels: labels[app], project: 'shop' } : undefined;
     };
     const n = notifier(
       [{ events: ['incident.*'], labels: 'team in (news,search),tier!=db', sink: 'ops' }],
       {},
-      labelsOf,
+      appOf,
     );
     expect(await n.notify(incident({ instance: 'prod' }))).toBe(1);
     expect(await n.notify(incident({ app: 'pay-api' }))).toBe(0);
@@ -251,8 +255,14 @@ describe('webhook sinks', () => {
     expect(asked).toEqual(['naver-news@prod', 'pay-api@undefined', 'argo-down@undefined', 'gone@undefined']);
     // Without a route by label, nothing is read.
     asked.length = 0;
-    expect(await notifier(undefined, {}, labelsOf).notify(incident())).toBe(1);
+    expect(await notifier(undefined, {}, appOf).notify(incident())).toBe(1);
     expect(asked).toEqual([]);
+    // A project a route asks for and the producer did not say (a failed revert) is read too.
+    const byProject = notifier([{ events: ['remediation'], projects: ['shop'], sink: 'ops' }], {}, appOf);
+    const revert = { event: 'remediation' as const, subject: 'change/1', message: { text: 'revert failed' } };
+    expect(await byProject.notify({ ...revert, app: 'pay-api' })).toBe(1);
+    expect(await byProject.notify({ ...revert, app: 'pay-api', project: 'other' })).toBe(0);
+    expect(await byProject.notify({ ...revert, app: 'gone' })).toBe(0);
   });
 
   it('refuses a label selector that does not parse', () => {

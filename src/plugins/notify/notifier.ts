@@ -27,6 +27,12 @@ export interface Outgoing extends Delivery {
   sender?: string;
 }
 
+/** An app's labels and project in Argo CD (undefined when there is no such app). */
+export type AppLookup = (
+  app: string,
+  instance?: string,
+) => Promise<{ labels: Record<string, string>; project: string } | undefined>;
+
 export interface DeadLetter extends Outgoing {
   failedAt: number;
 }
@@ -42,10 +48,19 @@ export class Notifier {
   private draining?: Promise<{ sent: number; retried: number; dead: number }>;
   /** How long a claimed delivery is one sender's: longer than the slowest sink may take to answer. */
   private readonly claimMs: number;
-  /** Whether what is queued is sent at once: in a serving bot, not in a one-shot `deckhand exec`. */
-  private serving = false;
-  /** Reads an app's labels in Argo CD (routes by label); without it, such routes match nothing. */
-  private readonly labelsOf?: (app: string, instance?: string) => Promise<Record<string, string> | undefined>;
+  /**
+   * What queuing starts: nothing (the caller drains, as tests do), the process's own sends (a
+   * one-shot `deckhand exec`), or a drain of everything due (a serving bot).
+   */
+  private sends: 'none' | 'own' | 'all' = 'none';
+  /** Stopping: nothing new is started. */
+  private closing = false;
+  /** A drain asked for while one ran: it runs again, as the running one listed the outbox before. */
+  private again = false;
+  /** A one-shot process's own sends under way. */
+  private readonly inflight = new Set<Promise<unknown>>();
+  /** Reads an app's labels and project in Argo CD; without it, routes by label match nothing. */
+  private readonly appOf?: AppLookup;
   private readonly selectors = new Map<string, Requirement[]>();
   private queued = 0;
 
@@ -56,9 +71,9 @@ export class Notifier {
     clock: Clock;
     log: Logger;
     redactor: Redactor;
-    labelsOf?: (app: string, instance?: string) => Promise<Record<string, string> | undefined>;
+    appOf?: AppLookup;
   }) {
-    this.labelsOf = deps.labelsOf;
+    this.appOf = deps.appOf;
     this.sinks = new Map(deps.sinks.map((s) => [s.name, s]));
     this.cfg = deps.config;
     this.outbox = deps.store.collection<Outgoing>('notify-outbox');
@@ -70,18 +85,30 @@ export class Notifier {
   }
 
   /**
-   * Send what is queued as it is queued. A one-shot process (`deckhand exec`) does not: it would
-   * exit between sending and crossing off, and the serving bot's loop would send it again once
-   * the claim ran out. It leaves its deliveries to the serving bot, whose loop looks every few
-   * seconds.
+   * Serving: each notification queued starts a drain of everything due. A one-shot process
+   * (`deckhand exec`) sends only what it queued itself, and waits for those sends when it stops
+   * (close), so it does not exit between sending and crossing off; what it cannot send waits in
+   * the outbox for a serving bot.
    */
   serve(): void {
-    this.serving = true;
+    this.sends = 'all';
   }
 
-  /** The drain under way, if any, finished (the bot waits for it when it stops). */
+  /** A process that may not serve: it sends what it queues itself (see serve). */
+  sendOwn(): void {
+    if (this.sends === 'none') this.sends = 'own';
+  }
+
+  /** Every send this process started, finished (recorded or not). */
   async idle(): Promise<void> {
-    await this.draining?.catch(() => undefined);
+    const under = [...this.inflight, ...(this.draining ? [this.draining] : [])];
+    await Promise.all(under.map((p) => p.catch(() => undefined)));
+  }
+
+  /** Stop starting sends, and wait for those under way to be crossed off before the store closes. */
+  close(): Promise<void> {
+    this.closing = true;
+    return this.idle();
   }
 
   /**
@@ -117,21 +144,27 @@ export class Notifier {
    * deliveries were queued. Never throws for a sink: a producer's own work goes on.
    */
   async notify(n: Notification): Promise<number> {
-    return (await this.queue(await this.withLabels(n))).length;
+    return (await this.queue(await this.withApp(n))).length;
   }
 
-  /** The app's labels, read only when a route selects by label and the producer did not give them. */
-  private async withLabels(n: Notification): Promise<Notification> {
-    if (n.labels || !n.app || !this.labelsOf || !this.cfg.routes.some((r) => r.labels !== undefined))
-      return n;
-    const labels = await this.labelsOf(n.app, n.instance).catch((err: unknown) => {
+  /**
+   * The app's labels and project, read from Argo CD only when a route selects by them and the
+   * producer did not say (a follow-up knows its app, not its labels).
+   */
+  private async withApp(n: Notification): Promise<Notification> {
+    const needs =
+      (!n.labels && this.cfg.routes.some((r) => r.labels !== undefined)) ||
+      (!n.project && this.cfg.routes.some((r) => r.projects !== undefined));
+    if (!needs || !n.app || !this.appOf) return n;
+    const app = await this.appOf(n.app, n.instance).catch((err: unknown) => {
       this.log.warn(
         { app: n.app, event: n.event, err: (err as Error).message },
-        'notify: the app’s labels could not be read; routes by label do not match it',
+        'notify: the app could not be read from Argo CD; routes by label or project do not match it',
       );
       return undefined;
     });
-    return labels ? { ...n, labels } : n;
+    if (!app) return n;
+    return { ...n, labels: n.labels ?? app.labels, project: n.project ?? app.project };
   }
 
   private selector(s: string): Requirement[] {
@@ -145,7 +178,7 @@ export class Notifier {
    * sent, and what waits for a retry or failed for good, by sink, with why.
    */
   async sendNow(n: Notification): Promise<{ sent: string[]; waiting: string[]; failed: string[] }> {
-    const keys = await this.queue(await this.withLabels(n), false);
+    const keys = await this.queue(await this.withApp(n), false);
     // Only these: a chat command waits on its own sends, not on every retry that is due.
     await Promise.all(keys.map(({ key }) => this.sendOne(key)));
     const out = { sent: [] as string[], waiting: [] as string[], failed: [] as string[] };
@@ -181,16 +214,35 @@ export class Notifier {
       });
       keys.push({ key, sink: sink.name });
     }
-    if (keys.length && kick && this.serving)
-      void this.drain().catch((err: unknown) =>
-        this.log.warn({ err: (err as Error).message }, 'notify: drain failed'),
+    if (keys.length && kick && !this.closing && this.sends !== 'none') {
+      const sending =
+        this.sends === 'all' ? this.drain() : Promise.all(keys.map(({ key }) => this.sendOne(key)));
+      const watched = sending.catch((err: unknown) =>
+        this.log.warn({ err: (err as Error).message }, 'notify: sending failed'),
       );
+      this.inflight.add(watched);
+      void watched.finally(() => this.inflight.delete(watched));
+    }
     return keys;
   }
 
   /** Send every delivery that is due (one drain at a time in this process). */
   drain(): Promise<{ sent: number; retried: number; dead: number }> {
-    this.draining ??= this.drainOnce().finally(() => (this.draining = undefined));
+    if (this.draining) {
+      this.again = true;
+      return this.draining;
+    }
+    this.draining = (async () => {
+      const total = { sent: 0, retried: 0, dead: 0 };
+      do {
+        this.again = false;
+        const r = await this.drainOnce();
+        total.sent += r.sent;
+        total.retried += r.retried;
+        total.dead += r.dead;
+      } while (this.again && !this.closing);
+      return total;
+    })().finally(() => (this.draining = undefined));
     return this.draining;
   }
 
@@ -296,6 +348,18 @@ export class Notifier {
         'notify: a delivery failed for good; `sinks` lists it',
       );
       return 'dead';
+    }
+    if (failure instanceof PartlySent && failure.refusedForGood) {
+      // Those refused for good are said now, apart from the rest that waits for a retry.
+      await this.dead.put(
+        `${key}/refused`,
+        { ...failed, body: '', lastError: failure.refusedForGood, failedAt: now },
+        { ttlMs: this.cfg.deadLetterDays * 86_400_000 },
+      );
+      this.log.warn(
+        { sink: d.sink, event: d.event, delivery: d.id, err: failure.refusedForGood },
+        'notify: recipients refused for good; `sinks` lists them',
+      );
     }
     const wait = Math.min(
       this.cfg.retry.maxDelaySeconds * 1000,

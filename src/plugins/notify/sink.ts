@@ -51,9 +51,12 @@ export class SendError extends Error {
  */
 export class PartlySent extends SendError {
   readonly rest: string;
-  constructor(message: string, permanent: boolean, rest: string) {
+  /** Recipients refused for good while others are tried again: a dead letter of their own, now. */
+  readonly refusedForGood?: string;
+  constructor(message: string, permanent: boolean, rest: string, refusedForGood?: string) {
     super(message, permanent);
     this.rest = rest;
+    this.refusedForGood = refusedForGood;
   }
 }
 
