@@ -47,6 +47,8 @@ export class SandboxMailbox {
       authOptional: false,
       logger: false,
       banner: 'deckhand sandbox mail',
+      // Stopping drops the connections a bot keeps open (its sinks pool one) after a second.
+      closeTimeout: 1_000,
       onAuth: (auth, _session, cb) =>
         auth.username === this.user && auth.password === this.password
           ? cb(null, { user: this.user })

@@ -25,6 +25,7 @@ let dir: string;
 let clock: ManualClock;
 let store: SqliteStore;
 const mails: ParsedMail[] = [];
+const opened: Notifier[] = [];
 /** Who each mail was delivered to (its envelope), as the headers name everyone. */
 const envelopes: string[][] = [];
 /** Each mail's envelope sender, where bounces go. */
@@ -59,6 +60,8 @@ async function startSmtp(extra: Partial<SMTPServerOptions> = {}) {
       }, cb);
     },
     logger: false,
+    // A server that goes away drops the connections it has (the sinks keep one open).
+    closeTimeout: 50,
     ...extra,
   });
   await new Promise<void>((r) => smtp?.listen(0, '127.0.0.1', r));
@@ -77,6 +80,8 @@ beforeEach(async () => {
   await startSmtp();
 });
 afterEach(async () => {
+  // The sinks keep their SMTP connection open (pooled); the server waits for it to go.
+  await Promise.all(opened.splice(0).map((n) => n.close()));
   await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
   smtp = undefined;
   await store.close();
@@ -113,6 +118,7 @@ function setup(over: Record<string, unknown> = {}, retry = {}) {
     log: createLogger({ level: 'silent' }),
     redactor: new Redactor(),
   });
+  opened.push(notifier);
   return { sink, notifier };
 }
 

@@ -119,6 +119,10 @@ export class EmailSink implements Sink {
     const s = this.cfg.smtp;
     this.transport ??= import('nodemailer').then(({ createTransport }) =>
       createTransport({
+        // One connection kept open and reused: a storm of mails does not pay a TLS handshake and
+        // a login each (bench/notify.bench.ts).
+        pool: true,
+        maxConnections: 1,
         host: s.host,
         port: s.port,
         secure: s.tls,
@@ -132,6 +136,13 @@ export class EmailSink implements Sink {
       }),
     );
     return this.transport;
+  }
+
+  /** Close the kept connection (the bot stops). */
+  async close(): Promise<void> {
+    const t = this.transport;
+    this.transport = undefined;
+    (await t?.catch(() => undefined))?.close();
   }
 
   async send(d: Delivery): Promise<void> {

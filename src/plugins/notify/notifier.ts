@@ -106,9 +106,10 @@ export class Notifier {
   }
 
   /** Stop starting sends, and wait for those under way to be crossed off before the store closes. */
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.closing = true;
-    return this.idle();
+    await this.idle();
+    for (const s of this.sinks.values()) await s.close?.().catch(() => undefined);
   }
 
   /**

@@ -82,4 +82,6 @@ export interface Sink {
   render(n: Notification, id: string, at: number, route: { to?: string[] }): string;
   /** Send one delivery; throws SendError. */
   send(d: Delivery): Promise<void>;
+  /** Let go of what it keeps open (a pooled SMTP connection). */
+  close?(): Promise<void>;
 }
