@@ -48,6 +48,7 @@ async function notifyStorm(): Promise<Result[]> {
     logger: false,
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  smtp.on('error', () => undefined);
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
   const store = new SqliteStore(join(dir, 'deckhand.db'), systemClock);
   try {

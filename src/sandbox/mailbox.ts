@@ -80,6 +80,10 @@ export class SandboxMailbox {
         }, cb);
       },
     });
+    // A client's connection that breaks (a bot killed mid-mail, a reset during STARTTLS) is that
+    // connection's end; smtp-server emits it on the server, where an unheard error would end the
+    // sandbox's process.
+    this.server.on('error', () => undefined);
   }
 
   async listen(): Promise<number> {

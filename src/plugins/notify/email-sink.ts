@@ -117,8 +117,8 @@ export class EmailSink implements Sink {
 
   private client(): Promise<Transporter> {
     const s = this.cfg.smtp;
-    this.transport ??= import('nodemailer').then(({ createTransport }) =>
-      createTransport({
+    this.transport ??= import('nodemailer').then(({ createTransport }) => {
+      const t = createTransport({
         // One connection kept open and reused: a storm of mails does not pay a TLS handshake and
         // a login each (bench/notify.bench.ts).
         pool: true,
@@ -133,8 +133,15 @@ export class EmailSink implements Sink {
         connectionTimeout: s.timeoutMs,
         greetingTimeout: s.timeoutMs,
         socketTimeout: s.timeoutMs,
-      }),
-    );
+      });
+      // The kept connection fails between mails (the server restarts, a reset): nodemailer emits
+      // it, and an emitter's unheard error would end the process. It is the last failure; the next
+      // mail opens a new connection.
+      t.on('error', (err: Error & { code?: string }) => {
+        this.lastFailure = { at: this.now(), error: `${err.code ?? 'failed'}: ${err.message}` };
+      });
+      return t;
+    });
     return this.transport;
   }
 
