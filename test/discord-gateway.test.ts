@@ -347,6 +347,9 @@ describe('the bot over the Gateway, on the sandbox world', () => {
 
   it('op 7 RECONNECT: RESUME on resume_gateway_url with the session id and last sequence; RESUMED; the next command works', async () => {
     const g = d.gateway;
+    // Heartbeats every 200 ms: under load the client may have found its connection a zombie and
+    // be resuming; each story starts from a live one.
+    await g.until(() => g.connected, 'a live connection', 15_000);
     const session = g.session!;
     const last = session.seq;
     const n = g.connections.length;
@@ -362,6 +365,9 @@ describe('the bot over the Gateway, on the sandbox world', () => {
 
   it('a dropped socket: RESUME, the dispatch sent meanwhile replayed, and answered', async () => {
     const g = d.gateway;
+    // Heartbeats every 200 ms: under load the client may have found its connection a zombie and
+    // be resuming; each story starts from a live one.
+    await g.until(() => g.connected, 'a live connection', 15_000);
     const session = g.session!;
     const n = g.connections.length;
     const last = session.seq;
@@ -380,6 +386,9 @@ describe('the bot over the Gateway, on the sandbox world', () => {
 
   it('op 9 INVALID_SESSION (d: false): a fresh IDENTIFY on the gateway URL, a new session, and the next command works', async () => {
     const g = d.gateway;
+    // Heartbeats every 200 ms: under load the client may have found its connection a zombie and
+    // be resuming; each story starts from a live one.
+    await g.until(() => g.connected, 'a live connection', 15_000);
     const old = g.session!;
     const n = g.connections.length;
     g.invalidate();

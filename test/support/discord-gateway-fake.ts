@@ -204,6 +204,11 @@ export class DiscordGateway {
     this.send(c, { op: OP.INVALID_SESSION, d: false });
   }
 
+  /** Whether the last session has an open connection (a client may be resuming after a zombie). */
+  get connected(): boolean {
+    return this.last?.conn?.ws.readyState === WebSocket.OPEN;
+  }
+
   private live(): Connection {
     const c = this.last?.conn;
     if (!c || c.ws.readyState !== WebSocket.OPEN) throw new Error('gateway: the session has no connection');
