@@ -136,6 +136,12 @@ describe('what sinks are told of a change', () => {
       followUp: { outcome: 'degraded' },
       change: { id: change.id },
     });
+    // Argo CD silent until the deadline: nobody can tell, and the header does not claim a failure.
+    const silent = { text: '⚠️ Argo CD did not answer', data: { followUp: { outcome: 'unknown' } } };
+    expect(outcomeNotice(f, 'timeout', silent, change)).toMatchObject({
+      event: 'change.failed',
+      message: { header: 'web: scale to 3 replicas not known to be live' },
+    });
     expect(outcomeNotice(f, 'healthy', { text: 'ok' }, undefined)).toMatchObject({
       event: 'change.live',
       app: 'web',

@@ -14,7 +14,7 @@ export const changeSubject = (changeId: string): string => `change/${changeId}`;
 
 const short = (sha: string) => sha.slice(0, 7);
 
-/** What names the change wherever it is told: its app, project and environment. */
+/** What routes choose a change's notices by: its app (and instance, for its labels) and project. */
 function about(c: Change): Pick<Notification, 'app' | 'instance' | 'project'> {
   return { app: c.app, instance: c.instance, ...(c.project ? { project: c.project } : {}) };
 }
@@ -84,9 +84,12 @@ export function outcomeNotice(
   c: Change | undefined,
 ): Notification | undefined {
   if (!f.changeId) return undefined;
+  const unknown = (said.data?.followUp as { outcome?: string } | undefined)?.outcome === 'unknown';
   const message: Message = {
     ...said,
-    header: `${f.app}: ${f.what} ${outcome === 'healthy' ? 'is live' : 'did not go live'}`,
+    header: `${f.app}: ${f.what} ${
+      outcome === 'healthy' ? 'is live' : unknown ? 'not known to be live' : 'did not go live'
+    }`,
     // The pull request as a link where chat had the Revert action (a button only chat can press).
     buttons: [
       ...(said.buttons ?? []).filter((b) => 'url' in b),

@@ -1,8 +1,8 @@
 /**
  * The notify plugin: notifications beyond chat. Other plugins tell it what happened (a digest, an
  * incident opened or resolved, a change merged and whether it went live, a remediation) through
- * NotifyToken; its routes send each to webhook sinks, signed,
- * retried, and kept as dead letters when they fail for good. `/deckhand sinks` shows them.
+ * NotifyToken; its routes send each to email and webhook sinks (signed), retried, and kept as dead
+ * letters when they fail for good. `/deckhand sinks` shows them.
  */
 import { z } from 'zod';
 import { defineCommand } from '../../core/commands/define.ts';
