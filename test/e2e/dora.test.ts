@@ -94,7 +94,9 @@ beforeAll(async () => {
       cfg.plugins.delivery = {
         ...cfg.plugins.delivery,
         teams: [{ name: 'tickets', projects: ['flash-tickets'] }],
-        settleSeconds: 0.2,
+        // Long enough for deckhand to write its merge down before the deployment is counted, as
+        // the default (5 s) is: with 0.2 s a full run on two cores once lacked the series below.
+        settleSeconds: 1,
       };
       cfg.plugins.gitops.followUp = {
         ...cfg.plugins.gitops.followUp,
