@@ -41,6 +41,22 @@ describe('HTTP endpoints', () => {
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: [{ name: 'store', ok: true }] });
   });
 
+  it('says degraded only of a degraded check that fails, which leaves the bot ready', async () => {
+    const { bot: b, url } = await start();
+    let failure: string | null = null;
+    b.http.readiness.push({ name: 'notify:mail', degraded: true, check: async () => failure });
+    const checks = async () => {
+      const res = await fetch(`${url}/readyz`);
+      return { status: res.status, mail: ((await res.json()) as { checks: object[] }).checks.at(-1) };
+    };
+    expect(await checks()).toEqual({ status: 200, mail: { name: 'notify:mail', ok: true } });
+    failure = 'the last mail failed 1m ago: ECONNREFUSED';
+    expect(await checks()).toEqual({
+      status: 200,
+      mail: { name: 'notify:mail', ok: false, reason: failure, degraded: true },
+    });
+  });
+
   it('counts commands by name and outcome in /metrics', async () => {
     const { bot: b, url } = await start();
     const respond = { post: async () => ({ platform: 't', channel: 'c', id: '1' }), update: async () => {} };

@@ -120,7 +120,13 @@ export class HttpServer {
     const results = await Promise.all(
       this.readiness.map(async (c) => {
         const reason = await c.check().catch((e: unknown) => String((e as Error).message ?? e));
-        return { name: c.name, ok: reason === null, reason: reason ?? undefined, degraded: c.degraded };
+        // `degraded` is said of a check that fails without failing readiness, not of one that passes.
+        return {
+          name: c.name,
+          ok: reason === null,
+          ...(reason !== null ? { reason } : {}),
+          ...(reason !== null && c.degraded ? { degraded: true } : {}),
+        };
       }),
     );
     const ready = results.every((r) => r.ok || r.degraded);

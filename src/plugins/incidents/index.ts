@@ -119,7 +119,7 @@ export const incidentsPlugin = definePlugin({
       () => service.load.running,
     );
     if (!config.webhookToken)
-      log.info('no incidents.webhookToken: the Alertmanager webhook refuses every request');
+      log.info('incidents.webhookToken is not set, so the Alertmanager webhook refuses every request');
     webhooks.add(
       audited(
         {

@@ -19,6 +19,14 @@ export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 const SinkName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and -');
 
+/** A recipient: an address, or a name and an address (`Ops <ops@example.com>`). */
+const Recipient = z
+  .string()
+  .regex(
+    /^(?:[^<>@\s][^<>]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/,
+    'an email address, or a name and one: "Ops <ops@example.com>"',
+  );
+
 const WebhookSink = z.strictObject({
   type: z.literal('webhook'),
   name: SinkName,
@@ -51,7 +59,7 @@ const EmailSink = z.strictObject({
     timeoutMs: z.number().int().positive().max(120_000).default(20_000),
   }),
   from: z.string().min(3).describe('the sender, e.g. "deckhand <deckhand@example.com>"'),
-  to: z.array(z.string().min(3)).min(1).describe('recipients, unless a route names its own'),
+  to: z.array(Recipient).min(1).describe('recipients, unless a route names its own'),
   returnPath: z
     .email()
     .optional()
@@ -90,7 +98,7 @@ export const NotifyConfigSchema = z
             .optional()
             .describe('alert severities (incidents); any when absent'),
           sink: SinkName.describe('the name of a sink'),
-          to: z.array(z.string().min(3)).optional().describe("an email sink's recipients for this route"),
+          to: z.array(Recipient).optional().describe("an email sink's recipients for this route"),
         }),
       )
       .default([]),
@@ -105,6 +113,7 @@ export const NotifyConfigSchema = z
   })
   .superRefine((c, ctx) => {
     const names = new Set<string>();
+    const webhooks = new Set(c.sinks.filter((s) => s.type === 'webhook').map((s) => s.name));
     c.sinks.forEach((s, i) => {
       if (names.has(s.name))
         ctx.addIssue({
@@ -130,6 +139,12 @@ export const NotifyConfigSchema = z
         } catch (err) {
           ctx.addIssue({ code: 'custom', path: ['routes', i, 'labels'], message: (err as Error).message });
         }
+      if (r.to && webhooks.has(r.sink))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'to'],
+          message: `${r.sink} is a webhook sink: recipients (to) are for email sinks`,
+        });
       if (!names.has(r.sink))
         ctx.addIssue({
           code: 'custom',

@@ -265,6 +265,29 @@ describe('webhook sinks', () => {
     expect(await byProject.notify({ ...revert, app: 'gone' })).toBe(0);
   });
 
+  it('refuses recipients that are not addresses, and recipients on a route to a webhook', () => {
+    const email = (to: string[]) => ({
+      type: 'email',
+      name: 'mail',
+      smtp: { host: 'smtp.example.com' },
+      from: 'deckhand <deckhand@example.com>',
+      to,
+    });
+    const ok = NotifyConfigSchema.safeParse({
+      sinks: [email(['ops@example.com', 'Platform Team <platform@example.com>'])],
+    });
+    expect(ok.success).toBe(true);
+    const r = NotifyConfigSchema.safeParse({
+      sinks: [email(['not-an-email', 'a@b@c']), { type: 'webhook', name: 'ops', url, secret: SECRET }],
+      routes: [{ events: ['*'], sink: 'ops', to: ['ops@example.com'] }],
+    });
+    expect(r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'sinks.0.to.0: an email address, or a name and one: "Ops <ops@example.com>"',
+      'sinks.0.to.1: an email address, or a name and one: "Ops <ops@example.com>"',
+      'routes.0.to: ops is a webhook sink: recipients (to) are for email sinks',
+    ]);
+  });
+
   it('refuses a label selector that does not parse', () => {
     const r = NotifyConfigSchema.safeParse({
       sinks: [{ type: 'webhook', name: 'ops', url, secret: SECRET }],
