@@ -9,7 +9,7 @@ import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
 import type { Bot } from '../../src/core/compose.ts';
 import type { KubeObject } from '../../src/sandbox/scenario.ts';
 import { postAlertGroup } from '../support/alerts.ts';
-import { botFor, startSandboxBot, type SandboxBot } from '../support/sandbox-bot.ts';
+import { botFor, startSandboxBot, type SandboxBot, takesAlerts } from '../support/sandbox-bot.ts';
 import { step } from '../support/step.ts';
 import { eventually } from '../support/wait.ts';
 
@@ -85,12 +85,7 @@ beforeAll(async () => {
   ({ bot, adapter } = await botFor(
     s.run,
     (cfg) => {
-      cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
-      cfg.plugins.incidents = {
-        ...cfg.plugins.incidents,
-        webhookToken: TOKEN,
-        defaultChannel: 'console:ops',
-      };
+      takesAlerts(cfg, TOKEN);
       cfg.plugins.delivery = {
         ...cfg.plugins.delivery,
         teams: [{ name: 'tickets', projects: ['flash-tickets'] }],

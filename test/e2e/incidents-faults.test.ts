@@ -15,7 +15,7 @@ import type { Conversation, Message, MessageRef } from '../../src/core/message/m
 import { RemediationConfigSchema } from '../../src/plugins/remediation/index.ts';
 import { oomAlertGroup, postAlertGroup } from '../support/alerts.ts';
 import { DEADLINE_MS, FAULTS, startFaultWorld } from '../support/fault-runs.ts';
-import { botFor, textOf, type SandboxBot } from '../support/sandbox-bot.ts';
+import { botFor, textOf, type SandboxBot, takesAlerts } from '../support/sandbox-bot.ts';
 
 const TOKEN = 'alertmanager-test-token-0123456789';
 const REPO = 'https://github.com/sijunkim/infra';
@@ -64,12 +64,7 @@ beforeAll(async () => {
   ({ bot, adapter } = await botFor(
     world.run,
     (cfg) => {
-      cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
-      cfg.plugins.incidents = {
-        ...cfg.plugins.incidents,
-        webhookToken: TOKEN,
-        defaultChannel: 'console:ops',
-      };
+      takesAlerts(cfg, TOKEN);
       for (const i of cfg.plugins.argocd?.instances ?? []) i.timeoutMs = DEADLINE_MS;
       for (const c of cfg.plugins.k8s?.clusters ?? []) c.timeoutMs = DEADLINE_MS;
       for (const h of cfg.plugins.gitops?.hosts ?? []) h.timeoutMs = DEADLINE_MS;

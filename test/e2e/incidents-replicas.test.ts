@@ -16,7 +16,7 @@ import type { Incident } from '../../src/plugins/incidents/index.ts';
 import { IncidentService } from '../../src/plugins/incidents/incidents.ts';
 import { oomAlertGroup, postAlertGroup } from '../support/alerts.ts';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.ts';
-import { botFor, startSandboxBot, type SandboxBot } from '../support/sandbox-bot.ts';
+import { botFor, startSandboxBot, type SandboxBot, takesAlerts } from '../support/sandbox-bot.ts';
 
 const TOKEN = 'alertmanager-replicas-token-0123456789';
 const RUNS = 20;
@@ -44,12 +44,7 @@ beforeAll(async () => {
       (cfg) => {
         cfg.dataDir = dataDir;
         cfg.store = { postgres: { url } };
-        cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
-        cfg.plugins.incidents = {
-          ...cfg.plugins.incidents,
-          webhookToken: TOKEN,
-          defaultChannel: 'console:ops',
-        };
+        takesAlerts(cfg, TOKEN);
       },
       () => {},
       { http: true },

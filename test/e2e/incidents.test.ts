@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execOnce } from '../../src/adapters/console/exec.ts';
 import type { Bot } from '../../src/core/compose.ts';
 import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
-import { botFor, startSandboxBot, type SandboxBot } from '../support/sandbox-bot.ts';
+import { botFor, startSandboxBot, type SandboxBot, takesAlerts } from '../support/sandbox-bot.ts';
 import { step } from '../support/step.ts';
 
 const TOKEN = 'alertmanager-test-token-0123456789';
@@ -69,12 +69,7 @@ beforeAll(async () => {
   ({ bot, adapter } = await botFor(
     s.run,
     (cfg) => {
-      cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
-      cfg.plugins.incidents = {
-        ...cfg.plugins.incidents,
-        webhookToken: TOKEN,
-        defaultChannel: 'console:ops',
-      };
+      takesAlerts(cfg, TOKEN);
     },
     (t) => (printed += t),
     { http: true },

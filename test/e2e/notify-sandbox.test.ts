@@ -9,7 +9,7 @@ import { execOnce } from '../../src/adapters/console/exec.ts';
 import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
 import type { Bot } from '../../src/core/compose.ts';
 import type { ReceivedHook, ReceivedMail } from '../../src/sandbox/mailbox.ts';
-import { botFor, startSandboxBot, type SandboxBot } from '../support/sandbox-bot.ts';
+import { botFor, startSandboxBot, type SandboxBot, takesAlerts } from '../support/sandbox-bot.ts';
 import { eventually } from '../support/wait.ts';
 
 const TOKEN = 'alertmanager-test-token-0123456789';
@@ -29,12 +29,7 @@ beforeAll(async () => {
   ({ bot, adapter } = await botFor(
     s.run,
     (cfg) => {
-      cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
-      cfg.plugins.incidents = {
-        ...cfg.plugins.incidents,
-        webhookToken: TOKEN,
-        defaultChannel: 'console:ops',
-      };
+      takesAlerts(cfg, TOKEN);
       cfg.plugins.digest = {
         ...cfg.plugins.digest,
         schedules: [

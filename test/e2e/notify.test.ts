@@ -12,7 +12,7 @@ import { execOnce } from '../../src/adapters/console/exec.ts';
 import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
 import type { Bot } from '../../src/core/compose.ts';
 import { NotifyConfigSchema } from '../../src/plugins/notify/config.ts';
-import { botFor, startSandboxBot, type SandboxBot } from '../support/sandbox-bot.ts';
+import { botFor, startSandboxBot, type SandboxBot, takesAlerts } from '../support/sandbox-bot.ts';
 import { eventually } from '../support/wait.ts';
 
 const TOKEN = 'alertmanager-test-token-0123456789';
@@ -61,12 +61,7 @@ beforeAll(async () => {
   ({ bot, adapter } = await botFor(
     s.run,
     (cfg) => {
-      cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
-      cfg.plugins.incidents = {
-        ...cfg.plugins.incidents,
-        webhookToken: TOKEN,
-        defaultChannel: 'console:ops',
-      };
+      takesAlerts(cfg, TOKEN);
       // The loaded configuration is parsed already: this section is parsed as the loader would.
       cfg.plugins.notify = NotifyConfigSchema.parse({
         sinks: [{ type: 'webhook', name: 'pager', url: hook, secret: SECRET }],

@@ -21,7 +21,7 @@ import { RemediationConfigSchema } from '../../src/plugins/remediation/index.ts'
 import { DEMO_SCENARIO, runSandbox, type SandboxRun } from '../../src/sandbox/cli.ts';
 import { loadScenario } from '../../src/sandbox/scenario.ts';
 import { oomAlertGroup, postAlertGroup } from '../support/alerts.ts';
-import { botFor, textOf } from '../support/sandbox-bot.ts';
+import { botFor, textOf, takesAlerts } from '../support/sandbox-bot.ts';
 import { step } from '../support/step.ts';
 import { eventually } from '../support/wait.ts';
 import { tempDir } from '../support/temp.ts';
@@ -113,12 +113,7 @@ beforeAll(async () => {
   ({ bot, adapter } = await botFor(
     run,
     (cfg) => {
-      cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
-      cfg.plugins.incidents = {
-        ...cfg.plugins.incidents,
-        webhookToken: TOKEN,
-        defaultChannel: 'console:ops',
-      };
+      takesAlerts(cfg, TOKEN);
       cfg.plugins.gitops.followUp = { ...cfg.plugins.gitops.followUp, timeoutSeconds: 8, settleSeconds: 0.2 };
       cfg.plugins.remediation = RemediationConfigSchema.parse({
         rules: [

@@ -44,6 +44,16 @@ export async function botFor(
   return { bot, adapter };
 }
 
+/**
+ * For a bot that takes Alertmanager's webhook (a `botFor` mutation): HTTP on a free loopback port,
+ * the webhook's bearer token, and incidents that no route claims opened in `channel`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function takesAlerts(cfg: Record<string, any>, token: string, channel = 'console:ops'): void {
+  cfg.server = { ...cfg.server, host: '127.0.0.1', port: 0 };
+  cfg.plugins.incidents = { ...cfg.plugins.incidents, webhookToken: token, defaultChannel: channel };
+}
+
 /** One command through a bot's console adapter, as `deckhand exec --json` sends it. */
 export const execOn = (
   bot: Bot,
