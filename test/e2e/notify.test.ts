@@ -17,6 +17,8 @@ import { eventually } from '../support/wait.ts';
 
 const TOKEN = 'alertmanager-test-token-0123456789';
 const SECRET = 'notify-e2e-webhook-secret-012345';
+const HOOK_PATH = '/services/T0001/B0002/x7Hq9ZpL2mNvR4sT8wYk';
+let hook: string;
 let s: SandboxBot;
 let bot: Bot;
 let adapter: ConsoleAdapter;
@@ -56,7 +58,8 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/deckhand`;
+  // A token in the path, as Slack's, Discord's and Teams' incoming webhooks have.
+  hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}${HOOK_PATH}`;
   s = await startSandboxBot();
   ({ bot, adapter } = await botFor(
     s.run,
@@ -86,6 +89,12 @@ const post = (status: 'firing' | 'resolved') =>
   });
 
 describe('notifications beyond chat', () => {
+  it("masks the webhook's address and its token-bearing path wherever they appear, not a short route", () => {
+    const said = bot.redactor.text(`posting to ${hook} failed; path ${HOOK_PATH}; try /deckhand sinks`);
+    expect(said).not.toContain('x7Hq9ZpL2mNvR4sT8wYk');
+    expect(said).toContain('try /deckhand sinks');
+  });
+
   it('sends an incident opened and resolved to the webhook sink, signed', async () => {
     const r = await post('firing');
     expect(r.status).toBe(202);

@@ -1,7 +1,8 @@
 /**
  * Helpers for the inline Markdown subset of the message model, so plugins never hand-escape.
  */
-const special = /([*_`[\]])/g;
+// The backslash too: `\[label\](url)` in someone's text must not become a link once escaped.
+const special = /([\\*_`[\]])/g;
 
 /** Escape user-controlled text so it renders literally. */
 export const esc = (s: string): string => s.replace(special, '\\$1');
@@ -21,7 +22,7 @@ export const stripMarkup = (s: string): string =>
     .replace(/\*\*((?:\\.|[^*\\])+)\*\*/g, '$1')
     .replace(/(^|[\s(])_((?:\\.|[^_\\])+)_(?=$|[\s).,;:!?])/g, '$1$2')
     .replace(/`([^`]*)`/g, '$1')
-    .replace(/\\([*_`[\]])/g, '$1');
+    .replace(/\\([\\*_`[\]])/g, '$1');
 
 /** Cut text to at most `max` characters, saying how much was dropped. */
 export const truncate = (s: string, max: number): string => {

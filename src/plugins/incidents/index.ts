@@ -85,15 +85,17 @@ export const incidentsPlugin = definePlugin({
       service.onTransition((i, t) => {
         const event = events[t];
         if (!event) return;
-        void notify.notify({
-          event,
-          subject: `incident/${i.key}`,
-          thread: `incident/${i.key}/${i.startedAt}`,
-          ...(i.app ? { app: i.app.name, instance: i.app.instance } : {}),
-          ...(i.app?.project ? { project: i.app.project } : {}),
-          ...(i.severity ? { severity: i.severity } : {}),
-          message: incidentCard(i, deps.clock.now()),
-        });
+        void deps.tasks.track(
+          notify.notify({
+            event,
+            subject: `incident/${i.key}`,
+            thread: `incident/${i.key}/${i.startedAt}`,
+            ...(i.app ? { app: i.app.name, instance: i.app.instance } : {}),
+            ...(i.app?.project ? { project: i.app.project } : {}),
+            ...(i.severity ? { severity: i.severity } : {}),
+            message: incidentCard(i, deps.clock.now()),
+          }),
+        );
       });
     }
     jobs.add({

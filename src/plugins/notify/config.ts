@@ -104,7 +104,8 @@ export const NotifyConfigSchema = z
       .default([]),
     retry: z
       .strictObject({
-        attempts: z.number().int().min(1).max(20).default(6),
+        // 12 tries, 5 s doubling to 600 s: a receiver down for up to about 50 minutes misses nothing.
+        attempts: z.number().int().min(1).max(30).default(12),
         firstDelaySeconds: z.number().positive().max(3600).default(5),
         maxDelaySeconds: z.number().positive().max(86_400).default(600),
       })

@@ -14,8 +14,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import { createLogger } from '../../core/logging.ts';
 import { Redactor } from '../../core/redact.ts';
+import { redactingStore } from '../../core/store/redacting.ts';
 import { SqliteStore } from '../../core/store/sqlite.ts';
-import { NotifyConfigSchema } from './config.ts';
+import { NotifyConfigSchema, type NotifyEvent } from './config.ts';
 import { EmailSink } from './email-sink.ts';
 import { Notifier } from './notifier.ts';
 
@@ -111,14 +112,16 @@ function setup(over: Record<string, unknown> = {}, retry = {}) {
     routes: [{ events: ['*'], sink: 'mail' }],
     retry,
   });
+  const redactor = new Redactor();
   const sink = new EmailSink(config.sinks[0] as never, () => clock.now());
   const notifier = new Notifier({
     sinks: [sink],
     config,
-    store,
+    // As the bot composes it: the store is an exit that redacts what it keeps.
+    store: redactingStore(store, redactor),
     clock,
     log: createLogger({ level: 'silent' }),
-    redactor: new Redactor(),
+    redactor,
   });
   opened.push(notifier);
   return { sink, notifier };
@@ -166,13 +169,9 @@ describe('email sinks', () => {
     expect(m?.html).toContain(`src="cid:${image?.cid}"`);
   });
 
-  it('threads a change’s outcome under its merge, and a remediation under its incident', async () => {
+  it('threads a change’s outcome under its merge, a remediation under its incident, an incident fired again apart', async () => {
     const { notifier } = setup();
-    const send = async (
-      event: 'change.merged' | 'change.failed' | 'incident.opened' | 'remediation',
-      subject: string,
-      thread?: string,
-    ) => {
+    const send = async (event: NotifyEvent, subject: string, thread?: string) => {
       await notifier.notify({ event, subject, ...(thread ? { thread } : {}), message: { text: event } });
       await notifier.drain();
     };
@@ -180,10 +179,15 @@ describe('email sinks', () => {
     await send('change.failed', 'change/ch_1');
     await send('incident.opened', 'incident/k', 'incident/k/1000');
     await send('remediation', 'incident/k', 'incident/k/1000');
-    const [merged, failed, opened, fixed] = mails;
+    // The group fires again weeks later (incident.updated): a new episode, a thread of its own.
+    await send('incident.updated', 'incident/k', 'incident/k/9000');
+    await send('incident.resolved', 'incident/k', 'incident/k/9000');
+    const [merged, failed, opened, fixed, again, resolved] = mails;
     expect(failed?.inReplyTo).toBe(merged?.messageId);
     expect(fixed?.inReplyTo).toBe(opened?.messageId);
-    expect(new Set(mails.map((m) => m.messageId)).size).toBe(4);
+    expect(again?.inReplyTo).toBeUndefined();
+    expect(resolved?.inReplyTo).toBe(again?.messageId);
+    expect(new Set(mails.map((m) => m.messageId)).size).toBe(6);
   });
 
   it('threads an incident’s updates under its first mail', async () => {

@@ -10,7 +10,7 @@
  * recipient an hour; more wait for the next send.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Transporter } from 'nodemailer';
 import type { EmailSinkConfig } from './config.ts';
 import { renderHtml } from './render-html.ts';
@@ -38,7 +38,8 @@ interface Mail {
 }
 
 /** Events that open a subject's thread; the rest reply to it. */
-const OPENS = new Set(['incident.opened', 'change.merged', 'digest']);
+// An incident that fires again after it was resolved (incident.updated) is a new episode, a new thread.
+const OPENS = new Set(['incident.opened', 'incident.updated', 'change.merged', 'digest']);
 
 export class EmailSink implements Sink {
   readonly name: string;
@@ -81,16 +82,17 @@ export class EmailSink implements Sink {
     // A digest is a thread of its own each time: a new root per mail.
     const opens = OPENS.has(n.event);
     const messageId = n.event === 'digest' ? `<${id}@${domain}>` : opens ? root : `<${id}@${domain}>`;
-    const attachments = (n.message.attachments ?? []).flatMap((a, i) => {
+    const images = (n.message.attachments ?? []).flatMap((a, i) => {
       if (!a.contentType.startsWith('image/')) return [];
       const content = a.path
-        ? readFileSync(a.path)
+        ? readImage(a.path)
         : a.content !== undefined
           ? Buffer.from(a.content)
           : undefined;
       return content
         ? [
             {
+              title: a.title ?? a.filename,
               filename: a.filename,
               contentType: a.contentType,
               cid: `image-${i}-${id}@deckhand`,
@@ -99,6 +101,7 @@ export class EmailSink implements Sink {
           ]
         : [];
     });
+    const attachments = images.map(({ title: _, ...a }) => a);
     const m = n.message;
     const mail: Mail = {
       to: route.to ?? this.cfg.to,
@@ -106,7 +109,7 @@ export class EmailSink implements Sink {
       text: plainText(m),
       html: renderHtml(
         m,
-        attachments.map((a, i) => ({ cid: a.cid, title: m.attachments?.[i]?.title ?? a.filename })),
+        images.map((a) => ({ cid: a.cid, title: a.title })),
       ),
       messageId,
       ...(opens ? {} : { inReplyTo: root }),
@@ -253,6 +256,18 @@ export class EmailSink implements Sink {
 type SmtpError = Error & { responseCode?: number; response?: string; code?: string; recipient?: unknown };
 /** What nodemailer says of the envelope: the recipients the server refused, each with its reply. */
 type Envelope = { rejected?: unknown[]; rejectedErrors?: SmtpError[] };
+
+/** The most an inline image may weigh: a chart is tens of kilobytes; more is not a chart. */
+const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
+
+/** A chart file the bot wrote, or undefined when it is gone or too large (the mail goes without it). */
+function readImage(path: string): Buffer | undefined {
+  try {
+    return statSync(path).size <= MAX_IMAGE_BYTES ? readFileSync(path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** RFC 5321 §4.2.1: 5yz is a permanent negative completion; anything else may pass later. */
 const isPermanent = (e: SmtpError): boolean =>

@@ -62,6 +62,15 @@ export const notifyPlugin = definePlugin({
   grants: { 'notify.read': ['auditor'] },
   init({ config, deps, commands, provide, onServe, onClose }) {
     const now = () => deps.clock.now();
+    // A webhook address may hold its token in the path (Slack, Discord, Teams): masked wherever
+    // it appears, as configured secrets are (secret() marks the schema; it registers nothing). A
+    // short path (`/deckhand`) is a route, not a token, and masking it would garble plain words.
+    for (const s of config.sinks)
+      if (s.type === 'webhook') {
+        const u = new URL(s.url);
+        const rest = `${u.pathname}${u.search}`;
+        deps.redactor.addSecrets([s.url, ...(rest.length >= 20 ? [rest] : [])]);
+      }
     const sinks = config.sinks.map((s) =>
       s.type === 'webhook' ? new WebhookSink(s, now) : new EmailSink(s, now),
     );

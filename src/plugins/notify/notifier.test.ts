@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import { createLogger } from '../../core/logging.ts';
 import { Redactor } from '../../core/redact.ts';
+import { redactingStore } from '../../core/store/redacting.ts';
 import { SqliteStore } from '../../core/store/sqlite.ts';
 import { NotifyConfigSchema } from './config.ts';
 import { Notifier, type AppLookup } from './notifier.ts';
@@ -56,7 +57,8 @@ function notifier(routes: unknown[] = [{ events: ['*'], sink: 'ops' }], retry = 
   return new Notifier({
     sinks: config.sinks.flatMap((s) => (s.type === 'webhook' ? [new WebhookSink(s, () => clock.now())] : [])),
     config,
-    store,
+    // As the bot composes it: the store is an exit that redacts what it keeps.
+    store: redactingStore(store, redactor),
     clock,
     log: createLogger({ level: 'silent' }),
     redactor,
@@ -149,12 +151,14 @@ describe('webhook sinks', () => {
     await n.notify(
       incident({
         message: {
-          text: 'token ghp_abcdefghijklmnopqrstuvwxyz0123456789 and hunter2-is-not-a-password-0000',
+          text: 'token ghp_abcdefghijklmnopqrstuvwxyz0123456789 and hunter2-is-not-a-password-0000. Set the password: "x y"',
           data: {
             log: 'password=hunter2-is-not-a-password-0000',
             secret: 'db-creds',
             password: 'p4ss-w0rd-value',
             hasToken: true,
+            webhookToken: 'abcdefghijklmnop',
+            token: null,
           },
         },
       }),

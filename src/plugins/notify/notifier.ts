@@ -17,6 +17,11 @@ import type { NotifyConfig } from './config.ts';
 import { PartlySent, RateLimited, SendError, type Delivery, type Notification, type Sink } from './sink.ts';
 
 export interface Outgoing extends Delivery {
+  /**
+   * The body is kept in base64: it was redacted before it was rendered, and the store's own pass
+   * over strings would read JSON's `"token":"[redacted]"` or `\"` as text to mask and break it.
+   */
+  encoding?: 'base64';
   createdAt: number;
   attempts: number;
   nextAt: number;
@@ -32,6 +37,11 @@ export type AppLookup = (
   app: string,
   instance?: string,
 ) => Promise<{ labels: Record<string, string>; project: string } | undefined>;
+
+const encode = (body: string): string => Buffer.from(body, 'utf8').toString('base64');
+/** A stored body as the sink renders it (one queued before bodies were encoded is as it was). */
+const decode = (d: Outgoing): string =>
+  d.encoding === 'base64' ? Buffer.from(d.body, 'base64').toString('utf8') : d.body;
 
 export interface DeadLetter extends Outgoing {
   failedAt: number;
@@ -208,7 +218,8 @@ export class Notifier {
         sink: sink.name,
         event: n.event,
         subject: clean.subject,
-        body,
+        body: encode(body),
+        encoding: 'base64',
         createdAt: now,
         attempts: 0,
         nextAt: now,
@@ -288,7 +299,7 @@ export class Notifier {
     let failure: SendError | undefined;
     try {
       if (!sink) throw new SendError(`no sink named ${d.sink} is configured any more`, true);
-      await sink.send(d);
+      await sink.send({ ...d, body: decode(d) });
     } catch (err) {
       failure = err instanceof SendError ? err : new SendError((err as Error).message, false);
     }
@@ -332,8 +343,9 @@ export class Notifier {
     }
     const attempts = d.attempts + 1;
     // Sent to some already: only the rest is tried again (or recorded as refused).
-    const body = failure instanceof PartlySent ? failure.rest : d.body;
-    const failed: Outgoing = { ...d, body, attempts, lastError: failure.message, sendingUntil: undefined };
+    const rest =
+      failure instanceof PartlySent ? { body: encode(failure.rest), encoding: 'base64' as const } : {};
+    const failed: Outgoing = { ...d, ...rest, attempts, lastError: failure.message, sendingUntil: undefined };
     if (failure.permanent || attempts >= this.cfg.retry.attempts) {
       let mineToKill = false;
       await this.outbox.update(key, (c) => (stillMine(c) ? ((mineToKill = true), undefined) : c));

@@ -18,7 +18,7 @@ export function inline(s: string): string {
     .replace(/\*\*((?:\\.|[^*\\])+)\*\*/g, '<strong>$1</strong>')
     .replace(/(^|[\s(])_((?:\\.|[^_\\])+)_(?=$|[\s).,;:!?])/g, '$1<em>$2</em>')
     .replace(/`([^`]*)`/g, '<code>$1</code>')
-    .replace(/\\([*_`[\]])/g, '$1')
+    .replace(/\\([\\*_`[\]])/g, '$1')
     .replace(/\n/g, '<br>');
 }
 

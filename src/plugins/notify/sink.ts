@@ -23,9 +23,16 @@ export interface Notification {
   message: Message;
 }
 
-/** The message as plain text outside chat: its buttons only where they are links (actions need chat). */
+/**
+ * The message as plain text outside chat: its buttons only where they are links (actions need
+ * chat), its attachments by name only (where the bot wrote a chart is its own business).
+ */
 export const plainText = (m: Message): string =>
-  renderText({ ...m, buttons: (m.buttons ?? []).filter((b) => 'url' in b && b.url) });
+  renderText({
+    ...m,
+    buttons: (m.buttons ?? []).filter((b) => 'url' in b && b.url),
+    ...(m.attachments ? { attachments: m.attachments.map(({ path: _, content: __, ...a }) => a) } : {}),
+  });
 
 /** A notification rendered for one sink, as it is kept until delivered. */
 export interface Delivery {
