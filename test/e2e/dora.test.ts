@@ -158,15 +158,22 @@ describe('/argo dora', () => {
     await step('the same deployments are Prometheus series on /metrics', async () => {
       const text = await (await fetch(`${url}/metrics`)).text();
       const line = (re: RegExp) => text.split('\n').find((l) => re.test(l));
+      // What was counted, for the failure message: the series below are among these.
+      const series = text
+        .split('\n')
+        .filter((l) => l.startsWith('deckhand_deployments_total'))
+        .join('\n');
       expect(
         line(
           /^deckhand_deployments_total\{app="friend-app",project="default",env="",initiated_by="deckhand",restores="false"\} 1$/,
         ),
+        series,
       ).toBeDefined();
       expect(
         line(
           /^deckhand_deployments_total\{app="friend-app",project="default",env="",initiated_by="deckhand",restores="true"\} 1$/,
         ),
+        series,
       ).toBeDefined();
       expect(
         Number(
