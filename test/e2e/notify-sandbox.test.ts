@@ -9,7 +9,7 @@ import { execOnce } from '../../src/adapters/console/exec.ts';
 import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
 import type { Bot } from '../../src/core/compose.ts';
 import type { ReceivedHook, ReceivedMail } from '../../src/sandbox/mailbox.ts';
-import { botFor, startSandboxBot, type SandboxBot, takesAlerts } from '../support/sandbox-bot.ts';
+import { botFor, startSandboxBot, type SandboxBot, takesAlerts, execOn } from '../support/sandbox-bot.ts';
 import { eventually } from '../support/wait.ts';
 
 const TOKEN = 'alertmanager-test-token-0123456789';
@@ -55,13 +55,7 @@ afterAll(async () => {
 
 describe("the sandbox's mail relay and webhook receiver", () => {
   it('a digest sent with `digest now --send` arrives by mail, with both bodies', async () => {
-    const r = await execOnce(bot, adapter, {
-      line: '/digest now --send',
-      as: 'console',
-      channel: 'ops',
-      json: true,
-      out: { write: () => {} },
-    });
+    const r = await execOn(bot, adapter, '/digest now --send', 'console', 'ops');
     expect(r.ok).toBe(true);
     expect(r.messages.at(-1)?.text).toBe('Beyond chat: sent to mail.');
     const mails = await control<ReceivedMail[]>('/mail');
@@ -145,8 +139,7 @@ describe("the sandbox's mail relay and webhook receiver", () => {
     return [merged, ended];
   }
   const seen = new Set<string>();
-  const say = (line: string, as: string) =>
-    execOnce(bot, adapter, { line, as, channel: 'ops', json: true, out: { write: () => {} } });
+  const say = (line: string, as: string) => execOn(bot, adapter, line, as, 'ops');
 
   it('a change merged in chat is told when merged, then when live, signed, under one subject', async () => {
     const [merged, live] = await change('/gitops scale friend-app 3 --reason "more room"');

@@ -8,11 +8,10 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execOnce } from '../../src/adapters/console/exec.ts';
 import type { ConsoleAdapter } from '../../src/adapters/console/adapter.ts';
 import type { Bot } from '../../src/core/compose.ts';
 import { NotifyConfigSchema } from '../../src/plugins/notify/config.ts';
-import { botFor, startSandboxBot, type SandboxBot, takesAlerts } from '../support/sandbox-bot.ts';
+import { botFor, startSandboxBot, type SandboxBot, takesAlerts, execOn } from '../support/sandbox-bot.ts';
 import { eventually } from '../support/wait.ts';
 
 const TOKEN = 'alertmanager-test-token-0123456789';
@@ -115,13 +114,7 @@ describe('notifications beyond chat', () => {
     expect(opened).toMatchObject({ app: 'naver-news', severity: 'critical' });
     expect(opened.subject).toBe(resolved.subject);
     expect(opened.text).toContain('KubePodCrashLooping');
-    const sinks = await execOnce(bot, adapter, {
-      line: '/deckhand sinks',
-      as: 'console',
-      channel: 'ops',
-      json: true,
-      out: { write: () => {} },
-    });
+    const sinks = await execOn(bot, adapter, '/deckhand sinks', 'console', 'ops');
     expect(sinks.ok).toBe(true);
     expect(sinks.messages.at(-1)?.data).toMatchObject({
       sinks: [{ name: 'pager', kind: 'webhook', waiting: 0, failed: [] }],

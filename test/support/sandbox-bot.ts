@@ -60,8 +60,9 @@ export const execOn = (
   adapter: ConsoleAdapter,
   line: string,
   as = 'console',
+  channel = 'console',
 ): Promise<{ ok: boolean; messages: Message[] }> =>
-  execOnce(bot, adapter, { line, as, channel: 'console', json: true, out: { write: () => {} } });
+  execOnce(bot, adapter, { line, as, channel, json: true, out: { write: () => {} } });
 
 export async function startSandboxBot(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
