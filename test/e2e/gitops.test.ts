@@ -14,7 +14,11 @@ let s: SandboxBot;
 beforeAll(async () => {
   s = await startSandboxBot({
     overrides: (cfg) => {
-      cfg.plugins.gitops.followUp = { ...cfg.plugins.gitops.followUp, timeoutSeconds: 8, settleSeconds: 0.2 };
+      cfg.plugins.gitops.followUp = {
+        ...cfg.plugins.gitops.followUp,
+        timeoutSeconds: 20,
+        settleSeconds: 0.2,
+      };
     },
   });
 }, 60_000);
@@ -94,7 +98,7 @@ describe('gitops scale with approval, then gitops resources fixes the OOM', () =
       expect(pods).toHaveLength(3);
       // naver-news still OOMs at 512Mi: the new pods crash again and again, and the follow-up
       // says so as soon as their restarts grow, not at its deadline, and offers the revert.
-      await s.bot.tasks.idle(10_000);
+      await s.bot.tasks.idle(25_000);
       expect(s.output()).toMatch(
         /naver-news: the rollout of [0-9a-f]{7} is failing \(scale to 3 replicas\) — CrashLoopBackOff in its new pods/,
       );
@@ -112,10 +116,10 @@ describe('gitops scale with approval, then gitops resources fixes the OOM', () =
       expect(r.ok).toBe(true);
       const approved = await s.press(cardOf(r).actions.approve, 'bob');
       expect(approved.ok).toBe(true);
-      await s.bot.tasks.idle(15_000);
+      await s.bot.tasks.idle(25_000);
       expect(s.output()).toMatch(/naver-news synced to [0-9a-f]{7}, Healthy in/);
     });
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('bad input opens nothing', () => {

@@ -82,6 +82,8 @@ export class FollowUps {
   private readonly ownPollMs: number;
   /** The resource tree is read at most this often per follow-up. */
   private readonly treeEveryMs: number;
+  /** Follow-ups with a look at their pods already scheduled (one timer each, however many events). */
+  private readonly podLooks = new Set<string>();
 
   constructor(deps: {
     store: Store;
@@ -359,7 +361,11 @@ export class FollowUps {
     if (!this.reached(app, f.revision, f.image) || app.status?.health?.status === 'Healthy') return undefined;
     const now = this.clock.now();
     const last = this.pods.get(f.id);
-    if (last && now - last.at < this.treeEveryMs) return undefined;
+    // An Application whose pods crash-loop may not change at all (its health stays Progressing),
+    // so no change event comes: look at the pods again soon rather than at the next sweep.
+    const readNow = !last || now - last.at >= this.treeEveryMs;
+    this.lookAtPodsAgain(f.id, readNow ? this.treeEveryMs : last.at + this.treeEveryMs - now);
+    if (!readNow) return undefined;
     const tree = await this.argo
       .client(f.instance)
       .resourceTree({ name: f.app, namespace: f.namespace })
@@ -377,6 +383,21 @@ export class FollowUps {
       stuckSince,
     });
     return failure;
+  }
+
+  private lookAtPodsAgain(id: string, ms: number): void {
+    if (this.podLooks.has(id) || this.stopped) return;
+    this.podLooks.add(id);
+    const t = setTimeout(
+      () => {
+        this.rechecks.delete(t);
+        this.podLooks.delete(id);
+        this.guard(this.check(id));
+      },
+      Math.max(10, ms),
+    );
+    t.unref();
+    this.rechecks.add(t);
   }
 
   /** Said as soon as the failure is certain, with the revert. */
