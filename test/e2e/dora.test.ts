@@ -89,9 +89,10 @@ beforeAll(async () => {
       cfg.plugins.delivery = {
         ...cfg.plugins.delivery,
         teams: [{ name: 'tickets', projects: ['flash-tickets'] }],
-        // Long enough for deckhand to write its merge down before the deployment is counted, as
-        // the default (5 s) is: with 0.2 s a full run on two cores once lacked the series below.
-        settleSeconds: 1,
+        // This bot and the sandbox's share one store, as two replicas do: whichever reads first
+        // records a deployment, and this one must count it all the same (once the settle time
+        // has passed, so that deckhand's merge is written down and it is counted as deckhand's).
+        settleSeconds: 3,
       };
       cfg.plugins.gitops.followUp = {
         ...cfg.plugins.gitops.followUp,
@@ -156,7 +157,18 @@ describe('/argo dora', () => {
     });
 
     await step('the same deployments are Prometheus series on /metrics', async () => {
-      const text = await (await fetch(`${url}/metrics`)).text();
+      // The revert is counted after its settle time, which its being recorded need not wait for.
+      const text = await eventually('the revert to be counted', async () => {
+        const t = await (await fetch(`${url}/metrics`)).text();
+        if (!/initiated_by="deckhand",restores="true"/.test(t))
+          throw new Error(
+            t
+              .split('\n')
+              .filter((l) => l.startsWith('deckhand_deployments_total'))
+              .join('\n'),
+          );
+        return t;
+      });
       const line = (re: RegExp) => text.split('\n').find((l) => re.test(l));
       // What was counted, for the failure message: the series below are among these.
       const series = text

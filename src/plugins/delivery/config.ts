@@ -38,7 +38,7 @@ export const DeliveryConfigSchema = z.strictObject({
     .max(300)
     .default(5)
     .describe(
-      'how long after Argo CD adds a deployment to its history deckhand records it from the watch (a merge it made is written down by then)',
+      'how long after Argo CD adds a deployment to its history deckhand records it from the watch and counts it on /metrics (a merge it made is written down by then)',
     ),
   recordCron: z
     .string()

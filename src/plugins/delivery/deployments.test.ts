@@ -94,6 +94,24 @@ describe('the deployment record', () => {
     expect(byId.get(1)?.initiatedBy).toBe('auto-sync');
   });
 
+  it('tells of every deployment it holds, whoever recorded it first, as it stands then', async () => {
+    const clock = new ManualClock(T0 + 100 * H);
+    const store = new SqliteStore(':memory:', clock);
+    // Two processes on one store (a replica, or `deckhand exec`'s dora read): the first records.
+    const first = new DeploymentLog(store, clock, 30);
+    const serving = new DeploymentLog(store, clock, 30);
+    const app = web(['r0', 'r1']);
+    await first.ingest('default', app);
+    const seen: string[] = [];
+    const added = await serving.ingest('default', app, {
+      merges: new Map([['r1', { revert: false }]]),
+      onSeen: (d, previous) => seen.push(`${d.id} ${d.initiatedBy} after ${previous?.id}`),
+    });
+    expect(added).toBe(0);
+    // Put right before it is told: the merge was written down after the first read.
+    expect(seen).toEqual(['0 auto-sync after undefined', '1 deckhand after 0']);
+  });
+
   it('takes a roll-forward after a rollback for what it is: A, B, A, B has one rollback', async () => {
     const { log, git } = setup();
     await log.ingest('default', web(['rA', 'rB', 'rA', 'rB']), { git });

@@ -118,13 +118,17 @@ export class DeploymentLog {
       /** Git ranges this call may read; it spends them and says what is left. */
       budget?: { ranges: number };
       signal?: AbortSignal;
-      /** Told of each deployment recorded for the first time (the metrics count it). */
-      onRecorded?: (d: Deployment, previous: Deployment | undefined) => void;
+      /**
+       * Told of each deployment of the app's history as the record now holds it, whether this
+       * call recorded it or another process (a replica, `deckhand exec`) did before: whoever
+       * counts deployments keeps its own tally, as who records one first is a race.
+       */
+      onSeen?: (d: Deployment, previous: Deployment | undefined) => void;
       /** Told of a deployment whose commits were just read. */
       onCommits?: (d: Deployment) => void;
     } = {},
   ): Promise<number> {
-    const { git, merges, budget, signal, onRecorded, onCommits } = opts;
+    const { git, merges, budget, signal, onSeen, onCommits } = opts;
     const key = appKey(instance, app);
     const history = [...readApplication(app).history]
       .filter((h) => h.deployedAt && Date.parse(h.deployedAt) >= this.clock.now() - this.retentionMs)
@@ -180,6 +184,8 @@ export class DeploymentLog {
           }
         }
         if (fix || seen) await this.docs.put(docKey(key, known), known);
+        const prior = all.filter((x) => byLive(x, known) < 0).at(-1);
+        onSeen?.(known, prior && prior.id < known.id ? prior : undefined);
         continue;
       }
       const before = all.filter((d) => (d.finishedAt ?? 0) <= finishedAt);
@@ -214,10 +220,8 @@ export class DeploymentLog {
         (ran(previous) !== ran(d) || imagesMoved(previous, d, followed).length)
       )
         d.commitsPending = true;
-      if (await this.docs.insertIfAbsent(docKey(key, d), d)) {
-        added++;
-        onRecorded?.(d, previous);
-      }
+      if (await this.docs.insertIfAbsent(docKey(key, d), d)) added++;
+      onSeen?.(d, previous);
       all.push(d);
       all.sort(byLive);
     }

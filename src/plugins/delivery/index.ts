@@ -18,7 +18,7 @@ import { DeliveryConfigSchema } from './config.ts';
 import { DegradedLog } from './degraded.ts';
 import { DeploymentLog } from './deployments.ts';
 import { weeklyChart } from './chart.ts';
-import type { FourKeys } from './four-keys.ts';
+import type { Deployment, FourKeys } from './four-keys.ts';
 import { Recorder, type Week } from './recorder.ts';
 
 export type { FourKeys, Band } from './four-keys.ts';
@@ -108,17 +108,45 @@ export const deliveryPlugin = definePlugin({
       BUCKETS,
     );
     // Argo CD's times are to the second: a deployment in the second the bot started is counted.
-    const started = Math.floor(deps.clock.now() / 1000) * 1000;
+    const second = () => Math.floor(deps.clock.now() / 1000) * 1000;
+    // History from before is not counted (it would be a spike), nor, on a replica that becomes the
+    // leader, what the leader before it counted.
+    let countFrom = second();
+    deps.leader.on('change', (leading) => {
+      if (leading) countFrom = Math.max(countFrom, second());
+    });
+    /**
+     * Each deployment is counted once, by the leader, whoever recorded it: a replica's or `deckhand
+     * exec`'s dora read may record it first. Not while it is fresh: deckhand may not have written
+     * down yet that it merged it, and a counter cannot be put right later. The watch's pass after
+     * the settle time counts it, or the record job after that.
+     */
+    type Tally = { at: number; counted?: true; timed?: true };
+    const tally = new Map<string, Tally>();
+    const tallyOf = (d: Deployment): Tally => {
+      const key = `${d.app}#${d.id}@${d.finishedAt}`;
+      const t: Tally = tally.get(key) ?? { at: d.finishedAt ?? 0 };
+      tally.set(key, t);
+      return t;
+    };
+    const counts = (d: Deployment) => deps.leader.isLeader() && (d.finishedAt ?? 0) >= countFrom;
+    const timeLead = (d: Deployment, instance: string, app: Application) => {
+      if (!counts(d) || !d.commits || d.commitsPending) return;
+      const t = tallyOf(d);
+      if (t.timed) return;
+      t.timed = true;
+      const env = gitops?.environmentOf(instance, app) ?? '';
+      for (const c of d.commits)
+        leadTime.observe({ project: d.project, env }, Math.max(0, ((d.finishedAt ?? c.at) - c.at) / 1000));
+    };
     const recorder = new Recorder(record, {
-      onCommits: (d, instance, app) => {
-        if ((d.finishedAt ?? 0) < started) return;
-        const env = gitops?.environmentOf(instance, app) ?? '';
-        for (const c of d.commits ?? [])
-          leadTime.observe({ project: d.project, env }, Math.max(0, ((d.finishedAt ?? c.at) - c.at) / 1000));
-      },
-      onRecorded: (d, previous, instance, app) => {
-        // History read for the first time happened before: counting it now would be a spike.
-        if ((d.finishedAt ?? 0) < started) return;
+      onCommits: timeLead,
+      onSeen: (d, previous, instance, app) => {
+        timeLead(d, instance, app);
+        if (!counts(d) || deps.clock.now() - (d.finishedAt ?? 0) < config.settleSeconds * 1000) return;
+        const t = tallyOf(d);
+        if (t.counted) return;
+        t.counted = true;
         const env = gitops?.environmentOf(instance, app) ?? '';
         const by =
           d.initiatedBy === 'auto-sync' || d.initiatedBy === 'deckhand'
@@ -133,7 +161,6 @@ export const deliveryPlugin = definePlugin({
           initiated_by: by,
           restores: d.restores ? 'true' : 'false',
         });
-
         if (
           d.restores &&
           previous?.finishedAt !== undefined &&
@@ -205,6 +232,9 @@ export const deliveryPlugin = definePlugin({
         const day = new Date(deps.clock.now()).toISOString().slice(0, 10);
         const pruned = day !== prunedOn ? (await record.prune()) + (await degraded.prune()) : 0;
         prunedOn = day;
+        // What the record no longer reads back is never seen again: its tally can go.
+        for (const [key, t] of tally)
+          if (t.at < deps.clock.now() - config.retentionDays * 86_400_000) tally.delete(key);
         jobLog.info({ added, pruned }, 'deployments recorded');
       },
     });

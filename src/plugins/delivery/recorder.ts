@@ -52,8 +52,8 @@ interface RecorderDeps {
   rangesPerPass?: number;
   /** Told of a deployment whose commits were just read. */
   onCommits?: (d: Deployment, instance: string, app: Application) => void;
-  /** Told of each deployment recorded for the first time, with the one before it and the app. */
-  onRecorded?: (d: Deployment, previous: Deployment | undefined, instance: string, app: Application) => void;
+  /** Told of each deployment the record holds of the apps read, with the one before it and the app. */
+  onSeen?: (d: Deployment, previous: Deployment | undefined, instance: string, app: Application) => void;
 }
 
 export class Recorder {
@@ -106,7 +106,7 @@ export class Recorder {
           ...(merges ? { merges } : {}),
           budget,
           ...(signal ? { signal } : {}),
-          onRecorded: (d, previous) => this.deps.onRecorded?.(d, previous, instance, app),
+          onSeen: (d, previous) => this.deps.onSeen?.(d, previous, instance, app),
           onCommits: (d) => this.deps.onCommits?.(d, instance, app),
         });
       } catch (err) {
