@@ -143,13 +143,13 @@ describe.skipIf(missing)('gitops bump without a tag, with the registry up', () =
   });
 });
 
-describe.skipIf(missing)('gitops bump without a tag, with the registry gone and no policies', () => {
+describe('gitops bump without a tag, with the registry gone and no policies', () => {
   let s: SandboxBot;
-  let url = '';
+  // Port 2 has no listener, and no server here can be given it (port 0 picks from the ephemeral
+  // range, 32768 and up): the connection is refused every time, where a port another server just
+  // freed may be taken again. Not port 1: fetch refuses it unasked (the Fetch standard's bad ports).
+  const url = 'http://127.0.0.1:2';
   beforeAll(async () => {
-    const gone = await startRegistry();
-    url = gone.url;
-    await gone.stop();
     s = await startSandboxBot({
       overrides: (cfg) => {
         cfg.plugins.registry = RegistryConfigSchema.parse({ registries: [{ host: 'ghcr.io', url }] });
