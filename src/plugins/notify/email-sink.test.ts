@@ -251,6 +251,8 @@ describe('email sinks', () => {
     expect(sink.lastFailure?.error).toBe(
       'refused gone@example.com (550 5.1.1 No such user), busy@example.com (452 4.2.2 Mailbox full); 1 of 3 took it',
     );
+    // /readyz, which anyone who reaches the port reads, says as much without the addresses.
+    expect(sink.lastFailure?.brief).toBe('refused 2 of 3 recipients (550, 452)');
     // The one refused for good is a dead letter at once, while the full mailbox waits.
     let [status] = await notifier.status();
     expect(status).toMatchObject({ waiting: 1 });

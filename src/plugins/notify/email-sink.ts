@@ -49,8 +49,11 @@ export class EmailSink implements Sink {
   private transport?: Promise<Transporter>;
   /** Send times per recipient in the last hour. */
   private readonly sent = new Map<string, number[]>();
-  /** The last SMTP failure, for /readyz. */
-  lastFailure?: { at: number; error: string };
+  /**
+   * The last SMTP failure: `error` in full for `sinks` (readers with notify.read), `brief` for
+   * /readyz, which anyone who reaches the port may read: it names no recipient.
+   */
+  lastFailure?: { at: number; error: string; brief?: string };
 
   constructor(cfg: EmailSinkConfig, now: () => number) {
     this.name = cfg.name;
@@ -240,7 +243,9 @@ export class EmailSink implements Sink {
       list.map((to) => `${to} (${reply(to)?.response ?? reply(to)?.message ?? 'refused'})`).join(', ');
     const took = recipients.length - refused.length;
     const error = `refused ${said(refused)}; ${took > 0 ? `${took} of ${recipients.length} took it` : 'no one took it'}`;
-    this.lastFailure = { at: now, error };
+    const codes = [...new Set(refused.map((to) => reply(to)?.responseCode ?? '?'))].join(', ');
+    const brief = `refused ${refused.length} of ${recipients.length} recipient${recipients.length === 1 ? '' : 's'} (${codes})`;
+    this.lastFailure = { at: now, error, brief };
     const rest = (envelopeTo: string[]) => JSON.stringify({ ...mail, envelopeTo });
     throw forNow.length
       ? new PartlySent(

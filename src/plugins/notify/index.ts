@@ -83,7 +83,7 @@ export const notifyPlugin = definePlugin({
           check: async () =>
             s.lastFailure
               ? deps.redactor.text(
-                  `the last mail failed ${ago(s.lastFailure.at, now())}: ${s.lastFailure.error}`,
+                  `the last mail failed ${ago(s.lastFailure.at, now())}: ${s.lastFailure.brief ?? s.lastFailure.error}`,
                 )
               : null,
         });
