@@ -80,10 +80,12 @@ export async function checkUnderFaults(world: SandboxBot, apps: string[]): Promi
   // The first Kubernetes read loads its client (seconds): not a fault, so it happens before.
   await world.exec(`/diagnose ${apps[0]}`);
   // The picture without faults must be complete; on a machine busy with other tests a read may
-  // miss the deadline once, so the baseline of an app that came back incomplete is taken again
-  // (only that app's: another may miss it the next time) before it counts as a failure.
+  // miss the deadline (1 s here), so the baseline of an app that came back incomplete is taken
+  // again (only that app's: another may miss it the next time) before it counts as a failure.
+  // Three tries were not enough once on CI's two busy cores: up to eight, a moment apart.
   const base = new Map<string, Answer>();
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    if (attempt) await new Promise((r) => setTimeout(r, 100 * attempt));
     for (const app of apps) {
       if (base.get(app)?.incomplete.length === 0) continue;
       for (const [k, v] of await diagnoseAll(world, [app])) base.set(k, v);
