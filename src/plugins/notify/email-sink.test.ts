@@ -278,6 +278,17 @@ describe('email sinks', () => {
     expect(status?.dead[0]?.lastError).toMatch(
       /^refused gone@example.com \(550 5.1.1 No such user\), busy@example.com/,
     );
+    // The mailboxes are made: `sinks retry` sends each refused mail again to those it refused
+    // only, as the same mail (its Message-ID), and those who took it get no second copy.
+    refuseRcpt.clear();
+    const { requeued, bodiless } = await notifier.retryDead('mail');
+    expect(bodiless).toEqual([]);
+    expect(requeued.map((d) => d.subject).sort()).toEqual(['digest/p', 'digest/q']);
+    expect(await notifier.drain()).toEqual({ sent: 2, retried: 0, dead: 0 });
+    expect(envelopes.slice(-2)).toEqual([['gone@example.com'], ['gone@example.com', 'busy@example.com']]);
+    expect(mails.at(-2)?.messageId).toBe(mails[0]?.messageId);
+    [status] = await notifier.status();
+    expect(status).toMatchObject({ waiting: 0, dead: [] });
   });
 
   it('a sender refused for good (5xx to MAIL FROM) is final for the whole mail', async () => {

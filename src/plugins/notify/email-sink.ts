@@ -252,7 +252,7 @@ export class EmailSink implements Sink {
           error,
           false,
           rest(forNow),
-          forGood.length ? `refused for good: ${said(forGood)}` : undefined,
+          forGood.length ? { why: `refused for good: ${said(forGood)}`, body: rest(forGood) } : undefined,
         )
       : new PartlySent(error, true, rest(forGood));
   }

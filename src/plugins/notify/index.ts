@@ -4,10 +4,7 @@
  * NotifyToken; its routes send each to email and webhook sinks (signed), retried, and kept as dead
  * letters when they fail for good. `/deckhand sinks` shows them.
  */
-import { z } from 'zod';
-import { defineCommand } from '../../core/commands/define.ts';
 import { ago } from '../../core/message/time.ts';
-import { code, esc } from '../../core/message/markup.ts';
 import { definePlugin } from '../../core/plugin.ts';
 import { token } from '../../core/token.ts';
 import { LoopHealth, startLoop } from '../../core/background.ts';
@@ -16,6 +13,7 @@ import { ArgoToken, type ArgoService } from '../argocd/index.ts';
 import { EmailSink } from './email-sink.ts';
 import { NotifyConfigSchema } from './config.ts';
 import { Notifier, type AppLookup } from './notifier.ts';
+import { sinkCommands } from './commands.ts';
 import type { Notification } from './sink.ts';
 import { WebhookSink } from './webhook-sink.ts';
 
@@ -59,6 +57,7 @@ export const notifyPlugin = definePlugin({
   // Without Argo CD, routes by label (a team's apps) match nothing.
   optionalDeps: { argo: ArgoToken },
   provides: [NotifyToken],
+  // Sending dead letters again reaches people and systems: an explicit grant (admin has `*`).
   grants: { 'notify.read': ['auditor'] },
   init({ config, deps, commands, provide, onServe, onClose }) {
     const now = () => deps.clock.now();
@@ -123,75 +122,6 @@ export const notifyPlugin = definePlugin({
       // A send under way is crossed off before the store closes, or it would be sent again.
       await notifier.close();
     });
-    commands.add(
-      defineCommand({
-        name: 'sinks',
-        summary: 'The notification sinks: where each sends, what waits, and what failed for good',
-        args: z.object({}),
-        permission: 'notify.read',
-        examples: ['deckhand sinks'],
-        async run() {
-          if (!sinks.length)
-            return {
-              text: 'No notification sinks are configured (plugins.notify.sinks); notifications go to chat only.',
-              tone: 'info' as const,
-            };
-          const now = deps.clock.now();
-          const status = await notifier.status();
-          const failures = status.flatMap((s) => s.dead.slice(0, 5));
-          return {
-            text: status
-              .map((s) => `${s.sink.name}: ${s.waiting} waiting, ${s.dead.length} failed for good`)
-              .join('\n'),
-            header: 'Notification sinks',
-            blocks: [
-              {
-                type: 'table' as const,
-                table: {
-                  columns: ['sink', 'kind', 'sends to', 'waiting', 'failed', 'last error'],
-                  rows: status.map((s) => [
-                    s.sink.name,
-                    s.sink.kind,
-                    esc(s.sink.target),
-                    String(s.waiting),
-                    String(s.dead.length),
-                    esc(s.lastError ?? s.dead[0]?.lastError ?? ''),
-                  ]),
-                },
-              },
-              ...(failures.length
-                ? [
-                    {
-                      type: 'text' as const,
-                      text: failures
-                        .map(
-                          (d) =>
-                            `✖ ${code(d.sink)} ${d.event} ${esc(d.subject)}: ${esc(d.lastError ?? '?')} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}, ${ago(d.failedAt, now)}`,
-                        )
-                        .join('\n'),
-                    },
-                  ]
-                : []),
-            ],
-            data: {
-              sinks: status.map((s) => ({
-                name: s.sink.name,
-                kind: s.sink.kind,
-                target: s.sink.target,
-                waiting: s.waiting,
-                failed: s.dead.map((d) => ({
-                  id: d.id,
-                  event: d.event,
-                  subject: d.subject,
-                  attempts: d.attempts,
-                  error: d.lastError,
-                  failedAt: d.failedAt,
-                })),
-              })),
-            },
-          };
-        },
-      }),
-    );
+    for (const c of sinkCommands(notifier, sinks, deps.clock)) commands.add(c);
   },
 });

@@ -218,6 +218,36 @@ describe('webhook sinks', () => {
     server.listen(0, '127.0.0.1');
   });
 
+  it('sends dead letters again once the receiver is mended: the same delivery, signed anew, each once', async () => {
+    const n = notifier(undefined, { attempts: 2, firstDelaySeconds: 1 });
+    answers = [500, 500, 500, 500];
+    await n.notify(incident({ subject: 'incident/a' }));
+    await n.notify(incident({ subject: 'incident/b' }));
+    await n.drain();
+    clock.advance(1_000);
+    expect(await n.drain()).toEqual({ sent: 0, retried: 0, dead: 2 });
+    const first = got.map((g) => JSON.parse(g.body) as { id: string; subject: string; text: string });
+    got.length = 0;
+    const [ops] = await n.status();
+    const a = ops!.dead.find((d) => d.subject === 'incident/a')!;
+
+    // One by its id, then the rest; the receiver answers 204 now.
+    expect(await n.retryDead('ops', 'no-such-id')).toMatchObject({ requeued: [], unknownId: true });
+    expect((await n.retryDead('ops', a.id)).requeued.map((d) => d.subject)).toEqual(['incident/a']);
+    expect(await n.drain()).toEqual({ sent: 1, retried: 0, dead: 0 });
+    // Two people asking at once: each dead letter is queued again once.
+    const [x, y] = await Promise.all([n.retryDead('ops'), n.retryDead('ops')]);
+    expect([...x.requeued, ...y.requeued].map((d) => d.subject)).toEqual(['incident/b']);
+    expect(await n.drain()).toEqual({ sent: 1, retried: 0, dead: 0 });
+    expect((await n.status())[0]).toMatchObject({ waiting: 0, dead: [] });
+
+    // What arrives is what failed: the same delivery id and body, with a fresh signature.
+    const again = got.map((g) => JSON.parse(g.body) as { id: string; subject: string; text: string });
+    expect(again.map((b) => b.subject)).toEqual(['incident/a', 'incident/b']);
+    for (const b of again) expect(b).toEqual(first.find((f) => f.id === b.id));
+    for (const g of got) expect(verified(g.headers, g.body)).toBe(true);
+  });
+
   it('sends only what the routes name: events by glob, apps, projects and severities', async () => {
     const n = notifier([
       { events: ['incident.*'], apps: ['naver-*'], severities: ['critical'], sink: 'ops' },

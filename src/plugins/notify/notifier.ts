@@ -47,6 +47,13 @@ export interface DeadLetter extends Outgoing {
   failedAt: number;
 }
 
+/**
+ * A dead letter keeps its body to be sent again (`sinks retry`) up to this size; a larger one is
+ * kept as a record only. Bodies hold no images (a chart is read from disk when a mail is sent), so
+ * this bounds only what an odd message would keep.
+ */
+const KEEP_BODY_BYTES = 256 * 1024;
+
 export class Notifier {
   private readonly sinks: Map<string, Sink>;
   private readonly cfg: NotifyConfig;
@@ -226,16 +233,61 @@ export class Notifier {
       });
       keys.push({ key, sink: sink.name });
     }
-    if (keys.length && kick && !this.closing && this.sends !== 'none') {
-      const sending =
-        this.sends === 'all' ? this.drain() : Promise.all(keys.map(({ key }) => this.sendOne(key)));
-      const watched = sending.catch((err: unknown) =>
-        this.log.warn({ err: (err as Error).message }, 'notify: sending failed'),
-      );
-      this.inflight.add(watched);
-      void watched.finally(() => this.inflight.delete(watched));
-    }
+    if (kick) this.kick(keys.map(({ key }) => key));
     return keys;
+  }
+
+  /** Start sending what was just queued: everything due when serving, else these only. */
+  private kick(keys: string[]): void {
+    if (!keys.length || this.closing || this.sends === 'none') return;
+    const sending = this.sends === 'all' ? this.drain() : Promise.all(keys.map((key) => this.sendOne(key)));
+    const watched = sending.catch((err: unknown) =>
+      this.log.warn({ err: (err as Error).message }, 'notify: sending failed'),
+    );
+    this.inflight.add(watched);
+    void watched.finally(() => this.inflight.delete(watched));
+  }
+
+  /**
+   * Put a sink's dead letters (or one, by delivery id) back in the outbox, to be sent again under
+   * the same delivery id as if new: after the receiver or the mail server was mended. What kept no
+   * body cannot be sent again and stays a dead letter. Two people asking at once requeue each once.
+   */
+  async retryDead(
+    sink: string,
+    id?: string,
+  ): Promise<{ requeued: DeadLetter[]; bodiless: DeadLetter[]; unknownId: boolean }> {
+    const now = this.clock.now();
+    const all = (await this.dead.list()).filter(
+      ({ value }) => value.sink === sink && (id === undefined || value.id === id),
+    );
+    const requeued: DeadLetter[] = [];
+    const bodiless: DeadLetter[] = [];
+    const keys: string[] = [];
+    for (const { key, value } of all) {
+      if (!value.body) {
+        bodiless.push(value);
+        continue;
+      }
+      const { failedAt: _, ...rest } = value;
+      const back: Outgoing = {
+        ...rest,
+        attempts: 0,
+        nextAt: now,
+        sendingUntil: undefined,
+        sender: undefined,
+      };
+      // Of two people asking at once, one requeues it; one that dies between the two writes
+      // leaves it in both, and the next retry finds it queued already.
+      if (!(await this.outbox.insertIfAbsent(key, back))) continue;
+      await this.dead.delete(key);
+      requeued.push(value);
+      keys.push(key);
+    }
+    if (requeued.length)
+      this.log.info({ sink, deliveries: requeued.map((d) => d.id) }, 'notify: dead letters queued again');
+    this.kick(keys);
+    return { requeued, bodiless, unknownId: id !== undefined && !all.length };
   }
 
   /** Send every delivery that is due (one drain at a time in this process). */
@@ -350,10 +402,11 @@ export class Notifier {
       let mineToKill = false;
       await this.outbox.update(key, (c) => (stillMine(c) ? ((mineToKill = true), undefined) : c));
       if (!mineToKill) return undefined;
-      // Kept without its body (charts can be large): what went where, and why it failed.
+      // Kept with its body to be sent again by hand, unless it is unusually large.
+      const keep = failed.body.length <= KEEP_BODY_BYTES;
       await this.dead.put(
         key,
-        { ...failed, body: '', failedAt: now },
+        { ...failed, ...(keep ? {} : { body: '' }), failedAt: now },
         { ttlMs: this.cfg.deadLetterDays * 86_400_000 },
       );
       this.log.warn(
@@ -364,9 +417,15 @@ export class Notifier {
     }
     if (failure instanceof PartlySent && failure.refusedForGood) {
       // Those refused for good are said now, apart from the rest that waits for a retry.
+      const body = failure.refusedBody ? encode(failure.refusedBody) : '';
       await this.dead.put(
         `${key}/refused`,
-        { ...failed, body: '', lastError: failure.refusedForGood, failedAt: now },
+        {
+          ...failed,
+          body: body.length <= KEEP_BODY_BYTES ? body : '',
+          lastError: failure.refusedForGood,
+          failedAt: now,
+        },
         { ttlMs: this.cfg.deadLetterDays * 86_400_000 },
       );
       this.log.warn(

@@ -58,12 +58,17 @@ export class SendError extends Error {
  */
 export class PartlySent extends SendError {
   readonly rest: string;
-  /** Recipients refused for good while others are tried again: a dead letter of their own, now. */
+  /**
+   * Recipients refused for good while others are tried again: a dead letter of their own, now,
+   * with `refusedBody`, the delivery narrowed to them, to send again by hand once mended.
+   */
   readonly refusedForGood?: string;
-  constructor(message: string, permanent: boolean, rest: string, refusedForGood?: string) {
+  readonly refusedBody?: string;
+  constructor(message: string, permanent: boolean, rest: string, refused?: { why: string; body: string }) {
     super(message, permanent);
     this.rest = rest;
-    this.refusedForGood = refusedForGood;
+    this.refusedForGood = refused?.why;
+    this.refusedBody = refused?.body;
   }
 }
 
