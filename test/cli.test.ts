@@ -63,12 +63,18 @@ describe('deckhand CLI', () => {
     const dir = workdir();
     writeFileSync(
       join(dir, 'bad.yaml'),
-      'server:\n  prot: 80\naccess:\n  bindings:\n    - {roles: [nope], users: [a]}\n',
+      'server:\n  prot: 80\naccess:\n  bindings:\n    - {roles: [nope], users: [a]}\n' +
+        'plugins:\n  delivery:\n    teams:\n      - {name: pay, labels: "team in (payments"}\n',
     );
     const r = await deckhand(['config', 'check', '--config', 'bad.yaml'], dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('server.prot (line 2): unknown key (did you mean port?)');
     expect(r.stderr).toContain("access.bindings.0.roles.0 (line 5): unknown role 'nope'");
+    // A label selector is refused when read, not when a digest or a notice first uses it.
+    expect(r.stderr).toContain(
+      "plugins.delivery.teams.0.labels (line 9): Invalid label selector 'team in (payments'",
+    );
+    expect(r.stderr).toContain('Examples: team=payments');
   });
 
   it('config schema prints a JSON Schema with the plugin and core sections', async () => {

@@ -3,7 +3,8 @@
  * and matched against label maps: `argo list` filters cached apps with them as Argo CD would, and the
  * sandbox's API servers answer labelSelector queries with them.
  */
-import { InputError } from './errors.ts';
+import { z } from 'zod';
+import { DeckError, InputError } from './errors.ts';
 
 export type Requirement =
   | { op: 'eq' | 'neq'; key: string; value: string }
@@ -75,3 +76,17 @@ export function matchesSelector(reqs: Requirement[], labels: Record<string, stri
     }
   });
 }
+
+/**
+ * A label selector in the configuration, refused when the configuration is read (with the
+ * parser's reason and examples) rather than when a digest or a notice first uses it.
+ */
+export const labelSelector = () =>
+  z.string().superRefine((s, ctx) => {
+    try {
+      parseSelector(s);
+    } catch (err) {
+      const hint = err instanceof DeckError && err.hint ? ` ${err.hint}.` : '';
+      ctx.addIssue({ code: 'custom', message: `${(err as Error).message}${hint}` });
+    }
+  });

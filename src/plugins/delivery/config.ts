@@ -1,12 +1,13 @@
 /** The delivery plugin's configuration: how long deployments are kept and what counts as a failure. */
 import { z } from 'zod';
+import { labelSelector } from '../../core/labels.ts';
 
 /** A team's apps, chosen as digests choose theirs. */
 const TeamSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase words with dashes'),
   projects: z.array(z.string()).optional().describe('Argo CD project globs'),
   apps: z.array(z.string()).optional().describe('application name globs'),
-  labels: z.string().optional().describe('a label selector on the Applications, e.g. team=payments'),
+  labels: labelSelector().optional().describe('a label selector on the Applications, e.g. team=payments'),
   instances: z.array(z.string()).optional().describe('Argo CD instances'),
 });
 

@@ -1,11 +1,12 @@
 /** The digest plugin's configuration: scheduled digests and sweeps per channel, transition alerts, history. */
 import { z } from 'zod';
+import { labelSelector } from '../../core/labels.ts';
 import { Duration } from '../../core/approvals.ts';
 
 export const SelectionSchema = z.strictObject({
   projects: z.array(z.string()).optional().describe('Argo CD project globs'),
   apps: z.array(z.string()).optional().describe('application name globs'),
-  labels: z.string().optional().describe('a label selector on the Applications, e.g. team=payments'),
+  labels: labelSelector().optional().describe('a label selector on the Applications, e.g. team=payments'),
   instances: z.array(z.string()).optional().describe('Argo CD instances'),
 });
 

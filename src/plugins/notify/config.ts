@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { secret } from '../../core/config/secret.ts';
 import { globMatch } from '../../core/glob.ts';
-import { parseSelector } from '../../core/labels.ts';
+import { labelSelector } from '../../core/labels.ts';
 
 /** What deckhand tells sinks about; routes name these, or globs of them (`incident.*`). */
 export const NOTIFY_EVENTS = [
@@ -87,8 +87,7 @@ export const NotifyConfigSchema = z
             .describe(`events or globs of them: ${NOTIFY_EVENTS.join(', ')}`),
           apps: z.array(z.string()).optional().describe('app globs; any app when absent'),
           projects: z.array(z.string()).optional().describe('Argo CD project globs; any when absent'),
-          labels: z
-            .string()
+          labels: labelSelector()
             .optional()
             .describe(
               "a label selector on the app's Application, e.g. team=payments (as digests select); any when absent",
@@ -134,12 +133,6 @@ export const NotifyConfigSchema = z
             message: `${e} names no event (events: ${NOTIFY_EVENTS.join(', ')})`,
           });
       });
-      if (r.labels !== undefined)
-        try {
-          parseSelector(r.labels);
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', path: ['routes', i, 'labels'], message: (err as Error).message });
-        }
       if (r.to && webhooks.has(r.sink))
         ctx.addIssue({
           code: 'custom',
