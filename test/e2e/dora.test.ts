@@ -120,10 +120,14 @@ async function merged(line: string): Promise<string> {
   const sha = (JSON.stringify(done.messages).match(/at ([0-9a-f]{7})/) ?? [])[1] as string;
   // The watch records the deployment as Argo CD adds it to the history, before anyone asks.
   const records = bot.store.collection<{ name: string; revisions: string[] }>('deployments');
-  await eventually(`friend-app's record to hold ${sha}`, async () =>
-    (await records.list()).some(
-      (d) => d.value.name === 'friend-app' && d.value.revisions[0]?.startsWith(sha),
-    ),
+  // Argo CD's deployment, then the settle time (3 s): on two busy cores more than 10 s at times.
+  await eventually(
+    `friend-app's record to hold ${sha}`,
+    async () =>
+      (await records.list()).some(
+        (d) => d.value.name === 'friend-app' && d.value.revisions[0]?.startsWith(sha),
+      ),
+    { timeoutMs: 30_000 },
   );
   return sha;
 }
@@ -158,17 +162,21 @@ describe('/argo dora', () => {
 
     await step('the same deployments are Prometheus series on /metrics', async () => {
       // The revert is counted after its settle time, which its being recorded need not wait for.
-      const text = await eventually('the revert to be counted', async () => {
-        const t = await (await fetch(`${url}/metrics`)).text();
-        if (!/initiated_by="deckhand",restores="true"/.test(t))
-          throw new Error(
-            t
-              .split('\n')
-              .filter((l) => l.startsWith('deckhand_deployments_total'))
-              .join('\n'),
-          );
-        return t;
-      });
+      const text = await eventually(
+        'the revert to be counted',
+        async () => {
+          const t = await (await fetch(`${url}/metrics`)).text();
+          if (!/initiated_by="deckhand",restores="true"/.test(t))
+            throw new Error(
+              t
+                .split('\n')
+                .filter((l) => l.startsWith('deckhand_deployments_total'))
+                .join('\n'),
+            );
+          return t;
+        },
+        { timeoutMs: 20_000 },
+      );
       const line = (re: RegExp) => text.split('\n').find((l) => re.test(l));
       // What was counted, for the failure message: the series below are among these.
       const series = text

@@ -129,7 +129,13 @@ export const deliveryPlugin = definePlugin({
       tally.set(key, t);
       return t;
     };
-    const counts = (d: Deployment) => deps.leader.isLeader() && (d.finishedAt ?? 0) >= countFrom;
+    // A deployment first seen a day after it went live (Argo CD unreachable all that time) is in
+    // the record but not counted: the tally then needs to remember a day's deployments only.
+    const HORIZON_MS = 86_400_000;
+    const counts = (d: Deployment) =>
+      deps.leader.isLeader() &&
+      (d.finishedAt ?? 0) >= countFrom &&
+      deps.clock.now() - (d.finishedAt ?? 0) <= HORIZON_MS;
     const timeLead = (d: Deployment, instance: string, app: Application) => {
       if (!counts(d) || !d.commits || d.commitsPending) return;
       const t = tallyOf(d);
@@ -232,9 +238,8 @@ export const deliveryPlugin = definePlugin({
         const day = new Date(deps.clock.now()).toISOString().slice(0, 10);
         const pruned = day !== prunedOn ? (await record.prune()) + (await degraded.prune()) : 0;
         prunedOn = day;
-        // What the record no longer reads back is never seen again: its tally can go.
-        for (const [key, t] of tally)
-          if (t.at < deps.clock.now() - config.retentionDays * 86_400_000) tally.delete(key);
+        // Past the horizon a deployment is not counted any more: its tally can go.
+        for (const [key, t] of tally) if (t.at < deps.clock.now() - HORIZON_MS) tally.delete(key);
         jobLog.info({ added, pruned }, 'deployments recorded');
       },
     });

@@ -290,6 +290,7 @@ export class FollowUps {
       // Another replica (or the serving bot, for an exec's) finished it and said so: stop waiting.
       this.waiting.get(id)?.();
       this.waiting.delete(id);
+      this.pods.delete(id);
       return;
     }
     let app = seen;

@@ -93,13 +93,19 @@ export function sinkCommands(notifier: Notifier, sinks: Sink[], clock: Clock) {
       name: 'sinks retry',
       summary: "Send a sink's dead letters again, all or one, once the receiver or mail server is mended",
       description:
-        'Each goes back to the outbox under its delivery id and Message-ID (receivers that saw it de-duplicate), with its retries counted afresh. A mail some recipients refused for good goes again to those only. A body too large to keep (over 256 KiB) cannot be sent again.',
+        'Each goes back to the outbox under its delivery id and Message-ID (receivers that saw it de-duplicate), with its retries counted afresh. A mail some recipients refused for good goes again to those only. It goes to the recipients it was made for, not to those the configuration names now. A body too large to keep (over 1 MiB as stored) cannot be sent again.',
       args: z.object({
         sink: z.string().describe('the sink, as `sinks` names it'),
         id: z.string().optional().describe('one delivery id, as `sinks` shows it; all of the sink’s without'),
       }),
       positional: ['sink', 'id'],
-      examples: ['sinks retry pager', 'sinks retry mail 0b6f1c1e-4f0e-4bb1-9f51-8a3c2d7e9a10'],
+      examples: [
+        'sinks retry hooks',
+        {
+          line: 'sinks retry mail 0b6f1c1e-4f0e-4bb1-9f51-8a3c2d7e9a10',
+          notInDemo: 'the demo world has no dead letter of that id',
+        },
+      ],
       permission: 'notify.admin',
       effect: 'write',
       async run({ args }) {
@@ -112,7 +118,7 @@ export function sinkCommands(notifier: Notifier, sinks: Sink[], clock: Clock) {
         if (r.unknownId)
           throw new InputError(`${args.sink} has no dead letter ${args.id}; \`sinks\` lists them.`);
         const kept = r.bodiless.length
-          ? ` ${plural(r.bodiless.length, 'dead letter')} kept no body to send (too large to keep) and ${r.bodiless.length === 1 ? 'stays' : 'stay'}.`
+          ? ` ${plural(r.bodiless.length, 'dead letter')} kept no body to send (kept by an earlier version, or too large to keep) and ${r.bodiless.length === 1 ? 'stays' : 'stay'}.`
           : '';
         return {
           text: r.requeued.length

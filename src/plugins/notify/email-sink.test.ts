@@ -291,6 +291,34 @@ describe('email sinks', () => {
     expect(status).toMatchObject({ waiting: 0, dead: [] });
   });
 
+  it('keeps every recipient refused for good, over attempts and at the last one, to send again', async () => {
+    const { notifier } = setup(
+      { to: ['a@example.com', 'b@example.com', 'c@example.com'] },
+      { attempts: 2, firstDelaySeconds: 1 },
+    );
+    // First a is refused for good and b, c for now; then b for good and c for now, the last try.
+    refuseRcpt.set('a@example.com', { code: 550, message: '5.1.1 No such user' });
+    refuseRcpt.set('b@example.com', { code: 452, message: '4.2.2 Mailbox full' });
+    refuseRcpt.set('c@example.com', { code: 452, message: '4.2.2 Mailbox full' });
+    await notifier.notify({ event: 'digest', subject: 'digest/r', message: { text: 'r' } });
+    expect(await notifier.drain()).toEqual({ sent: 0, retried: 1, dead: 0 });
+    refuseRcpt.set('b@example.com', { code: 550, message: '5.1.1 Gone' });
+    clock.advance(1_000);
+    expect(await notifier.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
+    const [status] = await notifier.status();
+    // The last try's own dead letter (c, still refused for now), and one per refusal for good.
+    expect(status?.dead.map((d) => d.lastError).sort()).toEqual([
+      'refused b@example.com (550 5.1.1 Gone), c@example.com (452 4.2.2 Mailbox full); no one took it',
+      'refused for good: a@example.com (550 5.1.1 No such user)',
+      'refused for good: b@example.com (550 5.1.1 Gone)',
+    ]);
+    // All mended: each goes again to those it missed, once.
+    refuseRcpt.clear();
+    expect((await notifier.retryDead('mail')).requeued).toHaveLength(3);
+    expect(await notifier.drain()).toEqual({ sent: 3, retried: 0, dead: 0 });
+    expect(envelopes.flat().sort()).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
+  });
+
   it('a sender refused for good (5xx to MAIL FROM) is final for the whole mail', async () => {
     await new Promise<void>((r) => smtp?.close(() => r()));
     await startSmtp({

@@ -214,7 +214,12 @@ export class EmailSink implements Sink {
         const error = e.responseCode
           ? `the server answered ${e.responseCode}: ${e.message}`
           : `${e.code ?? 'failed'}: ${e.message}`;
-        this.lastFailure = { at: now, error };
+        // A server's reply may name a recipient (a refused DATA): /readyz gets its code only.
+        this.lastFailure = {
+          at: now,
+          error,
+          ...(e.responseCode ? { brief: `the server answered ${e.responseCode}` } : {}),
+        };
         throw new SendError(error, isPermanent(e));
       }
     }

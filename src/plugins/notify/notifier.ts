@@ -48,11 +48,10 @@ export interface DeadLetter extends Outgoing {
 }
 
 /**
- * A dead letter keeps its body to be sent again (`sinks retry`) up to this size; a larger one is
- * kept as a record only. Bodies hold no images (a chart is read from disk when a mail is sent), so
- * this bounds only what an odd message would keep.
+ * A dead letter keeps its body to be sent again (`sinks retry`) up to this size as stored (base64);
+ * a larger one is kept as a record only. A mail's body holds its charts (tens of kilobytes each).
  */
-const KEEP_BODY_BYTES = 256 * 1024;
+const KEEP_BODY_BYTES = 1024 * 1024;
 
 export class Notifier {
   private readonly sinks: Map<string, Sink>;
@@ -269,7 +268,7 @@ export class Notifier {
         bodiless.push(value);
         continue;
       }
-      const { failedAt: _, ...rest } = value;
+      const { failedAt: _, lastError: __, ...rest } = value;
       const back: Outgoing = {
         ...rest,
         attempts: 0,
@@ -277,10 +276,13 @@ export class Notifier {
         sendingUntil: undefined,
         sender: undefined,
       };
-      // Of two people asking at once, one requeues it; one that dies between the two writes
-      // leaves it in both, and the next retry finds it queued already.
-      if (!(await this.outbox.insertIfAbsent(key, back))) continue;
-      await this.dead.delete(key);
+      // Taken from the dead letters in one step: of two people asking at once, one requeues it,
+      // and it is not requeued again once sent. A process that dies before the next write loses
+      // it (it had failed for good already); sending it twice would be worse.
+      let taken = false;
+      await this.dead.update(key, (x) => ((taken = x !== undefined), undefined));
+      if (!taken) continue;
+      await this.outbox.put(key, back);
       requeued.push(value);
       keys.push(key);
     }
@@ -402,37 +404,17 @@ export class Notifier {
       let mineToKill = false;
       await this.outbox.update(key, (c) => (stillMine(c) ? ((mineToKill = true), undefined) : c));
       if (!mineToKill) return undefined;
-      // Kept with its body to be sent again by hand, unless it is unusually large.
-      const keep = failed.body.length <= KEEP_BODY_BYTES;
-      await this.dead.put(
-        key,
-        { ...failed, ...(keep ? {} : { body: '' }), failedAt: now },
-        { ttlMs: this.cfg.deadLetterDays * 86_400_000 },
-      );
+      await this.refused(key, failed, failure, now);
+      await this.dead.put(key, this.letter(failed, failed.body, failure.message, now), {
+        ttlMs: this.cfg.deadLetterDays * 86_400_000,
+      });
       this.log.warn(
         { sink: d.sink, event: d.event, delivery: d.id, attempts, err: failure.message },
         'notify: a delivery failed for good; `sinks` lists it',
       );
       return 'dead';
     }
-    if (failure instanceof PartlySent && failure.refusedForGood) {
-      // Those refused for good are said now, apart from the rest that waits for a retry.
-      const body = failure.refusedBody ? encode(failure.refusedBody) : '';
-      await this.dead.put(
-        `${key}/refused`,
-        {
-          ...failed,
-          body: body.length <= KEEP_BODY_BYTES ? body : '',
-          lastError: failure.refusedForGood,
-          failedAt: now,
-        },
-        { ttlMs: this.cfg.deadLetterDays * 86_400_000 },
-      );
-      this.log.warn(
-        { sink: d.sink, event: d.event, delivery: d.id, err: failure.refusedForGood },
-        'notify: recipients refused for good; `sinks` lists them',
-      );
-    }
+    await this.refused(key, failed, failure, now);
     const wait = Math.min(
       this.cfg.retry.maxDelaySeconds * 1000,
       this.cfg.retry.firstDelaySeconds * 1000 * 2 ** (attempts - 1),
@@ -443,6 +425,30 @@ export class Notifier {
       'notify: will try again',
     );
     return 'retried';
+  }
+
+  /** A dead letter, kept with its body to be sent again by hand unless it is unusually large. */
+  private letter(d: Outgoing, body: string, lastError: string, now: number): DeadLetter {
+    return { ...d, body: body.length <= KEEP_BODY_BYTES ? body : '', lastError, failedAt: now };
+  }
+
+  /**
+   * Recipients refused for good while the rest waits for a retry, or failed too: a dead letter
+   * of their own, now, with the mail narrowed to them. Each attempt's under its own key, so a
+   * second refusal does not replace the first.
+   */
+  private async refused(key: string, failed: Outgoing, failure: SendError, now: number): Promise<void> {
+    if (!(failure instanceof PartlySent) || !failure.refusedForGood) return;
+    const body = failure.refusedBody ? encode(failure.refusedBody) : '';
+    await this.dead.put(
+      `${key}/refused/${failed.attempts}`,
+      this.letter({ ...failed, encoding: 'base64' }, body, failure.refusedForGood, now),
+      { ttlMs: this.cfg.deadLetterDays * 86_400_000 },
+    );
+    this.log.warn(
+      { sink: failed.sink, event: failed.event, delivery: failed.id, err: failure.refusedForGood },
+      'notify: recipients refused for good; `sinks` lists them',
+    );
   }
 
   /** Each sink with what waits for it and what failed for good. */
