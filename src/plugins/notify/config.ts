@@ -72,9 +72,7 @@ const EmailSink = z.strictObject({
     .min(1)
     .max(10_000)
     .default(60)
-    .describe(
-      'at most this many mails to one recipient an hour; more wait, and a newer mail of the same subject replaces one waiting',
-    ),
+    .describe('at most this many mails to one recipient an hour; more wait'),
 });
 
 export const NotifyConfigSchema = z

@@ -372,28 +372,4 @@ describe('email sinks', () => {
     await notifier.drain();
     expect(mails.map((m) => m.text?.trim())).toEqual(['one', 'two']);
   });
-
-  it('a mail held back by the limit is replaced by a newer one of its subject to the same people', async () => {
-    const { notifier } = setup({ perRecipientPerHour: 1 });
-    const card = (subject: string, text: string) => ({
-      event: 'incident.opened' as const,
-      subject,
-      message: { text },
-    });
-    await notifier.notify(card('incident/a', 'a opened'));
-    await notifier.drain();
-    // The hour's one mail went out: b's opened waits, then b resolves while it waits.
-    await notifier.notify(card('incident/b', 'b opened'));
-    await notifier.notify(card('incident/c', 'c opened'));
-    await notifier.drain();
-    await notifier.notify({ ...card('incident/b', 'b resolved'), event: 'incident.resolved' });
-    await notifier.drain();
-    expect((await notifier.status())[0]?.waiting).toBe(2);
-    clock.advance(3_600_000);
-    await notifier.drain();
-    clock.advance(3_600_000);
-    await notifier.drain();
-    // b's latest state once, and c's, which nothing replaced.
-    expect(mails.map((m) => m.text?.trim())).toEqual(['a opened', 'c opened', 'b resolved']);
-  });
 });

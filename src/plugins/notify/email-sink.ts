@@ -158,15 +158,6 @@ export class EmailSink implements Sink {
     (await t?.catch(() => undefined))?.close();
   }
 
-  holdsBack(recipients: string[]): boolean {
-    const now = this.now();
-    return recipients.some(
-      (to) =>
-        (this.sent.get(address(to)) ?? []).filter((t) => now - t < 3_600_000).length >=
-        this.cfg.perRecipientPerHour,
-    );
-  }
-
   async send(d: Delivery): Promise<void> {
     let mail: Mail;
     try {

@@ -30,10 +30,6 @@ export interface Outgoing extends Delivery {
   sendingUntil?: number;
   /** Which sender holds the claim: only it records what came of the send. */
   sender?: string;
-  /** A mail's recipients as queued (lower case, sorted); webhooks have none. */
-  audience?: string;
-  /** Held back by a recipient's hourly limit and never tried: a newer mail may replace it. */
-  limited?: true;
 }
 
 /** An app's labels and project in Argo CD (undefined when there is no such app). */
@@ -221,13 +217,6 @@ export class Notifier {
       // What leaves through a sink passes the same redaction as chat, once, here.
       const clean = this.redactor.object(n);
       const body = sink.render(clean, id, now, to ? { to } : {});
-      const recipients = to ?? sink.recipients;
-      const audience = recipients
-        ?.map((r) => r.toLowerCase())
-        .sort()
-        .join(',');
-      if (audience !== undefined && recipients && sink.holdsBack?.(recipients))
-        await this.supersede(sink.name, clean.subject, audience, now);
       // Sent in the order queued: by time, then by this process's count within one millisecond.
       const key = `${String(now).padStart(15, '0')}/${String(++this.queued).padStart(9, '0')}/${id}`;
       await this.outbox.put(key, {
@@ -240,35 +229,11 @@ export class Notifier {
         createdAt: now,
         attempts: 0,
         nextAt: now,
-        ...(audience !== undefined ? { audience } : {}),
       });
       keys.push({ key, sink: sink.name });
     }
     if (kick) this.kick(keys.map(({ key }) => key));
     return keys;
-  }
-
-  /**
-   * A storm under a recipient's hourly limit holds mail back for hours: an incident's "opened"
-   * would arrive after it resolved. A newer mail of the same subject to the same people (each
-   * carries the whole card as it stands) replaces those still held back and never tried, so they
-   * get the latest state once. Webhooks are never held back this way: a receiver gets every event.
-   */
-  private async supersede(sink: string, subject: string, audience: string, now: number): Promise<void> {
-    const held = (await this.outbox.list()).filter(
-      ({ value: d }) => d.limited && d.sink === sink && d.subject === subject && d.audience === audience,
-    );
-    for (const { key, value } of held) {
-      let gone = false;
-      await this.outbox.update(key, (c) =>
-        c?.limited && c.attempts === 0 && (c.sendingUntil ?? 0) <= now ? ((gone = true), undefined) : c,
-      );
-      if (gone)
-        this.log.info(
-          { sink, delivery: value.id, event: value.event, subject },
-          'notify: a mail held back by the hourly limit is replaced by a newer one of its subject',
-        );
-    }
   }
 
   /** Start sending what was just queued: everything due when serving, else these only. */
@@ -425,8 +390,6 @@ export class Notifier {
               nextAt: failure.retryAt,
               sendingUntil: undefined,
               lastError: failure.message,
-              // Only a mail never tried may be replaced: one tried is part-sent or failing.
-              ...(c?.attempts === 0 ? { limited: true as const } : {}),
             }
           : c,
       );
@@ -436,14 +399,7 @@ export class Notifier {
     // Sent to some already: only the rest is tried again (or recorded as refused).
     const rest =
       failure instanceof PartlySent ? { body: encode(failure.rest), encoding: 'base64' as const } : {};
-    const failed: Outgoing = {
-      ...d,
-      ...rest,
-      attempts,
-      lastError: failure.message,
-      sendingUntil: undefined,
-      limited: undefined,
-    };
+    const failed: Outgoing = { ...d, ...rest, attempts, lastError: failure.message, sendingUntil: undefined };
     if (failure.permanent || attempts >= this.cfg.retry.attempts) {
       let mineToKill = false;
       await this.outbox.update(key, (c) => (stillMine(c) ? ((mineToKill = true), undefined) : c));

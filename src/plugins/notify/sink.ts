@@ -92,8 +92,6 @@ export interface Sink {
   readonly recipients?: string[];
   /** The body as the sink sends it; rendered once, when the event happens. */
   render(n: Notification, id: string, at: number, route: { to?: string[] }): string;
-  /** Whether a limit holds mail to any of these back now (a newer mail may then replace one held). */
-  holdsBack?(recipients: string[]): boolean;
   /** Send one delivery; throws SendError. */
   send(d: Delivery): Promise<void>;
   /** Let go of what it keeps open (a pooled SMTP connection). */
