@@ -23,6 +23,8 @@ let bot: Bot;
 let adapter: ConsoleAdapter;
 let receiver: Server;
 const got: { headers: Record<string, string>; body: string }[] = [];
+/** What the receiver answers the next deliveries (then 200). */
+const answers: number[] = [];
 
 const alert = (status: 'firing' | 'resolved') => ({
   version: '4',
@@ -53,7 +55,7 @@ beforeAll(async () => {
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
       got.push({ headers: req.headers as Record<string, string>, body });
-      res.writeHead(200).end('ok');
+      res.writeHead(answers.shift() ?? 200).end('ok');
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -119,5 +121,36 @@ describe('notifications beyond chat', () => {
     expect(sinks.messages.at(-1)?.data).toMatchObject({
       sinks: [{ name: 'pager', kind: 'webhook', waiting: 0, failed: [] }],
     });
+  }, 60_000);
+
+  it('says in /readyz that the receiver fails, degraded, until a delivery goes through', async () => {
+    const readyz = async () =>
+      (await (await fetch(`http://127.0.0.1:${bot.port}/readyz`)).json()) as {
+        status: string;
+        checks: { name: string; ok: boolean; degraded?: boolean; reason?: string }[];
+      };
+    const pager = async () => (await readyz()).checks.find((c) => c.name === 'notify:pager');
+    expect(await pager()).toMatchObject({ ok: true });
+    answers.push(503);
+    expect((await post('firing')).status).toBe(202);
+    // One answer holds it all: a later delivery that goes through clears it.
+    const failing = await eventually('the 503 to show', async () => {
+      const r = await readyz();
+      return r.checks.find((c) => c.name === 'notify:pager')?.ok === false ? r : undefined;
+    });
+    // Degraded, not down: deckhand still works, so readiness holds.
+    expect(failing.status).toBe('ready');
+    expect(failing.checks.find((c) => c.name === 'notify:pager')).toMatchObject({
+      degraded: true,
+      reason: expect.stringMatching(/^the last delivery failed .*: answered 503/),
+    });
+    // Its retry (5 s on) goes through: ready again, and nothing failed for good. The sandbox's
+    // own bot shares the store and has no sink of that name: it leaves the delivery alone.
+    await eventually('the retry to go through', async () => (await pager())?.ok === true, {
+      timeoutMs: 20_000,
+    });
+    const sinks = await execOn(bot, adapter, '/deckhand sinks', 'console', 'ops');
+    expect(sinks.messages.at(-1)?.data).toMatchObject({ sinks: [{ name: 'pager', waiting: 0, failed: [] }] });
+    expect((await post('resolved')).status).toBeLessThan(300);
   }, 60_000);
 });

@@ -23,6 +23,7 @@ export function sinkCommands(notifier: Notifier, sinks: Sink[], clock: Clock) {
     defineCommand({
       name: 'sinks',
       summary: 'The notification sinks: where each sends, what waits, and what failed for good',
+      description: 'What failed for good is sent again with `sinks retry <sink> [<id>]`.',
       args: z.object({}),
       permission: 'notify.read',
       examples: ['deckhand sinks'],

@@ -31,7 +31,12 @@ const WebhookSink = z.strictObject({
   type: z.literal('webhook'),
   name: SinkName,
   // A secret: chat platforms' incoming webhook addresses hold their token in the path.
-  url: secret(z.url({ protocol: /^https?$/ })).describe('where the JSON is POSTed'),
+  url: secret(
+    z.url({ protocol: /^https?$/ }).refine((u) => {
+      const { username, password } = new URL(u);
+      return !username && !password;
+    }, 'holds a user or password, which fetch refuses to send (WHATWG Fetch): put a token in the path or query instead'),
+  ).describe('where the JSON is POSTed'),
   secret: secret(z.string().min(16)).describe(
     'signs each delivery: X-Deckhand-Signature is v1=<hex HMAC-SHA256 of "<X-Deckhand-Timestamp>.<body>">',
   ),

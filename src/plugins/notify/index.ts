@@ -14,7 +14,7 @@ import { EmailSink } from './email-sink.ts';
 import { NotifyConfigSchema } from './config.ts';
 import { Notifier, type AppLookup } from './notifier.ts';
 import { sinkCommands } from './commands.ts';
-import type { Notification } from './sink.ts';
+import type { Notification, Sink } from './sink.ts';
 import { WebhookSink } from './webhook-sink.ts';
 
 export type { Notification } from './sink.ts';
@@ -73,19 +73,19 @@ export const notifyPlugin = definePlugin({
     const sinks = config.sinks.map((s) =>
       s.type === 'webhook' ? new WebhookSink(s, now) : new EmailSink(s, now),
     );
-    // An SMTP server that refuses or is gone shows in /readyz (degraded: deckhand still works).
+    // A mail server or a receiver that refuses or is gone shows in /readyz (degraded: deckhand
+    // still works), until a delivery goes through.
     for (const s of sinks)
-      if (s instanceof EmailSink)
-        deps.http.readiness.push({
-          name: `notify:${s.name}`,
-          degraded: true,
-          check: async () =>
-            s.lastFailure
-              ? deps.redactor.text(
-                  `the last mail failed ${ago(s.lastFailure.at, now())}: ${s.lastFailure.brief ?? s.lastFailure.error}`,
-                )
-              : null,
-        });
+      deps.http.readiness.push({
+        name: `notify:${s.name}`,
+        degraded: true,
+        check: async () => {
+          const f: Sink['lastFailure'] = s.lastFailure;
+          if (!f) return null;
+          const what = s instanceof EmailSink ? 'mail' : 'delivery';
+          return deps.redactor.text(`the last ${what} failed ${ago(f.at, now())}: ${f.brief ?? f.error}`);
+        },
+      });
     const notifier = new Notifier({
       sinks,
       config,

@@ -248,6 +248,33 @@ describe('webhook sinks', () => {
     for (const g of got) expect(verified(g.headers, g.body)).toBe(true);
   });
 
+  it("leaves a sink it does not know to the replicas that do, until that sink's retries would be over", async () => {
+    const n = notifier(undefined, { attempts: 3, firstDelaySeconds: 10 });
+    await n.notify(incident());
+    // A replica whose configuration has no sink `ops` yet (a rolling update) shares the store.
+    const other = new Notifier({
+      sinks: [],
+      config: NotifyConfigSchema.parse({ retry: { attempts: 3, firstDelaySeconds: 10 } }),
+      store: redactingStore(store, new Redactor()),
+      clock,
+      log: createLogger({ level: 'silent' }),
+      redactor: new Redactor(),
+    });
+    expect(await other.drain()).toEqual({ sent: 0, retried: 0, dead: 0 });
+    expect(await n.drain()).toEqual({ sent: 1, retried: 0, dead: 0 });
+    // A sink gone for good: its deliveries are a dead letter once 10 + 20 + 40 s have passed.
+    answers = [503];
+    await n.notify(incident({ subject: 'incident/later' }));
+    await n.drain();
+    clock.advance(70_000);
+    expect(await other.drain()).toEqual({ sent: 0, retried: 0, dead: 0 });
+    clock.advance(1);
+    expect(await other.drain()).toEqual({ sent: 0, retried: 0, dead: 1 });
+    expect((await n.status())[0]?.dead.map((d) => d.lastError)).toEqual([
+      'no sink named ops is configured any more',
+    ]);
+  });
+
   it('sends only what the routes name: events by glob, apps, projects and severities', async () => {
     const n = notifier([
       { events: ['incident.*'], apps: ['naver-*'], severities: ['critical'], sink: 'ops' },
@@ -319,6 +346,17 @@ describe('webhook sinks', () => {
       'sinks.0.to.0: an email address, or a name and one: "Ops <ops@example.com>"',
       'sinks.0.to.1: an email address, or a name and one: "Ops <ops@example.com>"',
       'routes.0.to: ops is a webhook sink: recipients (to) are for email sinks',
+    ]);
+  });
+
+  it('refuses a webhook address with a user or password in it, which fetch would refuse to send', () => {
+    const r = NotifyConfigSchema.safeParse({
+      sinks: [
+        { type: 'webhook', name: 'ops', url: 'https://deckhand:pw@hooks.example.com/x', secret: SECRET },
+      ],
+    });
+    expect(r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^sinks\.0\.url: holds a user or password, which fetch refuses to send/),
     ]);
   });
 

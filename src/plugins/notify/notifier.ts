@@ -64,6 +64,8 @@ export class Notifier {
   private draining?: Promise<{ sent: number; retried: number; dead: number }>;
   /** How long a claimed delivery is one sender's: longer than the slowest sink may take to answer. */
   private readonly claimMs: number;
+  /** How long retries of one delivery last, by the configuration (about an hour by default). */
+  private readonly retryWindowMs: number;
   /**
    * What queuing starts: nothing (the caller drains, as tests do), the process's own sends (a
    * one-shot `deckhand exec`), or a drain of everything due (a serving bot).
@@ -98,6 +100,10 @@ export class Notifier {
     this.log = deps.log;
     this.redactor = deps.redactor;
     this.claimMs = Math.max(120_000, ...deps.sinks.map((x) => 2 * x.maxSendMs + 30_000));
+    const { attempts, firstDelaySeconds, maxDelaySeconds } = deps.config.retry;
+    this.retryWindowMs = Array.from({ length: attempts }, (_, i) =>
+      Math.min(maxDelaySeconds, firstDelaySeconds * 2 ** i),
+    ).reduce((a, b) => a + b * 1000, 0);
   }
 
   /**
@@ -317,7 +323,7 @@ export class Notifier {
     const now = this.clock.now();
     // Only what is due and not another sender's is touched: no write for the rest.
     const due = (await this.outbox.list()).filter(
-      ({ value: d }) => d.nextAt <= now && (d.sendingUntil ?? 0) <= now,
+      ({ value: d }) => d.nextAt <= now && (d.sendingUntil ?? 0) <= now && this.mayTake(d, now),
     );
     // Sinks in parallel, each sink's deliveries in order: one slow sink holds up no other.
     const bySink = new Map<string, string[]>();
@@ -334,6 +340,15 @@ export class Notifier {
   }
 
   /**
+   * A delivery for a sink this process does not know is another replica's while a configuration
+   * rolls out (a sink added, or renamed): it is left alone for as long as its retries would last,
+   * and only then a dead letter, for a sink that is gone for good.
+   */
+  private mayTake(d: Outgoing, now: number): boolean {
+    return this.sinks.has(d.sink) || now - d.createdAt > this.retryWindowMs;
+  }
+
+  /**
    * Claim one delivery, send it, and record what came of it. Delivery is at least once: a sender
    * that dies after sending, or a store that fails before the delivery is crossed off, sends it
    * again later under the same id (X-Deckhand-Delivery, Message-ID), which receivers de-duplicate.
@@ -343,7 +358,7 @@ export class Notifier {
     const owner = randomUUID();
     let mine: Outgoing | undefined;
     await this.outbox.update(key, (d) => {
-      if (!d || d.nextAt > now || (d.sendingUntil ?? 0) > now) return d;
+      if (!d || d.nextAt > now || (d.sendingUntil ?? 0) > now || !this.mayTake(d, now)) return d;
       mine = { ...d, sendingUntil: now + this.claimMs, sender: owner };
       return mine;
     });

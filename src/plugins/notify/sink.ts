@@ -92,6 +92,8 @@ export interface Sink {
   readonly recipients?: string[];
   /** The body as the sink sends it; rendered once, when the event happens. */
   render(n: Notification, id: string, at: number, route: { to?: string[] }): string;
+  /** The last failure to send, for /readyz (`brief` when `error` may name a recipient). */
+  readonly lastFailure?: { at: number; error: string; brief?: string };
   /** Send one delivery; throws SendError. */
   send(d: Delivery): Promise<void>;
   /** Let go of what it keeps open (a pooled SMTP connection). */

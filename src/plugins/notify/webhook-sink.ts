@@ -51,7 +51,20 @@ export class WebhookSink implements Sink {
     });
   }
 
+  /** The last failure to deliver, for /readyz; a delivery that goes through clears it. */
+  lastFailure?: { at: number; error: string };
+
   async send(d: Delivery): Promise<void> {
+    try {
+      await this.post(d);
+      this.lastFailure = undefined;
+    } catch (err) {
+      this.lastFailure = { at: this.now(), error: (err as Error).message };
+      throw err;
+    }
+  }
+
+  private async post(d: Delivery): Promise<void> {
     const timestamp = Math.floor(this.now() / 1000);
     let res: Response;
     try {
