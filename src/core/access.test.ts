@@ -116,9 +116,9 @@ describe('roles from the plugins that own the permissions', () => {
     expect(new Set(roles.viewer)).toEqual(new Set(reads));
     // What the notification sinks sent and failed is read with the audit trail.
     expect(new Set(roles.auditor)).toEqual(new Set([...reads, 'deckhand.audit', 'notify.read']));
-    expect(new Set(roles.operator)).toEqual(new Set([...reads, 'gitops.propose', 'argo.sync', 'argo.mute']));
-    expect(new Set(roles.approver)).toEqual(
-      new Set([...reads, 'gitops.propose', 'argo.sync', 'argo.mute', 'gitops.approve']),
-    );
+    // Sending a digest beyond chat is a write: a binding to operator or approver grants it.
+    const writes = ['gitops.propose', 'argo.sync', 'argo.mute', 'digest.send'];
+    expect(new Set(roles.operator)).toEqual(new Set([...reads, ...writes]));
+    expect(new Set(roles.approver)).toEqual(new Set([...reads, ...writes, 'gitops.approve']));
   });
 });

@@ -54,8 +54,14 @@ afterAll(async () => {
 });
 
 describe("the sandbox's mail relay and webhook receiver", () => {
-  it('a digest sent with `digest now --send` arrives by mail, with both bodies', async () => {
-    const r = await execOn(bot, adapter, '/digest now --send', 'console', 'ops');
+  it('a digest sent with `digest send` arrives by mail, with both bodies', async () => {
+    // It reaches people beyond chat: a viewer may read the digest, not mail it to the managers.
+    const viewer = await execOn(bot, adapter, '/digest send', 'carol', 'ops');
+    expect(viewer.ok).toBe(false);
+    expect(JSON.stringify(viewer.messages)).toContain('digest.send');
+    expect((await execOn(bot, adapter, '/digest now', 'carol', 'ops')).ok).toBe(true);
+    expect(await control<ReceivedMail[]>('/mail')).toHaveLength(0);
+    const r = await execOn(bot, adapter, '/digest send', 'console', 'ops');
     expect(r.ok).toBe(true);
     expect(r.messages.at(-1)?.text).toBe('Beyond chat: sent to mail.');
     const mails = await control<ReceivedMail[]>('/mail');

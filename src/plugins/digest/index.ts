@@ -32,6 +32,8 @@ import { DIAGNOSE_ACTION, TransitionWatcher } from './transitions.ts';
 
 export const digestPlugin = definePlugin({
   id: 'digest',
+  // Sending a digest beyond chat reaches people and systems: a write, through a binding only.
+  grants: { 'digest.send': ['operator', 'approver'] },
   summary: 'Scheduled digests, transition alerts and health history',
   config: DigestConfigSchema,
   deps: {

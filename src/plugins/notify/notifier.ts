@@ -197,7 +197,7 @@ export class Notifier {
   }
 
   /**
-   * Queue and send at once, for someone waiting on the answer (`digest now --send`): what was
+   * Queue and send at once, for someone waiting on the answer (`digest send`): what was
    * sent, and what waits for a retry or failed for good, by sink, with why.
    */
   async sendNow(n: Notification): Promise<{ sent: string[]; waiting: string[]; failed: string[] }> {

@@ -65,15 +65,10 @@ export function digestCommands(deps: {
       args: z.object({
         now: z.enum(['now']).optional().describe('run it now (the default)'),
         channel: z.string().optional().describe('a schedule id or channel'),
-        send: z
-          .boolean()
-          .default(false)
-          .describe("also send it where plugins.notify's routes send digests (email, webhooks)"),
       }),
       positional: ['now'],
       examples: [
         'digest now',
-        'digest now --send',
         {
           line: 'digest --channel flash-tickets',
           notInDemo: 'the demo configuration schedules no digest for that channel',
@@ -81,11 +76,26 @@ export function digestCommands(deps: {
       ],
       permission: 'argo.read',
       progress: 'Building the digest…',
+      run: async ({ args, conversation }) =>
+        deps.builder.build(find(args.channel, conversation.channel), { remember: false }),
+    }),
+    defineCommand({
+      name: 'digest send',
+      summary:
+        "Post a health digest now and send it where plugins.notify's routes send digests (email, webhooks)",
+      description:
+        "It reaches people and systems beyond chat (managers by mail, a team's automation), so it is a write: it needs digest.send, which a role grants only through a binding.",
+      args: z.object({
+        channel: z.string().optional().describe('a schedule id or channel'),
+      }),
+      examples: ['digest send'],
+      permission: 'digest.send',
+      effect: 'write',
+      progress: 'Building the digest…',
       run: async ({ args, conversation }) => {
+        if (!deps.notify) throw new InputError('digest send needs the notify plugin, which is off.');
         const s = find(args.channel, conversation.channel);
         const m = await deps.builder.build(s, { remember: false });
-        if (!args.send) return m;
-        if (!deps.notify) throw new InputError('--send needs the notify plugin, which is off.');
         const r = await deps.notify.sendNow({ event: 'digest', subject: `digest/${s.channel}`, message: m });
         const parts = [
           r.sent.length ? `sent to ${r.sent.join(', ')}` : '',
