@@ -275,8 +275,10 @@ export class Notifier {
         continue;
       }
       const { failedAt: _, lastError: __, ...rest } = value;
+      // Queued afresh: a replica that lacks the sink leaves it alone for a retry window again.
       const back: Outgoing = {
         ...rest,
+        createdAt: now,
         attempts: 0,
         nextAt: now,
         sendingUntil: undefined,
