@@ -57,7 +57,8 @@ export const notifyPlugin = definePlugin({
   // Without Argo CD, routes by label (a team's apps) match nothing.
   optionalDeps: { argo: ArgoToken },
   provides: [NotifyToken],
-  // Sending dead letters again reaches people and systems: an explicit grant (admin has `*`).
+  // What the sinks sent and failed is read with the audit trail. notify.admin (`sinks retry`, a
+  // write: it reaches people and systems) is no role's but admin's `*`, unless a role names it.
   grants: { 'notify.read': ['auditor'] },
   init({ config, deps, commands, provide, onServe, onClose }) {
     const now = () => deps.clock.now();
