@@ -197,4 +197,38 @@ describe("the sandbox's mail relay and webhook receiver", () => {
     // It threads under the change's merge (the mail of change.merged, which this route does not send).
     expect(mail.inReplyTo).toMatch(/^<[0-9a-f]{32}@sandbox\.deckhand\.dev>$/);
   }, 60_000);
+
+  it('a merge whose notice is still due when its process died is told by the next serving bot, as the same delivery', async () => {
+    type Doc = { id: string; app: string; state: string; mergeNoticeDue?: number };
+    const changes = bot.store.collection<Doc>('changes');
+    const friend = (await changes.list()).map((d) => d.value).find((c) => c.app === 'friend-app');
+    expect(friend).toMatchObject({ state: 'merged' });
+    // Queued and crossed off when it merged.
+    expect(friend?.mergeNoticeDue).toBeUndefined();
+    const first = (await control<ReceivedHook[]>('/received')).filter(
+      (h) =>
+        h.event === 'change.merged' && (h.body as { subject: string }).subject === `change/${friend!.id}`,
+    );
+    expect(first).toHaveLength(1);
+    // As the store looks when a process recorded the merge and died before crossing its notice off.
+    await changes.update(friend!.id, (c) => (c ? { ...c, mergeNoticeDue: Date.now() - 5 * 60_000 } : c));
+    const next = await botFor(s.run, undefined, undefined, { http: false });
+    try {
+      const again = await eventually('the merge told again', async () => {
+        const all = (await control<ReceivedHook[]>('/received')).filter(
+          (h) =>
+            h.event === 'change.merged' && (h.body as { subject: string }).subject === `change/${friend!.id}`,
+        );
+        return all.length === 2 ? all : undefined;
+      });
+      // The same delivery: the receiver can tell it has it already.
+      expect(again[1]?.delivery).toBe(first[0]?.delivery);
+      expect(again[1]?.verified).toBe(true);
+      await eventually('the notice crossed off', async () =>
+        (await changes.get(friend!.id))?.mergeNoticeDue === undefined ? true : undefined,
+      );
+    } finally {
+      await next.bot.stop(2_000);
+    }
+  }, 60_000);
 });

@@ -76,6 +76,46 @@ describe('a change merged is told once', () => {
     expect((await a.update(c2.id, merged))?.state).toBe('merged');
     await store.close();
   });
+
+  it('at least once: the notice is due in the merge’s own write, and a sweep claims what a dead process left', async () => {
+    const clock = new ManualClock(1_000_000);
+    const store = new SqliteStore(':memory:', clock);
+    const [a, b] = services(store, clock);
+    a.onMerged(() => undefined);
+    await a.save(change);
+    await a.update(change.id, (c) => ({ ...c, state: 'merged', mergedBy: 'bob' }));
+    // The process died here, before it queued the notice: the change says so.
+    expect((await a.get(change.id))?.mergeNoticeDue).toBe(1_000_000);
+    // Not yet: the process that recorded it may still be queuing it.
+    expect(await b.claimDueMergeNotices(clock.now() - 60_000)).toEqual([]);
+    clock.advance(60_001);
+    // Two replicas sweeping at once: one claims it.
+    const [x, y] = await Promise.all([
+      a.claimDueMergeNotices(clock.now() - 60_000),
+      b.claimDueMergeNotices(clock.now() - 60_000),
+    ]);
+    expect([...x, ...y].map((c) => c.id)).toEqual([change.id]);
+    // Claimed for a minute: a sweep in between does not take it again.
+    clock.advance(30_000);
+    expect(await b.claimDueMergeNotices(clock.now() - 60_000)).toEqual([]);
+    // Queued: crossed off for good.
+    await b.mergeNoticed(change.id);
+    clock.advance(120_000);
+    expect(await a.claimDueMergeNotices(clock.now() - 60_000)).toEqual([]);
+    expect((await a.get(change.id))?.mergeNoticeDue).toBeUndefined();
+    // Without a listener (no sinks), nothing is ever due.
+    const c3 = { ...change, id: 'ch_quiet' };
+    await b.save(c3);
+    await b.update(c3.id, (c) => ({ ...c, state: 'merged' }));
+    expect((await b.get(c3.id))?.mergeNoticeDue).toBeUndefined();
+    await store.close();
+  });
+
+  it('is the same delivery each time it is told: the same `once`', () => {
+    const m = { ...change, state: 'merged' as const, mergedBy: 'bob' };
+    expect(mergedNotice(m).once).toBe(mergedNotice(m).once);
+    expect(mergedNotice(m).once).not.toBe(mergedNotice({ ...m, id: 'ch_other' }).once);
+  });
 });
 
 describe('what sinks are told of a change', () => {

@@ -70,7 +70,15 @@ export function mergedNotice(c: Change): Notification {
       },
     },
   };
-  return { event: 'change.merged', subject: changeSubject(c.id), ...about(c), message };
+  // Told again when a process died between recording the merge and queuing this: one fact, so
+  // the deliveries keep their ids (and a mail its Message-ID, the change thread's root).
+  return {
+    event: 'change.merged',
+    subject: changeSubject(c.id),
+    ...about(c),
+    message,
+    once: `change.merged/${c.id}`,
+  };
 }
 
 /**

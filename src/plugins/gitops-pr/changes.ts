@@ -98,6 +98,12 @@ export interface Change {
   files?: string[];
   /** The app's environment (plugins.gitops.environments), which approval policies may name. */
   environment?: string;
+  /**
+   * When its merge was recorded with its notice beyond chat still to be queued (set in the same
+   * write as the merge, cleared once queued): a serving bot queues what a process that died in
+   * between could not, so the merge is told at least once.
+   */
+  mergeNoticeDue?: number;
 }
 
 /** What a proposal knows of its pull request when it records it (the rest comes from its request). */
@@ -191,7 +197,12 @@ export class ChangeService {
     let before: Change['state'] | undefined;
     const after = await this.docs.update(id, (c) => {
       before = c?.state;
-      return c ? fn(c) : c;
+      if (!c) return c;
+      const next = fn(c);
+      // The merge and its notice being due are one write: no death in between can lose the notice.
+      return this.mergedListeners.size && next.state === 'merged' && c.state !== 'merged'
+        ? { ...next, mergeNoticeDue: this.clock.now() }
+        : next;
     });
     if (after?.state === 'merged' && before !== 'merged')
       for (const listen of this.mergedListeners) {
@@ -202,6 +213,34 @@ export class ChangeService {
         }
       }
     return after;
+  }
+
+  /** The merge's notice is queued: it is no longer due. */
+  async mergeNoticed(id: string): Promise<void> {
+    await this.docs.update(id, (c) =>
+      c?.mergeNoticeDue !== undefined ? { ...c, mergeNoticeDue: undefined } : c,
+    );
+  }
+
+  /**
+   * Merges whose notice has been due since before `dueBefore` (the process that recorded them
+   * died before queuing it, or could not queue it), each claimed until `dueBefore` comes round
+   * again: of two replicas sweeping at once, one takes each.
+   */
+  async claimDueMergeNotices(dueBefore: number): Promise<Change[]> {
+    const due = await this.list((c) => c.mergeNoticeDue !== undefined && c.mergeNoticeDue < dueBefore);
+    const mine: Change[] = [];
+    for (const c of due) {
+      let claimed = false;
+      const now = this.clock.now();
+      const after = await this.docs.update(c.id, (x) =>
+        x?.mergeNoticeDue !== undefined && x.mergeNoticeDue < dueBefore
+          ? ((claimed = true), { ...x, mergeNoticeDue: now })
+          : x,
+      );
+      if (claimed && after) mine.push(after);
+    }
+    return mine;
   }
 
   /** Be told of every change as it becomes merged; returns the unsubscribe function. */

@@ -27,7 +27,7 @@ import { RegistryToken } from '../registry/api.ts';
 import { ConfigError } from '../../core/config/load.ts';
 import { REVERT_ACTION, RevertParamsSchema } from './api.ts';
 import { mergedNotice, outcomeNotice } from './change-notices.ts';
-import { ChangeService } from './changes.ts';
+import { ChangeService, type Change } from './changes.ts';
 import { changeCommands } from './commands/changes.ts';
 import { decideCommands } from './commands/decide.ts';
 import { promoteCommands } from './commands/promote.ts';
@@ -48,6 +48,9 @@ export { IntentSchema, REVERT_ACTION, RevertParamsSchema, type RevertParams } fr
 export type { GitOpsWorkflow, TurnTools, FollowUpListener } from './workflow.ts';
 export type { Change } from './changes.ts';
 export { changeSubject } from './change-notices.ts';
+
+/** How often a serving bot looks for merge notices still due, and how long one must be due first. */
+const MERGE_NOTICE_SWEEP_MS = 60_000;
 export type { FollowUpOutcome, FollowUp } from './followup.ts';
 
 /** What other plugins may do with Git: propose a change as a pull request with its approval card. */
@@ -166,9 +169,26 @@ export const gitopsPlugin = definePlugin({
     });
     provide(GitOpsToken, flow);
     const notify = deps.notify;
+    /** A merge's notice, queued and then crossed off the change (it was due in the merge's write). */
+    const tellMerged = async (c: Change) => {
+      await notify?.queue(mergedNotice(c));
+      await changes.mergeNoticed(c.id);
+    };
+    let mergeNotices: { stop(): void } | undefined;
     if (notify) {
       // Beyond chat (email, webhooks): each merge, however it was made, then whether it went live.
-      const offMerged = changes.onMerged((c) => void deps.tasks.track(notify.notify(mergedNotice(c))));
+      // What cannot be queued now stays due on the change, for the sweep below.
+      const offMerged = changes.onMerged(
+        (c) =>
+          void deps.tasks.track(
+            tellMerged(c).catch((err: unknown) =>
+              deps.log.warn(
+                { err: (err as Error).message, change: c.id },
+                'could not queue the merge notice; a serving bot queues it later',
+              ),
+            ),
+          ),
+      );
       const offDone = flow.onFollowUpDone((f, outcome, said) => {
         if (!f.changeId) return;
         void deps.tasks.track(
@@ -273,6 +293,18 @@ export const gitopsPlugin = definePlugin({
     );
     onServe(() => {
       followUps.start(config.followUp.sweepSeconds * 1000);
+      // Merge notices still due a minute on: the process that recorded the merge died (or its
+      // store failed) before it queued the notice. Queued again under the same delivery ids.
+      if (notify)
+        mergeNotices = startLoop(
+          new LoopHealth('merge notices', deps.log, { baseMs: MERGE_NOTICE_SWEEP_MS, maxMs: 10 * 60_000 }),
+          async () => {
+            for (const c of await changes.claimDueMergeNotices(deps.clock.now() - MERGE_NOTICE_SWEEP_MS))
+              await tellMerged(c);
+          },
+          // At start too: what a process that died left due is told at once.
+          { runNow: true },
+        );
       // Merges whose process died are resumed by whichever replica sweeps first (leases decide).
       flow.start(config.merge.sweepSeconds * 1000);
       if (config.hostPollSeconds > 0)
@@ -288,6 +320,7 @@ export const gitopsPlugin = definePlugin({
     onClose(async () => {
       stopping.abort();
       polling?.stop();
+      mergeNotices?.stop();
       flow.stop();
       followUps.stop();
       // A look that check events started ends before the store closes (it merges nothing now).

@@ -23,6 +23,11 @@ export type { NotifyEvent } from './config.ts';
 /** Tell sinks of an event; resolves to how many deliveries were queued (never rejects for a sink). */
 export interface NotifyService {
   notify(n: Notification): Promise<number>;
+  /**
+   * As notify, but rejects when the deliveries could not be stored: for a caller that keeps its
+   * own record of what is still to be told, and tells it again later.
+   */
+  queue(n: Notification): Promise<number>;
   /** Queue and send at once; what was sent, and what waits or failed (sink and why). */
   sendNow(n: Notification): Promise<{ sent: string[]; waiting: string[]; failed: string[] }>;
 }
@@ -104,6 +109,7 @@ export const notifyPlugin = definePlugin({
           deps.log.warn({ err: (err as Error).message, event: n.event }, 'notify: could not queue');
           return 0;
         }),
+      queue: (n) => notifier.notify(n),
       sendNow: (n) => notifier.sendNow(n),
     });
     let loop: { stop(): void } | undefined;

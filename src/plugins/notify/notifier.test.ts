@@ -146,6 +146,21 @@ describe('webhook sinks', () => {
     expect((await bot.status())[0]?.waiting).toBe(0);
   });
 
+  it('tells one fact told twice (`once`) under one delivery id, by which receivers de-duplicate', async () => {
+    const n = notifier();
+    await n.notify(incident({ once: 'change.merged/ch_1' }));
+    await n.notify(incident({ once: 'change.merged/ch_1' }));
+    await n.notify(incident({ once: 'change.merged/ch_2' }));
+    await n.notify(incident());
+    await n.drain();
+    const ids = got.map((g) => g.headers['x-deckhand-delivery'] as string);
+    expect(ids).toHaveLength(4);
+    expect(ids[0]).toBe(ids[1]);
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[48][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
   it('masks secrets in every field before anything leaves', async () => {
     const n = notifier();
     await n.notify(

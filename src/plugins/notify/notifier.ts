@@ -6,7 +6,7 @@
  * a delivery is claimed before it is sent, so two replicas do not both send it; delivery is at
  * least once (see sendOne).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.ts';
 import { anyGlob, globMatch } from '../../core/glob.ts';
 import { matchesSelector, parseSelector, type Requirement } from '../../core/labels.ts';
@@ -37,6 +37,13 @@ export type AppLookup = (
   app: string,
   instance?: string,
 ) => Promise<{ labels: Record<string, string>; project: string } | undefined>;
+
+/** A delivery id made from a name, shaped as a UUID (version 8: its bits are the caller's). */
+function onceId(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
+  const variant = ((parseInt(h[16] as string, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 
 const encode = (body: string): string => Buffer.from(body, 'utf8').toString('base64');
 /** A stored body as the sink renders it (one queued before bodies were encoded is as it was). */
@@ -219,7 +226,7 @@ export class Notifier {
     const now = this.clock.now();
     const keys: { key: string; sink: string }[] = [];
     for (const { sink, to } of this.sinksFor(n)) {
-      const id = randomUUID();
+      const id = n.once ? onceId(`${n.once}/${sink.name}`) : randomUUID();
       // What leaves through a sink passes the same redaction as chat, once, here.
       const clean = this.redactor.object(n);
       const body = sink.render(clean, id, now, to ? { to } : {});

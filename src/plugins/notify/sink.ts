@@ -21,6 +21,11 @@ export interface Notification {
   labels?: Record<string, string>;
   severity?: string;
   message: Message;
+  /**
+   * The same for every telling of one fact (a merge told again after a process died): each sink's
+   * delivery then has the same id (X-Deckhand-Delivery), by which receivers de-duplicate.
+   */
+  once?: string;
 }
 
 /**
