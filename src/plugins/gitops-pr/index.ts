@@ -299,8 +299,16 @@ export const gitopsPlugin = definePlugin({
         mergeNotices = startLoop(
           new LoopHealth('merge notices', deps.log, { baseMs: MERGE_NOTICE_SWEEP_MS, maxMs: 10 * 60_000 }),
           async () => {
-            for (const c of await changes.claimDueMergeNotices(deps.clock.now() - MERGE_NOTICE_SWEEP_MS))
-              await tellMerged(c);
+            for (const c of await changes.claimDueMergeNotices(deps.clock.now() - MERGE_NOTICE_SWEEP_MS)) {
+              if (stopping.signal.aborted) return;
+              // One that fails stays due (claimed for a minute): it does not hold up the others.
+              await tellMerged(c).catch((err: unknown) =>
+                deps.log.warn(
+                  { err: (err as Error).message, change: c.id },
+                  'could not queue a merge notice; trying again in a minute',
+                ),
+              );
+            }
           },
           // At start too: what a process that died left due is told at once.
           { runNow: true },

@@ -24,8 +24,9 @@ export type { NotifyEvent } from './config.ts';
 export interface NotifyService {
   notify(n: Notification): Promise<number>;
   /**
-   * As notify, but rejects when the deliveries could not be stored: for a caller that keeps its
-   * own record of what is still to be told, and tells it again later.
+   * As notify, but rejects when the deliveries could not be stored, or the app could not be read
+   * for a route that selects by its labels or project: for a caller that keeps its own record of
+   * what is still to be told, and tells it again later.
    */
   queue(n: Notification): Promise<number>;
   /** Queue and send at once; what was sent, and what waits or failed (sink and why). */
@@ -109,7 +110,7 @@ export const notifyPlugin = definePlugin({
           deps.log.warn({ err: (err as Error).message, event: n.event }, 'notify: could not queue');
           return 0;
         }),
-      queue: (n) => notifier.notify(n),
+      queue: (n) => notifier.notify(n, { strict: true }),
       sendNow: (n) => notifier.sendNow(n),
     });
     let loop: { stop(): void } | undefined;

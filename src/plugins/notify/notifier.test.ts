@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
+import { NotFoundError } from '../../core/errors.ts';
 import { createLogger } from '../../core/logging.ts';
 import { Redactor } from '../../core/redact.ts';
 import { redactingStore } from '../../core/store/redacting.ts';
@@ -329,6 +330,16 @@ describe('webhook sinks', () => {
     expect(await n.notify(incident({ app: 'argo-down' }))).toBe(0);
     expect(await n.notify(incident({ app: 'gone' }))).toBe(0);
     expect(asked).toEqual(['naver-news@prod', 'pay-api@undefined', 'argo-down@undefined', 'gone@undefined']);
+    // A caller that tells it again later (a merge) hears that Argo CD did not answer; an app
+    // Argo CD says is gone is no error.
+    await expect(n.notify(incident({ app: 'argo-down' }), { strict: true })).rejects.toThrow(
+      /did not answer/,
+    );
+    const gone: AppLookup = async () => {
+      throw new NotFoundError('No application gone');
+    };
+    const strictGone = notifier([{ events: ['incident.*'], labels: 'team=news', sink: 'ops' }], {}, gone);
+    expect(await strictGone.notify(incident({ app: 'gone' }), { strict: true })).toBe(0);
     // Without a route by label, nothing is read.
     asked.length = 0;
     expect(await notifier(undefined, {}, appOf).notify(incident())).toBe(1);

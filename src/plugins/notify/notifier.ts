@@ -8,6 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.ts';
+import { InputError, NotFoundError } from '../../core/errors.ts';
 import { anyGlob, globMatch } from '../../core/glob.ts';
 import { matchesSelector, parseSelector, type Requirement } from '../../core/labels.ts';
 import type { Logger } from '../../core/logging.ts';
@@ -173,20 +174,27 @@ export class Notifier {
    * Queue a notification for every sink its routes name, and start sending. Returns how many
    * deliveries were queued. Never throws for a sink: a producer's own work goes on.
    */
-  async notify(n: Notification): Promise<number> {
-    return (await this.queue(await this.withApp(n))).length;
+  async notify(n: Notification, opts: { strict?: boolean } = {}): Promise<number> {
+    return (await this.queue(await this.withApp(n, opts.strict))).length;
   }
 
   /**
    * The app's labels and project, read from Argo CD only when a route selects by them and the
    * producer did not say (a follow-up knows its app, not its labels).
    */
-  private async withApp(n: Notification): Promise<Notification> {
+  /**
+   * The app's labels and project, when a route needs them. An app that cannot be read matches no
+   * route by label or project; `strict`, a read that failed (not an app gone or ambiguous) rejects
+   * instead, for a caller that tells it again later.
+   */
+  private async withApp(n: Notification, strict = false): Promise<Notification> {
     const needs =
       (!n.labels && this.cfg.routes.some((r) => r.labels !== undefined)) ||
       (!n.project && this.cfg.routes.some((r) => r.projects !== undefined));
     if (!needs || !n.app || !this.appOf) return n;
     const app = await this.appOf(n.app, n.instance).catch((err: unknown) => {
+      // Gone, or a name that is ambiguous: no later telling reads it better.
+      if (strict && !(err instanceof NotFoundError || err instanceof InputError)) throw err;
       this.log.warn(
         { app: n.app, event: n.event, err: (err as Error).message },
         'notify: the app could not be read from Argo CD; routes by label or project do not match it',
