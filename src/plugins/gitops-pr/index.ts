@@ -48,10 +48,10 @@ export { IntentSchema, REVERT_ACTION, RevertParamsSchema, type RevertParams } fr
 export type { GitOpsWorkflow, TurnTools, FollowUpListener } from './workflow.ts';
 export type { Change } from './changes.ts';
 export { changeSubject } from './change-notices.ts';
+export type { FollowUpOutcome, FollowUp } from './followup.ts';
 
 /** How often a serving bot looks for merge notices still due, and how long one must be due first. */
 const MERGE_NOTICE_SWEEP_MS = 60_000;
-export type { FollowUpOutcome, FollowUp } from './followup.ts';
 
 /** What other plugins may do with Git: propose a change as a pull request with its approval card. */
 export const GitOpsToken = token<GitOpsWorkflow>('GitOps');
