@@ -16,6 +16,8 @@ import { BootError } from './core/errors.ts';
 import { bundledPlugins } from './plugins/index.ts';
 import type { SandboxRun } from './sandbox/cli.ts';
 
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 export const DEMO_DATA_DIR = join('.deckhand', 'sandbox');
 
 export interface StartOptions {
@@ -52,7 +54,7 @@ export async function start(opts: StartOptions = {}): Promise<Started> {
   if (!file) {
     world = await startWorld(opts);
     output.write(
-      `the demo world is running: ${world.sandbox.info.argocd.length} Argo CD, ${world.sandbox.info.clusters.length} clusters, ${world.sandbox.info.git.repos.length} Git repositories (${shortPath(world.configFile)})\n`,
+      `the demo world is running: ${world.sandbox.info.argocd.length} Argo CD, ${count(world.sandbox.info.clusters.length, 'cluster')}, ${count(world.sandbox.info.git.repos.length, 'Git repository', 'Git repositories')} (${shortPath(world.configFile)})\n`,
     );
     file = world.configFile;
   }
