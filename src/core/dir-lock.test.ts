@@ -81,7 +81,8 @@ describe('lockDir', () => {
       writeFileSync(join(signals, 'ready-' + process.pid), '');
       await until('go');
       let result = 'lost';
-      try { lockDir(dir, 'racer', ''); result = 'won'; } catch {}
+      // Why it lost, for a failure to say: another's lock, or something else (an I/O error).
+      try { lockDir(dir, 'racer', ''); result = 'won'; } catch (e) { result = 'lost: ' + (e.code ?? '') + ' ' + e.message; }
       writeFileSync(join(signals, 'result-' + process.pid), result);
       await until('done');`;
     for (let round = 0; round < 3; round++) {
@@ -101,7 +102,10 @@ describe('lockDir', () => {
       const results = files('result-').map((f) => readFileSync(join(signals, f), 'utf8'));
       writeFileSync(join(signals, 'done'), '');
       await Promise.all(racers);
-      expect(results.filter((r) => r === 'won')).toHaveLength(1);
+      expect(
+        results.filter((r) => r === 'won'),
+        results.join('\n'),
+      ).toHaveLength(1);
     }
   }, 30_000);
 });

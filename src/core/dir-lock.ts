@@ -80,7 +80,11 @@ export function lockDir(dir: string, what: string, hint: string): { release(): v
   const mine = join(dir, `.${LOCK_FILE}.${me.token}`);
   writeFileSync(mine, JSON.stringify(me) + '\n');
   try {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    // Racing for a stale lock, a process waits while another replaces it, rather than giving up
+    // after a few tries: the one replacing it may be slow (a busy machine) and on its own last try,
+    // and then nobody would win. It gives up only when the lock keeps coming back for seconds.
+    const until = Date.now() + TAKEOVER_WAIT_MS;
+    while (Date.now() < until) {
       try {
         linkSync(mine, file);
         return held(file, me);
@@ -90,7 +94,7 @@ export function lockDir(dir: string, what: string, hint: string): { release(): v
       const holder = holderOf(file);
       if (!stale(file, holder))
         throw new DirLockedError(dir, holder ?? { pid: 0, what: 'a lock being written', since: 'now' }, hint);
-      takeOver(dir, file, holder);
+      if (!takeOver(dir, file, holder)) pause(5 + Math.floor(Math.random() * 10));
     }
   } finally {
     rmSync(mine, { force: true });
@@ -98,8 +102,17 @@ export function lockDir(dir: string, what: string, hint: string): { release(): v
   throw new DeckError('DECK_DIR_LOCKED', `Could not take ${dir}: its lock file keeps coming back.`);
 }
 
-/** Remove a stale lock, unless someone else is replacing it or it changed meanwhile. */
-function takeOver(dir: string, file: string, seen: Holder | undefined): void {
+/** How long a process keeps trying to replace a stale lock that others are replacing too. */
+const TAKEOVER_WAIT_MS = 5_000;
+
+/** Wait without returning to the event loop: taking the lock is synchronous, at start. */
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Remove a stale lock, unless someone else is replacing it or it changed meanwhile. False when
+ * another process holds the takeover: it is worth waiting a moment before looking again.
+ */
+function takeOver(dir: string, file: string, seen: Holder | undefined): boolean {
   const guard = join(dir, TAKEOVER_FILE);
   // Only a guard that exists and is old: "missing" reads as infinitely old, and removing it then
   // would remove the guard another process creates in between — both would replace the lock, and
@@ -109,7 +122,7 @@ function takeOver(dir: string, file: string, seen: Holder | undefined): void {
   try {
     writeFileSync(guard, String(process.pid), { flag: 'wx' });
   } catch {
-    return; // another process is replacing it: the next link attempt sees its lock
+    return false; // another process is replacing it: a later link attempt sees its lock
   }
   try {
     const now = holderOf(file);
@@ -119,6 +132,7 @@ function takeOver(dir: string, file: string, seen: Holder | undefined): void {
   } finally {
     rmSync(guard, { force: true });
   }
+  return true;
 }
 
 function held(file: string, me: Holder): { release(): void } {
