@@ -182,6 +182,8 @@ describe('transition alerts and digests in the demo world', () => {
       .filter((n) => !expected.includes(n));
     for (const name of others) expect(text).not.toContain(name);
     expect(text).toContain('4 apps');
+    // Asked for, it is compared with the last scheduled digest, and none has gone out here yet.
+    expect(text).toContain('Since the last digest:** no scheduled digest has gone out yet to compare with.');
     // The troubled ones with a reason: flash-api-prod is stuck on a bad image tag, flash-web-prod drifted.
     expect(digest.troubled.map((t: { name: string }) => t.name).sort()).toEqual([
       'flash-api-prod',

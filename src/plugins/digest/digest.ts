@@ -154,7 +154,9 @@ export class DigestBuilder {
     }
     blocks.push({
       type: 'text',
-      text: `**Since the last digest:** ${before ? (changes.length ? '' : 'no changes.') : 'this is the first digest.'}${
+      // Compared with the last scheduled digest: one asked for is not remembered, so until a
+      // scheduled one has gone out there is nothing to compare with (it is not the first).
+      text: `**Since the last digest:** ${before ? (changes.length ? '' : 'no changes.') : opts.remember ? 'this is the first digest.' : 'no scheduled digest has gone out yet to compare with.'}${
         changes.length
           ? '\n' +
             changes
