@@ -8,8 +8,9 @@ import type { AccessPolicy, AccessScope, Actor } from './access.ts';
 import type { ActionRequest, ActionService } from './actions.ts';
 import type { DispatchResult, InboundEvent, Responder } from './chat.ts';
 import { bindArgs } from './commands/bind.ts';
+import type { Command } from './commands/define.ts';
 import type { CommandResult, Visibility } from './commands/define.ts';
-import { commandList } from './commands/help.ts';
+import { commandList, usageLine } from './commands/help.ts';
 import type { CommandRegistry } from './commands/registry.ts';
 import { tokenize } from './commands/tokenize.ts';
 import { DeckError, InputError, NotFoundError, UpstreamError, isDeckError, newErrorId } from './errors.ts';
@@ -149,7 +150,7 @@ export class Dispatcher {
       name = cmd.name;
       log = log.child({ command: cmd.name });
       this.deps.access.require(actor, cmd.permission, { channel: e.conversation.channel });
-      const args = bindArgs(cmd, r.rest) as Record<string, unknown>;
+      const args = this.bind(cmd, r.rest);
       visibility = this.visibilityOf(cmd);
       scopeApp = typeof args.app === 'string' ? args.app : undefined;
       const started = Date.now();
@@ -318,6 +319,23 @@ export class Dispatcher {
   }
 
   /** The command's own visibility, unless the configuration says otherwise for it or its group. */
+  /**
+   * The command's arguments. A command that has commands under it (`sinks` and `sinks retry`)
+   * names them when its arguments do not fit: `sinks retyr hooks` is a slip for one of them.
+   */
+  private bind(cmd: Command, rest: Parameters<typeof bindArgs>[1]): Record<string, unknown> {
+    try {
+      return bindArgs(cmd, rest) as Record<string, unknown>;
+    } catch (err) {
+      const under = this.deps.registry.all().filter((c) => c.name.startsWith(`${cmd.name} `) && !c.hidden);
+      if (!(err instanceof InputError) || !under.length) throw err;
+      const others = under.map((c) => code(usageLine(c))).join(', or ');
+      throw new InputError(err.message, {
+        hint: err.hint ? `${err.hint}, or ${others}` : `Under ${code(cmd.name)}: ${others}.`,
+      });
+    }
+  }
+
   private visibilityOf(cmd: { name: string; visibility?: Visibility; effect?: string }): Visibility {
     // What changes things is the team's to see: a proposal only its asker saw could never be approved.
     if (cmd.effect === 'write') return 'public';

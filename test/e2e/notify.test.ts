@@ -121,6 +121,10 @@ describe('notifications beyond chat', () => {
     expect(sinks.messages.at(-1)?.data).toMatchObject({
       sinks: [{ name: 'pager', kind: 'webhook', waiting: 0, failed: [] }],
     });
+    // A slip after `sinks` is answered with the commands under it.
+    const slip = await execOn(bot, adapter, '/deckhand sinks retyr pager', 'console', 'ops');
+    expect(slip.ok).toBe(false);
+    expect(JSON.stringify(slip.messages)).toContain('Usage: sinks, or `sinks retry <sink> [<id>]`');
   }, 60_000);
 
   it('says in /readyz that the receiver fails, degraded, until a delivery goes through', async () => {
