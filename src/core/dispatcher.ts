@@ -8,8 +8,7 @@ import type { AccessPolicy, AccessScope, Actor } from './access.ts';
 import type { ActionRequest, ActionService } from './actions.ts';
 import type { DispatchResult, InboundEvent, Responder } from './chat.ts';
 import { bindArgs } from './commands/bind.ts';
-import type { Command } from './commands/define.ts';
-import type { CommandResult, Visibility } from './commands/define.ts';
+import type { Command, CommandResult, Visibility } from './commands/define.ts';
 import { commandList, usageLine } from './commands/help.ts';
 import type { CommandRegistry } from './commands/registry.ts';
 import { tokenize } from './commands/tokenize.ts';
@@ -318,7 +317,6 @@ export class Dispatcher {
     }
   }
 
-  /** The command's own visibility, unless the configuration says otherwise for it or its group. */
   /**
    * The command's arguments. A command that has commands under it (`sinks` and `sinks retry`)
    * names them when its arguments do not fit: `sinks retyr hooks` is a slip for one of them.
@@ -336,6 +334,7 @@ export class Dispatcher {
     }
   }
 
+  /** The command's own visibility, unless the configuration says otherwise for it or its group. */
   private visibilityOf(cmd: { name: string; visibility?: Visibility; effect?: string }): Visibility {
     // What changes things is the team's to see: a proposal only its asker saw could never be approved.
     if (cmd.effect === 'write') return 'public';
