@@ -13,10 +13,9 @@ import { buildBot, loadConfig, VERSION } from './app.ts';
 import type { Bot } from './core/compose.ts';
 import { DirLockedError, lockHolder } from './core/dir-lock.ts';
 import { BootError } from './core/errors.ts';
+import { plural } from './core/text/plural.ts';
 import { bundledPlugins } from './plugins/index.ts';
 import type { SandboxRun } from './sandbox/cli.ts';
-
-const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export const DEMO_DATA_DIR = join('.deckhand', 'sandbox');
 
@@ -54,7 +53,7 @@ export async function start(opts: StartOptions = {}): Promise<Started> {
   if (!file) {
     world = await startWorld(opts);
     output.write(
-      `the demo world is running: ${world.sandbox.info.argocd.length} Argo CD, ${count(world.sandbox.info.clusters.length, 'cluster')}, ${count(world.sandbox.info.git.repos.length, 'Git repository', 'Git repositories')} (${shortPath(world.configFile)})\n`,
+      `the demo world is running: ${world.sandbox.info.argocd.length} Argo CD, ${plural(world.sandbox.info.clusters.length, 'cluster')}, ${plural(world.sandbox.info.git.repos.length, 'Git repository', 'Git repositories')} (${shortPath(world.configFile)})\n`,
     );
     file = world.configFile;
   }

@@ -5,6 +5,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { plural } from '../core/text/plural.ts';
 import { writeSandboxFiles } from './bot-config.ts';
 import { startSandbox, type Sandbox } from './index.ts';
 
@@ -67,7 +68,7 @@ export function describeSandbox(run: SandboxRun): string {
     `sandbox "${info.scenario}" is running`,
     ...info.argocd.map((a) => `  Argo CD ${a.name.padEnd(12)} ${a.url}`),
     ...info.clusters.map((c) => `  Kubernetes ${c.name.padEnd(9)} ${c.url}  (as ${c.server})`),
-    `  GitHub API         ${info.git.url}  (${info.git.repos.length} ${info.git.repos.length === 1 ? 'repository' : 'repositories'})`,
+    `  GitHub API         ${info.git.url}  (${plural(info.git.repos.length, 'repository', 'repositories')})`,
     ...info.registries.map((r) => `  registry ${r.host.padEnd(10)}${r.url}`),
     `  SMTP relay         smtp://${info.mail.host}:${info.mail.port}  (what arrived: GET /mail on control)`,
     `  webhook receiver   ${info.hooks.url}  (what arrived: GET /received on control)`,

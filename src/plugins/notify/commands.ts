@@ -8,6 +8,7 @@ import type { Clock } from '../../core/clock.ts';
 import { InputError } from '../../core/errors.ts';
 import { ago } from '../../core/message/time.ts';
 import { code, esc } from '../../core/message/markup.ts';
+import { plural } from '../../core/text/plural.ts';
 import type { Notifier } from './notifier.ts';
 import type { Sink } from './sink.ts';
 
@@ -15,8 +16,6 @@ const NONE = {
   text: 'No notification sinks are configured (plugins.notify.sinks); notifications go to chat only.',
   tone: 'info' as const,
 };
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function sinkCommands(notifier: Notifier, sinks: Sink[], clock: Clock) {
   return [

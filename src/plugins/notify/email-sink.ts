@@ -14,6 +14,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Transporter } from 'nodemailer';
 import type { EmailSinkConfig } from './config.ts';
 import { renderHtml } from './render-html.ts';
+import { plural } from '../../core/text/plural.ts';
 import {
   PartlySent,
   plainText,
@@ -249,7 +250,7 @@ export class EmailSink implements Sink {
     const took = recipients.length - refused.length;
     const error = `refused ${said(refused)}; ${took > 0 ? `${took} of ${recipients.length} took it` : 'no one took it'}`;
     const codes = [...new Set(refused.map((to) => reply(to)?.responseCode ?? '?'))].join(', ');
-    const brief = `refused ${refused.length} of ${recipients.length} recipient${recipients.length === 1 ? '' : 's'} (${codes})`;
+    const brief = `refused ${refused.length} of ${plural(recipients.length, 'recipient')} (${codes})`;
     this.lastFailure = { at: now, error, brief };
     const rest = (envelopeTo: string[]) => JSON.stringify({ ...mail, envelopeTo });
     throw forNow.length
